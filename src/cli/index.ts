@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `mario-rl` command. Subcommands register in `COMMANDS`; each validates its own flags and
+ * prints usage on error. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
+ */
+import { buildInfo } from '../index.js';
+
+type Command = { summary: string; run: (args: string[]) => Promise<number> | number };
+
+const COMMANDS: Record<string, Command> = {
+  version: {
+    summary: 'print the package and native binary versions',
+    run: () => {
+      const info = buildInfo();
+      console.log(`mario-rl ${info.version} (native: ${info.compiler}, N-API ${info.napiVersion}, CUDA kernels ${info.cuda ? 'yes' : 'no'})`);
+      return 0;
+    },
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'usage: mario-rl <command> [options]',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`mario-rl: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    console.error(`mario-rl ${name}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,15 @@
+/**
+ * mario-rl: reinforcement learning on NES games from Node.js.
+ *
+ * Modules export their public API from here; see docs/architecture.md for the map.
+ */
+export { loadNative, loadNativeFrom, nativeCandidates, NativeLoadError } from './native.js';
+export type { NativeAddon, NativeBuildInfo } from './native.js';
+export { toBytes, bytesEqual, concatBytes, isBufferSource } from './bytes.js';
+
+import { loadNative, type NativeBuildInfo } from './native.js';
+
+/** Describes the loaded native binary (version, CUDA kernels compiled in, compiler, cores). */
+export function buildInfo(): NativeBuildInfo {
+  return loadNative().buildInfo();
+}

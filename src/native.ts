@@ -1,0 +1,108 @@
+/**
+ * Loader for the native addon (`mario_rl.node`) and the raw types of what it exports.
+ *
+ * The published package ships a prebuilt binary per platform in `prebuilds/<platform>-<arch>/`;
+ * a source checkout builds one into `build/Release/` (`npm run build:native`). The loader tries
+ * each place in order and, if none loads, throws one error listing every path it tried, why each
+ * failed, and how to fix it. Nothing here compiles or downloads anything.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What `buildInfo()` reports about the loaded binary. */
+export interface NativeBuildInfo {
+  version: string;
+  napiVersion: number;
+  /** Whether CUDA kernels were compiled in (a GPU may still be absent at run time). */
+  cuda: boolean;
+  compiler: string;
+  hardwareConcurrency: number;
+}
+
+/**
+ * The raw addon. Each module adds its members here (see docs/boundary.md): classes take
+ * already-validated arguments from the TS wrappers, but still re-check sizes and throw
+ * TypeError/RangeError rather than crash.
+ */
+export interface NativeAddon {
+  /** [sync] Describes the binary. Never throws. */
+  buildInfo(): NativeBuildInfo;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [name: string]: any;
+}
+
+const ADDON_FILE = 'mario_rl.node';
+
+/** Directory of the installed package (or checkout): the one holding package.json. */
+export function packageRoot(): string {
+  // After bundling, this file lives in dist/; in tests it runs from src/. Walk up to package.json.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'prebuilds'))) return dir;
+    dir = dirname(dir);
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+/** Paths the loader tries, in order. `MARIO_RL_NATIVE` (a file path) overrides all others. */
+export function nativeCandidates(root = packageRoot()): string[] {
+  const list: string[] = [];
+  const override = process.env.MARIO_RL_NATIVE;
+  if (override) list.push(resolve(override));
+  list.push(
+    join(root, 'prebuilds', `${process.platform}-${process.arch}`, ADDON_FILE),
+    join(root, 'build', 'Release', ADDON_FILE),
+    join(root, 'build', 'Debug', ADDON_FILE),
+  );
+  return list;
+}
+
+/** Thrown when no candidate binary loads; `attempts` lists each path and why it failed. */
+export class NativeLoadError extends Error {
+  constructor(readonly attempts: { path: string; reason: string }[]) {
+    super(
+      [
+        `mario-rl could not load its native addon for ${process.platform}-${process.arch} (Node ${process.version}).`,
+        'Tried:',
+        ...attempts.map((a) => `  ${a.path}: ${a.reason}`),
+        'To fix it:',
+        `  - in an installed package: reinstall mario-rl; prebuilt binaries ship for linux-x64 (see docs/install.md);`,
+        '  - in a source checkout: run `npm run build:native` (needs cmake and a C++17 compiler);',
+        '  - or point MARIO_RL_NATIVE at a mario_rl.node you built.',
+      ].join('\n'),
+    );
+    this.name = 'NativeLoadError';
+  }
+}
+
+/**
+ * Tries each path in order and returns the first addon that loads; throws NativeLoadError
+ * listing every path and why it failed.
+ */
+export function loadNativeFrom(candidates: readonly string[]): NativeAddon {
+  const require = createRequire(import.meta.url);
+  const attempts: { path: string; reason: string }[] = [];
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) {
+      attempts.push({ path: candidate, reason: 'not found' });
+      continue;
+    }
+    try {
+      return require(candidate) as NativeAddon;
+    } catch (err) {
+      attempts.push({ path: candidate, reason: (err as Error).message.split('\n')[0] });
+    }
+  }
+  throw new NativeLoadError(attempts);
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads (once) and returns the native addon; throws NativeLoadError listing what it tried. */
+export function loadNative(): NativeAddon {
+  cached ??= loadNativeFrom(nativeCandidates());
+  return cached;
+}

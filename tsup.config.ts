@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+// ESM + CJS with types. `shims` lets the loader find the package root through import.meta.url
+// (ESM) or __dirname (CJS) alike.
+export default defineConfig({
+  entry: { index: 'src/index.ts', cli: 'src/cli/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: { entry: { index: 'src/index.ts' } },
+  sourcemap: true,
+  clean: true,
+  shims: true,
+  target: 'node20',
+  platform: 'node',
+  external: ['onnxruntime-node', 'jsnes'],
+});
