@@ -433,7 +433,7 @@ void Cpu::Step() {
 
   // Interrupts were polled during the instruction's next-to-last cycle.
   m.Poll();
-  const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase;
+  const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
   if (c.nmi_pending && c.nmi_clock <= poll_clock) {
     c.nmi_pending = 0;
     Interrupt(0xFFFA, false);

@@ -129,7 +129,7 @@ uint8_t Machine::ReadIo(uint16_t address) {
 
 void Machine::WriteIo(uint16_t address, uint8_t value) {
   if (address < 0x4000) {
-    SyncPpu();
+    ppu.Run(s.cpu.cycles * 3 + kPpuPhase + kPpuWriteDelay);
     ppu.WriteRegister(address, value);
     ScheduleSync();
     return;

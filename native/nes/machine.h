@@ -20,6 +20,8 @@ namespace mario_rl::nes {
 
 // PPU dots per CPU cycle and the PPU clock an access in CPU cycle n observes: 3n + kPpuPhase.
 constexpr int64_t kPpuPhase = 0;
+// PPU register writes land this many dots after a read in the same cycle would.
+constexpr int64_t kPpuWriteDelay = 1;
 
 class Machine {
  public:

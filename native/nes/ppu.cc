@@ -12,6 +12,10 @@ constexpr int kDotsPerLine = 341;
 constexpr int kVblLine = 241;
 constexpr int kPreRenderLine = 261;
 constexpr int kLines = 262;
+// Disabling NMI this many dots after it rose still keeps it from reaching the CPU.
+constexpr uint64_t kNmiCancelWindow = 2;
+// The odd-frame skip is decided from the rendering state at this pre-render dot.
+constexpr int kSkipDecisionDot = 339;
 
 inline uint8_t PaletteIndex(uint16_t address) {
   uint8_t i = address & 0x1F;
@@ -108,6 +112,7 @@ int Ppu::NextEventDot() const {
     consider(256);
     consider(257);
     consider(304);
+    consider(kSkipDecisionDot);
     consider(340);
   }
   if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.mapper->UsesA12()) {
@@ -213,8 +218,12 @@ void Ppu::HandleEvent(int dot) {
     p.vbl_suppressed = 0;
     return;
   }
+  if (line == kPreRenderLine && dot == kSkipDecisionDot) {
+    p.skip_last_dot = (p.odd_frame && rendering) ? 1 : 0;
+    return;
+  }
   if (line == kPreRenderLine && dot == 340) {
-    if (p.odd_frame && rendering) EndLine();  // odd frames skip the last pre-render dot
+    if (p.skip_last_dot) EndLine();  // odd frames skip the last pre-render dot
     return;
   }
   if (line == kPreRenderLine && dot == 304) {
@@ -507,7 +516,7 @@ void Ppu::WriteRegister(uint16_t address, uint8_t value) {
       if (!was_on && now_on) {
         m_.s.cpu.nmi_pending = 1;
         m_.s.cpu.nmi_clock = p.clock;
-      } else if (was_on && !now_on && m_.s.cpu.nmi_pending && p.clock - m_.s.cpu.nmi_clock <= 3) {
+      } else if (was_on && !now_on && m_.s.cpu.nmi_pending && p.clock - m_.s.cpu.nmi_clock <= kNmiCancelWindow) {
         m_.s.cpu.nmi_pending = 0;  // NMI disabled right as it rose: never reaches the CPU
       }
       bg_valid_ = false;

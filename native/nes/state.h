@@ -34,6 +34,7 @@ struct PpuState {
   uint8_t sprite0_on_line = 0;
   uint8_t next_sprite_count = 0;
   uint8_t next_sprite0 = 0;
+  uint8_t skip_last_dot = 0;   // odd frame with rendering on: pre-render line is one dot short
   uint8_t a12_high = 0;        // PPU address line A12 as last driven by CPU accesses
   int16_t sprite0_hit_dot = -1;  // dot at which sprite-0 hit sets on this line, -1 none
   int16_t rendered_x = 0;        // pixels already produced on this line
