@@ -92,7 +92,7 @@ int Ppu::A12Dot() const {
   const PpuState& p = m_.s.ppu;
   const bool bg_high = (p.ctrl & 0x10) != 0;
   const bool spr_high = (p.ctrl & 0x20) ? true : (p.ctrl & 0x08) != 0;
-  if (!bg_high && spr_high) return 260;
+  if (!bg_high && spr_high) return 261;
   if (bg_high && !spr_high) return 324;
   return -1;
 }
