@@ -374,7 +374,7 @@ void Ppu::ComputeSprite0Hit() {
 void Ppu::CatchUpPixels() {
   PpuState& p = m_.s.ppu;
   if (!m_.render || p.line >= 240 || p.dot < 1) return;
-  const int x1 = std::min<int>(p.dot - 1, 256);
+  const int x1 = std::min<int>(p.dot, 256);  // pixel x is output at dot x + 1
   if (x1 > p.rendered_x) {
     RenderSpan(p.rendered_x, x1);
     p.rendered_x = static_cast<int16_t>(x1);
