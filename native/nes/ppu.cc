@@ -287,11 +287,20 @@ void Ppu::EvaluateSprites() {
   PpuState& p = m_.s.ppu;
   const int height = (p.ctrl & 0x20) ? 16 : 8;
   const int line = p.line;
+  // Which of the 64 sprites cover this line, as a bitmask (branch-free scan of the Y bytes).
+  uint64_t in_range = 0;
+  for (int k = 0; k < 64; ++k) {
+    in_range |= static_cast<uint64_t>(static_cast<unsigned>(line - p.oam[k * 4]) < static_cast<unsigned>(height)) << k;
+  }
+  if (in_range == 0) {
+    p.next_sprite_count = 0;
+    return;
+  }
   int count = 0;
   int n = 0;
   for (; n < 64 && count < 8; ++n) {
+    if (!((in_range >> n) & 1)) continue;
     const int row = line - p.oam[n * 4];
-    if (row < 0 || row >= height) continue;
     if (line >= 239) {
       ++count;
       continue;
