@@ -41,6 +41,7 @@ void Ppu::PowerOn() {
       0x09, 0x01, 0x34, 0x03, 0x00, 0x04, 0x00, 0x14, 0x08, 0x3A, 0x00, 0x02, 0x00, 0x20, 0x2C, 0x08};
   std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
   InvalidateLineCaches();
+  oam_dirty_ = true;
 }
 
 void Ppu::Reset() {
@@ -239,7 +240,7 @@ void Ppu::HandleEvent(int dot) {
     // Visible line begins.
     p.rendered_x = 0;
     InvalidateLineCaches();
-    ComputeSprite0Hit();
+    ComputeSprite0Hit(0);
     return;
   }
   if (dot == p.sprite0_hit_dot && line < 240) {
@@ -287,11 +288,18 @@ void Ppu::EvaluateSprites() {
   PpuState& p = m_.s.ppu;
   const int height = (p.ctrl & 0x20) ? 16 : 8;
   const int line = p.line;
-  // Which of the 64 sprites cover this line, as a bitmask (branch-free scan of the Y bytes).
-  uint64_t in_range = 0;
-  for (int k = 0; k < 64; ++k) {
-    in_range |= static_cast<uint64_t>(static_cast<unsigned>(line - p.oam[k * 4]) < static_cast<unsigned>(height)) << k;
+  // Which of the 64 sprites cover this line: a per-line bitmask rebuilt only when OAM or the
+  // sprite height changed (OAM is normally written once per frame, in vertical blank).
+  if (oam_dirty_ || mask_height_ != height) {
+    std::memset(line_masks_, 0, sizeof line_masks_);
+    for (int k = 0; k < 64; ++k) {
+      const int y = p.oam[k * 4];
+      for (int r = 0; r < height && y + r < 240; ++r) line_masks_[y + r] |= uint64_t{1} << k;
+    }
+    oam_dirty_ = false;
+    mask_height_ = height;
   }
+  const uint64_t in_range = line_masks_[line];
   if (in_range == 0) {
     p.next_sprite_count = 0;
     return;
@@ -362,7 +370,7 @@ uint8_t Ppu::BgPixelAt(int x) const {
   return static_cast<uint8_t>(((ReadVram(address) >> bit) & 1) | (((ReadVram(address + 8) >> bit) & 1) << 1));
 }
 
-void Ppu::ComputeSprite0Hit() {
+void Ppu::ComputeSprite0Hit(int from_x) {
   PpuState& p = m_.s.ppu;
   p.sprite0_hit_dot = -1;
   if (!p.sprite0_on_line || (p.mask & 0x18) != 0x18 || (p.status & 0x40)) return;
@@ -371,9 +379,9 @@ void Ppu::ComputeSprite0Hit() {
   for (int i = 0; i < 8; ++i) {
     const int x = s.x + i;
     if (x > 254) break;
-    if (x < 8 && clip) continue;
+    if (x < from_x || (x < 8 && clip)) continue;
     const int bit = 7 - i;
-    if ((((s.lo >> bit) | (s.hi >> bit << 1)) & 3) == 0) continue;
+    if ((((s.lo >> bit) | (s.hi >> bit)) & 1) == 0) continue;  // sprite pixel transparent
     if (BgPixelAt(x) == 0) continue;
     p.sprite0_hit_dot = static_cast<int16_t>(x + 2);
     return;
@@ -559,6 +567,7 @@ uint8_t Ppu::PeekRegister(uint16_t address) const {
 
 void Ppu::WriteOam(uint8_t value) {
   PpuState& p = m_.s.ppu;
+  oam_dirty_ = true;
   p.oam[p.oam_addr++] = value;
 }
 
@@ -586,12 +595,15 @@ void Ppu::WriteRegister(uint16_t address, uint8_t value) {
       CatchUpPixels();
       p.mask = value;
       InvalidateLineCaches();  // greyscale is baked into the cached colours
+      // A mid-line change of the enables or clipping moves (or cancels) a pending sprite-0 hit.
+      if (p.line < 240 && p.dot >= 1 && p.dot <= 256) ComputeSprite0Hit(p.dot);
       break;
     case 3:
       p.oam_addr = value;
       break;
     case 4:
       p.oam[p.oam_addr++] = value;
+      oam_dirty_ = true;
       break;
     case 5:
       CatchUpPixels();

@@ -71,10 +71,9 @@ describe.skipIf(!hasTool || !roms)('NES core on the test ROMs', () => {
     (name) => expect(screen(dir(`blargg_ppu_tests/${name}.nes`), 300)).toMatch(/\$01/),
   );
 
-  // 05.left_clip and 11.edge_timing fail (sprite-0 hits under the left clip; docs/nes-core.md).
   const spriteHit = [
-    '01.basics', '02.alignment', '03.corners', '04.flip', '06.right_edge', '07.screen_bottom', '08.double_height',
-    '09.timing_basics', '10.timing_order',
+    '01.basics', '02.alignment', '03.corners', '04.flip', '05.left_clip', '06.right_edge', '07.screen_bottom',
+    '08.double_height', '09.timing_basics', '10.timing_order', '11.edge_timing',
   ];
   it.each(spriteHit)('sprite_hit_tests %s', (name) =>
     expect(screen(dir(`sprite_hit_tests/${name}.nes`), 300)).toMatch(/PASSED/),
