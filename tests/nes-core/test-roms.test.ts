@@ -102,8 +102,9 @@ describe.skipIf(!hasTool || !mario)('NES core on SMB1', () => {
       expect(run(['frames', mario!, String(frames), '--ram-ff', '--ramdump', dump]).code).toBe(0);
       const ours = readFileSync(dump);
       const nes = new NES({ onFrame() {}, emulateSound: false });
-      const mem = (nes as unknown as { cpu: { mem: ArrayLike<number> } }).cpu;
       nes.loadROM(readFileSync(mario!).toString('binary'));
+      // jsnes builds its CPU in loadROM; its RAM is cpu.mem (not in jsnes's type declarations).
+      const cpu = (nes as unknown as { cpu: { mem: ArrayLike<number> } }).cpu;
       type Button = Parameters<NES['buttonDown']>[1];
       const buttons: [number, Button][] = [
         [0x01, Controller.BUTTON_A], [0x02, Controller.BUTTON_B], [0x04, Controller.BUTTON_SELECT],
@@ -122,7 +123,7 @@ describe.skipIf(!hasTool || !mario)('NES core on SMB1', () => {
         nes.frame();
         if (f < 3) continue; // the game has not cleared RAM yet
         for (let i = 0; i < 2048; i++) {
-          if (mem.mem[i] !== ours[f * 2048 + i]) {
+          if (cpu.mem[i] !== ours[f * 2048 + i]) {
             firstDiff = f;
             break;
           }
