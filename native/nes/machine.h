@@ -87,9 +87,11 @@ class Machine {
   bool render = true;
   uint8_t frame[kFrameWidth * kFrameHeight] = {};
 
- private:
+  // Everything but RAM and PRG-ROM; the cycle has already been counted.
   uint8_t ReadIo(uint16_t address);
   void WriteIo(uint16_t address, uint8_t value);
+
+ private:
   void OamDma(uint8_t page);
 };
 
