@@ -57,7 +57,13 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   c.pc = static_cast<uint16_t>(lo | (hi << 8));
 }
 
-void Cpu::Step() {
+void Cpu::Step() { Execute(); }
+
+void Cpu::RunUntilFrameDone() {
+  while (!m_.s.ppu.frame_done) Execute();
+}
+
+inline __attribute__((always_inline)) void Cpu::Execute() {
   Machine& m = m_;
   CpuState& c = m.s.cpu;
   // Registers and the cycle counter live in locals (registers of the host CPU) for the whole

@@ -56,7 +56,7 @@ void Machine::RunFrame(uint8_t buttons, bool render_frame) {
   s.pad1.buttons = buttons;
   render = render_frame;
   s.ppu.frame_done = 0;
-  while (!s.ppu.frame_done) cpu.Step();
+  cpu.RunUntilFrameDone();
   ++s.frame_count;
 }
 
