@@ -82,6 +82,7 @@ void Machine::SetMirroring(Mirroring mirroring) {
     case Mirroring::kSingleHigh: nt[0] = nt[1] = nt[2] = nt[3] = 0x400; break;
   }
   ppu.InvalidateLineCaches();
+  ppu.InvalidateRowCache();
 }
 
 void Machine::MapPrg8k(int slot, int bank) {

@@ -48,6 +48,7 @@ void Ppu::PowerOn() {
   std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
   InvalidateLineCaches();
   oam_dirty_ = true;
+  row_valid_ = false;
 }
 
 void Ppu::Reset() {
@@ -75,6 +76,7 @@ void Ppu::WriteVram(uint16_t address, uint8_t value) {
     if (m_.chr_writable) m_.chr_map[address >> 10][address & 0x3FF] = value;
   } else if (address < 0x3F00) {
     p.vram[p.nt_offset[(address >> 10) & 3] + (address & 0x3FF)] = value;
+    row_valid_ = false;
   } else {
     p.palette[PaletteIndex(address)] = value & 0x3F;
   }
@@ -447,28 +449,37 @@ void Ppu::BuildBgLine() {
   for (int i = 0; i < 8; ++i) chr[i] = m_.chr_map[i];
   const uint8_t* tables[4];
   for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
+  // Tile numbers and palette groups of the 33 tiles depend only on the coarse scroll and the
+  // nametables, so they are shared by the 8 lines of a tile row (until VRAM or mirroring changes).
+  const uint16_t row_key = static_cast<uint16_t>(p.v & 0x0FFF);
+  if (!row_valid_ || row_key_ != row_key) {
+    const int coarse_y = (p.v >> 5) & 31;
+    int coarse = p.v & 0x1F;
+    int nt = (p.v >> 10) & 3;
+    const uint8_t* table = tables[nt];
+    const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
+    const int attr_shift_y = (coarse_y & 2) << 1;
+    for (int i = 0; i < 33; ++i) {
+      row_tiles_[i] = table[(coarse_y << 5) | coarse];
+      row_groups_[i] = static_cast<uint8_t>((table[attr_row | (coarse >> 2)] >> (attr_shift_y | (coarse & 2))) & 3);
+      if (++coarse == 32) {
+        coarse = 0;
+        nt ^= 1;
+        table = tables[nt];
+      }
+    }
+    row_key_ = row_key;
+    row_valid_ = true;
+  }
   const int pattern_base = (p.ctrl & 0x10) << 8;
   const int fine_y = p.v >> 12;
-  const int coarse_y = (p.v >> 5) & 31;
-  int coarse = p.v & 0x1F;
-  int nt = (p.v >> 10) & 3;
-  const uint8_t* table = tables[nt];
-  const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
-  const int attr_shift_y = (coarse_y & 2) << 1;
   uint64_t out[33];
-  for (int tile_index = 0; tile_index < 33; ++tile_index) {
-    const int tile = table[(coarse_y << 5) | coarse];
-    const int attr = table[attr_row | (coarse >> 2)];
-    const uint64_t* c = colours[(attr >> (attr_shift_y | (coarse & 2))) & 3];
-    const int address = pattern_base | (tile << 4) | fine_y;
+  for (int i = 0; i < 33; ++i) {
+    const uint64_t* c = colours[row_groups_[i]];
+    const int address = pattern_base | (row_tiles_[i] << 4) | fine_y;
     const uint8_t* bank = chr[address >> 10];
     const uint64_t l = kSpread.v[bank[address & 0x3FF]], h = kSpread.v[bank[(address + 8) & 0x3FF]];
-    out[tile_index] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
-    if (++coarse == 32) {
-      coarse = 0;
-      nt ^= 1;
-      table = tables[nt];
-    }
+    out[i] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
   }
   std::memcpy(bg_line_, out, sizeof out);
   bg_valid_ = true;
