@@ -13,6 +13,7 @@ Machine::Machine(std::shared_ptr<const Rom> rom_in, const ConsoleOptions& option
   chr_ram.assign(rom.chr_ram_size, 0);
   chr_writable = rom.chr.empty();
   mapper = CreateMapper(rom.mapper, *this);
+  uses_a12 = mapper->UsesA12();
   Power(options);
 }
 

@@ -87,7 +87,7 @@ void Ppu::SetAddressBus(uint16_t address) {
   PpuState& p = m_.s.ppu;
   const bool high = (address & 0x1000) != 0;
   if (high && !p.a12_high) {
-    if (m_.mapper->UsesA12()) m_.mapper->OnA12Rise(p.clock);
+    if (m_.uses_a12) m_.mapper->OnA12Rise(p.clock);
   } else if (!high && p.a12_high) {
     p.a12_low_cycle = m_.s.cpu.cycles;
   }
@@ -128,9 +128,9 @@ int Ppu::NextEventDot() const {
     consider(304);
     consider(kSkipDecisionDot);
     consider(340);
-    if ((p.mask & 0x18) && A12Dot() == kBgHighA12Dot && m_.mapper->UsesA12()) consider(kPreRenderBgA12Dot);
+    if ((p.mask & 0x18) && A12Dot() == kBgHighA12Dot && m_.uses_a12) consider(kPreRenderBgA12Dot);
   }
-  if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.mapper->UsesA12()) {
+  if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.uses_a12) {
     const int a12 = A12Dot();
     if (a12 > 0) consider(a12);
   }
@@ -149,7 +149,7 @@ uint64_t Ppu::NextInterruptClock() const {
     if (p.odd_frame && (p.mask & 0x18)) delta -= 1;
   }
   uint64_t next = p.clock + static_cast<uint64_t>(delta);
-  if ((p.mask & 0x18) && m_.mapper->UsesA12()) {
+  if ((p.mask & 0x18) && m_.uses_a12) {
     const int a12 = A12Dot();
     if (a12 > 0) {
       // The next line (visible or pre-render) whose A12 dot is still ahead.
@@ -238,7 +238,7 @@ void Ppu::HandleEvent(int dot) {
     return;
   }
   if (line == kPreRenderLine && dot == kPreRenderBgA12Dot) {
-    if (rendering && A12Dot() == kBgHighA12Dot && m_.mapper->UsesA12()) m_.mapper->OnA12Rise(p.clock);
+    if (rendering && A12Dot() == kBgHighA12Dot && m_.uses_a12) m_.mapper->OnA12Rise(p.clock);
     return;
   }
   if (line == kPreRenderLine && dot == kSkipDecisionDot) {
@@ -295,7 +295,7 @@ void Ppu::HandleEvent(int dot) {
     }
     return;
   }
-  if (rendering && dot == A12Dot() && m_.mapper->UsesA12()) {
+  if (rendering && dot == A12Dot() && m_.uses_a12) {
     m_.mapper->OnA12Rise(p.clock);
     p.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
   }
