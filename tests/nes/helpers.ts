@@ -87,3 +87,53 @@ export function smbScriptBytes(n: number): Uint8Array {
   for (let f = 0; f < n; f++) out[f] = smbScript(f);
   return out;
 }
+
+/** Outcome of a blargg ROM that reports through $6000. */
+export interface BlarggResult {
+  /** $6000 once the ROM finished (0 = passed), or -1 when it never produced a valid report. */
+  status: number;
+  /** The zero-terminated text at $6004. */
+  text: string;
+  /** Frames run. */
+  frames: number;
+}
+
+interface Steppable {
+  stepFrame(buttons?: number, opts?: { render?: boolean }): void;
+  peek(address: number): number;
+  reset(): void;
+}
+
+/** Reads the zero-terminated report text at $6004. */
+export function blarggText(nes: Steppable): string {
+  let text = '';
+  for (let a = 0x6004; a < 0x7000; a++) {
+    const c = nes.peek(a);
+    if (c === 0) break;
+    text += String.fromCharCode(c);
+  }
+  return text.trim();
+}
+
+/**
+ * Runs a ROM that follows blargg's $6000 protocol: $6001-$6003 = DE B0 61 once the report is
+ * valid; $6000 = 0x80 while running, 0x81 when it wants the reset button pressed (after at least
+ * 100 ms), otherwise the result code (0 = pass). Gives up after `maxFrames`.
+ */
+export function runBlargg(nes: Steppable, maxFrames = 3600): BlarggResult {
+  let resetAt = -1;
+  for (let f = 1; f <= maxFrames; f++) {
+    nes.stepFrame(0, { render: false });
+    const valid = nes.peek(0x6001) === 0xde && nes.peek(0x6002) === 0xb0 && nes.peek(0x6003) === 0x61;
+    if (!valid) continue;
+    const status = nes.peek(0x6000);
+    if (status === 0x81) {
+      if (resetAt < 0) resetAt = f + 10; // 10 frames ≈ 167 ms
+      if (f === resetAt) nes.reset();
+      continue;
+    }
+    resetAt = -1;
+    if (status < 0x80) return { status, text: blarggText(nes), frames: f };
+  }
+  return { status: -1, text: blarggText(nes), frames: maxFrames };
+}
