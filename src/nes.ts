@@ -34,6 +34,12 @@ export const Buttons = {
   RIGHT: 0x80,
 } as const;
 
+/**
+ * Bytes accepted for ROMs and states: any BufferSource (ArrayBuffer, SharedArrayBuffer, Buffer, any
+ * typed array or DataView, whatever its buffer type).
+ */
+export type NesBytes = BufferSource | ArrayBufferView | ArrayBufferLike;
+
 /** Power-on contents of the 2 KiB internal RAM. */
 export type PowerOnRam = 'zero' | 'ff' | 'random';
 
@@ -161,7 +167,7 @@ export class Nes {
    * @throws TypeError/RangeError for bad arguments; Error naming the bad header field, or
    *   `Unsupported mapper N`, for a ROM the core cannot run.
    */
-  constructor(rom: BufferSource, opts?: NesOptions) {
+  constructor(rom: NesBytes, opts?: NesOptions) {
     const bytes = toBytes(rom, 'rom');
     const o = expectOptions<NesOptions>(opts, 'Nes options');
     rejectUnknownKeys(o, 'Nes options', NES_OPTIONS);
@@ -277,7 +283,7 @@ export class Nes {
    * @throws TypeError if `state` is not a BufferSource; Error (console unchanged) for a state of
    *   another ROM, another format version or a truncated buffer.
    */
-  loadState(state: BufferSource): void {
+  loadState(state: NesBytes): void {
     const core = this.#live();
     core.loadState(toBytes(state, 'state'));
   }

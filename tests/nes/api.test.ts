@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { Nes, RGB_FRAME_BYTES } from '../../src/index.js';
+import { Nes, RGB_FRAME_BYTES, type NesBytes } from '../../src/index.js';
 import { loadNative } from '../../src/native.js';
 import { inesHeader, reverseBits, syntheticRom } from './helpers.js';
 
@@ -12,7 +12,7 @@ const ROM = syntheticRom();
 
 describe('Nes construction', () => {
   it('accepts every BufferSource form of the ROM', () => {
-    const copies: BufferSource[] = [
+    const copies: NesBytes[] = [
       ROM,
       ROM.slice().buffer,
       Buffer.from(ROM),
