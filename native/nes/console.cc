@@ -96,6 +96,8 @@ void Console::LoadState(const uint8_t* data, size_t size) {
   m.ScheduleSync();
 }
 
+uint8_t Console::PeekPpu(uint16_t address) const { return machine_->ppu.PeekVram(address); }
+
 uint64_t Console::FrameCount() const { return machine_->s.frame_count; }
 int Console::MapperNumber() const { return rom_->mapper; }
 

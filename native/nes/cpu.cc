@@ -67,30 +67,30 @@ void Cpu::Step() {
   const uint8_t i_before = p & kI;
   bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
 
-  auto set_zn = [&](uint8_t v) { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
-  auto fetch = [&]() { return m.Read(c.pc++); };
-  auto fetch16 = [&]() {
+  auto set_zn = [&](uint8_t v) __attribute__((always_inline)) { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
+  auto fetch = [&]() __attribute__((always_inline)) { return m.Read(c.pc++); };
+  auto fetch16 = [&]() __attribute__((always_inline)) {
     const uint8_t lo = fetch();
     return static_cast<uint16_t>(lo | (fetch() << 8));
   };
-  auto push = [&](uint8_t v) { m.Write(0x100 | c.sp--, v); };
-  auto pull = [&]() { return m.Read(0x100 | ++c.sp); };
+  auto push = [&](uint8_t v) __attribute__((always_inline)) { m.Write(0x100 | c.sp--, v); };
+  auto pull = [&]() __attribute__((always_inline)) { return m.Read(0x100 | ++c.sp); };
   // Addressing modes return the effective address. `write` selects the always-dummy-read form
   // of indexed modes (stores and read-modify-write).
-  auto zp = [&]() -> uint16_t { return fetch(); };
-  auto zpi = [&](uint8_t index) -> uint16_t {
+  auto zp = [&]() __attribute__((always_inline)) -> uint16_t { return fetch(); };
+  auto zpi = [&](uint8_t index) __attribute__((always_inline)) -> uint16_t {
     const uint8_t base = fetch();
     m.Read(base);
     return static_cast<uint8_t>(base + index);
   };
-  auto abs = [&]() -> uint16_t { return fetch16(); };
-  auto absi = [&](uint8_t index, bool write) -> uint16_t {
+  auto abs = [&]() __attribute__((always_inline)) -> uint16_t { return fetch16(); };
+  auto absi = [&](uint8_t index, bool write) __attribute__((always_inline)) -> uint16_t {
     const uint16_t base = fetch16();
     const uint16_t addr = static_cast<uint16_t>(base + index);
     if (write || ((base ^ addr) & 0xFF00)) m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   };
-  auto indx = [&]() -> uint16_t {
+  auto indx = [&]() __attribute__((always_inline)) -> uint16_t {
     uint8_t z = fetch();
     m.Read(z);
     z = static_cast<uint8_t>(z + x);
@@ -98,7 +98,7 @@ void Cpu::Step() {
     const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
     return static_cast<uint16_t>(lo | (hi << 8));
   };
-  auto indy = [&](bool write) -> uint16_t {
+  auto indy = [&](bool write) __attribute__((always_inline)) -> uint16_t {
     const uint8_t z = fetch();
     const uint8_t lo = m.Read(z);
     const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
@@ -107,48 +107,48 @@ void Cpu::Step() {
     if (write || ((base ^ addr) & 0xFF00)) m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   };
-  auto adc = [&](uint8_t v) {
+  auto adc = [&](uint8_t v) __attribute__((always_inline)) {
     const unsigned sum = a + v + (p & kC);
     const uint8_t r = static_cast<uint8_t>(sum);
     p = static_cast<uint8_t>((p & ~(kC | kV)) | (sum > 0xFF ? kC : 0) | ((~(a ^ v) & (a ^ r) & 0x80) ? kV : 0));
     a = r;
     set_zn(a);
   };
-  auto sbc = [&](uint8_t v) { adc(static_cast<uint8_t>(~v)); };
-  auto cmp = [&](uint8_t reg, uint8_t v) {
+  auto sbc = [&](uint8_t v) __attribute__((always_inline)) { adc(static_cast<uint8_t>(~v)); };
+  auto cmp = [&](uint8_t reg, uint8_t v) __attribute__((always_inline)) {
     p = static_cast<uint8_t>((p & ~kC) | (reg >= v ? kC : 0));
     set_zn(static_cast<uint8_t>(reg - v));
   };
-  auto asl = [&](uint8_t v) {
+  auto asl = [&](uint8_t v) __attribute__((always_inline)) {
     p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
     v = static_cast<uint8_t>(v << 1);
     set_zn(v);
     return v;
   };
-  auto lsr = [&](uint8_t v) {
+  auto lsr = [&](uint8_t v) __attribute__((always_inline)) {
     p = static_cast<uint8_t>((p & ~kC) | (v & 1));
     v >>= 1;
     set_zn(v);
     return v;
   };
-  auto rol = [&](uint8_t v) {
+  auto rol = [&](uint8_t v) __attribute__((always_inline)) {
     const uint8_t carry = p & kC;
     p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
     v = static_cast<uint8_t>((v << 1) | carry);
     set_zn(v);
     return v;
   };
-  auto ror = [&](uint8_t v) {
+  auto ror = [&](uint8_t v) __attribute__((always_inline)) {
     const uint8_t carry = p & kC;
     p = static_cast<uint8_t>((p & ~kC) | (v & 1));
     v = static_cast<uint8_t>((v >> 1) | (carry << 7));
     set_zn(v);
     return v;
   };
-  auto bit = [&](uint8_t v) {
+  auto bit = [&](uint8_t v) __attribute__((always_inline)) {
     p = static_cast<uint8_t>((p & ~(kZ | kV | kN)) | ((a & v) ? 0 : kZ) | (v & (kV | kN)));
   };
-  auto branch = [&](bool taken) {
+  auto branch = [&](bool taken) __attribute__((always_inline)) {
     const int8_t offset = static_cast<int8_t>(fetch());
     if (!taken) return;
     m.Read(c.pc);
@@ -157,7 +157,7 @@ void Cpu::Step() {
     c.pc = target;
   };
   // Read-modify-write: read, dummy write of the old value, write of the new one.
-  auto rmw = [&](uint16_t addr, auto op) {
+  auto rmw = [&](uint16_t addr, auto op) __attribute__((always_inline)) {
     uint8_t v = m.Read(addr);
     m.Write(addr, v);
     v = op(v);
@@ -165,7 +165,7 @@ void Cpu::Step() {
     return v;
   };
   // SHX/SHY/SHA/TAS: store value & (high byte of base + 1); the high byte is corrupted on a carry.
-  auto sh = [&](uint16_t base, uint8_t index, uint8_t value) {
+  auto sh = [&](uint16_t base, uint8_t index, uint8_t value) __attribute__((always_inline)) {
     const uint16_t addr = static_cast<uint16_t>(base + index);
     m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     const uint8_t hi = static_cast<uint8_t>((base >> 8) + 1);
@@ -283,10 +283,10 @@ void Cpu::Step() {
     case 0xCA: m.Read(c.pc); --x; set_zn(x); break;
     case 0x88: m.Read(c.pc); --y; set_zn(y); break;
 #define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                       \
-  case op_zp: rmw(zp(), [&](uint8_t v) { body; }); break;                              \
-  case op_zpx: rmw(zpi(x), [&](uint8_t v) { body; }); break;                           \
-  case op_abs: rmw(abs(), [&](uint8_t v) { body; }); break;                            \
-  case op_absx: rmw(absi(x, true), [&](uint8_t v) { body; }); break;
+  case op_zp: rmw(zp(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                              \
+  case op_zpx: rmw(zpi(x), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                           \
+  case op_abs: rmw(abs(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                            \
+  case op_absx: rmw(absi(x, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;
     MARIO_RL_RMW_GROUP(0xE6, 0xF6, 0xEE, 0xFE, ++v; set_zn(v); return v)
     MARIO_RL_RMW_GROUP(0xC6, 0xD6, 0xCE, 0xDE, --v; set_zn(v); return v)
     MARIO_RL_RMW_GROUP(0x06, 0x16, 0x0E, 0x1E, return asl(v))
@@ -298,7 +298,16 @@ void Cpu::Step() {
     case 0x2A: m.Read(c.pc); a = rol(a); break;
     case 0x6A: m.Read(c.pc); a = ror(a); break;
     // Jumps and calls.
-    case 0x4C: c.pc = fetch16(); break;
+    case 0x4C: {
+      const uint16_t at = static_cast<uint16_t>(c.pc - 1);
+      c.pc = fetch16();
+      // "JMP *" idle loops (SMB1 waits for NMI this way) have no side effects: jump ahead in
+      // whole iterations to just before the next event the catch-up chips have scheduled.
+      if (c.pc == at && !c.nmi_pending && !(m.IrqLine() && !(p & kI)) && m.next_sync_cycle > c.cycles + 6) {
+        c.cycles += 3 * ((m.next_sync_cycle - c.cycles) / 3 - 1);
+      }
+      break;
+    }
     case 0x6C: {
       const uint16_t ptr = fetch16();
       const uint8_t lo = m.Read(ptr);
@@ -409,13 +418,13 @@ void Cpu::Step() {
       break;
     }
 #define MARIO_RL_UNOFFICIAL_RMW(base, body)                                        \
-  case base + 0x07: rmw(zp(), [&](uint8_t v) { body; }); break;                    \
-  case base + 0x17: rmw(zpi(x), [&](uint8_t v) { body; }); break;                  \
-  case base + 0x0F: rmw(abs(), [&](uint8_t v) { body; }); break;                   \
-  case base + 0x1F: rmw(absi(x, true), [&](uint8_t v) { body; }); break;           \
-  case base + 0x1B: rmw(absi(y, true), [&](uint8_t v) { body; }); break;           \
-  case base + 0x03: rmw(indx(), [&](uint8_t v) { body; }); break;                  \
-  case base + 0x13: rmw(indy(true), [&](uint8_t v) { body; }); break;
+  case base + 0x07: rmw(zp(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                    \
+  case base + 0x17: rmw(zpi(x), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                  \
+  case base + 0x0F: rmw(abs(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                   \
+  case base + 0x1F: rmw(absi(x, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;           \
+  case base + 0x1B: rmw(absi(y, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;           \
+  case base + 0x03: rmw(indx(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                  \
+  case base + 0x13: rmw(indy(true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;
     MARIO_RL_UNOFFICIAL_RMW(0x00, v = asl(v); a |= v; set_zn(a); return v)          // SLO
     MARIO_RL_UNOFFICIAL_RMW(0x20, v = rol(v); a &= v; set_zn(a); return v)          // RLA
     MARIO_RL_UNOFFICIAL_RMW(0x40, v = lsr(v); a ^= v; set_zn(a); return v)          // SRE

@@ -35,6 +35,11 @@ void Ppu::PowerOn() {
   p.dot = 0;
   p.clock = 0;
   p.sprite0_hit_dot = -1;
+  // The palette RAM contents one real console powers up with (blargg's power_up_palette).
+  static constexpr uint8_t kPowerUpPalette[32] = {
+      0x09, 0x01, 0x00, 0x01, 0x00, 0x02, 0x02, 0x0D, 0x08, 0x10, 0x08, 0x24, 0x00, 0x00, 0x04, 0x2C,
+      0x09, 0x01, 0x34, 0x03, 0x00, 0x04, 0x00, 0x14, 0x08, 0x3A, 0x00, 0x02, 0x00, 0x20, 0x2C, 0x08};
+  std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
   InvalidateLineCaches();
 }
 
@@ -87,7 +92,7 @@ int Ppu::A12Dot() const {
   const PpuState& p = m_.s.ppu;
   const bool bg_high = (p.ctrl & 0x10) != 0;
   const bool spr_high = (p.ctrl & 0x20) ? true : (p.ctrl & 0x08) != 0;
-  if (!bg_high && spr_high) return 260;
+  if (!bg_high && spr_high) return 261;
   if (bg_high && !spr_high) return 324;
   return -1;
 }
@@ -376,30 +381,46 @@ void Ppu::CatchUpPixels() {
   }
 }
 
+namespace {
+// kSpread[b]: the 8 bits of b, most significant first, one per byte (little-endian uint64).
+struct SpreadTable {
+  uint64_t v[256];
+  constexpr SpreadTable() : v() {
+    for (int b = 0; b < 256; ++b) {
+      uint64_t out = 0;
+      for (int i = 0; i < 8; ++i) out |= static_cast<uint64_t>((b >> (7 - i)) & 1) << (8 * i);
+      v[b] = out;
+    }
+  }
+};
+constexpr SpreadTable kSpread;
+}  // namespace
+
 void Ppu::BuildBgLine() {
   const PpuState& p = m_.s.ppu;
   const uint16_t pattern_base = static_cast<uint16_t>((p.ctrl & 0x10) << 8);
   const int fine_y = p.v >> 12;
   const int coarse_y = (p.v >> 5) & 31;
   int coarse = p.v & 0x1F;
-  uint16_t nt = p.v & 0x0C00;
+  int nt = (p.v >> 10) & 3;
+  const uint8_t* table = p.vram + p.nt_offset[nt];
+  const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
+  const int attr_shift_y = (coarse_y & 2) << 1;
   for (int tile_index = 0; tile_index < 33; ++tile_index) {
-    const uint16_t nt_base = static_cast<uint16_t>(0x2000 | nt);
-    const uint8_t tile = ReadVram(static_cast<uint16_t>(nt_base | (coarse_y << 5) | coarse));
-    const uint8_t attr = ReadVram(static_cast<uint16_t>(nt_base | 0x3C0 | ((coarse_y >> 2) << 3) | (coarse >> 2)));
-    const int shift = ((coarse_y & 2) << 1) | (coarse & 2);
-    const uint8_t pal = static_cast<uint8_t>(((attr >> shift) & 3) << 2);
+    const uint8_t tile = table[(coarse_y << 5) | coarse];
+    const uint8_t attr = table[attr_row | (coarse >> 2)];
+    const uint64_t pal = (attr >> (attr_shift_y | (coarse & 2))) & 3;
     const uint16_t address = static_cast<uint16_t>(pattern_base | (tile << 4) | fine_y);
-    const uint8_t lo = ReadVram(address), hi = ReadVram(address + 8);
-    uint8_t* out = bg_line_ + tile_index * 8;
-    for (int i = 0; i < 8; ++i) {
-      const int bit = 7 - i;
-      const uint8_t pix = static_cast<uint8_t>(((lo >> bit) & 1) | (((hi >> bit) & 1) << 1));
-      out[i] = pix ? static_cast<uint8_t>(pal | pix) : 0;
-    }
+    const uint8_t* bank = m_.chr_map[address >> 10];
+    const uint8_t lo = bank[address & 0x3FF], hi = bank[(address + 8) & 0x3FF];
+    const uint64_t pix = kSpread.v[lo] | (kSpread.v[hi] << 1);
+    const uint64_t opaque = (pix | (pix >> 1)) & 0x0101010101010101ULL;
+    const uint64_t out = pix | (opaque * (pal << 2));
+    std::memcpy(bg_line_ + tile_index * 8, &out, 8);
     if (++coarse == 32) {
       coarse = 0;
-      nt ^= 0x0400;
+      nt ^= 1;
+      table = p.vram + p.nt_offset[nt];
     }
   }
   bg_valid_ = true;
@@ -435,13 +456,26 @@ void Ppu::RenderSpan(int x0, int x1) {
   const bool bg_on = (p.mask & 0x08) != 0, spr_on = (p.mask & 0x10) != 0;
   if (bg_on && !bg_valid_) BuildBgLine();
   if (spr_on && !sprites_valid_) BuildSpriteLine();
-  const uint8_t* bg = bg_line_ + p.fine_x;
+  uint8_t colours[32];
+  for (int i = 0; i < 32; ++i) colours[i] = p.palette[i] & grey;
+  // Background and sprite pixels of this span, with the left-8 clipping applied.
+  uint8_t bg[256], sp[256];
+  if (bg_on) {
+    std::memcpy(bg + x0, bg_line_ + p.fine_x + x0, static_cast<size_t>(x1 - x0));
+    if (!(p.mask & 0x02)) for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = 0;
+  } else {
+    std::memset(bg + x0, 0, static_cast<size_t>(x1 - x0));
+  }
+  if (!spr_on || p.sprite_count == 0) {
+    for (int x = x0; x < x1; ++x) out[x] = colours[bg[x]];
+    return;
+  }
+  std::memcpy(sp + x0, spr_line_ + x0, static_cast<size_t>(x1 - x0));
+  if (!(p.mask & 0x04)) for (int x = x0; x < std::min(x1, 8); ++x) sp[x] = 0;
   for (int x = x0; x < x1; ++x) {
-    const uint8_t b = (bg_on && (x >= 8 || (p.mask & 0x02))) ? bg[x] : 0;
-    const uint8_t s = (spr_on && (x >= 8 || (p.mask & 0x04))) ? spr_line_[x] : 0;
-    uint8_t c = b;
-    if ((s & 0x80) && (b == 0 || !(s & 0x40))) c = s & 0x1F;
-    out[x] = p.palette[c] & grey;
+    const uint8_t b = bg[x], s = sp[x];
+    const bool sprite_wins = (s & 0x80) && (b == 0 || !(s & 0x40));
+    out[x] = colours[sprite_wins ? (s & 0x1F) : b];
   }
 }
 

@@ -25,6 +25,7 @@ class Ppu {
   // PPU clock of the next event the CPU must not miss (VBL/NMI, MMC3 scanline clock).
   uint64_t NextInterruptClock() const;
   uint8_t PeekRegister(uint16_t address) const;
+  uint8_t PeekVram(uint16_t address) const { return ReadVram(address); }
   void InvalidateLineCaches() { bg_valid_ = sprites_valid_ = false; }
 
  private:

@@ -78,13 +78,15 @@ int Nestest(const std::string& rom_path, const std::string& log_path) {
 }
 
 void PrintScreen(const Console& console) {
-  // Nametable 0 as ASCII (the test ROMs' fonts map tiles to ASCII codes).
+  // Nametable 0 as text: the test ROMs' fonts put ASCII glyphs at their ASCII tile numbers.
   for (int row = 0; row < 30; ++row) {
     std::string text;
     for (int col = 0; col < 32; ++col) {
-      (void)console;
+      const uint8_t tile = console.PeekPpu(static_cast<uint16_t>(0x2000 + row * 32 + col));
+      text.push_back(tile >= 0x20 && tile < 0x7F ? static_cast<char>(tile) : ' ');
     }
-    (void)text;
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    if (!text.empty()) std::printf("%s\n", text.c_str());
   }
 }
 
@@ -139,6 +141,7 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
     else if (a == "--ram-ff") options.power_on_ram = mario_rl::nes::PowerOnRam::kFF;
     else if (a == "--savebench") savebench = true;
     else if (a == "--screen") screen = true;
+    else if (a == "--ram" ) { for (int k = 0; k < 16; ++k) {} }
   }
   const auto data = ReadFile(rom_path);
   Console console(mario_rl::nes::ParseRom(data.data(), data.size()), options);
