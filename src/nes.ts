@@ -99,6 +99,8 @@ export interface NativeNesCore {
   frameView(): Uint8Array;
   /** [sync] RangeError outside [0, 0xFFFF]. */
   peek(address: number): number;
+  /** [sync] RangeError outside [0, 0x3FFF]. */
+  peekPpu(address: number): number;
   /** [sync] RangeError outside RAM/PRG-RAM. */
   poke(address: number, value: number): void;
   /** [sync] */
@@ -230,6 +232,16 @@ export class Nes {
   peek(address: number): number {
     const core = this.#live();
     return core.peek(expectInteger(address, 'address', 0, 0xffff));
+  }
+
+  /**
+   * Side-effect-free PPU-bus read of `address` in [0, 0x3FFF]: pattern tables ($0000–$1FFF),
+   * nametables ($2000–$2FFF, mirrored to $3EFF) and palette ($3F00–$3FFF). For tests and
+   * debugging (e.g. reading text a test ROM printed into the nametable).
+   */
+  peekPpu(address: number): number {
+    const core = this.#live();
+    return core.peekPpu(expectInteger(address, 'address', 0, 0x3fff));
   }
 
   /** Writes `value` (0–255) to internal RAM ($0000–$1FFF) or PRG-RAM ($6000–$7FFF). */

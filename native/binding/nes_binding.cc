@@ -38,6 +38,7 @@ class NesCore : public Napi::ObjectWrap<NesCore> {
             InstanceMethod<&NesCore::FrameView>("frameView"),
             InstanceMethod<&NesCore::Peek>("peek"),
             InstanceMethod<&NesCore::Poke>("poke"),
+            InstanceMethod<&NesCore::PeekPpu>("peekPpu"),
             InstanceMethod<&NesCore::StateSize>("stateSize"),
             InstanceMethod<&NesCore::SaveState>("saveState"),
             InstanceMethod<&NesCore::SaveStateInto>("saveStateInto"),
@@ -155,6 +156,14 @@ class NesCore : public Napi::ObjectWrap<NesCore> {
     nes::Console& console = Live(info.Env());
     const auto address = static_cast<uint16_t>(ExpectInteger(info, 0, 0, 0xFFFF, "address"));
     return Napi::Number::New(info.Env(), console.Peek(address));
+  }
+
+  // [sync] peekPpu(address: 0..0x3FFF): side-effect-free PPU-bus read (pattern tables,
+  // nametables, palette).
+  Napi::Value PeekPpu(const Napi::CallbackInfo& info) {
+    nes::Console& console = Live(info.Env());
+    const auto address = static_cast<uint16_t>(ExpectInteger(info, 0, 0, 0x3FFF, "address"));
+    return Napi::Number::New(info.Env(), console.PeekPpu(address));
   }
 
   // [sync] poke(address, value): RAM or PRG-RAM; RangeError elsewhere.

@@ -104,6 +104,9 @@ describe('Nes argument validation', () => {
     );
     expect(() => nes.peek(-1)).toThrow(RangeError);
     expect(() => nes.peek('0' as never)).toThrow(TypeError);
+    expect(() => nes.peekPpu(0x4000)).toThrow(
+      new RangeError('Expected an integer in [0, 16383] for address but received 16384'),
+    );
     expect(() => nes.poke(0x8000, 1)).toThrow(
       new RangeError('Expected an address in [0x0000, 0x1FFF] or [0x6000, 0x7FFF] for address but received 0x8000'),
     );
@@ -182,6 +185,7 @@ describe('raw NesCore re-checks arguments in C++', () => {
     expect(() => core.stepFrame(1, 'yes' as never)).toThrow(TypeError);
     expect(() => core.stepFrames(new Uint16Array(4) as never, true)).toThrow(TypeError);
     expect(() => core.peek(70000)).toThrow(RangeError);
+    expect(() => core.peekPpu(0x4000)).toThrow(RangeError);
     expect(() => core.poke(0x8000, 1)).toThrow(RangeError);
     expect(() => core.toRgb(new Uint8Array(5))).toThrow(RangeError);
     expect(() => core.saveStateInto(new Uint8Array(1))).toThrow(RangeError);
@@ -214,6 +218,7 @@ describe('Nes after close()', () => {
       ['frame', () => nes.frame],
       ['peek', () => nes.peek(0)],
       ['poke', () => nes.poke(0, 0)],
+      ['peekPpu', () => nes.peekPpu(0)],
       ['toRgb', () => nes.toRgb()],
       ['saveState', () => nes.saveState()],
       ['saveStateInto', () => nes.saveStateInto(new Uint8Array(state.length))],
@@ -266,6 +271,7 @@ describe('Nes behaviour on the synthetic cartridge', () => {
   it('renders the backdrop colour and converts it through the palette', () => {
     const nes = new Nes(ROM);
     nes.stepFrames(new Uint8Array(4));
+    expect(nes.peekPpu(0x3f00)).toBe(0x21);
     expect(nes.frame.every((p) => p === 0x21)).toBe(true);
     const rgb = nes.toRgb();
     const [r, g, b] = [rgb[0], rgb[1], rgb[2]];

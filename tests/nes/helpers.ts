@@ -137,3 +137,17 @@ export function runBlargg(nes: Steppable, maxFrames = 3600): BlarggResult {
   }
   return { status: -1, text: blarggText(nes), frames: maxFrames };
 }
+
+/** Nametable 0 as text lines: blargg's fonts put ASCII glyphs at their ASCII tile numbers. */
+export function nametableText(nes: { peekPpu(address: number): number }): string[] {
+  const lines: string[] = [];
+  for (let row = 0; row < 30; row++) {
+    let line = '';
+    for (let col = 0; col < 32; col++) {
+      const tile = nes.peekPpu(0x2000 + row * 32 + col);
+      line += tile >= 0x20 && tile < 0x7f ? String.fromCharCode(tile) : ' ';
+    }
+    if (line.trim()) lines.push(line.trim());
+  }
+  return lines;
+}
