@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CXX = process.env.CXX ?? 'g++';
@@ -23,6 +23,13 @@ function fuzz(args: string[], timeoutMs: number) {
 }
 
 describe.skipIf(!hasCompiler)('ROM fuzz smoke (ASan + UBSan)', () => {
+  // Building the core with sanitizers takes ~25 s on an idle 2-core machine, much longer when the
+  // other suites run beside it: give the build its own generous budget.
+  beforeAll(() => {
+    const build = fuzz(['--build-only'], 540_000);
+    if (build.status !== 0) throw new Error(`scripts/fuzz.sh --build-only failed:\n${build.stdout}\n${build.stderr}`);
+  }, 600_000);
+
   it('the sanitizers are really compiled in: a planted heap overflow is reported', () => {
     const run = fuzz(['--sanitizer-self-test'], 170_000);
     expect(run.status).not.toBe(0);
