@@ -16,6 +16,12 @@ constexpr int kLines = 262;
 constexpr uint64_t kNmiCancelWindow = 2;
 // The odd-frame skip is decided from the rendering state at this pre-render dot.
 constexpr int kSkipDecisionDot = 339;
+// With the background at $1000 and sprites at $0000, A12 has been low through vertical blank, so
+// the pre-render line's first background pattern fetch is an extra rising edge.
+constexpr int kPreRenderBgA12Dot = 5;
+// A12 rise dots per line: sprites at $1000 (first sprite pattern fetch) / background at $1000
+// (first pattern fetch for the next line).
+constexpr int kBgHighA12Dot = 325;
 
 inline uint8_t PaletteIndex(uint16_t address) {
   uint8_t i = address & 0x1F;
@@ -42,6 +48,7 @@ void Ppu::PowerOn() {
   std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
   InvalidateLineCaches();
   oam_dirty_ = true;
+  row_valid_ = false;
 }
 
 void Ppu::Reset() {
@@ -69,6 +76,7 @@ void Ppu::WriteVram(uint16_t address, uint8_t value) {
     if (m_.chr_writable) m_.chr_map[address >> 10][address & 0x3FF] = value;
   } else if (address < 0x3F00) {
     p.vram[p.nt_offset[(address >> 10) & 3] + (address & 0x3FF)] = value;
+    row_valid_ = false;
   } else {
     p.palette[PaletteIndex(address)] = value & 0x3F;
   }
@@ -79,7 +87,7 @@ void Ppu::SetAddressBus(uint16_t address) {
   PpuState& p = m_.s.ppu;
   const bool high = (address & 0x1000) != 0;
   if (high && !p.a12_high) {
-    if (m_.mapper->UsesA12()) m_.mapper->OnA12Rise(p.clock);
+    if (m_.uses_a12) m_.mapper->OnA12Rise(p.clock);
   } else if (!high && p.a12_high) {
     p.a12_low_cycle = m_.s.cpu.cycles;
   }
@@ -94,7 +102,7 @@ int Ppu::A12Dot() const {
   const bool bg_high = (p.ctrl & 0x10) != 0;
   const bool spr_high = (p.ctrl & 0x20) ? true : (p.ctrl & 0x08) != 0;
   if (!bg_high && spr_high) return 261;
-  if (bg_high && !spr_high) return 324;
+  if (bg_high && !spr_high) return kBgHighA12Dot;
   return -1;
 }
 
@@ -120,8 +128,9 @@ int Ppu::NextEventDot() const {
     consider(304);
     consider(kSkipDecisionDot);
     consider(340);
+    if ((p.mask & 0x18) && A12Dot() == kBgHighA12Dot && m_.uses_a12) consider(kPreRenderBgA12Dot);
   }
-  if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.mapper->UsesA12()) {
+  if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.uses_a12) {
     const int a12 = A12Dot();
     if (a12 > 0) consider(a12);
   }
@@ -140,7 +149,7 @@ uint64_t Ppu::NextInterruptClock() const {
     if (p.odd_frame && (p.mask & 0x18)) delta -= 1;
   }
   uint64_t next = p.clock + static_cast<uint64_t>(delta);
-  if ((p.mask & 0x18) && m_.mapper->UsesA12()) {
+  if ((p.mask & 0x18) && m_.uses_a12) {
     const int a12 = A12Dot();
     if (a12 > 0) {
       // The next line (visible or pre-render) whose A12 dot is still ahead.
@@ -155,6 +164,10 @@ uint64_t Ppu::NextInterruptClock() const {
         }
       }
       next = std::min(next, p.clock + static_cast<uint64_t>(d));
+    }
+    if (a12 == kBgHighA12Dot && (p.line < kPreRenderLine || p.dot < kPreRenderBgA12Dot)) {
+      const int64_t to_pre = int64_t{kPreRenderLine - p.line} * kDotsPerLine + kPreRenderBgA12Dot - p.dot;
+      next = std::min(next, p.clock + static_cast<uint64_t>(to_pre));
     }
   }
   return next;
@@ -224,6 +237,10 @@ void Ppu::HandleEvent(int dot) {
     p.vbl_suppressed = 0;
     return;
   }
+  if (line == kPreRenderLine && dot == kPreRenderBgA12Dot) {
+    if (rendering && A12Dot() == kBgHighA12Dot && m_.uses_a12) m_.mapper->OnA12Rise(p.clock);
+    return;
+  }
   if (line == kPreRenderLine && dot == kSkipDecisionDot) {
     p.skip_last_dot = (p.odd_frame && rendering) ? 1 : 0;
     return;
@@ -278,7 +295,7 @@ void Ppu::HandleEvent(int dot) {
     }
     return;
   }
-  if (rendering && dot == A12Dot() && m_.mapper->UsesA12()) {
+  if (rendering && dot == A12Dot() && m_.uses_a12) {
     m_.mapper->OnA12Rise(p.clock);
     p.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
   }
@@ -413,12 +430,6 @@ struct SpreadTable {
 constexpr SpreadTable kSpread;
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
-// Eight pixels of one tile row as final colours: c[k] for 2-bit pixel value k.
-inline uint64_t TileRow(uint8_t lo, uint8_t hi, const uint8_t* c) {
-  const uint64_t l = kSpread.v[lo], h = kSpread.v[hi];
-  return (~l & ~h & (c[0] * kBytes)) | (l & ~h & (c[1] * kBytes)) | (~l & h & (c[2] * kBytes)) |
-         (l & h & (c[3] * kBytes));
-}
 }  // namespace
 
 // Line caches hold final palette indices (greyscale applied) with flags in the top bits:
@@ -427,33 +438,50 @@ inline uint64_t TileRow(uint8_t lo, uint8_t hi, const uint8_t* c) {
 void Ppu::BuildBgLine() {
   const PpuState& p = m_.s.ppu;
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
-  uint8_t colours[4][4];
+  // Everything the loop reads goes into locals first: stores into the byte caches could
+  // otherwise alias them and force reloads on every tile.
+  uint64_t colours[4][4];
   for (int group = 0; group < 4; ++group) {
-    colours[group][0] = p.palette[0] & grey;
-    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint8_t>((p.palette[group * 4 + k] & grey) | 0x80);
+    colours[group][0] = (p.palette[0] & grey) * kBytes;
+    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
   }
-  const uint16_t pattern_base = static_cast<uint16_t>((p.ctrl & 0x10) << 8);
-  const int fine_y = p.v >> 12;
-  const int coarse_y = (p.v >> 5) & 31;
-  int coarse = p.v & 0x1F;
-  int nt = (p.v >> 10) & 3;
-  const uint8_t* table = p.vram + p.nt_offset[nt];
-  const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
-  const int attr_shift_y = (coarse_y & 2) << 1;
-  for (int tile_index = 0; tile_index < 33; ++tile_index) {
-    const uint8_t tile = table[(coarse_y << 5) | coarse];
-    const uint8_t attr = table[attr_row | (coarse >> 2)];
-    const int group = (attr >> (attr_shift_y | (coarse & 2))) & 3;
-    const uint16_t address = static_cast<uint16_t>(pattern_base | (tile << 4) | fine_y);
-    const uint8_t* bank = m_.chr_map[address >> 10];
-    const uint64_t out = TileRow(bank[address & 0x3FF], bank[(address + 8) & 0x3FF], colours[group]);
-    std::memcpy(bg_line_ + tile_index * 8, &out, 8);
-    if (++coarse == 32) {
-      coarse = 0;
-      nt ^= 1;
-      table = p.vram + p.nt_offset[nt];
+  const uint8_t* chr[8];
+  for (int i = 0; i < 8; ++i) chr[i] = m_.chr_map[i];
+  const uint8_t* tables[4];
+  for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
+  // Tile numbers and palette groups of the 33 tiles depend only on the coarse scroll and the
+  // nametables, so they are shared by the 8 lines of a tile row (until VRAM or mirroring changes).
+  const uint16_t row_key = static_cast<uint16_t>(p.v & 0x0FFF);
+  if (!row_valid_ || row_key_ != row_key) {
+    const int coarse_y = (p.v >> 5) & 31;
+    int coarse = p.v & 0x1F;
+    int nt = (p.v >> 10) & 3;
+    const uint8_t* table = tables[nt];
+    const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
+    const int attr_shift_y = (coarse_y & 2) << 1;
+    for (int i = 0; i < 33; ++i) {
+      row_tiles_[i] = table[(coarse_y << 5) | coarse];
+      row_groups_[i] = static_cast<uint8_t>((table[attr_row | (coarse >> 2)] >> (attr_shift_y | (coarse & 2))) & 3);
+      if (++coarse == 32) {
+        coarse = 0;
+        nt ^= 1;
+        table = tables[nt];
+      }
     }
+    row_key_ = row_key;
+    row_valid_ = true;
   }
+  const int pattern_base = (p.ctrl & 0x10) << 8;
+  const int fine_y = p.v >> 12;
+  uint64_t out[33];
+  for (int i = 0; i < 33; ++i) {
+    const uint64_t* c = colours[row_groups_[i]];
+    const int address = pattern_base | (row_tiles_[i] << 4) | fine_y;
+    const uint8_t* bank = chr[address >> 10];
+    const uint64_t l = kSpread.v[bank[address & 0x3FF]], h = kSpread.v[bank[(address + 8) & 0x3FF]];
+    out[i] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
+  }
+  std::memcpy(bg_line_, out, sizeof out);
   bg_valid_ = true;
 }
 
