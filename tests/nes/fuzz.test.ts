@@ -1,6 +1,6 @@
 /**
  * Fuzz smoke: builds native/fuzz/rom_fuzz.cc with ASan + UBSan through scripts/fuzz.sh (g++
- * alone is enough) and runs the built-in mutation driver for 20 s with a fixed seed. Any sanitizer
+ * alone is enough) and runs the built-in mutation driver on 40 inputs from a fixed seed. Any sanitizer
  * report or harness failure fails the test. Long runs: docs/fuzzing.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -36,13 +36,14 @@ describe.skipIf(!hasCompiler)('ROM fuzz smoke (ASan + UBSan)', () => {
     expect(run.stderr).toMatch(/AddressSanitizer: heap-buffer-overflow/);
   }, 180_000);
 
-  it('20 s of mutated ROMs (seed 1): no sanitizer report, no crash', () => {
-    const run = fuzz(['--seed', '1', '--seconds', '20'], 170_000);
+  it('40 mutated ROMs (seed 1, ~20 s): no sanitizer report, no crash, no hang', () => {
+    // A fixed input count, not a time budget, so every run checks the same inputs however busy
+    // the machine is (the seconds cap only guards against a stuck run).
+    const run = fuzz(['--seed', '1', '--iterations', '40', '--seconds', '150'], 170_000);
     const output = `${run.stdout}\n${run.stderr}`;
     expect(output).not.toMatch(/AddressSanitizer|runtime error|LeakSanitizer|rom_fuzz: BUG/);
     expect(run.status, output.slice(-4000)).toBe(0);
-    const inputs = Number(/rom_fuzz: (\d+) inputs/.exec(run.stdout)?.[1] ?? 0);
-    expect(inputs).toBeGreaterThan(16); // got past the seed corpus into mutants
+    expect(run.stdout).toContain('rom_fuzz: 40 inputs, seed 1, no failures');
   }, 180_000);
 
   // KNOWN FAILURE (core): LoadState checks the header but trusts the body, so a state with a valid
