@@ -2,10 +2,13 @@
  * The `Nes` API on a synthetic cartridge (no ROM files needed): argument validation with the
  * project's message shape, raw native re-checks, lifetime after close(), frame boundary.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 
 import { Nes, RGB_FRAME_BYTES, type NesBytes } from '../../src/index.js';
-import { loadNative } from '../../src/native.js';
+import { loadNative, nativeCandidates } from '../../src/native.js';
 import { inesHeader, reverseBits, syntheticRom } from './helpers.js';
 
 const ROM = syntheticRom();
@@ -257,6 +260,37 @@ describe('Nes after close()', () => {
     if (typeof globalThis.gc === 'function') globalThis.gc();
     await new Promise((r) => setTimeout(r, 10));
     expect(views.every((v) => v[0] === 0)).toBe(true);
+  });
+});
+
+describe('view lifetime under forced garbage collection', () => {
+  it('views outlive their console: collected wrappers, forced GCs, reads and writes stay valid', () => {
+    const addon = nativeCandidates().find((p) => existsSync(p))!;
+    // A child process with --expose-gc: the views must keep the console's memory alive after
+    // close() and after the wrapper object itself has been collected.
+    const script = `
+      const { NesCore } = require(${JSON.stringify(addon)});
+      const rom = new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(ROM).toString('base64'))}, 'base64'));
+      const views = [];
+      for (let i = 0; i < 200; i++) {
+        let core = new NesCore(rom, 1, 0);
+        core.stepFrames(new Uint8Array(2), true);
+        views.push(core.ramView(), core.frameView());
+        if (i % 2 === 0) core.close();
+        core = null;
+        if (i % 20 === 0) globalThis.gc();
+      }
+      for (let i = 0; i < 5; i++) globalThis.gc();
+      let sum = 0;
+      for (const v of views) { v[1] = 7; sum += v[0] + v[1]; }
+      views.length = 0;
+      for (let i = 0; i < 5; i++) globalThis.gc();
+      process.stdout.write('ok ' + sum);
+    `;
+    const run = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ok \d+$/);
   });
 });
 
