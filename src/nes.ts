@@ -146,6 +146,7 @@ function hex(value: number, digits: number): string {
 }
 
 function renderOption(opts: unknown, where: string): boolean {
+  if (opts === undefined) return true; // the per-step fast path allocates nothing
   const o = expectOptions<StepOptions>(opts, `${where} options`);
   rejectUnknownKeys(o, `${where} options`, STEP_OPTIONS);
   return o.render === undefined ? true : expectBoolean(o.render, 'render');
