@@ -56,6 +56,8 @@ class Console {
   void SaveState(uint8_t* out) const;
   void LoadState(const uint8_t* data, size_t size);
 
+  uint8_t PeekPpu(uint16_t address) const;      // PPU-bus read ($0000-$3FFF), no side effects
+
   uint64_t FrameCount() const;
   int MapperNumber() const;
   const Rom& GetRom() const { return *rom_; }

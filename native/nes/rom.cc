@@ -97,7 +97,19 @@ std::shared_ptr<const Rom> ParseRom(const uint8_t* data, size_t size) {
     throw Error("Invalid ROM header: PRG-RAM size " + std::to_string(rom->prg_ram_size) +
                 " bytes exceeds the " + std::to_string(kMaxPrgRam) + " supported");
   }
+  if (prg_size % 8192 != 0) {
+    throw Error("Invalid ROM header: PRG-ROM size " + std::to_string(prg_size) +
+                " bytes is not a multiple of 8 KiB");
+  }
+  if (chr_size % 1024 != 0) {
+    throw Error("Invalid ROM header: CHR-ROM size " + std::to_string(chr_size) +
+                " bytes is not a multiple of 1 KiB");
+  }
   if (chr_size == 0 && rom->chr_ram_size == 0) rom->chr_ram_size = 8192;
+  if (rom->chr_ram_size % 1024 != 0) {
+    throw Error("Invalid NES 2.0 header: CHR-RAM size " + std::to_string(rom->chr_ram_size) +
+                " bytes (byte 11) is not a multiple of 1 KiB");
+  }
   if (chr_size != 0) rom->chr_ram_size = 0;
   if (rom->chr_ram_size > kMaxChrRam) {
     throw Error("Invalid ROM header: CHR-RAM size " + std::to_string(rom->chr_ram_size) +
