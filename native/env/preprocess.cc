@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 
@@ -71,6 +72,22 @@ Preprocessor::Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb) : sp
   BuildTaps(crop_h_, spec.height, first, count, y_weights_, y_offsets_);
   for (size_t j = 0; j < first.size(); ++j) y_taps_.push_back({first[j], count[j]});
   denominator_ = static_cast<uint32_t>(crop_w_) * static_cast<uint32_t>(crop_h_);
+  // Invert the vertical taps: for each source row, the output rows it feeds.
+  std::vector<std::vector<std::pair<uint16_t, uint32_t>>> feeds(static_cast<size_t>(crop_h_));
+  for (int y = 0; y < spec.height; ++y) {
+    const Tap ty = y_taps_[static_cast<size_t>(y)];
+    for (int k = 0; k < ty.count; ++k) {
+      feeds[static_cast<size_t>(ty.first + k)].push_back({static_cast<uint16_t>(y), y_weights_[y_offsets_[y] + k]});
+    }
+  }
+  row_offsets_.push_back(0);
+  for (const auto& list : feeds) {
+    for (const auto& [y, w] : list) {
+      row_targets_.push_back(y);
+      row_weights_.push_back(w);
+    }
+    row_offsets_.push_back(static_cast<uint32_t>(row_targets_.size()));
+  }
 }
 
 void Preprocessor::Convert(const uint8_t* indices, uint8_t* full) const {
@@ -80,44 +97,41 @@ void Preprocessor::Convert(const uint8_t* indices, uint8_t* full) const {
   }
 }
 
-void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint8_t* out) const {
+void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint32_t* scratch, uint8_t* out) const {
   const int W = spec_.width, H = spec_.height;
-  // Row sums of the horizontal pass: at most 255 * 256 each; a fixed array keeps the step
-  // path allocation-free.
-  uint32_t row[kSourceWidth];
-  uint32_t acc[kSourceWidth];
+  uint8_t values[kSourceWidth];
   const uint32_t half = denominator_ / 2;
   for (int c = 0; c < Channels(); ++c) {
     const uint8_t* lut = lut_[c];
     const uint8_t* pool = pool_with ? pool_with + static_cast<size_t>(c) * kSourcePixels : nullptr;
-    uint8_t* dst = out + static_cast<size_t>(c) * W * H;
-    for (int y = 0; y < H; ++y) {
-      const Tap ty = y_taps_[y];
-      const uint32_t* wy = y_weights_.data() + y_offsets_[y];
-      std::fill(acc, acc + W, 0u);
-      for (int k = 0; k < ty.count; ++k) {
-        const size_t src_row = static_cast<size_t>(spec_.crop_top + ty.first + k) * kSourceWidth + spec_.crop_left;
-        const uint8_t* src = indices + src_row;
-        const uint8_t* prev = pool ? pool + src_row : nullptr;
-        for (int x = 0; x < W; ++x) {
-          const Tap tx = x_taps_[x];
-          const uint32_t* wx = x_weights_.data() + x_offsets_[x];
-          uint32_t sum = 0;
-          if (prev) {
-            for (int m = 0; m < tx.count; ++m) {
-              const uint8_t v = std::max(lut[src[tx.first + m] & 63], prev[tx.first + m]);
-              sum += wx[m] * v;
-            }
-          } else {
-            for (int m = 0; m < tx.count; ++m) sum += wx[m] * lut[src[tx.first + m] & 63];
-          }
-          row[x] = sum;
-        }
-        const uint32_t w = wy[k];
+    std::fill(scratch, scratch + static_cast<size_t>(W) * H, 0u);
+    for (int r = 0; r < crop_h_; ++r) {
+      const size_t src_row = static_cast<size_t>(spec_.crop_top + r) * kSourceWidth + spec_.crop_left;
+      const uint8_t* src = indices + src_row;
+      if (pool) {
+        const uint8_t* prev = pool + src_row;
+        for (int x = 0; x < crop_w_; ++x) values[x] = std::max(lut[src[x] & 63], prev[x]);
+      } else {
+        for (int x = 0; x < crop_w_; ++x) values[x] = lut[src[x] & 63];
+      }
+      // Horizontal pass (at most 255 * 256 per output), then add into every output row it feeds.
+      uint32_t row[kSourceWidth];
+      for (int x = 0; x < W; ++x) {
+        const Tap tx = x_taps_[x];
+        const uint32_t* wx = x_weights_.data() + x_offsets_[x];
+        const uint8_t* v = values + tx.first;
+        uint32_t sum = 0;
+        for (int m = 0; m < tx.count; ++m) sum += wx[m] * v[m];
+        row[x] = sum;
+      }
+      for (uint32_t t = row_offsets_[r]; t < row_offsets_[r + 1]; ++t) {
+        uint32_t* acc = scratch + static_cast<size_t>(row_targets_[t]) * W;
+        const uint32_t w = row_weights_[t];
         for (int x = 0; x < W; ++x) acc[x] += w * row[x];
       }
-      for (int x = 0; x < W; ++x) dst[static_cast<size_t>(y) * W + x] = static_cast<uint8_t>((acc[x] + half) / denominator_);
     }
+    uint8_t* dst = out + static_cast<size_t>(c) * W * H;
+    for (size_t p = 0; p < static_cast<size_t>(W) * H; ++p) dst[p] = static_cast<uint8_t>((scratch[p] + half) / denominator_);
   }
 }
 

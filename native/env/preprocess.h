@@ -48,8 +48,10 @@ class Preprocessor {
   // Palette indices -> full-resolution channels, planar [C, 240, 256].
   void Convert(const uint8_t* indices, uint8_t* full) const;
   // Palette indices (and, when `pool_with` is not null, the per-channel max with that converted
-  // frame) -> resized frame [C, H, W] into out.
-  void Resize(const uint8_t* indices, const uint8_t* pool_with, uint8_t* out) const;
+  // frame) -> resized frame [C, H, W] into out. `scratch` holds ScratchWords() words (per lane,
+  // allocated once, so the step path allocates nothing).
+  void Resize(const uint8_t* indices, const uint8_t* pool_with, uint32_t* scratch, uint8_t* out) const;
+  size_t ScratchWords() const { return static_cast<size_t>(spec_.width) * spec_.height; }
 
  private:
   struct Tap {
@@ -64,6 +66,11 @@ class Preprocessor {
   std::vector<Tap> x_taps_, y_taps_;
   std::vector<uint32_t> x_weights_, y_weights_;   // flattened per tap
   std::vector<uint32_t> x_offsets_, y_offsets_;   // start of each output's weights
+  // The same vertical taps seen from the source side: which output rows each cropped source
+  // row feeds, and with which weight, so each source row is converted and summed once.
+  std::vector<uint32_t> row_offsets_;             // [crop_h + 1]
+  std::vector<uint16_t> row_targets_;
+  std::vector<uint32_t> row_weights_;
   uint32_t denominator_;
 };
 

@@ -75,6 +75,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
     lane.rng.Seed(config.seed, i);
     if (!config.obs_ram) {
       lane.stack.Init(config.obs.stack, preprocessor_->FrameBytes());
+      lane.scratch.assign(preprocessor_->ScratchWords(), 0);
       if (config.max_pool && config.frame_skip >= 2) lane.pool_frame.assign(preprocessor_->FullBytes(), 0);
     }
   }
@@ -168,7 +169,7 @@ void VecEnv::ResetLane(size_t index) {
   lane.episode_steps = 0;
   lane.episode_return = 0.0;
   if (!config_.obs_ram) {
-    preprocessor_->Resize(frame, nullptr, lane.stack.NextSlot());
+    preprocessor_->Resize(frame, nullptr, lane.scratch.data(), lane.stack.NextSlot());
     lane.stack.Commit();
     lane.stack.FillWithNewest();
   }
@@ -268,7 +269,8 @@ void VecEnv::StepLane(size_t index) {
     }
   }
   if (pixels && rendered) {
-    preprocessor_->Resize(console.Frame(), pooled ? lane.pool_frame.data() : nullptr, lane.stack.NextSlot());
+    preprocessor_->Resize(console.Frame(), pooled ? lane.pool_frame.data() : nullptr, lane.scratch.data(),
+                          lane.stack.NextSlot());
     lane.stack.Commit();
   }
   ++lane.episode_steps;

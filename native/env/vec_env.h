@@ -108,6 +108,7 @@ class VecEnv {
     Rng rng;
     FrameStack stack;
     std::vector<uint8_t> pool_frame;  // converted second-to-last frame (max-pool)
+    std::vector<uint32_t> scratch;    // resize accumulators
     uint8_t last_buttons = 0;
     int32_t episode_steps = 0;
     double episode_return = 0.0;
