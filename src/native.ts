@@ -180,6 +180,13 @@ export interface NativeEnvAddon {
   smb1ReadRam(ram: Uint8Array): Record<string, number | boolean>;
   /** [sync] Test hook: SMB1 per-frame rewards over a RAM sequence. */
   smb1Rewards(rams: Uint8Array, preset: string, distanceWeight?: number, scoreWeight?: number): { reward: Float32Array; components: Float32Array };
+  /** [sync] Test hook: a plain console for reference runs (loadState, stepFrame without pixels, ram copy, poke). */
+  EnvTestConsole: new (rom: Uint8Array) => {
+    loadState(state: Uint8Array): void;
+    stepFrame(buttons: number): void;
+    ram(): Uint8Array;
+    poke(address: number, value: number): void;
+  };
   /** [sync] Test hook: visit counts of a thread-pool stress run. */
   envThreadPoolCheck(numThreads: number, count: number, rounds: number): Uint32Array;
 }

@@ -546,7 +546,53 @@ Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Test hook: a plain console driven frame by frame from JS, the independent reference the env
+// tests compare the pool against. new EnvTestConsole(rom); loadState(u8); stepFrame(buttons);
+// ram() -> Uint8Array copy; poke(address, value).
+class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "EnvTestConsole",
+                       {InstanceMethod<&EnvTestConsole::LoadState>("loadState"),
+                        InstanceMethod<&EnvTestConsole::StepFrame>("stepFrame"),
+                        InstanceMethod<&EnvTestConsole::RamCopy>("ram"), InstanceMethod<&EnvTestConsole::Poke>("poke")});
+  }
+  explicit EnvTestConsole(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvTestConsole>(info) {
+    Napi::Uint8Array rom = ExpectUint8Array(info, 0, "rom");
+    Guard(info.Env(), [&] {
+      console_ = std::make_unique<nes::Console>(nes::ParseRom(rom.Data(), rom.ByteLength()));
+      return 0;
+    });
+  }
+
+ private:
+  Napi::Value LoadState(const Napi::CallbackInfo& info) {
+    Napi::Uint8Array s = ExpectUint8Array(info, 0, "state");
+    Guard(info.Env(), [&] {
+      console_->LoadState(s.Data(), s.ByteLength());
+      return 0;
+    });
+    return info.Env().Undefined();
+  }
+  Napi::Value StepFrame(const Napi::CallbackInfo& info) {
+    console_->StepFrame(static_cast<uint8_t>(ExpectInteger(info, 0, 0, 255, "buttons")), false);
+    return info.Env().Undefined();
+  }
+  Napi::Value RamCopy(const Napi::CallbackInfo& info) {
+    Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), 2048);
+    std::memcpy(out.Data(), console_->Ram(), 2048);
+    return out;
+  }
+  Napi::Value Poke(const Napi::CallbackInfo& info) {
+    const auto address = static_cast<uint16_t>(ExpectInteger(info, 0, 0, 0x7FF, "address"));
+    console_->Ram()[address] = static_cast<uint8_t>(ExpectInteger(info, 1, 0, 255, "value"));
+    return info.Env().Undefined();
+  }
+  std::unique_ptr<nes::Console> console_;
+};
+
 void InitVecEnv(Napi::Env env, Napi::Object exports) {
+  exports.Set("EnvTestConsole", EnvTestConsole::Define(env));
   exports.Set("VecEnv", VecEnvWrap::Define(env));
   exports.Set("envPaletteRgb", Napi::Function::New(env, PaletteRgbJs, "envPaletteRgb"));
   exports.Set("envPreprocessFrames", Napi::Function::New(env, PreprocessFramesJs, "envPreprocessFrames"));
