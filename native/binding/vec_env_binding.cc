@@ -416,13 +416,11 @@ Napi::Value PreprocessFramesJs(const Napi::CallbackInfo& info) {
     env::FrameStack stack(spec.stack, pre.FrameBytes());
     const size_t t_count = frames.ByteLength() / env::kSourcePixels;
     Napi::Uint8Array out = Napi::Uint8Array::New(env, t_count * pre.ObsBytes());
-    std::vector<uint8_t> pooled(pre.FullBytes());
-    std::vector<uint32_t> scratch(pre.ScratchWords());
+    std::vector<uint8_t> scratch(pre.ScratchBytes());
     for (size_t t = 0; t < t_count; ++t) {
       const uint8_t* frame = frames.Data() + t * env::kSourcePixels;
       const bool pool = max_pool && t > 0;
-      if (pool) pre.Convert(frame - env::kSourcePixels, pooled.data());
-      pre.Resize(frame, pool ? pooled.data() : nullptr, scratch.data(), stack.NextSlot());
+      pre.Resize(frame, pool ? frame - env::kSourcePixels : nullptr, scratch.data(), stack.NextSlot());
       stack.Commit();
       if (t == 0) stack.FillWithNewest();
       stack.WriteObs(out.Data() + t * pre.ObsBytes());

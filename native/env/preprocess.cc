@@ -72,66 +72,59 @@ Preprocessor::Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb) : sp
   BuildTaps(crop_h_, spec.height, first, count, y_weights_, y_offsets_);
   for (size_t j = 0; j < first.size(); ++j) y_taps_.push_back({first[j], count[j]});
   denominator_ = static_cast<uint32_t>(crop_w_) * static_cast<uint32_t>(crop_h_);
-  // Invert the vertical taps: for each source row, the output rows it feeds.
-  std::vector<std::vector<std::pair<uint16_t, uint32_t>>> feeds(static_cast<size_t>(crop_h_));
-  for (int y = 0; y < spec.height; ++y) {
-    const Tap ty = y_taps_[static_cast<size_t>(y)];
-    for (int k = 0; k < ty.count; ++k) {
-      feeds[static_cast<size_t>(ty.first + k)].push_back({static_cast<uint16_t>(y), y_weights_[y_offsets_[y] + k]});
-    }
-  }
-  row_offsets_.push_back(0);
-  for (const auto& list : feeds) {
-    for (const auto& [y, w] : list) {
-      row_targets_.push_back(y);
-      row_weights_.push_back(w);
-    }
-    row_offsets_.push_back(static_cast<uint32_t>(row_targets_.size()));
-  }
+  reciprocal_ = ((uint64_t{1} << 40) + denominator_ - 1) / denominator_;
 }
 
-void Preprocessor::Convert(const uint8_t* indices, uint8_t* full) const {
-  for (int c = 0; c < Channels(); ++c) {
-    uint8_t* out = full + static_cast<size_t>(c) * kSourcePixels;
-    for (size_t p = 0; p < kSourcePixels; ++p) out[p] = ChannelValue(indices[p], c);
-  }
-}
-
-void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint32_t* scratch, uint8_t* out) const {
+void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint8_t* scratch, uint8_t* out) const {
   const int W = spec_.width, H = spec_.height;
-  uint8_t values[kSourceWidth];
   const uint32_t half = denominator_ / 2;
   for (int c = 0; c < Channels(); ++c) {
-    const uint8_t* lut = lut_[c];
-    const uint8_t* pool = pool_with ? pool_with + static_cast<size_t>(c) * kSourcePixels : nullptr;
-    std::fill(scratch, scratch + static_cast<size_t>(W) * H, 0u);
-    for (int r = 0; r < crop_h_; ++r) {
-      const size_t src_row = static_cast<size_t>(spec_.crop_top + r) * kSourceWidth + spec_.crop_left;
-      const uint8_t* src = indices + src_row;
-      if (pool) {
-        const uint8_t* prev = pool + src_row;
-        for (int x = 0; x < crop_w_; ++x) values[x] = std::max(lut[src[x] & 63], prev[x]);
+    // 1. Channel values of the cropped region (max-pooled when asked), one pass. Locals (and
+    // a local copy of the LUT) keep the byte stores from forcing reloads of members.
+    uint8_t lut[64];
+    std::memcpy(lut, lut_[c], sizeof(lut));
+    const int cw = crop_w_, ch = crop_h_;
+    const uint8_t* pool = pool_with;
+    const uint8_t* src = indices + static_cast<size_t>(spec_.crop_top) * kSourceWidth + spec_.crop_left;
+    const uint8_t* prev = pool ? pool + static_cast<size_t>(spec_.crop_top) * kSourceWidth + spec_.crop_left : nullptr;
+    for (int r = 0; r < ch; ++r, src += kSourceWidth) {
+      uint8_t* __restrict dst = scratch + static_cast<size_t>(r) * cw;
+      if (prev) {
+        for (int x = 0; x < cw; ++x) dst[x] = std::max(lut[src[x] & 63], lut[prev[x] & 63]);
+        prev += kSourceWidth;
       } else {
-        for (int x = 0; x < crop_w_; ++x) values[x] = lut[src[x] & 63];
-      }
-      // Horizontal pass (at most 255 * 256 per output), then add into every output row it feeds.
-      uint32_t row[kSourceWidth];
-      for (int x = 0; x < W; ++x) {
-        const Tap tx = x_taps_[x];
-        const uint32_t* wx = x_weights_.data() + x_offsets_[x];
-        const uint8_t* v = values + tx.first;
-        uint32_t sum = 0;
-        for (int m = 0; m < tx.count; ++m) sum += wx[m] * v[m];
-        row[x] = sum;
-      }
-      for (uint32_t t = row_offsets_[r]; t < row_offsets_[r + 1]; ++t) {
-        uint32_t* acc = scratch + static_cast<size_t>(row_targets_[t]) * W;
-        const uint32_t w = row_weights_[t];
-        for (int x = 0; x < W; ++x) acc[x] += w * row[x];
+        for (int x = 0; x < cw; ++x) dst[x] = lut[src[x] & 63];
       }
     }
-    uint8_t* dst = out + static_cast<size_t>(c) * W * H;
-    for (size_t p = 0; p < static_cast<size_t>(W) * H; ++p) dst[p] = static_cast<uint8_t>((scratch[p] + half) / denominator_);
+    // 2. Per output row: vertical weighted sum over full columns (vectorizes), then the
+    // horizontal taps and the exact rounding division.
+    uint8_t* __restrict dst = out + static_cast<size_t>(c) * W * H;
+    const uint64_t reciprocal = reciprocal_;
+    const Tap* x_taps = x_taps_.data();
+    const uint32_t* x_weights = x_weights_.data();
+    const uint32_t* x_offsets = x_offsets_.data();
+    // Column sums fit 16 bits: the vertical weights of one output sum to crop_h <= 240, and
+    // 240 * 255 < 65536; 16-bit lanes halve the vector work.
+    uint16_t column[kSourceWidth];
+    for (int y = 0; y < H; ++y) {
+      const Tap ty = y_taps_[static_cast<size_t>(y)];
+      const uint32_t* wy = y_weights_.data() + y_offsets_[static_cast<size_t>(y)];
+      std::fill(column, column + cw, uint16_t{0});
+      for (int k = 0; k < ty.count; ++k) {
+        const uint8_t* __restrict row = scratch + static_cast<size_t>(ty.first + k) * cw;
+        const uint16_t w = static_cast<uint16_t>(wy[k]);
+        for (int x = 0; x < cw; ++x) column[x] = static_cast<uint16_t>(column[x] + w * row[x]);
+      }
+      uint8_t* __restrict out_row = dst + static_cast<size_t>(y) * W;
+      for (int x = 0; x < W; ++x) {
+        const Tap tx = x_taps[x];
+        const uint32_t* wx = x_weights + x_offsets[x];
+        const uint16_t* v = column + tx.first;
+        uint32_t sum = half;
+        for (int m = 0; m < tx.count; ++m) sum += wx[m] * v[m];
+        out_row[x] = static_cast<uint8_t>((sum * reciprocal) >> 40);
+      }
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 //   resize: output pixel (x, y) averages the source rectangle [x*Sw/W, (x+1)*Sw/W) x
 //   [y*Sh/H, (y+1)*Sh/H) weighting each source pixel by its overlap; in units scaled by W (H)
 //   the overlaps are integers, and the result is (sum + Sw*Sh/2) / (Sw*Sh), Sw/Sh the crop size.
-//   max-pool (optional): per-channel max of two frames before the resize.
+//   max-pool (optional): per-channel max of two frames' channel values before the resize.
 #pragma once
 
 #include <cstddef>
@@ -41,17 +41,13 @@ class Preprocessor {
   int Channels() const { return spec_.grayscale ? 1 : 3; }
   size_t FrameBytes() const { return static_cast<size_t>(Channels()) * spec_.width * spec_.height; }
   size_t ObsBytes() const { return FrameBytes() * static_cast<size_t>(spec_.stack); }
-  // Bytes of a full-resolution converted frame (the max-pool operand).
-  size_t FullBytes() const { return static_cast<size_t>(Channels()) * kSourcePixels; }
   const ObsSpec& spec() const { return spec_; }
 
-  // Palette indices -> full-resolution channels, planar [C, 240, 256].
-  void Convert(const uint8_t* indices, uint8_t* full) const;
-  // Palette indices (and, when `pool_with` is not null, the per-channel max with that converted
-  // frame) -> resized frame [C, H, W] into out. `scratch` holds ScratchWords() words (per lane,
+  // Palette indices (and, when `pool_with` is not null, the per-channel max with the channel
+  // values of that frame, palette indices too) -> resized frame [C, H, W] into out. `scratch` holds ScratchBytes() bytes (per lane,
   // allocated once, so the step path allocates nothing).
-  void Resize(const uint8_t* indices, const uint8_t* pool_with, uint32_t* scratch, uint8_t* out) const;
-  size_t ScratchWords() const { return static_cast<size_t>(spec_.width) * spec_.height; }
+  void Resize(const uint8_t* indices, const uint8_t* pool_with, uint8_t* scratch, uint8_t* out) const;
+  size_t ScratchBytes() const { return kSourcePixels; }
 
  private:
   struct Tap {
@@ -66,11 +62,9 @@ class Preprocessor {
   std::vector<Tap> x_taps_, y_taps_;
   std::vector<uint32_t> x_weights_, y_weights_;   // flattened per tap
   std::vector<uint32_t> x_offsets_, y_offsets_;   // start of each output's weights
-  // The same vertical taps seen from the source side: which output rows each cropped source
-  // row feeds, and with which weight, so each source row is converted and summed once.
-  std::vector<uint32_t> row_offsets_;             // [crop_h + 1]
-  std::vector<uint16_t> row_targets_;
-  std::vector<uint32_t> row_weights_;
+  // Exact division by the denominator as a multiply and shift: sums stay below 2^24, and
+  // m = ceil(2^40 / d) gives floor(n * m / 2^40) == floor(n / d) for every n < 2^24.
+  uint64_t reciprocal_;
   uint32_t denominator_;
 };
 

@@ -75,8 +75,8 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
     lane.rng.Seed(config.seed, i);
     if (!config.obs_ram) {
       lane.stack.Init(config.obs.stack, preprocessor_->FrameBytes());
-      lane.scratch.assign(preprocessor_->ScratchWords(), 0);
-      if (config.max_pool && config.frame_skip >= 2) lane.pool_frame.assign(preprocessor_->FullBytes(), 0);
+      lane.scratch.assign(preprocessor_->ScratchBytes(), 0);
+      if (config.max_pool && config.frame_skip >= 2) lane.pool_frame.assign(kSourcePixels, 0);
     }
   }
 }
@@ -264,7 +264,7 @@ void VecEnv::StepLane(size_t index) {
     if (terminated) break;
     lane.game->SkipUnplayable(console, render);
     if (pool && f == k - 2) {
-      preprocessor_->Convert(console.Frame(), lane.pool_frame.data());
+      std::memcpy(lane.pool_frame.data(), console.Frame(), kSourcePixels);
       pooled = true;
     }
   }

@@ -107,8 +107,8 @@ class VecEnv {
     std::unique_ptr<GameLane> game;
     Rng rng;
     FrameStack stack;
-    std::vector<uint8_t> pool_frame;  // converted second-to-last frame (max-pool)
-    std::vector<uint32_t> scratch;    // resize accumulators
+    std::vector<uint8_t> pool_frame;  // second-to-last frame of the skip, palette indices (max-pool)
+    std::vector<uint8_t> scratch;     // resize working area
     uint8_t last_buttons = 0;
     int32_t episode_steps = 0;
     double episode_return = 0.0;
