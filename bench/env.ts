@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
-import { Controller, NES } from 'jsnes';
+import { Controller, NES, type ButtonKey } from 'jsnes';
 
 import { VecEnv } from '../src/index.js';
 
@@ -51,7 +51,7 @@ function oursStepsPerSec(n: number, threads: number): number {
 }
 
 // ---- baseline: jsnes + JS preprocessing ------------------------------------------------------
-const SIMPLE = [[], [7], [7, 0], [7, 1], [7, 0, 1], [0], [6]];
+const SIMPLE: ButtonKey[][] = [[], [7], [7, 0], [7, 1], [7, 0, 1], [0], [6]];
 
 class JsnesLane {
   nes: NES;
@@ -59,7 +59,7 @@ class JsnesLane {
   luma = new Uint8Array(256 * 240);
   pooled = new Uint8Array(256 * 240);
   stack: Uint8Array[] = Array.from({ length: STACK }, () => new Uint8Array(W * H));
-  held: number[] = [];
+  held: ButtonKey[] = [];
   constructor() {
     this.nes = new NES({ onFrame: (buf: ArrayLike<number>) => this.frame.set(buf as ArrayLike<number>), emulateSound: false });
     this.nes.loadROM(rom.toString('binary'));
@@ -81,7 +81,7 @@ class JsnesLane {
     for (const b of this.held) this.nes.buttonUp(1, b);
     this.held = SIMPLE[action]!;
     for (const b of this.held) this.nes.buttonDown(1, b);
-    const mem = this.nes.cpu.mem;
+    const mem = (this.nes as unknown as { cpu: { mem: ArrayLike<number> } }).cpu.mem;
     const x0 = mem[0x6d]! * 256 + mem[0x86]!;
     for (let k = 0; k < SKIP; k++) {
       this.nes.frame();

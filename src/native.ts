@@ -172,6 +172,8 @@ export interface NativeVecEnv {
 /** Members the env module adds to the addon. */
 export interface NativeEnvAddon {
   VecEnv: new (config: NativeVecEnvConfig, rom: Uint8Array) => NativeVecEnv;
+  /** [sync] Names of the registered game adapters (native/env/game_registry.cc). */
+  envGameNames(): string[];
   /** [sync] The core's 64-entry RGB palette (192 bytes). */
   envPaletteRgb(): Uint8Array;
   /** [sync] Test hook: frames through the preprocessor and one frame stack; the obs after each push. */

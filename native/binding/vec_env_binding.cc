@@ -19,6 +19,7 @@
 #include "binding/module_registry.h"
 #include "binding/napi_util.h"
 #include "common/rng.h"
+#include "env/game_registry.h"
 #include "env/preprocess.h"
 #include "env/smb1.h"
 #include "env/thread_pool.h"
@@ -140,6 +141,7 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
   ~VecEnvWrap() override {
     // Never destroyed mid-step: stepAsync holds a reference to this object until it settles.
     env_.reset();
+    if (has_tsfn_) tsfn_.Release();
   }
 
   void Settle(Napi::Env env) {
@@ -589,7 +591,16 @@ class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
   std::unique_ptr<nes::Console> console_;
 };
 
+// [sync] envGameNames(): the registered game adapters.
+Napi::Value GameNamesJs(const Napi::CallbackInfo& info) {
+  const auto names = env::GameNames();
+  Napi::Array out = Napi::Array::New(info.Env(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+  return out;
+}
+
 void InitVecEnv(Napi::Env env, Napi::Object exports) {
+  exports.Set("envGameNames", Napi::Function::New(env, GameNamesJs, "envGameNames"));
   exports.Set("EnvTestConsole", EnvTestConsole::Define(env));
   exports.Set("VecEnv", VecEnvWrap::Define(env));
   exports.Set("envPaletteRgb", Napi::Function::New(env, PaletteRgbJs, "envPaletteRgb"));

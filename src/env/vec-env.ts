@@ -54,7 +54,7 @@ export interface RewardShaping {
 /** Options of `new VecEnv(...)`. */
 export interface VecEnvOptions {
   /** The game image (any BufferSource). Checked against the game: a non-SMB1 ROM is rejected. */
-  rom: BufferSource;
+  rom: BufferSource | ArrayBufferView;
   /** Game adapter. Default 'smb1'. */
   game?: string;
   /** Number of lanes (1..512). */
@@ -150,7 +150,7 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
   const o = expectOptions<VecEnvOptions>(options, 'VecEnv options');
   rejectUnknownKeys(o, 'VecEnv options', OPTION_KEYS);
   const rom = toBytes(o.rom, 'rom');
-  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', ['smb1'] as const);
+  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', loadNative().envGameNames());
   const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, 512);
   const cores = loadNative().buildInfo().hardwareConcurrency || 1;
   const numThreads = o.numThreads === undefined ? Math.max(1, Math.min(numEnvs, cores)) : expectInteger(o.numThreads, 'numThreads', 1, 256);
@@ -398,7 +398,7 @@ export class VecEnv {
    * gives lane i states i, i+N, i+2N, ... mod k. Each state is advanced one no-op frame to render
    * its observation. Takes effect at each lane's next reset. [sync]
    */
-  setStartStates(states: readonly BufferSource[], mode: StartStateMode = 'fixed'): void {
+  setStartStates(states: readonly (BufferSource | ArrayBufferView)[], mode: StartStateMode = 'fixed'): void {
     if (!Array.isArray(states)) throw new TypeError(expectedMessage('an array of save states', 'states', states));
     if (states.length === 0) throw new RangeError(expectedMessage('a non-empty array of save states', 'states', states));
     const bytes = states.map((s, i) => {

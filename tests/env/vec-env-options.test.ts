@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { VecEnv, normalizeVecEnvOptions } from '../../src/index.js';
 
 /** A minimal iNES image: header + zeroed PRG/CHR. */
-function ines(prgBanks: number, chrBanks: number, mapper = 0): Uint8Array {
+function ines(prgBanks: number, chrBanks: number, mapper = 0): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(16 + prgBanks * 16384 + chrBanks * 8192);
   out.set([0x4e, 0x45, 0x53, 0x1a, prgBanks, chrBanks, (mapper & 15) << 4, mapper & 0xf0]);
   return out;
