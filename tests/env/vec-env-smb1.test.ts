@@ -345,6 +345,33 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     env.close();
   });
 
+  it('offers the gym-super-mario-bros action sets', () => {
+    const sets = { right: [0x00, 0x80, 0x81, 0x82, 0x83], simple: [0x00, 0x80, 0x81, 0x82, 0x83, 0x01, 0x40] } as const;
+    for (const [name, buttons] of Object.entries(sets)) {
+      const env = make({ actions: name as 'right' | 'simple', obs: 'ram' });
+      expect(env.actionButtons).toEqual(buttons);
+      env.close();
+    }
+    const complex = make({ actions: 'complex', obs: 'ram' });
+    expect(complex.actionButtons).toEqual([...sets.simple, 0x41, 0x42, 0x43, 0x20, 0x10]);
+    complex.close();
+    const full = make({ actions: 'full', obs: 'ram' });
+    expect(full.numActions).toBe(256);
+    expect(full.actionButtons[0x83]).toBe(0x83);
+    full.step(new Int32Array([255]));
+    full.close();
+  });
+
+  it('validates reward shaping and reset options', () => {
+    const env = make({ obs: 'ram' });
+    expect(() => env.setRewardShaping({ distanceWeight: NaN })).toThrow(/rewardShaping.distanceWeight/);
+    expect(() => env.setRewardShaping({ annealSteps: 1.5 } as never)).toThrow(/rewardShaping.annealSteps/);
+    expect(() => env.setRewardShaping({ distanceWieght: 1 } as never)).toThrow(/Unknown option 'distanceWieght'/);
+    expect(() => env.reset({ seed: -1 })).toThrow(/Expected an integer in \[0, 9007199254740991\] for seed but received -1/);
+    expect(() => env.saveStates([1])).toThrow(/lanes\[0\]/);
+    env.close();
+  });
+
   it('rejects bad actions and unknown stages with clear errors', () => {
     const env = make({ numEnvs: 2, actions: 'simple' });
     expect(env.numActions).toBe(7);
