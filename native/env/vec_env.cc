@@ -76,6 +76,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
     if (!config.obs_ram) {
       lane.stack.Init(config.obs.stack, preprocessor_->FrameBytes());
       lane.scratch.assign(preprocessor_->ScratchBytes(), 0);
+      lane.before_frame.assign(lane.console->StateSize(), 0);
       if (config.max_pool && config.frame_skip >= 2) lane.pool_frame.assign(kSourcePixels, 0);
     }
   }
@@ -252,23 +253,33 @@ void VecEnv::StepLane(size_t index) {
   float reward = 0.0f;
   bool terminated = false;
   bool pooled = false;
-  bool rendered = false;  // whether the frame the episode is at now was rendered
+  bool rendered = false;  // whether the frame the lane is at now was rendered
   for (int f = 0; f < k; ++f) {
     const bool render = f >= first_render;
     uint8_t pressed = buttons;
     if (config_.sticky_prob > 0.0 && lane.rng.NextDouble() < config_.sticky_prob) pressed = lane.last_buttons;
     lane.last_buttons = pressed;
+    // A save state costs well under a microsecond: keep one before each unrendered frame so a
+    // termination there can be replayed with pixels for an exact final observation.
+    if (pixels && !render) console.SaveState(lane.before_frame.data());
     console.StepFrame(pressed, render);
     reward += lane.game->AfterFrame(console, step_weights_, components, &terminated);
     rendered = render;
-    if (terminated) break;
+    if (terminated) {
+      if (pixels && !render) {
+        console.LoadState(lane.before_frame.data(), lane.before_frame.size());
+        console.StepFrame(pressed, true);  // deterministic: same RAM, now with the picture
+        rendered = true;
+      }
+      break;
+    }
     lane.game->SkipUnplayable(console, render);
     if (pool && f == k - 2) {
       std::memcpy(lane.pool_frame.data(), console.Frame(), kSourcePixels);
       pooled = true;
     }
   }
-  if (pixels && rendered) {
+  if (rendered) {
     preprocessor_->Resize(console.Frame(), pooled ? lane.pool_frame.data() : nullptr, lane.scratch.data(),
                           lane.stack.NextSlot());
     lane.stack.Commit();

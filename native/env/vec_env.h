@@ -109,6 +109,7 @@ class VecEnv {
     FrameStack stack;
     std::vector<uint8_t> pool_frame;  // second-to-last frame of the skip, palette indices (max-pool)
     std::vector<uint8_t> scratch;     // resize working area
+    std::vector<uint8_t> before_frame;  // state before the current unrendered frame (re-render on termination)
     uint8_t last_buttons = 0;
     int32_t episode_steps = 0;
     double episode_return = 0.0;

@@ -163,6 +163,40 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     env.close();
   });
 
+  it('frame skip k equals k single-frame steps; the final observation is exact, also mid-skip', () => {
+    // Without max-pool, an env with frameSkip 1 stepped k times per agent step sees every frame
+    // rendered: its final observation of a death is the reference for the skipping env's.
+    for (const k of [4, 7]) {
+      const skip = make({ frameSkip: k, maxPool: false, obs: { stack: 1 } });
+      const single = make({ frameSkip: 1, maxPool: false, obs: { stack: 1 } });
+      skip.reset();
+      single.reset();
+      const a = new Int32Array([1]);
+      let done = false;
+      for (let t = 0; t < 300 && !done; t++) {
+        const r = skip.step(a);
+        let reward = 0;
+        let ref: StepResult | undefined;
+        for (let f = 0; f < k; f++) {
+          ref = single.step(a);
+          reward += ref.reward[0]!;
+          if (ref.terminated[0]) break;
+        }
+        expect([r.reward[0], r.terminated[0]], `k=${k} step ${t}`).toEqual([reward, ref!.terminated[0]]);
+        if (r.terminated[0]) {
+          expect(Buffer.compare(r.finalObs, ref!.finalObs), `k=${k} final observation`).toBe(0);
+          expect(r.finalInfo.xPos[0]).toBe(ref!.finalInfo.xPos[0]);
+          done = true;
+        } else {
+          expect(Buffer.compare(r.obs, ref!.obs), `k=${k} observation after step ${t}`).toBe(0);
+        }
+      }
+      expect(done).toBe(true);
+      skip.close();
+      single.close();
+    }
+  });
+
   it('death ends the episode; a save state taken before it replays the same death', () => {
     const env = make({ obs: 'ram' });
     env.reset();
