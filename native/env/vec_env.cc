@@ -30,8 +30,17 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
   }
   if (!config.obs_ram) ValidateObsSpec(config.obs);
 
-  rom_ = nes::ParseRom(rom, rom_size);
   game_ = MakeGame(config.game, config.game_options);
+  if (rom_size == 0) {
+    const std::vector<uint8_t>* builtin = game_->BuiltinRom();
+    if (!builtin) {
+      throw TypeErrorOf(ExpectedMessage("a ROM image", "rom",
+                                        "none (game '" + config.game + "' has no built-in ROM)"));
+    }
+    rom = builtin->data();
+    rom_size = builtin->size();
+  }
+  rom_ = nes::ParseRom(rom, rom_size);
   game_->CheckRom(*rom_);
   if (game_->RewardComponents().size() > 16) throw Error("VecEnv supports at most 16 reward components");
   preprocessor_ = std::make_unique<Preprocessor>(config.obs, nes::PaletteRgb());

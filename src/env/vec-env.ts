@@ -53,8 +53,11 @@ export interface RewardShaping {
 
 /** Options of `new VecEnv(...)`. */
 export interface VecEnvOptions {
-  /** The game image (any BufferSource). Checked against the game: a non-SMB1 ROM is rejected. */
-  rom: BufferSource | ArrayBufferView;
+  /**
+   * The game image (any BufferSource), checked against the game: a non-SMB1 ROM is rejected.
+   * May be omitted only for games that ship their own image.
+   */
+  rom?: BufferSource | ArrayBufferView;
   /** Game adapter. Default 'smb1'. */
   game?: string;
   /** Number of lanes (1..512). */
@@ -149,7 +152,7 @@ function sliceFields(buffer: Int32Array, names: readonly string[], n: number): R
 export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnvConfig; rom: Uint8Array; shaping?: RewardShaping } {
   const o = expectOptions<VecEnvOptions>(options, 'VecEnv options');
   rejectUnknownKeys(o, 'VecEnv options', OPTION_KEYS);
-  const rom = toBytes(o.rom, 'rom');
+  const rom = o.rom === undefined ? new Uint8Array(0) : toBytes(o.rom, 'rom');
   const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', loadNative().envGameNames());
   const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, 512);
   const cores = loadNative().buildInfo().hardwareConcurrency || 1;

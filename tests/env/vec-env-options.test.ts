@@ -54,6 +54,9 @@ describe('VecEnv options', () => {
     );
     expect(() => new VecEnv({ rom: ines(2, 1), numEnvs: 1 })).toThrow(/32 KiB PRG and 8 KiB CHR whose PRG lacks SMB1's status-bar text/);
     expect(() => new VecEnv({ rom: new Uint8Array(100), numEnvs: 1 })).toThrow(Error);
+    expect(() => new VecEnv({ numEnvs: 1 })).toThrow(
+      new TypeError("Expected a ROM image for rom but received none (game 'smb1' has no built-in ROM)"),
+    );
   });
 
   const smb3 = process.env.SMB3_ROM;
