@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "binding/module_registry.h"
 #include "binding/napi_util.h"
@@ -267,7 +268,7 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     env::VecEnv& e = Live(env);
     RequireIdle(env, "stepAsync");
     TakeActions(info, e);  // copied: the caller may reuse its array at once
-    deferred_ = std::make_unique<Napi::Promise::Deferred>(env);
+    deferred_.emplace(env);
     Napi::Promise promise = deferred_->Promise();
     in_flight_ = true;
     Ref();             // keep this object alive until the step settles
@@ -385,7 +386,7 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
   StepTsfn tsfn_;
   bool has_tsfn_ = false;
   bool in_flight_ = false;
-  std::unique_ptr<Napi::Promise::Deferred> deferred_;
+  std::optional<Napi::Promise::Deferred> deferred_;  // no heap allocation per stepAsync
 };
 
 void OnStepDone(Napi::Env env, Napi::Function, VecEnvWrap* self, void*) {

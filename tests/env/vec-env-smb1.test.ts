@@ -379,6 +379,23 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     env.close();
   });
 
+  it('sticky actions and no-op starts draw from the seeded lane streams', () => {
+    // p = 1: every frame repeats the previous buttons, which start released: Mario never moves.
+    const stuck = make({ numEnvs: 2, stickyActionProb: 1, obs: 'ram' });
+    stuck.reset();
+    for (let t = 0; t < 10; t++) stuck.step(new Int32Array([1, 1]));
+    expect(Array.from(stuck.step(new Int32Array([1, 1])).info.xPos)).toEqual([40, 40]);
+    stuck.close();
+    // No-op starts: lanes start from different frames, reproducibly per seed.
+    const noop = make({ numEnvs: 8, noopMax: 30, obs: 'ram' });
+    const a = noop.reset({ seed: 4 }).obs.slice();
+    const lanes = new Set(Array.from({ length: 8 }, (_, i) => Buffer.from(a.subarray(i * 2048, (i + 1) * 2048)).toString('hex')));
+    expect(lanes.size).toBeGreaterThan(1);
+    expect(Buffer.compare(noop.reset({ seed: 4 }).obs, a)).toBe(0);
+    expect(Buffer.compare(noop.reset({ seed: 5 }).obs, a)).not.toBe(0);
+    noop.close();
+  });
+
   it('offers the gym-super-mario-bros action sets', () => {
     const sets = { right: [0x00, 0x80, 0x81, 0x82, 0x83], simple: [0x00, 0x80, 0x81, 0x82, 0x83, 0x01, 0x40] } as const;
     for (const [name, buttons] of Object.entries(sets)) {
