@@ -301,10 +301,17 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
         const pending = env.stepAsync(actions);
         expect(() => env.step(actions)).toThrow(/in flight/);
         await expect(env.stepAsync(actions)).rejects.toThrow(/in flight/);
+        expect(() => env.close()).toThrow(/in flight/);
+        expect(() => env.reset()).toThrow(/in flight/);
         await pending;
         steps++;
       }
       expect(ticks).toBeGreaterThanOrEqual(3);
+      // Reusing the actions array right after the call is safe: it was copied.
+      actions.fill(0);
+      const pending = env.stepAsync(actions);
+      actions.fill(99);
+      await expect(pending).resolves.toBeDefined();
     } finally {
       clearInterval(timer);
       env.close();
