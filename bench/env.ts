@@ -4,10 +4,10 @@
  * baseline measured in the same run: N jsnes instances stepped in a JS loop with the same
  * preprocessing written in JS (luma, 84x84 area average, frame stack, max-pool).
  *
- *   MARIO_ROM=/path/to/smb.nes npm run bench:env      (BENCH_SECONDS=1 by default per cell)
+ *   MARIO_ROM=/path/to/smb.nes npm run bench:env   (BENCH_SECONDS per cell, default 1.5: best of 3 windows)
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 import { Controller, NES, type ButtonKey } from 'jsnes';
 
@@ -19,21 +19,28 @@ if (!romPath) {
   process.exit(1);
 }
 const rom = readFileSync(romPath);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 const LANES = [1, 8, 32, 64];
 const THREADS = [1, 2];
 const SKIP = 4;
 const W = 84, H = 84, STACK = 4;
 
-function measure(stepOnce: () => void, minSteps: number): { perSec: number; steps: number } {
+const WINDOWS = 3;
+
+/** Best of WINDOWS timed windows (SECONDS / WINDOWS each): the machine is shared and noisy. */
+function measure(stepOnce: () => void, minSteps: number): { perSec: number } {
   for (let i = 0; i < 3; i++) stepOnce(); // warm-up
-  const t0 = performance.now();
-  let steps = 0;
-  while (performance.now() - t0 < SECONDS * 1000 || steps < minSteps) {
-    stepOnce();
-    steps++;
+  let best = 0;
+  for (let w = 0; w < WINDOWS; w++) {
+    const t0 = performance.now();
+    let steps = 0;
+    while (performance.now() - t0 < (SECONDS * 1000) / WINDOWS || steps < minSteps) {
+      stepOnce();
+      steps++;
+    }
+    best = Math.max(best, steps / ((performance.now() - t0) / 1000));
   }
-  return { perSec: steps / ((performance.now() - t0) / 1000), steps };
+  return { perSec: best };
 }
 
 function oursStepsPerSec(n: number, threads: number): number {
@@ -132,7 +139,7 @@ function baselineStepsPerSec(n: number): number {
 
 const rows: string[] = [];
 console.log(`VecEnv bench: SMB1 1-1, skip ${SKIP} + max-pool, ${W}x${H} gray x ${STACK}, ${SECONDS}s per cell, ` +
-  `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+  `best of ${WINDOWS} windows, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
 console.log('| N | jsnes baseline (agent steps/s) | threads | VecEnv (agent steps/s) | emulated frames/s | per thread | vs baseline |');
 console.log('|---|---|---|---|---|---|---|');
 for (const n of LANES) {
