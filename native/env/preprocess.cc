@@ -1,14 +1,52 @@
 #include "env/preprocess.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
 
 #include "common/error.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define MARIO_RL_LUT_SSSE3 1
+#endif
+
 namespace mario_rl::env {
 namespace {
+
+#ifdef MARIO_RL_LUT_SSSE3
+// 16 lookups in the 64-entry LUT at once: four 16-byte pshufb tables, each selected by the
+// index's top two bits. Built for SSSE3 and used only when the CPU has it (checked at run time).
+__attribute__((target("ssse3"))) inline __m128i Lookup16(__m128i idx, const __m128i tables[4]) {
+  const __m128i low = _mm_set1_epi8(0x0F);
+  idx = _mm_and_si128(idx, _mm_set1_epi8(63));
+  const __m128i lo = _mm_and_si128(idx, low);
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(idx, 4), low);
+  __m128i out = _mm_setzero_si128();
+  for (int t = 0; t < 4; ++t) {
+    const __m128i pick = _mm_cmpeq_epi8(hi, _mm_set1_epi8(static_cast<char>(t)));
+    out = _mm_or_si128(out, _mm_and_si128(pick, _mm_shuffle_epi8(tables[t], lo)));
+  }
+  return out;
+}
+
+__attribute__((target("ssse3"))) void LookupRowSsse3(const uint8_t* src, const uint8_t* prev, const uint8_t* lut,
+                                                     uint8_t* dst, int n) {
+  __m128i tables[4];
+  for (int t = 0; t < 4; ++t) tables[t] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lut + 16 * t));
+  int x = 0;
+  for (; x + 16 <= n; x += 16) {
+    __m128i v = Lookup16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + x)), tables);
+    if (prev) v = _mm_max_epu8(v, Lookup16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(prev + x)), tables));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + x), v);
+  }
+  for (; x < n; ++x) dst[x] = prev ? std::max(lut[src[x] & 63], lut[prev[x] & 63]) : lut[src[x] & 63];
+}
+
+bool HasSsse3() { return __builtin_cpu_supports("ssse3"); }
+#endif
 
 void CheckRange(int value, int lo, int hi, const char* name) {
   if (value < lo || value > hi) {
@@ -73,6 +111,9 @@ Preprocessor::Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb) : sp
   for (size_t j = 0; j < first.size(); ++j) y_taps_.push_back({first[j], count[j]});
   denominator_ = static_cast<uint32_t>(crop_w_) * static_cast<uint32_t>(crop_h_);
   reciprocal_ = ((uint64_t{1} << 40) + denominator_ - 1) / denominator_;
+#ifdef MARIO_RL_LUT_SSSE3
+  simd_ = HasSsse3() && std::getenv("MARIO_RL_NO_SIMD") == nullptr;
+#endif
 }
 
 void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint8_t* scratch, uint8_t* out) const {
@@ -89,6 +130,13 @@ void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint
     const uint8_t* prev = pool ? pool + static_cast<size_t>(spec_.crop_top) * kSourceWidth + spec_.crop_left : nullptr;
     for (int r = 0; r < ch; ++r, src += kSourceWidth) {
       uint8_t* __restrict dst = scratch + static_cast<size_t>(r) * cw;
+#ifdef MARIO_RL_LUT_SSSE3
+      if (simd_) {
+        LookupRowSsse3(src, prev, lut, dst, cw);
+        if (prev) prev += kSourceWidth;
+        continue;
+      }
+#endif
       if (prev) {
         for (int x = 0; x < cw; ++x) dst[x] = std::max(lut[src[x] & 63], lut[prev[x] & 63]);
         prev += kSourceWidth;

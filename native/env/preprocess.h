@@ -65,6 +65,7 @@ class Preprocessor {
   // Exact division by the denominator as a multiply and shift: sums stay below 2^24, and
   // m = ceil(2^40 / d) gives floor(n * m / 2^40) == floor(n / d) for every n < 2^24.
   uint64_t reciprocal_;
+  bool simd_ = false;  // SSSE3 table lookups (x86-64 CPUs that have it; MARIO_RL_NO_SIMD=1 turns it off)
   uint32_t denominator_;
 };
 

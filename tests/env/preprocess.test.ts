@@ -23,10 +23,23 @@ function syntheticFrames(count: number, seed: number): Uint8Array {
   return out;
 }
 
+/** Runs the native path with its SIMD table lookups (where the CPU has them) and without. */
+function nativeBothPaths(spec: RefSpec, frames: Uint8Array, maxPool: boolean): Uint8Array {
+  const fast = native.envPreprocessFrames(spec as NativeObsSpec, frames, maxPool);
+  process.env.MARIO_RL_NO_SIMD = '1'; // read when a preprocessor is built
+  try {
+    const scalar = native.envPreprocessFrames(spec as NativeObsSpec, frames, maxPool);
+    expect(Buffer.compare(fast, scalar), 'SIMD and scalar paths agree').toBe(0);
+  } finally {
+    delete process.env.MARIO_RL_NO_SIMD;
+  }
+  return fast;
+}
+
 function runBoth(spec: RefSpec, count: number, maxPool: boolean, seed: number) {
   const frames = syntheticFrames(count, seed);
   const palette = native.envPaletteRgb();
-  const got = native.envPreprocessFrames(spec as NativeObsSpec, frames, maxPool);
+  const got = nativeBothPaths(spec, frames, maxPool);
   const stack = new RefFrameStack(spec.stack);
   const expected: Uint8Array[] = [];
   for (let t = 0; t < count; t++) {
