@@ -119,6 +119,15 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     }
   });
 
+  it('random-stage lists draw a stage per lane and reset from the lane stream', () => {
+    const env = make({ numEnvs: 16, numThreads: 2, stages: ['1-1', '4-1', '7-3'], obs: 'ram' });
+    const worlds = new Set(Array.from(env.reset({ seed: 2 }).info.world));
+    expect([...worlds].sort()).toEqual([1, 4, 7]);
+    const first = Array.from(env.reset({ seed: 2 }).info.world);
+    expect(Array.from(env.reset({ seed: 2 }).info.world)).toEqual(first);
+    env.close();
+  });
+
   it('matches the reference rules frame by frame: xPos, time, lives, reward, RAM (single stage)', () => {
     const env = make({ obs: 'ram', maxPool: false });
     env.reset();
