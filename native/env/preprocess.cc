@@ -45,7 +45,10 @@ __attribute__((target("ssse3"))) void LookupRowSsse3(const uint8_t* src, const u
   for (; x < n; ++x) dst[x] = prev ? std::max(lut[src[x] & 63], lut[prev[x] & 63]) : lut[src[x] & 63];
 }
 
-bool HasSsse3() { return __builtin_cpu_supports("ssse3"); }
+bool HasSsse3() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("ssse3");
+}
 #endif
 
 void CheckRange(int value, int lo, int hi, const char* name) {
