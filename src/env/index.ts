@@ -1,5 +1,5 @@
 /** Batched environments: see vec-env.ts and docs/env.md. */
-export { VecEnv, normalizeVecEnvOptions } from './vec-env.js';
+export { VecEnv } from './vec-env.js';
 export type {
   ActionSetName,
   EpisodeStats,

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { VecEnv, normalizeVecEnvOptions } from '../../src/index.js';
+import { VecEnv } from '../../src/index.js';
+import { normalizeVecEnvOptions } from '../../src/env/vec-env.js';
 
 /** A minimal iNES image: header + zeroed PRG/CHR. */
 function ines(prgBanks: number, chrBanks: number, mapper = 0): Uint8Array<ArrayBuffer> {
