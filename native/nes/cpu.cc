@@ -4,6 +4,13 @@
 
 #include "nes/machine.h"
 
+// The instruction body is written with small lambdas; they must inline into the dispatch loop.
+#if defined(__GNUC__) || defined(__clang__)
+#define MARIO_RL_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define MARIO_RL_ALWAYS_INLINE
+#endif
+
 namespace mario_rl::nes {
 
 namespace {
@@ -63,7 +70,7 @@ void Cpu::RunUntilFrameDone() {
   while (!m_.s.ppu.frame_done) Execute();
 }
 
-inline __attribute__((always_inline)) void Cpu::Execute() {
+inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
   Machine& m = m_;
   CpuState& c = m.s.cpu;
   // Registers and the cycle counter live in locals (registers of the host CPU) for the whole
@@ -72,14 +79,14 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
   uint16_t pc = c.pc;
   uint64_t cyc = c.cycles;
   uint8_t* const ram = m.s.ram;
-  auto sync_out = [&]() __attribute__((always_inline)) {
+  auto sync_out = [&]() MARIO_RL_ALWAYS_INLINE {
     c.a = a; c.x = x; c.y = y; c.p = p; c.sp = sp; c.pc = pc; c.cycles = cyc;
   };
-  auto sync_in = [&]() __attribute__((always_inline)) {
+  auto sync_in = [&]() MARIO_RL_ALWAYS_INLINE {
     a = c.a; x = c.x; y = c.y; p = c.p; sp = c.sp; pc = c.pc; cyc = c.cycles;
   };
   // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
-  auto rd = [&](uint16_t address) __attribute__((always_inline)) -> uint8_t {
+  auto rd = [&](uint16_t address) MARIO_RL_ALWAYS_INLINE -> uint8_t {
     ++cyc;
     if (address < 0x2000) return ram[address & 0x7FF];
     if (address >= 0x8000) return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
@@ -88,7 +95,7 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
     cyc = c.cycles;
     return v;
   };
-  auto wr = [&](uint16_t address, uint8_t value) __attribute__((always_inline)) {
+  auto wr = [&](uint16_t address, uint8_t value) MARIO_RL_ALWAYS_INLINE {
     ++cyc;
     if (address < 0x2000) {
       ram[address & 0x7FF] = value;
@@ -101,30 +108,30 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
   const uint8_t i_before = p & kI;
   bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
 
-  auto set_zn = [&](uint8_t v) __attribute__((always_inline)) { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
-  auto fetch = [&]() __attribute__((always_inline)) { return rd(pc++); };
-  auto fetch16 = [&]() __attribute__((always_inline)) {
+  auto set_zn = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
+  auto fetch = [&]() MARIO_RL_ALWAYS_INLINE { return rd(pc++); };
+  auto fetch16 = [&]() MARIO_RL_ALWAYS_INLINE {
     const uint8_t lo = fetch();
     return static_cast<uint16_t>(lo | (fetch() << 8));
   };
-  auto push = [&](uint8_t v) __attribute__((always_inline)) { wr(0x100 | sp--, v); };
-  auto pull = [&]() __attribute__((always_inline)) { return rd(0x100 | ++sp); };
+  auto push = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { wr(0x100 | sp--, v); };
+  auto pull = [&]() MARIO_RL_ALWAYS_INLINE { return rd(0x100 | ++sp); };
   // Addressing modes return the effective address. `write` selects the always-dummy-read form
   // of indexed modes (stores and read-modify-write).
-  auto zp = [&]() __attribute__((always_inline)) -> uint16_t { return fetch(); };
-  auto zpi = [&](uint8_t index) __attribute__((always_inline)) -> uint16_t {
+  auto zp = [&]() MARIO_RL_ALWAYS_INLINE -> uint16_t { return fetch(); };
+  auto zpi = [&](uint8_t index) MARIO_RL_ALWAYS_INLINE -> uint16_t {
     const uint8_t base = fetch();
     rd(base);
     return static_cast<uint8_t>(base + index);
   };
-  auto abs = [&]() __attribute__((always_inline)) -> uint16_t { return fetch16(); };
-  auto absi = [&](uint8_t index, bool write) __attribute__((always_inline)) -> uint16_t {
+  auto abs = [&]() MARIO_RL_ALWAYS_INLINE -> uint16_t { return fetch16(); };
+  auto absi = [&](uint8_t index, bool write) MARIO_RL_ALWAYS_INLINE -> uint16_t {
     const uint16_t base = fetch16();
     const uint16_t addr = static_cast<uint16_t>(base + index);
     if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   };
-  auto indx = [&]() __attribute__((always_inline)) -> uint16_t {
+  auto indx = [&]() MARIO_RL_ALWAYS_INLINE -> uint16_t {
     uint8_t z = fetch();
     rd(z);
     z = static_cast<uint8_t>(z + x);
@@ -132,7 +139,7 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
     const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
     return static_cast<uint16_t>(lo | (hi << 8));
   };
-  auto indy = [&](bool write) __attribute__((always_inline)) -> uint16_t {
+  auto indy = [&](bool write) MARIO_RL_ALWAYS_INLINE -> uint16_t {
     const uint8_t z = fetch();
     const uint8_t lo = rd(z);
     const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
@@ -141,48 +148,48 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
     if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   };
-  auto adc = [&](uint8_t v) __attribute__((always_inline)) {
+  auto adc = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
     const unsigned sum = a + v + (p & kC);
     const uint8_t r = static_cast<uint8_t>(sum);
     p = static_cast<uint8_t>((p & ~(kC | kV)) | (sum > 0xFF ? kC : 0) | ((~(a ^ v) & (a ^ r) & 0x80) ? kV : 0));
     a = r;
     set_zn(a);
   };
-  auto sbc = [&](uint8_t v) __attribute__((always_inline)) { adc(static_cast<uint8_t>(~v)); };
-  auto cmp = [&](uint8_t reg, uint8_t v) __attribute__((always_inline)) {
+  auto sbc = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { adc(static_cast<uint8_t>(~v)); };
+  auto cmp = [&](uint8_t reg, uint8_t v) MARIO_RL_ALWAYS_INLINE {
     p = static_cast<uint8_t>((p & ~kC) | (reg >= v ? kC : 0));
     set_zn(static_cast<uint8_t>(reg - v));
   };
-  auto asl = [&](uint8_t v) __attribute__((always_inline)) {
+  auto asl = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
     p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
     v = static_cast<uint8_t>(v << 1);
     set_zn(v);
     return v;
   };
-  auto lsr = [&](uint8_t v) __attribute__((always_inline)) {
+  auto lsr = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
     p = static_cast<uint8_t>((p & ~kC) | (v & 1));
     v >>= 1;
     set_zn(v);
     return v;
   };
-  auto rol = [&](uint8_t v) __attribute__((always_inline)) {
+  auto rol = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
     const uint8_t carry = p & kC;
     p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
     v = static_cast<uint8_t>((v << 1) | carry);
     set_zn(v);
     return v;
   };
-  auto ror = [&](uint8_t v) __attribute__((always_inline)) {
+  auto ror = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
     const uint8_t carry = p & kC;
     p = static_cast<uint8_t>((p & ~kC) | (v & 1));
     v = static_cast<uint8_t>((v >> 1) | (carry << 7));
     set_zn(v);
     return v;
   };
-  auto bit = [&](uint8_t v) __attribute__((always_inline)) {
+  auto bit = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
     p = static_cast<uint8_t>((p & ~(kZ | kV | kN)) | ((a & v) ? 0 : kZ) | (v & (kV | kN)));
   };
-  auto branch = [&](bool taken) __attribute__((always_inline)) {
+  auto branch = [&](bool taken) MARIO_RL_ALWAYS_INLINE {
     const int8_t offset = static_cast<int8_t>(fetch());
     if (!taken) return;
     rd(pc);
@@ -191,7 +198,7 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
     pc = target;
   };
   // Read-modify-write: read, dummy write of the old value, write of the new one.
-  auto rmw = [&](uint16_t addr, auto op) __attribute__((always_inline)) {
+  auto rmw = [&](uint16_t addr, auto op) MARIO_RL_ALWAYS_INLINE {
     uint8_t v = rd(addr);
     wr(addr, v);
     v = op(v);
@@ -199,7 +206,7 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
     return v;
   };
   // SHX/SHY/SHA/TAS: store value & (high byte of base + 1); the high byte is corrupted on a carry.
-  auto sh = [&](uint16_t base, uint8_t index, uint8_t value) __attribute__((always_inline)) {
+  auto sh = [&](uint16_t base, uint8_t index, uint8_t value) MARIO_RL_ALWAYS_INLINE {
     const uint16_t addr = static_cast<uint16_t>(base + index);
     rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     const uint8_t hi = static_cast<uint8_t>((base >> 8) + 1);
@@ -317,10 +324,10 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
     case 0xCA: rd(pc); --x; set_zn(x); break;
     case 0x88: rd(pc); --y; set_zn(y); break;
 #define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                       \
-  case op_zp: rmw(zp(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                              \
-  case op_zpx: rmw(zpi(x), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                           \
-  case op_abs: rmw(abs(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                            \
-  case op_absx: rmw(absi(x, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;
+  case op_zp: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                              \
+  case op_zpx: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                           \
+  case op_abs: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                            \
+  case op_absx: rmw(absi(x, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;
     MARIO_RL_RMW_GROUP(0xE6, 0xF6, 0xEE, 0xFE, ++v; set_zn(v); return v)
     MARIO_RL_RMW_GROUP(0xC6, 0xD6, 0xCE, 0xDE, --v; set_zn(v); return v)
     MARIO_RL_RMW_GROUP(0x06, 0x16, 0x0E, 0x1E, return asl(v))
@@ -452,13 +459,13 @@ inline __attribute__((always_inline)) void Cpu::Execute() {
       break;
     }
 #define MARIO_RL_UNOFFICIAL_RMW(base, body)                                        \
-  case base + 0x07: rmw(zp(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                    \
-  case base + 0x17: rmw(zpi(x), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                  \
-  case base + 0x0F: rmw(abs(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                   \
-  case base + 0x1F: rmw(absi(x, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;           \
-  case base + 0x1B: rmw(absi(y, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;           \
-  case base + 0x03: rmw(indx(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                  \
-  case base + 0x13: rmw(indy(true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;
+  case base + 0x07: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                    \
+  case base + 0x17: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                  \
+  case base + 0x0F: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                   \
+  case base + 0x1F: rmw(absi(x, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;           \
+  case base + 0x1B: rmw(absi(y, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;           \
+  case base + 0x03: rmw(indx(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                  \
+  case base + 0x13: rmw(indy(true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;
     MARIO_RL_UNOFFICIAL_RMW(0x00, v = asl(v); a |= v; set_zn(a); return v)          // SLO
     MARIO_RL_UNOFFICIAL_RMW(0x20, v = rol(v); a &= v; set_zn(a); return v)          // RLA
     MARIO_RL_UNOFFICIAL_RMW(0x40, v = lsr(v); a ^= v; set_zn(a); return v)          // SRE

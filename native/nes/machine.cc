@@ -145,6 +145,7 @@ void Machine::WriteIo(uint16_t address, uint8_t value) {
     return;
   }
   SyncPpu();  // bank switches must not affect pixels or A12 clocks already due
+  ppu.DrawToCurrentDot();
   mapper->Write(address, value);
   ScheduleSync();
 }

@@ -16,6 +16,12 @@ constexpr int kLines = 262;
 constexpr uint64_t kNmiCancelWindow = 2;
 // The odd-frame skip is decided from the rendering state at this pre-render dot.
 constexpr int kSkipDecisionDot = 339;
+// With the background at $1000 and sprites at $0000, A12 has been low through vertical blank, so
+// the pre-render line's first background pattern fetch is an extra rising edge.
+constexpr int kPreRenderBgA12Dot = 5;
+// A12 rise dots per line: sprites at $1000 (first sprite pattern fetch) / background at $1000
+// (first pattern fetch for the next line).
+constexpr int kBgHighA12Dot = 325;
 
 inline uint8_t PaletteIndex(uint16_t address) {
   uint8_t i = address & 0x1F;
@@ -94,7 +100,7 @@ int Ppu::A12Dot() const {
   const bool bg_high = (p.ctrl & 0x10) != 0;
   const bool spr_high = (p.ctrl & 0x20) ? true : (p.ctrl & 0x08) != 0;
   if (!bg_high && spr_high) return 261;
-  if (bg_high && !spr_high) return 324;
+  if (bg_high && !spr_high) return kBgHighA12Dot;
   return -1;
 }
 
@@ -120,6 +126,7 @@ int Ppu::NextEventDot() const {
     consider(304);
     consider(kSkipDecisionDot);
     consider(340);
+    if ((p.mask & 0x18) && A12Dot() == kBgHighA12Dot && m_.mapper->UsesA12()) consider(kPreRenderBgA12Dot);
   }
   if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.mapper->UsesA12()) {
     const int a12 = A12Dot();
@@ -155,6 +162,10 @@ uint64_t Ppu::NextInterruptClock() const {
         }
       }
       next = std::min(next, p.clock + static_cast<uint64_t>(d));
+    }
+    if (a12 == kBgHighA12Dot && (p.line < kPreRenderLine || p.dot < kPreRenderBgA12Dot)) {
+      const int64_t to_pre = int64_t{kPreRenderLine - p.line} * kDotsPerLine + kPreRenderBgA12Dot - p.dot;
+      next = std::min(next, p.clock + static_cast<uint64_t>(to_pre));
     }
   }
   return next;
@@ -222,6 +233,10 @@ void Ppu::HandleEvent(int dot) {
   if (line == kPreRenderLine && dot == 1) {
     p.status &= 0x1F;
     p.vbl_suppressed = 0;
+    return;
+  }
+  if (line == kPreRenderLine && dot == kPreRenderBgA12Dot) {
+    if (rendering && A12Dot() == kBgHighA12Dot && m_.mapper->UsesA12()) m_.mapper->OnA12Rise(p.clock);
     return;
   }
   if (line == kPreRenderLine && dot == kSkipDecisionDot) {

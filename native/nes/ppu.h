@@ -26,6 +26,8 @@ class Ppu {
   uint64_t NextInterruptClock() const;
   uint8_t PeekRegister(uint16_t address) const;
   uint8_t PeekVram(uint16_t address) const { return ReadVram(address); }
+  // Draws the current line up to the current dot (before a bank switch changes the patterns).
+  void DrawToCurrentDot() { CatchUpPixels(); }
   void InvalidateLineCaches() { bg_valid_ = sprites_valid_ = false; }
   void InvalidateOamCache() { oam_dirty_ = true; }
 

@@ -93,7 +93,7 @@ std::string Cpu::TraceLine() const {
   pos %= 262 * 341;
   char text[160];
   const bool unofficial = op.name[0] == '*';
-  std::snprintf(text, sizeof text, "%04X  %s %-4s%-28s A:%02X X:%02X Y:%02X P:%02X SP:%02X PPU:%3d,%3d CYC:%llu", c.pc,
+  std::snprintf(text, sizeof text, "%04X  %s %s %-28sA:%02X X:%02X Y:%02X P:%02X SP:%02X PPU:%3d,%3d CYC:%llu", c.pc,
                 raw, unofficial ? op.name : (std::string(" ") + op.name).c_str(), operand, c.a, c.x, c.y, c.p, c.sp,
                 static_cast<int>(pos / 341), static_cast<int>(pos % 341), static_cast<unsigned long long>(c.cycles));
   return text;

@@ -61,8 +61,7 @@ describe.skipIf(!hasTool || !roms)('NES core on the test ROMs', () => {
   ];
   it.each(vbl)('ppu_vbl_nmi %s', (name) => blargg(dir(`ppu_vbl_nmi/${name}.nes`)));
 
-  // 4-scanline_timing passes its $2000=$08 cases but not the $10 ones (docs/nes-core.md).
-  it.each(['1-clocking', '2-details', '3-A12_clocking'])('mmc3_test_2 %s', (name) =>
+  it.each(['1-clocking', '2-details', '3-A12_clocking', '4-scanline_timing'])('mmc3_test_2 %s', (name) =>
     blargg(dir(`mmc3_test_2/${name}.nes`)),
   );
 
