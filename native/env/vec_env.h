@@ -102,7 +102,7 @@ class VecEnv {
     std::vector<uint8_t> state;
     std::vector<uint8_t> frame;  // palette indices of the frame shown at this state
   };
-  struct Lane {
+  struct alignas(64) Lane {  // own cache lines: lanes are written by different threads
     std::unique_ptr<nes::Console> console;
     std::unique_ptr<GameLane> game;
     Rng rng;
