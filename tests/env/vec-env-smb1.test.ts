@@ -108,14 +108,20 @@ async function trajectory(numThreads: number, useAsync: boolean, steps = 90): Pr
 }
 
 describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
-  it('start-screen skip lands in the requested stage (pipe-intro area rule included)', () => {
-    for (const [stage, area] of [['1-1', 0], ['1-2', 2], ['4-1', 0], ['4-4', 4], ['8-4', 3]] as const) {
-      const env = make({ stages: [stage], obs: 'ram' });
-      const { info } = env.reset();
-      expect([info.world[0], info.stage[0], info.area[0]], stage).toEqual([Number(stage[0]), Number(stage[2]), area]);
-      expect(info.time[0]).toBeGreaterThan(0);
-      expect(info.lives[0]).toBe(2);
-      env.close();
+  it('start-screen skip lands in every one of the 32 stages (pipe-intro area rule included), clock running', () => {
+    for (let world = 1; world <= 8; world++) {
+      for (let stage = 1; stage <= 4; stage++) {
+        const name = `${world}-${stage}`;
+        const env = make({ stages: [name], obs: 'ram' });
+        const { info } = env.reset();
+        const area = stage - 1 + ([1, 2, 4, 7].includes(world) && stage >= 2 ? 1 : 0);
+        expect([info.world[0], info.stage[0], info.area[0], info.lives[0]], name).toEqual([world, stage, area, 2]);
+        const time = info.time[0]!;
+        expect(time, name).toBeGreaterThan(0);
+        for (let t = 0; t < 30; t++) env.step(new Int32Array([0])); // 120 frames standing still
+        expect(env.step(new Int32Array([0])).info.time[0], `${name}: the clock runs`).toBeLessThan(time);
+        env.close();
+      }
     }
   });
 
