@@ -94,6 +94,7 @@ void Console::LoadState(const uint8_t* data, size_t size) {
   m.ApplyBanks();
   m.ppu.InvalidateLineCaches();
   m.ppu.InvalidateOamCache();
+  m.ppu.InvalidateRowCache();
   m.ScheduleSync();
 }
 

@@ -13,6 +13,7 @@ Machine::Machine(std::shared_ptr<const Rom> rom_in, const ConsoleOptions& option
   chr_ram.assign(rom.chr_ram_size, 0);
   chr_writable = rom.chr.empty();
   mapper = CreateMapper(rom.mapper, *this);
+  uses_a12 = mapper->UsesA12();
   Power(options);
 }
 
@@ -82,6 +83,7 @@ void Machine::SetMirroring(Mirroring mirroring) {
     case Mirroring::kSingleHigh: nt[0] = nt[1] = nt[2] = nt[3] = 0x400; break;
   }
   ppu.InvalidateLineCaches();
+  ppu.InvalidateRowCache();
 }
 
 void Machine::MapPrg8k(int slot, int bank) {

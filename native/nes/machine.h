@@ -78,6 +78,7 @@ class Machine {
   const uint8_t* prg_map[4] = {};
   uint8_t* chr_map[8] = {};
   bool chr_writable = false;
+  bool uses_a12 = false;  // the mapper watches PPU A12 (cached: asked once, not per event)
   std::unique_ptr<Mapper> mapper;
   Cpu cpu;
   Ppu ppu;

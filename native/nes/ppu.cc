@@ -48,6 +48,7 @@ void Ppu::PowerOn() {
   std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
   InvalidateLineCaches();
   oam_dirty_ = true;
+  row_valid_ = false;
 }
 
 void Ppu::Reset() {
@@ -75,6 +76,7 @@ void Ppu::WriteVram(uint16_t address, uint8_t value) {
     if (m_.chr_writable) m_.chr_map[address >> 10][address & 0x3FF] = value;
   } else if (address < 0x3F00) {
     p.vram[p.nt_offset[(address >> 10) & 3] + (address & 0x3FF)] = value;
+    row_valid_ = false;
   } else {
     p.palette[PaletteIndex(address)] = value & 0x3F;
   }
@@ -85,7 +87,7 @@ void Ppu::SetAddressBus(uint16_t address) {
   PpuState& p = m_.s.ppu;
   const bool high = (address & 0x1000) != 0;
   if (high && !p.a12_high) {
-    if (m_.mapper->UsesA12()) m_.mapper->OnA12Rise(p.clock);
+    if (m_.uses_a12) m_.mapper->OnA12Rise(p.clock);
   } else if (!high && p.a12_high) {
     p.a12_low_cycle = m_.s.cpu.cycles;
   }
@@ -126,9 +128,9 @@ int Ppu::NextEventDot() const {
     consider(304);
     consider(kSkipDecisionDot);
     consider(340);
-    if ((p.mask & 0x18) && A12Dot() == kBgHighA12Dot && m_.mapper->UsesA12()) consider(kPreRenderBgA12Dot);
+    if ((p.mask & 0x18) && A12Dot() == kBgHighA12Dot && m_.uses_a12) consider(kPreRenderBgA12Dot);
   }
-  if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.mapper->UsesA12()) {
+  if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.uses_a12) {
     const int a12 = A12Dot();
     if (a12 > 0) consider(a12);
   }
@@ -147,7 +149,7 @@ uint64_t Ppu::NextInterruptClock() const {
     if (p.odd_frame && (p.mask & 0x18)) delta -= 1;
   }
   uint64_t next = p.clock + static_cast<uint64_t>(delta);
-  if ((p.mask & 0x18) && m_.mapper->UsesA12()) {
+  if ((p.mask & 0x18) && m_.uses_a12) {
     const int a12 = A12Dot();
     if (a12 > 0) {
       // The next line (visible or pre-render) whose A12 dot is still ahead.
@@ -236,7 +238,7 @@ void Ppu::HandleEvent(int dot) {
     return;
   }
   if (line == kPreRenderLine && dot == kPreRenderBgA12Dot) {
-    if (rendering && A12Dot() == kBgHighA12Dot && m_.mapper->UsesA12()) m_.mapper->OnA12Rise(p.clock);
+    if (rendering && A12Dot() == kBgHighA12Dot && m_.uses_a12) m_.mapper->OnA12Rise(p.clock);
     return;
   }
   if (line == kPreRenderLine && dot == kSkipDecisionDot) {
@@ -293,7 +295,7 @@ void Ppu::HandleEvent(int dot) {
     }
     return;
   }
-  if (rendering && dot == A12Dot() && m_.mapper->UsesA12()) {
+  if (rendering && dot == A12Dot() && m_.uses_a12) {
     m_.mapper->OnA12Rise(p.clock);
     p.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
   }
@@ -447,28 +449,37 @@ void Ppu::BuildBgLine() {
   for (int i = 0; i < 8; ++i) chr[i] = m_.chr_map[i];
   const uint8_t* tables[4];
   for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
+  // Tile numbers and palette groups of the 33 tiles depend only on the coarse scroll and the
+  // nametables, so they are shared by the 8 lines of a tile row (until VRAM or mirroring changes).
+  const uint16_t row_key = static_cast<uint16_t>(p.v & 0x0FFF);
+  if (!row_valid_ || row_key_ != row_key) {
+    const int coarse_y = (p.v >> 5) & 31;
+    int coarse = p.v & 0x1F;
+    int nt = (p.v >> 10) & 3;
+    const uint8_t* table = tables[nt];
+    const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
+    const int attr_shift_y = (coarse_y & 2) << 1;
+    for (int i = 0; i < 33; ++i) {
+      row_tiles_[i] = table[(coarse_y << 5) | coarse];
+      row_groups_[i] = static_cast<uint8_t>((table[attr_row | (coarse >> 2)] >> (attr_shift_y | (coarse & 2))) & 3);
+      if (++coarse == 32) {
+        coarse = 0;
+        nt ^= 1;
+        table = tables[nt];
+      }
+    }
+    row_key_ = row_key;
+    row_valid_ = true;
+  }
   const int pattern_base = (p.ctrl & 0x10) << 8;
   const int fine_y = p.v >> 12;
-  const int coarse_y = (p.v >> 5) & 31;
-  int coarse = p.v & 0x1F;
-  int nt = (p.v >> 10) & 3;
-  const uint8_t* table = tables[nt];
-  const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
-  const int attr_shift_y = (coarse_y & 2) << 1;
   uint64_t out[33];
-  for (int tile_index = 0; tile_index < 33; ++tile_index) {
-    const int tile = table[(coarse_y << 5) | coarse];
-    const int attr = table[attr_row | (coarse >> 2)];
-    const uint64_t* c = colours[(attr >> (attr_shift_y | (coarse & 2))) & 3];
-    const int address = pattern_base | (tile << 4) | fine_y;
+  for (int i = 0; i < 33; ++i) {
+    const uint64_t* c = colours[row_groups_[i]];
+    const int address = pattern_base | (row_tiles_[i] << 4) | fine_y;
     const uint8_t* bank = chr[address >> 10];
     const uint64_t l = kSpread.v[bank[address & 0x3FF]], h = kSpread.v[bank[(address + 8) & 0x3FF]];
-    out[tile_index] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
-    if (++coarse == 32) {
-      coarse = 0;
-      nt ^= 1;
-      table = tables[nt];
-    }
+    out[i] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
   }
   std::memcpy(bg_line_, out, sizeof out);
   bg_valid_ = true;

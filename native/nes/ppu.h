@@ -30,6 +30,7 @@ class Ppu {
   void DrawToCurrentDot() { CatchUpPixels(); }
   void InvalidateLineCaches() { bg_valid_ = sprites_valid_ = false; }
   void InvalidateOamCache() { oam_dirty_ = true; }
+  void InvalidateRowCache() { row_valid_ = false; }
 
  private:
   bool RenderingEnabled() const { return (m_s().mask & 0x18) != 0; }
@@ -54,6 +55,10 @@ class Ppu {
   bool bg_valid_ = false, sprites_valid_ = false;
   uint8_t bg_line_[256 + 16] = {};   // 4-bit bg colour per pixel (0 = transparent)
   uint8_t spr_line_[256] = {};
+  bool row_valid_ = false;            // row_tiles_/row_groups_ match row_key_ and VRAM
+  uint16_t row_key_ = 0;              // v & $0FFF (coarse X/Y, nametable) they were built for
+  uint8_t row_tiles_[33] = {};
+  uint8_t row_groups_[33] = {};
   bool oam_dirty_ = true;             // line_masks_ must be rebuilt from OAM
   int mask_height_ = 0;
   uint64_t line_masks_[240] = {};    // bit k: sprite k covers the line (Y range only)       // bit 0-4 colour (16..31), bit 6 behind bg, bit 7 opaque
