@@ -17,25 +17,25 @@ enemy_ptrs:
 flag_cols:
   .byte 58, 60, 60
 
-; Stage 1: two short pits, a step, a three-block wall that needs a held jump, three walkers.
+; Stage 1: two short pits, a step up, a three-block wall that needs a held jump, four walkers.
 stage1:
-  .byte 12, G2
+  .byte 5, G2
   .byte 2, $92          ; bricks overhead
   .byte 2, G2
   .byte 2, PIT
-  .byte 6, G2
+  .byte 8, G2
   .byte 2, G4
   .byte 2, G5
   .byte 3, PIT
-  .byte 8, G2
-  .byte 2, G5           ; wall: a jump with A held
-  .byte 2, G2
-  .byte 3, PIT
   .byte 10, G2
+  .byte 2, G5           ; wall: a jump with A held
+  .byte 3, G2
+  .byte 3, PIT
+  .byte 12, G2
   .byte 8, G2
   .byte 0
 enemies1:
-  .byte 21, 35, 49, $FF
+  .byte 16, 30, 33, 49, $FF
 
 ; Stage 2: wider pits, stepping stones, five walkers.
 stage2:

@@ -863,6 +863,23 @@ side_blocked:
 
 ; Camera follows the player rightward only; the player cannot walk left off the screen.
 update_camera:
+  lda px_hi                     ; first keep the player at or right of the camera
+  bmi @at_edge                  ; (negative x: stepped left of the level start)
+  cmp cam_hi
+  bcc @at_edge
+  bne @follow
+  lda px_lo
+  cmp cam_lo
+  bcs @follow
+@at_edge:
+  lda cam_lo
+  sta px_lo
+  lda cam_hi
+  sta px_hi
+  lda #0
+  sta vx
+  sta px_frac
+@follow:
   lda px_lo
   sec
   sbc #CAM_LEAD
@@ -870,14 +887,14 @@ update_camera:
   lda px_hi
   sbc #0
   sta t1
-  bcc @clamp_player
+  bcc @done                     ; still within the first CAM_LEAD pixels
   cmp cam_hi
-  bcc @clamp_player
+  bcc @done
   bne @advance
   lda t0
   cmp cam_lo
-  bcc @clamp_player
-  beq @clamp_player
+  bcc @done
+  beq @done
 @advance:
   lda t1
   cmp #>CAM_MAX
@@ -891,22 +908,6 @@ update_camera:
   sta cam_lo
   lda t1
   sta cam_hi
-@clamp_player:
-  lda px_hi
-  cmp cam_hi
-  bcc @at_edge
-  bne @done
-  lda px_lo
-  cmp cam_lo
-  bcs @done
-@at_edge:
-  lda cam_lo
-  sta px_lo
-  lda cam_hi
-  sta px_hi
-  lda #0
-  sta vx
-  sta px_frac
 @done:
   rts
 
