@@ -35,6 +35,14 @@ export interface SegmentImage {
   bytes: Uint8Array;
 }
 
+/** One assembled instruction: where it sits, its bytes and the source line it came from. */
+export interface ListingEntry {
+  address: number;
+  bytes: Uint8Array;
+  file: string;
+  line: number;
+}
+
 /** What `assemble` returns. */
 export interface AssembleResult {
   /** The output file: iNES header (if `.ines`) followed by each segment in definition order. */
@@ -42,6 +50,8 @@ export interface AssembleResult {
   /** Every label and constant; local labels appear as `global@local`. */
   symbols: Map<string, number>;
   segments: SegmentImage[];
+  /** Every instruction in address order of assembly (data directives are not listed). */
+  listing: ListingEntry[];
 }
 
 interface SourceLine {
@@ -103,6 +113,7 @@ class Assembler {
   // Decided in pass 1 for each instruction statement (by line index), kept in pass 2.
   readonly #modes = new Map<number, AddressingMode>();
   #ines: InesOptions | undefined;
+  readonly #listing: ListingEntry[] = [];
   #current: SourceLine | undefined;
 
   constructor(options: AssembleOptions) {
@@ -378,7 +389,10 @@ class Assembler {
       return;
     }
     const operand = this.#operandBytes(mode, value, op);
+    const at = this.#pc();
     this.#emit([opcode, ...operand]);
+    const line = this.#current!;
+    this.#listing.push({ address: at, bytes: Uint8Array.from([opcode, ...operand]), file: line.file, line: line.line });
   }
 
   #operandBytes(mode: AddressingMode, value: number | undefined, op: Operand): number[] {
@@ -622,7 +636,7 @@ class Assembler {
         this.#throwIfErrors();
       }
     }
-    return { bytes, symbols: new Map(this.#symbols), segments };
+    return { bytes, symbols: new Map(this.#symbols), segments, listing: this.#listing };
   }
 }
 

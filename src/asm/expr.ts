@@ -1,6 +1,7 @@
 /**
  * Expressions: numbers, symbols, `*` (the current address), parentheses, unary `-` `~` `<` (low
- * byte) `>` (high byte), and binary `* / % + - << >> & ^ |` with C-like precedence.
+ * byte) `>` (high byte), and binary `* / % + - << >> & ^ |` and comparisons `== != < > <= >=`
+ * (1 or 0) with C-like precedence.
  */
 import { LineError } from './errors.js';
 import type { Token } from './lexer.js';
@@ -13,7 +14,7 @@ export type Expr =
   | { kind: 'unary'; op: string; arg: Expr }
   | { kind: 'binary'; op: string; left: Expr; right: Expr };
 
-const LEVELS: string[][] = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+const LEVELS: string[][] = [['==', '!=', '<', '>', '<=', '>='], ['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
 
 /** Parses tokens[start..] as an expression; returns it and the index after it. */
 export function parseExpr(tokens: Token[], start: number): { expr: Expr; next: number } {
@@ -104,6 +105,12 @@ export function evaluate(expr: Expr, lookup: SymbolLookup, pc: number): number |
         case '<<': return a << b;
         case '>>': return a >> b;
         case '&': return a & b;
+        case '==': return a === b ? 1 : 0;
+        case '!=': return a !== b ? 1 : 0;
+        case '<': return a < b ? 1 : 0;
+        case '>': return a > b ? 1 : 0;
+        case '<=': return a <= b ? 1 : 0;
+        case '>=': return a >= b ? 1 : 0;
         case '^': return a ^ b;
         default: return a | b;
       }

@@ -1,6 +1,6 @@
 /** The 6502 assembler that builds the built-in game (docs/assembler.md). */
 export { assemble, assembleFile } from './assembler.js';
-export type { AssembleOptions, AssembleResult, SegmentImage } from './assembler.js';
+export type { AssembleOptions, AssembleResult, ListingEntry, SegmentImage } from './assembler.js';
 export { AsmError } from './errors.js';
 export type { AsmDiagnostic } from './errors.js';
 export { inesHeader } from './ines.js';

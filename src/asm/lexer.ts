@@ -12,7 +12,7 @@ export type Token =
   | { kind: 'string'; text: string; value: string }
   | { kind: 'punct'; text: string };
 
-const PUNCT2 = ['<<', '>>'];
+const PUNCT2 = ['<<', '>>', '==', '!=', '<=', '>='];
 const PUNCT1 = '#(),:=+-*/%&|^~<>[]';
 
 /** Tokenizes `line`; throws LineError naming the bad character or literal. */
@@ -40,7 +40,8 @@ export function tokenize(line: string): Token[] {
       i += 3;
       continue;
     }
-    if (c === '$' || c === '%' || (c >= '0' && c <= '9')) {
+    const binary = c === '%' && /[01]/.test(line[i + 1] ?? '');
+    if (c === '$' || binary || (c >= '0' && c <= '9')) {
       const m = /^(\$[0-9A-Za-z_]*|%[0-9A-Za-z_]*|[0-9][0-9A-Za-z_]*)/.exec(line.slice(i))!;
       const text = m[0];
       let value: number;
