@@ -119,12 +119,15 @@ export function evaluate(expr: Expr, lookup: SymbolLookup, pc: number): number |
 }
 
 /** Source-like text of an expression, for messages (`branch target 'loop' ...`). */
-export function exprText(expr: Expr): string {
+export function exprText(expr: Expr, nested = false): string {
   switch (expr.kind) {
     case 'num': return String(expr.value);
     case 'pc': return '*';
     case 'sym': return expr.name;
-    case 'unary': return `${expr.op}${exprText(expr.arg)}`;
-    case 'binary': return `${exprText(expr.left)}${expr.op}${exprText(expr.right)}`;
+    case 'unary': return `${expr.op}${exprText(expr.arg, true)}`;
+    case 'binary': {
+      const text = `${exprText(expr.left, true)} ${expr.op} ${exprText(expr.right, true)}`;
+      return nested ? `(${text})` : text;
+    }
   }
 }

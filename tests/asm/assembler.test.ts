@@ -130,7 +130,7 @@ second:
       '3412' + '0e' + '14' + '11' + '31' + '03' + '03' + 'ff',
     );
     expect(hex('  .word *, * + 2')).toBe('00060206'); // * is the address of the statement's first byte
-    expect(hex('  lda (VALUE - $1200) * 2')).toBe('a568'); // an expression in parentheses, not (indirect)
+    expect(hex('VALUE = $1234\n  lda (VALUE - $1200) * 2')).toBe('a568'); // an expression in parentheses, not (indirect)
     expect(hex('  .byte %101 % 3, 3 < 4, 3 > 4, 2 == 2, 2 != 2, 5 >= 5, 4 <= 3')).toBe('02010001000100');
   });
 
@@ -235,6 +235,9 @@ describe('assembler: errors name file:line and what was expected', () => {
   });
 
   it('rejects unknown symbols, duplicates, bad numbers and bad directives', () => {
+    expect(errorsOf('  .org 0\n  lda (base + 1) * 2\n')).toEqual([
+      "<source>:2: unknown symbol in '(base + 1) * 2': 'base' is never defined as a label or constant",
+    ]);
     expect(errorsOf('  .org 0\n  lda missing\n')).toEqual([
       "<source>:2: unknown symbol in 'missing': 'missing' is never defined as a label or constant",
     ]);
