@@ -132,7 +132,7 @@ function checkTrace(asm: AssembleResult, steps: TraceStep[], ram: (addr: number)
   expect(brk.length).toBe(2);
   for (const address of brk) expect(pcs).not.toContain(address);
   // 7 setup + 6 x 5 loop + 41 straight-line (jsr and rts included) + 2 after the indirect jump + done.
-  expect(steps.length).toBe(7 + 30 + 42 + 2 + 1);
+  expect(steps.length).toBe(7 + 30 + 41 + 2 + 1);
   const last = steps.at(-1)!;
   expect([last.a, last.x, last.y]).toEqual([0x80, 9, 15]);
   expect([0x10, 0x11, 0x12, 0x13, 0x14, 0x15].map(ram)).toEqual([15, 9, 11, 29, 0x82, 0xb3]);
