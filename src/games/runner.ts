@@ -67,6 +67,10 @@ export const RUNNER_RAM = {
   flagColumn: 0x3b,
   /** Six bytes: 0 none, 1 walking, 2 squashed, 3 gone. */
   enemyState: 0x40,
+  /** Six bytes each: enemy x (level pixels, low and high byte) and y (screen pixels). */
+  enemyXLow: 0x46,
+  enemyXHigh: 0x4c,
+  enemyY: 0x52,
   /** 64 bytes, one per 16 px column: high nibble brick row (0 none), low nibble ground height (0 pit). */
   level: 0x400,
 } as const;

@@ -75,3 +75,8 @@ export class JsnesConsole {
     this.#buttons = s.buttons;
   }
 }
+
+/** Writes one byte of CPU RAM, as a test or an environment adapter does to select a stage. */
+export function poke(c: JsnesConsole, addr: number, value: number): void {
+  (c.nes as unknown as { cpu: { mem: Uint8Array } }).cpu.mem[addr & 0x7ff] = value;
+}
