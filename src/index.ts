@@ -6,6 +6,8 @@
 export { loadNative, loadNativeFrom, nativeCandidates, NativeLoadError } from './native.js';
 export type { NativeAddon, NativeBuildInfo } from './native.js';
 export { toBytes, bytesEqual, concatBytes, isBufferSource } from './bytes.js';
+export { Nes, Buttons, FRAME_WIDTH, FRAME_HEIGHT, RGB_FRAME_BYTES } from './nes.js';
+export type { NesBytes, NesOptions, StepOptions, PowerOnRam, CpuRegisters, CpuState } from './nes.js';
 
 import { loadNative, type NativeBuildInfo } from './native.js';
 

@@ -29,6 +29,8 @@ export interface NativeBuildInfo {
 export interface NativeAddon {
   /** [sync] Describes the binary. Never throws. */
   buildInfo(): NativeBuildInfo;
+  /** The NES console class (src/nes.ts documents each raw member). */
+  NesCore: import('./nes.js').NativeNesCoreCtor;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [name: string]: any;
 }

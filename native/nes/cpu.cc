@@ -1,0 +1,456 @@
+#include "nes/cpu.h"
+
+#include <cstdio>
+
+#include "nes/machine.h"
+
+namespace mario_rl::nes {
+
+namespace {
+constexpr uint8_t kC = 0x01, kZ = 0x02, kI = 0x04, kD = 0x08, kB = 0x10, kU = 0x20, kV = 0x40,
+                  kN = 0x80;
+}  // namespace
+
+void Cpu::PowerOn() {
+  CpuState& c = m_.s.cpu;
+  c.a = c.x = c.y = 0;
+  c.p = kU | kI;
+  c.sp = 0x00;
+  c.nmi_pending = 0;
+  Reset();
+}
+
+void Cpu::Reset() {
+  // The reset sequence: 7 cycles, three suppressed pushes, then the vector.
+  CpuState& c = m_.s.cpu;
+  m_.Tick();
+  m_.Tick();
+  for (int i = 0; i < 3; ++i) {
+    m_.Tick();
+    --c.sp;
+  }
+  c.p |= kI;
+  const uint8_t lo = m_.Read(0xFFFC);
+  const uint8_t hi = m_.Read(0xFFFD);
+  c.pc = static_cast<uint16_t>(lo | (hi << 8));
+}
+
+void Cpu::Interrupt(uint16_t vector, bool brk) {
+  CpuState& c = m_.s.cpu;
+  Machine& m = m_;
+  if (!brk) {
+    m.Read(c.pc);
+    m.Read(c.pc);
+  }
+  m.Write(0x100 | c.sp--, c.pc >> 8);
+  m.Write(0x100 | c.sp--, c.pc & 0xFF);
+  // NMI hijack: an NMI arriving during BRK/IRQ's pushes takes over the vector.
+  if (vector == 0xFFFE && c.nmi_pending &&
+      c.nmi_clock <= static_cast<uint64_t>(c.cycles * 3 + kPpuPhase)) {
+    vector = 0xFFFA;
+    c.nmi_pending = 0;
+  }
+  m.Write(0x100 | c.sp--, static_cast<uint8_t>(c.p | kU | (brk ? kB : 0)));
+  c.p |= kI;
+  const uint8_t lo = m.Read(vector);
+  const uint8_t hi = m.Read(vector + 1);
+  c.pc = static_cast<uint16_t>(lo | (hi << 8));
+}
+
+void Cpu::Step() {
+  Machine& m = m_;
+  CpuState& c = m.s.cpu;
+  uint8_t& a = c.a;
+  uint8_t& x = c.x;
+  uint8_t& y = c.y;
+  uint8_t& p = c.p;
+  const uint8_t i_before = p & kI;
+  bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
+
+  auto set_zn = [&](uint8_t v) __attribute__((always_inline)) { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
+  auto fetch = [&]() __attribute__((always_inline)) { return m.Read(c.pc++); };
+  auto fetch16 = [&]() __attribute__((always_inline)) {
+    const uint8_t lo = fetch();
+    return static_cast<uint16_t>(lo | (fetch() << 8));
+  };
+  auto push = [&](uint8_t v) __attribute__((always_inline)) { m.Write(0x100 | c.sp--, v); };
+  auto pull = [&]() __attribute__((always_inline)) { return m.Read(0x100 | ++c.sp); };
+  // Addressing modes return the effective address. `write` selects the always-dummy-read form
+  // of indexed modes (stores and read-modify-write).
+  auto zp = [&]() __attribute__((always_inline)) -> uint16_t { return fetch(); };
+  auto zpi = [&](uint8_t index) __attribute__((always_inline)) -> uint16_t {
+    const uint8_t base = fetch();
+    m.Read(base);
+    return static_cast<uint8_t>(base + index);
+  };
+  auto abs = [&]() __attribute__((always_inline)) -> uint16_t { return fetch16(); };
+  auto absi = [&](uint8_t index, bool write) __attribute__((always_inline)) -> uint16_t {
+    const uint16_t base = fetch16();
+    const uint16_t addr = static_cast<uint16_t>(base + index);
+    if (write || ((base ^ addr) & 0xFF00)) m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    return addr;
+  };
+  auto indx = [&]() __attribute__((always_inline)) -> uint16_t {
+    uint8_t z = fetch();
+    m.Read(z);
+    z = static_cast<uint8_t>(z + x);
+    const uint8_t lo = m.Read(z);
+    const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
+    return static_cast<uint16_t>(lo | (hi << 8));
+  };
+  auto indy = [&](bool write) __attribute__((always_inline)) -> uint16_t {
+    const uint8_t z = fetch();
+    const uint8_t lo = m.Read(z);
+    const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
+    const uint16_t base = static_cast<uint16_t>(lo | (hi << 8));
+    const uint16_t addr = static_cast<uint16_t>(base + y);
+    if (write || ((base ^ addr) & 0xFF00)) m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    return addr;
+  };
+  auto adc = [&](uint8_t v) __attribute__((always_inline)) {
+    const unsigned sum = a + v + (p & kC);
+    const uint8_t r = static_cast<uint8_t>(sum);
+    p = static_cast<uint8_t>((p & ~(kC | kV)) | (sum > 0xFF ? kC : 0) | ((~(a ^ v) & (a ^ r) & 0x80) ? kV : 0));
+    a = r;
+    set_zn(a);
+  };
+  auto sbc = [&](uint8_t v) __attribute__((always_inline)) { adc(static_cast<uint8_t>(~v)); };
+  auto cmp = [&](uint8_t reg, uint8_t v) __attribute__((always_inline)) {
+    p = static_cast<uint8_t>((p & ~kC) | (reg >= v ? kC : 0));
+    set_zn(static_cast<uint8_t>(reg - v));
+  };
+  auto asl = [&](uint8_t v) __attribute__((always_inline)) {
+    p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
+    v = static_cast<uint8_t>(v << 1);
+    set_zn(v);
+    return v;
+  };
+  auto lsr = [&](uint8_t v) __attribute__((always_inline)) {
+    p = static_cast<uint8_t>((p & ~kC) | (v & 1));
+    v >>= 1;
+    set_zn(v);
+    return v;
+  };
+  auto rol = [&](uint8_t v) __attribute__((always_inline)) {
+    const uint8_t carry = p & kC;
+    p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
+    v = static_cast<uint8_t>((v << 1) | carry);
+    set_zn(v);
+    return v;
+  };
+  auto ror = [&](uint8_t v) __attribute__((always_inline)) {
+    const uint8_t carry = p & kC;
+    p = static_cast<uint8_t>((p & ~kC) | (v & 1));
+    v = static_cast<uint8_t>((v >> 1) | (carry << 7));
+    set_zn(v);
+    return v;
+  };
+  auto bit = [&](uint8_t v) __attribute__((always_inline)) {
+    p = static_cast<uint8_t>((p & ~(kZ | kV | kN)) | ((a & v) ? 0 : kZ) | (v & (kV | kN)));
+  };
+  auto branch = [&](bool taken) __attribute__((always_inline)) {
+    const int8_t offset = static_cast<int8_t>(fetch());
+    if (!taken) return;
+    m.Read(c.pc);
+    const uint16_t target = static_cast<uint16_t>(c.pc + offset);
+    if ((target ^ c.pc) & 0xFF00) m.Read(static_cast<uint16_t>((c.pc & 0xFF00) | (target & 0xFF)));
+    c.pc = target;
+  };
+  // Read-modify-write: read, dummy write of the old value, write of the new one.
+  auto rmw = [&](uint16_t addr, auto op) __attribute__((always_inline)) {
+    uint8_t v = m.Read(addr);
+    m.Write(addr, v);
+    v = op(v);
+    m.Write(addr, v);
+    return v;
+  };
+  // SHX/SHY/SHA/TAS: store value & (high byte of base + 1); the high byte is corrupted on a carry.
+  auto sh = [&](uint16_t base, uint8_t index, uint8_t value) __attribute__((always_inline)) {
+    const uint16_t addr = static_cast<uint16_t>(base + index);
+    m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    const uint8_t hi = static_cast<uint8_t>((base >> 8) + 1);
+    const uint8_t v = value & hi;
+    const uint16_t target = ((base ^ addr) & 0xFF00) ? static_cast<uint16_t>((v << 8) | (addr & 0xFF)) : addr;
+    m.Write(target, v);
+  };
+
+  const uint8_t op = fetch();
+  switch (op) {
+    // Loads and stores.
+    case 0xA9: a = fetch(); set_zn(a); break;
+    case 0xA5: a = m.Read(zp()); set_zn(a); break;
+    case 0xB5: a = m.Read(zpi(x)); set_zn(a); break;
+    case 0xAD: a = m.Read(abs()); set_zn(a); break;
+    case 0xBD: a = m.Read(absi(x, false)); set_zn(a); break;
+    case 0xB9: a = m.Read(absi(y, false)); set_zn(a); break;
+    case 0xA1: a = m.Read(indx()); set_zn(a); break;
+    case 0xB1: a = m.Read(indy(false)); set_zn(a); break;
+    case 0xA2: x = fetch(); set_zn(x); break;
+    case 0xA6: x = m.Read(zp()); set_zn(x); break;
+    case 0xB6: x = m.Read(zpi(y)); set_zn(x); break;
+    case 0xAE: x = m.Read(abs()); set_zn(x); break;
+    case 0xBE: x = m.Read(absi(y, false)); set_zn(x); break;
+    case 0xA0: y = fetch(); set_zn(y); break;
+    case 0xA4: y = m.Read(zp()); set_zn(y); break;
+    case 0xB4: y = m.Read(zpi(x)); set_zn(y); break;
+    case 0xAC: y = m.Read(abs()); set_zn(y); break;
+    case 0xBC: y = m.Read(absi(x, false)); set_zn(y); break;
+    case 0x85: m.Write(zp(), a); break;
+    case 0x95: m.Write(zpi(x), a); break;
+    case 0x8D: m.Write(abs(), a); break;
+    case 0x9D: m.Write(absi(x, true), a); break;
+    case 0x99: m.Write(absi(y, true), a); break;
+    case 0x81: m.Write(indx(), a); break;
+    case 0x91: m.Write(indy(true), a); break;
+    case 0x86: m.Write(zp(), x); break;
+    case 0x96: m.Write(zpi(y), x); break;
+    case 0x8E: m.Write(abs(), x); break;
+    case 0x84: m.Write(zp(), y); break;
+    case 0x94: m.Write(zpi(x), y); break;
+    case 0x8C: m.Write(abs(), y); break;
+    // Transfers.
+    case 0xAA: m.Read(c.pc); x = a; set_zn(x); break;
+    case 0xA8: m.Read(c.pc); y = a; set_zn(y); break;
+    case 0x8A: m.Read(c.pc); a = x; set_zn(a); break;
+    case 0x98: m.Read(c.pc); a = y; set_zn(a); break;
+    case 0xBA: m.Read(c.pc); x = c.sp; set_zn(x); break;
+    case 0x9A: m.Read(c.pc); c.sp = x; break;
+    // Stack.
+    case 0x48: m.Read(c.pc); push(a); break;
+    case 0x08: m.Read(c.pc); push(p | kB | kU); break;
+    case 0x68: m.Read(c.pc); m.Read(0x100 | c.sp); a = pull(); set_zn(a); break;
+    case 0x28: m.Read(c.pc); m.Read(0x100 | c.sp); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; break;
+    // Arithmetic and logic.
+    case 0x69: adc(fetch()); break;
+    case 0x65: adc(m.Read(zp())); break;
+    case 0x75: adc(m.Read(zpi(x))); break;
+    case 0x6D: adc(m.Read(abs())); break;
+    case 0x7D: adc(m.Read(absi(x, false))); break;
+    case 0x79: adc(m.Read(absi(y, false))); break;
+    case 0x61: adc(m.Read(indx())); break;
+    case 0x71: adc(m.Read(indy(false))); break;
+    case 0xE9: case 0xEB: sbc(fetch()); break;
+    case 0xE5: sbc(m.Read(zp())); break;
+    case 0xF5: sbc(m.Read(zpi(x))); break;
+    case 0xED: sbc(m.Read(abs())); break;
+    case 0xFD: sbc(m.Read(absi(x, false))); break;
+    case 0xF9: sbc(m.Read(absi(y, false))); break;
+    case 0xE1: sbc(m.Read(indx())); break;
+    case 0xF1: sbc(m.Read(indy(false))); break;
+    case 0x29: a &= fetch(); set_zn(a); break;
+    case 0x25: a &= m.Read(zp()); set_zn(a); break;
+    case 0x35: a &= m.Read(zpi(x)); set_zn(a); break;
+    case 0x2D: a &= m.Read(abs()); set_zn(a); break;
+    case 0x3D: a &= m.Read(absi(x, false)); set_zn(a); break;
+    case 0x39: a &= m.Read(absi(y, false)); set_zn(a); break;
+    case 0x21: a &= m.Read(indx()); set_zn(a); break;
+    case 0x31: a &= m.Read(indy(false)); set_zn(a); break;
+    case 0x09: a |= fetch(); set_zn(a); break;
+    case 0x05: a |= m.Read(zp()); set_zn(a); break;
+    case 0x15: a |= m.Read(zpi(x)); set_zn(a); break;
+    case 0x0D: a |= m.Read(abs()); set_zn(a); break;
+    case 0x1D: a |= m.Read(absi(x, false)); set_zn(a); break;
+    case 0x19: a |= m.Read(absi(y, false)); set_zn(a); break;
+    case 0x01: a |= m.Read(indx()); set_zn(a); break;
+    case 0x11: a |= m.Read(indy(false)); set_zn(a); break;
+    case 0x49: a ^= fetch(); set_zn(a); break;
+    case 0x45: a ^= m.Read(zp()); set_zn(a); break;
+    case 0x55: a ^= m.Read(zpi(x)); set_zn(a); break;
+    case 0x4D: a ^= m.Read(abs()); set_zn(a); break;
+    case 0x5D: a ^= m.Read(absi(x, false)); set_zn(a); break;
+    case 0x59: a ^= m.Read(absi(y, false)); set_zn(a); break;
+    case 0x41: a ^= m.Read(indx()); set_zn(a); break;
+    case 0x51: a ^= m.Read(indy(false)); set_zn(a); break;
+    case 0xC9: cmp(a, fetch()); break;
+    case 0xC5: cmp(a, m.Read(zp())); break;
+    case 0xD5: cmp(a, m.Read(zpi(x))); break;
+    case 0xCD: cmp(a, m.Read(abs())); break;
+    case 0xDD: cmp(a, m.Read(absi(x, false))); break;
+    case 0xD9: cmp(a, m.Read(absi(y, false))); break;
+    case 0xC1: cmp(a, m.Read(indx())); break;
+    case 0xD1: cmp(a, m.Read(indy(false))); break;
+    case 0xE0: cmp(x, fetch()); break;
+    case 0xE4: cmp(x, m.Read(zp())); break;
+    case 0xEC: cmp(x, m.Read(abs())); break;
+    case 0xC0: cmp(y, fetch()); break;
+    case 0xC4: cmp(y, m.Read(zp())); break;
+    case 0xCC: cmp(y, m.Read(abs())); break;
+    case 0x24: bit(m.Read(zp())); break;
+    case 0x2C: bit(m.Read(abs())); break;
+    // Increments and decrements.
+    case 0xE8: m.Read(c.pc); ++x; set_zn(x); break;
+    case 0xC8: m.Read(c.pc); ++y; set_zn(y); break;
+    case 0xCA: m.Read(c.pc); --x; set_zn(x); break;
+    case 0x88: m.Read(c.pc); --y; set_zn(y); break;
+#define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                       \
+  case op_zp: rmw(zp(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                              \
+  case op_zpx: rmw(zpi(x), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                           \
+  case op_abs: rmw(abs(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                            \
+  case op_absx: rmw(absi(x, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;
+    MARIO_RL_RMW_GROUP(0xE6, 0xF6, 0xEE, 0xFE, ++v; set_zn(v); return v)
+    MARIO_RL_RMW_GROUP(0xC6, 0xD6, 0xCE, 0xDE, --v; set_zn(v); return v)
+    MARIO_RL_RMW_GROUP(0x06, 0x16, 0x0E, 0x1E, return asl(v))
+    MARIO_RL_RMW_GROUP(0x46, 0x56, 0x4E, 0x5E, return lsr(v))
+    MARIO_RL_RMW_GROUP(0x26, 0x36, 0x2E, 0x3E, return rol(v))
+    MARIO_RL_RMW_GROUP(0x66, 0x76, 0x6E, 0x7E, return ror(v))
+    case 0x0A: m.Read(c.pc); a = asl(a); break;
+    case 0x4A: m.Read(c.pc); a = lsr(a); break;
+    case 0x2A: m.Read(c.pc); a = rol(a); break;
+    case 0x6A: m.Read(c.pc); a = ror(a); break;
+    // Jumps and calls.
+    case 0x4C: {
+      const uint16_t at = static_cast<uint16_t>(c.pc - 1);
+      c.pc = fetch16();
+      // "JMP *" idle loops (SMB1 waits for NMI this way) have no side effects: jump ahead in
+      // whole iterations to just before the next event the catch-up chips have scheduled.
+      if (c.pc == at && !c.nmi_pending && !(m.IrqLine() && !(p & kI)) && m.next_sync_cycle > c.cycles + 6) {
+        c.cycles += 3 * ((m.next_sync_cycle - c.cycles) / 3 - 1);
+      }
+      break;
+    }
+    case 0x6C: {
+      const uint16_t ptr = fetch16();
+      const uint8_t lo = m.Read(ptr);
+      const uint8_t hi = m.Read(static_cast<uint16_t>((ptr & 0xFF00) | ((ptr + 1) & 0xFF)));
+      c.pc = static_cast<uint16_t>(lo | (hi << 8));
+      break;
+    }
+    case 0x20: {
+      const uint8_t lo = fetch();
+      m.Read(0x100 | c.sp);
+      push(c.pc >> 8);
+      push(c.pc & 0xFF);
+      const uint8_t hi = m.Read(c.pc);
+      c.pc = static_cast<uint16_t>(lo | (hi << 8));
+      break;
+    }
+    case 0x60: {
+      m.Read(c.pc);
+      m.Read(0x100 | c.sp);
+      const uint8_t lo = pull();
+      const uint8_t hi = pull();
+      c.pc = static_cast<uint16_t>(lo | (hi << 8));
+      m.Read(c.pc++);
+      break;
+    }
+    case 0x40: {
+      m.Read(c.pc);
+      m.Read(0x100 | c.sp);
+      p = static_cast<uint8_t>((pull() & ~kB) | kU);
+      const uint8_t lo = pull();
+      const uint8_t hi = pull();
+      c.pc = static_cast<uint16_t>(lo | (hi << 8));
+      break;
+    }
+    case 0x00: fetch(); Interrupt(0xFFFE, true); break;
+    // Branches.
+    case 0x10: branch(!(p & kN)); break;
+    case 0x30: branch(p & kN); break;
+    case 0x50: branch(!(p & kV)); break;
+    case 0x70: branch(p & kV); break;
+    case 0x90: branch(!(p & kC)); break;
+    case 0xB0: branch(p & kC); break;
+    case 0xD0: branch(!(p & kZ)); break;
+    case 0xF0: branch(p & kZ); break;
+    // Flags.
+    case 0x18: m.Read(c.pc); p &= ~kC; break;
+    case 0x38: m.Read(c.pc); p |= kC; break;
+    case 0x58: m.Read(c.pc); p &= ~kI; delayed_i = true; break;
+    case 0x78: m.Read(c.pc); p |= kI; delayed_i = true; break;
+    case 0xB8: m.Read(c.pc); p &= ~kV; break;
+    case 0xD8: m.Read(c.pc); p &= ~kD; break;
+    case 0xF8: m.Read(c.pc); p |= kD; break;
+    case 0xEA: m.Read(c.pc); break;
+    // Unofficial NOPs.
+    case 0x1A: case 0x3A: case 0x5A: case 0x7A: case 0xDA: case 0xFA: m.Read(c.pc); break;
+    case 0x80: case 0x82: case 0x89: case 0xC2: case 0xE2: fetch(); break;
+    case 0x04: case 0x44: case 0x64: m.Read(zp()); break;
+    case 0x14: case 0x34: case 0x54: case 0x74: case 0xD4: case 0xF4: m.Read(zpi(x)); break;
+    case 0x0C: m.Read(abs()); break;
+    case 0x1C: case 0x3C: case 0x5C: case 0x7C: case 0xDC: case 0xFC: m.Read(absi(x, false)); break;
+    // Unofficial loads/stores.
+    case 0xA7: a = x = m.Read(zp()); set_zn(a); break;
+    case 0xB7: a = x = m.Read(zpi(y)); set_zn(a); break;
+    case 0xAF: a = x = m.Read(abs()); set_zn(a); break;
+    case 0xBF: a = x = m.Read(absi(y, false)); set_zn(a); break;
+    case 0xA3: a = x = m.Read(indx()); set_zn(a); break;
+    case 0xB3: a = x = m.Read(indy(false)); set_zn(a); break;
+    case 0xAB: a = x = fetch(); set_zn(a); break;
+    case 0x87: m.Write(zp(), a & x); break;
+    case 0x97: m.Write(zpi(y), a & x); break;
+    case 0x8F: m.Write(abs(), a & x); break;
+    case 0x83: m.Write(indx(), a & x); break;
+    // Unofficial immediates.
+    case 0x0B: case 0x2B: a &= fetch(); set_zn(a); p = static_cast<uint8_t>((p & ~kC) | (a >> 7)); break;
+    case 0x4B: a &= fetch(); a = lsr(a); break;
+    case 0x6B: {
+      a &= fetch();
+      a = static_cast<uint8_t>((a >> 1) | ((p & kC) << 7));
+      set_zn(a);
+      p = static_cast<uint8_t>((p & ~(kC | kV)) | ((a >> 6) & 1) | (((a >> 6) ^ (a >> 5)) & 1 ? kV : 0));
+      break;
+    }
+    case 0xCB: {
+      const uint8_t v = fetch();
+      const uint8_t ax = a & x;
+      p = static_cast<uint8_t>((p & ~kC) | (ax >= v ? kC : 0));
+      x = static_cast<uint8_t>(ax - v);
+      set_zn(x);
+      break;
+    }
+    case 0x8B: a = static_cast<uint8_t>((a | 0xEE) & x & fetch()); set_zn(a); break;
+    // Unofficial SHx family and LAS/TAS.
+    case 0x9C: sh(fetch16(), x, y); break;
+    case 0x9E: sh(fetch16(), y, x); break;
+    case 0x9F: sh(fetch16(), y, a & x); break;
+    case 0x93: {
+      const uint8_t z = fetch();
+      const uint8_t lo = m.Read(z);
+      const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
+      sh(static_cast<uint16_t>(lo | (hi << 8)), y, a & x);
+      break;
+    }
+    case 0x9B: c.sp = a & x; sh(fetch16(), y, c.sp); break;
+    case 0xBB: {
+      const uint8_t v = m.Read(absi(y, false)) & c.sp;
+      a = x = c.sp = v;
+      set_zn(v);
+      break;
+    }
+#define MARIO_RL_UNOFFICIAL_RMW(base, body)                                        \
+  case base + 0x07: rmw(zp(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                    \
+  case base + 0x17: rmw(zpi(x), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                  \
+  case base + 0x0F: rmw(abs(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                   \
+  case base + 0x1F: rmw(absi(x, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;           \
+  case base + 0x1B: rmw(absi(y, true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;           \
+  case base + 0x03: rmw(indx(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                  \
+  case base + 0x13: rmw(indy(true), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;
+    MARIO_RL_UNOFFICIAL_RMW(0x00, v = asl(v); a |= v; set_zn(a); return v)          // SLO
+    MARIO_RL_UNOFFICIAL_RMW(0x20, v = rol(v); a &= v; set_zn(a); return v)          // RLA
+    MARIO_RL_UNOFFICIAL_RMW(0x40, v = lsr(v); a ^= v; set_zn(a); return v)          // SRE
+    MARIO_RL_UNOFFICIAL_RMW(0x60, v = ror(v); adc(v); return v)                     // RRA
+    MARIO_RL_UNOFFICIAL_RMW(0xC0, --v; cmp(a, v); return v)                         // DCP
+    MARIO_RL_UNOFFICIAL_RMW(0xE0, ++v; sbc(v); return v)                            // ISB
+#undef MARIO_RL_UNOFFICIAL_RMW
+#undef MARIO_RL_RMW_GROUP
+    default:
+      // KIL/JAM opcodes: the real CPU locks up; we spin on the opcode (PC does not advance).
+      m.Read(c.pc);
+      --c.pc;
+      break;
+  }
+
+  // Interrupts were polled during the instruction's next-to-last cycle.
+  m.Poll();
+  const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
+  if (c.nmi_pending && c.nmi_clock <= poll_clock) {
+    c.nmi_pending = 0;
+    Interrupt(0xFFFA, false);
+    m.Poll();
+  } else if (m.IrqLine() && !(delayed_i ? i_before : (p & kI)) && m.s.irq_clock <= poll_clock) {
+    Interrupt(0xFFFE, false);
+    m.Poll();
+  }
+}
+
+}  // namespace mario_rl::nes

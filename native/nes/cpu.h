@@ -1,0 +1,26 @@
+// Ricoh 2A03 CPU core (6502 without decimal mode). Every bus access is one cycle, dummy reads
+// included, so cycle counts and the timing of register accesses inside an instruction are exact.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mario_rl::nes {
+
+class Machine;
+
+class Cpu {
+ public:
+  explicit Cpu(Machine& machine) : m_(machine) {}
+  void PowerOn();
+  void Reset();
+  // Executes one instruction, then services an NMI/IRQ polled during it.
+  void Step();
+  std::string TraceLine() const;
+
+ private:
+  void Interrupt(uint16_t vector, bool brk);
+  Machine& m_;
+};
+
+}  // namespace mario_rl::nes

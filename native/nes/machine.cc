@@ -1,0 +1,192 @@
+#include "nes/machine.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/rng.h"
+
+namespace mario_rl::nes {
+
+Machine::Machine(std::shared_ptr<const Rom> rom_in, const ConsoleOptions& options)
+    : rom_ref(std::move(rom_in)), rom(*rom_ref), cpu(*this), ppu(*this), apu(*this) {
+  prg_ram.assign(rom.prg_ram_size, 0);
+  chr_ram.assign(rom.chr_ram_size, 0);
+  chr_writable = rom.chr.empty();
+  mapper = CreateMapper(rom.mapper, *this);
+  Power(options);
+}
+
+void Machine::Power(const ConsoleOptions& options) {
+  std::memset(static_cast<void*>(&s), 0, sizeof s);
+  switch (options.power_on_ram) {
+    case PowerOnRam::kZero: break;
+    case PowerOnRam::kFF: std::memset(s.ram, 0xFF, sizeof s.ram); break;
+    case PowerOnRam::kRandom: {
+      Rng rng(options.seed);
+      for (size_t i = 0; i < sizeof s.ram; i += 8) {
+        const uint64_t word = rng.NextU64();
+        std::memcpy(s.ram + i, &word, 8);
+      }
+      break;
+    }
+  }
+  std::fill(prg_ram.begin(), prg_ram.end(), 0);
+  std::fill(chr_ram.begin(), chr_ram.end(), 0);
+  if (!rom.trainer.empty() && prg_ram.size() >= 0x1200) {
+    std::memcpy(prg_ram.data() + 0x1000, rom.trainer.data(), rom.trainer.size());
+  }
+  s.mapper.prg_ram_enabled = 1;
+  mapper->PowerOn();
+  mapper->ApplyBanks();
+  ppu.PowerOn();
+  apu.PowerOn();
+  cpu.PowerOn();
+  ScheduleSync();
+}
+
+void Machine::Reset() {
+  SyncAll();
+  ppu.Reset();
+  apu.Reset();
+  cpu.Reset();
+  ScheduleSync();
+}
+
+void Machine::RunFrame(uint8_t buttons, bool render_frame) {
+  s.pad1.buttons = buttons;
+  render = render_frame;
+  s.ppu.frame_done = 0;
+  while (!s.ppu.frame_done) cpu.Step();
+  ++s.frame_count;
+}
+
+void Machine::SyncAll() {
+  SyncPpu();
+  apu.Run(s.cpu.cycles);
+  ScheduleSync();
+}
+
+void Machine::ScheduleSync() {
+  const uint64_t ppu_next = ppu.NextInterruptClock();
+  const uint64_t ppu_cycle = (ppu_next - kPpuPhase + 2) / 3;
+  next_sync_cycle = std::min(ppu_cycle, apu.NextEventCycle());
+}
+
+void Machine::SetMirroring(Mirroring mirroring) {
+  uint16_t* nt = s.ppu.nt_offset;
+  switch (mirroring) {
+    case Mirroring::kHorizontal: nt[0] = 0; nt[1] = 0; nt[2] = 0x400; nt[3] = 0x400; break;
+    case Mirroring::kVertical: nt[0] = 0; nt[1] = 0x400; nt[2] = 0; nt[3] = 0x400; break;
+    case Mirroring::kFourScreen: nt[0] = 0; nt[1] = 0x400; nt[2] = 0x800; nt[3] = 0xC00; break;
+    case Mirroring::kSingleLow: nt[0] = nt[1] = nt[2] = nt[3] = 0; break;
+    case Mirroring::kSingleHigh: nt[0] = nt[1] = nt[2] = nt[3] = 0x400; break;
+  }
+  ppu.InvalidateLineCaches();
+}
+
+void Machine::MapPrg8k(int slot, int bank) {
+  const int count = static_cast<int>(rom.prg.size() / 8192);
+  bank %= count;
+  if (bank < 0) bank += count;
+  prg_map[slot] = rom.prg.data() + static_cast<size_t>(bank) * 8192;
+}
+
+void Machine::MapChr1k(int slot, int bank) {
+  uint8_t* base = chr_writable ? chr_ram.data() : const_cast<uint8_t*>(rom.chr.data());
+  const size_t size = chr_writable ? chr_ram.size() : rom.chr.size();
+  const int count = static_cast<int>(size / 1024);
+  bank %= count;
+  if (bank < 0) bank += count;
+  chr_map[slot] = base + static_cast<size_t>(bank) * 1024;
+  ppu.InvalidateLineCaches();
+}
+
+uint8_t Machine::ReadPad(ControllerState& pad) {
+  if (pad.strobe) return static_cast<uint8_t>(0x40 | (pad.buttons & 1));
+  const uint8_t bit = pad.shift & 1;
+  pad.shift = static_cast<uint8_t>((pad.shift >> 1) | 0x80);
+  return static_cast<uint8_t>(0x40 | bit);
+}
+
+uint8_t Machine::ReadIo(uint16_t address) {
+  if (address < 0x4000) {
+    SyncPpu();
+    return ppu.ReadRegister(address);
+  }
+  if (address < 0x4020) {
+    switch (address) {
+      case 0x4015: return apu.ReadStatus();
+      case 0x4016: return ReadPad(s.pad1);
+      case 0x4017: return ReadPad(s.pad2);
+      default: return static_cast<uint8_t>(address >> 8);
+    }
+  }
+  if (address >= 0x6000 && !prg_ram.empty() && s.mapper.prg_ram_enabled) {
+    return prg_ram[(address - 0x6000) % prg_ram.size()];
+  }
+  return static_cast<uint8_t>(address >> 8);
+}
+
+void Machine::WriteIo(uint16_t address, uint8_t value) {
+  if (address < 0x4000) {
+    ppu.Run(s.cpu.cycles * 3 + kPpuPhase + kPpuWriteDelay);
+    ppu.WriteRegister(address, value);
+    ScheduleSync();
+    return;
+  }
+  if (address < 0x4020) {
+    if (address == 0x4014) {
+      OamDma(value);
+    } else if (address == 0x4016) {
+      const uint8_t strobe = value & 1;
+      if (s.pad1.strobe || strobe) {
+        s.pad1.shift = s.pad1.buttons;
+        s.pad2.shift = s.pad2.buttons;
+      }
+      s.pad1.strobe = s.pad2.strobe = strobe;
+    } else {
+      apu.WriteRegister(address, value);
+      ScheduleSync();
+    }
+    return;
+  }
+  if (address < 0x6000) return;
+  if (address < 0x8000) {
+    if (!prg_ram.empty() && s.mapper.prg_ram_enabled) prg_ram[(address - 0x6000) % prg_ram.size()] = value;
+    return;
+  }
+  SyncPpu();  // bank switches must not affect pixels or A12 clocks already due
+  mapper->Write(address, value);
+  ScheduleSync();
+}
+
+void Machine::OamDma(uint8_t page) {
+  // 513 cycles, 514 when the DMA starts on an odd CPU cycle.
+  Tick();
+  if (s.cpu.cycles & 1) Tick();
+  const uint16_t base = static_cast<uint16_t>(page << 8);
+  for (int i = 0; i < 256; ++i) {
+    const uint8_t value = Read(static_cast<uint16_t>(base + i));
+    Tick();
+    ppu.WriteOam(value);
+  }
+}
+
+uint8_t Machine::Peek(uint16_t address) const {
+  if (address < 0x2000) return s.ram[address & 0x7FF];
+  if (address < 0x4000) return ppu.PeekRegister(address);
+  if (address < 0x4020) {
+    if (address == 0x4015) return apu.PeekStatus();
+    if (address == 0x4016) return static_cast<uint8_t>(0x40 | (s.pad1.strobe ? s.pad1.buttons & 1 : s.pad1.shift & 1));
+    if (address == 0x4017) return static_cast<uint8_t>(0x40 | (s.pad2.strobe ? s.pad2.buttons & 1 : s.pad2.shift & 1));
+    return static_cast<uint8_t>(address >> 8);
+  }
+  if (address < 0x6000) return static_cast<uint8_t>(address >> 8);
+  if (address < 0x8000) {
+    if (prg_ram.empty() || !s.mapper.prg_ram_enabled) return static_cast<uint8_t>(address >> 8);
+    return prg_ram[(address - 0x6000) % prg_ram.size()];
+  }
+  return prg_map[(address >> 13) & 3][address & 0x1FFF];
+}
+
+}  // namespace mario_rl::nes

@@ -1,0 +1,95 @@
+// The wiring of one console: state, cartridge memory, bank tables and the CPU bus. The CPU,
+// PPU, APU and mapper each live in their own file and reach each other only through Machine.
+// Hot path: RAM and PRG-ROM reads are inline table lookups; everything else goes through
+// ReadIo/WriteIo. The PPU and APU are catch-up chips: they run only when the CPU touches them,
+// when an interrupt-relevant event is due (Poll), or at the end of a frame.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "nes/apu.h"
+#include "nes/console.h"
+#include "nes/cpu.h"
+#include "nes/mappers/mapper.h"
+#include "nes/ppu.h"
+#include "nes/state.h"
+
+namespace mario_rl::nes {
+
+// PPU dots per CPU cycle and the PPU clock an access in CPU cycle n observes: 3n + kPpuPhase.
+constexpr int64_t kPpuPhase = 0;
+// PPU register writes land this many dots after a read in the same cycle would.
+constexpr int64_t kPpuWriteDelay = 1;
+
+class Machine {
+ public:
+  Machine(std::shared_ptr<const Rom> rom, const ConsoleOptions& options);
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  void Power(const ConsoleOptions& options);
+  void Reset();
+  void RunFrame(uint8_t buttons, bool render);
+
+  // CPU bus; every call is one CPU cycle.
+  uint8_t Read(uint16_t address) {
+    ++s.cpu.cycles;
+    if (address < 0x2000) return s.ram[address & 0x7FF];
+    if (address >= 0x8000) return prg_map[(address >> 13) & 3][address & 0x1FFF];
+    return ReadIo(address);
+  }
+  void Write(uint16_t address, uint8_t value) {
+    ++s.cpu.cycles;
+    if (address < 0x2000) {
+      s.ram[address & 0x7FF] = value;
+      return;
+    }
+    WriteIo(address, value);
+  }
+  void Tick() { ++s.cpu.cycles; }
+
+  // Brings the PPU and APU up to the current CPU cycle.
+  void SyncPpu() { ppu.Run(s.cpu.cycles * 3 + kPpuPhase); }
+  void SyncAll();
+  // Called after every instruction: runs the catch-up chips when an event is due.
+  void Poll() {
+    if (s.cpu.cycles >= next_sync_cycle) SyncAll();
+  }
+  void ScheduleSync();  // recomputes next_sync_cycle
+  bool IrqLine() const { return (s.apu.frame_irq | s.apu.dmc_irq | s.mapper.irq_line) != 0; }
+
+  uint8_t Peek(uint16_t address) const;
+  uint8_t PpuPeek(uint16_t address) const;  // PPU bus, no side effects
+
+  // Rebuilds pointer tables from state (after a mapper write or a state load).
+  void ApplyBanks() { mapper->ApplyBanks(); }
+  void SetMirroring(Mirroring mirroring);
+  void MapPrg8k(int slot, int bank);   // slot 0..3 = $8000,$A000,$C000,$E000; negative = from end
+  void MapChr1k(int slot, int bank);   // slot 0..7 = 1 KiB windows of $0000-$1FFF
+
+  std::shared_ptr<const Rom> rom_ref;
+  const Rom& rom;
+  ConsoleState s;
+  std::vector<uint8_t> prg_ram;  // PRG-RAM ($6000-$7FFF), size from the header
+  std::vector<uint8_t> chr_ram;  // CHR-RAM when the cartridge has no CHR-ROM
+  const uint8_t* prg_map[4] = {};
+  uint8_t* chr_map[8] = {};
+  bool chr_writable = false;
+  std::unique_ptr<Mapper> mapper;
+  Cpu cpu;
+  Ppu ppu;
+  Apu apu;
+  uint64_t next_sync_cycle = 0;
+  bool render = true;
+  uint8_t frame[kFrameWidth * kFrameHeight] = {};
+
+ private:
+  uint8_t ReadIo(uint16_t address);
+  void WriteIo(uint16_t address, uint8_t value);
+  void OamDma(uint8_t page);
+  uint8_t ReadPad(ControllerState& pad);
+};
+
+}  // namespace mario_rl::nes

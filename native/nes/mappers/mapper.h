@@ -1,0 +1,30 @@
+// Cartridge boards. A mapper keeps its registers in MapperState (part of the save state) and
+// expresses banking by filling Machine's pointer tables (prg_map / chr_map / nametable offsets),
+// so CPU and PPU reads never make a virtual call. Only register writes and MMC3's A12 clock do.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+namespace mario_rl::nes {
+
+class Machine;
+
+class Mapper {
+ public:
+  explicit Mapper(Machine& machine) : m_(machine) {}
+  virtual ~Mapper() = default;
+  virtual void PowerOn() {}                                 // initial registers
+  virtual void Write(uint16_t address, uint8_t value) = 0;  // CPU write to $8000-$FFFF
+  virtual void ApplyBanks() = 0;                            // registers -> pointer tables
+  virtual bool UsesA12() const { return false; }
+  virtual void OnA12Rise(uint64_t ppu_clock) {}             // PPU address line A12 rose
+
+ protected:
+  Machine& m_;
+};
+
+// The registry: builds the board for an iNES mapper number (ParseRom already rejected others).
+std::unique_ptr<Mapper> CreateMapper(int number, Machine& machine);
+
+}  // namespace mario_rl::nes

@@ -1,0 +1,603 @@
+#include "nes/ppu.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "nes/machine.h"
+
+namespace mario_rl::nes {
+
+namespace {
+constexpr int kDotsPerLine = 341;
+constexpr int kVblLine = 241;
+constexpr int kPreRenderLine = 261;
+constexpr int kLines = 262;
+// Disabling NMI this many dots after it rose still keeps it from reaching the CPU.
+constexpr uint64_t kNmiCancelWindow = 2;
+// The odd-frame skip is decided from the rendering state at this pre-render dot.
+constexpr int kSkipDecisionDot = 339;
+
+inline uint8_t PaletteIndex(uint16_t address) {
+  uint8_t i = address & 0x1F;
+  if ((i & 0x13) == 0x10) i &= 0x0F;  // $3F10/14/18/1C mirror $3F00/04/08/0C
+  return i;
+}
+}  // namespace
+
+const PpuState& Ppu::m_s() const { return m_.s.ppu; }
+
+void Ppu::PowerOn() {
+  PpuState& p = m_.s.ppu;
+  p.ctrl = p.mask = p.status = p.oam_addr = 0;
+  p.v = p.t = 0;
+  p.fine_x = p.w = p.read_buffer = p.open_bus = 0;
+  p.line = 0;
+  p.dot = 0;
+  p.clock = 0;
+  p.sprite0_hit_dot = -1;
+  // The palette RAM contents one real console powers up with (blargg's power_up_palette).
+  static constexpr uint8_t kPowerUpPalette[32] = {
+      0x09, 0x01, 0x00, 0x01, 0x00, 0x02, 0x02, 0x0D, 0x08, 0x10, 0x08, 0x24, 0x00, 0x00, 0x04, 0x2C,
+      0x09, 0x01, 0x34, 0x03, 0x00, 0x04, 0x00, 0x14, 0x08, 0x3A, 0x00, 0x02, 0x00, 0x20, 0x2C, 0x08};
+  std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
+  InvalidateLineCaches();
+}
+
+void Ppu::Reset() {
+  PpuState& p = m_.s.ppu;
+  p.ctrl = p.mask = 0;
+  p.w = 0;
+  p.read_buffer = 0;
+  p.fine_x = 0;
+  p.t = 0;
+  InvalidateLineCaches();
+}
+
+uint8_t Ppu::ReadVram(uint16_t address) const {
+  address &= 0x3FFF;
+  if (address < 0x2000) return m_.chr_map[address >> 10][address & 0x3FF];
+  const PpuState& p = m_.s.ppu;
+  if (address < 0x3F00) return p.vram[p.nt_offset[(address >> 10) & 3] + (address & 0x3FF)];
+  return p.palette[PaletteIndex(address)];
+}
+
+void Ppu::WriteVram(uint16_t address, uint8_t value) {
+  address &= 0x3FFF;
+  PpuState& p = m_.s.ppu;
+  if (address < 0x2000) {
+    if (m_.chr_writable) m_.chr_map[address >> 10][address & 0x3FF] = value;
+  } else if (address < 0x3F00) {
+    p.vram[p.nt_offset[(address >> 10) & 3] + (address & 0x3FF)] = value;
+  } else {
+    p.palette[PaletteIndex(address)] = value & 0x3F;
+  }
+  InvalidateLineCaches();
+}
+
+void Ppu::SetAddressBus(uint16_t address) {
+  PpuState& p = m_.s.ppu;
+  const bool high = (address & 0x1000) != 0;
+  if (high && !p.a12_high) {
+    if (m_.mapper->UsesA12()) m_.mapper->OnA12Rise(p.clock);
+  } else if (!high && p.a12_high) {
+    p.a12_low_cycle = m_.s.cpu.cycles;
+  }
+  p.a12_high = high;
+}
+
+int Ppu::A12Dot() const {
+  // With the usual split (background at $0000, sprites at $1000) A12 rises once per line when
+  // sprite patterns are fetched (dot ~260); with the reverse split, at the next line's first
+  // background fetch (dot ~324). The same table for both never toggles A12.
+  const PpuState& p = m_.s.ppu;
+  const bool bg_high = (p.ctrl & 0x10) != 0;
+  const bool spr_high = (p.ctrl & 0x20) ? true : (p.ctrl & 0x08) != 0;
+  if (!bg_high && spr_high) return 261;
+  if (bg_high && !spr_high) return 324;
+  return -1;
+}
+
+int Ppu::NextEventDot() const {
+  const PpuState& p = m_.s.ppu;
+  const int dot = p.dot;
+  int next = kDotsPerLine;
+  auto consider = [&](int d) {
+    if (d > dot && d < next) next = d;
+  };
+  const int line = p.line;
+  if (line < 240) {
+    consider(1);
+    consider(256);
+    consider(257);
+    if (p.sprite0_hit_dot > 0) consider(p.sprite0_hit_dot);
+  } else if (line == kVblLine) {
+    consider(1);
+  } else if (line == kPreRenderLine) {
+    consider(1);
+    consider(256);
+    consider(257);
+    consider(304);
+    consider(kSkipDecisionDot);
+    consider(340);
+  }
+  if ((line < 240 || line == kPreRenderLine) && (p.mask & 0x18) && m_.mapper->UsesA12()) {
+    const int a12 = A12Dot();
+    if (a12 > 0) consider(a12);
+  }
+  return next;
+}
+
+uint64_t Ppu::NextInterruptClock() const {
+  const PpuState& p = m_.s.ppu;
+  const int64_t here = int64_t{p.line} * kDotsPerLine + p.dot;
+  const int64_t vbl = int64_t{kVblLine} * kDotsPerLine + 1;
+  int64_t delta;
+  if (here < vbl) {
+    delta = vbl - here;
+  } else {
+    delta = int64_t{kLines} * kDotsPerLine - here + vbl;
+    if (p.odd_frame && (p.mask & 0x18)) delta -= 1;
+  }
+  uint64_t next = p.clock + static_cast<uint64_t>(delta);
+  if ((p.mask & 0x18) && m_.mapper->UsesA12()) {
+    const int a12 = A12Dot();
+    if (a12 > 0) {
+      // The next line (visible or pre-render) whose A12 dot is still ahead.
+      int line = p.line;
+      int64_t d = a12 - p.dot;
+      if (!(line < 240 || line == kPreRenderLine) || d <= 0) {
+        d += kDotsPerLine;
+        line = (line + 1) % kLines;
+        while (!(line < 240 || line == kPreRenderLine)) {
+          d += kDotsPerLine;
+          line = (line + 1) % kLines;
+        }
+      }
+      next = std::min(next, p.clock + static_cast<uint64_t>(d));
+    }
+  }
+  return next;
+}
+
+void Ppu::Run(uint64_t target) {
+  PpuState& p = m_.s.ppu;
+  while (p.clock < target) {
+    const int next = NextEventDot();
+    const uint64_t reach = p.clock + static_cast<uint64_t>(next - p.dot);
+    if (reach > target) {
+      p.dot = static_cast<int16_t>(p.dot + (target - p.clock));
+      p.clock = target;
+      return;
+    }
+    p.clock = reach;
+    p.dot = static_cast<int16_t>(next);
+    if (next == kDotsPerLine) {
+      EndLine();
+    } else {
+      HandleEvent(next);
+    }
+  }
+}
+
+void Ppu::EndLine() {
+  PpuState& p = m_.s.ppu;
+  p.dot = 0;
+  ++p.line;
+  if (p.line == kLines) {
+    p.line = 0;
+    p.odd_frame ^= 1;
+  }
+  if (p.line < 240) {
+    p.sprite_count = p.next_sprite_count;
+    std::memcpy(p.sprites, p.next_sprites, sizeof p.sprites);
+    p.sprite0_on_line = p.next_sprite0;
+  } else {
+    p.sprite_count = 0;
+    p.sprite0_on_line = 0;
+  }
+  p.next_sprite_count = 0;
+  p.next_sprite0 = 0;
+  p.sprite0_hit_dot = -1;
+  p.rendered_x = 0;
+  InvalidateLineCaches();
+}
+
+void Ppu::HandleEvent(int dot) {
+  PpuState& p = m_.s.ppu;
+  const bool rendering = (p.mask & 0x18) != 0;
+  const int line = p.line;
+  if (line == kVblLine) {
+    // dot 1: vertical blank starts.
+    if (!p.vbl_suppressed) {
+      p.status |= 0x80;
+      if (p.ctrl & 0x80) {
+        m_.s.cpu.nmi_pending = 1;
+        m_.s.cpu.nmi_clock = p.clock;
+      }
+    }
+    p.frame_done = 1;
+    return;
+  }
+  if (line == kPreRenderLine && dot == 1) {
+    p.status &= 0x1F;
+    p.vbl_suppressed = 0;
+    return;
+  }
+  if (line == kPreRenderLine && dot == kSkipDecisionDot) {
+    p.skip_last_dot = (p.odd_frame && rendering) ? 1 : 0;
+    return;
+  }
+  if (line == kPreRenderLine && dot == 340) {
+    if (p.skip_last_dot) EndLine();  // odd frames skip the last pre-render dot
+    return;
+  }
+  if (line == kPreRenderLine && dot == 304) {
+    if (rendering) p.v = static_cast<uint16_t>((p.v & ~0x7BE0) | (p.t & 0x7BE0));
+    return;
+  }
+  if (dot == 1) {
+    // Visible line begins.
+    p.rendered_x = 0;
+    InvalidateLineCaches();
+    ComputeSprite0Hit();
+    return;
+  }
+  if (dot == p.sprite0_hit_dot && line < 240) {
+    if ((p.mask & 0x18) == 0x18) p.status |= 0x40;
+    p.sprite0_hit_dot = -1;
+  }
+  if (dot == 256) {
+    if (line < 240) CatchUpPixels();
+    if (rendering) {
+      // Increment fine Y, carrying into coarse Y (wrapping at row 29 to the next nametable).
+      uint16_t v = p.v;
+      if ((v & 0x7000) != 0x7000) {
+        v += 0x1000;
+      } else {
+        v &= ~0x7000;
+        int y = (v & 0x03E0) >> 5;
+        if (y == 29) {
+          y = 0;
+          v ^= 0x0800;
+        } else if (y == 31) {
+          y = 0;
+        } else {
+          ++y;
+        }
+        v = static_cast<uint16_t>((v & ~0x03E0) | (y << 5));
+      }
+      p.v = v;
+    }
+    return;
+  }
+  if (dot == 257) {
+    if (rendering) {
+      p.v = static_cast<uint16_t>((p.v & ~0x041F) | (p.t & 0x041F));
+      if (line < 240) EvaluateSprites();
+    }
+    return;
+  }
+  if (rendering && dot == A12Dot() && m_.mapper->UsesA12()) {
+    m_.mapper->OnA12Rise(p.clock);
+    p.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
+  }
+}
+
+void Ppu::EvaluateSprites() {
+  PpuState& p = m_.s.ppu;
+  const int height = (p.ctrl & 0x20) ? 16 : 8;
+  const int line = p.line;
+  int count = 0;
+  int n = 0;
+  for (; n < 64 && count < 8; ++n) {
+    const int row = line - p.oam[n * 4];
+    if (row < 0 || row >= height) continue;
+    if (line >= 239) {
+      ++count;
+      continue;
+    }
+    const uint8_t tile = p.oam[n * 4 + 1];
+    const uint8_t attr = p.oam[n * 4 + 2];
+    int r = (attr & 0x80) ? height - 1 - row : row;
+    uint16_t address;
+    if (height == 16) {
+      address = static_cast<uint16_t>(((tile & 1) << 12) | ((tile & 0xFE) << 4));
+      if (r >= 8) {
+        address += 16;
+        r -= 8;
+      }
+    } else {
+      address = static_cast<uint16_t>(((p.ctrl & 0x08) << 9) | (tile << 4));
+    }
+    address = static_cast<uint16_t>(address + r);
+    uint8_t lo = ReadVram(address), hi = ReadVram(address + 8);
+    if (attr & 0x40) {
+      auto reverse = [](uint8_t b) {
+        b = static_cast<uint8_t>((b & 0xF0) >> 4 | (b & 0x0F) << 4);
+        b = static_cast<uint8_t>((b & 0xCC) >> 2 | (b & 0x33) << 2);
+        return static_cast<uint8_t>((b & 0xAA) >> 1 | (b & 0x55) << 1);
+      };
+      lo = reverse(lo);
+      hi = reverse(hi);
+    }
+    if (n == 0) p.next_sprite0 = 1;
+    p.next_sprites[count] = SpriteSlot{p.oam[n * 4 + 3], attr, lo, hi};
+    ++count;
+  }
+  // Overflow search with the hardware's diagonal-scan bug.
+  int m = 0;
+  for (; n < 64; ++n) {
+    const int row = line - p.oam[n * 4 + m];
+    if (row >= 0 && row < height) {
+      p.status |= 0x20;
+      break;
+    }
+    m = (m + 1) & 3;
+  }
+  p.next_sprite_count = static_cast<uint8_t>(line >= 239 ? 0 : count);
+}
+
+uint8_t Ppu::BgPixelAt(int x) const {
+  const PpuState& p = m_.s.ppu;
+  const int px = x + p.fine_x;
+  int coarse = (p.v & 0x1F) + (px >> 3);
+  uint16_t nt = p.v & 0x0C00;
+  if (coarse >= 32) {
+    coarse -= 32;
+    nt ^= 0x0400;
+  }
+  const uint16_t nt_address = static_cast<uint16_t>(0x2000 | nt | (p.v & 0x03E0) | coarse);
+  const uint8_t tile = ReadVram(nt_address);
+  const uint16_t address = static_cast<uint16_t>(((p.ctrl & 0x10) << 8) | (tile << 4) | (p.v >> 12));
+  const int bit = 7 - (px & 7);
+  return static_cast<uint8_t>(((ReadVram(address) >> bit) & 1) | (((ReadVram(address + 8) >> bit) & 1) << 1));
+}
+
+void Ppu::ComputeSprite0Hit() {
+  PpuState& p = m_.s.ppu;
+  p.sprite0_hit_dot = -1;
+  if (!p.sprite0_on_line || (p.mask & 0x18) != 0x18 || (p.status & 0x40)) return;
+  const SpriteSlot& s = p.sprites[0];
+  const bool clip = (p.mask & 0x06) != 0x06;
+  for (int i = 0; i < 8; ++i) {
+    const int x = s.x + i;
+    if (x > 254) break;
+    if (x < 8 && clip) continue;
+    const int bit = 7 - i;
+    if ((((s.lo >> bit) | (s.hi >> bit << 1)) & 3) == 0) continue;
+    if (BgPixelAt(x) == 0) continue;
+    p.sprite0_hit_dot = static_cast<int16_t>(x + 2);
+    return;
+  }
+}
+
+void Ppu::CatchUpPixels() {
+  PpuState& p = m_.s.ppu;
+  if (!m_.render || p.line >= 240 || p.dot < 1) return;
+  const int x1 = std::min<int>(p.dot - 1, 256);
+  if (x1 > p.rendered_x) {
+    RenderSpan(p.rendered_x, x1);
+    p.rendered_x = static_cast<int16_t>(x1);
+  }
+}
+
+namespace {
+// kSpread[b]: the 8 bits of b, most significant first, one per byte (little-endian uint64).
+struct SpreadTable {
+  uint64_t v[256];
+  constexpr SpreadTable() : v() {
+    for (int b = 0; b < 256; ++b) {
+      uint64_t out = 0;
+      for (int i = 0; i < 8; ++i) out |= static_cast<uint64_t>((b >> (7 - i)) & 1) << (8 * i);
+      v[b] = out;
+    }
+  }
+};
+constexpr SpreadTable kSpread;
+}  // namespace
+
+void Ppu::BuildBgLine() {
+  const PpuState& p = m_.s.ppu;
+  const uint16_t pattern_base = static_cast<uint16_t>((p.ctrl & 0x10) << 8);
+  const int fine_y = p.v >> 12;
+  const int coarse_y = (p.v >> 5) & 31;
+  int coarse = p.v & 0x1F;
+  int nt = (p.v >> 10) & 3;
+  const uint8_t* table = p.vram + p.nt_offset[nt];
+  const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
+  const int attr_shift_y = (coarse_y & 2) << 1;
+  for (int tile_index = 0; tile_index < 33; ++tile_index) {
+    const uint8_t tile = table[(coarse_y << 5) | coarse];
+    const uint8_t attr = table[attr_row | (coarse >> 2)];
+    const uint64_t pal = (attr >> (attr_shift_y | (coarse & 2))) & 3;
+    const uint16_t address = static_cast<uint16_t>(pattern_base | (tile << 4) | fine_y);
+    const uint8_t* bank = m_.chr_map[address >> 10];
+    const uint8_t lo = bank[address & 0x3FF], hi = bank[(address + 8) & 0x3FF];
+    const uint64_t pix = kSpread.v[lo] | (kSpread.v[hi] << 1);
+    const uint64_t opaque = (pix | (pix >> 1)) & 0x0101010101010101ULL;
+    const uint64_t out = pix | (opaque * (pal << 2));
+    std::memcpy(bg_line_ + tile_index * 8, &out, 8);
+    if (++coarse == 32) {
+      coarse = 0;
+      nt ^= 1;
+      table = p.vram + p.nt_offset[nt];
+    }
+  }
+  bg_valid_ = true;
+}
+
+void Ppu::BuildSpriteLine() {
+  const PpuState& p = m_.s.ppu;
+  std::memset(spr_line_, 0, sizeof spr_line_);
+  for (int i = p.sprite_count - 1; i >= 0; --i) {
+    const SpriteSlot& s = p.sprites[i];
+    const uint8_t flags = static_cast<uint8_t>(0x80 | ((s.attr & 0x20) ? 0x40 : 0) | (0x10 | ((s.attr & 3) << 2)));
+    for (int k = 0; k < 8; ++k) {
+      const int x = s.x + k;
+      if (x > 255) break;
+      const int bit = 7 - k;
+      const uint8_t pix = static_cast<uint8_t>(((s.lo >> bit) & 1) | (((s.hi >> bit) & 1) << 1));
+      if (pix) spr_line_[x] = static_cast<uint8_t>(flags | pix);
+    }
+  }
+  sprites_valid_ = true;
+}
+
+void Ppu::RenderSpan(int x0, int x1) {
+  const PpuState& p = m_.s.ppu;
+  uint8_t* out = m_.frame + p.line * kFrameWidth;
+  const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
+  if (!(p.mask & 0x18)) {
+    // Rendering off: the backdrop, or the palette entry v points at.
+    const uint8_t c = ((p.v & 0x3F00) == 0x3F00) ? p.palette[PaletteIndex(p.v)] : p.palette[0];
+    std::memset(out + x0, c & grey, static_cast<size_t>(x1 - x0));
+    return;
+  }
+  const bool bg_on = (p.mask & 0x08) != 0, spr_on = (p.mask & 0x10) != 0;
+  if (bg_on && !bg_valid_) BuildBgLine();
+  if (spr_on && !sprites_valid_) BuildSpriteLine();
+  uint8_t colours[32];
+  for (int i = 0; i < 32; ++i) colours[i] = p.palette[i] & grey;
+  // Background and sprite pixels of this span, with the left-8 clipping applied.
+  uint8_t bg[256], sp[256];
+  if (bg_on) {
+    std::memcpy(bg + x0, bg_line_ + p.fine_x + x0, static_cast<size_t>(x1 - x0));
+    if (!(p.mask & 0x02)) for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = 0;
+  } else {
+    std::memset(bg + x0, 0, static_cast<size_t>(x1 - x0));
+  }
+  if (!spr_on || p.sprite_count == 0) {
+    for (int x = x0; x < x1; ++x) out[x] = colours[bg[x]];
+    return;
+  }
+  std::memcpy(sp + x0, spr_line_ + x0, static_cast<size_t>(x1 - x0));
+  if (!(p.mask & 0x04)) for (int x = x0; x < std::min(x1, 8); ++x) sp[x] = 0;
+  for (int x = x0; x < x1; ++x) {
+    const uint8_t b = bg[x], s = sp[x];
+    const bool sprite_wins = (s & 0x80) && (b == 0 || !(s & 0x40));
+    out[x] = colours[sprite_wins ? (s & 0x1F) : b];
+  }
+}
+
+uint8_t Ppu::ReadRegister(uint16_t address) {
+  PpuState& p = m_.s.ppu;
+  switch (address & 7) {
+    case 2: {
+      uint8_t result = static_cast<uint8_t>((p.status & 0xE0) | (p.open_bus & 0x1F));
+      if (p.line == kVblLine) {
+        if (p.dot == 0) {
+          p.vbl_suppressed = 1;  // read one dot before VBL: flag never sets, no NMI
+        } else if (p.dot <= 2) {
+          m_.s.cpu.nmi_pending = 0;  // read as VBL sets: flag reads set, NMI suppressed
+        }
+      }
+      p.status &= 0x7F;
+      p.w = 0;
+      p.open_bus = result;
+      return result;
+    }
+    case 4: {
+      uint8_t value = p.oam[p.oam_addr];
+      if ((p.oam_addr & 3) == 2) value &= 0xE3;
+      p.open_bus = value;
+      return value;
+    }
+    case 7: {
+      const uint16_t a = p.v & 0x3FFF;
+      uint8_t result;
+      if (a < 0x3F00) {
+        result = p.read_buffer;
+        p.read_buffer = ReadVram(a);
+      } else {
+        result = static_cast<uint8_t>((ReadVram(a) & 0x3F) | (p.open_bus & 0xC0));
+        p.read_buffer = ReadVram(static_cast<uint16_t>(a - 0x1000));
+      }
+      p.v = static_cast<uint16_t>((p.v + ((p.ctrl & 0x04) ? 32 : 1)) & 0x7FFF);
+      SetAddressBus(p.v);
+      p.open_bus = result;
+      return result;
+    }
+    default:
+      return p.open_bus;
+  }
+}
+
+uint8_t Ppu::PeekRegister(uint16_t address) const {
+  const PpuState& p = m_.s.ppu;
+  switch (address & 7) {
+    case 2: return static_cast<uint8_t>((p.status & 0xE0) | (p.open_bus & 0x1F));
+    case 4: return p.oam[p.oam_addr];
+    case 7: return (p.v & 0x3FFF) >= 0x3F00 ? ReadVram(p.v) : p.read_buffer;
+    default: return p.open_bus;
+  }
+}
+
+void Ppu::WriteOam(uint8_t value) {
+  PpuState& p = m_.s.ppu;
+  p.oam[p.oam_addr++] = value;
+}
+
+void Ppu::WriteRegister(uint16_t address, uint8_t value) {
+  PpuState& p = m_.s.ppu;
+  p.open_bus = value;
+  switch (address & 7) {
+    case 0: {
+      CatchUpPixels();
+      const bool was_on = (p.ctrl & 0x80) && (p.status & 0x80);
+      p.ctrl = value;
+      p.t = static_cast<uint16_t>((p.t & ~0x0C00) | ((value & 3) << 10));
+      const bool now_on = (p.ctrl & 0x80) && (p.status & 0x80);
+      if (!was_on && now_on) {
+        m_.s.cpu.nmi_pending = 1;
+        m_.s.cpu.nmi_clock = p.clock;
+      } else if (was_on && !now_on && m_.s.cpu.nmi_pending && p.clock - m_.s.cpu.nmi_clock <= kNmiCancelWindow) {
+        m_.s.cpu.nmi_pending = 0;  // NMI disabled right as it rose: never reaches the CPU
+      }
+      bg_valid_ = false;
+      sprites_valid_ = false;
+      break;
+    }
+    case 1:
+      CatchUpPixels();
+      p.mask = value;
+      break;
+    case 3:
+      p.oam_addr = value;
+      break;
+    case 4:
+      p.oam[p.oam_addr++] = value;
+      break;
+    case 5:
+      CatchUpPixels();
+      if (!p.w) {
+        p.t = static_cast<uint16_t>((p.t & ~0x001F) | (value >> 3));
+        p.fine_x = value & 7;
+      } else {
+        p.t = static_cast<uint16_t>((p.t & ~0x73E0) | ((value & 7) << 12) | ((value & 0xF8) << 2));
+      }
+      p.w ^= 1;
+      break;
+    case 6:
+      if (!p.w) {
+        p.t = static_cast<uint16_t>((p.t & 0x00FF) | ((value & 0x3F) << 8));
+      } else {
+        CatchUpPixels();
+        p.t = static_cast<uint16_t>((p.t & 0xFF00) | value);
+        p.v = p.t;
+        bg_valid_ = false;
+        SetAddressBus(p.v);
+      }
+      p.w ^= 1;
+      break;
+    case 7:
+      CatchUpPixels();
+      WriteVram(p.v, value);
+      p.v = static_cast<uint16_t>((p.v + ((p.ctrl & 0x04) ? 32 : 1)) & 0x7FFF);
+      SetAddressBus(p.v);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace mario_rl::nes

@@ -1,0 +1,56 @@
+// Ricoh 2C02 PPU as a catch-up chip. Run(target) advances the PPU clock to `target` dots,
+// jumping between the few dots per scanline where something happens (sprite-0 hit, Y increment,
+// horizontal copy + sprite evaluation, MMC3 A12 clock, VBL set/clear, odd-frame skip). Pixels are
+// produced a span at a time: when a register write lands mid-line, the line is drawn up to that
+// dot first, so the write affects only the pixels after it.
+#pragma once
+
+#include <cstdint>
+
+#include "nes/state.h"
+
+namespace mario_rl::nes {
+
+class Machine;
+
+class Ppu {
+ public:
+  explicit Ppu(Machine& machine) : m_(machine) {}
+  void PowerOn();
+  void Reset();
+  void Run(uint64_t target);
+  uint8_t ReadRegister(uint16_t address);
+  void WriteRegister(uint16_t address, uint8_t value);
+  void WriteOam(uint8_t value);  // OAM DMA
+  // PPU clock of the next event the CPU must not miss (VBL/NMI, MMC3 scanline clock).
+  uint64_t NextInterruptClock() const;
+  uint8_t PeekRegister(uint16_t address) const;
+  uint8_t PeekVram(uint16_t address) const { return ReadVram(address); }
+  void InvalidateLineCaches() { bg_valid_ = sprites_valid_ = false; }
+
+ private:
+  bool RenderingEnabled() const { return (m_s().mask & 0x18) != 0; }
+  const PpuState& m_s() const;
+  int NextEventDot() const;
+  void HandleEvent(int dot);
+  void EndLine();
+  void EvaluateSprites();
+  void ComputeSprite0Hit();
+  void CatchUpPixels();
+  void RenderSpan(int x0, int x1);
+  void BuildBgLine();
+  void BuildSpriteLine();
+  uint8_t BgPixelAt(int x) const;
+  uint8_t ReadVram(uint16_t address) const;
+  void WriteVram(uint16_t address, uint8_t value);
+  void SetAddressBus(uint16_t address);
+  int A12Dot() const;
+
+  Machine& m_;
+  // Per-line caches derived from state (not saved): rebuilt lazily each line.
+  bool bg_valid_ = false, sprites_valid_ = false;
+  uint8_t bg_line_[256 + 16] = {};   // 4-bit bg colour per pixel (0 = transparent)
+  uint8_t spr_line_[256] = {};       // bit 0-4 colour (16..31), bit 6 behind bg, bit 7 opaque
+};
+
+}  // namespace mario_rl::nes

@@ -1,0 +1,294 @@
+/**
+ * The `Nes` API on a synthetic cartridge (no ROM files needed): argument validation with the
+ * project's message shape, raw native re-checks, lifetime after close(), frame boundary.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { Nes, RGB_FRAME_BYTES, type NesBytes } from '../../src/index.js';
+import { loadNative } from '../../src/native.js';
+import { inesHeader, reverseBits, syntheticRom } from './helpers.js';
+
+const ROM = syntheticRom();
+
+describe('Nes construction', () => {
+  it('accepts every BufferSource form of the ROM', () => {
+    const copies: NesBytes[] = [
+      ROM,
+      ROM.slice().buffer,
+      Buffer.from(ROM),
+      new DataView(ROM.slice().buffer),
+      new Uint16Array(ROM.slice().buffer),
+    ];
+    for (const rom of copies) {
+      const nes = new Nes(rom);
+      expect(nes.mapper).toBe(0);
+      expect(nes.frameCount).toBe(0);
+      nes.close();
+    }
+  });
+
+  it('rejects a ROM that is not a BufferSource', () => {
+    expect(() => new Nes('game.nes' as never)).toThrow(
+      new TypeError(
+        'Expected a BufferSource (Uint8Array, Buffer, ArrayBuffer or typed array) for rom but received "game.nes"',
+      ),
+    );
+    expect(() => new Nes(undefined as never)).toThrow(TypeError);
+    expect(() => new Nes([0x4e, 0x45] as never)).toThrow(/for rom but received an array of length 2/);
+  });
+
+  it('rejects garbage, truncated and unsupported ROMs with an Error naming the problem', () => {
+    expect(() => new Nes(new Uint8Array(8))).toThrow(/16-byte iNES header/);
+    expect(() => new Nes(new Uint8Array(64))).toThrow(/iNES magic/);
+    expect(() => new Nes(ROM.subarray(0, 16 + 0x3000))).toThrow(Error);
+    const mmc5 = ROM.slice();
+    mmc5.set(inesHeader(5, 1, 1), 0);
+    expect(() => new Nes(mmc5)).toThrow(/Unsupported mapper 5/);
+  });
+
+  it('validates options: unknown keys, powerOnRam choices, seed range', () => {
+    expect(() => new Nes(ROM, { powerOnRAM: 'ff' } as never)).toThrow(
+      new TypeError("Unknown option 'powerOnRAM' for Nes options; known options are powerOnRam, seed"),
+    );
+    expect(() => new Nes(ROM, { powerOnRam: 'one' as never })).toThrow(
+      new RangeError("Expected one of 'zero', 'ff', 'random' for powerOnRam but received \"one\""),
+    );
+    expect(() => new Nes(ROM, { seed: -1 })).toThrow(
+      new RangeError('Expected an integer in [0, 9007199254740991] for seed but received -1'),
+    );
+    expect(() => new Nes(ROM, { seed: 1.5 })).toThrow(RangeError);
+    expect(() => new Nes(ROM, { seed: '1' as never })).toThrow(TypeError);
+    expect(() => new Nes(ROM, 3 as never)).toThrow(/an options object for Nes options but received 3/);
+  });
+
+  it('fills power-on RAM as asked, deterministically per seed', () => {
+    const zero = new Nes(ROM);
+    expect(zero.ram.every((b) => b === 0)).toBe(true);
+    const ff = new Nes(ROM, { powerOnRam: 'ff' });
+    expect(ff.ram.every((b) => b === 0xff)).toBe(true);
+    const a = new Nes(ROM, { powerOnRam: 'random', seed: 7 });
+    const b = new Nes(ROM, { powerOnRam: 'random', seed: 7 });
+    const c = new Nes(ROM, { powerOnRam: 'random', seed: 8 });
+    expect(Array.from(a.ram)).toEqual(Array.from(b.ram));
+    expect(Array.from(a.ram)).not.toEqual(Array.from(c.ram));
+    expect(new Set(a.ram).size).toBeGreaterThan(100);
+    for (const n of [zero, ff, a, b, c]) n.close();
+  });
+});
+
+describe('Nes argument validation', () => {
+  const nes = new Nes(ROM);
+
+  it('checks buttons and step options', () => {
+    expect(() => nes.stepFrame(300)).toThrow(new RangeError('Expected an integer in [0, 255] for buttons but received 300'));
+    expect(() => nes.stepFrame(-1)).toThrow(RangeError);
+    expect(() => nes.stepFrame(0.5)).toThrow(RangeError);
+    expect(() => nes.stepFrame('8' as never)).toThrow(TypeError);
+    expect(() => nes.stepFrame(0, { rendr: false } as never)).toThrow(
+      new TypeError("Unknown option 'rendr' for stepFrame options; known options are render"),
+    );
+    expect(() => nes.stepFrame(0, { render: 0 as never })).toThrow(
+      new TypeError('Expected a boolean for render but received 0'),
+    );
+    expect(() => nes.stepFrames([1, 2] as never)).toThrow(
+      new TypeError('Expected a Uint8Array for buttons but received an array of length 2'),
+    );
+    expect(() => nes.stepFrames(new Int8Array(2) as never)).toThrow(TypeError);
+    expect(() => nes.stepFrames(new Uint8Array(2), null as never)).toThrow(TypeError);
+    expect(nes.frameCount).toBe(0);
+  });
+
+  it('checks addresses and values of peek/poke', () => {
+    expect(() => nes.peek(0x10000)).toThrow(
+      new RangeError('Expected an integer in [0, 65535] for address but received 65536'),
+    );
+    expect(() => nes.peek(-1)).toThrow(RangeError);
+    expect(() => nes.peek('0' as never)).toThrow(TypeError);
+    expect(() => nes.peekPpu(0x4000)).toThrow(
+      new RangeError('Expected an integer in [0, 16383] for address but received 16384'),
+    );
+    expect(() => nes.poke(0x8000, 1)).toThrow(
+      new RangeError('Expected an address in [0x0000, 0x1FFF] or [0x6000, 0x7FFF] for address but received 0x8000'),
+    );
+    expect(() => nes.poke(0x2000, 1)).toThrow(RangeError);
+    expect(() => nes.poke(0x10, 256)).toThrow(new RangeError('Expected an integer in [0, 255] for value but received 256'));
+    nes.poke(0x0812, 0x5a); // mirror of $0012
+    expect(nes.ram[0x12]).toBe(0x5a);
+    expect(nes.peek(0x0012)).toBe(0x5a);
+    expect(nes.peek(0x1812)).toBe(0x5a);
+    nes.ram[0x13] = 0xa5; // the view writes straight into the console
+    expect(nes.peek(0x13)).toBe(0xa5);
+  });
+
+  it('checks toRgb output buffers', () => {
+    expect(() => nes.toRgb(new Uint8Array(10))).toThrow(
+      new RangeError(`Expected a Uint8Array of length ${RGB_FRAME_BYTES} for out but received Uint8Array(10)`),
+    );
+    expect(() => nes.toRgb(new Float32Array(RGB_FRAME_BYTES) as never)).toThrow(TypeError);
+    const out = new Uint8Array(RGB_FRAME_BYTES);
+    expect(nes.toRgb(out)).toBe(out);
+    expect(nes.toRgb().length).toBe(RGB_FRAME_BYTES);
+  });
+
+  it('checks states: type, truncation, other ROM; a failed load leaves the console unchanged', () => {
+    nes.stepFrames(new Uint8Array(3));
+    const state = nes.saveState();
+    expect(state.length).toBe(nes.stateSize);
+    expect(() => nes.loadState('state' as never)).toThrow(/Expected a BufferSource .* for state but received "state"/);
+    expect(() => nes.loadState({} as never)).toThrow(TypeError);
+    const ramBefore = Array.from(nes.ram);
+    const framesBefore = nes.frameCount;
+    expect(() => nes.loadState(state.subarray(0, state.length - 1))).toThrow(Error);
+    expect(() => nes.loadState(new Uint8Array(0))).toThrow(Error);
+    const other = new Nes(syntheticRom(0x16));
+    expect(() => other.loadState(state)).toThrow(Error);
+    other.close();
+    expect(() => nes.saveStateInto(new Uint8Array(state.length + 1))).toThrow(RangeError);
+    expect(() => nes.saveStateInto(Buffer.alloc(state.length) as never)).not.toThrow();
+    expect(Array.from(nes.ram)).toEqual(ramBefore);
+    expect(nes.frameCount).toBe(framesBefore);
+    nes.loadState(state.buffer.slice(state.byteOffset, state.byteOffset + state.length));
+    expect(nes.frameCount).toBe(framesBefore);
+  });
+
+  it('checks CPU register writes', () => {
+    const regs = nes.cpu;
+    expect(Object.keys(regs).sort()).toEqual(['a', 'cycles', 'p', 'pc', 'sp', 'x', 'y']);
+    expect(() => nes.setCpu({ ...regs, pc: 0x10000 })).toThrow(
+      new RangeError('Expected an integer in [0, 65535] for pc but received 65536'),
+    );
+    expect(() => nes.setCpu({ ...regs, a: 256 })).toThrow(RangeError);
+    expect(() => nes.setCpu({ pc: 0 } as never)).toThrow(/for a but received undefined/);
+    expect(() => nes.setCpu({ ...regs, q: 1 } as never)).toThrow(/Unknown option 'q'/);
+    nes.cpu = { ...regs, a: 0x42 };
+    expect(nes.cpu.a).toBe(0x42);
+  });
+});
+
+describe('raw NesCore re-checks arguments in C++', () => {
+  const { NesCore } = loadNative();
+
+  it('rejects bad constructor arguments', () => {
+    expect(() => new NesCore('rom' as never, 0, 0)).toThrow(
+      new TypeError('Expected a Uint8Array for rom but received a string'),
+    );
+    expect(() => new NesCore(ROM, 3, 0)).toThrow(RangeError);
+    expect(() => new NesCore(ROM, 0, -1)).toThrow(RangeError);
+    expect(() => new NesCore(new Uint8Array(3), 0, 0)).toThrow(/iNES header/);
+  });
+
+  it('rejects bad method arguments without crashing', () => {
+    const core = new NesCore(ROM, 0, 0);
+    expect(() => core.stepFrame(300, true)).toThrow(
+      new RangeError('Expected an integer in [0, 255] for buttons but received 300'),
+    );
+    expect(() => core.stepFrame(1, 'yes' as never)).toThrow(TypeError);
+    expect(() => core.stepFrames(new Uint16Array(4) as never, true)).toThrow(TypeError);
+    expect(() => core.peek(70000)).toThrow(RangeError);
+    expect(() => core.peekPpu(0x4000)).toThrow(RangeError);
+    expect(() => core.poke(0x8000, 1)).toThrow(RangeError);
+    expect(() => core.toRgb(new Uint8Array(5))).toThrow(RangeError);
+    expect(() => core.saveStateInto(new Uint8Array(1))).toThrow(RangeError);
+    expect(() => core.loadState(new Float64Array(2) as never)).toThrow(TypeError);
+    expect(() => core.setCpu(0, 0, 0, 0, 0, 300)).toThrow(RangeError);
+    expect(core.ramView()).toBe(core.ramView());
+    core.close();
+    core.close();
+    expect(core.isClosed()).toBe(true);
+    expect(() => core.stepFrame(0, true)).toThrow(new Error('Nes is closed'));
+    expect(() => core.ramView()).toThrow('Nes is closed');
+  });
+});
+
+describe('Nes after close()', () => {
+  it('throws "Nes is closed" from every member while old views stay readable', () => {
+    const nes = new Nes(ROM);
+    nes.poke(0x10, 0x77);
+    const ram = nes.ram;
+    const frame = nes.frame;
+    const state = nes.saveState();
+    nes.close();
+    nes.close();
+    expect(nes.closed).toBe(true);
+    const calls: [string, () => unknown][] = [
+      ['stepFrame', () => nes.stepFrame(0)],
+      ['stepFrames', () => nes.stepFrames(new Uint8Array(1))],
+      ['reset', () => nes.reset()],
+      ['ram', () => nes.ram],
+      ['frame', () => nes.frame],
+      ['peek', () => nes.peek(0)],
+      ['poke', () => nes.poke(0, 0)],
+      ['peekPpu', () => nes.peekPpu(0)],
+      ['toRgb', () => nes.toRgb()],
+      ['saveState', () => nes.saveState()],
+      ['saveStateInto', () => nes.saveStateInto(new Uint8Array(state.length))],
+      ['loadState', () => nes.loadState(state)],
+      ['stateSize', () => nes.stateSize],
+      ['frameCount', () => nes.frameCount],
+      ['mapper', () => nes.mapper],
+      ['cpu', () => nes.cpu],
+      ['setCpu', () => nes.setCpu({ pc: 0, a: 0, x: 0, y: 0, p: 0, sp: 0 })],
+      ['stepInstruction', () => nes.stepInstruction()],
+      ['traceLine', () => nes.traceLine()],
+    ];
+    for (const [name, call] of calls) {
+      expect(call, name).toThrow(new Error('Nes is closed'));
+    }
+    // Views handed out before close() are still backed by the (now detached) console's memory.
+    expect(ram[0x10]).toBe(0x77);
+    expect(frame.length).toBe(256 * 240);
+    ram[0x11] = 1;
+    expect(ram[0x11]).toBe(1);
+  });
+
+  it('survives garbage collection of closed consoles with live views', async () => {
+    const views: Uint8Array[] = [];
+    for (let i = 0; i < 50; i++) {
+      const nes = new Nes(ROM);
+      views.push(nes.ram, nes.frame);
+      nes.close();
+    }
+    if (typeof globalThis.gc === 'function') globalThis.gc();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(views.every((v) => v[0] === 0)).toBe(true);
+  });
+});
+
+describe('Nes behaviour on the synthetic cartridge', () => {
+  it('RAM after stepFrame(b) already reflects b (frame boundary at the start of vblank)', () => {
+    const nes = new Nes(ROM);
+    nes.stepFrames(new Uint8Array(3));
+    const counter = nes.ram[0];
+    for (const b of [0x01, 0x80, 0x08, 0x82, 0xff, 0x00, 0x41]) {
+      nes.stepFrame(b);
+      expect(nes.ram[1], `buttons ${b}`).toBe(reverseBits(b));
+    }
+    expect(nes.ram[0]).toBe((counter + 7) & 0xff);
+    expect(nes.frameCount).toBe(10);
+    nes.close();
+  });
+
+  it('renders the backdrop colour and converts it through the palette', () => {
+    const nes = new Nes(ROM);
+    nes.stepFrames(new Uint8Array(4));
+    expect(nes.peekPpu(0x3f00)).toBe(0x21);
+    expect(nes.frame.every((p) => p === 0x21)).toBe(true);
+    const rgb = nes.toRgb();
+    const [r, g, b] = [rgb[0], rgb[1], rgb[2]];
+    expect(b).toBeGreaterThan(r); // 0x21 is a light blue
+    for (let i = 0; i < RGB_FRAME_BYTES; i += 3) {
+      if (rgb[i] !== r || rgb[i + 1] !== g || rgb[i + 2] !== b) throw new Error(`pixel ${i / 3} differs`);
+    }
+    nes.close();
+  });
+
+  it('reset() restarts the program and keeps RAM', () => {
+    const nes = new Nes(ROM);
+    nes.stepFrames(new Uint8Array(10));
+    nes.poke(0x300, 0x99);
+    nes.reset();
+    expect(nes.cpu.pc).toBe(0xc000);
+    expect(nes.peek(0x300)).toBe(0x99);
+    nes.close();
+  });
+});
