@@ -7,6 +7,7 @@ import { NES } from 'jsnes';
 import { describe, expect, it } from 'vitest';
 
 import { assemble, type AssembleResult } from '../../src/asm/index.js';
+import { Nes } from '../../src/nes.js';
 
 const PROGRAM = `
   .ines 1, 1, 0, 0
@@ -111,6 +112,20 @@ function traceOnJsnes(rom: Uint8Array, stopAt: number, limit: number): { steps: 
   return { steps, ram: (addr) => cpu.mem[addr] };
 }
 
+/** The same trace on our core, through `Nes.stepInstruction()` and `Nes.cpu`. */
+function traceOnNes(rom: Uint8Array, stopAt: number, limit: number): { steps: TraceStep[]; ram: (addr: number) => number } {
+  const nes = new Nes(rom);
+  const steps: TraceStep[] = [];
+  while (steps.length < limit) {
+    const { pc, a, x, y } = nes.cpu;
+    steps.push({ pc, a, x, y });
+    if (pc === stopAt) break;
+    nes.stepInstruction();
+  }
+  const ram = nes.ram;
+  return { steps, ram: (addr) => ram[addr]! };
+}
+
 function checkTrace(asm: AssembleResult, steps: TraceStep[], ram: (addr: number) => number): void {
   const sym = (name: string): number => asm.symbols.get(name)!;
   const byAddress = new Map(asm.listing.map((e) => [e.address, e]));
@@ -146,5 +161,12 @@ describe('assembler round trip against a CPU trace', () => {
   it('runs as listed on jsnes', () => {
     const { steps, ram } = traceOnJsnes(asm.bytes, asm.symbols.get('done')!, 500);
     checkTrace(asm, steps, ram);
+  });
+
+  it('runs as listed on our core, instruction for instruction like jsnes', () => {
+    const done = asm.symbols.get('done')!;
+    const ours = traceOnNes(asm.bytes, done, 500);
+    checkTrace(asm, ours.steps, ours.ram);
+    expect(ours.steps).toEqual(traceOnJsnes(asm.bytes, done, 500).steps);
   });
 });
