@@ -29,6 +29,10 @@ using mario_rl::nes::Console;
 using mario_rl::nes::ConsoleOptions;
 using mario_rl::nes::PowerOnRam;
 
+// Also feed LoadState states whose header is intact but whose body is garbage (driver option
+// --corrupt-states, or MARIO_RL_FUZZ_CORRUPT_STATES=1 under libFuzzer/AFL++).
+bool g_corrupt_states = std::getenv("MARIO_RL_FUZZ_CORRUPT_STATES") != nullptr;
+
 [[noreturn]] void Fail(const char* what, const std::string& detail) {
   std::fprintf(stderr, "rom_fuzz: BUG: %s: %s\n", what, detail.c_str());
   std::abort();
@@ -57,6 +61,21 @@ void Exercise(std::shared_ptr<const mario_rl::nes::Rom> rom, const uint8_t* data
     }
     if (f % 64 == 5) console.Reset();
   }
+  if (!g_corrupt_states) return;
+  // A state whose header is intact but whose body is garbage must not crash or hang the console:
+  // LoadState either rejects it or the machine keeps running within bounds.
+  console.SaveState(state.data());
+  const std::vector<uint8_t> good = state;
+  for (size_t i = 0; i < 64 && 32 + i < state.size(); ++i) {
+    const size_t at = 32 + (static_cast<size_t>(data[i % size]) * 2654435761u + i * 40503u) % (state.size() - 32);
+    state[at] ^= static_cast<uint8_t>(data[(i * 13) % size] | 1);
+  }
+  try {
+    console.LoadState(state.data(), state.size());
+    for (int f = 0; f < 3; ++f) console.StepFrame(data[f % size], true);
+  } catch (const mario_rl::Error&) {
+  }
+  console.LoadState(good.data(), good.size());
   for (int i = 0; i < 16; ++i) {
     (void)console.TraceLine();
     console.StepInstruction();
@@ -95,6 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #ifndef MARIO_RL_LIBFUZZER
 
 #include <chrono>
+#include <csignal>
+
+#include <unistd.h>
 
 namespace {
 
@@ -219,9 +241,19 @@ int SanitizerSelfTest() {
   return 0;
 }
 
+// Per-input watchdog: an input that runs longer than this is a hang, reported like a crash.
+unsigned g_input_timeout_s = 10;
+
+void OnTimeout(int) {
+  static const char kMessage[] = "rom_fuzz: BUG: one input ran past the per-input timeout (hang)\n";
+  (void)!write(2, kMessage, sizeof kMessage - 1);
+  std::abort();
+}
+
 int Usage() {
   std::fprintf(stderr,
-               "usage: rom_fuzz [--seed N] [--seconds S] [--iterations N] | --sanitizer-self-test\n"
+               "usage: rom_fuzz [--seed N] [--seconds S] [--iterations N] [--timeout S] [--corrupt-states]\n"
+               "       rom_fuzz --sanitizer-self-test\n"
                "  Mutates a generated corpus of iNES/NES 2.0 images and runs each through\n"
                "  LLVMFuzzerTestOneInput. Stops after S seconds (default 20) or N inputs.\n");
   return 2;
@@ -236,8 +268,14 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--sanitizer-self-test") return SanitizerSelfTest();
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--corrupt-states") {
+      g_corrupt_states = true;
+      continue;
+    }
     if (i + 1 >= argc) return Usage();
-    if (arg == "--seed") {
+    if (arg == "--timeout") {
+      g_input_timeout_s = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (arg == "--seed") {
       seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--seconds") {
       seconds = std::strtod(argv[++i], nullptr);
@@ -256,10 +294,13 @@ int main(int argc, char** argv) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (elapsed >= seconds) break;
     Bytes input = runs < corpus.size() ? corpus[runs] : Mutate(corpus[rng.NextBelow(static_cast<uint32_t>(corpus.size()))], rng);
+    std::signal(SIGALRM, OnTimeout);
+    alarm(g_input_timeout_s);
     LLVMFuzzerTestOneInput(input.data(), input.size());
+    alarm(0);
   }
-  std::printf("rom_fuzz: %llu inputs, seed %llu, no failures\n", static_cast<unsigned long long>(runs),
-              static_cast<unsigned long long>(seed));
+  std::printf("rom_fuzz: %llu inputs, seed %llu%s, no failures\n", static_cast<unsigned long long>(runs),
+              static_cast<unsigned long long>(seed), g_corrupt_states ? ", corrupt states" : "");
   return 0;
 }
 

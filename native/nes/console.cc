@@ -93,6 +93,7 @@ void Console::LoadState(const uint8_t* data, size_t size) {
   if (!m.chr_ram.empty()) std::memcpy(m.chr_ram.data(), data, m.chr_ram.size());
   m.ApplyBanks();
   m.ppu.InvalidateLineCaches();
+  m.ppu.InvalidateOamCache();
   m.ScheduleSync();
 }
 

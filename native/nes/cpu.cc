@@ -57,54 +57,88 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   c.pc = static_cast<uint16_t>(lo | (hi << 8));
 }
 
-void Cpu::Step() {
+void Cpu::Step() { Execute(); }
+
+void Cpu::RunUntilFrameDone() {
+  while (!m_.s.ppu.frame_done) Execute();
+}
+
+inline __attribute__((always_inline)) void Cpu::Execute() {
   Machine& m = m_;
   CpuState& c = m.s.cpu;
-  uint8_t& a = c.a;
-  uint8_t& x = c.x;
-  uint8_t& y = c.y;
-  uint8_t& p = c.p;
+  // Registers and the cycle counter live in locals (registers of the host CPU) for the whole
+  // instruction; they are written back before anything out of line looks at CpuState.
+  uint8_t a = c.a, x = c.x, y = c.y, p = c.p, sp = c.sp;
+  uint16_t pc = c.pc;
+  uint64_t cyc = c.cycles;
+  uint8_t* const ram = m.s.ram;
+  auto sync_out = [&]() __attribute__((always_inline)) {
+    c.a = a; c.x = x; c.y = y; c.p = p; c.sp = sp; c.pc = pc; c.cycles = cyc;
+  };
+  auto sync_in = [&]() __attribute__((always_inline)) {
+    a = c.a; x = c.x; y = c.y; p = c.p; sp = c.sp; pc = c.pc; cyc = c.cycles;
+  };
+  // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
+  auto rd = [&](uint16_t address) __attribute__((always_inline)) -> uint8_t {
+    ++cyc;
+    if (address < 0x2000) return ram[address & 0x7FF];
+    if (address >= 0x8000) return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
+    c.cycles = cyc;
+    const uint8_t v = m.ReadIo(address);
+    cyc = c.cycles;
+    return v;
+  };
+  auto wr = [&](uint16_t address, uint8_t value) __attribute__((always_inline)) {
+    ++cyc;
+    if (address < 0x2000) {
+      ram[address & 0x7FF] = value;
+      return;
+    }
+    c.cycles = cyc;
+    m.WriteIo(address, value);
+    cyc = c.cycles;
+  };
   const uint8_t i_before = p & kI;
   bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
 
   auto set_zn = [&](uint8_t v) __attribute__((always_inline)) { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
-  auto fetch = [&]() __attribute__((always_inline)) { return m.Read(c.pc++); };
+  auto fetch = [&]() __attribute__((always_inline)) { return rd(pc++); };
   auto fetch16 = [&]() __attribute__((always_inline)) {
     const uint8_t lo = fetch();
     return static_cast<uint16_t>(lo | (fetch() << 8));
   };
-  auto push = [&](uint8_t v) __attribute__((always_inline)) { m.Write(0x100 | c.sp--, v); };
-  auto pull = [&]() __attribute__((always_inline)) { return m.Read(0x100 | ++c.sp); };
+  auto push = [&](uint8_t v) __attribute__((always_inline)) { wr(0x100 | sp--, v); };
+  auto pull = [&]() __attribute__((always_inline)) { return rd(0x100 | ++sp); };
   // Addressing modes return the effective address. `write` selects the always-dummy-read form
   // of indexed modes (stores and read-modify-write).
   auto zp = [&]() __attribute__((always_inline)) -> uint16_t { return fetch(); };
   auto zpi = [&](uint8_t index) __attribute__((always_inline)) -> uint16_t {
     const uint8_t base = fetch();
-    m.Read(base);
+    rd(base);
     return static_cast<uint8_t>(base + index);
   };
   auto abs = [&]() __attribute__((always_inline)) -> uint16_t { return fetch16(); };
   auto absi = [&](uint8_t index, bool write) __attribute__((always_inline)) -> uint16_t {
     const uint16_t base = fetch16();
     const uint16_t addr = static_cast<uint16_t>(base + index);
-    if (write || ((base ^ addr) & 0xFF00)) m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   };
   auto indx = [&]() __attribute__((always_inline)) -> uint16_t {
     uint8_t z = fetch();
-    m.Read(z);
+    rd(z);
     z = static_cast<uint8_t>(z + x);
-    const uint8_t lo = m.Read(z);
-    const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
+    const uint8_t lo = rd(z);
+    const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
     return static_cast<uint16_t>(lo | (hi << 8));
   };
   auto indy = [&](bool write) __attribute__((always_inline)) -> uint16_t {
     const uint8_t z = fetch();
-    const uint8_t lo = m.Read(z);
-    const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
+    const uint8_t lo = rd(z);
+    const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
     const uint16_t base = static_cast<uint16_t>(lo | (hi << 8));
     const uint16_t addr = static_cast<uint16_t>(base + y);
-    if (write || ((base ^ addr) & 0xFF00)) m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   };
   auto adc = [&](uint8_t v) __attribute__((always_inline)) {
@@ -151,137 +185,137 @@ void Cpu::Step() {
   auto branch = [&](bool taken) __attribute__((always_inline)) {
     const int8_t offset = static_cast<int8_t>(fetch());
     if (!taken) return;
-    m.Read(c.pc);
-    const uint16_t target = static_cast<uint16_t>(c.pc + offset);
-    if ((target ^ c.pc) & 0xFF00) m.Read(static_cast<uint16_t>((c.pc & 0xFF00) | (target & 0xFF)));
-    c.pc = target;
+    rd(pc);
+    const uint16_t target = static_cast<uint16_t>(pc + offset);
+    if ((target ^ pc) & 0xFF00) rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
+    pc = target;
   };
   // Read-modify-write: read, dummy write of the old value, write of the new one.
   auto rmw = [&](uint16_t addr, auto op) __attribute__((always_inline)) {
-    uint8_t v = m.Read(addr);
-    m.Write(addr, v);
+    uint8_t v = rd(addr);
+    wr(addr, v);
     v = op(v);
-    m.Write(addr, v);
+    wr(addr, v);
     return v;
   };
   // SHX/SHY/SHA/TAS: store value & (high byte of base + 1); the high byte is corrupted on a carry.
   auto sh = [&](uint16_t base, uint8_t index, uint8_t value) __attribute__((always_inline)) {
     const uint16_t addr = static_cast<uint16_t>(base + index);
-    m.Read(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     const uint8_t hi = static_cast<uint8_t>((base >> 8) + 1);
     const uint8_t v = value & hi;
     const uint16_t target = ((base ^ addr) & 0xFF00) ? static_cast<uint16_t>((v << 8) | (addr & 0xFF)) : addr;
-    m.Write(target, v);
+    wr(target, v);
   };
 
   const uint8_t op = fetch();
   switch (op) {
     // Loads and stores.
     case 0xA9: a = fetch(); set_zn(a); break;
-    case 0xA5: a = m.Read(zp()); set_zn(a); break;
-    case 0xB5: a = m.Read(zpi(x)); set_zn(a); break;
-    case 0xAD: a = m.Read(abs()); set_zn(a); break;
-    case 0xBD: a = m.Read(absi(x, false)); set_zn(a); break;
-    case 0xB9: a = m.Read(absi(y, false)); set_zn(a); break;
-    case 0xA1: a = m.Read(indx()); set_zn(a); break;
-    case 0xB1: a = m.Read(indy(false)); set_zn(a); break;
+    case 0xA5: a = rd(zp()); set_zn(a); break;
+    case 0xB5: a = rd(zpi(x)); set_zn(a); break;
+    case 0xAD: a = rd(abs()); set_zn(a); break;
+    case 0xBD: a = rd(absi(x, false)); set_zn(a); break;
+    case 0xB9: a = rd(absi(y, false)); set_zn(a); break;
+    case 0xA1: a = rd(indx()); set_zn(a); break;
+    case 0xB1: a = rd(indy(false)); set_zn(a); break;
     case 0xA2: x = fetch(); set_zn(x); break;
-    case 0xA6: x = m.Read(zp()); set_zn(x); break;
-    case 0xB6: x = m.Read(zpi(y)); set_zn(x); break;
-    case 0xAE: x = m.Read(abs()); set_zn(x); break;
-    case 0xBE: x = m.Read(absi(y, false)); set_zn(x); break;
+    case 0xA6: x = rd(zp()); set_zn(x); break;
+    case 0xB6: x = rd(zpi(y)); set_zn(x); break;
+    case 0xAE: x = rd(abs()); set_zn(x); break;
+    case 0xBE: x = rd(absi(y, false)); set_zn(x); break;
     case 0xA0: y = fetch(); set_zn(y); break;
-    case 0xA4: y = m.Read(zp()); set_zn(y); break;
-    case 0xB4: y = m.Read(zpi(x)); set_zn(y); break;
-    case 0xAC: y = m.Read(abs()); set_zn(y); break;
-    case 0xBC: y = m.Read(absi(x, false)); set_zn(y); break;
-    case 0x85: m.Write(zp(), a); break;
-    case 0x95: m.Write(zpi(x), a); break;
-    case 0x8D: m.Write(abs(), a); break;
-    case 0x9D: m.Write(absi(x, true), a); break;
-    case 0x99: m.Write(absi(y, true), a); break;
-    case 0x81: m.Write(indx(), a); break;
-    case 0x91: m.Write(indy(true), a); break;
-    case 0x86: m.Write(zp(), x); break;
-    case 0x96: m.Write(zpi(y), x); break;
-    case 0x8E: m.Write(abs(), x); break;
-    case 0x84: m.Write(zp(), y); break;
-    case 0x94: m.Write(zpi(x), y); break;
-    case 0x8C: m.Write(abs(), y); break;
+    case 0xA4: y = rd(zp()); set_zn(y); break;
+    case 0xB4: y = rd(zpi(x)); set_zn(y); break;
+    case 0xAC: y = rd(abs()); set_zn(y); break;
+    case 0xBC: y = rd(absi(x, false)); set_zn(y); break;
+    case 0x85: wr(zp(), a); break;
+    case 0x95: wr(zpi(x), a); break;
+    case 0x8D: wr(abs(), a); break;
+    case 0x9D: wr(absi(x, true), a); break;
+    case 0x99: wr(absi(y, true), a); break;
+    case 0x81: wr(indx(), a); break;
+    case 0x91: wr(indy(true), a); break;
+    case 0x86: wr(zp(), x); break;
+    case 0x96: wr(zpi(y), x); break;
+    case 0x8E: wr(abs(), x); break;
+    case 0x84: wr(zp(), y); break;
+    case 0x94: wr(zpi(x), y); break;
+    case 0x8C: wr(abs(), y); break;
     // Transfers.
-    case 0xAA: m.Read(c.pc); x = a; set_zn(x); break;
-    case 0xA8: m.Read(c.pc); y = a; set_zn(y); break;
-    case 0x8A: m.Read(c.pc); a = x; set_zn(a); break;
-    case 0x98: m.Read(c.pc); a = y; set_zn(a); break;
-    case 0xBA: m.Read(c.pc); x = c.sp; set_zn(x); break;
-    case 0x9A: m.Read(c.pc); c.sp = x; break;
+    case 0xAA: rd(pc); x = a; set_zn(x); break;
+    case 0xA8: rd(pc); y = a; set_zn(y); break;
+    case 0x8A: rd(pc); a = x; set_zn(a); break;
+    case 0x98: rd(pc); a = y; set_zn(a); break;
+    case 0xBA: rd(pc); x = sp; set_zn(x); break;
+    case 0x9A: rd(pc); sp = x; break;
     // Stack.
-    case 0x48: m.Read(c.pc); push(a); break;
-    case 0x08: m.Read(c.pc); push(p | kB | kU); break;
-    case 0x68: m.Read(c.pc); m.Read(0x100 | c.sp); a = pull(); set_zn(a); break;
-    case 0x28: m.Read(c.pc); m.Read(0x100 | c.sp); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; break;
+    case 0x48: rd(pc); push(a); break;
+    case 0x08: rd(pc); push(p | kB | kU); break;
+    case 0x68: rd(pc); rd(0x100 | sp); a = pull(); set_zn(a); break;
+    case 0x28: rd(pc); rd(0x100 | sp); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; break;
     // Arithmetic and logic.
     case 0x69: adc(fetch()); break;
-    case 0x65: adc(m.Read(zp())); break;
-    case 0x75: adc(m.Read(zpi(x))); break;
-    case 0x6D: adc(m.Read(abs())); break;
-    case 0x7D: adc(m.Read(absi(x, false))); break;
-    case 0x79: adc(m.Read(absi(y, false))); break;
-    case 0x61: adc(m.Read(indx())); break;
-    case 0x71: adc(m.Read(indy(false))); break;
+    case 0x65: adc(rd(zp())); break;
+    case 0x75: adc(rd(zpi(x))); break;
+    case 0x6D: adc(rd(abs())); break;
+    case 0x7D: adc(rd(absi(x, false))); break;
+    case 0x79: adc(rd(absi(y, false))); break;
+    case 0x61: adc(rd(indx())); break;
+    case 0x71: adc(rd(indy(false))); break;
     case 0xE9: case 0xEB: sbc(fetch()); break;
-    case 0xE5: sbc(m.Read(zp())); break;
-    case 0xF5: sbc(m.Read(zpi(x))); break;
-    case 0xED: sbc(m.Read(abs())); break;
-    case 0xFD: sbc(m.Read(absi(x, false))); break;
-    case 0xF9: sbc(m.Read(absi(y, false))); break;
-    case 0xE1: sbc(m.Read(indx())); break;
-    case 0xF1: sbc(m.Read(indy(false))); break;
+    case 0xE5: sbc(rd(zp())); break;
+    case 0xF5: sbc(rd(zpi(x))); break;
+    case 0xED: sbc(rd(abs())); break;
+    case 0xFD: sbc(rd(absi(x, false))); break;
+    case 0xF9: sbc(rd(absi(y, false))); break;
+    case 0xE1: sbc(rd(indx())); break;
+    case 0xF1: sbc(rd(indy(false))); break;
     case 0x29: a &= fetch(); set_zn(a); break;
-    case 0x25: a &= m.Read(zp()); set_zn(a); break;
-    case 0x35: a &= m.Read(zpi(x)); set_zn(a); break;
-    case 0x2D: a &= m.Read(abs()); set_zn(a); break;
-    case 0x3D: a &= m.Read(absi(x, false)); set_zn(a); break;
-    case 0x39: a &= m.Read(absi(y, false)); set_zn(a); break;
-    case 0x21: a &= m.Read(indx()); set_zn(a); break;
-    case 0x31: a &= m.Read(indy(false)); set_zn(a); break;
+    case 0x25: a &= rd(zp()); set_zn(a); break;
+    case 0x35: a &= rd(zpi(x)); set_zn(a); break;
+    case 0x2D: a &= rd(abs()); set_zn(a); break;
+    case 0x3D: a &= rd(absi(x, false)); set_zn(a); break;
+    case 0x39: a &= rd(absi(y, false)); set_zn(a); break;
+    case 0x21: a &= rd(indx()); set_zn(a); break;
+    case 0x31: a &= rd(indy(false)); set_zn(a); break;
     case 0x09: a |= fetch(); set_zn(a); break;
-    case 0x05: a |= m.Read(zp()); set_zn(a); break;
-    case 0x15: a |= m.Read(zpi(x)); set_zn(a); break;
-    case 0x0D: a |= m.Read(abs()); set_zn(a); break;
-    case 0x1D: a |= m.Read(absi(x, false)); set_zn(a); break;
-    case 0x19: a |= m.Read(absi(y, false)); set_zn(a); break;
-    case 0x01: a |= m.Read(indx()); set_zn(a); break;
-    case 0x11: a |= m.Read(indy(false)); set_zn(a); break;
+    case 0x05: a |= rd(zp()); set_zn(a); break;
+    case 0x15: a |= rd(zpi(x)); set_zn(a); break;
+    case 0x0D: a |= rd(abs()); set_zn(a); break;
+    case 0x1D: a |= rd(absi(x, false)); set_zn(a); break;
+    case 0x19: a |= rd(absi(y, false)); set_zn(a); break;
+    case 0x01: a |= rd(indx()); set_zn(a); break;
+    case 0x11: a |= rd(indy(false)); set_zn(a); break;
     case 0x49: a ^= fetch(); set_zn(a); break;
-    case 0x45: a ^= m.Read(zp()); set_zn(a); break;
-    case 0x55: a ^= m.Read(zpi(x)); set_zn(a); break;
-    case 0x4D: a ^= m.Read(abs()); set_zn(a); break;
-    case 0x5D: a ^= m.Read(absi(x, false)); set_zn(a); break;
-    case 0x59: a ^= m.Read(absi(y, false)); set_zn(a); break;
-    case 0x41: a ^= m.Read(indx()); set_zn(a); break;
-    case 0x51: a ^= m.Read(indy(false)); set_zn(a); break;
+    case 0x45: a ^= rd(zp()); set_zn(a); break;
+    case 0x55: a ^= rd(zpi(x)); set_zn(a); break;
+    case 0x4D: a ^= rd(abs()); set_zn(a); break;
+    case 0x5D: a ^= rd(absi(x, false)); set_zn(a); break;
+    case 0x59: a ^= rd(absi(y, false)); set_zn(a); break;
+    case 0x41: a ^= rd(indx()); set_zn(a); break;
+    case 0x51: a ^= rd(indy(false)); set_zn(a); break;
     case 0xC9: cmp(a, fetch()); break;
-    case 0xC5: cmp(a, m.Read(zp())); break;
-    case 0xD5: cmp(a, m.Read(zpi(x))); break;
-    case 0xCD: cmp(a, m.Read(abs())); break;
-    case 0xDD: cmp(a, m.Read(absi(x, false))); break;
-    case 0xD9: cmp(a, m.Read(absi(y, false))); break;
-    case 0xC1: cmp(a, m.Read(indx())); break;
-    case 0xD1: cmp(a, m.Read(indy(false))); break;
+    case 0xC5: cmp(a, rd(zp())); break;
+    case 0xD5: cmp(a, rd(zpi(x))); break;
+    case 0xCD: cmp(a, rd(abs())); break;
+    case 0xDD: cmp(a, rd(absi(x, false))); break;
+    case 0xD9: cmp(a, rd(absi(y, false))); break;
+    case 0xC1: cmp(a, rd(indx())); break;
+    case 0xD1: cmp(a, rd(indy(false))); break;
     case 0xE0: cmp(x, fetch()); break;
-    case 0xE4: cmp(x, m.Read(zp())); break;
-    case 0xEC: cmp(x, m.Read(abs())); break;
+    case 0xE4: cmp(x, rd(zp())); break;
+    case 0xEC: cmp(x, rd(abs())); break;
     case 0xC0: cmp(y, fetch()); break;
-    case 0xC4: cmp(y, m.Read(zp())); break;
-    case 0xCC: cmp(y, m.Read(abs())); break;
-    case 0x24: bit(m.Read(zp())); break;
-    case 0x2C: bit(m.Read(abs())); break;
+    case 0xC4: cmp(y, rd(zp())); break;
+    case 0xCC: cmp(y, rd(abs())); break;
+    case 0x24: bit(rd(zp())); break;
+    case 0x2C: bit(rd(abs())); break;
     // Increments and decrements.
-    case 0xE8: m.Read(c.pc); ++x; set_zn(x); break;
-    case 0xC8: m.Read(c.pc); ++y; set_zn(y); break;
-    case 0xCA: m.Read(c.pc); --x; set_zn(x); break;
-    case 0x88: m.Read(c.pc); --y; set_zn(y); break;
+    case 0xE8: rd(pc); ++x; set_zn(x); break;
+    case 0xC8: rd(pc); ++y; set_zn(y); break;
+    case 0xCA: rd(pc); --x; set_zn(x); break;
+    case 0x88: rd(pc); --y; set_zn(y); break;
 #define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                       \
   case op_zp: rmw(zp(), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                              \
   case op_zpx: rmw(zpi(x), [&](uint8_t v) __attribute__((always_inline)) { body; }); break;                           \
@@ -293,56 +327,56 @@ void Cpu::Step() {
     MARIO_RL_RMW_GROUP(0x46, 0x56, 0x4E, 0x5E, return lsr(v))
     MARIO_RL_RMW_GROUP(0x26, 0x36, 0x2E, 0x3E, return rol(v))
     MARIO_RL_RMW_GROUP(0x66, 0x76, 0x6E, 0x7E, return ror(v))
-    case 0x0A: m.Read(c.pc); a = asl(a); break;
-    case 0x4A: m.Read(c.pc); a = lsr(a); break;
-    case 0x2A: m.Read(c.pc); a = rol(a); break;
-    case 0x6A: m.Read(c.pc); a = ror(a); break;
+    case 0x0A: rd(pc); a = asl(a); break;
+    case 0x4A: rd(pc); a = lsr(a); break;
+    case 0x2A: rd(pc); a = rol(a); break;
+    case 0x6A: rd(pc); a = ror(a); break;
     // Jumps and calls.
     case 0x4C: {
-      const uint16_t at = static_cast<uint16_t>(c.pc - 1);
-      c.pc = fetch16();
+      const uint16_t at = static_cast<uint16_t>(pc - 1);
+      pc = fetch16();
       // "JMP *" idle loops (SMB1 waits for NMI this way) have no side effects: jump ahead in
       // whole iterations to just before the next event the catch-up chips have scheduled.
-      if (c.pc == at && !c.nmi_pending && !(m.IrqLine() && !(p & kI)) && m.next_sync_cycle > c.cycles + 6) {
-        c.cycles += 3 * ((m.next_sync_cycle - c.cycles) / 3 - 1);
+      if (pc == at && !c.nmi_pending && !(m.IrqLine() && !(p & kI)) && m.next_sync_cycle > cyc + 6) {
+        cyc += 3 * ((m.next_sync_cycle - cyc) / 3 - 1);
       }
       break;
     }
     case 0x6C: {
       const uint16_t ptr = fetch16();
-      const uint8_t lo = m.Read(ptr);
-      const uint8_t hi = m.Read(static_cast<uint16_t>((ptr & 0xFF00) | ((ptr + 1) & 0xFF)));
-      c.pc = static_cast<uint16_t>(lo | (hi << 8));
+      const uint8_t lo = rd(ptr);
+      const uint8_t hi = rd(static_cast<uint16_t>((ptr & 0xFF00) | ((ptr + 1) & 0xFF)));
+      pc = static_cast<uint16_t>(lo | (hi << 8));
       break;
     }
     case 0x20: {
       const uint8_t lo = fetch();
-      m.Read(0x100 | c.sp);
-      push(c.pc >> 8);
-      push(c.pc & 0xFF);
-      const uint8_t hi = m.Read(c.pc);
-      c.pc = static_cast<uint16_t>(lo | (hi << 8));
+      rd(0x100 | sp);
+      push(pc >> 8);
+      push(pc & 0xFF);
+      const uint8_t hi = rd(pc);
+      pc = static_cast<uint16_t>(lo | (hi << 8));
       break;
     }
     case 0x60: {
-      m.Read(c.pc);
-      m.Read(0x100 | c.sp);
+      rd(pc);
+      rd(0x100 | sp);
       const uint8_t lo = pull();
       const uint8_t hi = pull();
-      c.pc = static_cast<uint16_t>(lo | (hi << 8));
-      m.Read(c.pc++);
+      pc = static_cast<uint16_t>(lo | (hi << 8));
+      rd(pc++);
       break;
     }
     case 0x40: {
-      m.Read(c.pc);
-      m.Read(0x100 | c.sp);
+      rd(pc);
+      rd(0x100 | sp);
       p = static_cast<uint8_t>((pull() & ~kB) | kU);
       const uint8_t lo = pull();
       const uint8_t hi = pull();
-      c.pc = static_cast<uint16_t>(lo | (hi << 8));
+      pc = static_cast<uint16_t>(lo | (hi << 8));
       break;
     }
-    case 0x00: fetch(); Interrupt(0xFFFE, true); break;
+    case 0x00: fetch(); sync_out(); Interrupt(0xFFFE, true); sync_in(); break;
     // Branches.
     case 0x10: branch(!(p & kN)); break;
     case 0x30: branch(p & kN); break;
@@ -353,33 +387,33 @@ void Cpu::Step() {
     case 0xD0: branch(!(p & kZ)); break;
     case 0xF0: branch(p & kZ); break;
     // Flags.
-    case 0x18: m.Read(c.pc); p &= ~kC; break;
-    case 0x38: m.Read(c.pc); p |= kC; break;
-    case 0x58: m.Read(c.pc); p &= ~kI; delayed_i = true; break;
-    case 0x78: m.Read(c.pc); p |= kI; delayed_i = true; break;
-    case 0xB8: m.Read(c.pc); p &= ~kV; break;
-    case 0xD8: m.Read(c.pc); p &= ~kD; break;
-    case 0xF8: m.Read(c.pc); p |= kD; break;
-    case 0xEA: m.Read(c.pc); break;
+    case 0x18: rd(pc); p &= ~kC; break;
+    case 0x38: rd(pc); p |= kC; break;
+    case 0x58: rd(pc); p &= ~kI; delayed_i = true; break;
+    case 0x78: rd(pc); p |= kI; delayed_i = true; break;
+    case 0xB8: rd(pc); p &= ~kV; break;
+    case 0xD8: rd(pc); p &= ~kD; break;
+    case 0xF8: rd(pc); p |= kD; break;
+    case 0xEA: rd(pc); break;
     // Unofficial NOPs.
-    case 0x1A: case 0x3A: case 0x5A: case 0x7A: case 0xDA: case 0xFA: m.Read(c.pc); break;
+    case 0x1A: case 0x3A: case 0x5A: case 0x7A: case 0xDA: case 0xFA: rd(pc); break;
     case 0x80: case 0x82: case 0x89: case 0xC2: case 0xE2: fetch(); break;
-    case 0x04: case 0x44: case 0x64: m.Read(zp()); break;
-    case 0x14: case 0x34: case 0x54: case 0x74: case 0xD4: case 0xF4: m.Read(zpi(x)); break;
-    case 0x0C: m.Read(abs()); break;
-    case 0x1C: case 0x3C: case 0x5C: case 0x7C: case 0xDC: case 0xFC: m.Read(absi(x, false)); break;
+    case 0x04: case 0x44: case 0x64: rd(zp()); break;
+    case 0x14: case 0x34: case 0x54: case 0x74: case 0xD4: case 0xF4: rd(zpi(x)); break;
+    case 0x0C: rd(abs()); break;
+    case 0x1C: case 0x3C: case 0x5C: case 0x7C: case 0xDC: case 0xFC: rd(absi(x, false)); break;
     // Unofficial loads/stores.
-    case 0xA7: a = x = m.Read(zp()); set_zn(a); break;
-    case 0xB7: a = x = m.Read(zpi(y)); set_zn(a); break;
-    case 0xAF: a = x = m.Read(abs()); set_zn(a); break;
-    case 0xBF: a = x = m.Read(absi(y, false)); set_zn(a); break;
-    case 0xA3: a = x = m.Read(indx()); set_zn(a); break;
-    case 0xB3: a = x = m.Read(indy(false)); set_zn(a); break;
+    case 0xA7: a = x = rd(zp()); set_zn(a); break;
+    case 0xB7: a = x = rd(zpi(y)); set_zn(a); break;
+    case 0xAF: a = x = rd(abs()); set_zn(a); break;
+    case 0xBF: a = x = rd(absi(y, false)); set_zn(a); break;
+    case 0xA3: a = x = rd(indx()); set_zn(a); break;
+    case 0xB3: a = x = rd(indy(false)); set_zn(a); break;
     case 0xAB: a = x = fetch(); set_zn(a); break;
-    case 0x87: m.Write(zp(), a & x); break;
-    case 0x97: m.Write(zpi(y), a & x); break;
-    case 0x8F: m.Write(abs(), a & x); break;
-    case 0x83: m.Write(indx(), a & x); break;
+    case 0x87: wr(zp(), a & x); break;
+    case 0x97: wr(zpi(y), a & x); break;
+    case 0x8F: wr(abs(), a & x); break;
+    case 0x83: wr(indx(), a & x); break;
     // Unofficial immediates.
     case 0x0B: case 0x2B: a &= fetch(); set_zn(a); p = static_cast<uint8_t>((p & ~kC) | (a >> 7)); break;
     case 0x4B: a &= fetch(); a = lsr(a); break;
@@ -405,15 +439,15 @@ void Cpu::Step() {
     case 0x9F: sh(fetch16(), y, a & x); break;
     case 0x93: {
       const uint8_t z = fetch();
-      const uint8_t lo = m.Read(z);
-      const uint8_t hi = m.Read(static_cast<uint8_t>(z + 1));
+      const uint8_t lo = rd(z);
+      const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
       sh(static_cast<uint16_t>(lo | (hi << 8)), y, a & x);
       break;
     }
-    case 0x9B: c.sp = a & x; sh(fetch16(), y, c.sp); break;
+    case 0x9B: sp = a & x; sh(fetch16(), y, sp); break;
     case 0xBB: {
-      const uint8_t v = m.Read(absi(y, false)) & c.sp;
-      a = x = c.sp = v;
+      const uint8_t v = rd(absi(y, false)) & sp;
+      a = x = sp = v;
       set_zn(v);
       break;
     }
@@ -435,10 +469,12 @@ void Cpu::Step() {
 #undef MARIO_RL_RMW_GROUP
     default:
       // KIL/JAM opcodes: the real CPU locks up; we spin on the opcode (PC does not advance).
-      m.Read(c.pc);
-      --c.pc;
+      rd(pc);
+      --pc;
       break;
   }
+
+  sync_out();
 
   // Interrupts were polled during the instruction's next-to-last cycle.
   m.Poll();

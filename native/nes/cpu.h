@@ -16,9 +16,12 @@ class Cpu {
   void Reset();
   // Executes one instruction, then services an NMI/IRQ polled during it.
   void Step();
+  // Executes instructions until the PPU reports the start of vertical blank.
+  void RunUntilFrameDone();
   std::string TraceLine() const;
 
  private:
+  void Execute();
   void Interrupt(uint16_t vector, bool brk);
   Machine& m_;
 };

@@ -56,7 +56,7 @@ void Machine::RunFrame(uint8_t buttons, bool render_frame) {
   s.pad1.buttons = buttons;
   render = render_frame;
   s.ppu.frame_done = 0;
-  while (!s.ppu.frame_done) cpu.Step();
+  cpu.RunUntilFrameDone();
   ++s.frame_count;
 }
 
@@ -101,13 +101,6 @@ void Machine::MapChr1k(int slot, int bank) {
   ppu.InvalidateLineCaches();
 }
 
-uint8_t Machine::ReadPad(ControllerState& pad) {
-  if (pad.strobe) return static_cast<uint8_t>(0x40 | (pad.buttons & 1));
-  const uint8_t bit = pad.shift & 1;
-  pad.shift = static_cast<uint8_t>((pad.shift >> 1) | 0x80);
-  return static_cast<uint8_t>(0x40 | bit);
-}
-
 uint8_t Machine::ReadIo(uint16_t address) {
   if (address < 0x4000) {
     SyncPpu();
@@ -116,8 +109,8 @@ uint8_t Machine::ReadIo(uint16_t address) {
   if (address < 0x4020) {
     switch (address) {
       case 0x4015: return apu.ReadStatus();
-      case 0x4016: return ReadPad(s.pad1);
-      case 0x4017: return ReadPad(s.pad2);
+      case 0x4016: return pad1.Read();
+      case 0x4017: return pad2.Read();
       default: return static_cast<uint8_t>(address >> 8);
     }
   }
@@ -138,12 +131,8 @@ void Machine::WriteIo(uint16_t address, uint8_t value) {
     if (address == 0x4014) {
       OamDma(value);
     } else if (address == 0x4016) {
-      const uint8_t strobe = value & 1;
-      if (s.pad1.strobe || strobe) {
-        s.pad1.shift = s.pad1.buttons;
-        s.pad2.shift = s.pad2.buttons;
-      }
-      s.pad1.strobe = s.pad2.strobe = strobe;
+      pad1.WriteStrobe(value);
+      pad2.WriteStrobe(value);
     } else {
       apu.WriteRegister(address, value);
       ScheduleSync();
@@ -177,8 +166,8 @@ uint8_t Machine::Peek(uint16_t address) const {
   if (address < 0x4000) return ppu.PeekRegister(address);
   if (address < 0x4020) {
     if (address == 0x4015) return apu.PeekStatus();
-    if (address == 0x4016) return static_cast<uint8_t>(0x40 | (s.pad1.strobe ? s.pad1.buttons & 1 : s.pad1.shift & 1));
-    if (address == 0x4017) return static_cast<uint8_t>(0x40 | (s.pad2.strobe ? s.pad2.buttons & 1 : s.pad2.shift & 1));
+    if (address == 0x4016) return pad1.Peek();
+    if (address == 0x4017) return pad2.Peek();
     return static_cast<uint8_t>(address >> 8);
   }
   if (address < 0x6000) return static_cast<uint8_t>(address >> 8);

@@ -11,6 +11,7 @@
 
 #include "nes/apu.h"
 #include "nes/console.h"
+#include "nes/controller.h"
 #include "nes/cpu.h"
 #include "nes/mappers/mapper.h"
 #include "nes/ppu.h"
@@ -81,15 +82,17 @@ class Machine {
   Cpu cpu;
   Ppu ppu;
   Apu apu;
+  Controller pad1{s.pad1}, pad2{s.pad2};
   uint64_t next_sync_cycle = 0;
   bool render = true;
   uint8_t frame[kFrameWidth * kFrameHeight] = {};
 
- private:
+  // Everything but RAM and PRG-ROM; the cycle has already been counted.
   uint8_t ReadIo(uint16_t address);
   void WriteIo(uint16_t address, uint8_t value);
+
+ private:
   void OamDma(uint8_t page);
-  uint8_t ReadPad(ControllerState& pad);
 };
 
 }  // namespace mario_rl::nes

@@ -41,6 +41,7 @@ void Ppu::PowerOn() {
       0x09, 0x01, 0x34, 0x03, 0x00, 0x04, 0x00, 0x14, 0x08, 0x3A, 0x00, 0x02, 0x00, 0x20, 0x2C, 0x08};
   std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
   InvalidateLineCaches();
+  oam_dirty_ = true;
 }
 
 void Ppu::Reset() {
@@ -239,7 +240,7 @@ void Ppu::HandleEvent(int dot) {
     // Visible line begins.
     p.rendered_x = 0;
     InvalidateLineCaches();
-    ComputeSprite0Hit();
+    ComputeSprite0Hit(0);
     return;
   }
   if (dot == p.sprite0_hit_dot && line < 240) {
@@ -287,11 +288,27 @@ void Ppu::EvaluateSprites() {
   PpuState& p = m_.s.ppu;
   const int height = (p.ctrl & 0x20) ? 16 : 8;
   const int line = p.line;
+  // Which of the 64 sprites cover this line: a per-line bitmask rebuilt only when OAM or the
+  // sprite height changed (OAM is normally written once per frame, in vertical blank).
+  if (oam_dirty_ || mask_height_ != height) {
+    std::memset(line_masks_, 0, sizeof line_masks_);
+    for (int k = 0; k < 64; ++k) {
+      const int y = p.oam[k * 4];
+      for (int r = 0; r < height && y + r < 240; ++r) line_masks_[y + r] |= uint64_t{1} << k;
+    }
+    oam_dirty_ = false;
+    mask_height_ = height;
+  }
+  const uint64_t in_range = line_masks_[line];
+  if (in_range == 0) {
+    p.next_sprite_count = 0;
+    return;
+  }
   int count = 0;
   int n = 0;
   for (; n < 64 && count < 8; ++n) {
+    if (!((in_range >> n) & 1)) continue;
     const int row = line - p.oam[n * 4];
-    if (row < 0 || row >= height) continue;
     if (line >= 239) {
       ++count;
       continue;
@@ -353,7 +370,7 @@ uint8_t Ppu::BgPixelAt(int x) const {
   return static_cast<uint8_t>(((ReadVram(address) >> bit) & 1) | (((ReadVram(address + 8) >> bit) & 1) << 1));
 }
 
-void Ppu::ComputeSprite0Hit() {
+void Ppu::ComputeSprite0Hit(int from_x) {
   PpuState& p = m_.s.ppu;
   p.sprite0_hit_dot = -1;
   if (!p.sprite0_on_line || (p.mask & 0x18) != 0x18 || (p.status & 0x40)) return;
@@ -362,9 +379,9 @@ void Ppu::ComputeSprite0Hit() {
   for (int i = 0; i < 8; ++i) {
     const int x = s.x + i;
     if (x > 254) break;
-    if (x < 8 && clip) continue;
+    if (x < from_x || (x < 8 && clip)) continue;
     const int bit = 7 - i;
-    if ((((s.lo >> bit) | (s.hi >> bit << 1)) & 3) == 0) continue;
+    if ((((s.lo >> bit) | (s.hi >> bit)) & 1) == 0) continue;  // sprite pixel transparent
     if (BgPixelAt(x) == 0) continue;
     p.sprite0_hit_dot = static_cast<int16_t>(x + 2);
     return;
@@ -374,7 +391,7 @@ void Ppu::ComputeSprite0Hit() {
 void Ppu::CatchUpPixels() {
   PpuState& p = m_.s.ppu;
   if (!m_.render || p.line >= 240 || p.dot < 1) return;
-  const int x1 = std::min<int>(p.dot - 1, 256);
+  const int x1 = std::min<int>(p.dot, 256);  // pixel x is output at dot x + 1
   if (x1 > p.rendered_x) {
     RenderSpan(p.rendered_x, x1);
     p.rendered_x = static_cast<int16_t>(x1);
@@ -382,22 +399,39 @@ void Ppu::CatchUpPixels() {
 }
 
 namespace {
-// kSpread[b]: the 8 bits of b, most significant first, one per byte (little-endian uint64).
+// kSpread[b]: byte i (little-endian) is 0xFF when bit 7-i of b is set, else 0.
 struct SpreadTable {
   uint64_t v[256];
   constexpr SpreadTable() : v() {
     for (int b = 0; b < 256; ++b) {
       uint64_t out = 0;
-      for (int i = 0; i < 8; ++i) out |= static_cast<uint64_t>((b >> (7 - i)) & 1) << (8 * i);
+      for (int i = 0; i < 8; ++i) out |= static_cast<uint64_t>((b >> (7 - i)) & 1 ? 0xFF : 0) << (8 * i);
       v[b] = out;
     }
   }
 };
 constexpr SpreadTable kSpread;
+constexpr uint64_t kBytes = 0x0101010101010101ULL;
+
+// Eight pixels of one tile row as final colours: c[k] for 2-bit pixel value k.
+inline uint64_t TileRow(uint8_t lo, uint8_t hi, const uint8_t* c) {
+  const uint64_t l = kSpread.v[lo], h = kSpread.v[hi];
+  return (~l & ~h & (c[0] * kBytes)) | (l & ~h & (c[1] * kBytes)) | (~l & h & (c[2] * kBytes)) |
+         (l & h & (c[3] * kBytes));
+}
 }  // namespace
 
+// Line caches hold final palette indices (greyscale applied) with flags in the top bits:
+// background bit 7 = opaque; sprites bit 7 = opaque, bit 6 = behind the background.
+// Palette, mask and bank changes invalidate them (after drawing the pixels before the change).
 void Ppu::BuildBgLine() {
   const PpuState& p = m_.s.ppu;
+  const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
+  uint8_t colours[4][4];
+  for (int group = 0; group < 4; ++group) {
+    colours[group][0] = p.palette[0] & grey;
+    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint8_t>((p.palette[group * 4 + k] & grey) | 0x80);
+  }
   const uint16_t pattern_base = static_cast<uint16_t>((p.ctrl & 0x10) << 8);
   const int fine_y = p.v >> 12;
   const int coarse_y = (p.v >> 5) & 31;
@@ -409,13 +443,10 @@ void Ppu::BuildBgLine() {
   for (int tile_index = 0; tile_index < 33; ++tile_index) {
     const uint8_t tile = table[(coarse_y << 5) | coarse];
     const uint8_t attr = table[attr_row | (coarse >> 2)];
-    const uint64_t pal = (attr >> (attr_shift_y | (coarse & 2))) & 3;
+    const int group = (attr >> (attr_shift_y | (coarse & 2))) & 3;
     const uint16_t address = static_cast<uint16_t>(pattern_base | (tile << 4) | fine_y);
     const uint8_t* bank = m_.chr_map[address >> 10];
-    const uint8_t lo = bank[address & 0x3FF], hi = bank[(address + 8) & 0x3FF];
-    const uint64_t pix = kSpread.v[lo] | (kSpread.v[hi] << 1);
-    const uint64_t opaque = (pix | (pix >> 1)) & 0x0101010101010101ULL;
-    const uint64_t out = pix | (opaque * (pal << 2));
+    const uint64_t out = TileRow(bank[address & 0x3FF], bank[(address + 8) & 0x3FF], colours[group]);
     std::memcpy(bg_line_ + tile_index * 8, &out, 8);
     if (++coarse == 32) {
       coarse = 0;
@@ -428,16 +459,18 @@ void Ppu::BuildBgLine() {
 
 void Ppu::BuildSpriteLine() {
   const PpuState& p = m_.s.ppu;
+  const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
   std::memset(spr_line_, 0, sizeof spr_line_);
   for (int i = p.sprite_count - 1; i >= 0; --i) {
     const SpriteSlot& s = p.sprites[i];
-    const uint8_t flags = static_cast<uint8_t>(0x80 | ((s.attr & 0x20) ? 0x40 : 0) | (0x10 | ((s.attr & 3) << 2)));
+    const uint8_t flags = static_cast<uint8_t>(0x80 | ((s.attr & 0x20) ? 0x40 : 0));
+    const uint8_t* group = p.palette + 16 + (s.attr & 3) * 4;
     for (int k = 0; k < 8; ++k) {
       const int x = s.x + k;
       if (x > 255) break;
       const int bit = 7 - k;
-      const uint8_t pix = static_cast<uint8_t>(((s.lo >> bit) & 1) | (((s.hi >> bit) & 1) << 1));
-      if (pix) spr_line_[x] = static_cast<uint8_t>(flags | pix);
+      const int pix = ((s.lo >> bit) & 1) | (((s.hi >> bit) & 1) << 1);
+      if (pix) spr_line_[x] = static_cast<uint8_t>(flags | (group[pix] & grey));
     }
   }
   sprites_valid_ = true;
@@ -456,26 +489,26 @@ void Ppu::RenderSpan(int x0, int x1) {
   const bool bg_on = (p.mask & 0x08) != 0, spr_on = (p.mask & 0x10) != 0;
   if (bg_on && !bg_valid_) BuildBgLine();
   if (spr_on && !sprites_valid_) BuildSpriteLine();
-  uint8_t colours[32];
-  for (int i = 0; i < 32; ++i) colours[i] = p.palette[i] & grey;
-  // Background and sprite pixels of this span, with the left-8 clipping applied.
-  uint8_t bg[256], sp[256];
+  const uint8_t backdrop = p.palette[0] & grey;
+  // Background of this span with the left-8 clipping applied.
+  uint8_t bg[256];
   if (bg_on) {
     std::memcpy(bg + x0, bg_line_ + p.fine_x + x0, static_cast<size_t>(x1 - x0));
-    if (!(p.mask & 0x02)) for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = 0;
+    if (!(p.mask & 0x02)) for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = backdrop;
   } else {
-    std::memset(bg + x0, 0, static_cast<size_t>(x1 - x0));
+    std::memset(bg + x0, backdrop, static_cast<size_t>(x1 - x0));
   }
   if (!spr_on || p.sprite_count == 0) {
-    for (int x = x0; x < x1; ++x) out[x] = colours[bg[x]];
+    for (int x = x0; x < x1; ++x) out[x] = bg[x] & 0x3F;
     return;
   }
-  std::memcpy(sp + x0, spr_line_ + x0, static_cast<size_t>(x1 - x0));
-  if (!(p.mask & 0x04)) for (int x = x0; x < std::min(x1, 8); ++x) sp[x] = 0;
+  const int clip_end = (p.mask & 0x04) ? 0 : 8;
   for (int x = x0; x < x1; ++x) {
-    const uint8_t b = bg[x], s = sp[x];
-    const bool sprite_wins = (s & 0x80) && (b == 0 || !(s & 0x40));
-    out[x] = colours[sprite_wins ? (s & 0x1F) : b];
+    const uint8_t b = bg[x];
+    const uint8_t s = x < clip_end ? 0 : spr_line_[x];
+    // The sprite shows when opaque and either in front or over a transparent background.
+    const bool sprite_wins = (s & 0x80) && (!(b & 0x80) || !(s & 0x40));
+    out[x] = (sprite_wins ? s : b) & 0x3F;
   }
 }
 
@@ -534,6 +567,7 @@ uint8_t Ppu::PeekRegister(uint16_t address) const {
 
 void Ppu::WriteOam(uint8_t value) {
   PpuState& p = m_.s.ppu;
+  oam_dirty_ = true;
   p.oam[p.oam_addr++] = value;
 }
 
@@ -560,12 +594,16 @@ void Ppu::WriteRegister(uint16_t address, uint8_t value) {
     case 1:
       CatchUpPixels();
       p.mask = value;
+      InvalidateLineCaches();  // greyscale is baked into the cached colours
+      // A mid-line change of the enables or clipping moves (or cancels) a pending sprite-0 hit.
+      if (p.line < 240 && p.dot >= 1 && p.dot <= 256) ComputeSprite0Hit(p.dot);
       break;
     case 3:
       p.oam_addr = value;
       break;
     case 4:
       p.oam[p.oam_addr++] = value;
+      oam_dirty_ = true;
       break;
     case 5:
       CatchUpPixels();

@@ -27,6 +27,7 @@ class Ppu {
   uint8_t PeekRegister(uint16_t address) const;
   uint8_t PeekVram(uint16_t address) const { return ReadVram(address); }
   void InvalidateLineCaches() { bg_valid_ = sprites_valid_ = false; }
+  void InvalidateOamCache() { oam_dirty_ = true; }
 
  private:
   bool RenderingEnabled() const { return (m_s().mask & 0x18) != 0; }
@@ -35,7 +36,7 @@ class Ppu {
   void HandleEvent(int dot);
   void EndLine();
   void EvaluateSprites();
-  void ComputeSprite0Hit();
+  void ComputeSprite0Hit(int from_x);  // first hit at pixel >= from_x on this line
   void CatchUpPixels();
   void RenderSpan(int x0, int x1);
   void BuildBgLine();
@@ -50,7 +51,10 @@ class Ppu {
   // Per-line caches derived from state (not saved): rebuilt lazily each line.
   bool bg_valid_ = false, sprites_valid_ = false;
   uint8_t bg_line_[256 + 16] = {};   // 4-bit bg colour per pixel (0 = transparent)
-  uint8_t spr_line_[256] = {};       // bit 0-4 colour (16..31), bit 6 behind bg, bit 7 opaque
+  uint8_t spr_line_[256] = {};
+  bool oam_dirty_ = true;             // line_masks_ must be rebuilt from OAM
+  int mask_height_ = 0;
+  uint64_t line_masks_[240] = {};    // bit k: sprite k covers the line (Y range only)       // bit 0-4 colour (16..31), bit 6 behind bg, bit 7 opaque
 };
 
 }  // namespace mario_rl::nes

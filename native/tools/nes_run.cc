@@ -11,6 +11,7 @@
 //       --savebench                    time SaveState+LoadState
 //   nes_run trace <rom> <n>                    print n trace lines from the reset vector
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -130,6 +131,7 @@ int Blargg(const std::string& rom_path, int max_frames) {
 int Frames(const std::string& rom_path, int n, int argc, char** argv) {
   std::string script = "baseline", pgm, ppm, ramdump;
   bool render = true, savebench = false, screen = false;
+  int replay = 0;
   ConsoleOptions options;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
@@ -141,12 +143,13 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
     else if (a == "--ram-ff") options.power_on_ram = mario_rl::nes::PowerOnRam::kFF;
     else if (a == "--savebench") savebench = true;
     else if (a == "--screen") screen = true;
-    else if (a == "--ram" ) { for (int k = 0; k < 16; ++k) {} }
+    else if (a == "--replay" && i + 1 < argc) replay = std::atoi(argv[++i]);
   }
   const auto data = ReadFile(rom_path);
   Console console(mario_rl::nes::ParseRom(data.data(), data.size()), options);
   std::FILE* dump = ramdump.empty() ? nullptr : std::fopen(ramdump.c_str(), "wb");
   const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t c0 = std::clock();
   for (int f = 0; f < n; ++f) {
     uint8_t input = 0;
     if (script == "baseline") input = BaselineInput(f);
@@ -155,12 +158,50 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
     if (dump) std::fwrite(console.Ram(), 1, 2048, dump);
   }
   const auto t1 = std::chrono::steady_clock::now();
+  const double cpu_secs = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
   if (dump) std::fclose(dump);
   const double secs = std::chrono::duration<double>(t1 - t0).count();
-  std::printf("%d frames in %.3f s: %.0f frames/s (%.1f us/frame)\n", n, secs, n / secs, secs * 1e6 / n);
+  std::printf("%d frames in %.3f s: %.0f frames/s (%.1f us/frame); CPU time %.1f us/frame\n", n, secs, n / secs,
+              secs * 1e6 / n, cpu_secs * 1e6 / n);
   uint64_t h = 1469598103934665603ULL;
   for (int i = 0; i < 2048; ++i) h = (h ^ console.Ram()[i]) * 1099511628211ULL;
   std::printf("ram fnv=%016llx\n", static_cast<unsigned long long>(h));
+  if (replay > 0) {
+    // Save, play `replay` frames, load, play them again: RAM and frames must match exactly.
+    std::vector<uint8_t> state(console.StateSize());
+    console.SaveState(state.data());
+    auto digest = [&console]() {
+      uint64_t h = 1469598103934665603ULL;
+      for (int i = 0; i < 2048; ++i) h = (h ^ console.Ram()[i]) * 1099511628211ULL;
+      for (int i = 0; i < 256 * 240; ++i) h = (h ^ console.Frame()[i]) * 1099511628211ULL;
+      return h;
+    };
+    std::vector<uint64_t> first;
+    for (int f = 0; f < replay; ++f) {
+      console.StepFrame(BaselineInput(n + f), true);
+      first.push_back(digest());
+      if (f < 3) {
+        uint64_t h = 1469598103934665603ULL;
+        for (int i = 0; i < 2048; ++i) h = (h ^ console.Ram()[i]) * 1099511628211ULL;
+        std::printf("  first pass frame %d ram hash %016llx\n", f, static_cast<unsigned long long>(h));
+      }
+    }
+    console.LoadState(state.data(), state.size());
+    int mismatches = 0;
+    for (int f = 0; f < replay; ++f) {
+      console.StepFrame(BaselineInput(n + f), true);
+      if (digest() != first[f]) {
+        if (mismatches < 5) {
+          uint64_t h = 1469598103934665603ULL;
+          for (int i = 0; i < 2048; ++i) h = (h ^ console.Ram()[i]) * 1099511628211ULL;
+          std::printf("  mismatch at replay frame %d (ram hash %016llx)\n", f, static_cast<unsigned long long>(h));
+        }
+        ++mismatches;
+      }
+    }
+    std::printf("replay %d frames after load: %d mismatches\n", replay, mismatches);
+    if (mismatches) return 1;
+  }
   if (savebench) {
     std::vector<uint8_t> state(console.StateSize());
     const int reps = 100000;

@@ -138,10 +138,16 @@ describe('Nes argument validation', () => {
     expect(() => nes.loadState({} as never)).toThrow(TypeError);
     const ramBefore = Array.from(nes.ram);
     const framesBefore = nes.frameCount;
-    expect(() => nes.loadState(state.subarray(0, state.length - 1))).toThrow(Error);
-    expect(() => nes.loadState(new Uint8Array(0))).toThrow(Error);
+    expect(() => nes.loadState(state.subarray(0, state.length - 1))).toThrow(
+      new Error(`Invalid save state: expected ${state.length} bytes but received ${state.length - 1}`),
+    );
+    expect(() => nes.loadState(new Uint8Array(0))).toThrow(/expected \d+ bytes but received 0/);
+    expect(() => nes.loadState(new Uint8Array(state.length))).toThrow(/bad magic/);
+    const nextVersion = state.slice();
+    new DataView(nextVersion.buffer).setUint32(4, 2, true); // header: magic u32, version u32 (LE)
+    expect(() => nes.loadState(nextVersion)).toThrow(/version 2 is not the supported version 1/);
     const other = new Nes(syntheticRom(0x16));
-    expect(() => other.loadState(state)).toThrow(Error);
+    expect(() => other.loadState(state)).toThrow(/saved from a different ROM/);
     other.close();
     expect(() => nes.saveStateInto(new Uint8Array(state.length + 1))).toThrow(RangeError);
     expect(() => nes.saveStateInto(Buffer.alloc(state.length) as never)).not.toThrow();

@@ -37,4 +37,15 @@ describe.skipIf(!hasCompiler)('ROM fuzz smoke (ASan + UBSan)', () => {
     const inputs = Number(/rom_fuzz: (\d+) inputs/.exec(run.stdout)?.[1] ?? 0);
     expect(inputs).toBeGreaterThan(16); // got past the seed corpus into mutants
   }, 180_000);
+
+  // KNOWN FAILURE (core): LoadState checks the header but trusts the body, so a state with a valid
+  // header and corrupted registers (e.g. the PPU clock) makes the next StepFrame spin on a
+  // far-away catch-up target: the watchdog reports a hang. Remove `.fails` once the core
+  // validates or clamps restored fields.
+  it.fails('states with a valid header and a garbage body neither crash nor hang', () => {
+    const run = fuzz(['--seed', '1', '--iterations', '16', '--timeout', '5', '--corrupt-states'], 170_000);
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(output).not.toMatch(/AddressSanitizer|runtime error|LeakSanitizer|rom_fuzz: BUG/);
+    expect(run.status, output.slice(-4000)).toBe(0);
+  }, 180_000);
 });
