@@ -29,7 +29,6 @@ ptr = $0E              ; 2 bytes
 
 ; --- zero page: frame bookkeeping ---------------------------------------------------------------
 frame      = $10       ; (public) frame counter, +1 per NMI
-nmi_ready  = $11       ; set by NMI, cleared by the main loop
 pad        = $12       ; buttons held: A $80 B $40 SELECT $20 START $10 UP $08 DOWN $04 LEFT $02 RIGHT $01
 pad_prev   = $13
 pad_new    = $14       ; buttons pressed this frame

@@ -2,9 +2,9 @@
 ; NROM (16 KiB PRG, 8 KiB CHR, vertical mirroring): run right, jump pits and walkers, reach
 ; the flag. docs/builtin-game.md describes the design and the RAM map.
 ;
-; Frame structure: the main loop waits for the NMI, reads the pad, runs one game update and
-; prepares the next OAM page and (at most) one 16 px column of tiles. The NMI copies OAM by
-; DMA, writes the pending column into the nametable and sets the scroll.
+; Frame structure: the NMI copies OAM by DMA, writes the pending column of tiles into the
+; nametable and sets the scroll; then it returns into main_loop, which reads the pad, runs one
+; game update, prepares the next OAM page and (at most) one 16 px column, and idles.
 
   .ines 1, 1, 0, 1              ; 1 x 16 KiB PRG, 1 x 8 KiB CHR, mapper 0 (NROM), vertical mirroring
 
@@ -52,12 +52,11 @@ reset:
   bpl @vblank2
   jsr load_palette
   jsr title_init
+  jmp idle_entry
 
+; One game update per frame. The NMI sends the CPU here when it finds it idling; the idle loop is
+; one instruction, so the interrupted address (and the stack) is the same on every emulator.
 main_loop:
-  lda nmi_ready
-  beq main_loop
-  lda #0
-  sta nmi_ready
   jsr read_pad
   lda mode
   cmp #MODE_PLAY
@@ -65,13 +64,34 @@ main_loop:
   cmp #MODE_TITLE
   beq @title
   jsr over_update
-  jmp main_loop
+  jmp idle_entry
 @title:
   jsr title_update
-  jmp main_loop
+  jmp idle_entry
 @play:
   jsr play_update
-  jmp main_loop
+
+; Before idling, write onto the stack exactly what the NMI will push there (return address,
+; status, then A X Y), so the stack page reads the same whether a frame ends just before or
+; just after the NMI is taken (emulators place that boundary a few cycles apart).
+IDLE_P = %00100100              ; status while idle: I set, bit 5 set, N Z C V D clear
+idle_entry:
+  ldx #$FF
+  txs
+  ldy #0
+  clc
+  clv
+  lda #>idle
+  sta $01FF
+  lda #<idle
+  sta $01FE
+  lda #IDLE_P
+  sta $01FD
+  sta $01FC
+  stx $01FB
+  sty $01FA
+idle:
+  jmp idle
 
 ; ============================================================================================
 ; Interrupts
@@ -107,8 +127,18 @@ nmi:
   lda ppu_mask
   sta PPUMASK
   inc frame
-  lda #1
-  sta nmi_ready
+  tsx                           ; interrupted at idle? then return to main_loop for the next update
+  lda $0105,x                   ; stack: Y X A P PCL PCH above SP
+  cmp #<idle
+  bne @return
+  lda $0106,x
+  cmp #>idle
+  bne @return                   ; a lag frame: let the update finish first
+  lda #<main_loop
+  sta $0105,x
+  lda #>main_loop
+  sta $0106,x
+@return:
   pla
   tay
   pla
