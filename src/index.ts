@@ -18,3 +18,4 @@ import { loadNative, type NativeBuildInfo } from './native.js';
 export function buildInfo(): NativeBuildInfo {
   return loadNative().buildInfo();
 }
+export * from './env/index.js';

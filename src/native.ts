@@ -108,3 +108,91 @@ export function loadNative(): NativeAddon {
   cached ??= loadNativeFrom(nativeCandidates());
   return cached;
 }
+
+/** Raw config of `new addon.VecEnv(config, rom)`, already validated by src/env/vec-env.ts. */
+export interface NativeVecEnvConfig {
+  game: string;
+  actions: string;
+  reward: string;
+  stages: string[];
+  numEnvs: number;
+  numThreads: number;
+  frameSkip: number;
+  maxPool: boolean;
+  stickyActionProb: number;
+  noopMax: number;
+  maxEpisodeSteps: number;
+  obsRam: boolean;
+  width: number;
+  height: number;
+  stack: number;
+  grayscale: boolean;
+  cropTop: number;
+  cropBottom: number;
+  cropLeft: number;
+  cropRight: number;
+  seed: number;
+}
+
+/** Raw pixel-pipeline spec of the `envPreprocessFrames` test hook. */
+export type NativeObsSpec = Pick<NativeVecEnvConfig, 'width' | 'height' | 'stack' | 'grayscale' | 'cropTop' | 'cropBottom' | 'cropLeft' | 'cropRight'>;
+
+/** The raw VecEnv (native/binding/vec_env_binding.cc). Every method re-checks its arguments. */
+export interface NativeVecEnv {
+  /** [sync] Sizes and names, fixed at construction. */
+  readonly description: {
+    numEnvs: number;
+    numActions: number;
+    obsBytes: number;
+    stateSize: number;
+    infoFields: string[];
+    rewardComponents: string[];
+    actionButtons: number[];
+  };
+  /** [sync] Binds the output arrays once. Throws TypeError/RangeError on a wrong type or length. */
+  bind(buffers: Record<string, ArrayBufferView>): void;
+  /** [sync] Resets all lanes (reseeding when a seed is given). Throws while a step is in flight. */
+  reset(seed: number | undefined): void;
+  /** [sync] Steps all lanes. Throws TypeError/RangeError on bad actions, Error while in flight. */
+  step(actions: Int32Array): void;
+  /** [async] Steps all lanes on the worker threads; throws synchronously on bad actions or when in flight. */
+  stepAsync(actions: Int32Array): Promise<void>;
+  /** [sync] Sets the reward weights and their linear annealing. */
+  setRewardShaping(distanceStart: number, distanceEnd: number, scoreStart: number, scoreEnd: number, annealSteps: number): void;
+  /** [sync] Weights the next step uses. */
+  rewardWeights(): { distanceWeight: number; scoreWeight: number };
+  /** [sync] Save state of one lane. */
+  saveState(lane: number): Uint8Array;
+  /** [sync] Start states for resets; throws naming a state the core rejects. */
+  setStartStates(states: Uint8Array[], mode: string): void;
+  /** [sync] Back to the game's start points. */
+  clearStartStates(): void;
+  /** [sync] Joins the threads. Throws while a step is in flight. */
+  close(): void;
+}
+
+/** Members the env module adds to the addon. */
+export interface NativeEnvAddon {
+  VecEnv: new (config: NativeVecEnvConfig, rom: Uint8Array) => NativeVecEnv;
+  /** [sync] Names of the registered game adapters (native/env/game_registry.cc). */
+  envGameNames(): string[];
+  /** [sync] The core's 64-entry RGB palette (192 bytes). */
+  envPaletteRgb(): Uint8Array;
+  /** [sync] Test hook: frames through the preprocessor and one frame stack; the obs after each push. */
+  envPreprocessFrames(spec: NativeObsSpec, frames: Uint8Array, maxPool: boolean): Uint8Array;
+  /** [sync] Test hook: SMB1 quantities decoded from a RAM image. */
+  smb1ReadRam(ram: Uint8Array): Record<string, number | boolean>;
+  /** [sync] Test hook: SMB1 per-frame rewards over a RAM sequence. */
+  smb1Rewards(rams: Uint8Array, preset: string, distanceWeight?: number, scoreWeight?: number): { reward: Float32Array; components: Float32Array };
+  /** [sync] Test hook: a plain console for reference runs (loadState, stepFrame without pixels, ram copy, poke). */
+  EnvTestConsole: new (rom: Uint8Array) => {
+    loadState(state: Uint8Array): void;
+    stepFrame(buttons: number): void;
+    ram(): Uint8Array;
+    poke(address: number, value: number): void;
+  };
+  /** [sync] Test hook: visit counts of a thread-pool stress run. */
+  envThreadPoolCheck(numThreads: number, count: number, rounds: number): Uint32Array;
+}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface NativeAddon extends NativeEnvAddon {}

@@ -413,12 +413,6 @@ struct SpreadTable {
 constexpr SpreadTable kSpread;
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
-// Eight pixels of one tile row as final colours: c[k] for 2-bit pixel value k.
-inline uint64_t TileRow(uint8_t lo, uint8_t hi, const uint8_t* c) {
-  const uint64_t l = kSpread.v[lo], h = kSpread.v[hi];
-  return (~l & ~h & (c[0] * kBytes)) | (l & ~h & (c[1] * kBytes)) | (~l & h & (c[2] * kBytes)) |
-         (l & h & (c[3] * kBytes));
-}
 }  // namespace
 
 // Line caches hold final palette indices (greyscale applied) with flags in the top bits:
@@ -427,33 +421,41 @@ inline uint64_t TileRow(uint8_t lo, uint8_t hi, const uint8_t* c) {
 void Ppu::BuildBgLine() {
   const PpuState& p = m_.s.ppu;
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
-  uint8_t colours[4][4];
+  // Everything the loop reads goes into locals first: stores into the byte caches could
+  // otherwise alias them and force reloads on every tile.
+  uint64_t colours[4][4];
   for (int group = 0; group < 4; ++group) {
-    colours[group][0] = p.palette[0] & grey;
-    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint8_t>((p.palette[group * 4 + k] & grey) | 0x80);
+    colours[group][0] = (p.palette[0] & grey) * kBytes;
+    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
   }
-  const uint16_t pattern_base = static_cast<uint16_t>((p.ctrl & 0x10) << 8);
+  const uint8_t* chr[8];
+  for (int i = 0; i < 8; ++i) chr[i] = m_.chr_map[i];
+  const uint8_t* tables[4];
+  for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
+  const int pattern_base = (p.ctrl & 0x10) << 8;
   const int fine_y = p.v >> 12;
   const int coarse_y = (p.v >> 5) & 31;
   int coarse = p.v & 0x1F;
   int nt = (p.v >> 10) & 3;
-  const uint8_t* table = p.vram + p.nt_offset[nt];
+  const uint8_t* table = tables[nt];
   const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
   const int attr_shift_y = (coarse_y & 2) << 1;
+  uint64_t out[33];
   for (int tile_index = 0; tile_index < 33; ++tile_index) {
-    const uint8_t tile = table[(coarse_y << 5) | coarse];
-    const uint8_t attr = table[attr_row | (coarse >> 2)];
-    const int group = (attr >> (attr_shift_y | (coarse & 2))) & 3;
-    const uint16_t address = static_cast<uint16_t>(pattern_base | (tile << 4) | fine_y);
-    const uint8_t* bank = m_.chr_map[address >> 10];
-    const uint64_t out = TileRow(bank[address & 0x3FF], bank[(address + 8) & 0x3FF], colours[group]);
-    std::memcpy(bg_line_ + tile_index * 8, &out, 8);
+    const int tile = table[(coarse_y << 5) | coarse];
+    const int attr = table[attr_row | (coarse >> 2)];
+    const uint64_t* c = colours[(attr >> (attr_shift_y | (coarse & 2))) & 3];
+    const int address = pattern_base | (tile << 4) | fine_y;
+    const uint8_t* bank = chr[address >> 10];
+    const uint64_t l = kSpread.v[bank[address & 0x3FF]], h = kSpread.v[bank[(address + 8) & 0x3FF]];
+    out[tile_index] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
     if (++coarse == 32) {
       coarse = 0;
       nt ^= 1;
-      table = p.vram + p.nt_offset[nt];
+      table = tables[nt];
     }
   }
+  std::memcpy(bg_line_, out, sizeof out);
   bg_valid_ = true;
 }
 

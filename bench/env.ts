@@ -1,0 +1,153 @@
+/**
+ * VecEnv throughput: agent steps/s for N lanes x worker threads, frame skip 4 (max-pool of the
+ * last two frames), 84x84 gray, 4-frame stack, SMB1 1-1, random SIMPLE actions, next to the
+ * baseline measured in the same run: N jsnes instances stepped in a JS loop with the same
+ * preprocessing written in JS (luma, 84x84 area average, frame stack, max-pool).
+ *
+ *   MARIO_ROM=/path/to/smb.nes npm run bench:env   (BENCH_SECONDS per cell, default 1.5: best of 3 windows)
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+
+import { Controller, NES, type ButtonKey } from 'jsnes';
+
+import { VecEnv } from '../src/index.js';
+
+const romPath = process.env.MARIO_ROM;
+if (!romPath) {
+  console.error('Set MARIO_ROM to a Super Mario Bros. (NES) image to run this bench.');
+  process.exit(1);
+}
+const rom = readFileSync(romPath);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+const LANES = [1, 8, 32, 64];
+const THREADS = [1, 2];
+const SKIP = 4;
+const W = 84, H = 84, STACK = 4;
+
+const WINDOWS = 3;
+
+/** Best of WINDOWS timed windows (SECONDS / WINDOWS each): the machine is shared and noisy. */
+function measure(stepOnce: () => void, minSteps: number): { perSec: number } {
+  for (let i = 0; i < 3; i++) stepOnce(); // warm-up
+  let best = 0;
+  for (let w = 0; w < WINDOWS; w++) {
+    const t0 = performance.now();
+    let steps = 0;
+    while (performance.now() - t0 < (SECONDS * 1000) / WINDOWS || steps < minSteps) {
+      stepOnce();
+      steps++;
+    }
+    best = Math.max(best, steps / ((performance.now() - t0) / 1000));
+  }
+  return { perSec: best };
+}
+
+function oursStepsPerSec(n: number, threads: number): number {
+  const env = new VecEnv({ rom, numEnvs: n, numThreads: threads, stages: ['1-1'], actions: 'simple', frameSkip: SKIP,
+    obs: { width: W, height: H, stack: STACK, grayscale: true }, seed: 1 });
+  env.reset();
+  const actions = new Int32Array(n);
+  let s = 1;
+  const { perSec } = measure(() => {
+    for (let i = 0; i < n; i++) actions[i] = (s = (s * 1103515245 + 12345) >>> 0) % 7;
+    env.step(actions);
+  }, 3);
+  env.close();
+  return perSec * n;
+}
+
+// ---- baseline: jsnes + JS preprocessing ------------------------------------------------------
+const SIMPLE: ButtonKey[][] = [[], [7], [7, 0], [7, 1], [7, 0, 1], [0], [6]];
+
+class JsnesLane {
+  nes: NES;
+  frame = new Int32Array(256 * 240);
+  luma = new Uint8Array(256 * 240);
+  pooled = new Uint8Array(256 * 240);
+  stack: Uint8Array[] = Array.from({ length: STACK }, () => new Uint8Array(W * H));
+  held: ButtonKey[] = [];
+  constructor() {
+    this.nes = new NES({ onFrame: (buf: ArrayLike<number>) => this.frame.set(buf as ArrayLike<number>), emulateSound: false });
+    this.nes.loadROM(rom.toString('binary'));
+    // Start-screen skip: wait, press START, wait for the level.
+    for (let f = 0; f < 140; f++) {
+      if (f === 60 || f === 120) this.nes.buttonDown(1, Controller.BUTTON_START);
+      if (f === 66 || f === 126) this.nes.buttonUp(1, Controller.BUTTON_START);
+      this.nes.frame();
+    }
+  }
+  toLuma(out: Uint8Array) {
+    const f = this.frame;
+    for (let p = 0; p < f.length; p++) {
+      const c = f[p]!;
+      out[p] = ((299 * (c & 255) + 587 * ((c >> 8) & 255) + 114 * ((c >> 16) & 255) + 500) / 1000) | 0;
+    }
+  }
+  step(action: number, out: Uint8Array, reward: Float32Array, i: number) {
+    for (const b of this.held) this.nes.buttonUp(1, b);
+    this.held = SIMPLE[action]!;
+    for (const b of this.held) this.nes.buttonDown(1, b);
+    const mem = (this.nes as unknown as { cpu: { mem: ArrayLike<number> } }).cpu.mem;
+    const x0 = mem[0x6d]! * 256 + mem[0x86]!;
+    for (let k = 0; k < SKIP; k++) {
+      this.nes.frame();
+      if (k === SKIP - 2) this.toLuma(this.pooled);
+    }
+    this.toLuma(this.luma);
+    for (let p = 0; p < this.luma.length; p++) if (this.pooled[p]! > this.luma[p]!) this.luma[p] = this.pooled[p]!;
+    const next = this.stack.shift()!;
+    areaResize(this.luma, next);
+    this.stack.push(next);
+    this.stack.forEach((s, j) => out.set(s, (i * STACK + j) * W * H));
+    reward[i] = Math.max(-15, Math.min(15, mem[0x6d]! * 256 + mem[0x86]! - x0));
+  }
+}
+
+function areaResize(src: Uint8Array, dst: Uint8Array) {
+  // Same integer area average as the native path (sources span 256/84 x 240/84 pixels).
+  for (let y = 0; y < H; y++) {
+    const y0 = y * 240, y1 = (y + 1) * 240;
+    for (let x = 0; x < W; x++) {
+      const x0 = x * 256, x1 = (x + 1) * 256;
+      let sum = 0;
+      for (let sy = Math.floor(y0 / H); sy < Math.ceil(y1 / H); sy++) {
+        const wy = Math.min(y1, (sy + 1) * H) - Math.max(y0, sy * H);
+        for (let sx = Math.floor(x0 / W); sx < Math.ceil(x1 / W); sx++) {
+          const wx = Math.min(x1, (sx + 1) * W) - Math.max(x0, sx * W);
+          sum += wx * wy * src[sy * 256 + sx]!;
+        }
+      }
+      dst[y * W + x] = Math.floor((sum + 30720) / 61440);
+    }
+  }
+}
+
+const jsnesLanes: JsnesLane[] = []; // booted once, the first N used for each row
+
+function baselineStepsPerSec(n: number): number {
+  while (jsnesLanes.length < n) jsnesLanes.push(new JsnesLane());
+  const lanes = jsnesLanes.slice(0, n);
+  const obs = new Uint8Array(n * STACK * W * H);
+  const reward = new Float32Array(n);
+  let s = 1;
+  const { perSec } = measure(() => {
+    for (let i = 0; i < n; i++) lanes[i]!.step((s = (s * 1103515245 + 12345) >>> 0) % 7, obs, reward, i);
+  }, 2);
+  return perSec * n;
+}
+
+const rows: string[] = [];
+console.log(`VecEnv bench: SMB1 1-1, skip ${SKIP} + max-pool, ${W}x${H} gray x ${STACK}, ${SECONDS}s per cell, ` +
+  `best of ${WINDOWS} windows, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
+console.log('| N | jsnes baseline (agent steps/s) | threads | VecEnv (agent steps/s) | emulated frames/s | per thread | vs baseline |');
+console.log('|---|---|---|---|---|---|---|');
+for (const n of LANES) {
+  const base = baselineStepsPerSec(n);
+  for (const t of THREADS) {
+    const ours = oursStepsPerSec(n, t);
+    const row = `| ${n} | ${base.toFixed(0)} | ${t} | ${ours.toFixed(0)} | ${(ours * SKIP).toFixed(0)} | ${(ours / t).toFixed(0)} | ${(ours / base).toFixed(1)}x |`;
+    rows.push(row);
+    console.log(row);
+  }
+}

@@ -1,0 +1,88 @@
+// The game-adapter interface: everything game-specific about a batched environment. The pool
+// (vec_env.h) only drives consoles through these two classes, so adding a game is one file
+// implementing them plus one line in game_registry.cc (see docs/adding-a-game.md).
+//
+//   Game      one per VecEnv, immutable after construction and shared by all lanes/threads:
+//             ROM check, action set, info/reward-component names, how to reach each start point.
+//   GameLane  one per lane, owned by that lane and only touched by the thread stepping it:
+//             per-episode bookkeeping (last x, last clock, ...), reward, termination, the frames
+//             the agent never sees, and the info fields.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nes/console.h"
+#include "nes/rom.h"
+
+namespace mario_rl::env {
+
+// Construction options handed to a game (validated in TS; the game re-checks and throws).
+struct GameOptions {
+  std::string actions = "simple";      // action-set name
+  std::vector<std::string> stages;     // start targets; empty = the game's default start
+  std::string reward = "v0";           // reward preset
+};
+
+// Run-time reward shaping: the pool computes the current (annealed) weights before each step and
+// passes them to every lane; games define which components they scale.
+struct RewardWeights {
+  float distance = 1.0f;  // multiplies the progress/distance component
+  float score = 0.0f;     // multiplies the score-difference component
+};
+
+class GameLane {
+ public:
+  virtual ~GameLane() = default;
+
+  // The lane's console was just restored to a start point: start a new episode's bookkeeping
+  // (and capture the info fields of the reset observation).
+  virtual void OnReset(nes::Console& console) = 0;
+
+  // Called after every agent-controlled frame. Returns this frame's reward, adds the weighted
+  // reward components into components[0..NumRewardComponents), sets *terminated when the
+  // episode ended on this frame, and captures the info fields.
+  virtual float AfterFrame(nes::Console& console, const RewardWeights& weights, float* components,
+                           bool* terminated) = 0;
+
+  // Runs the frames the agent never sees after a non-terminal frame (death animations, area
+  // changes, cut-scenes), with `render` passed to StepFrame. May run zero frames.
+  virtual void SkipUnplayable(nes::Console& console, bool render) = 0;
+
+  // Writes the captured info fields: info[f * stride] for field f (stride = number of lanes).
+  virtual void WriteInfo(int32_t* info, size_t stride) const = 0;
+
+  // Episode statistics: furthest progress (e.g. max x) and whether the goal was reached.
+  virtual int32_t MaxProgress() const = 0;
+  virtual bool ReachedGoal() const = 0;
+};
+
+class Game {
+ public:
+  virtual ~Game() = default;
+
+  virtual const char* Name() const = 0;
+  // The image used when the caller passes no ROM (a game we ship); null = a ROM is required.
+  virtual const std::vector<uint8_t>* BuiltinRom() const { return nullptr; }
+  // Throws mario_rl::Error (TypeError) saying what was found if the ROM is not this game.
+  virtual void CheckRom(const nes::Rom& rom) const = 0;
+
+  virtual int NumActions() const = 0;
+  virtual uint8_t ActionButtons(int action) const = 0;  // joypad byte (A=0x01 ... RIGHT=0x80)
+
+  virtual const std::vector<std::string>& InfoFields() const = 0;
+  virtual const std::vector<std::string>& RewardComponents() const = 0;
+  virtual RewardWeights DefaultRewardWeights() const = 0;
+
+  // Start points (e.g. one per requested stage). BuildStartPoint boots a freshly powered-on
+  // console to point i; its last frame must be rendered (it becomes the reset observation).
+  virtual size_t NumStartPoints() const = 0;
+  virtual void BuildStartPoint(size_t index, nes::Console& console) const = 0;
+
+  virtual std::unique_ptr<GameLane> NewLane() const = 0;
+};
+
+}  // namespace mario_rl::env

@@ -1,0 +1,205 @@
+#include "env/preprocess.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "common/error.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define MARIO_RL_LUT_SSSE3 1
+#endif
+
+namespace mario_rl::env {
+namespace {
+
+#ifdef MARIO_RL_LUT_SSSE3
+// 16 lookups in the 64-entry LUT at once: four 16-byte pshufb tables, each selected by the
+// index's top two bits. Built for SSSE3 and used only when the CPU has it (checked at run time).
+__attribute__((target("ssse3"))) inline __m128i Lookup16(__m128i idx, const __m128i tables[4]) {
+  const __m128i low = _mm_set1_epi8(0x0F);
+  idx = _mm_and_si128(idx, _mm_set1_epi8(63));
+  const __m128i lo = _mm_and_si128(idx, low);
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(idx, 4), low);
+  __m128i out = _mm_setzero_si128();
+  for (int t = 0; t < 4; ++t) {
+    const __m128i pick = _mm_cmpeq_epi8(hi, _mm_set1_epi8(static_cast<char>(t)));
+    out = _mm_or_si128(out, _mm_and_si128(pick, _mm_shuffle_epi8(tables[t], lo)));
+  }
+  return out;
+}
+
+__attribute__((target("ssse3"))) void LookupRowSsse3(const uint8_t* src, const uint8_t* prev, const uint8_t* lut,
+                                                     uint8_t* dst, int n) {
+  __m128i tables[4];
+  for (int t = 0; t < 4; ++t) tables[t] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lut + 16 * t));
+  int x = 0;
+  for (; x + 16 <= n; x += 16) {
+    __m128i v = Lookup16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + x)), tables);
+    if (prev) v = _mm_max_epu8(v, Lookup16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(prev + x)), tables));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + x), v);
+  }
+  for (; x < n; ++x) dst[x] = prev ? std::max(lut[src[x] & 63], lut[prev[x] & 63]) : lut[src[x] & 63];
+}
+
+bool HasSsse3() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("ssse3");
+}
+#endif
+
+void CheckRange(int value, int lo, int hi, const char* name) {
+  if (value < lo || value > hi) {
+    throw RangeErrorOf(ExpectedMessage("an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", name,
+                                       std::to_string(value)));
+  }
+}
+
+// Integer overlap taps for resizing `src` pixels to `dst`: source pixel i spans [i*dst, (i+1)*dst),
+// output j spans [j*src, (j+1)*src); each output's weights sum to src.
+void BuildTaps(int src, int dst, std::vector<uint16_t>& first, std::vector<uint16_t>& count,
+               std::vector<uint32_t>& weights, std::vector<uint32_t>& offsets) {
+  for (int j = 0; j < dst; ++j) {
+    const int64_t lo = static_cast<int64_t>(j) * src, hi = static_cast<int64_t>(j + 1) * src;
+    const int i0 = static_cast<int>(lo / dst);
+    const int i1 = static_cast<int>(std::min<int64_t>((hi + dst - 1) / dst, src));  // exclusive
+    first.push_back(static_cast<uint16_t>(i0));
+    offsets.push_back(static_cast<uint32_t>(weights.size()));
+    int n = 0;
+    for (int i = i0; i < i1; ++i) {
+      const int64_t a = std::max<int64_t>(lo, static_cast<int64_t>(i) * dst);
+      const int64_t b = std::min<int64_t>(hi, static_cast<int64_t>(i + 1) * dst);
+      weights.push_back(static_cast<uint32_t>(b - a));
+      ++n;
+    }
+    count.push_back(static_cast<uint16_t>(n));
+  }
+}
+
+}  // namespace
+
+void ValidateObsSpec(const ObsSpec& spec) {
+  CheckRange(spec.width, 1, kSourceWidth, "obs.width");
+  CheckRange(spec.height, 1, kSourceHeight, "obs.height");
+  CheckRange(spec.stack, 1, 16, "obs.stack");
+  CheckRange(spec.crop_top, 0, kSourceHeight - 1, "obs.crop.top");
+  CheckRange(spec.crop_bottom, 0, kSourceHeight - 1 - spec.crop_top, "obs.crop.bottom");
+  CheckRange(spec.crop_left, 0, kSourceWidth - 1, "obs.crop.left");
+  CheckRange(spec.crop_right, 0, kSourceWidth - 1 - spec.crop_left, "obs.crop.right");
+}
+
+Preprocessor::Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb) : spec_(spec) {
+  ValidateObsSpec(spec);
+  crop_w_ = kSourceWidth - spec.crop_left - spec.crop_right;
+  crop_h_ = kSourceHeight - spec.crop_top - spec.crop_bottom;
+  for (int i = 0; i < 64; ++i) {
+    const uint32_t r = palette_rgb[3 * i], g = palette_rgb[3 * i + 1], b = palette_rgb[3 * i + 2];
+    if (spec.grayscale) {
+      lut_[0][i] = static_cast<uint8_t>((299 * r + 587 * g + 114 * b + 500) / 1000);
+    } else {
+      lut_[0][i] = static_cast<uint8_t>(r);
+      lut_[1][i] = static_cast<uint8_t>(g);
+      lut_[2][i] = static_cast<uint8_t>(b);
+    }
+  }
+  std::vector<uint16_t> first, count;
+  BuildTaps(crop_w_, spec.width, first, count, x_weights_, x_offsets_);
+  for (size_t j = 0; j < first.size(); ++j) x_taps_.push_back({first[j], count[j]});
+  first.clear();
+  count.clear();
+  BuildTaps(crop_h_, spec.height, first, count, y_weights_, y_offsets_);
+  for (size_t j = 0; j < first.size(); ++j) y_taps_.push_back({first[j], count[j]});
+  denominator_ = static_cast<uint32_t>(crop_w_) * static_cast<uint32_t>(crop_h_);
+  reciprocal_ = ((uint64_t{1} << 40) + denominator_ - 1) / denominator_;
+#ifdef MARIO_RL_LUT_SSSE3
+  simd_ = HasSsse3() && std::getenv("MARIO_RL_NO_SIMD") == nullptr;
+#endif
+}
+
+void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint8_t* scratch, uint8_t* out) const {
+  const int W = spec_.width, H = spec_.height;
+  const uint32_t half = denominator_ / 2;
+  for (int c = 0; c < Channels(); ++c) {
+    // 1. Channel values of the cropped region (max-pooled when asked), one pass. Locals (and
+    // a local copy of the LUT) keep the byte stores from forcing reloads of members.
+    uint8_t lut[64];
+    std::memcpy(lut, lut_[c], sizeof(lut));
+    const int cw = crop_w_, ch = crop_h_;
+    const uint8_t* pool = pool_with;
+    const uint8_t* src = indices + static_cast<size_t>(spec_.crop_top) * kSourceWidth + spec_.crop_left;
+    const uint8_t* prev = pool ? pool + static_cast<size_t>(spec_.crop_top) * kSourceWidth + spec_.crop_left : nullptr;
+    for (int r = 0; r < ch; ++r, src += kSourceWidth) {
+      uint8_t* __restrict dst = scratch + static_cast<size_t>(r) * cw;
+#ifdef MARIO_RL_LUT_SSSE3
+      if (simd_) {
+        LookupRowSsse3(src, prev, lut, dst, cw);
+        if (prev) prev += kSourceWidth;
+        continue;
+      }
+#endif
+      if (prev) {
+        for (int x = 0; x < cw; ++x) dst[x] = std::max(lut[src[x] & 63], lut[prev[x] & 63]);
+        prev += kSourceWidth;
+      } else {
+        for (int x = 0; x < cw; ++x) dst[x] = lut[src[x] & 63];
+      }
+    }
+    // 2. Per output row: vertical weighted sum over full columns (vectorizes), then the
+    // horizontal taps and the exact rounding division.
+    uint8_t* __restrict dst = out + static_cast<size_t>(c) * W * H;
+    const uint64_t reciprocal = reciprocal_;
+    const Tap* x_taps = x_taps_.data();
+    const uint32_t* x_weights = x_weights_.data();
+    const uint32_t* x_offsets = x_offsets_.data();
+    // Column sums fit 16 bits: the vertical weights of one output sum to crop_h <= 240, and
+    // 240 * 255 < 65536; 16-bit lanes halve the vector work.
+    uint16_t column[kSourceWidth];
+    for (int y = 0; y < H; ++y) {
+      const Tap ty = y_taps_[static_cast<size_t>(y)];
+      const uint32_t* wy = y_weights_.data() + y_offsets_[static_cast<size_t>(y)];
+      std::fill(column, column + cw, uint16_t{0});
+      for (int k = 0; k < ty.count; ++k) {
+        const uint8_t* __restrict row = scratch + static_cast<size_t>(ty.first + k) * cw;
+        const uint16_t w = static_cast<uint16_t>(wy[k]);
+        for (int x = 0; x < cw; ++x) column[x] = static_cast<uint16_t>(column[x] + w * row[x]);
+      }
+      uint8_t* __restrict out_row = dst + static_cast<size_t>(y) * W;
+      for (int x = 0; x < W; ++x) {
+        const Tap tx = x_taps[x];
+        const uint32_t* wx = x_weights + x_offsets[x];
+        const uint16_t* v = column + tx.first;
+        uint32_t sum = half;
+        for (int m = 0; m < tx.count; ++m) sum += wx[m] * v[m];
+        out_row[x] = static_cast<uint8_t>((sum * reciprocal) >> 40);
+      }
+    }
+  }
+}
+
+void FrameStack::Init(int stack, size_t frame_bytes) {
+  stack_ = stack;
+  frame_bytes_ = frame_bytes;
+  head_ = 0;
+  data_.assign(static_cast<size_t>(stack) * frame_bytes, 0);
+}
+
+void FrameStack::FillWithNewest() {
+  const uint8_t* newest = Newest();
+  for (int s = 0; s < stack_; ++s) {
+    uint8_t* slot = data_.data() + static_cast<size_t>(s) * frame_bytes_;
+    if (slot != newest) std::memcpy(slot, newest, frame_bytes_);
+  }
+}
+
+void FrameStack::WriteObs(uint8_t* out) const {
+  for (int s = 0; s < stack_; ++s) {
+    const int slot = (head_ + s) % stack_;
+    std::memcpy(out + static_cast<size_t>(s) * frame_bytes_, data_.data() + static_cast<size_t>(slot) * frame_bytes_,
+                frame_bytes_);
+  }
+}
+
+}  // namespace mario_rl::env

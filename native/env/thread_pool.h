@@ -1,0 +1,60 @@
+// A fixed set of worker threads that run one indexed job at a time: Launch(count, task, ctx)
+// runs task(ctx, i) for every i in [0, count) and calls the completion from the worker that
+// finishes last. Workers sleep on a condition variable between jobs (no spin-waits), and nothing
+// is allocated per job, so the environment step path stays allocation-free.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace mario_rl::env {
+
+class ThreadPool {
+ public:
+  using Task = void (*)(void* ctx, size_t index);
+  using Completion = void (*)(void* ctx);
+
+  // num_threads >= 1 workers, started now and joined by the destructor.
+  explicit ThreadPool(int num_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Starts a job and returns at once. `done(done_ctx)` runs on a worker thread after every index
+  // has finished. Throws if a job is already running (callers serialize jobs).
+  void Launch(size_t count, Task task, void* ctx, Completion done, void* done_ctx);
+
+  // Runs a job and blocks the calling thread (on a condition variable) until it has finished.
+  void Run(size_t count, Task task, void* ctx);
+
+  int NumThreads() const { return static_cast<int>(workers_.size()); }
+  bool Busy() const;
+
+ private:
+  void WorkerLoop();
+
+  std::vector<std::thread> workers_;
+  mutable std::mutex mutex_;
+  std::condition_variable work_cv_;   // workers wait here for a new generation
+  std::condition_variable idle_cv_;   // Run() waits here for the job to finish
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+  bool busy_ = false;
+  int active_workers_ = 0;            // workers still inside the current generation
+  // The current job (written under mutex_ before the generation bump).
+  size_t count_ = 0;
+  Task task_ = nullptr;
+  void* ctx_ = nullptr;
+  Completion done_ = nullptr;
+  void* done_ctx_ = nullptr;
+  std::atomic<size_t> next_index_{0};
+  // Run() completion.
+  bool run_finished_ = false;
+};
+
+}  // namespace mario_rl::env

@@ -1,0 +1,360 @@
+#include "env/vec_env.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+#include "env/game_registry.h"
+#include "nes/palette.h"
+
+namespace mario_rl::env {
+namespace {
+
+void CheckConfigRange(int64_t value, int64_t lo, int64_t hi, const char* name) {
+  if (value < lo || value > hi) {
+    throw RangeErrorOf(ExpectedMessage("an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", name,
+                                       std::to_string(value)));
+  }
+}
+
+}  // namespace
+
+VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) : config_(config) {
+  CheckConfigRange(config.num_envs, 1, kMaxLanes, "numEnvs");
+  CheckConfigRange(config.num_threads, 1, 256, "numThreads");
+  CheckConfigRange(config.frame_skip, 1, 64, "frameSkip");
+  CheckConfigRange(config.noop_max, 0, 10000, "noopMax");
+  CheckConfigRange(config.max_episode_steps, 0, 1 << 30, "maxEpisodeSteps");
+  if (!(config.sticky_prob >= 0.0 && config.sticky_prob <= 1.0)) {
+    throw RangeErrorOf(ExpectedMessage("a finite number in [0, 1]", "stickyActionProb", std::to_string(config.sticky_prob)));
+  }
+  if (!config.obs_ram) ValidateObsSpec(config.obs);
+
+  game_ = MakeGame(config.game, config.game_options);
+  if (rom_size == 0) {
+    const std::vector<uint8_t>* builtin = game_->BuiltinRom();
+    if (!builtin) {
+      throw TypeErrorOf(ExpectedMessage("a ROM image", "rom",
+                                        "none (game '" + config.game + "' has no built-in ROM)"));
+    }
+    rom = builtin->data();
+    rom_size = builtin->size();
+  }
+  rom_ = nes::ParseRom(rom, rom_size);
+  game_->CheckRom(*rom_);
+  if (game_->RewardComponents().size() > 16) throw Error("VecEnv supports at most 16 reward components");
+  preprocessor_ = std::make_unique<Preprocessor>(config.obs, nes::PaletteRgb());
+  shaping_.start = shaping_.end = game_->DefaultRewardWeights();
+  step_weights_ = shaping_.start;
+  actions_.assign(static_cast<size_t>(config.num_envs), 0);
+  pool_ = std::make_unique<ThreadPool>(config.num_threads);
+
+  // Start points: each boots its own console; built on the pool, errors reported in order.
+  start_points_.resize(game_->NumStartPoints());
+  std::vector<std::string> errors(start_points_.size());
+  struct BuildCtx {
+    VecEnv* self;
+    std::vector<std::string>* errors;
+  } build{this, &errors};
+  pool_->Run(
+      start_points_.size(),
+      [](void* ctx, size_t i) {
+        auto* b = static_cast<BuildCtx*>(ctx);
+        try {
+          nes::Console console(b->self->rom_);
+          b->self->game_->BuildStartPoint(i, console);
+          StartRecord& rec = b->self->start_points_[i];
+          rec.state.resize(console.StateSize());
+          console.SaveState(rec.state.data());
+          rec.frame.assign(console.Frame(), console.Frame() + kSourcePixels);
+        } catch (const std::exception& e) {
+          (*b->errors)[i] = e.what();
+        }
+      },
+      &build);
+  for (const auto& e : errors) {
+    if (!e.empty()) throw Error(e);
+  }
+
+  lanes_.resize(static_cast<size_t>(config.num_envs));
+  for (size_t i = 0; i < lanes_.size(); ++i) {
+    Lane& lane = lanes_[i];
+    lane.console = std::make_unique<nes::Console>(rom_);
+    lane.game = game_->NewLane();
+    lane.rng.Seed(config.seed, i);
+    if (!config.obs_ram) {
+      lane.stack.Init(config.obs.stack, preprocessor_->FrameBytes());
+      lane.scratch.assign(preprocessor_->ScratchBytes(), 0);
+      lane.before_frame.assign(lane.console->StateSize(), 0);
+      if (config.max_pool && config.frame_skip >= 2) lane.pool_frame.assign(kSourcePixels, 0);
+    }
+  }
+}
+
+VecEnv::~VecEnv() { pool_.reset(); }
+
+size_t VecEnv::ObsBytes() const { return config_.obs_ram ? kRamBytes : preprocessor_->ObsBytes(); }
+
+void VecEnv::RequireBuffers() const {
+  if (!buffers_.obs || !buffers_.reward || !buffers_.terminated || !buffers_.truncated || !buffers_.info ||
+      !buffers_.components || !buffers_.final_obs || !buffers_.final_info || !buffers_.episode_return ||
+      !buffers_.episode_length || !buffers_.episode_progress || !buffers_.episode_goal) {
+    throw Error("VecEnv: output buffers are not bound");
+  }
+}
+
+std::string VecEnv::TakeError() {
+  for (auto& lane : lanes_) {
+    if (!lane.error.empty()) {
+      std::string e = "lane " + std::to_string(&lane - lanes_.data()) + ": " + lane.error;
+      for (auto& l : lanes_) l.error.clear();
+      return e;
+    }
+  }
+  return {};
+}
+
+void VecEnv::ThrowLaneError() {
+  std::string e = TakeError();
+  if (!e.empty()) throw Error(e);
+}
+
+void VecEnv::Reset(bool reseed, uint64_t seed) {
+  RequireBuffers();
+  if (reseed) {
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      lanes_[i].rng.Seed(seed, i);
+      lanes_[i].cycle = 0;
+    }
+  }
+  pool_->Run(lanes_.size(), &VecEnv::ResetTask, this);
+  ThrowLaneError();
+}
+
+void VecEnv::ResetTask(void* self, size_t index) {
+  auto* env = static_cast<VecEnv*>(self);
+  Lane& lane = env->lanes_[index];
+  try {
+    env->ResetLane(index);
+    env->WriteObs(index);
+    lane.game->WriteInfo(env->buffers_.info + index, env->lanes_.size());
+    const size_t n = env->lanes_.size();
+    env->buffers_.reward[index] = 0.0f;
+    env->buffers_.terminated[index] = 0;
+    env->buffers_.truncated[index] = 0;
+    for (size_t c = 0; c < env->game_->RewardComponents().size(); ++c) env->buffers_.components[c * n + index] = 0.0f;
+  } catch (const std::exception& e) {
+    lane.error = e.what();
+  }
+}
+
+void VecEnv::ResetLane(size_t index) {
+  Lane& lane = lanes_[index];
+  const StartRecord* rec;
+  if (!start_states_.empty()) {
+    const size_t n = start_states_.size();
+    switch (start_mode_) {
+      case StartMode::kFixed: rec = &start_states_[index % n]; break;
+      case StartMode::kSample: rec = &start_states_[lane.rng.NextBelow(static_cast<uint32_t>(n))]; break;
+      case StartMode::kCycle:
+      default:
+        rec = &start_states_[(index + lane.cycle * lanes_.size()) % n];
+        ++lane.cycle;
+        break;
+    }
+  } else {
+    const size_t n = start_points_.size();
+    rec = &start_points_[n == 1 ? 0 : lane.rng.NextBelow(static_cast<uint32_t>(n))];
+  }
+  nes::Console& console = *lane.console;
+  console.LoadState(rec->state.data(), rec->state.size());
+  const uint8_t* frame = rec->frame.data();
+  if (config_.noop_max > 0) {
+    const uint32_t noops = lane.rng.NextBelow(static_cast<uint32_t>(config_.noop_max) + 1);
+    for (uint32_t f = 0; f < noops; ++f) console.StepFrame(0, !config_.obs_ram && f + 1 == noops);
+    if (noops > 0) frame = console.Frame();
+  }
+  lane.game->OnReset(console);
+  lane.last_buttons = 0;
+  lane.episode_steps = 0;
+  lane.episode_return = 0.0;
+  if (!config_.obs_ram) {
+    preprocessor_->Resize(frame, nullptr, lane.scratch.data(), lane.stack.NextSlot());
+    lane.stack.Commit();
+    lane.stack.FillWithNewest();
+  }
+}
+
+void VecEnv::WriteObs(size_t index) {
+  uint8_t* out = buffers_.obs + index * ObsBytes();
+  if (config_.obs_ram) {
+    std::memcpy(out, lanes_[index].console->Ram(), kRamBytes);
+  } else {
+    lanes_[index].stack.WriteObs(out);
+  }
+}
+
+void VecEnv::SetActions(const int32_t* actions, size_t count) {
+  if (count != actions_.size()) {
+    throw RangeErrorOf(ExpectedMessage("an Int32Array of length " + std::to_string(actions_.size()), "actions",
+                                       "length " + std::to_string(count)));
+  }
+  const int32_t n = NumActions();
+  for (size_t i = 0; i < count; ++i) {
+    if (actions[i] < 0 || actions[i] >= n) {
+      throw RangeErrorOf(ExpectedMessage("an integer in [0, " + std::to_string(n - 1) + "]",
+                                         "actions[" + std::to_string(i) + "]", std::to_string(actions[i])));
+    }
+  }
+  std::copy(actions, actions + count, actions_.begin());
+}
+
+RewardWeights VecEnv::CurrentWeights() const {
+  if (shaping_.anneal_steps <= 0) return shaping_.start;
+  const double t = std::min(1.0, static_cast<double>(shaping_step_) / static_cast<double>(shaping_.anneal_steps));
+  RewardWeights w;
+  w.distance = static_cast<float>(shaping_.start.distance + (shaping_.end.distance - shaping_.start.distance) * t);
+  w.score = static_cast<float>(shaping_.start.score + (shaping_.end.score - shaping_.start.score) * t);
+  return w;
+}
+
+void VecEnv::SetRewardShaping(const RewardShaping& shaping) {
+  shaping_ = shaping;
+  shaping_step_ = 0;
+}
+
+void VecEnv::Step() {
+  RequireBuffers();
+  step_weights_ = CurrentWeights();
+  ++shaping_step_;
+  pool_->Run(lanes_.size(), &VecEnv::StepTask, this);
+  ThrowLaneError();
+}
+
+void VecEnv::StepAsync(ThreadPool::Completion done, void* ctx) {
+  RequireBuffers();
+  step_weights_ = CurrentWeights();
+  ++shaping_step_;
+  pool_->Launch(lanes_.size(), &VecEnv::StepTask, this, done, ctx);
+}
+
+void VecEnv::StepTask(void* self, size_t index) {
+  auto* env = static_cast<VecEnv*>(self);
+  try {
+    env->StepLane(index);
+  } catch (const std::exception& e) {
+    env->lanes_[index].error = e.what();
+  }
+}
+
+void VecEnv::StepLane(size_t index) {
+  Lane& lane = lanes_[index];
+  nes::Console& console = *lane.console;
+  const size_t n = lanes_.size();
+  const int k = config_.frame_skip;
+  const bool pixels = !config_.obs_ram;
+  const bool pool = pixels && !lane.pool_frame.empty();
+  const int first_render = pixels ? k - (pool ? 2 : 1) : k;
+  const uint8_t buttons = game_->ActionButtons(actions_[index]);
+  const size_t num_components = game_->RewardComponents().size();
+
+  float components[16] = {};
+  float reward = 0.0f;
+  bool terminated = false;
+  bool pooled = false;
+  bool rendered = false;  // whether the frame the lane is at now was rendered
+  for (int f = 0; f < k; ++f) {
+    const bool render = f >= first_render;
+    uint8_t pressed = buttons;
+    if (config_.sticky_prob > 0.0 && lane.rng.NextDouble() < config_.sticky_prob) pressed = lane.last_buttons;
+    lane.last_buttons = pressed;
+    // A save state costs well under a microsecond: keep one before each unrendered frame so a
+    // termination there can be replayed with pixels for an exact final observation.
+    if (pixels && !render) console.SaveState(lane.before_frame.data());
+    console.StepFrame(pressed, render);
+    reward += lane.game->AfterFrame(console, step_weights_, components, &terminated);
+    rendered = render;
+    if (terminated) {
+      if (pixels && !render) {
+        console.LoadState(lane.before_frame.data(), lane.before_frame.size());
+        console.StepFrame(pressed, true);  // deterministic: same RAM, now with the picture
+        rendered = true;
+      }
+      break;
+    }
+    lane.game->SkipUnplayable(console, render);
+    if (pool && f == k - 2) {
+      std::memcpy(lane.pool_frame.data(), console.Frame(), kSourcePixels);
+      pooled = true;
+    }
+  }
+  if (rendered) {
+    preprocessor_->Resize(console.Frame(), pooled ? lane.pool_frame.data() : nullptr, lane.scratch.data(),
+                          lane.stack.NextSlot());
+    lane.stack.Commit();
+  }
+  ++lane.episode_steps;
+  lane.episode_return += reward;
+  const bool truncated =
+      !terminated && config_.max_episode_steps > 0 && lane.episode_steps >= config_.max_episode_steps;
+
+  buffers_.reward[index] = reward;
+  buffers_.terminated[index] = terminated ? 1 : 0;
+  buffers_.truncated[index] = truncated ? 1 : 0;
+  for (size_t c = 0; c < num_components; ++c) buffers_.components[c * n + index] = components[c];
+  if (terminated || truncated) {
+    // Same-step autoreset: the finished episode's last observation/info go to final_*, and this
+    // step's obs/info already show the new episode.
+    uint8_t* final_obs = buffers_.final_obs + index * ObsBytes();
+    if (pixels) lane.stack.WriteObs(final_obs);
+    else std::memcpy(final_obs, console.Ram(), kRamBytes);
+    lane.game->WriteInfo(buffers_.final_info + index, n);
+    buffers_.episode_return[index] = static_cast<float>(lane.episode_return);
+    buffers_.episode_length[index] = lane.episode_steps;
+    buffers_.episode_progress[index] = lane.game->MaxProgress();
+    buffers_.episode_goal[index] = lane.game->ReachedGoal() ? 1 : 0;
+    ResetLane(index);
+  }
+  WriteObs(index);
+  lane.game->WriteInfo(buffers_.info + index, n);
+}
+
+size_t VecEnv::StateSize() const { return lanes_.front().console->StateSize(); }
+
+void VecEnv::SaveState(int lane, uint8_t* out) const {
+  CheckConfigRange(lane, 0, NumEnvs() - 1, "lanes");
+  lanes_[static_cast<size_t>(lane)].console->SaveState(out);
+}
+
+VecEnv::StartRecord VecEnv::RecordFromState(const uint8_t* data, size_t size) const {
+  // The reset observation needs a rendered frame, and a save state holds none: run one no-op
+  // frame from the state and start from there.
+  nes::Console console(rom_);
+  console.LoadState(data, size);
+  console.StepFrame(0, true);
+  StartRecord rec;
+  rec.state.resize(console.StateSize());
+  console.SaveState(rec.state.data());
+  rec.frame.assign(console.Frame(), console.Frame() + kSourcePixels);
+  return rec;
+}
+
+void VecEnv::SetStartStates(const std::vector<std::vector<uint8_t>>& states, StartMode mode) {
+  if (states.empty()) throw RangeErrorOf(ExpectedMessage("a non-empty array of states", "states", "an empty array"));
+  std::vector<StartRecord> records;
+  records.reserve(states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    try {
+      records.push_back(RecordFromState(states[i].data(), states[i].size()));
+    } catch (const Error& e) {
+      throw Error("states[" + std::to_string(i) + "]: " + e.what(), e.kind());
+    }
+  }
+  start_states_ = std::move(records);
+  start_mode_ = mode;
+  for (auto& lane : lanes_) lane.cycle = 0;
+}
+
+void VecEnv::ClearStartStates() { start_states_.clear(); }
+
+}  // namespace mario_rl::env

@@ -1,0 +1,145 @@
+// The batched environment pool, in one sentence: actions -> copied into the pool -> the thread
+// pool steps every lane (frame skip, game rules, fused preprocessing) -> each lane writes its
+// slice of the caller's preallocated buffers. Nothing is allocated per step; lanes own all their
+// state (console, game bookkeeping, RNG stream seeded from (seed, lane), frame-stack ring), so the
+// results do not depend on the number of threads or on which thread steps which lane.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/rng.h"
+#include "env/game.h"
+#include "env/preprocess.h"
+#include "env/thread_pool.h"
+#include "nes/console.h"
+
+namespace mario_rl::env {
+
+constexpr int kMaxLanes = 512;
+constexpr size_t kRamBytes = 2048;
+
+struct VecEnvConfig {
+  std::string game = "smb1";
+  GameOptions game_options;
+  int num_envs = 1;
+  int num_threads = 1;
+  int frame_skip = 4;
+  bool max_pool = true;          // max over the last two frames of each skip
+  double sticky_prob = 0.0;      // per frame, repeat the previous buttons with this probability
+  int noop_max = 0;              // reset runs U{0..noop_max} no-op frames
+  int max_episode_steps = 0;     // 0 = no limit; else truncated after this many agent steps
+  bool obs_ram = false;          // observation is the 2 KiB RAM instead of pixels
+  ObsSpec obs;
+  uint64_t seed = 0;
+};
+
+// Caller-owned outputs, bound once; N = num_envs, F = info fields, C = reward components,
+// O = observation bytes per lane.
+struct StepBuffers {
+  uint8_t* obs = nullptr;             // [N, O]
+  float* reward = nullptr;            // [N]
+  uint8_t* terminated = nullptr;      // [N]
+  uint8_t* truncated = nullptr;       // [N]
+  int32_t* info = nullptr;            // [F, N]
+  float* components = nullptr;        // [C, N]
+  uint8_t* final_obs = nullptr;       // [N, O], written for lanes that finished this step
+  int32_t* final_info = nullptr;      // [F, N], idem
+  float* episode_return = nullptr;    // [N], idem
+  int32_t* episode_length = nullptr;  // [N], idem
+  int32_t* episode_progress = nullptr;// [N], idem (max x for SMB1)
+  uint8_t* episode_goal = nullptr;    // [N], idem (flag reached)
+};
+
+// Linear annealing of the reward weights over `anneal_steps` env steps (0 = constant start
+// values); the step count restarts whenever the shaping is set.
+struct RewardShaping {
+  RewardWeights start, end;
+  int64_t anneal_steps = 0;
+};
+
+enum class StartMode { kFixed, kSample, kCycle };
+
+class VecEnv {
+ public:
+  VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size);
+  ~VecEnv();
+
+  int NumEnvs() const { return config_.num_envs; }
+  int NumActions() const { return game_->NumActions(); }
+  size_t ObsBytes() const;  // per lane
+  const Game& game() const { return *game_; }
+  const VecEnvConfig& config() const { return config_; }
+
+  void Bind(const StepBuffers& buffers) { buffers_ = buffers; }
+
+  // All of these are synchronous and must not overlap a running step (Busy() is false).
+  void Reset(bool reseed, uint64_t seed);
+  // Copies and range-checks the actions (throws RangeError naming the lane).
+  void SetActions(const int32_t* actions, size_t count);
+  void Step();
+  // Starts a step on the pool and returns; done(ctx) runs on a worker when it is complete.
+  // Errors are reported by TakeError() afterwards.
+  void StepAsync(ThreadPool::Completion done, void* ctx);
+  bool Busy() const { return pool_->Busy(); }
+  // The first lane error of the last job ("" if none), cleared by the call.
+  std::string TakeError();
+
+  void SetRewardShaping(const RewardShaping& shaping);
+  RewardWeights CurrentWeights() const;
+
+  size_t StateSize() const;
+  void SaveState(int lane, uint8_t* out) const;
+  void SetStartStates(const std::vector<std::vector<uint8_t>>& states, StartMode mode);
+  void ClearStartStates();
+
+ private:
+  struct StartRecord {
+    std::vector<uint8_t> state;
+    std::vector<uint8_t> frame;  // palette indices of the frame shown at this state
+  };
+  struct Lane {
+    std::unique_ptr<nes::Console> console;
+    std::unique_ptr<GameLane> game;
+    Rng rng;
+    FrameStack stack;
+    std::vector<uint8_t> pool_frame;  // second-to-last frame of the skip, palette indices (max-pool)
+    std::vector<uint8_t> scratch;     // resize working area
+    std::vector<uint8_t> before_frame;  // state before the current unrendered frame (re-render on termination)
+    uint8_t last_buttons = 0;
+    int32_t episode_steps = 0;
+    double episode_return = 0.0;
+    uint64_t cycle = 0;
+    std::string error;
+  };
+
+  static void StepTask(void* self, size_t lane);
+  static void ResetTask(void* self, size_t lane);
+  void StepLane(size_t index);
+  void ResetLane(size_t index);
+  void WriteObs(size_t index);
+  void ThrowLaneError();
+  void RequireBuffers() const;
+  StartRecord RecordFromState(const uint8_t* data, size_t size) const;
+
+  VecEnvConfig config_;
+  std::shared_ptr<const nes::Rom> rom_;
+  std::unique_ptr<Game> game_;
+  std::unique_ptr<Preprocessor> preprocessor_;
+  std::vector<StartRecord> start_points_;   // from the game (e.g. one per stage)
+  std::vector<StartRecord> start_states_;   // from setStartStates (take precedence)
+  StartMode start_mode_ = StartMode::kFixed;
+  std::vector<Lane> lanes_;
+  std::vector<int32_t> actions_;
+  StepBuffers buffers_;
+  RewardShaping shaping_;
+  int64_t shaping_step_ = 0;
+  RewardWeights step_weights_;  // weights of the step in flight
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+}  // namespace mario_rl::env

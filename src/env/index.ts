@@ -1,0 +1,13 @@
+/** Batched environments: see vec-env.ts and docs/env.md. */
+export { VecEnv } from './vec-env.js';
+export type {
+  ActionSetName,
+  EpisodeStats,
+  ObsOptions,
+  ResetResult,
+  RewardPreset,
+  RewardShaping,
+  StartStateMode,
+  StepResult,
+  VecEnvOptions,
+} from './vec-env.js';

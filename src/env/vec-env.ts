@@ -1,0 +1,426 @@
+/**
+ * Batched NES environments: `numEnvs` consoles stepped by a native thread pool, with frame skip,
+ * game rules and observation preprocessing fused into one native step that writes straight into
+ * arrays allocated once here. See docs/env.md for the exact semantics.
+ */
+import { toBytes } from '../bytes.js';
+import { loadNative, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
+import {
+  expectBoolean,
+  expectInteger,
+  expectNumber,
+  expectOneOf,
+  expectOptions,
+  expectTypedArray,
+  expectedMessage,
+  rejectUnknownKeys,
+} from '../validate.js';
+
+/** Action sets, in gym-super-mario-bros order: RIGHT_ONLY, SIMPLE_MOVEMENT, COMPLEX_MOVEMENT, or all 256 button bytes. */
+export type ActionSetName = 'right' | 'simple' | 'complex' | 'full';
+/** Reward presets: `'v0'` classic gym-super-mario-bros, `'v9'` its 2026 shaped reward, `'uvipen'` the uvipen PPO reward. */
+export type RewardPreset = 'v0' | 'v9' | 'uvipen';
+/** How `setStartStates` assigns states to lanes at each reset. */
+export type StartStateMode = 'fixed' | 'sample' | 'cycle';
+
+/** Pixel observation options. */
+export interface ObsOptions {
+  /** Output width in pixels (1..256). Default 84. */
+  width?: number;
+  /** Output height in pixels (1..240). Default 84. */
+  height?: number;
+  /** Frames in the stack (1..16). Default 4. */
+  stack?: number;
+  /** Luma (true, one channel) or RGB (false, three planar channels). Default true. */
+  grayscale?: boolean;
+  /** Pixels dropped from each side of the 256x240 frame before resizing, e.g. `{ top: 32 }` drops the HUD. */
+  crop?: { top?: number; bottom?: number; left?: number; right?: number };
+}
+
+/** Reward shaping, changeable at run time with `setRewardShaping`. */
+export interface RewardShaping {
+  /** Weight of the distance/progress component (preset default 1). */
+  distanceWeight?: number;
+  /** Weight of the score-difference component (defaults: v0 0, v9 1/100, uvipen 1/40). */
+  scoreWeight?: number;
+  /** Weights reached after `annealSteps` env steps, linearly (default: no annealing). */
+  distanceWeightEnd?: number;
+  /** Score weight reached after `annealSteps` env steps. */
+  scoreWeightEnd?: number;
+  /** Env steps (calls of step/stepAsync) over which the weights move from start to end; 0 = constant. */
+  annealSteps?: number;
+}
+
+/** Options of `new VecEnv(...)`. */
+export interface VecEnvOptions {
+  /**
+   * The game image (any BufferSource), checked against the game: a non-SMB1 ROM is rejected.
+   * May be omitted only for games that ship their own image.
+   */
+  rom?: BufferSource | ArrayBufferView;
+  /** Game adapter. Default 'smb1'. */
+  game?: string;
+  /** Number of lanes (1..512). */
+  numEnvs: number;
+  /** Worker threads (1..256). Default: min(numEnvs, cores). Results do not depend on it. */
+  numThreads?: number;
+  /** Single-stage targets like `['1-1']`; more than one draws a stage per reset. Omit for the full game. */
+  stages?: string[];
+  /** Action set. Default 'simple'. */
+  actions?: ActionSetName;
+  /** Frames per agent step, holding the action, rewards summed. Default 4. */
+  frameSkip?: number;
+  /** Max-pool the last two frames of each skip. Default true. */
+  maxPool?: boolean;
+  /** Per frame, probability of repeating the previous buttons instead (seeded). Default 0. */
+  stickyActionProb?: number;
+  /** Each reset runs a uniform number of no-op frames in [0, noopMax] (seeded). Default 0. */
+  noopMax?: number;
+  /** Pixel observation options, or `'ram'` for the 2 KiB RAM per lane. */
+  obs?: ObsOptions | 'ram';
+  /** Reward preset. Default 'v0'. */
+  reward?: RewardPreset;
+  /** Initial reward shaping (see `setRewardShaping`). */
+  rewardShaping?: RewardShaping;
+  /** Truncate episodes after this many agent steps. Default: no limit. */
+  maxEpisodeSteps?: number;
+  /** Seed of the per-lane random streams (sticky actions, no-ops, stage draws). Default 0. */
+  seed?: number;
+}
+
+/** Statistics of the episodes that finished on a step, valid where `terminated | truncated`. */
+export interface EpisodeStats {
+  /** Sum of the episode's rewards. */
+  return: Float32Array;
+  /** Agent steps in the episode. */
+  length: Int32Array;
+  /** Largest x position reached. */
+  maxX: Int32Array;
+  /** 1 if the flag (or the world's end) was reached. */
+  flag: Uint8Array;
+}
+
+/**
+ * One step's outputs. The arrays are allocated once per VecEnv and overwritten by the next
+ * step/reset: copy what you keep.
+ */
+export interface StepResult {
+  /** Observations [numEnvs, stack, C, H, W] (or [numEnvs, 2048] RAM); finished lanes already show their new episode. */
+  obs: Uint8Array;
+  /** Rewards of this step. */
+  reward: Float32Array;
+  /** 1 where the episode ended by the game's rules (death, flag, game over). */
+  terminated: Uint8Array;
+  /** 1 where the episode was cut by `maxEpisodeSteps`. */
+  truncated: Uint8Array;
+  /** One Int32Array [numEnvs] per info field (xPos, yPos, world, stage, area, lives, coins, score, time, status, flagGet, playerState, dying). */
+  info: Record<string, Int32Array>;
+  /** Weighted reward components per lane (distance, time, score, coin, powerUp, flag, death), before clipping. */
+  rewardComponents: Record<string, Float32Array>;
+  /** Last observation of the lanes that finished on this step (other lanes: stale). */
+  finalObs: Uint8Array;
+  /** Last info of the lanes that finished on this step (other lanes: stale). */
+  finalInfo: Record<string, Int32Array>;
+  /** Statistics of the episodes that finished on this step. */
+  episode: EpisodeStats;
+}
+
+/** What `reset` returns (same arrays as `StepResult`). */
+export interface ResetResult {
+  obs: Uint8Array;
+  info: Record<string, Int32Array>;
+}
+
+const OPTION_KEYS = [
+  'rom', 'game', 'numEnvs', 'numThreads', 'stages', 'actions', 'frameSkip', 'maxPool', 'stickyActionProb',
+  'noopMax', 'obs', 'reward', 'rewardShaping', 'maxEpisodeSteps', 'seed',
+] as const;
+const OBS_KEYS = ['width', 'height', 'stack', 'grayscale', 'crop'] as const;
+const CROP_KEYS = ['top', 'bottom', 'left', 'right'] as const;
+const SHAPING_KEYS = ['distanceWeight', 'scoreWeight', 'distanceWeightEnd', 'scoreWeightEnd', 'annealSteps'] as const;
+const ACTION_SETS = ['right', 'simple', 'complex', 'full'] as const;
+const PRESETS = ['v0', 'v9', 'uvipen'] as const;
+const SMB1_STAGE = /^[1-8]-[1-4]$/;
+
+function sliceFields(buffer: Int32Array, names: readonly string[], n: number): Record<string, Int32Array> {
+  const out: Record<string, Int32Array> = {};
+  names.forEach((name, f) => (out[name] = buffer.subarray(f * n, (f + 1) * n)));
+  return out;
+}
+
+/** Validates and converts options into the raw addon config (exported for tests). */
+export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnvConfig; rom: Uint8Array; shaping?: RewardShaping } {
+  const o = expectOptions<VecEnvOptions>(options, 'VecEnv options');
+  rejectUnknownKeys(o, 'VecEnv options', OPTION_KEYS);
+  const rom = o.rom === undefined ? new Uint8Array(0) : toBytes(o.rom, 'rom');
+  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', loadNative().envGameNames());
+  const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, 512);
+  const cores = loadNative().buildInfo().hardwareConcurrency || 1;
+  const numThreads = o.numThreads === undefined ? Math.max(1, Math.min(numEnvs, cores)) : expectInteger(o.numThreads, 'numThreads', 1, 256);
+  let stages: string[] = [];
+  if (o.stages !== undefined) {
+    if (!Array.isArray(o.stages)) throw new TypeError(expectedMessage('an array of stage strings', 'stages', o.stages));
+    if (o.stages.length === 0) throw new RangeError(expectedMessage('a non-empty array of stage strings', 'stages', o.stages));
+    stages = o.stages.map((s, i) => {
+      if (typeof s !== 'string') throw new TypeError(expectedMessage("a stage string like '1-1'", `stages[${i}]`, s));
+      if (game === 'smb1' && !SMB1_STAGE.test(s)) {
+        throw new RangeError(expectedMessage("a stage 'W-S' with W in 1..8 and S in 1..4", `stages[${i}]`, s));
+      }
+      return s;
+    });
+  }
+  let obsRam = false;
+  let obs: Required<Omit<ObsOptions, 'crop'>> & { crop: Required<NonNullable<ObsOptions['crop']>> } = {
+    width: 84, height: 84, stack: 4, grayscale: true, crop: { top: 0, bottom: 0, left: 0, right: 0 },
+  };
+  if (o.obs === 'ram') {
+    obsRam = true;
+  } else if (o.obs !== undefined) {
+    if (typeof o.obs === 'string') throw new RangeError(expectedMessage("an obs options object or 'ram'", 'obs', o.obs));
+    const ob = expectOptions<ObsOptions>(o.obs, 'obs');
+    rejectUnknownKeys(ob, 'obs', OBS_KEYS);
+    const crop = expectOptions<NonNullable<ObsOptions['crop']>>(ob.crop, 'obs.crop');
+    rejectUnknownKeys(crop, 'obs.crop', CROP_KEYS);
+    const top = crop.top === undefined ? 0 : expectInteger(crop.top, 'obs.crop.top', 0, 239);
+    const bottom = crop.bottom === undefined ? 0 : expectInteger(crop.bottom, 'obs.crop.bottom', 0, 239 - top);
+    const left = crop.left === undefined ? 0 : expectInteger(crop.left, 'obs.crop.left', 0, 255);
+    const right = crop.right === undefined ? 0 : expectInteger(crop.right, 'obs.crop.right', 0, 255 - left);
+    obs = {
+      width: ob.width === undefined ? 84 : expectInteger(ob.width, 'obs.width', 1, 256),
+      height: ob.height === undefined ? 84 : expectInteger(ob.height, 'obs.height', 1, 240),
+      stack: ob.stack === undefined ? 4 : expectInteger(ob.stack, 'obs.stack', 1, 16),
+      grayscale: ob.grayscale === undefined ? true : expectBoolean(ob.grayscale, 'obs.grayscale'),
+      crop: { top, bottom, left, right },
+    };
+  }
+  const shaping = o.rewardShaping === undefined ? undefined : checkShaping(o.rewardShaping);
+  const config: NativeVecEnvConfig = {
+    game,
+    actions: o.actions === undefined ? 'simple' : expectOneOf(o.actions, 'actions', ACTION_SETS),
+    reward: o.reward === undefined ? 'v0' : expectOneOf(o.reward, 'reward', PRESETS),
+    stages,
+    numEnvs,
+    numThreads,
+    frameSkip: o.frameSkip === undefined ? 4 : expectInteger(o.frameSkip, 'frameSkip', 1, 64),
+    maxPool: o.maxPool === undefined ? true : expectBoolean(o.maxPool, 'maxPool'),
+    stickyActionProb: o.stickyActionProb === undefined ? 0 : expectNumber(o.stickyActionProb, 'stickyActionProb', 0, 1),
+    noopMax: o.noopMax === undefined ? 0 : expectInteger(o.noopMax, 'noopMax', 0, 10000),
+    maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, 2 ** 30),
+    obsRam,
+    width: obs.width,
+    height: obs.height,
+    stack: obs.stack,
+    grayscale: obs.grayscale,
+    cropTop: obs.crop.top,
+    cropBottom: obs.crop.bottom,
+    cropLeft: obs.crop.left,
+    cropRight: obs.crop.right,
+    seed: o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
+  };
+  return { config, rom, shaping };
+}
+
+function checkShaping(value: unknown): RewardShaping {
+  const s = expectOptions<RewardShaping>(value, 'rewardShaping');
+  rejectUnknownKeys(s, 'rewardShaping', SHAPING_KEYS);
+  const out: RewardShaping = {};
+  for (const key of ['distanceWeight', 'scoreWeight', 'distanceWeightEnd', 'scoreWeightEnd'] as const) {
+    if (s[key] !== undefined) out[key] = expectNumber(s[key], `rewardShaping.${key}`, -1e6, 1e6);
+  }
+  if (s.annealSteps !== undefined) out.annealSteps = expectInteger(s.annealSteps, 'rewardShaping.annealSteps', 0, 2 ** 50);
+  return out;
+}
+
+/**
+ * A batch of `numEnvs` environments stepped together on native threads.
+ *
+ * ```ts
+ * const env = new VecEnv({ rom, numEnvs: 16, stages: ['1-1'], actions: 'simple', seed: 1 });
+ * const { obs, info } = env.reset();
+ * const r = env.step(actions);            // or: await env.stepAsync(actions)
+ * ```
+ * Lanes reset themselves when they finish (same-step autoreset, docs/env.md): `r.obs` already
+ * shows the new episode, `r.finalObs`/`r.finalInfo`/`r.episode` describe the finished one.
+ */
+export class VecEnv {
+  /** Number of lanes. */
+  readonly numEnvs: number;
+  /** Number of discrete actions of the chosen action set. */
+  readonly numActions: number;
+  /** Joypad byte of each action (A=0x01, B=0x02, SELECT=0x04, START=0x08, UP, DOWN, LEFT, RIGHT=0x80). */
+  readonly actionButtons: readonly number[];
+  /** Shape of `obs`: [numEnvs, stack, C, H, W] for pixels, [numEnvs, 2048] for RAM. */
+  readonly obsShape: readonly number[];
+  /** Names of the info fields, in `info` order. */
+  readonly infoFields: readonly string[];
+  /** Names of the reward components. */
+  readonly rewardComponentNames: readonly string[];
+  /** Bytes of one save state (`saveStates`). */
+  readonly stateSize: number;
+
+  #native: NativeVecEnv | undefined;
+  #result: StepResult;
+  #inFlight = false;
+  #defaults: { distanceWeight: number; scoreWeight: number };
+
+  /** Builds the lanes and boots each start point (e.g. the start-screen skip per stage); throws on bad options. */
+  constructor(options: VecEnvOptions) {
+    const { config, rom, shaping } = normalizeVecEnvOptions(options);
+    const addon = loadNative();
+    const native = new addon.VecEnv(config, rom) as NativeVecEnv;
+    this.#native = native;
+    const d = native.description;
+    const n = d.numEnvs;
+    this.numEnvs = n;
+    this.numActions = d.numActions;
+    this.actionButtons = Object.freeze([...d.actionButtons]);
+    this.infoFields = Object.freeze([...d.infoFields]);
+    this.rewardComponentNames = Object.freeze([...d.rewardComponents]);
+    this.stateSize = d.stateSize;
+    const channels = config.grayscale ? 1 : 3;
+    this.obsShape = Object.freeze(config.obsRam ? [n, 2048] : [n, config.stack, channels, config.height, config.width]);
+    const buffers = {
+      obs: new Uint8Array(n * d.obsBytes),
+      reward: new Float32Array(n),
+      terminated: new Uint8Array(n),
+      truncated: new Uint8Array(n),
+      info: new Int32Array(d.infoFields.length * n),
+      components: new Float32Array(d.rewardComponents.length * n),
+      finalObs: new Uint8Array(n * d.obsBytes),
+      finalInfo: new Int32Array(d.infoFields.length * n),
+      episodeReturn: new Float32Array(n),
+      episodeLength: new Int32Array(n),
+      episodeMaxX: new Int32Array(n),
+      episodeFlag: new Uint8Array(n),
+    };
+    native.bind(buffers);
+    const components: Record<string, Float32Array> = {};
+    d.rewardComponents.forEach((name, c) => (components[name] = buffers.components.subarray(c * n, (c + 1) * n)));
+    this.#result = {
+      obs: buffers.obs,
+      reward: buffers.reward,
+      terminated: buffers.terminated,
+      truncated: buffers.truncated,
+      info: sliceFields(buffers.info, d.infoFields, n),
+      rewardComponents: components,
+      finalObs: buffers.finalObs,
+      finalInfo: sliceFields(buffers.finalInfo, d.infoFields, n),
+      episode: { return: buffers.episodeReturn, length: buffers.episodeLength, maxX: buffers.episodeMaxX, flag: buffers.episodeFlag },
+    };
+    const w = native.rewardWeights();
+    this.#defaults = { distanceWeight: w.distanceWeight, scoreWeight: w.scoreWeight };
+    if (shaping) this.setRewardShaping(shaping);
+    native.reset(undefined);
+  }
+
+  #live(what: string): NativeVecEnv {
+    if (!this.#native) throw new Error(`VecEnv.${what}() called after close()`);
+    if (this.#inFlight) throw new Error(`VecEnv.${what}() called while a stepAsync() is in flight; await it first`);
+    return this.#native;
+  }
+
+  #checkActions(actions: unknown): Int32Array {
+    const a = expectTypedArray(actions, 'actions', Int32Array, this.numEnvs);
+    const max = this.numActions - 1;
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i]!;
+      if (v < 0 || v > max) throw new RangeError(expectedMessage(`an integer in [0, ${max}]`, `actions[${i}]`, v));
+    }
+    return a;
+  }
+
+  /**
+   * Resets every lane (reseeding the per-lane streams with (seed, lane) when `seed` is given) and
+   * returns the first observations and info. [sync]
+   */
+  reset(options: { seed?: number } = {}): ResetResult {
+    const o = expectOptions<{ seed?: number }>(options, 'reset options');
+    rejectUnknownKeys(o, 'reset options', ['seed']);
+    const seed = o.seed === undefined ? undefined : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
+    this.#live('reset').reset(seed);
+    return { obs: this.#result.obs, info: this.#result.info };
+  }
+
+  /** Steps every lane with `actions` (Int32Array [numEnvs]) on the worker threads and waits. [sync] */
+  step(actions: Int32Array): StepResult {
+    const native = this.#live('step');
+    native.step(this.#checkActions(actions));
+    return this.#result;
+  }
+
+  /**
+   * Same as `step`, but returns at once; the Promise resolves from the native threads when every
+   * lane is done, and the event loop stays free meanwhile. A second call (or any other method)
+   * before it settles throws. The actions are copied, so the array may be reused at once. [async]
+   */
+  async stepAsync(actions: Int32Array): Promise<StepResult> {
+    const native = this.#live('stepAsync');
+    const promise = native.stepAsync(this.#checkActions(actions));
+    this.#inFlight = true;
+    try {
+      await promise;
+    } finally {
+      this.#inFlight = false;
+    }
+    return this.#result;
+  }
+
+  /**
+   * Changes the reward shaping at run time: unspecified fields keep the preset defaults; the
+   * annealing clock restarts at this call. [sync]
+   */
+  setRewardShaping(shaping: RewardShaping): void {
+    const s = checkShaping(shaping);
+    const distanceWeight = s.distanceWeight ?? this.#defaults.distanceWeight;
+    const scoreWeight = s.scoreWeight ?? this.#defaults.scoreWeight;
+    this.#live('setRewardShaping').setRewardShaping(
+      distanceWeight,
+      s.distanceWeightEnd ?? distanceWeight,
+      scoreWeight,
+      s.scoreWeightEnd ?? scoreWeight,
+      s.annealSteps ?? 0,
+    );
+  }
+
+  /** The reward weights the next step will use (after annealing). */
+  rewardWeights(): { distanceWeight: number; scoreWeight: number } {
+    return this.#live('rewardWeights').rewardWeights();
+  }
+
+  /** Save states (the `Nes` save-state format) of the given lanes (default: all). [sync] */
+  saveStates(lanes?: readonly number[]): Uint8Array[] {
+    const native = this.#live('saveStates');
+    const list = lanes === undefined ? Array.from({ length: this.numEnvs }, (_, i) => i) : lanes;
+    if (!Array.isArray(list)) throw new TypeError(expectedMessage('an array of lane indices', 'lanes', lanes));
+    return list.map((lane, i) => native.saveState(expectInteger(lane, `lanes[${i}]`, 0, this.numEnvs - 1)));
+  }
+
+  /**
+   * Makes resets start from these save states instead of the game's start points: `'fixed'`
+   * gives lane i state i mod k, `'sample'` draws one per reset from the lane's stream, `'cycle'`
+   * gives lane i states i, i+N, i+2N, ... mod k. Each state is advanced one no-op frame to render
+   * its observation. Takes effect at each lane's next reset. [sync]
+   */
+  setStartStates(states: readonly (BufferSource | ArrayBufferView)[], mode: StartStateMode = 'fixed'): void {
+    if (!Array.isArray(states)) throw new TypeError(expectedMessage('an array of save states', 'states', states));
+    if (states.length === 0) throw new RangeError(expectedMessage('a non-empty array of save states', 'states', states));
+    const bytes = states.map((s, i) => {
+      const b = toBytes(s, `states[${i}]`);
+      return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    });
+    this.#live('setStartStates').setStartStates(bytes, expectOneOf(mode, 'mode', ['fixed', 'sample', 'cycle'] as const));
+  }
+
+  /** Goes back to the game's own start points. [sync] */
+  clearStartStates(): void {
+    this.#live('clearStartStates').clearStartStates();
+  }
+
+  /** Stops the worker threads and frees the consoles. Further calls throw; calling twice is fine. */
+  close(): void {
+    if (!this.#native) return;
+    if (this.#inFlight) throw new Error('VecEnv.close() called while a stepAsync() is in flight; await it first');
+    this.#native.close();
+    this.#native = undefined;
+  }
+}

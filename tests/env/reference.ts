@@ -1,0 +1,114 @@
+/**
+ * Straightforward TypeScript references for the env tests: the preprocessing (luma, crop,
+ * area-average resize, max-pool, frame stack) written pixel by pixel from its definition, and the
+ * SMB1 RAM rules of /work/shared/reference/smb.md.
+ */
+export interface RefSpec {
+  width: number;
+  height: number;
+  stack: number;
+  grayscale: boolean;
+  cropTop: number;
+  cropBottom: number;
+  cropLeft: number;
+  cropRight: number;
+}
+
+/** Channel values of palette index i: luma (one channel) or R, G, B. */
+export function channelsOf(palette: Uint8Array, grayscale: boolean, index: number): number[] {
+  const r = palette[3 * index]!, g = palette[3 * index + 1]!, b = palette[3 * index + 2]!;
+  return grayscale ? [Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000)] : [r, g, b];
+}
+
+/** Length of the overlap of [a0, a1) and [b0, b1). */
+function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+}
+
+/** One frame -> [C, H, W], optionally max-pooled with `prev` (palette indices too). */
+export function refPreprocess(palette: Uint8Array, spec: RefSpec, frame: Uint8Array, prev?: Uint8Array): Uint8Array {
+  const C = spec.grayscale ? 1 : 3;
+  const sw = 256 - spec.cropLeft - spec.cropRight;
+  const sh = 240 - spec.cropTop - spec.cropBottom;
+  const out = new Uint8Array(C * spec.width * spec.height);
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < spec.height; y++) {
+      for (let x = 0; x < spec.width; x++) {
+        // Output pixel covers [x*sw, (x+1)*sw) in source units scaled by width (same for y).
+        let sum = 0;
+        for (let sy = 0; sy < sh; sy++) {
+          const wy = overlap(sy * spec.height, (sy + 1) * spec.height, y * sh, (y + 1) * sh);
+          if (wy === 0) continue;
+          for (let sx = 0; sx < sw; sx++) {
+            const wx = overlap(sx * spec.width, (sx + 1) * spec.width, x * sw, (x + 1) * sw);
+            if (wx === 0) continue;
+            const p = (spec.cropTop + sy) * 256 + spec.cropLeft + sx;
+            let v = channelsOf(palette, spec.grayscale, frame[p]! & 63)[c]!;
+            if (prev) v = Math.max(v, channelsOf(palette, spec.grayscale, prev[p]! & 63)[c]!);
+            sum += wx * wy * v;
+          }
+        }
+        const den = sw * sh;
+        out[c * spec.width * spec.height + y * spec.width + x] = Math.floor((sum + Math.floor(den / 2)) / den);
+      }
+    }
+  }
+  return out;
+}
+
+/** Frame stack: keeps the last `stack` frames; the first push fills every slot. */
+export class RefFrameStack {
+  frames: Uint8Array[] = [];
+  constructor(readonly stack: number) {}
+  push(frame: Uint8Array): Uint8Array {
+    if (this.frames.length === 0) this.frames = Array.from({ length: this.stack }, () => frame);
+    else this.frames = [...this.frames.slice(1), frame];
+    const size = frame.length;
+    const out = new Uint8Array(size * this.stack);
+    this.frames.forEach((f, i) => out.set(f, i * size));
+    return out;
+  }
+}
+
+/** SMB1 quantities from RAM, per smb.md. */
+export function refSmb1(ram: Uint8Array) {
+  const digits = (a: number, n: number) => {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 10 + (ram[a + i]! % 16);
+    return v;
+  };
+  const viewport = ram[0x00b5]!;
+  const yPixel = ram[0x03b8]!;
+  const playerState = ram[0x000e]!;
+  const slots = Array.from(ram.subarray(0x16, 0x1b));
+  const goalObject = slots.includes(0x2d) || slots.includes(0x31);
+  const stageOver = goalObject && (ram[0x001d] === 3 || playerState === 0x04);
+  const worldOver = ram[0x0770] === 2;
+  return {
+    xPos: ram[0x6d]! * 256 + ram[0x86]!,
+    yPos: viewport < 1 ? 255 + (255 - yPixel) : 255 - yPixel,
+    world: ram[0x075f]! + 1,
+    stage: ram[0x075c]! + 1,
+    area: ram[0x0760]!,
+    lives: ram[0x075a]!,
+    coins: digits(0x07ed, 2),
+    score: digits(0x07de, 6),
+    time: digits(0x07f8, 3),
+    status: ram[0x0756]!,
+    playerState,
+    dying: playerState === 0x0b || viewport > 1,
+    dead: playerState === 0x06,
+    busy: playerState <= 0x05 || playerState === 0x07,
+    flagGet: stageOver || worldOver,
+    worldOver,
+  };
+}
+
+/** gym-super-mario-bros v0 reward of one frame: clip(dx + dclock + death, -15, 15). */
+export function refV0Reward(prev: { xPos: number; time: number }, cur: ReturnType<typeof refSmb1>): number {
+  let dx = cur.xPos - prev.xPos;
+  if (dx < -5 || dx > 5) dx = 0;
+  const dclock = Math.min(0, cur.time - prev.time);
+  const death = cur.dying || cur.dead ? -25 : 0;
+  return Math.max(-15, Math.min(15, dx + dclock + death));
+}

@@ -1,0 +1,68 @@
+/** VecEnv option validation and ROM checks (no game ROM needed: synthetic iNES images). */
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { VecEnv } from '../../src/index.js';
+import { normalizeVecEnvOptions } from '../../src/env/vec-env.js';
+
+/** A minimal iNES image: header + zeroed PRG/CHR. */
+function ines(prgBanks: number, chrBanks: number, mapper = 0): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(16 + prgBanks * 16384 + chrBanks * 8192);
+  out.set([0x4e, 0x45, 0x53, 0x1a, prgBanks, chrBanks, (mapper & 15) << 4, mapper & 0xf0]);
+  return out;
+}
+
+describe('VecEnv options', () => {
+  const rom = ines(2, 1);
+
+  it('fills documented defaults', () => {
+    const { config } = normalizeVecEnvOptions({ rom, numEnvs: 3 });
+    expect(config).toMatchObject({
+      game: 'smb1', actions: 'simple', reward: 'v0', stages: [], frameSkip: 4, maxPool: true, stickyActionProb: 0,
+      noopMax: 0, maxEpisodeSteps: 0, obsRam: false, width: 84, height: 84, stack: 4, grayscale: true, seed: 0,
+    });
+    expect(config.numThreads).toBeGreaterThanOrEqual(1);
+    expect(config.numThreads).toBeLessThanOrEqual(3);
+  });
+
+  it('rejects bad options with the standard message', () => {
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 0 })).toThrow(
+      new RangeError('Expected an integer in [1, 512] for numEnvs but received 0'),
+    );
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, stages: ['9-1'] })).toThrow(
+      /Expected a stage 'W-S' with W in 1..8 and S in 1..4 for stages\[0\] but received "9-1"/,
+    );
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, stages: [] })).toThrow(RangeError);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, actions: 'left' })).toThrow(/for actions but received "left"/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, reward: 'v1' })).toThrow(/for reward/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, game: 'zelda' })).toThrow(/for game/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { width: 300 } })).toThrow(/obs.width/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { crop: { top: 200, bottom: 40 } } })).toThrow(/obs.crop.bottom/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'rgb' })).toThrow(/for obs/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, stickyActionProb: 2 })).toThrow(/stickyActionProb/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, frameSkip: 0 })).toThrow(/frameSkip/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, numEnv: 2 })).toThrow(/Unknown option 'numEnv'/);
+    expect(() => normalizeVecEnvOptions({ rom: 'mario.nes', numEnvs: 1 })).toThrow(/Expected a BufferSource .* for rom/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, rewardShaping: { annealSteps: -1 } })).toThrow(/annealSteps/);
+  });
+
+  it('rejects ROMs that are not SMB1 and says what was found', () => {
+    expect(() => new VecEnv({ rom: ines(1, 1), numEnvs: 1 })).toThrow(
+      new TypeError(
+        'Expected a Super Mario Bros. (NES) ROM (mapper 0, 32 KiB PRG, 8 KiB CHR) for rom but received a ROM with mapper 0, 16 KiB PRG and 8 KiB CHR',
+      ),
+    );
+    expect(() => new VecEnv({ rom: ines(2, 1), numEnvs: 1 })).toThrow(/32 KiB PRG and 8 KiB CHR whose PRG lacks SMB1's status-bar text/);
+    expect(() => new VecEnv({ rom: new Uint8Array(100), numEnvs: 1 })).toThrow(Error);
+    expect(() => new VecEnv({ numEnvs: 1 })).toThrow(
+      new TypeError("Expected a ROM image for rom but received none (game 'smb1' has no built-in ROM)"),
+    );
+  });
+
+  const smb3 = process.env.SMB3_ROM;
+  if (!smb3) console.warn('SMB3_ROM is not set: skipping the SMB3-is-not-SMB1 check');
+  it.skipIf(!smb3)('rejects the SMB3 image for the smb1 game', () => {
+    expect(() => new VecEnv({ rom: readFileSync(smb3!), numEnvs: 1 })).toThrow(/received a ROM with mapper 4/);
+  });
+});

@@ -1,0 +1,452 @@
+/**
+ * VecEnv on Super Mario Bros. (needs MARIO_ROM): the semantics against a plain console driven by
+ * the smb.md rules, start-screen skip, death and flag (fixtures made here with save states),
+ * determinism across thread counts and step/stepAsync, and event-loop freedom.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { VecEnv, type StepResult, type VecEnvOptions } from '../../src/index.js';
+import { loadNative } from '../../src/native.js';
+import { refSmb1, refV0Reward } from './reference.js';
+import { Rng } from './rng.js';
+
+const ROM_PATH = process.env.MARIO_ROM;
+if (!ROM_PATH) console.warn('MARIO_ROM is not set: skipping the VecEnv SMB1 suite (tests/env/vec-env-smb1.test.ts)');
+const rom = ROM_PATH ? new Uint8Array(readFileSync(ROM_PATH)) : new Uint8Array(0);
+const RIGHT_ONLY = [0x00, 0x80, 0x81, 0x82, 0x83];
+
+function make(options: Partial<VecEnvOptions>): VecEnv {
+  return new VecEnv({ rom, numEnvs: 1, numThreads: 1, stages: ['1-1'], actions: 'right', seed: 1, ...options });
+}
+
+/** The gym-super-mario-bros step, written from smb.md on a plain console (no pool code). */
+class ReferenceEnv {
+  console: InstanceType<ReturnType<typeof loadNative>['EnvTestConsole']>;
+  last: { xPos: number; time: number };
+  constructor(state: Uint8Array, readonly singleStage: boolean, readonly frameSkip: number) {
+    this.console = new (loadNative().EnvTestConsole)(rom);
+    this.console.loadState(state);
+    this.last = refSmb1(this.console.ram());
+  }
+  step(buttons: number) {
+    let reward = 0;
+    let terminated = false;
+    let info = refSmb1(this.console.ram());
+    for (let f = 0; f < this.frameSkip; f++) {
+      this.console.stepFrame(buttons);
+      const s = refSmb1(this.console.ram());
+      reward += refV0Reward(this.last, s);
+      this.last = s;
+      info = s;
+      terminated = this.singleStage ? s.dying || s.dead || s.flagGet : s.lives === 0xff;
+      if (terminated) break;
+      if (s.dying) {
+        this.console.poke(0x0e, 0x06);
+        this.console.stepFrame(0);
+      }
+      const timer = this.console.ram()[0x06de]!;
+      if (timer > 1 && timer < 255) this.console.poke(0x06de, 1);
+      for (let i = 0; i < 2000; i++) {
+        const t = refSmb1(this.console.ram());
+        if (!(t.busy || t.worldOver)) break;
+        this.console.poke(0x07a0, 0);
+        this.console.stepFrame(0);
+      }
+    }
+    return { reward, terminated, info, ram: this.console.ram() };
+  }
+}
+
+function digest(r: StepResult, lanes: number): string {
+  const h = createHash('sha256');
+  h.update(r.obs).update(new Uint8Array(r.reward.buffer)).update(r.terminated).update(r.truncated);
+  for (const v of Object.values(r.info)) h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  for (const v of Object.values(r.rewardComponents)) h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  const obsBytes = r.obs.length / lanes;
+  for (let i = 0; i < lanes; i++) {
+    if (!r.terminated[i] && !r.truncated[i]) continue;
+    h.update(r.finalObs.subarray(i * obsBytes, (i + 1) * obsBytes));
+    for (const v of Object.values(r.finalInfo)) h.update(String(v[i]));
+    h.update(`${r.episode.return[i]},${r.episode.length[i]},${r.episode.maxX[i]},${r.episode.flag[i]}`);
+  }
+  return h.digest('hex');
+}
+
+const DET_OPTIONS: Partial<VecEnvOptions> = {
+  numEnvs: 8,
+  stages: ['1-1', '1-2'],
+  actions: 'simple',
+  stickyActionProb: 0.25,
+  noopMax: 8,
+  maxEpisodeSteps: 40,
+  obs: { width: 42, height: 42, stack: 2 },
+  seed: 99,
+};
+
+async function trajectory(numThreads: number, useAsync: boolean, steps = 90): Promise<string[]> {
+  const env = make({ ...DET_OPTIONS, numThreads });
+  const out: string[] = [];
+  try {
+    env.reset({ seed: 5 });
+    const rng = new Rng(3);
+    const actions = new Int32Array(8);
+    let finished = 0;
+    for (let t = 0; t < steps; t++) {
+      for (let i = 0; i < 8; i++) actions[i] = rng.below(env.numActions);
+      const r = useAsync ? await env.stepAsync(actions) : env.step(actions);
+      for (let i = 0; i < 8; i++) finished += r.terminated[i]! | r.truncated[i]!;
+      out.push(digest(r, 8));
+    }
+    expect(finished).toBeGreaterThan(0); // the trajectory crosses autoresets
+  } finally {
+    env.close();
+  }
+  return out;
+}
+
+describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
+  it('start-screen skip lands in the requested stage (pipe-intro area rule included)', () => {
+    for (const [stage, area] of [['1-1', 0], ['1-2', 2], ['4-1', 0], ['4-4', 4], ['8-4', 3]] as const) {
+      const env = make({ stages: [stage], obs: 'ram' });
+      const { info } = env.reset();
+      expect([info.world[0], info.stage[0], info.area[0]], stage).toEqual([Number(stage[0]), Number(stage[2]), area]);
+      expect(info.time[0]).toBeGreaterThan(0);
+      expect(info.lives[0]).toBe(2);
+      env.close();
+    }
+  });
+
+  it('random-stage lists draw a stage per lane and reset from the lane stream', () => {
+    const env = make({ numEnvs: 16, numThreads: 2, stages: ['1-1', '4-1', '7-3'], obs: 'ram' });
+    const worlds = new Set(Array.from(env.reset({ seed: 2 }).info.world));
+    expect([...worlds].sort()).toEqual([1, 4, 7]);
+    const first = Array.from(env.reset({ seed: 2 }).info.world);
+    expect(Array.from(env.reset({ seed: 2 }).info.world)).toEqual(first);
+    env.close();
+  });
+
+  it('matches the reference rules frame by frame: xPos, time, lives, reward, RAM (single stage)', () => {
+    const env = make({ obs: 'ram', maxPool: false });
+    env.reset();
+    const ref = new ReferenceEnv(env.saveStates([0])[0]!, true, 4);
+    const rng = new Rng(21);
+    const actions = new Int32Array(1);
+    let compared = 0;
+    for (let t = 0; t < 400; t++) {
+      actions[0] = rng.below(10) < 7 ? 4 : rng.below(5);
+      const r = env.step(actions);
+      const want = ref.step(RIGHT_ONLY[actions[0]!]!);
+      const got = r.terminated[0] ? r.finalInfo : r.info;
+      expect([got.xPos[0], got.time[0], got.lives[0], r.reward[0], r.terminated[0]], `step ${t}`).toEqual([
+        want.info.xPos, want.info.time, want.info.lives, want.reward, want.terminated ? 1 : 0,
+      ]);
+      compared++;
+      if (r.terminated[0]) break;
+      expect(Buffer.compare(r.obs, want.ram), `RAM after step ${t}`).toBe(0);
+    }
+    expect(compared).toBeGreaterThan(10);
+    env.close();
+  });
+
+  it('matches the reference in full-game mode across deaths (death skip, busy skip, lives)', () => {
+    const env = make({ stages: undefined, obs: 'ram', maxPool: false });
+    env.reset();
+    const ref = new ReferenceEnv(env.saveStates([0])[0]!, false, 4);
+    const actions = new Int32Array(1);
+    const livesSeen = new Set<number>();
+    for (let t = 0; t < 700; t++) {
+      actions[0] = t % 9 === 0 ? 0 : 1; // walk right into the enemies
+      const r = env.step(actions);
+      const want = ref.step(RIGHT_ONLY[actions[0]!]!);
+      if (r.terminated[0]) break;
+      expect([r.info.xPos[0], r.info.time[0], r.info.lives[0], r.reward[0]], `step ${t}`).toEqual([
+        want.info.xPos, want.info.time, want.info.lives, want.reward,
+      ]);
+      expect(Buffer.compare(r.obs, want.ram), `RAM after step ${t}`).toBe(0);
+      livesSeen.add(r.info.lives[0]!);
+    }
+    expect(livesSeen.size).toBeGreaterThan(1); // at least one death happened and play went on
+    env.close();
+  });
+
+  it('frame skip k equals k single-frame steps; the final observation is exact, also mid-skip', () => {
+    // Without max-pool, an env with frameSkip 1 stepped k times per agent step sees every frame
+    // rendered: its final observation of a death is the reference for the skipping env's.
+    for (const k of [4, 7]) {
+      const skip = make({ frameSkip: k, maxPool: false, obs: { stack: 1 } });
+      const single = make({ frameSkip: 1, maxPool: false, obs: { stack: 1 } });
+      skip.reset();
+      single.reset();
+      const a = new Int32Array([1]);
+      let done = false;
+      for (let t = 0; t < 300 && !done; t++) {
+        const r = skip.step(a);
+        let reward = 0;
+        let ref: StepResult | undefined;
+        for (let f = 0; f < k; f++) {
+          ref = single.step(a);
+          reward += ref.reward[0]!;
+          if (ref.terminated[0]) break;
+        }
+        expect([r.reward[0], r.terminated[0]], `k=${k} step ${t}`).toEqual([reward, ref!.terminated[0]]);
+        if (r.terminated[0]) {
+          expect(Buffer.compare(r.finalObs, ref!.finalObs), `k=${k} final observation`).toBe(0);
+          expect(r.finalInfo.xPos[0]).toBe(ref!.finalInfo.xPos[0]);
+          done = true;
+        } else {
+          expect(Buffer.compare(r.obs, ref!.obs), `k=${k} observation after step ${t}`).toBe(0);
+        }
+      }
+      expect(done).toBe(true);
+      skip.close();
+      single.close();
+    }
+  });
+
+  it('death ends the episode; a save state taken before it replays the same death', () => {
+    const env = make({ obs: 'ram' });
+    env.reset();
+    const actions = new Int32Array([1]); // RIGHT into the first goomba
+    const states: Uint8Array[] = [];
+    let deathStep = -1;
+    for (let t = 0; t < 300 && deathStep < 0; t++) {
+      states.push(env.saveStates([0])[0]!);
+      const r = env.step(actions);
+      if (r.terminated[0]) {
+        deathStep = t;
+        expect(r.finalInfo.dying[0] === 1 || r.finalInfo.playerState[0] === 0x06).toBe(true);
+        expect(r.episode.flag[0]).toBe(0);
+        expect(r.episode.length[0]).toBe(t + 1);
+        expect(r.info.xPos[0]).toBe(40); // same-step autoreset: already the new episode
+      }
+    }
+    expect(deathStep).toBeGreaterThan(5);
+    env.setStartStates([states[deathStep - 3]!], 'fixed');
+    env.reset();
+    let again = -1;
+    for (let t = 0; t < 10 && again < 0; t++) if (env.step(actions).terminated[0]) again = t;
+    expect(again).toBeGreaterThanOrEqual(1);
+    expect(again).toBeLessThanOrEqual(3);
+    env.close();
+  });
+
+  it('reaching the flag ends the episode with flagGet; a save state before it replays the flag', () => {
+    const env = make({ obs: 'ram' });
+    env.reset();
+    // Random runner with backtracking over save states (seeded, so the run is the same each time).
+    const rng = new Rng(12345);
+    const actions = new Int32Array(1);
+    const states: Uint8Array[] = [];
+    const taken: number[] = [];
+    let flagged = false;
+    for (let steps = 0; steps < 6000 && !flagged; steps++) {
+      states.push(env.saveStates([0])[0]!);
+      actions[0] = rng.next() < 0.7 ? 4 : 3;
+      taken.push(actions[0]!);
+      const r = env.step(actions);
+      if (!r.terminated[0]) continue;
+      if (r.episode.flag[0]) {
+        flagged = true;
+        expect(r.finalInfo.flagGet[0]).toBe(1);
+        expect(r.finalInfo.xPos[0]).toBeGreaterThan(3000);
+        break;
+      }
+      states.length -= Math.min(states.length - 1, 5 + rng.below(20));
+      taken.length = states.length;
+      env.setStartStates([states[states.length - 1]!]);
+      env.reset();
+    }
+    expect(flagged).toBe(true);
+    const from = states.length - 4;
+    env.setStartStates([states[from]!], 'fixed');
+    env.reset();
+    let flagAgain = false;
+    for (let t = 0; t < 8 && !flagAgain; t++) {
+      actions[0] = taken[from + t] ?? 4;
+      const r = env.step(actions);
+      if (r.terminated[0]) flagAgain = r.episode.flag[0] === 1;
+    }
+    expect(flagAgain).toBe(true);
+    env.close();
+  });
+
+  it('is byte-identical across numThreads 1, 2, 4 and between step and stepAsync', async () => {
+    const one = await trajectory(1, false);
+    expect(await trajectory(2, false)).toEqual(one);
+    expect(await trajectory(4, false)).toEqual(one);
+    expect(await trajectory(2, true)).toEqual(one);
+    expect(new Set(one).size).toBeGreaterThan(50); // the run moves
+  });
+
+  it('reset with the same seed repeats the run; another seed differs', async () => {
+    const a = await trajectory(2, false, 30);
+    expect(await trajectory(2, false, 30)).toEqual(a);
+    const env = make({ ...DET_OPTIONS, numThreads: 2 });
+    env.reset({ seed: 6 });
+    const actions = new Int32Array(8).fill(1);
+    const digests: string[] = [];
+    const rng = new Rng(3);
+    for (let t = 0; t < 30; t++) {
+      for (let i = 0; i < 8; i++) actions[i] = rng.below(env.numActions);
+      digests.push(digest(env.step(actions), 8));
+    }
+    expect(digests).not.toEqual(a);
+    env.close();
+  });
+
+  it('keeps the event loop free while stepAsync runs 64 lanes; a second call in flight throws', async () => {
+    const env = make({ numEnvs: 64, numThreads: 2, actions: 'simple' });
+    env.reset();
+    const actions = new Int32Array(64).fill(1);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const t0 = performance.now();
+      let steps = 0;
+      while (performance.now() - t0 < 300 || steps < 3) {
+        const pending = env.stepAsync(actions);
+        expect(() => env.step(actions)).toThrow(/in flight/);
+        await expect(env.stepAsync(actions)).rejects.toThrow(/in flight/);
+        expect(() => env.close()).toThrow(/in flight/);
+        expect(() => env.reset()).toThrow(/in flight/);
+        await pending;
+        steps++;
+      }
+      expect(ticks).toBeGreaterThanOrEqual(3);
+      // Reusing the actions array right after the call is safe: it was copied.
+      actions.fill(0);
+      const pending = env.stepAsync(actions);
+      actions.fill(99);
+      await expect(pending).resolves.toBeDefined();
+    } finally {
+      clearInterval(timer);
+      env.close();
+    }
+  });
+
+  it('start states: fixed, cycle and sample modes; bad states are rejected clearly', () => {
+    const env = make({ numEnvs: 4, numThreads: 2, obs: 'ram' });
+    env.reset();
+    const actions = new Int32Array(4).fill(3);
+    const xs: number[] = [];
+    const states: Uint8Array[] = [];
+    for (let k = 0; k < 3; k++) {
+      for (let t = 0; t < 5; t++) env.step(actions);
+      states.push(env.saveStates([0])[0]!);
+    }
+    env.setStartStates(states, 'fixed');
+    let r = env.reset();
+    xs.push(...Array.from(r.info.xPos));
+    expect(xs[3]).toBe(xs[0]); // lane 3 -> state 0
+    expect(new Set(xs.slice(0, 3)).size).toBe(3);
+    env.setStartStates(states, 'cycle');
+    r = env.reset();
+    const first = Array.from(r.info.xPos);
+    r = env.reset();
+    const second = Array.from(r.info.xPos);
+    expect(second[0]).toBe(first[(0 + 4) % 3]); // lane 0: state 0, then state 4 mod 3 = 1
+    env.setStartStates(states, 'sample');
+    r = env.reset({ seed: 1 });
+    const sampled = Array.from(r.info.xPos);
+    expect(Array.from(env.reset({ seed: 1 }).info.xPos)).toEqual(sampled);
+    expect(() => env.setStartStates([new Uint8Array(10)])).toThrow(/states\[0\]/);
+    expect(() => env.setStartStates([])).toThrow(RangeError);
+    env.clearStartStates();
+    expect(env.reset().info.xPos[0]).toBe(40);
+    env.close();
+  });
+
+  it('reward shaping anneals linearly and can change at run time', () => {
+    const env = make({ reward: 'v9' });
+    env.reset();
+    expect(env.rewardWeights().scoreWeight).toBeCloseTo(0.01, 6);
+    env.setRewardShaping({ distanceWeight: 1, distanceWeightEnd: 0, scoreWeight: 0, annealSteps: 10 });
+    const a = new Int32Array([1]);
+    for (let t = 0; t < 5; t++) env.step(a);
+    expect(env.rewardWeights().distanceWeight).toBeCloseTo(0.5, 6);
+    for (let t = 0; t < 10; t++) env.step(a);
+    expect(env.rewardWeights().distanceWeight).toBe(0);
+    // With zero distance weight, walking right earns nothing but the clock.
+    const r = env.step(a);
+    expect(r.rewardComponents.distance![0]).toBe(0);
+    expect(r.reward[0]).toBeLessThanOrEqual(0);
+    env.close();
+  });
+
+  it('truncates at maxEpisodeSteps and reports episode statistics', () => {
+    const env = make({ maxEpisodeSteps: 7, obs: { width: 32, height: 30, stack: 3, grayscale: false } });
+    expect(env.obsShape).toEqual([1, 3, 3, 30, 32]);
+    env.reset();
+    const a = new Int32Array([1]);
+    let r: StepResult | undefined;
+    for (let t = 0; t < 7; t++) r = env.step(a);
+    expect(r!.truncated[0]).toBe(1);
+    expect(r!.terminated[0]).toBe(0);
+    expect(r!.episode.length[0]).toBe(7);
+    expect(r!.episode.maxX[0]).toBeGreaterThan(40);
+    expect(r!.finalInfo.xPos[0]).toBe(r!.episode.maxX[0]);
+    expect(r!.info.xPos[0]).toBe(40);
+    // The final observation's newest frame differs from the reset observation's.
+    const frame = 3 * 30 * 32;
+    expect(Buffer.compare(r!.finalObs.subarray(2 * frame), r!.obs.subarray(2 * frame))).not.toBe(0);
+    env.close();
+  });
+
+  it('sticky actions and no-op starts draw from the seeded lane streams', () => {
+    // p = 1: every frame repeats the previous buttons, which start released: Mario never moves.
+    const stuck = make({ numEnvs: 2, stickyActionProb: 1, obs: 'ram' });
+    stuck.reset();
+    for (let t = 0; t < 10; t++) stuck.step(new Int32Array([1, 1]));
+    expect(Array.from(stuck.step(new Int32Array([1, 1])).info.xPos)).toEqual([40, 40]);
+    stuck.close();
+    // No-op starts: lanes start from different frames, reproducibly per seed.
+    const noop = make({ numEnvs: 8, noopMax: 30, obs: 'ram' });
+    const a = noop.reset({ seed: 4 }).obs.slice();
+    const lanes = new Set(Array.from({ length: 8 }, (_, i) => Buffer.from(a.subarray(i * 2048, (i + 1) * 2048)).toString('hex')));
+    expect(lanes.size).toBeGreaterThan(1);
+    expect(Buffer.compare(noop.reset({ seed: 4 }).obs, a)).toBe(0);
+    expect(Buffer.compare(noop.reset({ seed: 5 }).obs, a)).not.toBe(0);
+    noop.close();
+  });
+
+  it('offers the gym-super-mario-bros action sets', () => {
+    const sets = { right: [0x00, 0x80, 0x81, 0x82, 0x83], simple: [0x00, 0x80, 0x81, 0x82, 0x83, 0x01, 0x40] } as const;
+    for (const [name, buttons] of Object.entries(sets)) {
+      const env = make({ actions: name as 'right' | 'simple', obs: 'ram' });
+      expect(env.actionButtons).toEqual(buttons);
+      env.close();
+    }
+    const complex = make({ actions: 'complex', obs: 'ram' });
+    expect(complex.actionButtons).toEqual([...sets.simple, 0x41, 0x42, 0x43, 0x20, 0x10]);
+    complex.close();
+    const full = make({ actions: 'full', obs: 'ram' });
+    expect(full.numActions).toBe(256);
+    expect(full.actionButtons[0x83]).toBe(0x83);
+    full.step(new Int32Array([255]));
+    full.close();
+  });
+
+  it('validates reward shaping and reset options', () => {
+    const env = make({ obs: 'ram' });
+    expect(() => env.setRewardShaping({ distanceWeight: NaN })).toThrow(/rewardShaping.distanceWeight/);
+    expect(() => env.setRewardShaping({ annealSteps: 1.5 } as never)).toThrow(/rewardShaping.annealSteps/);
+    expect(() => env.setRewardShaping({ distanceWieght: 1 } as never)).toThrow(/Unknown option 'distanceWieght'/);
+    expect(() => env.reset({ seed: -1 })).toThrow(/Expected an integer in \[0, 9007199254740991\] for seed but received -1/);
+    expect(() => env.saveStates([1])).toThrow(/lanes\[0\]/);
+    env.close();
+  });
+
+  it('rejects bad actions and unknown stages with clear errors', () => {
+    const env = make({ numEnvs: 2, actions: 'simple' });
+    expect(env.numActions).toBe(7);
+    expect(() => env.step(new Int32Array(3))).toThrow(new RangeError('Expected a Int32Array of length 2 for actions but received Int32Array(3)'));
+    expect(() => env.step(new Float32Array(2) as unknown as Int32Array)).toThrow(TypeError);
+    expect(() => env.step(new Int32Array([0, 7]))).toThrow(new RangeError('Expected an integer in [0, 6] for actions[1] but received 7'));
+    env.close();
+    expect(() => env.step(new Int32Array(2))).toThrow(/after close/);
+    expect(() => make({ stages: ['9-1'] })).toThrow(/Expected a stage 'W-S' with W in 1..8 and S in 1..4 for stages\[0\] but received "9-1"/);
+  });
+});
