@@ -267,3 +267,32 @@ describe('assembler: errors name file:line and what was expected', () => {
     expect(errors.map((e) => e.split(':')[1])).toEqual(['2', '4']);
   });
 });
+
+describe('assembler: bad input never crashes', () => {
+  it('answers random token soup with a result or an AsmError, nothing else', () => {
+    const pieces = ['lda', 'sta', 'jmp', 'bne', '.byte', '.word', '.org', '.res', '.align', '.segment', '.ines', '.tile',
+      '.assert', '.include', 'x', '@l', 'lbl:', '@q:', '=', '#', '(', ')', ',', 'y', 'a', '$', '$ff', '$10000', '%', '%101',
+      '-', '+', '*', '/', '<', '>', '<<', '==', '"s"', '"', "'a'", "'", '0', '99999999999', '~', '[', ']', ';c', '!', '.', '1/0'];
+    let seed = 1;
+    const below = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let errors = 0;
+    for (let i = 0; i < 3000; i++) {
+      const lines: string[] = [];
+      for (let l = 0; l <= below(5); l++) {
+        const tokens = Array.from({ length: below(6) }, () => pieces[below(pieces.length)]!);
+        lines.push(tokens.join(below(2) ? ' ' : ''));
+      }
+      try {
+        assemble(lines.join('\n'), { readFile: () => { throw new Error('no such file'); } });
+      } catch (err) {
+        if (!(err instanceof AsmError)) throw new Error(`crash on ${JSON.stringify(lines.join('\n'))}: ${err}`);
+        for (const d of err.diagnostics) expect(d.message.length).toBeGreaterThan(10);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(1000);
+  });
+});
