@@ -8,6 +8,9 @@ export type { NativeAddon, NativeBuildInfo } from './native.js';
 export { toBytes, bytesEqual, concatBytes, isBufferSource } from './bytes.js';
 export { Nes, Buttons, FRAME_WIDTH, FRAME_HEIGHT, RGB_FRAME_BYTES } from './nes.js';
 export type { NesBytes, NesOptions, StepOptions, PowerOnRam, CpuRegisters, CpuState } from './nes.js';
+export { RUNNER_GAME, RUNNER_RAM, RUNNER_MODE, RUNNER_PLAYER_STATE, RUNNER_STAGES, runnerRomPath, loadRunnerRom } from './games/runner.js';
+export { assemble, assembleFile, AsmError } from './asm/index.js';
+export type { AssembleOptions, AssembleResult, AsmDiagnostic } from './asm/index.js';
 
 import { loadNative, type NativeBuildInfo } from './native.js';
 

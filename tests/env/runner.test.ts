@@ -1,0 +1,177 @@
+/**
+ * The `runner` game adapter (native/env/runner.cc) on the built-in game: built-in ROM, ROM check,
+ * stage select, done rules, info fields and the v0-like reward, on scripted runs.
+ */
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { VecEnv } from '../../src/index.js';
+import { loadRunnerRom, RUNNER_ROM_CPP_RELATIVE_PATH } from '../../src/games/runner.js';
+import { packageRoot } from '../../src/native.js';
+import { expand, STAGE1_CLEAR } from '../games/runner-scripts.js';
+
+// SIMPLE_MOVEMENT indices: 0 NOOP, 1 RIGHT, 2 RIGHT+A, 3 RIGHT+B, 4 RIGHT+A+B, 5 A, 6 LEFT.
+const ACTION_OF_BUTTONS: Record<number, number> = { 0x00: 0, 0x80: 1, 0x81: 2, 0x82: 3, 0x83: 4, 0x01: 5, 0x40: 6 };
+const NOOP = 0;
+const RIGHT = 1;
+
+/** One lane, one frame per step, so the recorded scripts replay as they were recorded. */
+function env(options: Record<string, unknown> = {}): VecEnv {
+  return new VecEnv({ game: 'runner', numEnvs: 1, stages: ['1'], frameSkip: 1, maxPool: false, obs: 'ram', ...options });
+}
+
+function snapshot(info: Record<string, Int32Array>): Record<string, number> {
+  return Object.fromEntries(Object.entries(info).map(([k, v]) => [k, v[0]!]));
+}
+
+describe('runner adapter: ROM and options', () => {
+  it('runs the built-in ROM when no rom is given, the same bytes as assets/runner.nes', () => {
+    const source = readFileSync(`${packageRoot()}/${RUNNER_ROM_CPP_RELATIVE_PATH}`, 'utf8');
+    const bytes = Uint8Array.from([...source.matchAll(/0x([0-9a-f]{2}),/g)].map((m) => parseInt(m[1]!, 16)));
+    expect(Buffer.from(bytes).equals(Buffer.from(loadRunnerRom()))).toBe(true);
+
+    const builtin = env();
+    const given = env({ rom: loadRunnerRom() });
+    expect(Buffer.from(builtin.reset().obs).equals(Buffer.from(given.reset().obs))).toBe(true);
+    const actions = new Int32Array([RIGHT]);
+    for (let i = 0; i < 50; i++) {
+      expect(Buffer.from(builtin.step(actions).obs).equals(Buffer.from(given.step(actions).obs))).toBe(true);
+    }
+    builtin.close();
+    given.close();
+  });
+
+  it('rejects other ROMs, unknown stages and reward presets with clear errors', () => {
+    const notRunner = loadRunnerRom().slice();
+    const title = Buffer.from(notRunner).indexOf('RUNNER');
+    notRunner.fill(0x20, title, title + 6);
+    expect(() => env({ rom: notRunner })).toThrow(
+      new TypeError(
+        "Expected the runner ROM (mapper 0, 16 KiB PRG, 8 KiB CHR, title 'RUNNER') for rom but received a ROM with mapper 0, 16 KiB PRG and 8 KiB CHR without runner's title text",
+      ),
+    );
+    expect(() => env({ stages: ['4'] })).toThrow(/Expected a runner stage '1', '2' or '3' \(or '1-1', '1-2', '1-3'\) for stages but received "4"/);
+    expect(() => env({ reward: 'v9' })).toThrow(RangeError);
+  });
+
+  it('starts each stage from the title screen by writing the stage byte', () => {
+    for (const stage of [1, 2, 3]) {
+      const e = env({ stages: [String(stage)] });
+      expect(snapshot(e.reset().info)).toEqual({
+        xPos: 32, yPos: 255 - 192, stage, lives: 3, time: 300, flagGet: 0, playerState: 0, dying: 0, stomps: 0,
+      });
+      e.close();
+    }
+    const drawn = new Set<number>();
+    const e = new VecEnv({ game: 'runner', numEnvs: 8, stages: ['1-1', '1-2', '1-3'], obs: 'ram', seed: 3 });
+    e.reset();
+    for (const s of e.reset().info.stage!) drawn.add(s);
+    expect(drawn.size).toBeGreaterThan(1);
+    e.close();
+  });
+});
+
+describe('runner adapter: done rules, info and reward', () => {
+  it('reaching the flag ends the episode with flagGet, the flag bonus and a positive return', () => {
+    const e = env();
+    e.reset();
+    let finished = -1;
+    let xReward = 0;
+    const script = expand(STAGE1_CLEAR);
+    for (let i = 0; i < script.length; i++) {
+      const r = e.step(new Int32Array([ACTION_OF_BUTTONS[script[i]!]!]));
+      if (r.terminated[0]) {
+        finished = i;
+        expect(snapshot(r.finalInfo)).toMatchObject({ flagGet: 1, playerState: 3, dying: 0, stage: 1 });
+        expect(r.rewardComponents.flag![0]).toBe(50);
+        expect(r.reward[0]).toBe(15); // clipped like v0
+        expect(r.episode.flag[0]).toBe(1);
+        expect(r.episode.maxX[0]).toBeGreaterThanOrEqual(58 * 16 - 8);
+        expect(r.episode.return[0]).toBeGreaterThan(800);
+        expect(r.info.xPos![0]).toBe(32); // already the next episode
+        break;
+      }
+      xReward += r.reward[0]!;
+    }
+    expect(finished).toBeGreaterThan(300);
+    expect(xReward).toBeGreaterThan(800); // dx summed over ~900 px
+    e.close();
+  });
+
+  it('falling into a pit ends the episode with the death penalty', () => {
+    const e = env();
+    e.reset();
+    let r = e.step(new Int32Array([RIGHT]));
+    for (let i = 0; i < 300 && !r.terminated[0]; i++) r = e.step(new Int32Array([RIGHT]));
+    expect(r.terminated[0]).toBe(1);
+    const info = snapshot(r.finalInfo);
+    expect(info).toMatchObject({ dying: 1, playerState: 1, flagGet: 0, lives: 3 });
+    expect(info.yPos).toBeLessThanOrEqual(255 - 217); // below every floor
+    expect(r.rewardComponents.death![0]).toBe(-25);
+    expect(r.reward[0]).toBe(-15);
+    expect(r.episode.flag[0]).toBe(0);
+    e.close();
+  });
+
+  it('touching a walker ends the episode; stomping one does not', () => {
+    const script = expand(STAGE1_CLEAR);
+    const hit = env();
+    hit.reset();
+    for (const buttons of script.slice(0, 63)) hit.step(new Int32Array([ACTION_OF_BUTTONS[buttons]!]));
+    let r = hit.step(new Int32Array([NOOP]));
+    for (let i = 0; i < 400 && !r.terminated[0]; i++) r = hit.step(new Int32Array([NOOP]));
+    expect(r.terminated[0]).toBe(1);
+    expect(snapshot(r.finalInfo)).toMatchObject({ dying: 1, playerState: 1, flagGet: 0, stomps: 0 });
+    expect(r.finalInfo.yPos![0]).toBe(255 - 192); // on the ground, not in a pit
+    hit.close();
+
+    const stomp = env();
+    stomp.reset();
+    let stomps = 0;
+    for (const buttons of script) {
+      r = stomp.step(new Int32Array([ACTION_OF_BUTTONS[buttons]!]));
+      expect(r.terminated[0]).toBe(0);
+      stomps = r.info.stomps![0]!;
+      if (stomps > 0) break;
+    }
+    expect(stomps).toBe(1);
+    expect(r.info.playerState![0]).toBe(0);
+    stomp.close();
+  });
+
+  it('counts the clock in the reward and, in full-game episodes, skips deaths until the last life is lost', () => {
+    const e = new VecEnv({ game: 'runner', numEnvs: 1, frameSkip: 1, maxPool: false, obs: 'ram' });
+    e.reset();
+    let r = e.step(new Int32Array([NOOP]));
+    let clockPenalty = 0;
+    for (let i = 0; i < 30; i++) {
+      r = e.step(new Int32Array([NOOP]));
+      clockPenalty += r.rewardComponents.time![0]!;
+    }
+    expect(clockPenalty).toBe(-1); // one tick per 24 frames
+    const lives: number[] = [];
+    let deathSteps = 0;
+    for (let i = 0; i < 2000 && !r.terminated[0]; i++) {
+      r = e.step(new Int32Array([RIGHT]));
+      if (r.terminated[0]) break;
+      // A death shows on the one step it happens (penalty included); the animation and the
+      // reload are fast-forwarded, so the next step starts alive with one life less.
+      if (r.info.playerState![0] !== 0) {
+        deathSteps++;
+        expect(r.info.dying![0]).toBe(1);
+        expect(r.rewardComponents.death![0]).toBe(-25);
+        const next = e.step(new Int32Array([NOOP]));
+        expect([next.info.playerState![0], next.info.xPos![0]]).toEqual([0, 32]);
+        expect(next.rewardComponents.distance![0]).toBe(0); // the respawn is not progress
+      }
+      if (lives.at(-1) !== r.info.lives![0]) lives.push(r.info.lives![0]!);
+    }
+    expect(r.terminated[0]).toBe(1);
+    expect(deathSteps).toBe(2);
+    expect(lives).toEqual([3, 2, 1]);
+    expect(snapshot(r.finalInfo)).toMatchObject({ lives: 1, dying: 1 }); // the last life's death ends it
+    expect(r.episode.flag[0]).toBe(0);
+    e.close();
+  });
+});
