@@ -13,3 +13,5 @@ import { loadNative, type NativeBuildInfo } from './native.js';
 export function buildInfo(): NativeBuildInfo {
   return loadNative().buildInfo();
 }
+export { PriorityTree, MAX_PRIORITY_TREE_CAPACITY } from './replay/priority-tree.js';
+export type { PriorityTreeSampleOptions } from './replay/priority-tree.js';

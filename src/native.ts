@@ -106,3 +106,51 @@ export function loadNative(): NativeAddon {
   cached ??= loadNativeFrom(nativeCandidates());
   return cached;
 }
+
+/**
+ * Raw native PriorityTree (native/binding/priority_tree_binding.cc). Every method is [sync].
+ * Wrong argument types throw TypeError, wrong lengths or out-of-range values RangeError.
+ */
+export interface RawPriorityTree {
+  /** [sync] Sets leaves and recomputes ancestors; RangeError naming the position for a bad index or a NaN/negative/infinite priority (tree unchanged). */
+  set(indices: Int32Array, priorities: Float32Array | Float64Array): void;
+  /** [sync] Leaf value; RangeError for an index outside [0, capacity). */
+  get(index: number): number;
+  /** [sync] Leaf values into out (same length); RangeError for a bad index. */
+  getMany(indices: Int32Array, out: Float64Array): void;
+  /** [sync] Stratified sample of out.length indices; seed -1 continues the stream. Error when the total is 0. */
+  sample(out: Int32Array, seed: number): void;
+  /** [sync] Stratified sample with given uniforms in [0, 1) (RangeError otherwise). Error when the total is 0. */
+  sampleWithUniforms(uniforms: Float64Array, out: Int32Array): void;
+  /** [sync] Never throws. */
+  total(): number;
+  /** [sync] Smallest positive priority (Infinity if none). Never throws. */
+  min(): number;
+  /** [sync] 1 + largest index ever set. Never throws. */
+  filled(): number;
+  /** [sync] Never throws. */
+  capacity(): number;
+  /** [sync] Never throws. */
+  memoryBytes(): number;
+}
+
+/** Raw plain binary sum tree, the C++ baseline of bench/per.ts. Every method is [sync]. */
+export interface RawBinarySumTreeBaseline {
+  /** [sync] RangeError for a bad index or priority. */
+  set(indices: Int32Array, priorities: Float64Array): void;
+  /** [sync] One descent per sample; Error when the total is 0. */
+  sample(out: Int32Array, seed: number): void;
+  /** [sync] Never throws. */
+  total(): number;
+}
+
+/** Constructors the replay module adds to the addon. */
+export interface NativeReplayAddon {
+  /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
+  PriorityTree: new (capacity: number) => RawPriorityTree;
+  /** [sync] RangeError unless capacity is an integer in [1, 2^30]. */
+  BinarySumTreeBaseline: new (capacity: number) => RawBinarySumTreeBaseline;
+}
+// Declaration merging: adds the replay constructors to NativeAddon without editing its body.
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NativeAddon extends NativeReplayAddon {}
