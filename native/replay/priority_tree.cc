@@ -9,6 +9,10 @@
 
 #include "common/error.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace mario_rl {
 namespace {
 
@@ -17,6 +21,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // few enough that the group's state stays in registers/L1.
 constexpr size_t kLockstep = 32;
 constexpr std::align_val_t kLineAlign{64};
+// Large trees are aligned to 2 MiB and offered transparent huge pages: random descents then miss
+// the TLB far less often (THP is commonly in "madvise" mode).
+constexpr size_t kHugePage = size_t{2} << 20;
+constexpr std::align_val_t kHugeAlign{kHugePage};
 
 size_t RoundUpToFanout(size_t n) { return (n + PriorityTree::kFanout - 1) & ~size_t{PriorityTree::kFanout - 1}; }
 
@@ -40,13 +48,14 @@ inline void Prefetch(const double* p) {
 // Prefix sums are formed in the same order as the parent's sum, so the last prefix equals the
 // parent exactly. A zero child is never chosen: its prefix equals its left neighbour's.
 inline int ChooseChild(const double* v, double& x) {
-  double prefix[PriorityTree::kFanout];
   double acc = 0.0;
+  double below = 0.0;  // the largest prefix <= x: the mass left of the chosen child
   int j = 0;
   for (int c = 0; c < PriorityTree::kFanout; ++c) {
     acc += v[c];
-    prefix[c] = acc;
-    j += acc <= x;
+    const bool passed = acc <= x;
+    j += passed;
+    below = passed ? acc : below;
   }
   if (j == PriorityTree::kFanout) {
     // x reached the node's sum through rounding: take the last child with mass.
@@ -55,15 +64,22 @@ inline int ChooseChild(const double* v, double& x) {
     x = v[j] > 0.0 ? std::nextafter(v[j], 0.0) : 0.0;
     return j;
   }
-  if (j > 0) x -= prefix[j - 1];
+  x -= below;
   return j;
 }
 
 }  // namespace
 
-void PriorityTree::FreeAligned::operator()(double* p) const { ::operator delete[](p, kLineAlign); }
+void PriorityTree::FreeAligned::operator()(double* p) const {
+  if (huge) {
+    ::operator delete[](p, kHugeAlign);
+  } else {
+    ::operator delete[](p, kLineAlign);
+  }
+}
 
-PriorityTree::PriorityTree(int64_t capacity) : capacity_(capacity), min_(kInf) {
+PriorityTree::PriorityTree(int64_t capacity)
+    : capacity_(capacity), min_(kInf), storage_(nullptr, FreeAligned{false}) {
   if (capacity < 1 || capacity > kMaxCapacity) {
     throw RangeErrorOf(ExpectedMessage("an integer in [1, " + std::to_string(kMaxCapacity) + "]", "capacity",
                                        std::to_string(capacity)));
@@ -79,12 +95,19 @@ PriorityTree::PriorityTree(int64_t capacity) : capacity_(capacity), min_(kInf) {
   storage_bytes_ = doubles * sizeof(double);
   double* raw = nullptr;
   try {
-    raw = static_cast<double*>(::operator new[](storage_bytes_, kLineAlign));
+    if (storage_bytes_ >= 2 * kHugePage) {
+      raw = static_cast<double*>(::operator new[](storage_bytes_, kHugeAlign));
+    } else {
+      raw = static_cast<double*>(::operator new[](storage_bytes_, kLineAlign));
+    }
   } catch (const std::bad_alloc&) {
     throw RangeErrorOf("Out of memory allocating a PriorityTree of capacity " + std::to_string(capacity) + " (" +
                        std::to_string(storage_bytes_) + " bytes)");
   }
-  storage_.reset(raw);
+  storage_ = std::unique_ptr<double[], FreeAligned>(raw, FreeAligned{storage_bytes_ >= 2 * kHugePage});
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (storage_bytes_ >= 2 * kHugePage) madvise(raw, storage_bytes_, MADV_HUGEPAGE);  // a hint; failure is harmless
+#endif
   double* cursor = raw;
   sum_level_.assign(level_size_.size(), nullptr);
   min_level_.assign(level_size_.size(), nullptr);
@@ -135,45 +158,64 @@ void PriorityTree::Set(const int32_t* indices, const double* priorities, size_t 
   SetImpl(indices, priorities, count);
 }
 
+namespace {
+
+// Sum (in the fixed order descents use) and min of one node's 8 children; LeafMin maps the
+// never-sampled 0 to +infinity.
+struct NodeFold {
+  double sum;
+  double min;
+};
+
+template <bool kLeaves>
+inline NodeFold Fold(const double* cs, const double* cm) {
+  double s = cs[0];
+  double m = kLeaves ? (cm[0] > 0.0 ? cm[0] : kInf) : cm[0];
+  for (int c = 1; c < PriorityTree::kFanout; ++c) {
+    s += cs[c];
+    const double v = kLeaves ? (cm[c] > 0.0 ? cm[c] : kInf) : cm[c];
+    m = v < m ? v : m;
+  }
+  return {s, m};
+}
+
+template <bool kLeaves>
+void RecomputeLevel(const int32_t* indices, size_t count, int shift, const double* child_sum,
+                    const double* child_min, double* sum, double* mn) {
+  constexpr size_t kAhead = 8;
+  int64_t previous = -1;
+  for (size_t i = 0; i < count; ++i) {
+    if (i + kAhead < count) {
+      const int64_t ahead = (static_cast<int64_t>(indices[i + kAhead]) >> shift) << PriorityTree::kFanoutShift;
+      Prefetch(child_sum + ahead);
+      if (!kLeaves) Prefetch(child_min + ahead);
+    }
+    const int64_t e = static_cast<int64_t>(indices[i]) >> shift;
+    if (e == previous) continue;
+    previous = e;
+    const NodeFold f = Fold<kLeaves>(child_sum + (e << PriorityTree::kFanoutShift), child_min + (e << PriorityTree::kFanoutShift));
+    sum[e] = f.sum;
+    mn[e] = f.min;
+  }
+}
+
+}  // namespace
+
 void PriorityTree::Recompute(const int32_t* indices, size_t count) {
   // Level by level across the whole batch: the batch's loads at one level are independent, so
   // their cache misses overlap. Consecutive indices under one parent are recomputed once.
   const int top = levels() - 1;
   for (int k = 1; k <= top; ++k) {
-    const double* child_sum = sum_level_[k - 1];
-    const double* child_min = min_level_[k - 1];
-    double* sum = sum_level_[k];
-    double* mn = min_level_[k];
-    const int shift = kFanoutShift * k;
-    int64_t previous = -1;
-    for (size_t i = 0; i < count; ++i) {
-      const int64_t e = static_cast<int64_t>(indices[i]) >> shift;
-      if (e == previous) continue;
-      previous = e;
-      const double* cs = child_sum + (e << kFanoutShift);
-      const double* cm = child_min + (e << kFanoutShift);
-      double s = 0.0;
-      double m = kInf;
-      for (int c = 0; c < kFanout; ++c) {
-        s += cs[c];
-        const double v = k == 1 ? (cm[c] > 0.0 ? cm[c] : kInf) : cm[c];
-        m = v < m ? v : m;
-      }
-      sum[e] = s;
-      mn[e] = m;
+    if (k == 1) {
+      RecomputeLevel<true>(indices, count, kFanoutShift, sum_level_[0], min_level_[0], sum_level_[1], min_level_[1]);
+    } else {
+      RecomputeLevel<false>(indices, count, kFanoutShift * k, sum_level_[k - 1], min_level_[k - 1], sum_level_[k],
+                            min_level_[k]);
     }
   }
-  const double* ts = sum_level_[top];
-  const double* tm = min_level_[top];
-  double s = 0.0;
-  double m = kInf;
-  for (int c = 0; c < kFanout; ++c) {
-    s += ts[c];
-    const double v = top == 0 ? (tm[c] > 0.0 ? tm[c] : kInf) : tm[c];
-    m = v < m ? v : m;
-  }
-  total_ = s;
-  min_ = m;
+  const NodeFold f = top == 0 ? Fold<true>(sum_level_[0], min_level_[0]) : Fold<false>(sum_level_[top], min_level_[top]);
+  total_ = f.sum;
+  min_ = f.min;
 }
 
 void PriorityTree::GetMany(const int32_t* indices, size_t count, double* out) const {

@@ -73,6 +73,7 @@ class PriorityTree {
   const double* leaves() const { return sum_level_[0]; }
 
   struct FreeAligned {
+    bool huge;
     void operator()(double* p) const;
   };
 
