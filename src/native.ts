@@ -144,8 +144,43 @@ export interface RawBinarySumTreeBaseline {
   total(): number;
 }
 
+/** What `cudaInfo()` reports. */
+export interface NativeCudaInfo {
+  /** CUDA kernels are in this binary. */
+  compiled: boolean;
+  /** A device can be used now. */
+  available: boolean;
+  devices: number;
+  /** Name of device 0 ('' when none). */
+  deviceName: string;
+  /** Why CUDA is unavailable ('' when available). */
+  reason: string;
+}
+
+/** Raw GPU mirror of a PriorityTree. Every method is [sync] (each waits for its kernel). */
+export interface RawCudaPriorityTree {
+  /** [sync] Applies a batch the CPU tree took; TypeError/RangeError for bad arrays, Error on a CUDA failure or after dispose. */
+  set(indices: Int32Array, priorities: Float64Array): void;
+  /** [sync] Seeded stratified sample + IS weights (seed -1 continues); Error when the total is 0 or on a CUDA failure. */
+  sample(outIndices: Int32Array, outWeights: Float32Array, beta: number, seed: number): void;
+  /** [sync] The same with given uniforms in [0, 1) (RangeError otherwise). */
+  sampleWithUniforms(uniforms: Float64Array, beta: number, outIndices: Int32Array, outWeights: Float32Array): void;
+  /** [sync] Device total; Error after dispose. */
+  total(): number;
+  /** [sync] Device min; Error after dispose. */
+  min(): number;
+  /** [sync] Never throws. */
+  memoryBytes(): number;
+  /** [sync] Frees device memory. Never throws. */
+  dispose(): void;
+}
+
 /** Constructors the replay module adds to the addon. */
 export interface NativeReplayAddon {
+  /** [sync] Mirrors a raw PriorityTree on CUDA device 0; TypeError if not given one, Error("no CUDA device: …") without a usable GPU. */
+  CudaPriorityTree: new (tree: RawPriorityTree) => RawCudaPriorityTree;
+  /** [sync] CUDA status of this binary and machine. Never throws. */
+  cudaInfo(): NativeCudaInfo;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
   PriorityTree: new (capacity: number) => RawPriorityTree;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30]. */

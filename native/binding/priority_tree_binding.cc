@@ -1,21 +1,26 @@
-// N-API wrappers for the replay trees: PriorityTree (the one the library uses) and
-// BinarySumTreeBaseline (a plain binary tree kept only as bench/per.ts's C++ baseline).
-// Every method is [sync] and short (microseconds per batch), so none needs a worker thread.
+// N-API wrappers for the replay trees: PriorityTree (the one the library uses), CudaPriorityTree
+// (its GPU mirror), cudaInfo(), and BinarySumTreeBaseline (a plain binary tree kept only as
+// bench/per.ts's C++ baseline). Every method is [sync] and short (microseconds per batch), so
+// none needs a worker thread.
 #include <napi.h>
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "binding/module_registry.h"
 #include "binding/napi_util.h"
 #include "common/rng.h"
 #include "replay/binary_sum_tree.h"
+#include "replay/cuda/cuda_priority_tree.h"
 #include "replay/priority_tree.h"
 
 namespace mario_rl {
 namespace {
 
 constexpr int64_t kMaxSeed = (int64_t{1} << 53) - 1;
+// Marks PriorityTree wrappers so CudaPriorityTree can check what it was given before unwrapping.
+constexpr napi_type_tag kPriorityTreeTag = {0x6d6172696f726c31ULL, 0x7072696f74726565ULL};
 
 // Reseeds rng when the seed argument is a number >= 0; -1 keeps the current stream.
 void MaybeReseed(const Napi::CallbackInfo& info, size_t index, Rng& rng) {
@@ -53,6 +58,15 @@ class PriorityTreeWrap : public Napi::ObjectWrap<PriorityTreeWrap> {
       tree_ = std::make_unique<PriorityTree>(capacity);
       return 0;
     });
+    napi_type_tag_object(info.Env(), info.This(), &kPriorityTreeTag);
+  }
+
+  // The wrapped tree of value, or TypeError naming `name` if value is not a PriorityTree.
+  static PriorityTreeWrap* FromValue(Napi::Env env, Napi::Value value, const char* name) {
+    bool tagged = false;
+    if (value.IsObject()) napi_check_object_type_tag(env, value, &kPriorityTreeTag, &tagged);
+    if (!tagged) throw Napi::TypeError::New(env, ExpectedMessage("a native PriorityTree", name, DescribeValue(value)));
+    return Unwrap(value.As<Napi::Object>());
   }
 
   PriorityTree& tree() { return *tree_; }
@@ -198,9 +212,152 @@ class BinarySumTreeWrap : public Napi::ObjectWrap<BinarySumTreeWrap> {
   Rng rng_;
 };
 
+class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "CudaPriorityTree",
+                       {InstanceMethod("set", &CudaPriorityTreeWrap::SetPriorities),
+                        InstanceMethod("sample", &CudaPriorityTreeWrap::Sample),
+                        InstanceMethod("sampleWithUniforms", &CudaPriorityTreeWrap::SampleWithUniforms),
+                        InstanceMethod("total", &CudaPriorityTreeWrap::Total),
+                        InstanceMethod("min", &CudaPriorityTreeWrap::Min),
+                        InstanceMethod("memoryBytes", &CudaPriorityTreeWrap::MemoryBytes),
+                        InstanceMethod("dispose", &CudaPriorityTreeWrap::Dispose)});
+  }
+
+  // new CudaPriorityTree(cpuTree: PriorityTree): mirrors cpuTree on device 0.
+  explicit CudaPriorityTreeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaPriorityTreeWrap>(info) {
+    PriorityTreeWrap* cpu = PriorityTreeWrap::FromValue(info.Env(), info[0], "tree");
+    cpu_ = &cpu->tree();
+    cpu_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
+    Guard(info.Env(), [&] {
+      gpu_ = std::make_unique<CudaPriorityTree>(*cpu_);
+      return 0;
+    });
+  }
+
+ private:
+  CudaPriorityTree& gpu(Napi::Env env) {
+    if (!gpu_) throw Napi::Error::New(env, "CudaPriorityTree was disposed");
+    return *gpu_;
+  }
+
+  // set(indices: Int32Array, priorities: Float64Array): the batch the CPU tree already took.
+  Napi::Value SetPriorities(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto indices = ExpectTypedArray(info, 0, napi_int32_array, "Int32Array", "indices").As<Napi::Int32Array>();
+    auto p = ExpectTypedArray(info, 1, napi_float64_array, "Float64Array", "priorities").As<Napi::Float64Array>();
+    ExpectLength(env, p, indices.ElementLength(), "priorities");
+    for (size_t i = 0; i < indices.ElementLength(); ++i) {
+      ExpectIndexInRange(env, indices[i], cpu_->capacity(), i);
+      if (!(p[i] >= 0.0) || std::isinf(p[i])) {
+        throw Napi::RangeError::New(env, ExpectedMessage("a finite priority >= 0", "priorities[" + std::to_string(i) + "]",
+                                                         DescribeValue(Napi::Number::New(env, p[i]))));
+      }
+    }
+    CudaPriorityTree& g = gpu(env);
+    Guard(env, [&] {
+      g.Set(indices.Data(), p.Data(), indices.ElementLength());
+      return 0;
+    });
+    return env.Undefined();
+  }
+
+  void Draw(Napi::Env env, Napi::Int32Array& out_idx, Napi::Float32Array& out_w, double beta) {
+    if (!(cpu_->total() > 0.0)) throw Napi::Error::New(env, "Cannot sample from a PriorityTree whose total priority is 0");
+    CudaPriorityTree& g = gpu(env);
+    Guard(env, [&] {
+      g.SampleWithUniforms(uniforms_.data(), out_idx.ElementLength(), beta, cpu_->filled(), out_idx.Data(), out_w.Data());
+      return 0;
+    });
+  }
+
+  // sample(outIndices: Int32Array, outWeights: Float32Array, beta: number, seed: number)
+  // Uniforms come from the same seeded stream as PriorityTree.sample, so the draws are equal.
+  Napi::Value Sample(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto out_idx = ExpectTypedArray(info, 0, napi_int32_array, "Int32Array", "outIndices").As<Napi::Int32Array>();
+    auto out_w = ExpectTypedArray(info, 1, napi_float32_array, "Float32Array", "outWeights").As<Napi::Float32Array>();
+    ExpectLength(env, out_w, out_idx.ElementLength(), "outWeights");
+    const double beta = ExpectBeta(info, 2);
+    MaybeReseed(info, 3, rng_);
+    uniforms_.resize(out_idx.ElementLength());
+    for (double& u : uniforms_) u = rng_.NextDouble();
+    Draw(env, out_idx, out_w, beta);
+    return env.Undefined();
+  }
+
+  // sampleWithUniforms(uniforms: Float64Array, beta: number, outIndices: Int32Array, outWeights: Float32Array)
+  Napi::Value SampleWithUniforms(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto u = ExpectTypedArray(info, 0, napi_float64_array, "Float64Array", "uniforms").As<Napi::Float64Array>();
+    const double beta = ExpectBeta(info, 1);
+    auto out_idx = ExpectTypedArray(info, 2, napi_int32_array, "Int32Array", "outIndices").As<Napi::Int32Array>();
+    auto out_w = ExpectTypedArray(info, 3, napi_float32_array, "Float32Array", "outWeights").As<Napi::Float32Array>();
+    ExpectLength(env, out_idx, u.ElementLength(), "outIndices");
+    ExpectLength(env, out_w, u.ElementLength(), "outWeights");
+    uniforms_.resize(u.ElementLength());
+    for (size_t i = 0; i < u.ElementLength(); ++i) {
+      if (!(u[i] >= 0.0 && u[i] < 1.0)) {
+        throw Napi::RangeError::New(env, ExpectedMessage("a number in [0, 1)", "uniforms[" + std::to_string(i) + "]",
+                                                         DescribeValue(Napi::Number::New(env, u[i]))));
+      }
+      uniforms_[i] = u[i];
+    }
+    Draw(env, out_idx, out_w, beta);
+    return env.Undefined();
+  }
+
+  static double ExpectBeta(const Napi::CallbackInfo& info, size_t index) {
+    Napi::Value v = info[index];
+    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), ExpectedMessage("a number in [0, 1]", "beta", DescribeValue(v)));
+    const double beta = v.As<Napi::Number>().DoubleValue();
+    if (!(beta >= 0.0 && beta <= 1.0)) {
+      throw Napi::RangeError::New(info.Env(), ExpectedMessage("a number in [0, 1]", "beta", DescribeValue(v)));
+    }
+    return beta;
+  }
+
+  Napi::Value Total(const Napi::CallbackInfo& info) {
+    CudaPriorityTree& g = gpu(info.Env());
+    return Napi::Number::New(info.Env(), Guard(info.Env(), [&] { return g.Total(); }));
+  }
+  Napi::Value Min(const Napi::CallbackInfo& info) {
+    CudaPriorityTree& g = gpu(info.Env());
+    return Napi::Number::New(info.Env(), Guard(info.Env(), [&] { return g.Min(); }));
+  }
+  Napi::Value MemoryBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), gpu_ ? static_cast<double>(gpu_->memory_bytes()) : 0.0);
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    gpu_.reset();
+    return info.Env().Undefined();
+  }
+
+  const PriorityTree* cpu_ = nullptr;
+  Napi::ObjectReference cpu_ref_;  // keeps the CPU tree alive as long as its mirror
+  std::unique_ptr<CudaPriorityTree> gpu_;
+  std::vector<double> uniforms_;
+  Rng rng_;
+};
+
+// [sync] cudaInfo(): { compiled, available, devices, deviceName, reason }. Never throws.
+Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
+  const CudaStatus status = QueryCuda();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("compiled", status.compiled);
+  out.Set("available", status.available);
+  out.Set("devices", status.devices);
+  out.Set("deviceName", status.device_name);
+  out.Set("reason", status.reason);
+  return out;
+}
+
 void InitPriorityTree(Napi::Env env, Napi::Object exports) {
   exports.Set("PriorityTree", PriorityTreeWrap::Define(env));
   exports.Set("BinarySumTreeBaseline", BinarySumTreeWrap::Define(env));
+  exports.Set("CudaPriorityTree", CudaPriorityTreeWrap::Define(env));
+  exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
 }
 
 }  // namespace
