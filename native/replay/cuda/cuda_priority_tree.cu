@@ -104,13 +104,16 @@ __global__ void SampleKernel(DeviceLevels lv, const double* total_min, const dou
     int j = __popc(passed);
     const double below = __shfl_sync(0xffffffffu, acc, j > 0 ? j - 1 : 0, kFanout);
     const unsigned nonzero = (__ballot_sync(0xffffffffu, v > 0.0) & group_bits) >> (group * kFanout);
-    if (j == kFanout) {
-      j = nonzero ? 31 - __clz(nonzero) : 0;
-      const double vj = __shfl_sync(0xffffffffu, v, j, kFanout);
-      x = vj > 0.0 ? nextafter(vj, 0.0) : 0.0;
+    // x reached the node's sum through rounding: take the last child with mass (as the CPU does).
+    // Every shuffle runs on all 32 lanes, outside any branch that differs between groups.
+    const bool overflow = j == kFanout;
+    const int last_with_mass = nonzero ? 31 - __clz(nonzero) : 0;
+    const double v_last = __shfl_sync(0xffffffffu, v, last_with_mass, kFanout);
+    if (overflow) {
+      j = last_with_mass;
+      x = v_last > 0.0 ? nextafter(v_last, 0.0) : 0.0;
     } else {
-      const double below_or_zero = j > 0 ? below : 0.0;
-      x = __dsub_rn(x, below_or_zero);
+      x = __dsub_rn(x, j > 0 ? below : 0.0);
     }
     node = (node << kShift) + j;
   }
