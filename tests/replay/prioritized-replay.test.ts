@@ -151,6 +151,43 @@ describe('PrioritizedReplay storage', () => {
   });
 });
 
+describe('PrioritizedReplay episode cuts', () => {
+  it('begin() mid-episode closes open windows, bootstrapping from the current observation', () => {
+    const replay = new PrioritizedReplay({ capacity: 16, numEnvs: 1, frameShape: [1, 1], stack: 1, nStep: 3, gamma: 0.5 });
+    const frame = (v: number) => new Uint8Array([v]);
+    const step = (reward: number, obs: number) => ({
+      actions: new Int32Array([reward]), rewards: new Float32Array([reward]),
+      terminated: new Uint8Array(1), truncated: new Uint8Array(1), obs: frame(obs),
+    });
+    replay.begin(frame(10));
+    replay.addBatch(step(1, 11));
+    replay.addBatch(step(2, 12));
+    expect(replay.size).toBe(0); // windows of 3 are still open
+    replay.begin(frame(20));
+    expect(replay.size).toBe(2);
+    const idx = sampleableIndices(replay);
+    const batch = replay.gather(idx);
+    const byStep = new Map(Array.from(idx, (i, k) => [replay.transitionInfo(i).step, k] as [number, number]));
+    const first = byStep.get(0)!;
+    expect(batch.returns[first]).toBe(1 + 0.5 * 2);
+    expect(batch.discounts[first]).toBe(0.25);
+    expect(batch.nextObs[first]).toBe(12);
+    const second = byStep.get(1)!;
+    expect(batch.returns[second]).toBe(2);
+    expect(batch.discounts[second]).toBe(0.5);
+    expect(batch.nextObs[second]).toBe(12);
+    // The new episode continues from the new observation.
+    replay.addBatch(step(4, 21));
+    replay.addBatch(step(8, 22));
+    replay.addBatch(step(16, 23));
+    const fresh = Array.from(sampleableIndices(replay)).find((i) => replay.transitionInfo(i).episode === 1)!;
+    const b = replay.gather(new Int32Array([fresh]));
+    expect(b.obs[0]).toBe(20);
+    expect(b.returns[0]).toBe(4 + 0.5 * 8 + 0.25 * 16);
+    expect(b.nextObs[0]).toBe(23);
+  });
+});
+
 describe('PrioritizedReplay sampling', () => {
   const base = { capacity: 4 * 256, numEnvs: 4, stack: 2, nStep: 2, gamma: 0.99 };
 
