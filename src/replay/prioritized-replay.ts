@@ -251,7 +251,9 @@ export class PrioritizedReplay {
     this.#gammaPowers = Float64Array.from({ length: this.#nStep + 2 }, (_, k) => this.#gamma ** k);
     this.#head = new Float64Array(this.#lanes);
     this.#laneEpisode = new Int32Array(this.#lanes);
-    const perLane = this.#stack + this.#nStep + 4;
+    // Tree writes one lane can queue per call: two slot writes (final frame + next observation),
+    // each invalidating up to `stack` old entries, plus up to nStep + 1 newly ready ones.
+    const perLane = 2 * this.#stack + this.#nStep + 4;
     this.#pendingIdx = new Int32Array(this.#lanes * perLane);
     this.#pendingP = new Float64Array(this.#lanes * perLane);
     this.#cuda = device === 'cuda' ? new CudaPrioritySampler(this.#tree) : undefined;
@@ -597,6 +599,7 @@ export class PrioritizedReplay {
   }
 
   #queue(index: number, priority: number): void {
+    if (this.#pendingCount === this.#pendingIdx.length) this.#flush(); // never expected; keeps order if it happens
     this.#pendingIdx[this.#pendingCount] = index;
     this.#pendingP[this.#pendingCount] = priority;
     this.#pendingCount++;
