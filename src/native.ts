@@ -181,6 +181,11 @@ export interface NativeReplayAddon {
   CudaPriorityTree: new (tree: RawPriorityTree) => RawCudaPriorityTree;
   /** [sync] CUDA status of this binary and machine. Never throws. */
   cudaInfo(): NativeCudaInfo;
+  /**
+   * [sync] Copies row rows[k] (rowBytes each) of src into row k of out; -1 writes zeros. TypeError
+   * for wrong array types; RangeError for a bad length or a row out of range (nothing written).
+   */
+  gatherRows(src: Uint8Array, rowBytes: number, rows: Int32Array, out: Uint8Array): void;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
   PriorityTree: new (capacity: number) => RawPriorityTree;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30]. */

@@ -12,6 +12,7 @@
  *
  * See docs/replay.md for the storage layout and the exact `addBatch` contract.
  */
+import { loadNative } from '../native.js';
 import {
   expectInteger,
   expectNumber,
@@ -206,6 +207,8 @@ export class PrioritizedReplay {
   readonly #batches = new Map<number, ReplayBatch>();
   #scratchIdx = new Int32Array(0);
   #scratchP = new Float64Array(0);
+  #obsRows = new Int32Array(0);
+  #nextRows = new Int32Array(0);
 
   /** Validates options and allocates all storage once. TypeError/RangeError for a bad option. */
   constructor(options: PrioritizedReplayOptions) {
@@ -625,7 +628,6 @@ export class PrioritizedReplay {
   /** Gathers frames and scalars for batch.indices; computes weights unless beta < 0 (already set). */
   #fill(batch: ReplayBatch, count: number, beta: number): void {
     const L = this.#laneCapacity;
-    const F = this.#frameBytes;
     const S = this.#stack;
     if (beta >= 0) {
       if (this.#scratchP.length < count) {
@@ -637,6 +639,13 @@ export class PrioritizedReplay {
       const min = this.#tree.min;
       for (let b = 0; b < count; b++) batch.weights[b] = (min / p[b]) ** beta;
     }
+    // Which stored frame goes in each output frame slot (-1: zero padding); copied natively.
+    if (this.#obsRows.length < count * S) {
+      this.#obsRows = new Int32Array(count * S);
+      this.#nextRows = new Int32Array(count * S);
+    }
+    const obsRows = this.#obsRows.subarray(0, count * S);
+    const nextRows = this.#nextRows.subarray(0, count * S);
     for (let b = 0; b < count; b++) {
       const i = batch.indices[b];
       const lane = Math.floor(i / L);
@@ -646,26 +655,23 @@ export class PrioritizedReplay {
       batch.returns[b] = this.#half ? fromFloat16Bits((this.#returns as Uint16Array)[i]) : this.#returns[i];
       const m = this.#nextOffset[i];
       batch.discounts[b] = this.#flags[i] & BOOTSTRAP ? this.#gammaPowers[m] : 0;
-      this.#stackInto(batch.obs, b * S * F, laneBase, slot, this.#epStep[i]);
+      this.#stackRows(obsRows, b * S, laneBase, slot, this.#epStep[i]);
       const nextSlot = (slot + m) % L;
-      this.#stackInto(batch.nextObs, b * S * F, laneBase, nextSlot, this.#epStep[laneBase + nextSlot]);
+      this.#stackRows(nextRows, b * S, laneBase, nextSlot, this.#epStep[laneBase + nextSlot]);
     }
+    const gather = loadNative().gatherRows;
+    gather(this.#frames, this.#frameBytes, obsRows, batch.obs);
+    gather(this.#frames, this.#frameBytes, nextRows, batch.nextObs);
   }
 
-  /** Writes the stack ending at (laneBase + slot) into out at offset, padding before the episode start. */
-  #stackInto(out: Uint8Array, offset: number, laneBase: number, slot: number, epStep: number): void {
+  /** Frame rows of the stack ending at (laneBase + slot), padded before the episode start. */
+  #stackRows(rows: Int32Array, offset: number, laneBase: number, slot: number, epStep: number): void {
     const L = this.#laneCapacity;
-    const F = this.#frameBytes;
     const S = this.#stack;
     for (let k = 0; k < S; k++) {
       const back = S - 1 - k;
-      const dst = offset + k * F;
-      if (back > epStep && this.#padding === 'zero') {
-        out.fill(0, dst, dst + F);
-        continue;
-      }
-      const src = (laneBase + ((slot - Math.min(back, epStep) + L) % L)) * F;
-      out.set(this.#frames.subarray(src, src + F), dst);
+      rows[offset + k] =
+        back > epStep && this.#padding === 'zero' ? -1 : laneBase + ((slot - Math.min(back, epStep) + L) % L);
     }
   }
 
