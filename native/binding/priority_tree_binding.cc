@@ -263,11 +263,18 @@ class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
     return env.Undefined();
   }
 
-  void Draw(Napi::Env env, Napi::Int32Array& out_idx, Napi::Float32Array& out_w, double beta) {
+  // Draws with the uniforms in uniforms_ (use_key false) or CounterUniform(key, i) (use_key true).
+  void Draw(Napi::Env env, Napi::Int32Array& out_idx, Napi::Float32Array& out_w, double beta, bool use_key,
+            uint64_t key) {
     if (!(cpu_->total() > 0.0)) throw Napi::Error::New(env, "Cannot sample from a PriorityTree whose total priority is 0");
     CudaPriorityTree& g = gpu(env);
     Guard(env, [&] {
-      g.SampleWithUniforms(uniforms_.data(), out_idx.ElementLength(), beta, cpu_->filled(), out_idx.Data(), out_w.Data());
+      if (use_key) {
+        g.SampleWithKey(key, out_idx.ElementLength(), beta, cpu_->filled(), out_idx.Data(), out_w.Data());
+      } else {
+        g.SampleWithUniforms(uniforms_.data(), out_idx.ElementLength(), beta, cpu_->filled(), out_idx.Data(),
+                             out_w.Data());
+      }
       return 0;
     });
   }
@@ -281,9 +288,9 @@ class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
     ExpectLength(env, out_w, out_idx.ElementLength(), "outWeights");
     const double beta = ExpectBeta(info, 2);
     MaybeReseed(info, 3, rng_);
-    uniforms_.resize(out_idx.ElementLength());
-    for (double& u : uniforms_) u = rng_.NextDouble();
-    Draw(env, out_idx, out_w, beta);
+    if (!(cpu_->total() > 0.0)) throw Napi::Error::New(env, "Cannot sample from a PriorityTree whose total priority is 0");
+    // One key per call from the same stream as PriorityTree.sample: the kernel derives the uniforms.
+    Draw(env, out_idx, out_w, beta, true, rng_.NextU64());
     return env.Undefined();
   }
 
@@ -304,7 +311,7 @@ class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
       }
       uniforms_[i] = u[i];
     }
-    Draw(env, out_idx, out_w, beta);
+    Draw(env, out_idx, out_w, beta, false, 0);
     return env.Undefined();
   }
 

@@ -19,6 +19,8 @@ CudaPriorityTree::CudaPriorityTree(const PriorityTree&) { throw Error("no CUDA d
 CudaPriorityTree::~CudaPriorityTree() = default;
 void CudaPriorityTree::Set(const int32_t*, const double*, size_t) {}
 void CudaPriorityTree::SampleWithUniforms(const double*, size_t, double, int64_t, int32_t*, float*) {}
+void CudaPriorityTree::SampleWithKey(uint64_t, size_t, double, int64_t, int32_t*, float*) {}
+void CudaPriorityTree::Launch(const double*, uint64_t, size_t, double, int64_t, int32_t*, float*) {}
 double CudaPriorityTree::Total() const { return 0.0; }
 double CudaPriorityTree::Min() const { return 0.0; }
 size_t CudaPriorityTree::memory_bytes() const { return 0; }

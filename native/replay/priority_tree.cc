@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "replay/counter_uniform.h"
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -272,16 +273,20 @@ void PriorityTree::SampleWithUniforms(const double* uniforms, size_t count, int3
 
 void PriorityTree::Sample(size_t count, Rng& rng, int32_t* out) const {
   if (!(total_ > 0.0)) throw Error("Cannot sample from a PriorityTree whose total priority is 0");
-  double u[kLockstep];
+  SampleWithKey(rng.NextU64(), count, out);
+}
+
+void PriorityTree::SampleWithKey(uint64_t key, size_t count, int32_t* out) const {
+  if (!(total_ > 0.0)) throw Error("Cannot sample from a PriorityTree whose total priority is 0");
+  // Same target formula as SampleWithUniforms, with u_i = CounterUniform(key, i).
+  const double below_total = std::nextafter(total_, 0.0);
+  const double n = static_cast<double>(count);
+  double x[kLockstep];
   for (size_t start = 0; start < count; start += kLockstep) {
     const size_t group = std::min(kLockstep, count - start);
-    for (size_t g = 0; g < group; ++g) u[g] = rng.NextDouble();
-    // Same target formula as SampleWithUniforms, so both give identical draws.
-    const double below_total = std::nextafter(total_, 0.0);
-    const double n = static_cast<double>(count);
-    double x[kLockstep];
     for (size_t g = 0; g < group; ++g) {
-      const double t = (static_cast<double>(start + g) + u[g]) * total_ / n;
+      const double u = CounterUniform(key, start + g);
+      const double t = (static_cast<double>(start + g) + u) * total_ / n;
       x[g] = t < below_total ? t : below_total;
     }
     DescendBatch(x, group, out + start);

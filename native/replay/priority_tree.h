@@ -46,9 +46,11 @@ class PriorityTree {
   // Writes the priorities at indices into out (RangeError for an index outside [0, capacity)).
   void GetMany(const int32_t* indices, size_t count, double* out) const;
 
-  // Stratified sampling: count segments of equal mass, one uniform each from rng.
-  // Error if the total is 0.
+  // Stratified sampling: count segments of equal mass, one uniform each. The uniforms come from
+  // one key drawn from rng per call (CounterUniform(key, i), see counter_uniform.h), which the
+  // CUDA mirror reproduces. Error if the total is 0.
   void Sample(size_t count, Rng& rng, int32_t* out) const;
+  void SampleWithKey(uint64_t key, size_t count, int32_t* out) const;
 
   // The same with caller-given uniforms u[i] in [0, 1): the target of sample i is
   // (i + u[i]) * total / count. Lets other backends (CUDA, tests) reproduce the CPU draw exactly.

@@ -65,6 +65,29 @@ describe.skipIf(!cuda.available)('CUDA sampler equals the CPU path', () => {
     }
   }
 
+  it('draws the same indices as PriorityTree.sample for the same seed (uniforms derived in the kernel)', () => {
+    const r = testRng(21);
+    const capacity = 1 << 18;
+    const tree = new PriorityTree(capacity);
+    const all = Int32Array.from({ length: capacity }, (_, i) => i);
+    tree.set(all, Float64Array.from(all, () => (r() < 0.2 ? 0 : r())));
+    const gpu = new CudaPrioritySampler(tree);
+    try {
+      for (const n of [1, 256, 4096]) {
+        const cpu = tree.sample(n, { seed: 77 });
+        const cpuNext = tree.sample(n);
+        const idx = new Int32Array(n);
+        const w = new Float32Array(n);
+        gpu.sample(idx, w, 0.4, 77);
+        expect(Array.from(idx)).toEqual(Array.from(cpu));
+        gpu.sample(idx, w, 0.4);
+        expect(Array.from(idx)).toEqual(Array.from(cpuNext));
+      }
+    } finally {
+      gpu.dispose();
+    }
+  });
+
   it('keeps total and min equal to the CPU tree through random batched updates with duplicates', () => {
     const r = testRng(5);
     const capacity = 100_003;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "replay/counter_uniform.h"
 #include "replay/cuda/cuda_priority_tree.h"
 
 namespace mario_rl {
@@ -76,7 +77,8 @@ __global__ void UpdateKernel(DeviceLevels lv, const int32_t* indices, const doub
 
 // 8 threads per sample: thread c reads child c (the 8 reads of a node are one 64-byte line),
 // forms its inclusive prefix in the CPU's order, and a ballot counts the prefixes <= x.
-__global__ void SampleKernel(DeviceLevels lv, const double* total_min, const double* uniforms, int count,
+// uniforms == nullptr: u_i = CounterUniform(key, i), as PriorityTree::SampleWithKey.
+__global__ void SampleKernel(DeviceLevels lv, const double* total_min, const double* uniforms, uint64_t key, int count,
                              double beta, int64_t last, int32_t* out_indices, float* out_weights) {
   const int lane = threadIdx.x & 31;
   const int c = lane & (kFanout - 1);
@@ -87,8 +89,8 @@ __global__ void SampleKernel(DeviceLevels lv, const double* total_min, const dou
   const double below_total = nextafter(total, 0.0);
   double x = 0.0;
   if (active) {
-    const double t = __ddiv_rn(__dmul_rn(__dadd_rn(static_cast<double>(sample), uniforms[sample]), total),
-                               static_cast<double>(count));
+    const double u = uniforms ? uniforms[sample] : CounterUniform(key, static_cast<uint64_t>(sample));
+    const double t = __ddiv_rn(__dmul_rn(__dadd_rn(static_cast<double>(sample), u), total), static_cast<double>(count));
     x = t < below_total ? t : below_total;
   }
   const unsigned group_bits = 0xffu << (group * kFanout);
@@ -253,21 +255,36 @@ void CudaPriorityTree::Set(const int32_t* indices, const double* priorities, siz
 
 void CudaPriorityTree::SampleWithUniforms(const double* uniforms, size_t count, double beta, int64_t filled,
                                           int32_t* out_indices, float* out_weights) {
+  Launch(uniforms, 0, count, beta, filled, out_indices, out_weights);
+}
+
+void CudaPriorityTree::SampleWithKey(uint64_t key, size_t count, double beta, int64_t filled, int32_t* out_indices,
+                                     float* out_weights) {
+  Launch(nullptr, key, count, beta, filled, out_indices, out_weights);
+}
+
+void CudaPriorityTree::Launch(const double* uniforms, uint64_t key, size_t count, double beta, int64_t filled,
+                              int32_t* out_indices, float* out_weights) {
   if (count == 0) return;
   Impl& im = *impl_;
-  im.EnsureIn(count * sizeof(double));
   im.EnsureOut(count * (sizeof(int32_t) + sizeof(float)));
-  std::memcpy(im.host_in, uniforms, count * sizeof(double));
-  Check(cudaMemcpyAsync(im.device_in, im.host_in, count * sizeof(double), cudaMemcpyHostToDevice, im.stream),
-        "cudaMemcpyAsync");
+  const double* dev_uniforms = nullptr;
+  if (uniforms) {
+    im.EnsureIn(count * sizeof(double));
+    std::memcpy(im.host_in, uniforms, count * sizeof(double));
+    Check(cudaMemcpyAsync(im.device_in, im.host_in, count * sizeof(double), cudaMemcpyHostToDevice, im.stream),
+          "cudaMemcpyAsync");
+    dev_uniforms = static_cast<const double*>(im.device_in);
+  }
   auto* dev_idx = static_cast<int32_t*>(im.device_out);
   auto* dev_w = reinterpret_cast<float*>(dev_idx + count);
   const int threads = static_cast<int>(count) * kFanout;
   const int blocks = (threads + kSampleBlock - 1) / kSampleBlock;
-  SampleKernel<<<blocks, kSampleBlock, 0, im.stream>>>(im.levels, im.total_min, static_cast<const double*>(im.device_in),
+  SampleKernel<<<blocks, kSampleBlock, 0, im.stream>>>(im.levels, im.total_min, dev_uniforms, key,
                                                       static_cast<int>(count), beta, std::max<int64_t>(filled - 1, 0),
                                                       dev_idx, dev_w);
   Check(cudaGetLastError(), "SampleKernel launch");
+  // One transfer back: indices then weights, adjacent in device_out and host_out.
   Check(cudaMemcpyAsync(im.host_out, im.device_out, count * (sizeof(int32_t) + sizeof(float)), cudaMemcpyDeviceToHost,
                         im.stream),
         "cudaMemcpyAsync");

@@ -45,6 +45,9 @@ class CudaPriorityTree {
   // importance weights (min / p)^beta, in one launch. filled clamps indices as on the CPU.
   void SampleWithUniforms(const double* uniforms, size_t count, double beta, int64_t filled, int32_t* out_indices,
                           float* out_weights);
+  // The same with u_i = CounterUniform(key, i) computed in the kernel (no uniforms upload): equal to
+  // PriorityTree::SampleWithKey(key, ...), which PriorityTree::Sample uses.
+  void SampleWithKey(uint64_t key, size_t count, double beta, int64_t filled, int32_t* out_indices, float* out_weights);
 
   // Device-side total and min (computed by the update kernel), for checks.
   double Total() const;
@@ -52,6 +55,8 @@ class CudaPriorityTree {
   size_t memory_bytes() const;
 
  private:
+  void Launch(const double* uniforms, uint64_t key, size_t count, double beta, int64_t filled, int32_t* out_indices,
+              float* out_weights);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
