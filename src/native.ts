@@ -182,10 +182,11 @@ export interface NativeReplayAddon {
   /** [sync] CUDA status of this binary and machine. Never throws. */
   cudaInfo(): NativeCudaInfo;
   /**
-   * [sync] Copies row rows[k] (rowBytes each) of src into row k of out; -1 writes zeros. TypeError
-   * for wrong array types; RangeError for a bad length or a row out of range (nothing written).
+   * [sync] Copies row rows[k] (rowBytes each; row r is row r % rowsPerChunk of
+   * chunks[r / rowsPerChunk]) into row k of out; -1 writes zeros. TypeError for wrong types;
+   * RangeError for a bad chunk or out length or a row out of range (nothing written then).
    */
-  gatherRows(src: Uint8Array, rowBytes: number, rows: Int32Array, out: Uint8Array): void;
+  gatherRows(chunks: Uint8Array[], rowsPerChunk: number, rowBytes: number, rows: Int32Array, out: Uint8Array): void;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
   PriorityTree: new (capacity: number) => RawPriorityTree;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30]. */

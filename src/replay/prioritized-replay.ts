@@ -58,7 +58,12 @@ export interface PrioritizedReplayOptions {
   seed?: number;
   /** Where sampling runs: 'cpu' (default) or 'cuda' (a GPU mirror of the tree; Error if no CUDA device). */
   device?: 'cpu' | 'cuda';
+  /** Storage tuning: frames per storage chunk, a power of two (default: as many as fit in 1 GiB). */
+  framesPerChunk?: number;
 }
+
+/** Frames are stored in chunks of at most this many bytes (one typed array holds at most 4 GiB). */
+const MAX_CHUNK_BYTES = 2 ** 30;
 
 /** One vector-env step, as `addBatch` takes it (N = numEnvs, F = H·W). */
 export interface ReplayStep {
@@ -134,7 +139,7 @@ export interface TransitionInfo {
 
 const KNOWN_OPTIONS = [
   'capacity', 'numEnvs', 'frameShape', 'stack', 'startPadding', 'nStep', 'gamma', 'alpha', 'beta', 'betaFinal',
-  'betaSteps', 'epsilon', 'scalarDtype', 'seed', 'device',
+  'betaSteps', 'epsilon', 'scalarDtype', 'seed', 'device', 'framesPerChunk',
 ] as const;
 
 // Entry flag bits.
@@ -175,7 +180,11 @@ export class PrioritizedReplay {
 
   readonly #tree: PriorityTree;
   readonly #cuda: CudaPrioritySampler | undefined;
-  readonly #frames: Uint8Array;
+  // Frames in chunks of 2^#chunkShift (a typed array holds at most 4 GiB): slot e lives in
+  // chunk e >> #chunkShift at row e & #chunkMask.
+  readonly #frameChunks: Uint8Array[];
+  readonly #chunkShift: number;
+  readonly #chunkMask: number;
   readonly #actions: Int32Array;
   readonly #rewards: Float32Array | Uint16Array;
   readonly #returns: Float32Array | Uint16Array;
@@ -243,7 +252,20 @@ export class PrioritizedReplay {
 
     const c = this.#capacity;
     this.#tree = new PriorityTree(c);
-    this.#frames = new Uint8Array(c * this.#frameBytes);
+    const maxChunkRows = Math.max(1, Math.floor(MAX_CHUNK_BYTES / this.#frameBytes));
+    const framesPerChunk =
+      o.framesPerChunk === undefined
+        ? 2 ** Math.floor(Math.log2(maxChunkRows))
+        : expectInteger(o.framesPerChunk, 'framesPerChunk', 1, maxChunkRows);
+    if ((framesPerChunk & (framesPerChunk - 1)) !== 0) {
+      throw new RangeError(expectedMessage('a power of two', 'framesPerChunk', framesPerChunk));
+    }
+    this.#chunkShift = Math.log2(framesPerChunk);
+    this.#chunkMask = framesPerChunk - 1;
+    this.#frameChunks = [];
+    for (let start = 0; start < c; start += framesPerChunk) {
+      this.#frameChunks.push(new Uint8Array(Math.min(framesPerChunk, c - start) * this.#frameBytes));
+    }
     this.#actions = new Int32Array(c);
     this.#rewards = this.#half ? new Uint16Array(c) : new Float32Array(c);
     this.#returns = this.#half ? new Uint16Array(c) : new Float32Array(c);
@@ -483,7 +505,7 @@ export class PrioritizedReplay {
   /** Size, capacity, fill rate, pushes, unique ratio of the last sample and its mean, β, memory. */
   stats(): ReplayStats {
     const bytes =
-      this.#frames.byteLength + this.#actions.byteLength + this.#rewards.byteLength + this.#returns.byteLength +
+      this.#frameChunks.reduce((sum, chunk) => sum + chunk.byteLength, 0) + this.#actions.byteLength + this.#rewards.byteLength + this.#returns.byteLength +
       this.#nextOffset.byteLength + this.#flags.byteLength + this.#epStep.byteLength + this.#episode.byteLength +
       this.#tree.memoryBytes + (this.#cuda?.memoryBytes ?? 0);
     return {
@@ -527,7 +549,7 @@ export class PrioritizedReplay {
     const F = this.#frameBytes;
     const src = (lane * perLane + perLane - 1) * F;
     if (epStep === 0 && perLane > 1) this.#checkStartPadding(obs, lane, perLane, name);
-    this.#frames.set(obs.subarray(src, src + F), e * F);
+    this.#frameChunks[e >> this.#chunkShift].set(obs.subarray(src, src + F), (e & this.#chunkMask) * F);
     this.#flags[e] = flags;
     this.#epStep[e] = epStep;
     this.#episode[e] = this.#laneEpisode[lane];
@@ -660,8 +682,9 @@ export class PrioritizedReplay {
       this.#stackRows(nextRows, b * S, laneBase, nextSlot, this.#epStep[laneBase + nextSlot]);
     }
     const gather = loadNative().gatherRows;
-    gather(this.#frames, this.#frameBytes, obsRows, batch.obs);
-    gather(this.#frames, this.#frameBytes, nextRows, batch.nextObs);
+    const rowsPerChunk = this.#chunkMask + 1;
+    gather(this.#frameChunks, rowsPerChunk, this.#frameBytes, obsRows, batch.obs);
+    gather(this.#frameChunks, rowsPerChunk, this.#frameBytes, nextRows, batch.nextObs);
   }
 
   /** Frame rows of the stack ending at (laneBase + slot), padded before the episode start. */

@@ -100,6 +100,14 @@ describe('PrioritizedReplay storage', () => {
     expect(never.replay.size).toBeGreaterThan(300);
   });
 
+  it('stores frames in several chunks when asked (as for captures over 4 GiB)', () => {
+    const r = run({ capacity: 4 * 60, numEnvs: 4, stack: 3, nStep: 2, gamma: 0.9, framesPerChunk: 16 }, 120, { sampleEvery: 5 });
+    checkAgainstReference(r, 2, 0.9, true);
+    expect(() => new PrioritizedReplay({ capacity: 64, numEnvs: 2, frameShape: [H, W], framesPerChunk: 12 })).toThrow(
+      /Expected a power of two for framesPerChunk but received 12/,
+    );
+  });
+
   it('accepts newest frames only ([N, H, W]) and zero start padding', () => {
     checkAgainstReference(run({ capacity: 3 * 100, numEnvs: 3, stack: 3, nStep: 4, gamma: 0.8 }, 80, { layout: 'frames' }), 4, 0.8, true);
     checkAgainstReference(
