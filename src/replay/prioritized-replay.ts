@@ -452,8 +452,9 @@ export class PrioritizedReplay {
   }
 
   /**
-   * Sets the priorities of sampled transitions to (|tdErrors[i]| + ε)^α. Indices no longer
-   * sampleable (overwritten since they were drawn) are skipped. RangeError naming the position
+   * Sets the priorities of sampled transitions to (|tdErrors[i]| + ε)^α. Indices not sampleable
+   * now (overwritten since they were drawn, not yet ready again) are skipped; a slot already
+   * refilled and ready takes the update, so update soon after sampling. RangeError naming the position
    * for an index outside [0, capacity) or a NaN/infinite TD error; nothing changes then.
    */
   updatePriorities(indices: Int32Array, tdErrors: Float32Array | Float64Array): void {
