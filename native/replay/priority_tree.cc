@@ -45,18 +45,27 @@ inline void Prefetch(const double* p) {
 #endif
 }
 
-// Index of the child holding mass x inside one node (8 children v), and x made relative to it.
-// Prefix sums are formed in the same order as the parent's sum, so the last prefix equals the
-// parent exactly. A zero child is never chosen: its prefix equals its left neighbour's.
-inline int ChooseChild(const double* v, double& x) {
+// The 8 inclusive prefix sums of one node, formed in the same order as the parent's sum (so the
+// last equals the parent bit for bit).
+inline void NodePrefix(const double* v, double* p) {
   double acc = 0.0;
-  double below = 0.0;  // the largest prefix <= x: the mass left of the chosen child
-  int j = 0;
   for (int c = 0; c < PriorityTree::kFanout; ++c) {
     acc += v[c];
-    const bool passed = acc <= x;
+    p[c] = acc;
+  }
+}
+
+// Index of the child holding mass x, given the node's prefixes p (and its values v, read only on
+// the rare rounding path), and x made relative to that child. Branch-free on the common path: j is
+// the count of prefixes <= x, and x drops the largest of them. A zero child is never chosen: its
+// prefix equals its left neighbour's.
+inline int PickChild(const double* p, const double* v, double& x) {
+  double left = 0.0;
+  int j = 0;
+  for (int c = 0; c < PriorityTree::kFanout; ++c) {
+    const bool passed = p[c] <= x;
     j += passed;
-    below = passed ? acc : below;
+    left = passed ? p[c] : left;
   }
   if (j == PriorityTree::kFanout) {
     // x reached the node's sum through rounding: take the last child with mass.
@@ -65,7 +74,7 @@ inline int ChooseChild(const double* v, double& x) {
     x = v[j] > 0.0 ? std::nextafter(v[j], 0.0) : 0.0;
     return j;
   }
-  x -= below;
+  x -= left;
   return j;
 }
 
@@ -231,17 +240,34 @@ void PriorityTree::GetMany(const int32_t* indices, size_t count, double* out) co
   }
 }
 
-void PriorityTree::DescendBatch(double* x, size_t count, int32_t* out) const {
+void PriorityTree::DescendBatch(double* x, size_t count, size_t batch, int32_t* out) const {
   const int top = levels() - 1;
   int64_t node[kLockstep];
   for (size_t g = 0; g < count; ++g) node[g] = 0;
   for (int k = top; k >= 0; --k) {
     const double* level = sum_level_[k];
     const double* below = k > 0 ? sum_level_[k - 1] : nullptr;
-    for (size_t g = 0; g < count; ++g) {
-      const int j = ChooseChild(level + (node[g] << kFanoutShift), x[g]);
-      node[g] = (node[g] << kFanoutShift) + j;
-      if (below) Prefetch(below + (node[g] << kFanoutShift));
+    double p[kFanout] = {};  // always formed before use (cached starts at -1); zeroed for the compiler
+    if ((level_size_[k] >> kFanoutShift) * 2 < batch) {
+      // Fewer than half as many nodes as targets in the whole batch: stratified targets ascend, so
+      // consecutive ones mostly share a node, whose prefixes are then formed once per run.
+      int64_t cached = -1;
+      for (size_t g = 0; g < count; ++g) {
+        const double* v = level + (node[g] << kFanoutShift);
+        if (node[g] != cached) {
+          NodePrefix(v, p);
+          cached = node[g];
+        }
+        node[g] = (node[g] << kFanoutShift) + PickChild(p, v, x[g]);
+        if (below) Prefetch(below + (node[g] << kFanoutShift));
+      }
+    } else {
+      for (size_t g = 0; g < count; ++g) {
+        const double* v = level + (node[g] << kFanoutShift);
+        NodePrefix(v, p);
+        node[g] = (node[g] << kFanoutShift) + PickChild(p, v, x[g]);
+        if (below) Prefetch(below + (node[g] << kFanoutShift));
+      }
     }
   }
   const int64_t last = std::max<int64_t>(filled_ - 1, 0);
@@ -252,7 +278,7 @@ int32_t PriorityTree::Find(double target) const {
   if (!(target < total_)) target = std::nextafter(total_, 0.0);
   if (!(target >= 0.0)) target = 0.0;
   int32_t out;
-  DescendBatch(&target, 1, &out);
+  DescendBatch(&target, 1, 1, &out);
   return out;
 }
 
@@ -267,7 +293,7 @@ void PriorityTree::SampleWithUniforms(const double* uniforms, size_t count, int3
       const double t = (static_cast<double>(start + g) + uniforms[start + g]) * total_ / n;
       x[g] = t < below_total ? t : below_total;
     }
-    DescendBatch(x, group, out + start);
+    DescendBatch(x, group, count, out + start);
   }
 }
 
@@ -289,7 +315,7 @@ void PriorityTree::SampleWithKey(uint64_t key, size_t count, int32_t* out) const
       const double t = (static_cast<double>(start + g) + u) * total_ / n;
       x[g] = t < below_total ? t : below_total;
     }
-    DescendBatch(x, group, out + start);
+    DescendBatch(x, group, count, out + start);
   }
 }
 

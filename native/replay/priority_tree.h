@@ -70,7 +70,8 @@ class PriorityTree {
   template <typename P>
   void SetImpl(const int32_t* indices, const P* priorities, size_t count);
   void Recompute(const int32_t* indices, size_t count);
-  void DescendBatch(double* targets, size_t count, int32_t* out) const;
+  // Descends count targets (<= kLockstep) of a stratified batch of `batch` targets.
+  void DescendBatch(double* targets, size_t count, size_t batch, int32_t* out) const;
   double* leaves() { return sum_level_[0]; }
   const double* leaves() const { return sum_level_[0]; }
 
