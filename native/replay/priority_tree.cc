@@ -60,13 +60,8 @@ inline void NodePrefix(const double* v, double* p) {
 // the count of prefixes <= x, and x drops the largest of them. A zero child is never chosen: its
 // prefix equals its left neighbour's.
 inline int PickChild(const double* p, const double* v, double& x) {
-  double left = 0.0;
   int j = 0;
-  for (int c = 0; c < PriorityTree::kFanout; ++c) {
-    const bool passed = p[c] <= x;
-    j += passed;
-    left = passed ? p[c] : left;
-  }
+  for (int c = 0; c < PriorityTree::kFanout; ++c) j += p[c] <= x;
   if (j == PriorityTree::kFanout) {
     // x reached the node's sum through rounding: take the last child with mass.
     j = PriorityTree::kFanout - 1;
@@ -74,7 +69,8 @@ inline int PickChild(const double* p, const double* v, double& x) {
     x = v[j] > 0.0 ? std::nextafter(v[j], 0.0) : 0.0;
     return j;
   }
-  x -= left;
+  const double left = p[(j - 1) & (PriorityTree::kFanout - 1)];
+  x -= j > 0 ? left : 0.0;
   return j;
 }
 
