@@ -19,3 +19,9 @@ export function buildInfo(): NativeBuildInfo {
   return loadNative().buildInfo();
 }
 export * from './env/index.js';
+export { PriorityTree, MAX_PRIORITY_TREE_CAPACITY } from './replay/priority-tree.js';
+export type { PriorityTreeSampleOptions } from './replay/priority-tree.js';
+export { PrioritizedReplay } from './replay/prioritized-replay.js';
+export type { PrioritizedReplayOptions, ReplayStep, ReplayBatch, ReplayStats, TransitionInfo } from './replay/prioritized-replay.js';
+export { CudaPrioritySampler, cudaAvailability } from './replay/cuda-sampler.js';
+export type { NativeCudaInfo } from './native.js';

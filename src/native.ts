@@ -196,3 +196,91 @@ export interface NativeEnvAddon {
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface NativeAddon extends NativeEnvAddon {}
+/**
+ * Raw native PriorityTree (native/binding/priority_tree_binding.cc). Every method is [sync].
+ * Wrong argument types throw TypeError, wrong lengths or out-of-range values RangeError.
+ */
+export interface RawPriorityTree {
+  /** [sync] Sets leaves and recomputes ancestors; RangeError naming the position for a bad index or a NaN/negative/infinite priority (tree unchanged). */
+  set(indices: Int32Array, priorities: Float32Array | Float64Array): void;
+  /** [sync] Leaf value; RangeError for an index outside [0, capacity). */
+  get(index: number): number;
+  /** [sync] Leaf values into out (same length); RangeError for a bad index. */
+  getMany(indices: Int32Array, out: Float64Array): void;
+  /** [sync] Stratified sample of out.length indices; seed -1 continues the stream. Error when the total is 0. */
+  sample(out: Int32Array, seed: number): void;
+  /** [sync] Stratified sample with given uniforms in [0, 1) (RangeError otherwise). Error when the total is 0. */
+  sampleWithUniforms(uniforms: Float64Array, out: Int32Array): void;
+  /** [sync] Never throws. */
+  total(): number;
+  /** [sync] Smallest positive priority (Infinity if none). Never throws. */
+  min(): number;
+  /** [sync] 1 + largest index ever set. Never throws. */
+  filled(): number;
+  /** [sync] Never throws. */
+  capacity(): number;
+  /** [sync] Never throws. */
+  memoryBytes(): number;
+}
+
+/** Raw plain binary sum tree, the C++ baseline of bench/per.ts. Every method is [sync]. */
+export interface RawBinarySumTreeBaseline {
+  /** [sync] RangeError for a bad index or priority. */
+  set(indices: Int32Array, priorities: Float64Array): void;
+  /** [sync] One descent per sample; Error when the total is 0. */
+  sample(out: Int32Array, seed: number): void;
+  /** [sync] Never throws. */
+  total(): number;
+}
+
+/** What `cudaInfo()` reports. */
+export interface NativeCudaInfo {
+  /** CUDA kernels are in this binary. */
+  compiled: boolean;
+  /** A device can be used now. */
+  available: boolean;
+  devices: number;
+  /** Name of device 0 ('' when none). */
+  deviceName: string;
+  /** Why CUDA is unavailable ('' when available). */
+  reason: string;
+}
+
+/** Raw GPU mirror of a PriorityTree. Every method is [sync] (each waits for its kernel). */
+export interface RawCudaPriorityTree {
+  /** [sync] Applies a batch the CPU tree took; TypeError/RangeError for bad arrays, Error on a CUDA failure or after dispose. */
+  set(indices: Int32Array, priorities: Float64Array): void;
+  /** [sync] Seeded stratified sample + IS weights (seed -1 continues); Error when the total is 0 or on a CUDA failure. */
+  sample(outIndices: Int32Array, outWeights: Float32Array, beta: number, seed: number): void;
+  /** [sync] The same with given uniforms in [0, 1) (RangeError otherwise). */
+  sampleWithUniforms(uniforms: Float64Array, beta: number, outIndices: Int32Array, outWeights: Float32Array): void;
+  /** [sync] Device total; Error after dispose. */
+  total(): number;
+  /** [sync] Device min; Error after dispose. */
+  min(): number;
+  /** [sync] Never throws. */
+  memoryBytes(): number;
+  /** [sync] Frees device memory. Never throws. */
+  dispose(): void;
+}
+
+/** Constructors the replay module adds to the addon. */
+export interface NativeReplayAddon {
+  /** [sync] Mirrors a raw PriorityTree on CUDA device 0; TypeError if not given one, Error("no CUDA device: …") without a usable GPU. */
+  CudaPriorityTree: new (tree: RawPriorityTree) => RawCudaPriorityTree;
+  /** [sync] CUDA status of this binary and machine. Never throws. */
+  cudaInfo(): NativeCudaInfo;
+  /**
+   * [sync] Copies row rows[k] (rowBytes each; row r is row r % rowsPerChunk of
+   * chunks[r / rowsPerChunk]) into row k of out; -1 writes zeros. TypeError for wrong types;
+   * RangeError for a bad chunk or out length or a row out of range (nothing written then).
+   */
+  gatherRows(chunks: Uint8Array[], rowsPerChunk: number, rowBytes: number, rows: Int32Array, out: Uint8Array): void;
+  /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
+  PriorityTree: new (capacity: number) => RawPriorityTree;
+  /** [sync] RangeError unless capacity is an integer in [1, 2^30]. */
+  BinarySumTreeBaseline: new (capacity: number) => RawBinarySumTreeBaseline;
+}
+// Declaration merging: adds the replay constructors to NativeAddon without editing its body.
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NativeAddon extends NativeReplayAddon {}
