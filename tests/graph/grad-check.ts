@@ -29,7 +29,7 @@ export function randomValues(rng: Rng, n: number, scale = 1, gap = 0): Float64Ar
  * differences of the float64 reference. Returns the max relative error.
  */
 export async function gradCheck(
-  body: (g: Graph, rng: Rng) => { inputs: CheckInput[]; output: Tensor; feeds?: Record<string, { data: TensorData; values: ArrayLike<number | bigint> }> ; scalarLoss?: boolean },
+  body: (g: Graph, rng: Rng) => { inputs: CheckInput[]; output: Tensor; feeds?: Record<string, { data: TensorData; values: ArrayLike<number | bigint> }> ; scalarLoss?: boolean; extraValues?: CheckInput[] },
   options: { seed?: number; eps?: number; rtol?: number; atol?: number } = {},
 ): Promise<number> {
   const rng = new Rng(options.seed ?? 1);
@@ -49,6 +49,11 @@ export async function gradCheck(
   for (const i of built.inputs) {
     feeds[i.tensor.name] = { dtype: 'float32', dims: [...i.tensor.shape], data: Float32Array.from(i.values) };
     values.set(i.tensor.name, i.values);
+  }
+  for (const extra of built.extraValues ?? []) {
+    if (feeds[extra.tensor.name]) continue;
+    feeds[extra.tensor.name] = { dtype: 'float32', dims: [...extra.tensor.shape], data: Float32Array.from(extra.values) };
+    values.set(extra.tensor.name, Float32Array.from(extra.values));
   }
   for (const [name, f] of Object.entries(built.feeds ?? {})) {
     const t = g.inputs.find((x) => x.name === name)!;
