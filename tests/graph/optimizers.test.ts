@@ -53,8 +53,8 @@ describe('in-graph optimizers equal a float64 JS computation', () => {
       const session = await createSession(toModel(g), { intraOpNumThreads: 1 });
       let pv = Array.from({ length: n }, () => rng.normal());
       let sv = slots.map(() => new Array<number>(n).fill(0));
-      let p32 = Float32Array.from(pv);
-      let s32 = sv.map((s) => Float32Array.from(s));
+      let p32: Float32Array = Float32Array.from(pv);
+      let s32: Float32Array[] = sv.map((s) => Float32Array.from(s));
       for (let t = 1; t <= 4; t++) {
         const gv = Array.from({ length: n }, () => rng.normal());
         const lrv = 0.01 * t;
