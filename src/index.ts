@@ -13,3 +13,16 @@ import { loadNative, type NativeBuildInfo } from './native.js';
 export function buildInfo(): NativeBuildInfo {
   return loadNative().buildInfo();
 }
+export * as ops from './graph/ops.js';
+export { Graph, Tensor, type DType } from './graph/tensor.js';
+export { gradients, DIFFERENTIABLE_OPS } from './graph/autodiff.js';
+export { toModel, OPSET } from './graph/onnx-writer.js';
+export { applyOptimizer, clipByGlobalNorm, stateSlots, type OptimizerConfig } from './graph/optimizers.js';
+export { modelSpec, initParams, paramSpecs, applyModel, forwardMacs, paramCount, type ModelSpec } from './models/networks.js';
+export { ppoLoss, ppoConfig, type PpoConfig } from './algos/ppo.js';
+export { a2cLoss, a2cConfig, type A2cConfig } from './algos/a2c.js';
+export { dqnLoss, dqnConfig, type DqnConfig } from './algos/dqn.js';
+export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo } from './train/train-graph.js';
+export { SessionRunner, type RunnerOptions, type Device } from './train/runner.js';
+export { Learner, type LearnerOptions, type Batch, type StepResult, type UpdateResult, type UpdateOptions } from './train/learner.js';
+export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './train/safetensors.js';

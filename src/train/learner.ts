@@ -103,11 +103,11 @@ export class Learner {
   /** [async] Validates options, initialises parameters and starts the session worker. */
   static async create(options: LearnerOptions): Promise<Learner> {
     const o = expectOptions<LearnerOptions>(options, 'learner options');
-    rejectUnknownKeys(o, 'learner options', ['train', 'seed', 'acting', 'device', 'threads', 'onWarning']);
+    rejectUnknownKeys(o, 'learner options', ['train', 'seed', 'acting', 'device', 'threads', 'onWarning', 'nice']);
     const spec = trainSpec(o.train);
     const seed = expectInteger(o.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
     const acting = expectOneOf(o.acting ?? 'baked', 'acting', ['baked', 'inputs'] as const);
-    const runner = await SessionRunner.create({ device: o.device, threads: o.threads, onWarning: o.onWarning });
+    const runner = await SessionRunner.create({ device: o.device, threads: o.threads, onWarning: o.onWarning, nice: o.nice });
     return new Learner(spec, runner, seed, acting);
   }
 

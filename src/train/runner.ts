@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 
 import { type HostTensor } from '../graph/session.js';
 import { expectInteger, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { cudaBlocker } from './device.js';
 import type { Device, WorkerReply, WorkerRequest, WorkerRequestBody } from './worker-protocol.js';
 
 export type { Device } from './worker-protocol.js';
@@ -24,6 +25,11 @@ export interface RunnerOptions {
   threads?: number;
   /** Receives warnings (default: process.emitWarning). */
   onWarning?: (message: string) => void;
+  /**
+   * How much lower than the main thread the session threads are scheduled (Linux nice
+   * increment, 0–19; default 10), so the event loop stays responsive on a loaded machine.
+   */
+  nice?: number;
 }
 
 /**
@@ -78,17 +84,21 @@ export class SessionRunner {
   /** [async] Starts the worker and settles the device. Throws for 'cuda' when CUDA does not load. */
   static async create(options?: RunnerOptions): Promise<SessionRunner> {
     const o = expectOptions<RunnerOptions>(options, 'runner options');
-    rejectUnknownKeys(o, 'runner options', ['device', 'threads', 'onWarning']);
+    rejectUnknownKeys(o, 'runner options', ['device', 'threads', 'onWarning', 'nice']);
+    const nice = expectInteger(o.nice ?? 10, 'nice', 0, 19);
     const device = expectOneOf(o.device ?? 'auto', 'device', ['auto', 'cpu', 'cuda'] as const);
     const threads = expectInteger(o.threads ?? 2, 'threads', 1, 256);
     const warn = o.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'MARIO_RL_DEVICE' }));
     const loc = workerLocation();
-    const runner = new SessionRunner(new Worker(loc.url, { eval: loc.eval }), threads);
+    const runner = new SessionRunner(new Worker(loc.url, { eval: loc.eval, workerData: { nice } }), threads);
     try {
       if (device === 'cpu') {
         runner.#ortVersion = (await runner.#call({ type: 'probe', device: 'cpu' })).version ?? 'unknown';
       } else {
         try {
+          // Check the files first: a provider that cannot load also floods stderr from C++.
+          const blocker = cudaBlocker();
+          if (blocker) throw new Error(blocker);
           runner.#ortVersion = (await runner.#call({ type: 'probe', device: 'cuda' })).version ?? 'unknown';
           runner.#device = 'cuda';
         } catch (err) {

@@ -3,7 +3,9 @@
  * and acting run here and the main event loop stays free. Bundled as dist/train-worker.{js,cjs};
  * under tests it runs from source through tsx.
  */
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 
 import * as ort from 'onnxruntime-node';
 
@@ -70,8 +72,24 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply & { transfer?: Ar
   }
 }
 
+/**
+ * Lowers this thread's scheduling priority (Linux: nice is per thread and ORT's pool threads,
+ * created later from this thread, inherit it), so on a busy machine the event loop of the main
+ * thread wins the CPU over training. Best effort: elsewhere it does nothing.
+ */
+function lowerPriority(nice: number): void {
+  if (process.platform !== 'linux' || nice <= 0) return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + nice));
+  } catch {
+    // No /proc or not permitted: run at normal priority.
+  }
+}
+
 const port = parentPort;
 if (port) {
+  lowerPriority(Number((workerData as { nice?: number } | undefined)?.nice ?? 0));
   // One request at a time, in order: sessions are not shared between concurrent runs.
   let chain = Promise.resolve();
   port.on('message', (msg: WorkerRequest) => {
