@@ -31,6 +31,8 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
     interOpNumThreads: 1,
     executionProviders: options.executionProviders ?? ['cpu'],
     graphOptimizationLevel: 'all',
+    // Idle pool threads sleep instead of spinning (shared cores, see worker.ts).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
 }
 

@@ -44,6 +44,9 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply & { transfer?: Ar
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        // Idle pool threads sleep instead of spinning: environments and the event loop share
+        // these cores with training.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
       sessions.set(msg.key, session);
       return { id: msg.id, ok: true };
