@@ -111,6 +111,16 @@ describe('autodiff rules vs float64 central differences', () => {
     });
   }
 
+  for (const [k, stride, pad, size] of [[4, 2, 0, 11], [8, 4, 0, 16], [4, 3, 1, 10]] as const) {
+    it(`Conv ${k}×${k} stride ${stride} pad ${pad} on ${size}×${size} (Nature-CNN shapes)`, async () => {
+      await gradCheck((g, rng) => {
+        const a = x(g, rng, 'x', [2, 2, size, size]);
+        const w = x(g, rng, 'w', [3, 2, k, k], 0, 0.3);
+        return { inputs: [a, w], output: op.conv(a.tensor, w.tensor, undefined, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
+      });
+    });
+  }
+
   it('Gather (axis 0, repeated indices)', async () => {
     await gradCheck((g, rng) => {
       const d = x(g, rng, 'd', [5, 3]);
