@@ -53,8 +53,8 @@ export function isFloat(dtype: DType): boolean {
 export class Tensor {
   /** Graph that defines this value. */
   readonly graph: Graph;
-  /** Unique name within the model (the ONNX value name). */
-  readonly name: string;
+  /** Unique name within the model (the ONNX value name); `Graph.output` may rename it once. */
+  name: string;
   /** Element type. */
   readonly dtype: DType;
   /** Static shape; `[]` is a scalar. */
@@ -237,10 +237,18 @@ export class Graph {
     return outputs;
   }
 
-  /** Declares `tensor` as a graph output called `name` (through an Identity node). */
+  /**
+   * Declares `tensor` as a graph output called `name`. A node output of this graph is renamed in
+   * place (no copy); inputs, parameters, constants and values already output go through Identity.
+   */
   output(name: string, tensor: Tensor): Tensor {
     if (!this.canSee(tensor.graph)) throw new Error(`Output ${name}: tensor ${tensor.name} is not visible from graph '${this.name}'`);
     this.#names.claim(name);
+    if (tensor.kind === 'node' && tensor.graph === this && !this.outputs.some((o) => o.tensor === tensor)) {
+      tensor.name = name;
+      this.outputs.push({ name, tensor });
+      return tensor;
+    }
     const out = new Tensor(this, name, tensor.dtype, tensor.shape, 'node');
     const node: Node = { op: 'Identity', inputs: [tensor], outputs: [out], attrs: {} };
     out.producer = node;
