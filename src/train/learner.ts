@@ -87,6 +87,7 @@ export class Learner {
   #loaded = new Set<string>();
   #policyVersion = 0;
   #policyLoaded = new Map<string, number>();
+  #busy: string | undefined;
 
   private constructor(spec: TrainSpec, runner: SessionRunner, seed: number, acting: 'baked' | 'inputs') {
     this.spec = spec;
@@ -168,6 +169,17 @@ export class Learner {
     this.#policyVersion++;
   }
 
+  /** Runs `work` as the only parameter-changing call in flight; a second one throws instead of racing. */
+  async #exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (this.#busy) throw new Error(`Learner.${what}() called while ${this.#busy}() is still running; await it first`);
+    this.#busy = what;
+    try {
+      return await work();
+    } finally {
+      this.#busy = undefined;
+    }
+  }
+
   async #ensure(key: string, build: () => Uint8Array): Promise<void> {
     if (this.#loaded.has(key)) return;
     await this.#runner.load(key, build());
@@ -176,6 +188,10 @@ export class Learner {
 
   /** [async] One optimizer step on a batch (keys: the algorithm's batch inputs). */
   async trainStep(batch: Batch, options: { lr: number }): Promise<StepResult> {
+    return this.#exclusive('trainStep', () => this.#trainStep(batch, options));
+  }
+
+  async #trainStep(batch: Batch, options: { lr: number }): Promise<StepResult> {
     const lr = expectNumber(options?.lr, 'lr', 0, 10);
     const feeds: Record<string, HostTensor> = {};
     const n = this.#batchFeeds(batch, 'batch', feeds);
@@ -202,6 +218,10 @@ export class Learner {
    * rows `indices[k·mb … (k+1)·mb)`; by default each epoch is a fresh seeded permutation.
    */
   async update(rollout: Batch, options: UpdateOptions): Promise<UpdateResult> {
+    return this.#exclusive('update', () => this.#update(rollout, options));
+  }
+
+  async #update(rollout: Batch, options: UpdateOptions): Promise<UpdateResult> {
     const o = expectOptions<UpdateOptions>(options, 'update options');
     rejectUnknownKeys(o, 'update options', ['epochs', 'minibatches', 'lr', 'indices', 'seed']);
     const epochs = expectInteger(o.epochs, 'epochs', 1, 10_000);

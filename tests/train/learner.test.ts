@@ -178,6 +178,9 @@ describe('Learner (CPU, worker thread)', () => {
       await expect(l.trainStep(b, { lr: -1 })).rejects.toThrow('Expected a finite number in [0, 10] for lr but received -1');
       await expect(l.update(b, { epochs: 1, minibatches: 3, lr: 1e-3 })).rejects.toThrow(/minibatches to divide the rollout size 4/);
       await expect(l.act(new Uint8Array(5))).rejects.toThrow(/positive multiple of 1024 for obs/);
+      const first = l.trainStep(b, { lr: 1e-3 });
+      await expect(l.update(b, { epochs: 1, minibatches: 1, lr: 1e-3 })).rejects.toThrow('Learner.update() called while trainStep() is still running; await it first');
+      await first;
     } finally {
       await l.close();
     }
