@@ -58,6 +58,20 @@ describe('Learner (CPU, worker thread)', () => {
     }
   });
 
+  it('is deterministic: same seed and batch give bit-identical parameters', async () => {
+    const train = { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } };
+    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: 'cpu', threads: 1, seed: 11 })));
+    try {
+      const batch = ppoBatch(8, 3);
+      await a!.trainStep(batch, { lr: 1e-3 });
+      await b!.trainStep(batch, { lr: 1e-3 });
+      for (const [k, v] of a!.params) expect(Buffer.from(b!.params.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+    } finally {
+      await a!.close();
+      await b!.close();
+    }
+  });
+
   it('the Loop update equals the same minibatches run one by one', async () => {
     const train = { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } };
     const a = await Learner.create({ train, device: 'cpu', threads: 1, seed: 3 });
