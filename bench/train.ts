@@ -6,7 +6,7 @@
  * forward measured in the same run as the baseline. Also the acting choice: rebuilding a
  * baked-params session after each update vs feeding params every call.
  *
- * Run: npm run bench:train   (node --import tsx bench/train.ts [nature|baseline] [--quick])
+ * Run: npm run bench:train   (node --import tsx bench/train.ts [nature|baseline] [--quick] [--step])
  */
 import { loadavg } from 'node:os';
 
@@ -21,6 +21,8 @@ import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, bui
 const THREADS = Number(process.env.ORT_THREADS ?? 2);
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+// --step: only forward at 256 and the train step (a short run to catch a quiet moment).
+const stepOnly = args.includes('--step');
 const nets = args.filter((a) => !a.startsWith('--'));
 const networks = (nets.length ? nets : ['nature', 'baseline']) as ('nature' | 'baseline')[];
 const REPS = quick ? 2 : 6;
@@ -84,7 +86,7 @@ for (const network of networks) {
   console.error(`${network}: ${paramCount(spec.model)} params, ${(2 * fwdMacs / 1e6).toFixed(1)} MFLOP forward per sample`);
 
   const fwd: Record<number, { baked: { median: number; best: number }; inputs: { median: number; best: number } }> = {};
-  for (const b of [8, 256]) {
+  for (const b of stepOnly ? [256] : [8, 256]) {
     const feeds: Record<string, ort.Tensor> = {};
     feeds.obs = toOrt({ dtype: 'uint8', dims: [b, ...spec.model.obsShape], data: Uint8Array.from({ length: b * 4 * 84 * 84 }, () => rng.int(256)) });
     const graph = buildPolicyGraph(spec.model, b, values);
@@ -102,12 +104,14 @@ for (const network of networks) {
 
   // Acting choice: baked needs a new session after every update.
   const actB = 8;
+  if (!stepOnly) {
   const t0 = performance.now();
   const rebuilt = await ort.InferenceSession.create(toModel(buildPolicyGraph(spec.model, actB, values), { params: 'baked' }), sessionOptions);
   const rebuildMs = performance.now() - t0;
   await rebuilt.release();
   const perStepSaving = fwd[actB]!.inputs.median - fwd[actB]!.baked.median;
   console.error(`acting: rebuilding a baked session costs ${rebuildMs.toFixed(0)} ms; baked saves ${perStepSaving.toFixed(2)} ms per batch-${actB} call → break-even after ${perStepSaving > 0 ? Math.ceil(rebuildMs / perStepSaving) : '∞'} calls per update`);
+  }
 
   const base256 = fwd[256]!.inputs.median;
   const step = await ort.InferenceSession.create(toModel(buildTrainStepGraph(spec, { batch: 256 })), sessionOptions);
@@ -119,6 +123,7 @@ for (const network of networks) {
   const stepGflop = (2 * trainMacs(spec.model) * 256) / 1e9;
   rows.push({ what: `${network} PPO train step (fwd+bwd+clip+Adam)`, batch: 256, ms: stepMs.median, best: stepMs.best, gflop: stepGflop, ratio: stepMs.median / base256 });
 
+  if (stepOnly) continue;
   const epochs = 4;
   const minibatches = 8;
   const loop = await ort.InferenceSession.create(toModel(buildTrainLoopGraph(spec, { epochs, minibatches, minibatchSize: 256, rolloutSize: 2048 })), sessionOptions);
