@@ -26,10 +26,11 @@ export function meanEntropy(logpAll: Tensor): Tensor {
   return op.neg(op.reduceMean(op.reduceSum(op.mul(op.exp(logpAll), logpAll), [1])));
 }
 
-/** (x − mean) / (std + 1e-8) over the batch (population std, as cleanrl's torch .std() is close enough at B ≥ 32). */
+/** (x − mean) / (std + 1e-8) over the batch, with the unbiased std (n − 1) as torch's .std(). */
 export function normalize(x: Tensor): Tensor {
+  const n = x.size;
   const centred = op.sub(x, op.reduceMean(x));
-  const std = op.sqrt(op.reduceMean(op.square(centred)));
+  const std = op.sqrt(op.div(op.reduceSum(op.square(centred)), Math.max(n - 1, 1)));
   return op.div(centred, op.add(std, 1e-8));
 }
 

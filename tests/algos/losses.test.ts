@@ -26,7 +26,7 @@ const actionFeed = { data: BigInt64Array.from(ACTIONS.map(BigInt)), values: ACTI
 /** float64 PPO loss written out directly (cleanrl's formulas) for an independent check. */
 function ppoReference(logits: Float64Array, values: Float64Array, oldLogp: Float64Array, adv: Float64Array, ret: Float64Array, oldV: Float64Array, c: number, ent: number, vf: number) {
   const m = adv.reduce((s, v) => s + v, 0) / B;
-  const sd = Math.sqrt(adv.reduce((s, v) => s + (v - m) ** 2, 0) / B);
+  const sd = Math.sqrt(adv.reduce((s, v) => s + (v - m) ** 2, 0) / (B - 1)); // torch .std() is unbiased
   let pg = 0, vl = 0, en = 0, clipped = 0;
   for (let i = 0; i < B; i++) {
     const row = Array.from(logits.subarray(i * A, i * A + A));
