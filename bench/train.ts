@@ -6,7 +6,8 @@
  * forward measured in the same run as the baseline. Also the acting choice: rebuilding a
  * baked-params session after each update vs feeding params every call.
  *
- * Run: npm run bench:train   (node --import tsx bench/train.ts [nature|baseline] [--quick] [--step])
+ * Run: npm run bench:train   (node --import tsx bench/train.ts [nature|baseline] [--quick] [--step];
+ *      env ORT_THREADS=n, ORT_EP=cuda)
  */
 import { loadavg } from 'node:os';
 
@@ -19,6 +20,8 @@ import { Rng } from '../src/models/random.js';
 import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, stateNames, trainSpec } from '../src/train/train-graph.js';
 
 const THREADS = Number(process.env.ORT_THREADS ?? 2);
+// ORT_EP=cuda runs the same measurements on the CUDA execution provider (see docs/gpu.md).
+const EP = process.env.ORT_EP ?? 'cpu';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 // --step: only forward at 256 and the train step (a short run to catch a quiet moment).
@@ -27,7 +30,7 @@ const nets = args.filter((a) => !a.startsWith('--'));
 const networks = (nets.length ? nets : ['nature', 'baseline']) as ('nature' | 'baseline')[];
 const REPS = quick ? 2 : 6;
 
-const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], extra: { session: { intra_op: { allow_spinning: '0' } } } };
+const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: [EP], extra: { session: { intra_op: { allow_spinning: '0' } } } };
 
 /** Median and best of `reps` timed runs (the machine is shared: the median is typical, the best is what the code can do). */
 async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, reps: number, warmUp = true): Promise<{ median: number; best: number }> {
@@ -136,10 +139,11 @@ for (const network of networks) {
   // One run is 32 train steps: no separate warm-up (its first-run overhead is < 1 step).
   const loopMs = await timeRuns(loop, lf, quick ? 1 : 2, false);
   await loop.release();
+  console.error(`${network} PPO training throughput in the Loop: ${((epochs * 2048) / (loopMs.median / 1000)).toFixed(0)} samples/s (${epochs} epochs over 2048 samples)`);
   rows.push({ what: `${network} Loop update 4 epochs × 8 minibatches`, batch: 2048, ms: loopMs.median, best: loopMs.best, gflop: stepGflop * epochs * minibatches, ratio: loopMs.median / (base256 * epochs * minibatches) });
 }
 
-console.log(`onnxruntime-node ${ort.env.versions?.common}, CPU EP, ${THREADS} threads, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; × = median / (median forward at batch 256 with params as inputs, same run)`);
+console.log(`onnxruntime-node ${ort.env.versions?.common}, ${EP} EP, ${THREADS} threads, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; × = median / (median forward at batch 256 with params as inputs, same run)`);
 console.log('| what | batch | median ms | best ms | GFLOP | GFLOP/s (median) | GFLOP/s (best) | × forward |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(fmt(r));
