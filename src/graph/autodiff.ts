@@ -52,13 +52,6 @@ function reduceAxes(node: Node, x: Tensor): number[] {
   return intsAttr(node, 'axes', x.shape.map((_, i) => i));
 }
 
-/** x with its first two axes swapped; for Cast(uint8) inputs, transposes the narrow source. */
-function transposeNC(x: Tensor): Tensor {
-  const src = x.producer;
-  if (src && src.op === 'Cast' && !isFloat(src.inputs[0]!.dtype)) return op.cast(op.transpose(src.inputs[0]!, [1, 0, 2, 3]), x.dtype);
-  return op.transpose(x, [1, 0, 2, 3]);
-}
-
 function convGrad(node: Node, g: Tensor, needs: readonly boolean[]): (Tensor | undefined)[] {
   const x = inp(node, 0);
   const w = inp(node, 1);
@@ -80,7 +73,7 @@ function convGrad(node: Node, g: Tensor, needs: readonly boolean[]): (Tensor | u
   if (needs[1]) {
     // Weight gradient as a convolution with the batch as channels: correlate each input channel
     // with each output-gradient channel, the stride becoming a dilation.
-    const xt = transposeNC(x);
+    const xt = op.transpose(x, [1, 0, 2, 3]);
     const gt = op.transpose(g, [1, 0, 2, 3]);
     let r = op.conv(xt, gt, undefined, { strides: [1, 1], pads, dilations: [sh, sw] });
     if (r.shape[2] !== KH || r.shape[3] !== KW) r = op.slice(r, [0, 0], [KH, KW], [2, 3]);
