@@ -26,3 +26,6 @@ export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoop
 export { SessionRunner, type RunnerOptions, type Device } from './train/runner.js';
 export { Learner, type LearnerOptions, type Batch, type StepResult, type UpdateResult, type UpdateOptions } from './train/learner.js';
 export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './train/safetensors.js';
+export { computeGae, type GaeInput } from './algos/gae.js';
+export { sampleCategorical } from './algos/categorical.js';
+export { Rng } from './models/random.js';
