@@ -45,3 +45,34 @@ describe('learning a contextual bandit with PPO', () => {
     }
   });
 });
+
+describe('learning a contextual bandit with DQN', () => {
+  it('Q(s, paying action) approaches 1 and the other 0', async () => {
+    const obsShape: [number, number, number] = [1, 16, 16];
+    const size = 256;
+    const learner = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2 } }, device: 'cpu', threads: 1, seed: 4 });
+    const rng = new Rng(6);
+    const n = 64;
+    try {
+      for (let it = 0; it < 40; it++) {
+        const contexts = Array.from({ length: n }, () => rng.int(2));
+        const obs = new Uint8Array(n * size);
+        contexts.forEach((c, i) => obs.fill(c ? 255 : 0, i * size, (i + 1) * size));
+        const actions = BigInt64Array.from(contexts, () => BigInt(rng.int(2)));
+        const rewards = Float32Array.from(contexts, (c, i) => (Number(actions[i]) === c ? 1 : 0));
+        const r = await learner.trainStep({ obs, actions, rewards, next_obs: obs, dones: new Float32Array(n).fill(1), discounts: new Float32Array(n).fill(0.99), weights: new Float32Array(n).fill(1) }, { lr: 2e-3 });
+        expect(r.tdErrors!.length).toBe(n);
+        if (it % 10 === 9) learner.syncTarget();
+      }
+      const probe = new Uint8Array(2 * size);
+      probe.fill(255, size);
+      const { q } = await learner.act(probe);
+      expect(q![0]!).toBeGreaterThan(0.7); // dark: action 0 pays
+      expect(q![1]!).toBeLessThan(0.3);
+      expect(q![3]!).toBeGreaterThan(0.7); // bright: action 1 pays
+      expect(q![2]!).toBeLessThan(0.3);
+    } finally {
+      await learner.close();
+    }
+  });
+});
