@@ -4,6 +4,8 @@
  * prints usage on error. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
  */
 import { buildInfo } from '../index.js';
+import { doctorCommand } from './doctor.js';
+import { exportGraphCommand } from './export-graph.js';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> | number };
 
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  doctor: doctorCommand,
+  'export-graph': exportGraphCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,53 @@
+/**
+ * A small flag parser for subcommands: `--name value`, `--name=value` and boolean `--name`.
+ * Errors are UsageError (the CLI exits with code 2 and prints the command's usage).
+ */
+
+/** Bad usage: the CLI prints the message and the usage, and exits with code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Declares a flag: boolean or valued. */
+export interface FlagSpec {
+  /** True for flags without a value. */
+  boolean?: boolean;
+}
+
+/** Parses `args` against `spec`; returns flag values (booleans as 'true'). */
+export function parseFlags(args: readonly string[], spec: Readonly<Record<string, FlagSpec>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const flag = spec[name];
+    if (!flag) throw new UsageError(`unknown flag --${name}`);
+    if (name in out) throw new UsageError(`flag --${name} given twice`);
+    if (flag.boolean) {
+      if (eq !== -1) throw new UsageError(`flag --${name} takes no value`);
+      out[name] = 'true';
+    } else if (eq !== -1) {
+      out[name] = arg.slice(eq + 1);
+    } else {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`flag --${name} needs a value`);
+      out[name] = v;
+    }
+  }
+  return out;
+}
+
+/** Parses a positive integer flag value. */
+export function intFlag(value: string, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}] but is '${value}'`);
+  return n;
+}
+
+/** Parses a flag whose value must be one of `choices`. */
+export function choiceFlag<T extends string>(value: string, name: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')} but is '${value}'`);
+  return value as T;
+}

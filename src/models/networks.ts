@@ -1,0 +1,194 @@
+/**
+ * The networks: Nature-CNN (Mnih et al. 2015) and the 4×Conv(32, 3×3, stride 2) + 512 network of
+ * the common Mario PPO/A3C baseline, with an actor-critic head, a dueling Q head or a plain Q
+ * head. uint8 observations are normalised (÷255) inside the graph. Parameters are described
+ * once (`paramSpecs`), initialised with a seed (`initParams`) and wired into any graph
+ * (`applyModel`), so train steps, Loop bodies and policies share one definition.
+ */
+import * as op from '../graph/ops.js';
+import { type Graph, type Tensor } from '../graph/tensor.js';
+import { expectInteger, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { orthogonal } from './init.js';
+import { Rng } from './random.js';
+
+/** Convolutional trunk. */
+export type NetworkKind = 'nature' | 'baseline';
+/** Output head: policy logits + value, dueling Q, or plain Q. */
+export type HeadKind = 'actor-critic' | 'dueling' | 'q';
+
+/** A model: trunk, head, observation shape and action count. */
+export interface ModelSpec {
+  /** 'nature' (Nature-CNN) or 'baseline' (4×Conv32 3×3 s2). */
+  network: NetworkKind;
+  /** 'actor-critic' (PPO/A2C), 'dueling' or 'q' (DQN). */
+  head: HeadKind;
+  /** Observation [channels, height, width] (uint8 frames). Default [4, 84, 84]. */
+  obsShape: readonly [number, number, number];
+  /** Number of discrete actions. */
+  actions: number;
+}
+
+/** Validates and completes a model spec. */
+export function modelSpec(options: unknown): ModelSpec {
+  const o = expectOptions<ModelSpec>(options, 'model');
+  rejectUnknownKeys(o, 'model', ['network', 'head', 'obsShape', 'actions']);
+  const network = expectOneOf(o.network ?? 'nature', 'model.network', ['nature', 'baseline'] as const);
+  const head = expectOneOf(o.head ?? 'actor-critic', 'model.head', ['actor-critic', 'dueling', 'q'] as const);
+  const obs = o.obsShape ?? [4, 84, 84];
+  if (!Array.isArray(obs) || obs.length !== 3) throw new TypeError(`Expected an array [channels, height, width] for model.obsShape but received ${JSON.stringify(obs)}`);
+  const obsShape = [
+    expectInteger(obs[0], 'model.obsShape[0]', 1, 64),
+    expectInteger(obs[1], 'model.obsShape[1]', 8, 1024),
+    expectInteger(obs[2], 'model.obsShape[2]', 8, 1024),
+  ] as const;
+  const actions = expectInteger(o.actions, 'model.actions', 1, 4096);
+  const spec: ModelSpec = { network, head, obsShape, actions };
+  convLayers(spec); // throws if the frame is too small for the trunk
+  return spec;
+}
+
+/** One conv layer of a trunk. */
+interface ConvLayer {
+  out: number;
+  kernel: number;
+  stride: number;
+  pad: number;
+}
+
+const TRUNKS: Record<NetworkKind, ConvLayer[]> = {
+  nature: [
+    { out: 32, kernel: 8, stride: 4, pad: 0 },
+    { out: 64, kernel: 4, stride: 2, pad: 0 },
+    { out: 64, kernel: 3, stride: 1, pad: 0 },
+  ],
+  baseline: [
+    { out: 32, kernel: 3, stride: 2, pad: 1 },
+    { out: 32, kernel: 3, stride: 2, pad: 1 },
+    { out: 32, kernel: 3, stride: 2, pad: 1 },
+    { out: 32, kernel: 3, stride: 2, pad: 1 },
+  ],
+};
+
+/** Width of the fully connected hidden layer. */
+export const HIDDEN = 512;
+
+function convLayers(spec: ModelSpec): { layer: ConvLayer; inC: number; outH: number; outW: number }[] {
+  let [c, h, w] = spec.obsShape;
+  return TRUNKS[spec.network].map((layer, i) => {
+    const outH = op.convOutSize(h, layer.kernel, layer.stride, layer.pad, layer.pad);
+    const outW = op.convOutSize(w, layer.kernel, layer.stride, layer.pad, layer.pad);
+    if (outH < 1 || outW < 1) {
+      throw new RangeError(`Expected a larger frame for model.obsShape but received [${spec.obsShape.join(', ')}] (conv${i + 1} of the ${spec.network} trunk has no output)`);
+    }
+    const r = { layer, inC: c, outH, outW };
+    [c, h, w] = [layer.out, outH, outW];
+    return r;
+  });
+}
+
+/** A parameter: name, shape and orthogonal-init gain (biases start at zero). */
+export interface ParamSpec {
+  /** Name, e.g. `conv1.weight`; graph input and file key. */
+  name: string;
+  /** Shape. */
+  shape: number[];
+  /** Orthogonal gain for weights; 0 marks a bias. */
+  gain: number;
+}
+
+/** The parameters of a model, in a fixed order. */
+export function paramSpecs(spec: ModelSpec): ParamSpec[] {
+  const out: ParamSpec[] = [];
+  const layers = convLayers(spec);
+  layers.forEach(({ layer, inC }, i) => {
+    out.push({ name: `conv${i + 1}.weight`, shape: [layer.out, inC, layer.kernel, layer.kernel], gain: Math.SQRT2 });
+    out.push({ name: `conv${i + 1}.bias`, shape: [layer.out], gain: 0 });
+  });
+  const last = layers[layers.length - 1]!;
+  const flat = last.layer.out * last.outH * last.outW;
+  out.push({ name: 'fc.weight', shape: [HIDDEN, flat], gain: Math.SQRT2 }, { name: 'fc.bias', shape: [HIDDEN], gain: 0 });
+  const linear = (name: string, n: number, gain: number): void => {
+    out.push({ name: `${name}.weight`, shape: [n, HIDDEN], gain }, { name: `${name}.bias`, shape: [n], gain: 0 });
+  };
+  if (spec.head === 'actor-critic') {
+    linear('pi', spec.actions, 0.01);
+    linear('v', 1, 1);
+  } else if (spec.head === 'dueling') {
+    linear('adv', spec.actions, 1);
+    linear('val', 1, 1);
+  } else {
+    linear('q', spec.actions, 1);
+  }
+  return out;
+}
+
+/** Seeded orthogonal initialisation: same spec and seed → same values. */
+export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Array> {
+  const rng = new Rng(seed);
+  const values = new Map<string, Float32Array>();
+  for (const p of paramSpecs(spec)) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    values.set(p.name, p.gain === 0 ? new Float32Array(n) : orthogonal(rng, p.shape[0]!, n / p.shape[0]!, p.gain));
+  }
+  return values;
+}
+
+/** Declares the model's parameters in `g` (initial values from `values`), by name. */
+export function declareParams(g: Graph, spec: ModelSpec, values: ReadonlyMap<string, Float32Array>, prefix = ''): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const p of paramSpecs(spec)) {
+    const v = values.get(p.name);
+    if (!v) throw new Error(`No values for parameter ${p.name}`);
+    out[p.name] = g.param(prefix + p.name, p.shape, v);
+  }
+  return out;
+}
+
+/** What a model computes. */
+export interface ModelOutputs {
+  /** Policy logits [B, actions] (actor-critic). */
+  logits?: Tensor;
+  /** State value [B] (actor-critic). */
+  value?: Tensor;
+  /** Action values [B, actions] (dueling / q). */
+  q?: Tensor;
+}
+
+/** Wires the model on uint8 observations `obs` [B, C, H, W] using parameter tensors `p`. */
+export function applyModel(spec: ModelSpec, p: Readonly<Record<string, Tensor>>, obs: Tensor): ModelOutputs {
+  const [c, h, w] = spec.obsShape;
+  if (obs.dtype !== 'uint8') throw new TypeError(`model: input obs must be uint8 but is ${obs.dtype}`);
+  op.expectShape('model', 'obs', obs, [obs.shape[0]!, c, h, w]);
+  // conv(obs/255, W) = conv(obs, W/255): scaling the small weight tensor instead of the frames
+  // saves a full pass over the largest tensor of the step.
+  let x = op.cast(obs, 'float32');
+  convLayers(spec).forEach(({ layer }, i) => {
+    const pad = layer.pad;
+    const w = i === 0 ? op.mul(p['conv1.weight']!, 1 / 255) : p[`conv${i + 1}.weight`]!;
+    x = op.relu(op.conv(x, w, p[`conv${i + 1}.bias`]!, { strides: [layer.stride, layer.stride], pads: [pad, pad, pad, pad] }));
+  });
+  const hidden = op.relu(op.gemm(op.flatten(x, 1), p['fc.weight']!, p['fc.bias']!, { transB: true }));
+  const linear = (name: string): Tensor => op.gemm(hidden, p[`${name}.weight`]!, p[`${name}.bias`]!, { transB: true });
+  if (spec.head === 'actor-critic') {
+    return { logits: linear('pi'), value: op.reshape(linear('v'), [obs.shape[0]!]) };
+  }
+  if (spec.head === 'dueling') {
+    const adv = linear('adv');
+    const val = linear('val');
+    return { q: op.add(val, op.sub(adv, op.reduceMean(adv, [1], true))) };
+  }
+  return { q: linear('q') };
+}
+
+/** Multiply–adds of one forward pass per sample (for GFLOP/s reports: FLOPs = 2 × MACs). */
+export function forwardMacs(spec: ModelSpec): number {
+  let macs = 0;
+  for (const { layer, inC, outH, outW } of convLayers(spec)) macs += layer.out * inC * layer.kernel * layer.kernel * outH * outW;
+  for (const p of paramSpecs(spec)) if (p.name.endsWith('.weight') && !p.name.startsWith('conv')) macs += p.shape[0]! * p.shape[1]!;
+  return macs;
+}
+
+/** Total number of parameters. */
+export function paramCount(spec: ModelSpec): number {
+  return paramSpecs(spec).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}

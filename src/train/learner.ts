@@ -1,0 +1,345 @@
+/**
+ * The learner: parameters and optimizer state in Float32Arrays on the host, train-step, Loop and
+ * policy sessions in a worker (SessionRunner). One `update()` moves parameters and state across
+ * the host/device boundary once for E epochs × M minibatches.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+
+import { toModel } from '../graph/onnx-writer.js';
+import { stateSlots } from '../graph/optimizers.js';
+import { type HostTensor } from '../graph/session.js';
+import { type DType, type TensorData } from '../graph/tensor.js';
+import { initParams, paramSpecs } from '../models/networks.js';
+import { Rng } from '../models/random.js';
+import { expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from '../validate.js';
+import { type RunnerOptions, SessionRunner } from './runner.js';
+import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.js';
+import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, trainSpec } from './train-graph.js';
+
+/** Options of `Learner.create`. */
+export interface LearnerOptions extends RunnerOptions {
+  /** Model, algorithm, optimizer and loss options (see `trainSpec`). */
+  train: unknown;
+  /** Seed of the orthogonal initialisation (default 0). */
+  seed?: number;
+  /**
+   * How the acting session gets parameters: 'baked' (rebuilt as initializers after each update;
+   * faster per call, see bench/train.ts) or 'inputs' (fed every call). Default 'baked'.
+   */
+  acting?: 'baked' | 'inputs';
+}
+
+/** A batch: one typed array per input of `batchInputs(spec)`, keyed by its name. */
+export type Batch = Record<string, TensorData>;
+
+/** Result of one train step. */
+export interface StepResult {
+  /** Loss before the update. */
+  loss: number;
+  /** Statistics by name (`approx_kl`, `clip_fraction`, …) and `grad_norm`. */
+  stats: Record<string, number>;
+  /** DQN: Q(s,a) − target per sample. */
+  tdErrors?: Float32Array;
+}
+
+/** Result of a Loop update. */
+export interface UpdateResult {
+  /** Loss of each minibatch step, in order [E·M]. */
+  losses: Float32Array;
+  /** Each statistic per minibatch step [E·M]. */
+  stats: Record<string, Float32Array>;
+}
+
+/** Options of `Learner.update`. */
+export interface UpdateOptions {
+  /** Epochs E. */
+  epochs: number;
+  /** Minibatches per epoch M (must divide the rollout size). */
+  minibatches: number;
+  /** Learning rate. */
+  lr: number;
+  /** Explicit minibatch row indices [E·M · N/M] (int64); default: a seeded permutation per epoch. */
+  indices?: BigInt64Array;
+  /** Seed of the permutations (default: the learner's seed + step). */
+  seed?: number;
+}
+
+const TYPED: Record<DType, new (n: number) => TensorData> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+};
+
+/** Trains a model with an algorithm on onnxruntime, off the main thread. */
+export class Learner {
+  /** The validated train spec. */
+  readonly spec: TrainSpec;
+  #runner: SessionRunner;
+  #seed: number;
+  #acting: 'baked' | 'inputs';
+  #params: Map<string, Float32Array>;
+  #state = new Map<string, Float32Array>();
+  #target: Map<string, Float32Array> | undefined;
+  #step = 0;
+  #loaded = new Set<string>();
+  #policyVersion = 0;
+  #policyLoaded = new Map<string, number>();
+  #busy: string | undefined;
+
+  private constructor(spec: TrainSpec, runner: SessionRunner, seed: number, acting: 'baked' | 'inputs') {
+    this.spec = spec;
+    this.#runner = runner;
+    this.#seed = seed;
+    this.#acting = acting;
+    this.#params = initParams(spec.model, seed);
+    for (const p of paramSpecs(spec.model)) {
+      for (const s of stateSlots(spec.optimizer)) this.#state.set(`${p.name}.${s}`, new Float32Array(this.#params.get(p.name)!.length));
+    }
+    if (spec.algo === 'dqn') this.syncTarget();
+  }
+
+  /** [async] Validates options, initialises parameters and starts the session worker. */
+  static async create(options: LearnerOptions): Promise<Learner> {
+    const o = expectOptions<LearnerOptions>(options, 'learner options');
+    rejectUnknownKeys(o, 'learner options', ['train', 'seed', 'acting', 'device', 'threads', 'onWarning', 'nice']);
+    const spec = trainSpec(o.train);
+    const seed = expectInteger(o.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
+    const acting = expectOneOf(o.acting ?? 'baked', 'acting', ['baked', 'inputs'] as const);
+    const runner = await SessionRunner.create({ device: o.device, threads: o.threads, onWarning: o.onWarning, nice: o.nice });
+    return new Learner(spec, runner, seed, acting);
+  }
+
+  /** Device the sessions run on. */
+  get device(): 'cpu' | 'cuda' {
+    return this.#runner.device;
+  }
+
+  /** Optimizer steps taken so far. */
+  get step(): number {
+    return this.#step;
+  }
+
+  /** The live parameters by name (replaced, not mutated, by updates). */
+  get params(): ReadonlyMap<string, Float32Array> {
+    return this.#params;
+  }
+
+  /** The optimizer state by `<param>.<slot>`. */
+  get optimizerState(): ReadonlyMap<string, Float32Array> {
+    return this.#state;
+  }
+
+  /** DQN: copies the online parameters into the target network. */
+  syncTarget(): void {
+    this.#target = new Map([...this.#params].map(([k, v]) => [k, v.slice()]));
+  }
+
+  #paramFeeds(feeds: Record<string, HostTensor>): void {
+    for (const p of paramSpecs(this.spec.model)) {
+      feeds[p.name] = { dtype: 'float32', dims: p.shape, data: this.#params.get(p.name)! };
+      for (const s of stateSlots(this.spec.optimizer)) feeds[`${p.name}.${s}`] = { dtype: 'float32', dims: p.shape, data: this.#state.get(`${p.name}.${s}`)! };
+      if (this.#target) feeds[`target.${p.name}`] = { dtype: 'float32', dims: p.shape, data: this.#target.get(p.name)! };
+    }
+  }
+
+  #batchFeeds(batch: unknown, what: string, feeds: Record<string, HostTensor>): number {
+    const b = expectOptions<Batch>(batch, what);
+    const inputs = batchInputs(this.spec);
+    rejectUnknownKeys(b, what, inputs.map((i) => i.name));
+    const obsSize = this.spec.model.obsShape.reduce((x, y) => x * y, 1);
+    const obs = expectTypedArray(b.obs, `${what}.obs`, Uint8Array);
+    if (obs.length === 0 || obs.length % obsSize !== 0) throw new RangeError(`Expected a Uint8Array whose length is a positive multiple of ${obsSize} for ${what}.obs but received Uint8Array(${obs.length})`);
+    const n = obs.length / obsSize;
+    for (const i of inputs) {
+      const len = n * i.sample.reduce((x, y) => x * y, 1);
+      const data = expectTypedArray(b[i.name], `${what}.${i.name}`, TYPED[i.dtype] as never, len) as TensorData;
+      feeds[i.name] = { dtype: i.dtype, dims: [n, ...i.sample], data };
+    }
+    return n;
+  }
+
+  #absorb(out: Record<string, HostTensor>): void {
+    for (const p of paramSpecs(this.spec.model)) {
+      this.#params.set(p.name, out[`new.${p.name}`]!.data as Float32Array);
+      for (const s of stateSlots(this.spec.optimizer)) this.#state.set(`${p.name}.${s}`, out[`new.${p.name}.${s}`]!.data as Float32Array);
+    }
+    this.#policyVersion++;
+  }
+
+  /** Runs `work` as the only parameter-changing call in flight; a second one throws instead of racing. */
+  async #exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (this.#busy) throw new Error(`Learner.${what}() called while ${this.#busy}() is still running; await it first`);
+    this.#busy = what;
+    try {
+      return await work();
+    } finally {
+      this.#busy = undefined;
+    }
+  }
+
+  async #ensure(key: string, build: () => Uint8Array): Promise<void> {
+    if (this.#loaded.has(key)) return;
+    await this.#runner.load(key, build());
+    this.#loaded.add(key);
+  }
+
+  /** [async] One optimizer step on a batch (keys: the algorithm's batch inputs). */
+  async trainStep(batch: Batch, options: { lr: number }): Promise<StepResult> {
+    return this.#exclusive('trainStep', () => this.#trainStep(batch, options));
+  }
+
+  async #trainStep(batch: Batch, options: { lr: number }): Promise<StepResult> {
+    const lr = expectNumber(options?.lr, 'lr', 0, 10);
+    const feeds: Record<string, HostTensor> = {};
+    const n = this.#batchFeeds(batch, 'batch', feeds);
+    this.#paramFeeds(feeds);
+    feeds.lr = { dtype: 'float32', dims: [], data: new Float32Array([lr]) };
+    feeds.step = { dtype: 'float32', dims: [], data: new Float32Array([this.#step + 1]) };
+    const key = `step:${n}`;
+    await this.#ensure(key, () => toModel(buildTrainStepGraph(this.spec, { batch: n })));
+    const out = await this.#runner.run(key, feeds);
+    this.#absorb(out);
+    this.#step++;
+    const stats: Record<string, number> = {};
+    for (const [k, v] of Object.entries(out)) {
+      if (k.startsWith('stat.')) stats[k.slice(5)] = Number(v.data[0]);
+      if (k === 'grad_norm') stats.grad_norm = Number(v.data[0]);
+    }
+    const r: StepResult = { loss: Number(out.loss!.data[0]), stats };
+    if (out.td_errors) r.tdErrors = out.td_errors.data as Float32Array;
+    return r;
+  }
+
+  /**
+   * [async] E epochs × M minibatches over a rollout in one ONNX Loop run. Minibatch k takes the
+   * rows `indices[k·mb … (k+1)·mb)`; by default each epoch is a fresh seeded permutation.
+   */
+  async update(rollout: Batch, options: UpdateOptions): Promise<UpdateResult> {
+    return this.#exclusive('update', () => this.#update(rollout, options));
+  }
+
+  async #update(rollout: Batch, options: UpdateOptions): Promise<UpdateResult> {
+    const o = expectOptions<UpdateOptions>(options, 'update options');
+    rejectUnknownKeys(o, 'update options', ['epochs', 'minibatches', 'lr', 'indices', 'seed']);
+    const epochs = expectInteger(o.epochs, 'epochs', 1, 10_000);
+    const minibatches = expectInteger(o.minibatches, 'minibatches', 1, 100_000);
+    const lr = expectNumber(o.lr, 'lr', 0, 10);
+    const feeds: Record<string, HostTensor> = {};
+    const n = this.#batchFeeds(rollout, 'rollout', feeds);
+    if (n % minibatches !== 0) throw new RangeError(`Expected minibatches to divide the rollout size ${n} but received ${minibatches}`);
+    const mb = n / minibatches;
+    const iters = epochs * minibatches;
+    let indices: BigInt64Array;
+    if (o.indices !== undefined) {
+      indices = expectTypedArray(o.indices, 'indices', BigInt64Array, iters * mb);
+      for (const v of indices) if (v < 0n || v >= BigInt(n)) throw new RangeError(`Expected an integer in [0, ${n - 1}] for indices but received ${v}`);
+    } else {
+      const rng = new Rng(o.seed ?? this.#seed + this.#step);
+      indices = new BigInt64Array(iters * mb);
+      for (let e = 0; e < epochs; e++) {
+        const perm = Array.from({ length: n }, (_, i) => i);
+        for (let i = n - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+        }
+        for (let i = 0; i < n; i++) indices[e * n + i] = BigInt(perm[i]!);
+      }
+    }
+    this.#paramFeeds(feeds);
+    feeds.lr = { dtype: 'float32', dims: [], data: new Float32Array([lr]) };
+    feeds.step = { dtype: 'float32', dims: [], data: new Float32Array([this.#step + 1]) };
+    feeds.indices = { dtype: 'int64', dims: [iters, mb], data: indices };
+    const key = `loop:${epochs}:${minibatches}:${n}`;
+    await this.#ensure(key, () => toModel(buildTrainLoopGraph(this.spec, { epochs, minibatches, minibatchSize: mb, rolloutSize: n })));
+    const out = await this.#runner.run(key, feeds);
+    this.#absorb(out);
+    this.#step += iters;
+    const stats: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(out)) if (k.startsWith('stat.')) stats[k.slice(5)] = v.data as Float32Array;
+    return { losses: out.losses!.data as Float32Array, stats };
+  }
+
+  /** [async] Runs the policy on uint8 observations [B, C, H, W]: logits and value, or q. */
+  async act(obs: Uint8Array): Promise<{ logits?: Float32Array; value?: Float32Array; q?: Float32Array }> {
+    const feeds: Record<string, HostTensor> = {};
+    const obsSize = this.spec.model.obsShape.reduce((x, y) => x * y, 1);
+    expectTypedArray(obs, 'obs', Uint8Array);
+    if (obs.length === 0 || obs.length % obsSize !== 0) throw new RangeError(`Expected a Uint8Array whose length is a positive multiple of ${obsSize} for obs but received Uint8Array(${obs.length})`);
+    const n = obs.length / obsSize;
+    feeds.obs = { dtype: 'uint8', dims: [n, ...this.spec.model.obsShape], data: obs };
+    const key = `policy:${this.#acting}:${n}`;
+    if (this.#acting === 'baked') {
+      if (this.#policyLoaded.get(key) !== this.#policyVersion) {
+        await this.#runner.load(key, toModel(buildPolicyGraph(this.spec.model, n), { params: 'baked', values: this.#params }));
+        this.#policyLoaded.set(key, this.#policyVersion);
+      }
+    } else {
+      await this.#ensure(key, () => toModel(buildPolicyGraph(this.spec.model, n)));
+      for (const p of paramSpecs(this.spec.model)) feeds[p.name] = { dtype: 'float32', dims: p.shape, data: this.#params.get(p.name)! };
+    }
+    const out = await this.#runner.run(key, feeds);
+    const r: { logits?: Float32Array; value?: Float32Array; q?: Float32Array } = {};
+    for (const k of ['logits', 'value', 'q'] as const) if (out[k]) r[k] = out[k].data as Float32Array;
+    return r;
+  }
+
+  /** Parameters, optimizer state (and DQN target) with metadata, in the safetensors layout. */
+  toSafetensors(metadata: Record<string, string> = {}): Uint8Array {
+    const tensors = new Map<string, StoredTensor>();
+    for (const p of paramSpecs(this.spec.model)) {
+      tensors.set(p.name, { shape: p.shape, data: this.#params.get(p.name)! });
+      for (const s of stateSlots(this.spec.optimizer)) tensors.set(`${p.name}.${s}`, { shape: p.shape, data: this.#state.get(`${p.name}.${s}`)! });
+      if (this.#target) tensors.set(`target.${p.name}`, { shape: p.shape, data: this.#target.get(p.name)! });
+    }
+    return encodeSafetensors(tensors, { ...metadata, format: 'mario-rl', spec: JSON.stringify(this.spec), step: String(this.#step) });
+  }
+
+  /** Restores parameters, optimizer state and step from `toSafetensors` bytes of the same spec. */
+  fromSafetensors(bytes: Uint8Array): Record<string, string> {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    if (metadata.spec !== undefined && metadata.spec !== JSON.stringify(this.spec)) {
+      throw new Error(`The checkpoint was written for a different spec: ${metadata.spec}`);
+    }
+    const take = (name: string, shape: number[]): Float32Array => {
+      const t = tensors.get(name);
+      if (!t || !(t.data instanceof Float32Array) || t.data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`The checkpoint lacks float32 tensor ${name} of shape [${shape.join(', ')}]`);
+      return t.data;
+    };
+    for (const p of paramSpecs(this.spec.model)) {
+      this.#params.set(p.name, take(p.name, p.shape));
+      for (const s of stateSlots(this.spec.optimizer)) this.#state.set(`${p.name}.${s}`, take(`${p.name}.${s}`, p.shape));
+      if (this.#target) this.#target.set(p.name, take(`target.${p.name}`, p.shape));
+    }
+    this.#step = Number(metadata.step ?? 0);
+    this.#policyVersion++;
+    return metadata;
+  }
+
+  /** [async] Writes a safetensors checkpoint. */
+  async save(path: string, metadata?: Record<string, string>): Promise<void> {
+    await writeFile(path, this.toSafetensors(metadata));
+  }
+
+  /** [async] Reads a safetensors checkpoint written by `save`; returns its metadata. */
+  async load(path: string): Promise<Record<string, string>> {
+    return this.fromSafetensors(new Uint8Array(await readFile(path)));
+  }
+
+  /** A standalone ONNX policy (uint8 `obs` [batch, C, H, W] → `logits`, `value` or `q`) with the current parameters baked in. */
+  policyModel(batch = 1): Uint8Array {
+    return toModel(buildPolicyGraph(this.spec.model, expectInteger(batch, 'batch', 1, 1 << 20)), { params: 'baked', values: this.#params });
+  }
+
+  /** [async] Writes `policyModel(batch)` to `path`. */
+  async exportPolicy(path: string, options: { batch?: number } = {}): Promise<void> {
+    await writeFile(path, this.policyModel(options.batch ?? 1));
+  }
+
+  /** [async] Stops the session worker. */
+  async close(): Promise<void> {
+    await this.#runner.close();
+  }
+}

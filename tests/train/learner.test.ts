@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { createSession, runSession } from '../../src/graph/session.js';
+import { paramSpecs } from '../../src/models/networks.js';
+import { Rng } from '../../src/models/random.js';
+import { type Batch, Learner } from '../../src/train/learner.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mario-rl-learner-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const OBS: [number, number, number] = [4, 16, 16];
+const OBS_SIZE = 4 * 16 * 16;
+
+function ppoBatch(n: number, seed: number): Batch {
+  const rng = new Rng(seed);
+  const f = () => Float32Array.from({ length: n }, () => rng.normal());
+  return {
+    obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
+    actions: BigInt64Array.from({ length: n }, () => BigInt(rng.int(3))),
+    old_logprobs: Float32Array.from({ length: n }, () => Math.log(1 / 3)),
+    advantages: f(),
+    returns: f(),
+    old_values: new Float32Array(n),
+  };
+}
+
+function slice(batch: Batch, rows: number[]): Batch {
+  const out: Batch = {};
+  for (const [k, v] of Object.entries(batch)) {
+    const per = v.length / 16;
+    const Ctor = v.constructor as new (n: number) => typeof v;
+    const r = new Ctor(rows.length * per);
+    rows.forEach((row, i) => (r as Uint8Array).set((v as Uint8Array).subarray(row * per, (row + 1) * per), i * per));
+    out[k] = r;
+  }
+  return out;
+}
+
+describe('Learner (CPU, worker thread)', () => {
+  it('a PPO train step decreases the loss on a fixed batch', async () => {
+    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: 'cpu', threads: 1, seed: 1 });
+    try {
+      const batch = ppoBatch(16, 2);
+      const first = await learner.trainStep(batch, { lr: 1e-3 });
+      let last = first;
+      for (let i = 0; i < 5; i++) last = await learner.trainStep(batch, { lr: 1e-3 });
+      expect(learner.step).toBe(6);
+      expect(last.loss).toBeLessThan(first.loss);
+      expect(first.stats.approx_kl).toBeCloseTo(0, 6);
+      expect(first.stats.grad_norm).toBeGreaterThan(0);
+      for (const k of ['policy_loss', 'value_loss', 'entropy', 'clip_fraction', 'explained_variance']) expect(Number.isFinite(first.stats[k])).toBe(true);
+    } finally {
+      await learner.close();
+    }
+  });
+
+  it('is deterministic: same seed and batch give bit-identical parameters', async () => {
+    const train = { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } };
+    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: 'cpu', threads: 1, seed: 11 })));
+    try {
+      const batch = ppoBatch(8, 3);
+      await a!.trainStep(batch, { lr: 1e-3 });
+      await b!.trainStep(batch, { lr: 1e-3 });
+      for (const [k, v] of a!.params) expect(Buffer.from(b!.params.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+    } finally {
+      await a!.close();
+      await b!.close();
+    }
+  });
+
+  it('the Loop update equals the same minibatches run one by one', async () => {
+    const train = { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } };
+    const a = await Learner.create({ train, device: 'cpu', threads: 1, seed: 3 });
+    const b = await Learner.create({ train, device: 'cpu', threads: 1, seed: 3 });
+    try {
+      const rollout = ppoBatch(16, 4);
+      const rng = new Rng(9);
+      const order: number[] = [];
+      for (let e = 0; e < 2; e++) {
+        const perm = Array.from({ length: 16 }, (_, i) => i).sort(() => rng.uniform() - 0.5);
+        order.push(...perm);
+      }
+      const res = await a.update(rollout, { epochs: 2, minibatches: 4, lr: 2e-3, indices: BigInt64Array.from(order.map(BigInt)) });
+      expect(res.losses.length).toBe(8);
+      expect(res.stats.approx_kl!.length).toBe(8);
+      const losses: number[] = [];
+      for (let k = 0; k < 8; k++) losses.push((await b.trainStep(slice(rollout, order.slice(k * 4, k * 4 + 4)), { lr: 2e-3 })).loss);
+      expect(a.step).toBe(8);
+      expect(b.step).toBe(8);
+      for (let k = 0; k < 8; k++) expect(res.losses[k]).toBeCloseTo(losses[k]!, 4);
+      for (const p of paramSpecs(a.spec.model)) {
+        const pa = a.params.get(p.name)!;
+        const pb = b.params.get(p.name)!;
+        let worst = 0;
+        for (let i = 0; i < pa.length; i++) worst = Math.max(worst, Math.abs(pa[i]! - pb[i]!));
+        expect(worst, p.name).toBeLessThan(1e-5);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('save → load round-trips parameters and optimizer state bit-exactly', async () => {
+    const train = { algo: 'a2c', optimizer: { kind: 'rmsprop' }, model: { network: 'baseline', obsShape: OBS, actions: 3 } };
+    const a = await Learner.create({ train, device: 'cpu', threads: 1, seed: 5 });
+    const b = await Learner.create({ train, device: 'cpu', threads: 1, seed: 6 });
+    try {
+      const batch = ppoBatch(8, 1);
+      await a.trainStep({ obs: batch.obs!, actions: batch.actions!, advantages: batch.advantages!, returns: batch.returns! }, { lr: 1e-3 });
+      const path = join(dir, 'ckpt.safetensors');
+      await a.save(path, { note: 'hello' });
+      const meta = await b.load(path);
+      expect(meta.note).toBe('hello');
+      expect(b.step).toBe(1);
+      for (const [k, v] of a.params) expect(Buffer.from(b.params.get(k)!.buffer).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength))).toBe(true);
+      for (const [k, v] of a.optimizerState) expect(Buffer.from(b.optimizerState.get(k)!.buffer).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength))).toBe(true);
+      expect(Buffer.from(b.toSafetensors({ note: 'hello' })).equals(Buffer.from(a.toSafetensors({ note: 'hello' })))).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('the exported policy gives the training session’s logits, and baked/inputs acting agree', async () => {
+    const train = { algo: 'ppo', model: { network: 'nature', obsShape: [4, 36, 36], actions: 5 } };
+    const a = await Learner.create({ train, device: 'cpu', threads: 1, seed: 7, acting: 'inputs' });
+    const b = await Learner.create({ train, device: 'cpu', threads: 1, seed: 7, acting: 'baked' });
+    try {
+      const rng = new Rng(1);
+      const obs = Uint8Array.from({ length: 3 * 4 * 36 * 36 }, () => rng.int(256));
+      const got = await a.act(obs);
+      const gotBaked = await b.act(obs);
+      const path = join(dir, 'policy.onnx');
+      await a.exportPolicy(path, { batch: 3 });
+      const { readFile } = await import('node:fs/promises');
+      const s = await createSession(new Uint8Array(await readFile(path)), { intraOpNumThreads: 1 });
+      const r = await runSession(s, { obs: { dtype: 'uint8', dims: [3, 4, 36, 36], data: obs } });
+      expect(r.logits!.dims).toEqual([3, 5]);
+      const logits = r.logits!.data as Float32Array;
+      for (let i = 0; i < 15; i++) {
+        expect(logits[i]).toBeCloseTo(got.logits![i]!, 5);
+        expect(gotBaked.logits![i]).toBeCloseTo(got.logits![i]!, 5);
+      }
+      for (let i = 0; i < 3; i++) expect((r.value!.data as Float32Array)[i]).toBeCloseTo(got.value![i]!, 5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('DQN: train step returns per-sample TD errors; target sync', async () => {
+    const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: 'cpu', threads: 1 });
+    try {
+      const n = 8;
+      const rng = new Rng(2);
+      const batch: Batch = {
+        obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
+        actions: BigInt64Array.from({ length: n }, () => BigInt(rng.int(3))),
+        rewards: Float32Array.from({ length: n }, () => rng.normal()),
+        next_obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
+        dones: Float32Array.from({ length: n }, () => (rng.uniform() < 0.2 ? 1 : 0)),
+        discounts: new Float32Array(n).fill(0.99 ** 3),
+        weights: new Float32Array(n).fill(1),
+      };
+      const r1 = await l.trainStep(batch, { lr: 1e-3 });
+      expect(r1.tdErrors!.length).toBe(n);
+      let last = r1;
+      for (let i = 0; i < 4; i++) last = await l.trainStep(batch, { lr: 1e-3 });
+      expect(last.loss).toBeLessThan(r1.loss);
+      l.syncTarget();
+      const q = await l.act(batch.obs as Uint8Array);
+      expect(q.q!.length).toBe(n * 3);
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('rejects bad input with clear errors', async () => {
+    await expect(Learner.create({ train: { algo: 'ppo', model: { network: 'nature', actions: 3, head: 'dueling' } } })).rejects.toThrow(/Expected a 'actor-critic' head/);
+    await expect(Learner.create({ train: { algo: 'sac', model: { actions: 3 } } })).rejects.toThrow("Expected one of 'ppo', 'a2c', 'dqn' for train.algo but received \"sac\"");
+    await expect(Learner.create({ train: { model: { actions: 3 } }, device: 'tpu' as never })).rejects.toThrow("Expected one of 'auto', 'cpu', 'cuda' for device but received \"tpu\"");
+    const l = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: 'cpu', threads: 1 });
+    try {
+      const b = ppoBatch(4, 1);
+      await expect(l.trainStep({ ...b, actions: new Int32Array(4) }, { lr: 1e-3 })).rejects.toThrow('Expected a BigInt64Array of length 4 for batch.actions but received Int32Array(4)');
+      await expect(l.trainStep({ ...b, returns: new Float32Array(3) }, { lr: 1e-3 })).rejects.toThrow('Expected a Float32Array of length 4 for batch.returns but received Float32Array(3)');
+      await expect(l.trainStep(b, { lr: -1 })).rejects.toThrow('Expected a finite number in [0, 10] for lr but received -1');
+      await expect(l.update(b, { epochs: 1, minibatches: 3, lr: 1e-3 })).rejects.toThrow(/minibatches to divide the rollout size 4/);
+      await expect(l.act(new Uint8Array(5))).rejects.toThrow(/positive multiple of 1024 for obs/);
+      const first = l.trainStep(b, { lr: 1e-3 });
+      await expect(l.update(b, { epochs: 1, minibatches: 1, lr: 1e-3 })).rejects.toThrow('Learner.update() called while trainStep() is still running; await it first');
+      await first;
+    } finally {
+      await l.close();
+    }
+  });
+});
