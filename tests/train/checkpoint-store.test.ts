@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   CheckpointError,
+  type CheckpointHeader,
   CheckpointStore,
   decodeCheckpoint,
   encodeCheckpoint,
@@ -171,7 +172,7 @@ describe('CheckpointStore', () => {
     const future = join(root, 'runs', 'future.ckpt');
     writeCheckpoint(future, header(999), {}, { schemaVersion: 9, savedAt: clock + 200 });
     writeFileSync(join(root, 'runs', 'a', 'checkpoints', '.step-x.ckpt.tmp-1-1'), 'partial');
-    const isCompatible = (h: { config?: unknown }) => (h.config as { algo: string }).algo === 'ppo' || 'different algorithm';
+    const isCompatible = (h: CheckpointHeader) => (h.config as { algo: string }).algo === 'ppo' || 'different algorithm';
     const r = findNewestCheckpoint(join(root, 'runs'), { isCompatible, onWarning: (m) => warnings.push(m) });
     expect(r.checkpoint!.header.globalStep).toBe(50);
     expect(r.checkpoint!.path).toContain(join('runs', 'b'));
