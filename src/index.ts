@@ -13,3 +13,30 @@ import { loadNative, type NativeBuildInfo } from './native.js';
 export function buildInfo(): NativeBuildInfo {
   return loadNative().buildInfo();
 }
+
+// Trainer building blocks (algos, train/, cli/progress): see docs/training.md.
+export { computeGae } from './algos/gae.js';
+export type { GaeInput, GaeOutput } from './algos/gae.js';
+export { computeNStepTargets } from './algos/nstep.js';
+export type { NStepInput, NStepOutput } from './algos/nstep.js';
+export { scheduleValue, resolveSchedule, parseSchedule, parseScheduleString, formatSchedule } from './train/schedule.js';
+export type { Schedule, ConstantSchedule, RampSchedule } from './train/schedule.js';
+export { Rng } from './train/rng.js';
+export type { RngState } from './train/rng.js';
+export {
+  CheckpointStore, CheckpointError, readCheckpoint, readCheckpointHeader, writeCheckpoint, findNewestCheckpoint,
+  CHECKPOINT_SCHEMA_VERSION,
+} from './train/checkpoint-store.js';
+export type { Checkpoint, CheckpointHeader, CheckpointHeaderInput, CheckpointStoreOptions, ResumeResult, ResumeSetting } from './train/checkpoint-store.js';
+export { TensorBoardWriter } from './train/tensorboard.js';
+export type { TensorBoardWriterOptions } from './train/tensorboard.js';
+export { MetricsWriter, EpisodeWindow, EventLoopLagMonitor, Heartbeat, queryGpus } from './train/metrics.js';
+export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './train/metrics.js';
+export {
+  defaultConfig, validateConfig, loadConfigFile, resolveConfig, parseConfigFlags, deriveSizes, configHelp, CONFIG_FIELDS,
+} from './train/config.js';
+export type { TrainerConfig, EnvConfig, PpoConfig, A2cConfig, DqnConfig, PerConfig, CheckpointConfig, LogConfig, DerivedSizes } from './train/config.js';
+export { ShutdownController } from './train/signals.js';
+export type { ShutdownControllerOptions, ShutdownMode, StopReason } from './train/signals.js';
+export { ProgressDisplay } from './cli/progress.js';
+export type { ProgressOptions, ProgressUpdate } from './cli/progress.js';
