@@ -17,8 +17,8 @@ export function buildInfo(): NativeBuildInfo {
 // Trainer building blocks (algos, train/, cli/progress): see docs/training.md.
 export { computeGae } from './algos/gae.js';
 export type { GaeInput, GaeOutput } from './algos/gae.js';
-export { computeNStepTargets } from './algos/nstep.js';
-export type { NStepInput, NStepOutput } from './algos/nstep.js';
+export { computeNStepTargets, NStepAccumulator } from './algos/nstep.js';
+export type { NStepInput, NStepOutput, NStepBatch } from './algos/nstep.js';
 export { scheduleValue, resolveSchedule, parseSchedule, parseScheduleString, formatSchedule } from './train/schedule.js';
 export type { Schedule, ConstantSchedule, RampSchedule } from './train/schedule.js';
 export { Rng } from './train/rng.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { computeNStepTargets, type NStepInput } from '../../src/algos/nstep.js';
+import { computeNStepTargets, NStepAccumulator, type NStepInput } from '../../src/algos/nstep.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -86,5 +86,72 @@ describe('computeNStepTargets', () => {
       gamma: 0.9,
     };
     expect(() => computeNStepTargets(x)).toThrow('Expected an integer in [1, 2147483647] for nStep but received 0');
+  });
+});
+
+describe('NStepAccumulator', () => {
+  it('streams the same targets as the batch function, each as soon as it is known', () => {
+    const rand = lcg(7);
+    const T = 40;
+    const N = 3;
+    for (const [nStep, gamma] of [
+      [3, 0.9],
+      [1, 0.99],
+      [5, 1],
+    ]) {
+      const x: NStepInput = {
+        numSteps: T,
+        numEnvs: N,
+        rewards: new Float32Array(T * N).map(() => rand() * 2 - 1),
+        terminated: new Uint8Array(T * N).map(() => (rand() < 0.08 ? 1 : 0)),
+        truncated: new Uint8Array(T * N).map(() => (rand() < 0.08 ? 1 : 0)),
+        nStep,
+        gamma,
+      };
+      const ref = computeNStepTargets(x);
+      const acc = new NStepAccumulator(N, nStep, gamma);
+      const seen = new Map<string, { returns: number; discounts: number; horizons: number; at: number }>();
+      const collect = (b: ReturnType<NStepAccumulator['push']>, at: number) => {
+        for (let i = 0; i < b.count; i++) {
+          const key = `${b.steps[i]},${b.lanes[i]}`;
+          expect(seen.has(key)).toBe(false);
+          seen.set(key, { returns: b.returns[i], discounts: b.discounts[i], horizons: b.horizons[i], at });
+        }
+      };
+      for (let t = 0; t < T; t++) {
+        const s = t * N;
+        collect(acc.push(x.rewards.subarray(s, s + N), x.terminated.subarray(s, s + N), x.truncated.subarray(s, s + N)), t);
+      }
+      expect(acc.step).toBe(T);
+      collect(acc.flush(), T);
+      expect(seen.size).toBe(T * N);
+      for (let t = 0; t < T; t++) {
+        for (let n = 0; n < N; n++) {
+          const o = t * N + n;
+          const got = seen.get(`${t},${n}`)!;
+          expect(got.horizons).toBe(ref.horizons[o]);
+          expect(got.returns).toBeCloseTo(ref.returns[o], 5);
+          expect(got.discounts).toBeCloseTo(ref.discounts[o], 6);
+          // Emitted at the step that completed it: t + m - 1, or by flush for incomplete windows.
+          expect(got.at).toBe(ref.complete[o] ? t + ref.horizons[o] - 1 : T);
+        }
+      }
+    }
+  });
+
+  it('saves and restores its pending window', () => {
+    const a = new NStepAccumulator(2, 3, 0.5);
+    const r = new Float32Array([1, 2]);
+    const no = new Uint8Array(2);
+    a.push(r, no, no);
+    a.push(r, no, no);
+    const b = new NStepAccumulator(2, 3, 0.5);
+    b.restore(JSON.parse(JSON.stringify(a)));
+    const fromA = a.push(r, no, new Uint8Array([1, 0]));
+    const outA = { count: fromA.count, returns: Array.from(fromA.returns.subarray(0, fromA.count)), steps: Array.from(fromA.steps.subarray(0, fromA.count)) };
+    const fromB = b.push(r, no, new Uint8Array([1, 0]));
+    expect({ count: fromB.count, returns: Array.from(fromB.returns.subarray(0, fromB.count)), steps: Array.from(fromB.steps.subarray(0, fromB.count)) }).toEqual(outA);
+    expect(outA.count).toBe(4); // lane 0 ended: 3 transitions; lane 1 full window: 1
+    expect(() => b.restore({ step: 0, pending: [[]], firstStep: [0] })).toThrow(/state for 2 lanes/);
   });
 });
