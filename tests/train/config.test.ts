@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,6 +51,13 @@ describe('defaults', () => {
     for (const f of CONFIG_FIELDS) expect(help).toContain(f.flag);
     expect(help).toContain('--dqn.epsilon');
     expect(help).toContain('[default: linear:1:0.01:0.1]');
+  });
+
+  it('docs/training.md lists every field with its flag and default', () => {
+    const doc = readFileSync(new URL('../../docs/training.md', import.meta.url), 'utf8');
+    for (const f of CONFIG_FIELDS) {
+      expect(doc, f.path).toContain(`| \`${f.path}\` | \`${f.flag}\` | \`${formatFieldValue(f, f.default)}\` |`);
+    }
   });
 });
 
