@@ -214,7 +214,7 @@ export type FieldType =
   | { type: 'number'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; choices: readonly string[] }
-  | { type: 'string' }
+  | { type: 'string'; nonEmpty?: boolean }
   | { type: 'schedule'; min: number; max: number };
 
 /** One configuration field. */
@@ -234,6 +234,7 @@ const int = (min: number, max: number) => ({ type: 'int' as const, min, max });
 const num = (min: number, max: number) => ({ type: 'number' as const, min, max });
 const bool = { type: 'bool' as const };
 const str = { type: 'string' as const };
+const nonEmptyStr = { type: 'string' as const, nonEmpty: true };
 const oneOf = (...choices: string[]) => ({ type: 'enum' as const, choices });
 const sched = (min: number, max: number) => ({ type: 'schedule' as const, min, max });
 const constant = (value: number): Schedule => ({ kind: 'constant', value });
@@ -242,12 +243,12 @@ const FIELD_TABLE: [string, FieldType, unknown, string][] = [
   ['algo', oneOf('ppo', 'a2c', 'dqn'), 'ppo', 'learning algorithm'],
   ['seed', int(0, 2 ** 32 - 1), 1, 'seed of every random stream'],
   ['device', oneOf('auto', 'cpu', 'cuda'), 'auto', "graph runner device ('auto' falls back to CPU loudly)"],
-  ['runDir', str, 'runs/mario-rl', 'run directory: metrics, TensorBoard, checkpoints, heartbeat'],
+  ['runDir', nonEmptyStr, 'runs/mario-rl', 'run directory: metrics, TensorBoard, checkpoints, heartbeat'],
   ['totalSteps', int(1, INT_MAX), 5_000_000, 'agent steps to train for (all lanes counted)'],
   ['maxWallTime', num(0, Infinity), 0, 'wall-clock limit in seconds (0 = none); writes latest and stops'],
   ['overlap', bool, true, 'collect the next rollout while the learner trains'],
-  ['resume', str, 'none', "'none', 'latest', 'auto' or a checkpoint path"],
-  ['env.game', str, 'builtin', "'builtin' (no ROM needed) or 'smb1' (needs env.rom or $MARIO_ROM)"],
+  ['resume', nonEmptyStr, 'none', "'none', 'latest', 'auto' or a checkpoint path"],
+  ['env.game', nonEmptyStr, 'builtin', "'builtin' (no ROM needed) or 'smb1' (needs env.rom or $MARIO_ROM)"],
   ['env.rom', str, '', "ROM image path ('' = $MARIO_ROM for smb1)"],
   ['env.world', int(1, 8), 1, 'world (1-based)'],
   ['env.stage', int(1, 4), 1, 'stage (1-based)'],
@@ -363,7 +364,8 @@ function validateField(field: ConfigField, value: unknown, name = field.path): u
     case 'enum':
       return expectOneOf(value, name, field.choices);
     case 'string':
-      if (typeof value !== 'string') throw new TypeError(expectedMessage('a string', name, value));
+      if (typeof value !== 'string') throw new TypeError(expectedMessage(field.nonEmpty ? 'a non-empty string' : 'a string', name, value));
+      if (field.nonEmpty && value.trim() === '') throw new RangeError(expectedMessage('a non-empty string', name, value));
       return value;
     case 'schedule':
       return parseSchedule(value, name, field.min, field.max);
@@ -615,6 +617,9 @@ export function deriveSizes(config: TrainerConfig): DerivedSizes {
     const numUpdates = Math.floor(total / d.numEnvs);
     if (numUpdates < 1) {
       throw new RangeError(expectedMessage(`at least dqn.numEnvs (${d.numEnvs}) steps`, 'totalSteps', total));
+    }
+    if (d.bufferSize < d.batchSize) {
+      throw new RangeError(expectedMessage(`at least dqn.batchSize (${d.batchSize})`, 'dqn.bufferSize', d.bufferSize));
     }
     const schedules: Record<string, Schedule> = {
       'dqn.learningRate': resolveSchedule(d.learningRate, total),

@@ -73,11 +73,22 @@ export class TensorBoardWriter {
     this.#flushEvery = expectInteger(options.flushEvery ?? 32, 'flushEvery', 1, 1_000_000);
     mkdirSync(logDir, { recursive: true });
     const t = this.#now();
-    this.path = join(
-      logDir,
-      `events.out.tfevents.${Math.floor(t / 1000)}.${hostname()}.${process.pid}${options.filenameSuffix ?? ''}`,
-    );
-    this.#fd = openSync(this.path, 'a');
+    // One file per writer: a second writer in the same second and process gets a counter.
+    let path = '';
+    let fd: number | null = null;
+    for (let k = 0; fd === null; k++) {
+      path = join(
+        logDir,
+        `events.out.tfevents.${Math.floor(t / 1000)}.${hostname()}.${process.pid}${k ? `.${k}` : ''}${options.filenameSuffix ?? ''}`,
+      );
+      try {
+        fd = openSync(path, 'wx');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || k > 1000) throw err;
+      }
+    }
+    this.path = path;
+    this.#fd = fd;
     this.#push(new ProtobufWriter().double(1, t / 1000).varint(2, 0).string(3, 'brain.Event:2').finish());
     this.flush();
   }

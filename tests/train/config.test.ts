@@ -83,6 +83,7 @@ describe('validateConfig', () => {
       [{ ppo: 3 }, 'Expected an object for ppo but received 3'],
       [[], 'Expected an object for config but received an array of length 0'],
       [{ env: { rom: 7 } }, 'Expected a string for env.rom but received 7'],
+      [{ runDir: ' ' }, 'Expected a non-empty string for runDir but received " "'],
     ];
     for (const [input, message] of cases) expect(() => validateConfig(input), JSON.stringify(input)).toThrow(message);
   });
@@ -94,6 +95,9 @@ describe('validateConfig', () => {
     expect(() => deriveSizes(validateConfig({ totalSteps: 100 }))).toThrow(/for totalSteps but received 100/);
     const a2c = deriveSizes(validateConfig({ algo: 'a2c', totalSteps: 1000 }));
     expect(a2c).toMatchObject({ numEnvs: 16, batchSize: 80, minibatchSize: 80, numUpdates: 12, trainedSteps: 960 });
+    expect(() => deriveSizes(validateConfig({ algo: 'dqn', dqn: { bufferSize: 16 } }))).toThrow(
+      'Expected at least dqn.batchSize (32) for dqn.bufferSize but received 16',
+    );
     const dqn = deriveSizes(validateConfig({ algo: 'dqn', totalSteps: 1_000_000 }));
     expect(dqn).toMatchObject({ numEnvs: 4, stepsPerUpdate: 4, numUpdates: 250_000, batchSize: 32 });
     expect(scheduleValue(dqn.schedules['dqn.epsilon'], 50_000)).toBeCloseTo(0.505, 10);

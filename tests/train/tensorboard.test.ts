@@ -154,6 +154,10 @@ describe('TensorBoardWriter', () => {
     tb.addHistogram('charts/advantages', values, 5, { bins: 10 });
     tb.addHistogram('empty', [], 6);
     tb.close();
+    const second = new TensorBoardWriter(dir, { filenameSuffix: '.learner' });
+    second.close();
+    expect(second.path).not.toBe(tb.path);
+    expect(readEventFile(second.path)).toHaveLength(1);
     const [, ev, empty] = readEventFile(tb.path);
     const h = ev.values[0].histo!;
     expect(ev.values[0].tag).toBe('charts/advantages');
