@@ -34,6 +34,8 @@ export { TensorBoardWriter } from './train/tensorboard.js';
 export type { TensorBoardWriterOptions } from './train/tensorboard.js';
 export { MetricsWriter, EpisodeWindow, EventLoopLagMonitor, Heartbeat, queryGpus } from './train/metrics.js';
 export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './train/metrics.js';
+export { RunLogger, runPaths } from './train/run-logger.js';
+export type { RunLoggerOptions, RunPaths } from './train/run-logger.js';
 export {
   defaultConfig, validateConfig, loadConfigFile, resolveConfig, parseConfigFlags, deriveSizes, configHelp, CONFIG_FIELDS,
 } from './train/config.js';
