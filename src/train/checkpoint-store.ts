@@ -468,8 +468,13 @@ function newestValid(paths: string[], read: CheckpointReadOptions, warn: (m: str
     if (err.problem !== 'incompatible') warn(`skipping checkpoint ${err.path}: ${err.message}`);
   };
   for (const path of paths) {
-    const st = statSync(path);
-    const key = `${st.dev}:${st.ino}`; // `latest` is usually a hard link to a periodic file
+    let key: string;
+    try {
+      const st = statSync(path);
+      key = `${st.dev}:${st.ino}`; // `latest` is usually a hard link to a periodic file
+    } catch {
+      continue; // deleted since the listing (another run pruning)
+    }
     try {
       const header = readCheckpointHeader(path, read);
       candidates.push({ path, header, key });

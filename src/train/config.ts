@@ -467,7 +467,7 @@ export interface ParsedFlags {
   configFile?: string;
   /** Validated values by field path, in flag order. */
   values: Map<string, unknown>;
-  /** Arguments that are not config flags (positionals, and everything after `--`). */
+  /** Arguments that are not config flags (positionals, `--help`, `-h`, and everything after `--`). */
   rest: string[];
 }
 
@@ -486,7 +486,7 @@ export function parseConfigFlags(argv: readonly string[]): ParsedFlags {
       rest.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('--')) {
+    if (!arg.startsWith('--') || arg === '--help') {
       rest.push(arg);
       continue;
     }

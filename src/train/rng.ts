@@ -1,6 +1,6 @@
 /**
  * A small seeded PRNG for the TypeScript side (minibatch shuffles, ε-greedy draws, action
- * sampling): xoshiro128** (Blackman & Vigna) seeded through SplitMix32, all in 32-bit integer
+ * sampling): xoshiro128** (Blackman & Vigna) seeded through SplitMix64, stepping in 32-bit integer
  * arithmetic so every platform gives the same stream. Its full state is four uint32 words:
  * {@link Rng.getState} / {@link Rng.setState} save and restore it exactly for checkpoints.
  */
@@ -21,14 +21,15 @@ export class Rng {
   constructor(seed: number, stream = 0) {
     expectInteger(seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
     expectInteger(stream, 'stream', 0, 0xffffffff);
-    let x = (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32), 0x9e3779b1) ^ Math.imul(stream, 0x85ebca6b);
-    for (let i = 0; i < 4; i++) {
-      // SplitMix32 step: never leaves the state all zero.
-      x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-      z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-      this.#s[i] = z ^ (z >>> 15);
+    // (seed, stream) -> 64-bit key through two rounds of the SplitMix64 finalizer (a bijection), so
+    // nearby seeds and streams give unrelated keys; then SplitMix64 output fills the four words.
+    // BigInt is fine here: it runs once per generator.
+    let key = mix64(mix64(BigInt(seed)) ^ BigInt(stream));
+    for (let i = 0; i < 2; i++) {
+      key = (key + 0x9e3779b97f4a7c15n) & MASK64;
+      const z = mix64(key);
+      this.#s[2 * i] = Number(z & 0xffffffffn);
+      this.#s[2 * i + 1] = Number(z >> 32n);
     }
     if ((this.#s[0] | this.#s[1] | this.#s[2] | this.#s[3]) === 0) this.#s[0] = 1;
   }
@@ -132,6 +133,16 @@ export class Rng {
     for (let i = length - 1; i >= 0; i--) if (weights[offset + i] > 0) return i;
     return length - 1;
   }
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** SplitMix64's output function (Stafford variant 13), a bijection on 64-bit integers. */
+function mix64(x: bigint): bigint {
+  let z = x & MASK64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
 }
 
 function rotl(x: number, k: number): number {

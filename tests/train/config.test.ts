@@ -143,6 +143,7 @@ describe('command-line flags', () => {
     expect(config.log.tensorboard).toBe(true);
     expect(config.ppo.learningRate).toEqual({ kind: 'linear', start: 2.5e-4, end: 0 });
     expect(parseConfigFlags(['--overlap=false']).values.get('overlap')).toBe(false);
+    expect(parseConfigFlags(['--help', '-h', '--seed', '2']).rest).toEqual(['--help', '-h']);
   });
 
   it('rejects unknown flags with a suggestion and bad values naming the flag and the field', () => {

@@ -38,6 +38,10 @@ describe('Rng', () => {
     expect(draw(7)).not.toEqual(draw(8));
     expect(draw(7, 0)).not.toEqual(draw(7, 1));
     expect(draw(2 ** 40)).not.toEqual(draw(0));
+    // No structured collisions between (seed, stream) pairs: all first words distinct.
+    const firsts = new Set<number>();
+    for (let seed = 0; seed < 64; seed++) for (let stream = 0; stream < 16; stream++) firsts.add(new Rng(seed, stream).nextUint32());
+    expect(firsts.size).toBe(64 * 16);
   });
 
   it('saves and restores its full state exactly (checkpoint resume)', () => {
