@@ -26,7 +26,7 @@ export type { Schedule, ConstantSchedule, RampSchedule } from './train/schedule.
 export { Rng } from './train/rng.js';
 export type { RngState } from './train/rng.js';
 export {
-  CheckpointStore, CheckpointError, readCheckpoint, readCheckpointHeader, writeCheckpoint, findNewestCheckpoint,
+  CheckpointStore, CheckpointError, readCheckpoint, readCheckpointHeader, writeCheckpoint, findNewestCheckpoint, sectionAsFloat32,
   CHECKPOINT_SCHEMA_VERSION,
 } from './train/checkpoint-store.js';
 export type { Checkpoint, CheckpointHeader, CheckpointHeaderInput, CheckpointStoreOptions, ResumeResult, ResumeSetting } from './train/checkpoint-store.js';

@@ -115,6 +115,19 @@ export interface CheckpointReadOptions {
   isCompatible?: (header: CheckpointHeader) => true | string;
 }
 
+/**
+ * A section's bytes as a Float32Array (parameters, optimizer moments): a view when the bytes are
+ * 4-byte aligned in memory (the usual case: sections start on 64-byte file offsets), else a copy.
+ * Platform byte order, as written by `new Uint8Array(float32Array.buffer)`.
+ */
+export function sectionAsFloat32(bytes: Uint8Array, name = 'section'): Float32Array {
+  if (bytes.byteLength % 4 !== 0) {
+    throw new RangeError(expectedMessage('a byte length that is a multiple of 4', name, bytes));
+  }
+  if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  return new Float32Array(bytes.slice().buffer);
+}
+
 /** Encodes a checkpoint as a list of byte parts (the sections are not copied). */
 export function encodeCheckpoint(
   input: CheckpointHeaderInput,

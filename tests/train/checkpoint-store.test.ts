@@ -13,6 +13,7 @@ import {
   findNewestCheckpoint,
   readCheckpoint,
   readCheckpointHeader,
+  sectionAsFloat32,
   writeCheckpoint,
 } from '../../src/train/checkpoint-store.js';
 
@@ -62,6 +63,15 @@ describe('checkpoint container', () => {
     for (const s of ck.header.sections) expect(s.offset % 64).toBe(0);
     expect(readCheckpointHeader(path).globalStep).toBe(500);
     expect(() => encodeCheckpoint({ globalStep: -1, globalUpdate: 0 }, {})).toThrow(/for globalStep but received -1/);
+    const f = sectionAsFloat32(ck.sections.params, 'params');
+    expect(f.length).toBe(1000);
+    expect(f[0]).toBeNaN();
+    expect(Object.is(f[1], -0)).toBe(true);
+    expect(Buffer.compare(new Uint8Array(f.buffer, f.byteOffset, f.byteLength), params(1))).toBe(0);
+    const misaligned = new Uint8Array(9).subarray(1);
+    misaligned.set(new Uint8Array(new Float32Array([1.5, -2]).buffer));
+    expect(Array.from(sectionAsFloat32(misaligned))).toEqual([1.5, -2]);
+    expect(() => sectionAsFloat32(ck.sections.replay, 'replay')).toThrow('Expected a byte length that is a multiple of 4 for replay but received Uint8Array(3)');
   });
 
   it('detects a flipped byte in a section and in the header, naming the file and the part', () => {
