@@ -56,4 +56,23 @@ describe('crc32c', () => {
     expect(crc32cUpdate(crc32cUpdate(0, data.subarray(0, 333)), data.subarray(333))).toBe(crc32c(data));
     expect(maskCrc32c(0)).toBe(0xa282ead8);
   });
+
+  it('agrees with a bitwise implementation at every length and alignment', () => {
+    const bitwise = (b: Uint8Array) => {
+      let crc = 0xffffffff;
+      for (const byte of b) {
+        crc ^= byte;
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+      }
+      return (crc ^ 0xffffffff) >>> 0;
+    };
+    const data = new Uint8Array(80).map((_, i) => (i * 167 + 13) & 0xff);
+    for (let start = 0; start < 8; start++) {
+      for (let len = 0; len + start <= data.length; len += 3) {
+        const view = data.subarray(start, start + len);
+        if (crc32c(view) !== bitwise(view)) throw new Error(`mismatch at start ${start} length ${len}`);
+      }
+    }
+    expect(crc32c(data)).toBe(bitwise(data));
+  });
 });
