@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -145,6 +147,21 @@ describe('Heartbeat', () => {
     const count = rows.length;
     await sleep(120);
     expect(readRows(hb.path)).toHaveLength(count); // timer gone
+  });
+
+  it('never keeps the process alive (unref\'d timer)', () => {
+    const path = join(dir, 'child-heartbeat.jsonl');
+    const child = fileURLToPath(new URL('./fixtures/heartbeat-child.ts', import.meta.url));
+    const start = Date.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, path], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('work done');
+    expect(Date.now() - start).toBeLessThan(20_000);
+    expect(readRows(path).length).toBeGreaterThanOrEqual(2); // the explicit beat plus timer beats during the work
   });
 
   it('records once why GPU metrics are missing', async () => {
