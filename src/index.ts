@@ -32,7 +32,7 @@ export {
 export type { Checkpoint, CheckpointHeader, CheckpointHeaderInput, CheckpointStoreOptions, ResumeResult, ResumeSetting } from './train/checkpoint-store.js';
 export { TensorBoardWriter } from './train/tensorboard.js';
 export type { TensorBoardWriterOptions } from './train/tensorboard.js';
-export { MetricsWriter, EpisodeWindow, EventLoopLagMonitor, Heartbeat, queryGpus } from './train/metrics.js';
+export { MetricsWriter, EpisodeWindow, EventLoopLagMonitor, Heartbeat, PhaseTimer, queryGpus } from './train/metrics.js';
 export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './train/metrics.js';
 export { RunLogger, runPaths } from './train/run-logger.js';
 export type { RunLoggerOptions, RunPaths } from './train/run-logger.js';

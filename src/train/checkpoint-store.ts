@@ -97,6 +97,7 @@ export class CheckpointError extends Error {
   readonly path: string;
   /** Category of the problem. */
   readonly problem: CheckpointProblem;
+  /** @param path the file; @param problem category; @param message full sentence naming the file and the reason. */
   constructor(path: string, problem: CheckpointProblem, message: string) {
     super(message);
     this.path = path;

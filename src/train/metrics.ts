@@ -403,3 +403,53 @@ export class Heartbeat {
     this.#writer.close();
   }
 }
+
+/**
+ * Wall time per phase of the loop (e.g. 'env' for acting, 'learner' for training), so a row can
+ * report `charts/env_SPS` and `charts/learner_SPS` separately. Phases may overlap (overlap mode:
+ * acting while the learner runs); each is timed on its own.
+ */
+export class PhaseTimer {
+  #now: () => number;
+  #totals = new Map<string, number>();
+  #started = new Map<string, number>();
+
+  /** @param now clock in ms (injectable for tests); default `performance.now`. */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** Starts timing `phase`; starting a running phase throws (a missed `stop`). */
+  start(phase: string): void {
+    if (this.#started.has(phase)) throw new Error(`PhaseTimer: phase '${phase}' is already running`);
+    this.#started.set(phase, this.#now());
+  }
+
+  /** Stops `phase` and returns the milliseconds since its `start`. */
+  stop(phase: string): number {
+    const t0 = this.#started.get(phase);
+    if (t0 === undefined) throw new Error(`PhaseTimer: phase '${phase}' was not started`);
+    this.#started.delete(phase);
+    const ms = this.#now() - t0;
+    this.#totals.set(phase, (this.#totals.get(phase) ?? 0) + ms);
+    return ms;
+  }
+
+  /** Times `fn` (sync or async) as `phase`. */
+  async time<T>(phase: string, fn: () => T | Promise<T>): Promise<T> {
+    this.start(phase);
+    try {
+      return await fn();
+    } finally {
+      this.stop(phase);
+    }
+  }
+
+  /** Seconds accumulated per phase since the last reset; then starts a new period. */
+  readAndReset(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [phase, ms] of this.#totals) out[phase] = ms / 1000;
+    this.#totals.clear();
+    return out;
+  }
+}

@@ -13,6 +13,7 @@ import {
   Heartbeat,
   MetricsWriter,
   parseNvidiaSmiCsv,
+  PhaseTimer,
   quantileSorted,
   queryGpus,
 } from '../../src/train/metrics.js';
@@ -175,5 +176,31 @@ describe('Heartbeat', () => {
     const plain = off.beat();
     off.stop();
     expect('gpu' in plain || 'gpu_unavailable' in plain).toBe(false);
+  });
+});
+
+describe('PhaseTimer', () => {
+  it('accumulates overlapping phases separately and resets per period', async () => {
+    let clock = 0;
+    const timer = new PhaseTimer(() => clock);
+    timer.start('env');
+    clock += 100;
+    timer.start('learner');
+    clock += 300;
+    expect(timer.stop('env')).toBe(400);
+    clock += 50;
+    timer.stop('learner');
+    const value = await timer.time('env', () => {
+      clock += 25;
+      return 7;
+    });
+    expect(value).toBe(7);
+    expect(timer.readAndReset()).toEqual({ env: 0.425, learner: 0.35 });
+    expect(timer.readAndReset()).toEqual({});
+    expect(() => timer.stop('env')).toThrow("phase 'env' was not started");
+    timer.start('env');
+    expect(() => timer.start('env')).toThrow("phase 'env' is already running");
+    await expect(timer.time('x', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(() => timer.stop('x')).toThrow(/not started/); // stopped by time() despite the error
   });
 });
