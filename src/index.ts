@@ -20,7 +20,7 @@ export type { GaeInput, GaeOutput } from './algos/gae.js';
 export { computeNStepTargets, NStepAccumulator } from './algos/nstep.js';
 export type { NStepInput, NStepOutput, NStepBatch } from './algos/nstep.js';
 export { sampleFromLogits, argmaxRows, epsilonGreedy } from './algos/action-sampling.js';
-export { explainedVariance, normalizeInPlace, minibatchIndices } from './algos/rollout-stats.js';
+export { explainedVariance, normalizeInPlace, minibatchIndices, gatherRows } from './algos/rollout-stats.js';
 export { scheduleValue, resolveSchedule, parseSchedule, parseScheduleString, formatSchedule } from './train/schedule.js';
 export type { Schedule, ConstantSchedule, RampSchedule } from './train/schedule.js';
 export { Rng } from './train/rng.js';

@@ -31,10 +31,34 @@ export function explainedVariance(values: Float32Array, returns: Float32Array): 
   return varY === 0 ? NaN : 1 - varD / varY;
 }
 
+/** Any typed array of numbers (observations are Uint8Array, everything else Float32Array/Int32Array). */
+export type NumericArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array;
+
+/**
+ * Copies rows `indices` of `source` (rows of `rowLength` elements) into `out`, in index order:
+ * a minibatch of observations, actions, log-probs or advantages. Returns `out`.
+ */
+export function gatherRows<T extends NumericArray>(source: T, indices: Int32Array, rowLength: number, out: T): T {
+  expectInteger(rowLength, 'rowLength', 1, 2 ** 31 - 1);
+  if (out.length !== indices.length * rowLength) {
+    throw new RangeError(`Expected an output of length ${indices.length * rowLength} for gatherRows but received ${out.length}`);
+  }
+  const rows = source.length / rowLength;
+  for (let k = 0; k < indices.length; k++) {
+    const r = indices[k];
+    if (!(r >= 0 && r < rows)) throw new RangeError(`Expected an integer in [0, ${rows - 1}] for indices[${k}] but received ${r}`);
+    if (rowLength === 1) out[k] = source[r];
+    else out.set(source.subarray(r * rowLength, (r + 1) * rowLength), k * rowLength);
+  }
+  return out;
+}
+
 /**
  * Normalises `x[indices]` (or all of x) in place to mean 0 and standard deviation 1 (population
  * std + `eps`, as cleanrl's `(adv - mean) / (std + 1e-8)` with torch's unbiased std replaced by the
  * population one: identical up to n/(n-1)). Returns { mean, std } before normalisation.
+ * For PPO, normalise a gathered minibatch copy ({@link gatherRows}), never the rollout buffer:
+ * minibatches differ per epoch, so normalising the buffer in place would compound.
  */
 export function normalizeInPlace(x: Float32Array, indices?: Int32Array, eps = 1e-8): { mean: number; std: number } {
   const n = indices ? indices.length : x.length;

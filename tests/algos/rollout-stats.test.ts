@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { explainedVariance, minibatchIndices, normalizeInPlace } from '../../src/algos/rollout-stats.js';
+import { explainedVariance, gatherRows, minibatchIndices, normalizeInPlace } from '../../src/algos/rollout-stats.js';
 import { Rng } from '../../src/train/rng.js';
 
 describe('explainedVariance', () => {
@@ -38,5 +38,16 @@ describe('minibatchIndices', () => {
     expect(all).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(parts.map((p) => Array.from(p))).toEqual(minibatchIndices(new Rng(4), 12, 3).map((p) => Array.from(p)));
     expect(() => minibatchIndices(new Rng(4), 12, 5)).toThrow('Expected a divisor of 12 for minibatches but received 5');
+  });
+});
+
+describe('gatherRows', () => {
+  it('copies rows in index order, scalars and wide rows alike', () => {
+    const obs = Uint8Array.from({ length: 12 }, (_, i) => i); // 4 rows of 3
+    expect(Array.from(gatherRows(obs, new Int32Array([3, 0]), 3, new Uint8Array(6)))).toEqual([9, 10, 11, 0, 1, 2]);
+    const adv = new Float32Array([0.5, 1.5, 2.5]);
+    expect(Array.from(gatherRows(adv, new Int32Array([2, 2, 1]), 1, new Float32Array(3)))).toEqual([2.5, 2.5, 1.5]);
+    expect(() => gatherRows(adv, new Int32Array([3]), 1, new Float32Array(1))).toThrow('Expected an integer in [0, 2] for indices[0] but received 3');
+    expect(() => gatherRows(adv, new Int32Array([0]), 1, new Float32Array(2))).toThrow(/output of length 1/);
   });
 });
