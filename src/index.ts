@@ -31,13 +31,42 @@ export { gradients, DIFFERENTIABLE_OPS } from './graph/autodiff.js';
 export { toModel, OPSET } from './graph/onnx-writer.js';
 export { applyOptimizer, clipByGlobalNorm, stateSlots, type OptimizerConfig } from './graph/optimizers.js';
 export { modelSpec, initParams, paramSpecs, applyModel, forwardMacs, paramCount, type ModelSpec } from './models/networks.js';
-export { ppoLoss, ppoConfig, type PpoConfig } from './algos/ppo.js';
-export { a2cLoss, a2cConfig, type A2cConfig } from './algos/a2c.js';
-export { dqnLoss, dqnConfig, type DqnConfig } from './algos/dqn.js';
+export { ppoLoss, ppoConfig, type PpoConfig as PpoLossConfig } from './algos/ppo.js';
+export { a2cLoss, a2cConfig, type A2cConfig as A2cLossConfig } from './algos/a2c.js';
+export { dqnLoss, dqnConfig, type DqnConfig as DqnLossConfig } from './algos/dqn.js';
 export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo } from './train/train-graph.js';
 export { SessionRunner, type RunnerOptions, type Device } from './train/runner.js';
-export { Learner, type LearnerOptions, type Batch, type StepResult, type UpdateResult, type UpdateOptions } from './train/learner.js';
+export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions } from './train/learner.js';
 export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './train/safetensors.js';
-export { computeGae, type GaeInput } from './algos/gae.js';
 export { sampleCategorical } from './algos/categorical.js';
-export { Rng } from './models/random.js';
+
+// Trainer building blocks (algos, train/, cli/progress): see docs/training.md.
+export { computeGae } from './algos/gae.js';
+export type { GaeInput, GaeOutput } from './algos/gae.js';
+export { computeNStepTargets, NStepAccumulator } from './algos/nstep.js';
+export type { NStepInput, NStepOutput, NStepBatch } from './algos/nstep.js';
+export { sampleFromLogits, argmaxRows, epsilonGreedy } from './algos/action-sampling.js';
+export { explainedVariance, normalizeInPlace, minibatchIndices, gatherRows } from './algos/rollout-stats.js';
+export { scheduleValue, resolveSchedule, parseSchedule, parseScheduleString, formatSchedule } from './train/schedule.js';
+export type { Schedule, ConstantSchedule, RampSchedule } from './train/schedule.js';
+export { Rng } from './train/rng.js';
+export type { RngState } from './train/rng.js';
+export {
+  CheckpointStore, CheckpointError, readCheckpoint, readCheckpointHeader, writeCheckpoint, findNewestCheckpoint, sectionAsFloat32,
+  CHECKPOINT_SCHEMA_VERSION,
+} from './train/checkpoint-store.js';
+export type { Checkpoint, CheckpointHeader, CheckpointHeaderInput, CheckpointStoreOptions, ResumeResult, ResumeSetting } from './train/checkpoint-store.js';
+export { TensorBoardWriter } from './train/tensorboard.js';
+export type { TensorBoardWriterOptions } from './train/tensorboard.js';
+export { MetricsWriter, EpisodeWindow, EventLoopLagMonitor, Heartbeat, PhaseTimer, queryGpus } from './train/metrics.js';
+export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './train/metrics.js';
+export { RunLogger, runPaths } from './train/run-logger.js';
+export type { RunLoggerOptions, RunPaths } from './train/run-logger.js';
+export {
+  defaultConfig, validateConfig, loadConfigFile, resolveConfig, parseConfigFlags, deriveSizes, configHelp, CONFIG_FIELDS,
+} from './train/config.js';
+export type { TrainerConfig, EnvConfig, PpoConfig, A2cConfig, DqnConfig, PerConfig, CheckpointConfig, LogConfig, DerivedSizes } from './train/config.js';
+export { ShutdownController } from './train/signals.js';
+export type { ShutdownControllerOptions, ShutdownMode, StopReason } from './train/signals.js';
+export { ProgressDisplay } from './cli/progress.js';
+export type { ProgressOptions, ProgressUpdate } from './cli/progress.js';

@@ -1,0 +1,151 @@
+/**
+ * One object for everything a run logs, so the Trainer's loop has one line per update:
+ * `metrics.jsonl` and TensorBoard scalars from the same row, the episode window, event-loop lag,
+ * the heartbeat, and the resolved config saved next to them. The layout of a run directory:
+ *
+ * ```
+ * <runDir>/config.json       the resolved config (written atomically at start)
+ * <runDir>/metrics.jsonl     one row per update
+ * <runDir>/tensorboard/      event files
+ * <runDir>/heartbeat.jsonl   process health
+ * <runDir>/checkpoints/      see checkpoints.md
+ * ```
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { writeFileAtomic } from './atomic-file.js';
+import { EpisodeWindow, EventLoopLagMonitor, Heartbeat, MetricsWriter, type EpisodeRecord, type MetricsRow } from './metrics.js';
+import { TensorBoardWriter } from './tensorboard.js';
+
+/** Paths inside a run directory. */
+export interface RunPaths {
+  /** The run directory itself. */
+  root: string;
+  /** Resolved config. */
+  config: string;
+  /** Per-update metrics. */
+  metrics: string;
+  /** TensorBoard log directory. */
+  tensorboard: string;
+  /** Heartbeat file. */
+  heartbeat: string;
+  /** Checkpoint store directory. */
+  checkpoints: string;
+}
+
+/** The standard layout of `runDir`. */
+export function runPaths(runDir: string): RunPaths {
+  return {
+    root: runDir,
+    config: join(runDir, 'config.json'),
+    metrics: join(runDir, 'metrics.jsonl'),
+    tensorboard: join(runDir, 'tensorboard'),
+    heartbeat: join(runDir, 'heartbeat.jsonl'),
+    checkpoints: join(runDir, 'checkpoints'),
+  };
+}
+
+/** Options of {@link RunLogger}. */
+export interface RunLoggerOptions {
+  /** Saved as config.json (any JSON value). */
+  config?: unknown;
+  /** Write TensorBoard files. Default true. */
+  tensorboard?: boolean;
+  /** Heartbeat period in seconds; 0 = none. Default 10. */
+  heartbeatSeconds?: number;
+  /** Query nvidia-smi in the heartbeat. Default true. */
+  gpu?: boolean;
+  /** Episodes in the statistics window. Default 100. */
+  windowEpisodes?: number;
+  /** metrics.jsonl rows buffered before writing. Default 1. */
+  flushEveryRows?: number;
+  /** A window restored from a checkpoint (replaces windowEpisodes). */
+  window?: EpisodeWindow;
+  /** Fields added to every heartbeat row (e.g. `() => ({ global_step })`). */
+  heartbeatExtra?: () => MetricsRow;
+}
+
+/** Writes a run's metrics, TensorBoard scalars and heartbeat. */
+export class RunLogger {
+  /** File layout. */
+  readonly paths: RunPaths;
+  /** Rolling episode statistics (checkpoint it with `window.toJSON()`). */
+  readonly window: EpisodeWindow;
+  #metrics: MetricsWriter;
+  #tb: TensorBoardWriter | null;
+  #lag = new EventLoopLagMonitor(10);
+  #heartbeat: Heartbeat | null;
+  #closed = false;
+
+  /** Creates the run directory and opens every writer. */
+  constructor(runDir: string, options: RunLoggerOptions = {}) {
+    this.paths = runPaths(runDir);
+    mkdirSync(runDir, { recursive: true });
+    if (options.config !== undefined) {
+      writeFileAtomic(this.paths.config, [new TextEncoder().encode(`${JSON.stringify(options.config, null, 2)}\n`)]);
+    }
+    this.window = options.window ?? new EpisodeWindow(options.windowEpisodes ?? 100);
+    this.#metrics = new MetricsWriter(this.paths.metrics, { flushEveryRows: options.flushEveryRows ?? 1 });
+    this.#tb = options.tensorboard === false ? null : new TensorBoardWriter(this.paths.tensorboard);
+    const hb = options.heartbeatSeconds ?? 10;
+    this.#heartbeat = hb > 0
+      ? new Heartbeat(this.paths.heartbeat, { intervalSeconds: hb, gpu: options.gpu ?? true, extra: options.heartbeatExtra }).start()
+      : null;
+    this.#lag.start();
+  }
+
+  /** Records a finished episode in the window. */
+  episode(record: EpisodeRecord): void {
+    this.window.add(record);
+  }
+
+  /**
+   * Writes one update's row: `global_step` and `update`, the caller's values, the window summary
+   * and `perf/event_loop_lag_*` (since the previous update). Numeric fields also go to TensorBoard
+   * at `global_step`. Returns the full row.
+   */
+  update(globalStep: number, globalUpdate: number, values: MetricsRow): MetricsRow {
+    if (this.#closed) throw new Error('RunLogger is closed');
+    const lag = this.#lag.readAndReset();
+    const row: MetricsRow = {
+      global_step: globalStep,
+      update: globalUpdate,
+      ...values,
+      ...this.window.summary(),
+      'perf/event_loop_lag_mean_ms': lag.meanMs,
+      'perf/event_loop_lag_p99_ms': lag.p99Ms,
+      'perf/event_loop_lag_max_ms': lag.maxMs,
+    };
+    this.#metrics.write(row);
+    if (this.#tb) {
+      const scalars: Record<string, number> = {};
+      for (const [k, v] of Object.entries(row)) {
+        if (typeof v === 'number' && k !== 'global_step' && k !== 'update') scalars[k] = v;
+      }
+      this.#tb.addScalars(scalars, globalStep);
+    }
+    return row;
+  }
+
+  /** Histogram of a rollout quantity (advantages, values) in TensorBoard; no-op without it. */
+  histogram(tag: string, values: ArrayLike<number>, globalStep: number): void {
+    this.#tb?.addHistogram(tag, values, globalStep);
+  }
+
+  /** Writes buffered rows and events. */
+  flush(): void {
+    this.#metrics.flush();
+    this.#tb?.flush();
+  }
+
+  /** Stops the heartbeat (writing a last row) and closes every file. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#heartbeat?.stop();
+    this.#lag.stop();
+    this.#metrics.close();
+    this.#tb?.close();
+  }
+}
