@@ -1,27 +1,70 @@
 #include "nes/console.h"
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 
 #include "common/error.h"
 #include "nes/machine.h"
+#include "nes/state_check.h"
 
 namespace mario_rl::nes {
 
 namespace {
 // Save-state layout: header, ConsoleState, PRG-RAM, CHR-RAM. Bump kStateVersion whenever
-// ConsoleState or this layout changes.
+// ConsoleState or this layout changes (2: 32-bit sizes and a checksum of the body).
 constexpr uint32_t kStateMagic = 0x534E524D;  // "MRNS" little-endian
-constexpr uint32_t kStateVersion = 1;
+constexpr uint32_t kStateVersion = 2;
 struct StateHeader {
   uint32_t magic;
   uint32_t version;
   uint64_t rom_hash;
-  uint64_t total_size;
-  uint64_t state_struct_size;
+  uint32_t total_size;
+  uint32_t state_struct_size;
+  uint64_t body_checksum;  // StateChecksum of everything after the header
 };
 static_assert(sizeof(StateHeader) == 32, "state header is 32 bytes");
+
+inline uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+inline uint64_t LoadWord(const uint8_t* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;  // little-endian hosts only (x86-64, arm64), like the rest of the state format
+}
+constexpr uint64_t kChecksumPrime = 0x9E3779B97F4A7C15ULL;
+constexpr uint64_t kChecksumMix = 0xBF58476D1CE4E5B9ULL;
 }  // namespace
+
+// Multiply-rotate over 8-byte words in four independent lanes (word k feeds lane k % 4), so the
+// multiplies overlap and ~15 KB hash in well under a microsecond; a zero-padded last word holds
+// any tail. Not cryptographic: it catches accidental corruption; CheckConsoleState catches the rest.
+uint64_t StateChecksum(const uint8_t* data, size_t size) {
+  uint64_t lane[4] = {kChecksumPrime, kChecksumMix, ~kChecksumPrime, ~kChecksumMix};
+  const size_t words = size / 8;
+  size_t k = 0;
+  for (; k + 4 <= words; k += 4) {
+    for (int j = 0; j < 4; ++j) lane[j] = Rotl((lane[j] ^ LoadWord(data + (k + j) * 8)) * kChecksumPrime, 31);
+  }
+  for (; k < words; ++k) lane[k % 4] = Rotl((lane[k % 4] ^ LoadWord(data + k * 8)) * kChecksumPrime, 31);
+  if (size % 8 != 0) {
+    uint8_t tail[8] = {};
+    std::memcpy(tail, data + words * 8, size % 8);
+    lane[k % 4] = Rotl((lane[k % 4] ^ LoadWord(tail)) * kChecksumPrime, 31);
+  }
+  uint64_t h = size;
+  for (int j = 0; j < 4; ++j) h = Rotl(h ^ lane[j], 27) * kChecksumMix;
+  h ^= h >> 31;
+  h *= kChecksumPrime;
+  return h ^ (h >> 29);
+}
+
+void SealState(uint8_t* data, size_t size) {
+  if (data == nullptr || size < sizeof(StateHeader)) {
+    throw Error(ExpectedMessage("a save state of at least 32 bytes", "state", std::to_string(size) + " bytes"));
+  }
+  const uint64_t checksum = StateChecksum(data + sizeof(StateHeader), size - sizeof(StateHeader));
+  std::memcpy(data + offsetof(StateHeader, body_checksum), &checksum, sizeof checksum);
+}
 
 Console::Console(std::shared_ptr<const Rom> rom, const ConsoleOptions& options) : rom_(std::move(rom)) {
   if (!rom_) throw Error("Console needs a parsed ROM but received none");
@@ -57,14 +100,21 @@ size_t Console::StateSize() const {
 
 void Console::SaveState(uint8_t* out) const {
   const Machine& m = *machine_;
-  const StateHeader header{kStateMagic, kStateVersion, rom_->hash, StateSize(), sizeof(ConsoleState)};
+  uint8_t* const body = out + sizeof(StateHeader);
+  uint8_t* at = body;
+  std::memcpy(at, &m.s, sizeof m.s);
+  at += sizeof m.s;
+  if (!m.prg_ram.empty()) std::memcpy(at, m.prg_ram.data(), m.prg_ram.size());
+  at += m.prg_ram.size();
+  if (!m.chr_ram.empty()) std::memcpy(at, m.chr_ram.data(), m.chr_ram.size());
+  const size_t total = StateSize();
+  const StateHeader header{kStateMagic,
+                           kStateVersion,
+                           rom_->hash,
+                           static_cast<uint32_t>(total),
+                           static_cast<uint32_t>(sizeof(ConsoleState)),
+                           StateChecksum(body, total - sizeof(StateHeader))};
   std::memcpy(out, &header, sizeof header);
-  out += sizeof header;
-  std::memcpy(out, &m.s, sizeof m.s);
-  out += sizeof m.s;
-  if (!m.prg_ram.empty()) std::memcpy(out, m.prg_ram.data(), m.prg_ram.size());
-  out += m.prg_ram.size();
-  if (!m.chr_ram.empty()) std::memcpy(out, m.chr_ram.data(), m.chr_ram.size());
 }
 
 void Console::LoadState(const uint8_t* data, size_t size) {
@@ -84,13 +134,21 @@ void Console::LoadState(const uint8_t* data, size_t size) {
     throw Error("Invalid save state: expected " + std::to_string(StateSize()) + " bytes but received " +
                 std::to_string(size));
   }
+  const uint8_t* body = data + sizeof header;
+  if (StateChecksum(body, size - sizeof header) != header.body_checksum) {
+    throw Error("Invalid save state: state is corrupt (the checksum of its body does not match)");
+  }
+  // Everything is checked on a staged copy, so a rejected state leaves the console untouched.
   Machine& m = *machine_;
-  data += sizeof header;
-  std::memcpy(&m.s, data, sizeof m.s);
-  data += sizeof m.s;
-  if (!m.prg_ram.empty()) std::memcpy(m.prg_ram.data(), data, m.prg_ram.size());
-  data += m.prg_ram.size();
-  if (!m.chr_ram.empty()) std::memcpy(m.chr_ram.data(), data, m.chr_ram.size());
+  if (!staged_) staged_ = std::make_unique<ConsoleState>();
+  std::memcpy(staged_.get(), body, sizeof(ConsoleState));
+  const std::string problem = CheckConsoleState(*staged_, *m.mapper);
+  if (!problem.empty()) throw Error("Invalid save state: " + problem);
+  m.s = *staged_;
+  body += sizeof(ConsoleState);
+  if (!m.prg_ram.empty()) std::memcpy(m.prg_ram.data(), body, m.prg_ram.size());
+  body += m.prg_ram.size();
+  if (!m.chr_ram.empty()) std::memcpy(m.chr_ram.data(), body, m.chr_ram.size());
   m.ApplyBanks();
   m.ppu.InvalidateLineCaches();
   m.ppu.InvalidateOamCache();
