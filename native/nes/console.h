@@ -38,7 +38,6 @@ constexpr int kFrameHeight = 240;
 uint64_t StateChecksum(const uint8_t* data, size_t size);
 void SealState(uint8_t* data, size_t size);
 
-struct ConsoleState;
 class Machine;  // the chips and their wiring (machine.h); hidden to keep this header light
 
 class Console {
@@ -80,7 +79,8 @@ class Console {
  private:
   std::shared_ptr<const Rom> rom_;
   std::unique_ptr<Machine> machine_;
-  std::unique_ptr<ConsoleState> staged_;  // LoadState validates here before committing
+  struct Staged;                   // LoadState copies and checks a state here before committing
+  std::unique_ptr<Staged> staged_;
 };
 
 }  // namespace mario_rl::nes

@@ -162,19 +162,21 @@ const CHECKSUM_MIX = 0xbf58476d1ce4e5b9n;
  * word by word), so a test can craft a state that passes the checksum and reaches the field checks.
  */
 export function stateChecksum(body: Uint8Array): bigint {
-  const lane = [CHECKSUM_PRIME, CHECKSUM_MIX, ~CHECKSUM_PRIME & MASK64, ~CHECKSUM_MIX & MASK64];
+  const a = [1n, 2n, 3n, 4n];
+  const b = [CHECKSUM_PRIME, CHECKSUM_MIX, ~CHECKSUM_PRIME & MASK64, ~CHECKSUM_MIX & MASK64];
   const words = Math.ceil(body.length / 8);
   const padded = new Uint8Array(words * 8);
   padded.set(body);
   const view = new DataView(padded.buffer);
   for (let k = 0; k < words; k++) {
-    const w = view.getBigUint64(k * 8, true);
-    lane[k % 4] = rotl64(((lane[k % 4] ^ w) * CHECKSUM_PRIME) & MASK64, 31n);
+    a[k % 4] = (a[k % 4]! + view.getBigUint64(k * 8, true)) & MASK64;
+    b[k % 4] = (b[k % 4]! + a[k % 4]!) & MASK64;
   }
   let h = BigInt(body.length);
-  for (const l of lane) h = (rotl64(h ^ l, 27n) * CHECKSUM_MIX) & MASK64;
-  h ^= h >> 31n;
-  h = (h * CHECKSUM_PRIME) & MASK64;
+  for (let j = 0; j < 4; j++) {
+    h = (rotl64(h ^ a[j]!, 27n) * CHECKSUM_MIX) & MASK64;
+    h = (rotl64(h ^ b[j]!, 31n) * CHECKSUM_PRIME) & MASK64;
+  }
   return h ^ (h >> 29n);
 }
 
