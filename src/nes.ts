@@ -294,7 +294,8 @@ export class Nes {
    * Restores a snapshot from `saveState()`. Replaying the same inputs afterwards gives identical
    * RAM and frames.
    * @throws TypeError if `state` is not a BufferSource; Error (console unchanged) for a state of
-   *   another ROM, another format version or a truncated buffer.
+   *   another ROM, another format version, a truncated buffer, a corrupt body (checksum) or a
+   *   field out of range (docs/nes-core.md, "Save states").
    */
   loadState(state: NesBytes): void {
     const core = this.#live();

@@ -208,7 +208,7 @@ class NesCore : public Napi::ObjectWrap<NesCore> {
   }
 
   // [sync] loadState(state: Uint8Array). Error (console unchanged) for a state of another ROM,
-  // another version or a truncated buffer.
+  // another version, a truncated buffer, a corrupt body (checksum) or a field out of range.
   Napi::Value LoadState(const Napi::CallbackInfo& info) {
     nes::Console& console = Live(info.Env());
     Napi::Uint8Array state = ExpectUint8Array(info, 0, "state");

@@ -32,6 +32,9 @@ using mario_rl::nes::PowerOnRam;
 // Also feed LoadState states whose header is intact but whose body is garbage (driver option
 // --corrupt-states, or MARIO_RL_FUZZ_CORRUPT_STATES=1 under libFuzzer/AFL++).
 bool g_corrupt_states = std::getenv("MARIO_RL_FUZZ_CORRUPT_STATES") != nullptr;
+// Outcomes of the crafted (re-sealed) states, printed by the driver so a run shows that both the
+// field checks and the accepted-and-run path were exercised.
+uint64_t g_crafted_rejected = 0, g_crafted_ran = 0;
 
 [[noreturn]] void Fail(const char* what, const std::string& detail) {
   std::fprintf(stderr, "rom_fuzz: BUG: %s: %s\n", what, detail.c_str());
@@ -63,18 +66,35 @@ void Exercise(std::shared_ptr<const mario_rl::nes::Rom> rom, const uint8_t* data
   }
   if (!g_corrupt_states) return;
   // A state whose header is intact but whose body is garbage must not crash or hang the console:
-  // LoadState either rejects it or the machine keeps running within bounds.
+  // the checksum rejects it; sealed again (a crafted state), CheckConsoleState rejects it or the
+  // machine keeps running within bounds. Half the flips land in the first 256 body bytes, where
+  // the CPU/PPU registers and clocks live.
   console.SaveState(state.data());
   const std::vector<uint8_t> good = state;
-  for (size_t i = 0; i < 64 && 32 + i < state.size(); ++i) {
-    const size_t at = 32 + (static_cast<size_t>(data[i % size]) * 2654435761u + i * 40503u) % (state.size() - 32);
+  const size_t flips = 1 + data[0] % 64;  // few flips: often only RAM, so also states that load
+  for (size_t i = 0; i < flips && 32 + i < state.size(); ++i) {
+    const size_t span = (i & 1) ? std::min<size_t>(256, state.size() - 32) : state.size() - 32;
+    const size_t at = 32 + (static_cast<size_t>(data[i % size]) * 2654435761u + i * 40503u) % span;
     state[at] ^= static_cast<uint8_t>(data[(i * 13) % size] | 1);
   }
+  if (state != good) {
+    try {
+      console.LoadState(state.data(), state.size());
+      Fail("LoadState", "accepted a state whose body checksum does not match");
+    } catch (const mario_rl::Error&) {
+    }
+  }
+  mario_rl::nes::SealState(state.data(), state.size());
+  bool accepted = true;
   try {
     console.LoadState(state.data(), state.size());
-    for (int f = 0; f < 3; ++f) console.StepFrame(data[f % size], true);
   } catch (const mario_rl::Error&) {
+    accepted = false;
+    ++g_crafted_rejected;
   }
+  // Accepted or not (a rejected load changed nothing), the console runs on within bounds.
+  for (int f = 0; f < 3; ++f) console.StepFrame(data[f % size], true);
+  if (accepted) ++g_crafted_ran;
   console.LoadState(good.data(), good.size());
   for (int i = 0; i < 16; ++i) {
     (void)console.TraceLine();
@@ -301,6 +321,11 @@ int main(int argc, char** argv) {
   }
   std::printf("rom_fuzz: %llu inputs, seed %llu%s, no failures\n", static_cast<unsigned long long>(runs),
               static_cast<unsigned long long>(seed), g_corrupt_states ? ", corrupt states" : "");
+  if (g_corrupt_states) {
+    std::printf("rom_fuzz: crafted states: %llu rejected by the field checks, %llu loaded and ran\n",
+                static_cast<unsigned long long>(g_crafted_rejected),
+                static_cast<unsigned long long>(g_crafted_ran));
+  }
   return 0;
 }
 

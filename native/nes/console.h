@@ -33,6 +33,11 @@ constexpr uint8_t kButtonA = 0x01, kButtonB = 0x02, kButtonSelect = 0x04, kButto
 constexpr int kFrameWidth = 256;
 constexpr int kFrameHeight = 240;
 
+// The save-state body checksum (docs/nes-core.md) and a helper that rewrites it in place, for
+// tests and fuzzers that craft states to exercise CheckConsoleState.
+uint64_t StateChecksum(const uint8_t* data, size_t size);
+void SealState(uint8_t* data, size_t size);
+
 class Machine;  // the chips and their wiring (machine.h); hidden to keep this header light
 
 class Console {
@@ -54,6 +59,8 @@ class Console {
 
   size_t StateSize() const;
   void SaveState(uint8_t* out) const;
+  // Throws mario_rl::Error (console unchanged) for another ROM or version, a wrong size, a corrupt
+  // body (checksum) or a field out of range (CheckConsoleState).
   void LoadState(const uint8_t* data, size_t size);
 
   uint8_t PeekPpu(uint16_t address) const;      // PPU-bus read ($0000-$3FFF), no side effects
@@ -72,6 +79,8 @@ class Console {
  private:
   std::shared_ptr<const Rom> rom_;
   std::unique_ptr<Machine> machine_;
+  struct Staged;                   // LoadState copies and checks a state here before committing
+  std::unique_ptr<Staged> staged_;
 };
 
 }  // namespace mario_rl::nes

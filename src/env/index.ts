@@ -1,5 +1,5 @@
 /** Batched environments: see vec-env.ts and docs/env.md. */
-export { VecEnv } from './vec-env.js';
+export { BUILTIN_GAME_NOTICE, VecEnv } from './vec-env.js';
 export type {
   ActionSetName,
   EpisodeStats,

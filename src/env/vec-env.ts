@@ -55,10 +55,13 @@ export interface RewardShaping {
 export interface VecEnvOptions {
   /**
    * The game image (any BufferSource), checked against the game: a non-SMB1 ROM is rejected.
-   * May be omitted only for games that ship their own image.
+   * May be omitted only for games that ship their own image ('runner').
    */
   rom?: BufferSource | ArrayBufferView;
-  /** Game adapter. Default 'smb1'. */
+  /**
+   * Game adapter. Default 'smb1' when `rom` is given; with neither `rom` nor `game`, the built-in
+   * game 'runner' (with a one-time console warning saying how to train on Super Mario Bros.).
+   */
   game?: string;
   /** Number of lanes (1..512). */
   numEnvs: number;
@@ -148,12 +151,41 @@ function sliceFields(buffer: Int32Array, names: readonly string[], n: number): R
   return out;
 }
 
+/** The one-time notice printed when `new VecEnv` gets neither `rom` nor `game`. */
+export const BUILTIN_GAME_NOTICE =
+  "[mario-rl] VecEnv: no 'rom' or 'game' given, so the built-in game 'runner' is used. " +
+  "To train on Super Mario Bros., pass rom: readFileSync('path/to/smb.nes'), game: 'smb1' " +
+  '(the CLI reads the ROM path from MARIO_ROM).';
+let builtinNoticeShown = false;
+
+/**
+ * Picks the game: an explicit `game`; else 'smb1' when a ROM is given; else the built-in 'runner'
+ * (noticed once per process). 'smb1' ships no image, so it needs `rom`.
+ */
+function resolveGame(o: Partial<VecEnvOptions>): string {
+  if (o.game === undefined && o.rom === undefined) {
+    if (!builtinNoticeShown) {
+      builtinNoticeShown = true;
+      console.warn(BUILTIN_GAME_NOTICE);
+    }
+    return 'runner';
+  }
+  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', loadNative().envGameNames());
+  if (game === 'smb1' && o.rom === undefined) {
+    throw new TypeError(
+      "Expected a Super Mario Bros. ROM image for rom but received none (game 'smb1' has no built-in ROM: " +
+        "pass rom: readFileSync('path/to/smb.nes'), or omit game to use the built-in 'runner')",
+    );
+  }
+  return game;
+}
+
 /** Validates and converts options into the raw addon config (exported for tests). */
 export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnvConfig; rom: Uint8Array; shaping?: RewardShaping } {
   const o = expectOptions<VecEnvOptions>(options, 'VecEnv options');
   rejectUnknownKeys(o, 'VecEnv options', OPTION_KEYS);
   const rom = o.rom === undefined ? new Uint8Array(0) : toBytes(o.rom, 'rom');
-  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', loadNative().envGameNames());
+  const game = resolveGame(o);
   const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, 512);
   const cores = loadNative().buildInfo().hardwareConcurrency || 1;
   const numThreads = o.numThreads === undefined ? Math.max(1, Math.min(numEnvs, cores)) : expectInteger(o.numThreads, 'numThreads', 1, 256);

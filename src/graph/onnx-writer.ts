@@ -1,8 +1,9 @@
 /**
- * Serialises a Graph to an ONNX ModelProto (IR version 8, opset 17) with our protobuf writer.
+ * Serialises a Graph to an ONNX ModelProto (IR version 8, opset 17) with our protobuf writer
+ * (src/util/protobuf-writer.ts, shared with the TensorBoard event writer).
  * Field numbers follow onnx.proto.
  */
-import { ProtoWriter } from './protobuf.js';
+import { ProtobufWriter } from '../util/protobuf-writer.js';
 import { type Attr, type Graph, type Tensor, type TensorData, ONNX_DTYPE } from './tensor.js';
 
 /** ONNX opset the builder targets. */
@@ -28,33 +29,33 @@ function rawBytes(data: TensorData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
 }
 
-function writeTensor(w: ProtoWriter, name: string, dtype: number, shape: readonly number[], data: TensorData): void {
-  for (const d of shape) w.int(1, d);
-  w.int(2, dtype);
+function writeTensor(w: ProtobufWriter, name: string, dtype: number, shape: readonly number[], data: TensorData): void {
+  for (const d of shape) w.varint(1, d);
+  w.varint(2, dtype);
   w.string(8, name);
   w.bytes(9, rawBytes(data));
 }
 
-function writeValueInfo(w: ProtoWriter, t: Tensor, name = t.name): void {
+function writeValueInfo(w: ProtobufWriter, t: Tensor, name = t.name): void {
   w.string(1, name);
   w.message(2, (type) =>
     type.message(1, (tt) => {
-      tt.int(1, ONNX_DTYPE[t.dtype]);
+      tt.varint(1, ONNX_DTYPE[t.dtype]);
       tt.message(2, (shape) => {
-        for (const d of t.shape) shape.message(1, (dim) => dim.int(1, d));
+        for (const d of t.shape) shape.message(1, (dim) => dim.varint(1, d));
       });
     }),
   );
 }
 
-function writeAttr(w: ProtoWriter, name: string, a: Attr, opts: ModelOptions): void {
+function writeAttr(w: ProtobufWriter, name: string, a: Attr, opts: ModelOptions): void {
   w.string(1, name);
-  if ('i' in a) w.int(3, a.i).int(20, 2);
-  else if ('f' in a) w.float(2, a.f).int(20, 1);
-  else if ('s' in a) w.string(4, a.s).int(20, 3);
-  else if ('ints' in a) w.packedInts(8, a.ints).int(20, 7);
-  else if ('floats' in a) w.packedFloats(7, a.floats).int(20, 6);
-  else w.message(6, (gw) => writeGraph(gw, a.g, opts, false)).int(20, 5);
+  if ('i' in a) w.varint(3, a.i).varint(20, 2);
+  else if ('f' in a) w.float(2, a.f).varint(20, 1);
+  else if ('s' in a) w.string(4, a.s).varint(20, 3);
+  else if ('ints' in a) w.packedVarints(8, a.ints).varint(20, 7);
+  else if ('floats' in a) w.packedFloats(7, a.floats).varint(20, 6);
+  else w.message(6, (gw) => writeGraph(gw, a.g, opts, false)).varint(20, 5);
 }
 
 function paramValue(t: Tensor, opts: ModelOptions): Float32Array {
@@ -64,7 +65,7 @@ function paramValue(t: Tensor, opts: ModelOptions): Float32Array {
   return data;
 }
 
-function writeGraph(w: ProtoWriter, g: Graph, opts: ModelOptions, top: boolean): void {
+function writeGraph(w: ProtobufWriter, g: Graph, opts: ModelOptions, top: boolean): void {
   for (const node of g.nodes) {
     w.message(1, (nw) => {
       for (const i of node.inputs) nw.string(1, i ? i.name : '');
@@ -89,10 +90,10 @@ function writeGraph(w: ProtoWriter, g: Graph, opts: ModelOptions, top: boolean):
 export function toModel(graph: Graph, options: ModelOptions = {}): Uint8Array {
   if (graph.parent) throw new Error(`Graph '${graph.name}' is a subgraph; serialise its top-level graph`);
   if (graph.outputs.length === 0) throw new Error(`Graph '${graph.name}' has no outputs; declare them with graph.output(name, tensor)`);
-  const w = new ProtoWriter();
-  w.int(1, IR_VERSION);
+  const w = new ProtobufWriter();
+  w.varint(1, IR_VERSION);
   w.string(2, options.producer ?? 'mario-rl');
   w.message(7, (gw) => writeGraph(gw, graph, options, true));
-  w.message(8, (ow) => ow.string(1, '').int(2, OPSET));
-  return w.finish().slice();
+  w.message(8, (ow) => ow.string(1, '').varint(2, OPSET));
+  return w.finish();
 }

@@ -1,48 +1,42 @@
 /**
- * A small seeded PRNG (xoshiro128** seeded through SplitMix32) for parameter initialisation and
- * test data: the same seed gives the same stream on every platform.
+ * The seeded stream used for parameter initialisation and test data. The generator itself is the
+ * one of src/train/rng.ts (xoshiro128**, 53-bit uniforms); this adapter keeps the seeding
+ * (SplitMix32 over any number), the cached Box–Muller spare and `int` that existing networks and
+ * tests were written against, so every seed still gives the same parameters on every platform.
  */
+import { Rng as Xoshiro, type RngState } from '../train/rng.js';
 
 /** Seeded random stream. */
 export class Rng {
-  #s = new Uint32Array(4);
+  #gen: Xoshiro;
   #spare: number | undefined;
 
   /** Seeds the stream; any integer (or number) works. */
   constructor(seed: number) {
+    const s: RngState = [0, 0, 0, 0];
     let x = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.#s[i] = (z ^ (z >>> 16)) >>> 0;
+      s[i] = (z ^ (z >>> 16)) >>> 0;
     }
-    if (this.#s.every((v) => v === 0)) this.#s[0] = 1;
+    if (s.every((v) => v === 0)) s[0] = 1;
+    this.#gen = Xoshiro.fromState(s);
   }
 
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
-    const s = this.#s;
-    const result = Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s[1]! << 9) >>> 0;
-    s[2]! ^= s[0]!;
-    s[3]! ^= s[1]!;
-    s[1]! ^= s[2]!;
-    s[0]! ^= s[3]!;
-    s[2]! ^= t;
-    s[3] = rotl(s[3]!, 11);
-    return result;
+    return this.#gen.nextUint32();
   }
 
   /** Uniform in [0, 1) with 53 random bits. */
   uniform(): number {
-    const hi = this.nextU32() >>> 5;
-    const lo = this.nextU32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+    return this.#gen.nextFloat();
   }
 
-  /** Standard normal (Box–Muller). */
+  /** Standard normal (Box–Muller, the second draw kept for the next call). */
   normal(): number {
     if (this.#spare !== undefined) {
       const v = this.#spare;
@@ -61,8 +55,4 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

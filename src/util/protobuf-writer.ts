@@ -1,7 +1,7 @@
 /**
  * A minimal protocol-buffers wire-format writer (proto2/proto3 encoding rules): varints, zigzag,
  * fixed32/64, float, double, length-delimited bytes/strings, packed repeated scalars and nested
- * messages. Generic on purpose: the TensorBoard event writer uses it and the ONNX writer may.
+ * messages. Generic on purpose: the ONNX writer and the TensorBoard event writer both use it.
  *
  * Fields are written in call order. Nested messages are built with their own writer and embedded
  * with {@link ProtobufWriter.message}, which writes the length prefix.

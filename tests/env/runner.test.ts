@@ -10,6 +10,7 @@ import { VecEnv } from '../../src/index.js';
 import { loadRunnerRom, RUNNER_ROM_CPP_RELATIVE_PATH } from '../../src/games/runner.js';
 import { packageRoot } from '../../src/native.js';
 import { expand, STAGE1_CLEAR } from '../games/runner-scripts.js';
+import { sealState, STATE_OFFSETS } from '../nes/helpers.js';
 
 // SIMPLE_MOVEMENT indices: 0 NOOP, 1 RIGHT, 2 RIGHT+A, 3 RIGHT+B, 4 RIGHT+A+B, 5 A, 6 LEFT.
 const ACTION_OF_BUTTONS: Record<number, number> = { 0x00: 0, 0x80: 1, 0x81: 2, 0x82: 3, 0x83: 4, 0x01: 5, 0x40: 6 };
@@ -68,6 +69,36 @@ describe('runner adapter: ROM and options', () => {
     e.reset();
     for (const s of e.reset().info.stage!) drawn.add(s);
     expect(drawn.size).toBeGreaterThan(1);
+    e.close();
+  });
+});
+
+describe('runner adapter: start states', () => {
+  it('rejects corrupted and crafted start states with clear errors and keeps working', () => {
+    const e = env();
+    e.reset();
+    const actions = new Int32Array([RIGHT]);
+    for (let i = 0; i < 40; i++) e.step(actions);
+    const [good] = e.saveStates([0]);
+    e.setStartStates([good!]);
+    const startObs = Buffer.from(e.reset().obs);
+
+    const corrupt = good!.slice();
+    corrupt[corrupt.length - 1]! ^= 0x01;
+    expect(() => e.setStartStates([good!, corrupt])).toThrow(
+      new Error('states[1]: Invalid save state: state is corrupt (the checksum of its body does not match)'),
+    );
+    const crafted = good!.slice();
+    new DataView(crafted.buffer).setInt16(STATE_OFFSETS.ppuLine, 300, true);
+    expect(() => e.setStartStates([sealState(crafted)])).toThrow(
+      /^states\[0\]: Invalid save state: Expected a scanline in \[0, 261\] for ppu.line but received 300$/,
+    );
+    expect(() => e.setStartStates([good!.subarray(0, 100)])).toThrow(/states\[0\]: Invalid save state: expected \d+ bytes but received 100/);
+
+    // The failed calls changed nothing: resets still start from the good state, steps still run.
+    expect(Buffer.from(e.reset().obs).equals(startObs)).toBe(true);
+    for (let i = 0; i < 20; i++) e.step(actions);
+    expect(e.saveStates([0])[0]!.length).toBe(e.stateSize);
     e.close();
   });
 });

@@ -55,8 +55,11 @@ describe('VecEnv options', () => {
     );
     expect(() => new VecEnv({ rom: ines(2, 1), numEnvs: 1 })).toThrow(/32 KiB PRG and 8 KiB CHR whose PRG lacks SMB1's status-bar text/);
     expect(() => new VecEnv({ rom: new Uint8Array(100), numEnvs: 1 })).toThrow(Error);
-    expect(() => new VecEnv({ numEnvs: 1 })).toThrow(
-      new TypeError("Expected a ROM image for rom but received none (game 'smb1' has no built-in ROM)"),
+    expect(() => new VecEnv({ game: 'smb1', numEnvs: 1 })).toThrow(
+      new TypeError(
+        "Expected a Super Mario Bros. ROM image for rom but received none (game 'smb1' has no built-in ROM: " +
+          "pass rom: readFileSync('path/to/smb.nes'), or omit game to use the built-in 'runner')",
+      ),
     );
   });
 

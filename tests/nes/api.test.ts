@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { Nes, RGB_FRAME_BYTES, type NesBytes } from '../../src/index.js';
 import { loadNative, nativeCandidates } from '../../src/native.js';
-import { inesHeader, reverseBits, syntheticRom } from './helpers.js';
+import { inesHeader, reverseBits, sealState, STATE_OFFSETS, stateChecksum, syntheticRom } from './helpers.js';
 
 const ROM = syntheticRom();
 
@@ -147,8 +147,8 @@ describe('Nes argument validation', () => {
     expect(() => nes.loadState(new Uint8Array(0))).toThrow(/expected \d+ bytes but received 0/);
     expect(() => nes.loadState(new Uint8Array(state.length))).toThrow(/bad magic/);
     const nextVersion = state.slice();
-    new DataView(nextVersion.buffer).setUint32(4, 2, true); // header: magic u32, version u32 (LE)
-    expect(() => nes.loadState(nextVersion)).toThrow(/version 2 is not the supported version 1/);
+    new DataView(nextVersion.buffer).setUint32(4, 3, true); // header: magic u32, version u32 (LE)
+    expect(() => nes.loadState(nextVersion)).toThrow(/version 3 is not the supported version 2/);
     const other = new Nes(syntheticRom(0x16));
     expect(() => other.loadState(state)).toThrow(/saved from a different ROM/);
     other.close();
@@ -158,6 +158,54 @@ describe('Nes argument validation', () => {
     expect(nes.frameCount).toBe(framesBefore);
     nes.loadState(state.buffer.slice(state.byteOffset, state.byteOffset + state.length));
     expect(nes.frameCount).toBe(framesBefore);
+  });
+
+  it('rejects a state whose body was corrupted (checksum), leaving the console unchanged', () => {
+    nes.stepFrames(new Uint8Array(2));
+    const state = nes.saveState();
+    expect(stateChecksum(state.subarray(32))).toBe(new DataView(state.buffer).getBigUint64(24, true));
+    const ramBefore = Array.from(nes.ram);
+    for (const at of [32, STATE_OFFSETS.ppuClock + 5, state.length - 1]) {
+      const bad = state.slice();
+      bad[at] ^= 0x10;
+      expect(() => nes.loadState(bad)).toThrow(
+        new Error('Invalid save state: state is corrupt (the checksum of its body does not match)'),
+      );
+    }
+    expect(Array.from(nes.ram)).toEqual(ramBefore);
+    nes.loadState(state);
+  });
+
+  it('rejects crafted states (valid checksum, a field out of range) with the field named', () => {
+    nes.stepFrames(new Uint8Array(2));
+    const state = nes.saveState();
+    const framesBefore = nes.frameCount;
+    const crafted = (edit: (view: DataView) => void) => {
+      const bad = state.slice();
+      edit(new DataView(bad.buffer));
+      return sealState(bad);
+    };
+    const cases: Array<[(view: DataView) => void, RegExp]> = [
+      [(v) => v.setBigUint64(STATE_OFFSETS.ppuClock, 715782093350652n, true), /Expected a PPU clock within \d+ dots of 3 × cpu.cycles \(\d+\) for ppu.clock but received 715782093350652/],
+      [(v) => v.setInt16(STATE_OFFSETS.ppuLine, 300, true), /Expected a scanline in \[0, 261\] for ppu.line but received 300/],
+      [(v) => v.setInt16(STATE_OFFSETS.ppuDot, -5, true), /for ppu.dot but received -5/],
+      [(v) => v.setUint8(STATE_OFFSETS.ppuFineX, 200), /Expected a fine X scroll in \[0, 7\] for ppu.fine_x but received 200/],
+      [(v) => v.setUint8(STATE_OFFSETS.ppuSpriteCount, 9), /for ppu.sprite_count but received 9/],
+      [(v) => v.setInt16(STATE_OFFSETS.ppuRenderedX, 4000, true), /for ppu.rendered_x but received 4000/],
+      [(v) => v.setUint16(STATE_OFFSETS.ppuNtOffset + 2, 0x1000, true), /for ppu.nt_offset\[1\] but received 4096/],
+      [(v) => v.setUint32(STATE_OFFSETS.apuFrameStep, 77, true), /for apu.frame_step but received 77/],
+      [(v) => v.setBigUint64(STATE_OFFSETS.cpuCycles, 1n << 62n, true), /for cpu.cycles but received/],
+    ];
+    for (const [edit, message] of cases) {
+      expect(() => nes.loadState(crafted(edit))).toThrow(message);
+      expect(() => nes.loadState(crafted(edit))).toThrow(/^Invalid save state: Expected /);
+    }
+    // Nothing was committed: the console runs on from where it was.
+    expect(nes.frameCount).toBe(framesBefore);
+    nes.stepFrames(new Uint8Array(2));
+    expect(nes.frameCount).toBe(framesBefore + 2);
+    // An edit that stays in range (the last RAM byte) is accepted once sealed.
+    nes.loadState(crafted((v) => v.setUint8(state.length - 1, 0x42)));
   });
 
   it('checks CPU register writes', () => {

@@ -151,3 +151,50 @@ export function nametableText(nes: { peekPpu(address: number): number }): string
   }
   return lines;
 }
+
+const MASK64 = (1n << 64n) - 1n;
+const rotl64 = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & MASK64;
+const CHECKSUM_PRIME = 0x9e3779b97f4a7c15n;
+const CHECKSUM_MIX = 0xbf58476d1ce4e5b9n;
+
+/**
+ * The save-state body checksum of docs/nes-core.md, written independently of the C++ (BigInt,
+ * word by word), so a test can craft a state that passes the checksum and reaches the field checks.
+ */
+export function stateChecksum(body: Uint8Array): bigint {
+  const a = [1n, 2n, 3n, 4n];
+  const b = [CHECKSUM_PRIME, CHECKSUM_MIX, ~CHECKSUM_PRIME & MASK64, ~CHECKSUM_MIX & MASK64];
+  const words = Math.ceil(body.length / 8);
+  const padded = new Uint8Array(words * 8);
+  padded.set(body);
+  const view = new DataView(padded.buffer);
+  for (let k = 0; k < words; k++) {
+    a[k % 4] = (a[k % 4]! + view.getBigUint64(k * 8, true)) & MASK64;
+    b[k % 4] = (b[k % 4]! + a[k % 4]!) & MASK64;
+  }
+  let h = BigInt(body.length);
+  for (let j = 0; j < 4; j++) {
+    h = (rotl64(h ^ a[j]!, 27n) * CHECKSUM_MIX) & MASK64;
+    h = (rotl64(h ^ b[j]!, 31n) * CHECKSUM_PRIME) & MASK64;
+  }
+  return h ^ (h >> 29n);
+}
+
+/** Rewrites the checksum (header bytes 24-31) of a save state in place, after editing its body. */
+export function sealState(state: Uint8Array): Uint8Array {
+  new DataView(state.buffer, state.byteOffset).setBigUint64(24, stateChecksum(state.subarray(32)), true);
+  return state;
+}
+
+/** Byte offsets in a save state (32-byte header + ConsoleState, offsetof on x86-64; state version 2). */
+export const STATE_OFFSETS = {
+  cpuCycles: 32 + 8,
+  ppuFineX: 32 + 32,
+  ppuLine: 32 + 36,
+  ppuDot: 32 + 38,
+  ppuClock: 32 + 40,
+  ppuSpriteCount: 32 + 51,
+  ppuRenderedX: 32 + 60,
+  ppuNtOffset: 32 + 136,
+  apuFrameStep: 32 + 4568,
+} as const;

@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+
+#include "nes/state.h"
 
 namespace mario_rl::nes {
 
@@ -19,6 +22,9 @@ class Mapper {
   virtual void ApplyBanks() = 0;                            // registers -> pointer tables
   virtual bool UsesA12() const { return false; }
   virtual void OnA12Rise(uint64_t ppu_clock) {}             // PPU address line A12 rose
+  // "" when a restored MapperState holds only what this board's registers can (LoadState), else an
+  // "Expected … for … but received …" message. Bank numbers are always safe (see MapPrg8k).
+  virtual std::string CheckState(const MapperState&) const { return {}; }
 
  protected:
   Machine& m_;

@@ -1,5 +1,6 @@
 // MMC1 (mapper 1, SxROM): 5-bit serial shift register; control, two CHR banks, PRG bank.
 // regs[0] control, regs[1] CHR bank 0, regs[2] CHR bank 1, regs[3] PRG bank.
+#include "common/error.h"
 #include "nes/machine.h"
 
 namespace mario_rl::nes {
@@ -33,6 +34,17 @@ class Mmc1 final : public Mapper {
     s.shift = 0;
     s.shift_count = 0;
     ApplyBanks();
+  }
+  std::string CheckState(const MapperState& s) const override {
+    // Registers and the shift register are loaded 5 bits at a time.
+    for (int i = 0; i < 4; ++i) {
+      if (s.regs[i] > 0x1F) {
+        return ExpectedMessage("a 5-bit MMC1 register", "mapper.regs[" + std::to_string(i) + "]", std::to_string(s.regs[i]));
+      }
+    }
+    if (s.shift > 0x1F) return ExpectedMessage("a 5-bit shift register", "mapper.shift", std::to_string(s.shift));
+    if (s.shift_count > 4) return ExpectedMessage("a bit count in [0, 4]", "mapper.shift_count", std::to_string(s.shift_count));
+    return {};
   }
   void ApplyBanks() override {
     const MapperState& s = m_.s.mapper;

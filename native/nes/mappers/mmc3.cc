@@ -1,6 +1,7 @@
 // MMC3 (mapper 4, TxROM): 8 bank registers, PRG/CHR inversion, mirroring, and a scanline
 // counter clocked by rising edges of PPU A12. regs[0..7] R0-R7, regs[8] bank select,
 // regs[9] mirroring, regs[10] PRG-RAM protect.
+#include "common/error.h"
 #include "nes/machine.h"
 
 namespace mario_rl::nes {
@@ -66,6 +67,10 @@ class Mmc3 final : public Mapper {
       if (!m_.IrqLine()) m_.s.irq_clock = ppu_clock;
       s.irq_line = 1;
     }
+  }
+  std::string CheckState(const MapperState& s) const override {
+    if (s.regs[9] > 1) return ExpectedMessage("0 (vertical) or 1 (horizontal)", "mapper.regs[9]", std::to_string(s.regs[9]));
+    return {};
   }
   void ApplyBanks() override {
     const MapperState& s = m_.s.mapper;
