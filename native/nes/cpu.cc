@@ -64,12 +64,11 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   c.pc = static_cast<uint16_t>(lo | (hi << 8));
 }
 
-void Cpu::Step() { Execute(); }
-
-void Cpu::RunUntilFrameDone() {
-  while (!m_.s.ppu.frame_done) Execute();
-}
-
+// Executes one instruction (kLoop false) or instructions until the PPU reports the start of
+// vertical blank (kLoop true). The 6502 registers stay in host registers across instructions;
+// they are written back to CpuState only around out-of-line work (interrupts, the catch-up
+// chips, and at the end), which never reads them.
+template <bool kLoop>
 inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
   Machine& m = m_;
   CpuState& c = m.s.cpu;
@@ -80,7 +79,11 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
   uint64_t cyc = c.cycles;
   uint8_t* const ram = m.s.ram;
   auto sync_out = [&]() MARIO_RL_ALWAYS_INLINE {
-    c.a = a; c.x = x; c.y = y; c.p = p; c.sp = sp; c.pc = pc; c.cycles = cyc;
+    // Barriers keep GCC from merging the byte stores into one word it would then assemble on
+    // every instruction of the loop.
+    c.a = a; asm volatile("" ::: "memory"); c.x = x; asm volatile("" ::: "memory");
+    c.y = y; asm volatile("" ::: "memory"); c.p = p; asm volatile("" ::: "memory");
+    c.sp = sp; c.pc = pc; c.cycles = cyc;
   };
   auto sync_in = [&]() MARIO_RL_ALWAYS_INLINE {
     a = c.a; x = c.x; y = c.y; p = c.p; sp = c.sp; pc = c.pc; cyc = c.cycles;
@@ -105,9 +108,6 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     m.WriteIo(address, value);
     cyc = c.cycles;
   };
-  const uint8_t i_before = p & kI;
-  bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
-
   auto set_zn = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
   auto fetch = [&]() MARIO_RL_ALWAYS_INLINE { return rd(pc++); };
   auto fetch16 = [&]() MARIO_RL_ALWAYS_INLINE {
@@ -215,6 +215,9 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     wr(target, v);
   };
 
+  do {
+  const uint8_t i_before = p & kI;
+  bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
   const uint8_t op = fetch();
   switch (op) {
     // Loads and stores.
@@ -481,19 +484,31 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
       break;
   }
 
-  sync_out();
-
-  // Interrupts were polled during the instruction's next-to-last cycle.
-  m.Poll();
-  const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
-  if (c.nmi_pending && c.nmi_clock <= poll_clock) {
-    c.nmi_pending = 0;
-    Interrupt(0xFFFA, false);
+  // Interrupts were polled during the instruction's next-to-last cycle. Nothing below can
+  // happen unless a catch-up event is due or an interrupt is pending / unmasked.
+  if (cyc >= m.next_sync_cycle || c.nmi_pending ||
+      (m.IrqLine() && !((delayed_i ? i_before : p) & kI))) {
+    sync_out();
     m.Poll();
-  } else if (m.IrqLine() && !(delayed_i ? i_before : (p & kI)) && m.s.irq_clock <= poll_clock) {
-    Interrupt(0xFFFE, false);
-    m.Poll();
+    const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
+    if (c.nmi_pending && c.nmi_clock <= poll_clock) {
+      c.nmi_pending = 0;
+      Interrupt(0xFFFA, false);
+      m.Poll();
+    } else if (m.IrqLine() && !(delayed_i ? i_before : (p & kI)) && m.s.irq_clock <= poll_clock) {
+      Interrupt(0xFFFE, false);
+      m.Poll();
+    }
+    sync_in();
   }
+  } while (kLoop && !m.s.ppu.frame_done);
+  sync_out();
+}
+
+void Cpu::Step() { Execute<false>(); }
+
+void Cpu::RunUntilFrameDone() {
+  if (!m_.s.ppu.frame_done) Execute<true>();
 }
 
 }  // namespace mario_rl::nes
