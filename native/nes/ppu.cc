@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MARIO_RL_PPU_SSSE3 1
+#endif
 
 #include "nes/machine.h"
 
@@ -430,6 +434,33 @@ struct SpreadTable {
 constexpr SpreadTable kSpread;
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
+#if MARIO_RL_PPU_SSSE3
+const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
+
+// 2-bit pixel values (0..3) of one pattern row, byte i = pixel i; the group adds 4 * group so
+// each byte indexes the 16-entry background colour table with one byte shuffle.
+inline uint64_t TileIndices(const uint8_t* const chr[8], int row_base, uint8_t tile, uint8_t group) {
+  const int address = row_base | (tile << 4);
+  const uint8_t* bank = chr[(address >> 10) & 7];
+  const uint8_t lo = bank[address & 0x3FF], hi = bank[(address + 8) & 0x3FF];
+  return (kSpread.v[lo] & kBytes) | (kSpread.v[hi] & (2 * kBytes)) | (group * 4 * kBytes);
+}
+
+__attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
+                                                     const uint8_t* const chr[8], int row_base,
+                                                     const uint8_t* table, uint8_t* out) {
+  const __m128i colours = _mm_load_si128(reinterpret_cast<const __m128i*>(table));
+  for (int i = 0; i < 32; i += 2) {
+    const uint64_t a = TileIndices(chr, row_base, tiles[i], groups[i]);
+    const uint64_t b = TileIndices(chr, row_base, tiles[i + 1], groups[i + 1]);
+    const __m128i idx = _mm_set_epi64x(static_cast<int64_t>(b), static_cast<int64_t>(a));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * 8), _mm_shuffle_epi8(colours, idx));
+  }
+  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(TileIndices(chr, row_base, tiles[32], groups[32])));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 256), _mm_shuffle_epi8(colours, last));
+}
+#endif
+
 }  // namespace
 
 // Line caches hold final palette indices (greyscale applied) with flags in the top bits:
@@ -440,11 +471,6 @@ void Ppu::BuildBgLine() {
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
   // Everything the loop reads goes into locals first: stores into the byte caches could
   // otherwise alias them and force reloads on every tile.
-  uint64_t colours[4][4];
-  for (int group = 0; group < 4; ++group) {
-    colours[group][0] = (p.palette[0] & grey) * kBytes;
-    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
-  }
   const uint8_t* chr[8];
   for (int i = 0; i < 8; ++i) chr[i] = m_.chr_map[i];
   const uint8_t* tables[4];
@@ -473,6 +499,23 @@ void Ppu::BuildBgLine() {
   }
   const int pattern_base = (p.ctrl & 0x10) << 8;
   const int fine_y = p.v >> 12;
+#if MARIO_RL_PPU_SSSE3
+  if (kHasSsse3) {
+    alignas(16) uint8_t table[16];
+    for (int group = 0; group < 4; ++group) {
+      table[group * 4] = static_cast<uint8_t>(p.palette[0] & grey);
+      for (int k = 1; k < 4; ++k) table[group * 4 + k] = static_cast<uint8_t>((p.palette[group * 4 + k] & grey) | 0x80);
+    }
+    ShadeTilesSsse3(row_tiles_, row_groups_, chr, pattern_base | fine_y, table, bg_line_);
+    bg_valid_ = true;
+    return;
+  }
+#endif
+  uint64_t colours[4][4];
+  for (int group = 0; group < 4; ++group) {
+    colours[group][0] = (p.palette[0] & grey) * kBytes;
+    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
+  }
   uint64_t out[33];
   for (int i = 0; i < 33; ++i) {
     const uint64_t* c = colours[row_groups_[i]];
