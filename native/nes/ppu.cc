@@ -326,16 +326,18 @@ void Ppu::EvaluateSprites() {
     return;
   }
   int count = 0;
-  int n = 0;
-  for (; n < 64 && count < 8; ++n) {
-    if (!((in_range >> n) & 1)) continue;
-    const int row = line - p.oam[n * 4];
+  int n = 64;  // where the overflow search starts: after the 8th sprite found, else nowhere
+  // Visit only the sprites in range (set bits), in OAM order.
+  for (uint64_t bits = in_range; bits != 0 && count < 8; bits &= bits - 1) {
+    const int k = __builtin_ctzll(bits);
+    if (count == 7) n = k + 1;
+    const int row = line - p.oam[k * 4];
     if (line >= 239) {
       ++count;
       continue;
     }
-    const uint8_t tile = p.oam[n * 4 + 1];
-    const uint8_t attr = p.oam[n * 4 + 2];
+    const uint8_t tile = p.oam[k * 4 + 1];
+    const uint8_t attr = p.oam[k * 4 + 2];
     int r = (attr & 0x80) ? height - 1 - row : row;
     uint16_t address;
     if (height == 16) {
@@ -358,8 +360,8 @@ void Ppu::EvaluateSprites() {
       lo = reverse(lo);
       hi = reverse(hi);
     }
-    if (n == 0) p.next_sprite0 = 1;
-    p.next_sprites[count] = SpriteSlot{p.oam[n * 4 + 3], attr, lo, hi};
+    if (k == 0) p.next_sprite0 = 1;
+    p.next_sprites[count] = SpriteSlot{p.oam[k * 4 + 3], attr, lo, hi};
     ++count;
   }
   // Overflow search with the hardware's diagonal-scan bug.
