@@ -439,17 +439,27 @@ constexpr uint64_t kBytes = 0x0101010101010101ULL;
 #if MARIO_RL_PPU_SSSE3
 const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
 
+// kSpreadBit0/1[b]: byte i (little-endian) is 1 (resp. 2) when bit 7-i of b is set, else 0.
+struct SpreadBitTable {
+  uint64_t v[256];
+  constexpr explicit SpreadBitTable(uint64_t bit) : v() {
+    for (int b = 0; b < 256; ++b) v[b] = kSpread.v[b] & (bit * kBytes);
+  }
+};
+constexpr SpreadBitTable kSpreadBit0(1), kSpreadBit1(2);
+constexpr uint64_t kGroupIndex[4] = {0, 4 * kBytes, 8 * kBytes, 12 * kBytes};
+
 // 2-bit pixel values (0..3) of one pattern row, byte i = pixel i; the group adds 4 * group so
 // each byte indexes the 16-entry background colour table with one byte shuffle.
-inline uint64_t TileIndices(const uint8_t* const chr[8], int row_base, uint8_t tile, uint8_t group) {
-  const int address = row_base | (tile << 4);
+inline uint64_t TileIndices(const uint8_t* const chr[8], unsigned row_base, uint8_t tile, uint8_t group) {
+  const unsigned address = row_base | (unsigned{tile} << 4);
   const uint8_t* bank = chr[(address >> 10) & 7];
   const uint8_t lo = bank[address & 0x3FF], hi = bank[(address + 8) & 0x3FF];
-  return (kSpread.v[lo] & kBytes) | (kSpread.v[hi] & (2 * kBytes)) | (group * 4 * kBytes);
+  return kSpreadBit0.v[lo] | kSpreadBit1.v[hi] | kGroupIndex[group & 3];
 }
 
 __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
-                                                     const uint8_t* const chr[8], int row_base,
+                                                     const uint8_t* const chr[8], unsigned row_base,
                                                      const uint8_t* table, uint8_t* out) {
   const __m128i colours = _mm_load_si128(reinterpret_cast<const __m128i*>(table));
   for (int i = 0; i < 32; i += 2) {
@@ -508,7 +518,7 @@ void Ppu::BuildBgLine() {
       table[group * 4] = static_cast<uint8_t>(p.palette[0] & grey);
       for (int k = 1; k < 4; ++k) table[group * 4 + k] = static_cast<uint8_t>((p.palette[group * 4 + k] & grey) | 0x80);
     }
-    ShadeTilesSsse3(row_tiles_, row_groups_, chr, pattern_base | fine_y, table, bg_line_);
+    ShadeTilesSsse3(row_tiles_, row_groups_, chr, static_cast<unsigned>(pattern_base | fine_y), table, bg_line_);
     bg_valid_ = true;
     return;
   }
