@@ -1,5 +1,6 @@
 #include "nes/cpu.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "nes/machine.h"
@@ -64,12 +65,11 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   c.pc = static_cast<uint16_t>(lo | (hi << 8));
 }
 
-void Cpu::Step() { Execute(); }
-
-void Cpu::RunUntilFrameDone() {
-  while (!m_.s.ppu.frame_done) Execute();
-}
-
+// Executes one instruction (kLoop false) or instructions until the PPU reports the start of
+// vertical blank (kLoop true). The 6502 registers stay in host registers across instructions;
+// they are written back to CpuState only around out-of-line work (interrupts, the catch-up
+// chips, and at the end), which never reads them.
+template <bool kLoop>
 inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
   Machine& m = m_;
   CpuState& c = m.s.cpu;
@@ -80,7 +80,11 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
   uint64_t cyc = c.cycles;
   uint8_t* const ram = m.s.ram;
   auto sync_out = [&]() MARIO_RL_ALWAYS_INLINE {
-    c.a = a; c.x = x; c.y = y; c.p = p; c.sp = sp; c.pc = pc; c.cycles = cyc;
+    // Barriers keep GCC from merging the byte stores into one word it would then assemble on
+    // every instruction of the loop.
+    c.a = a; asm volatile("" ::: "memory"); c.x = x; asm volatile("" ::: "memory");
+    c.y = y; asm volatile("" ::: "memory"); c.p = p; asm volatile("" ::: "memory");
+    c.sp = sp; c.pc = pc; c.cycles = cyc;
   };
   auto sync_in = [&]() MARIO_RL_ALWAYS_INLINE {
     a = c.a; x = c.x; y = c.y; p = c.p; sp = c.sp; pc = c.pc; cyc = c.cycles;
@@ -105,9 +109,6 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     m.WriteIo(address, value);
     cyc = c.cycles;
   };
-  const uint8_t i_before = p & kI;
-  bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
-
   auto set_zn = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
   auto fetch = [&]() MARIO_RL_ALWAYS_INLINE { return rd(pc++); };
   auto fetch16 = [&]() MARIO_RL_ALWAYS_INLINE {
@@ -197,6 +198,31 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     if ((target ^ pc) & 0xFF00) rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
     pc = target;
   };
+  // "LDA $2002 / AND #mask / BEQ|BNE back" polling loops (SMB1 waits for sprite-0 hit this way):
+  // called after the branch at `at` was taken back to the LDA. While no PPU event is due, every
+  // further $2002 read returns the same value with no new side effects (VBL flag already clear,
+  // write latch already reset, open bus already equal to it), so whole 9-cycle iterations are
+  // skipped up to just before the next PPU event or catch-up sync, with A and flags as the
+  // iterations would leave them.
+  auto skip_status_poll = [&](uint16_t at, bool beq) MARIO_RL_ALWAYS_INLINE {
+    const uint16_t t = pc;
+    if (t < 0x8000 || ((t ^ static_cast<uint16_t>(at + 2)) & 0xFF00)) return;
+    auto byte = [&](uint16_t address) MARIO_RL_ALWAYS_INLINE { return m.prg_map[(address >> 13) & 3][address & 0x1FFF]; };
+    if (byte(t) != 0xAD || byte(t + 1) != 0x02 || byte(t + 2) != 0x20 || byte(t + 3) != 0x29) return;
+    if (c.nmi_pending || (m.IrqLine() && !(p & kI))) return;
+    const PpuState& ps = m.s.ppu;
+    if ((ps.status & 0x80) || ps.w || ((ps.open_bus ^ ps.status) & 0xE0)) return;
+    const uint8_t v = ps.open_bus & byte(t + 4);
+    if ((v == 0) != beq) return;
+    // Iteration k (from 0) reads $2002 at CPU cycle cyc + 9k + 4, PPU clock 3 * that.
+    const int64_t ppu_room = static_cast<int64_t>(m.ppu.NextEventClock()) - 5 - 3 * static_cast<int64_t>(cyc + 4);
+    const int64_t sync_room = static_cast<int64_t>(m.next_sync_cycle) - 10 - static_cast<int64_t>(cyc);
+    if (ppu_room < 0 || sync_room < 9) return;
+    const int64_t n = std::min(ppu_room / 27 + 1, sync_room / 9);
+    cyc += static_cast<uint64_t>(9 * n);
+    a = v;
+    set_zn(a);
+  };
   // Read-modify-write: read, dummy write of the old value, write of the new one.
   auto rmw = [&](uint16_t addr, auto op) MARIO_RL_ALWAYS_INLINE {
     uint8_t v = rd(addr);
@@ -215,6 +241,9 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     wr(target, v);
   };
 
+  do {
+  const uint8_t i_before = p & kI;
+  bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
   const uint8_t op = fetch();
   switch (op) {
     // Loads and stores.
@@ -391,8 +420,18 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     case 0x70: branch(p & kV); break;
     case 0x90: branch(!(p & kC)); break;
     case 0xB0: branch(p & kC); break;
-    case 0xD0: branch(!(p & kZ)); break;
-    case 0xF0: branch(p & kZ); break;
+    case 0xD0: {
+      const uint16_t at = static_cast<uint16_t>(pc - 1);
+      branch(!(p & kZ));
+      if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, false);
+      break;
+    }
+    case 0xF0: {
+      const uint16_t at = static_cast<uint16_t>(pc - 1);
+      branch(p & kZ);
+      if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, true);
+      break;
+    }
     // Flags.
     case 0x18: rd(pc); p &= ~kC; break;
     case 0x38: rd(pc); p |= kC; break;
@@ -481,19 +520,31 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
       break;
   }
 
-  sync_out();
-
-  // Interrupts were polled during the instruction's next-to-last cycle.
-  m.Poll();
-  const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
-  if (c.nmi_pending && c.nmi_clock <= poll_clock) {
-    c.nmi_pending = 0;
-    Interrupt(0xFFFA, false);
+  // Interrupts were polled during the instruction's next-to-last cycle. Nothing below can
+  // happen unless a catch-up event is due or an interrupt is pending / unmasked.
+  if (cyc >= m.next_sync_cycle || c.nmi_pending ||
+      (m.IrqLine() && !((delayed_i ? i_before : p) & kI))) {
+    sync_out();
     m.Poll();
-  } else if (m.IrqLine() && !(delayed_i ? i_before : (p & kI)) && m.s.irq_clock <= poll_clock) {
-    Interrupt(0xFFFE, false);
-    m.Poll();
+    const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
+    if (c.nmi_pending && c.nmi_clock <= poll_clock) {
+      c.nmi_pending = 0;
+      Interrupt(0xFFFA, false);
+      m.Poll();
+    } else if (m.IrqLine() && !(delayed_i ? i_before : (p & kI)) && m.s.irq_clock <= poll_clock) {
+      Interrupt(0xFFFE, false);
+      m.Poll();
+    }
+    sync_in();
   }
+  } while (kLoop && !m.s.ppu.frame_done);
+  sync_out();
+}
+
+void Cpu::Step() { Execute<false>(); }
+
+void Cpu::RunUntilFrameDone() {
+  if (!m_.s.ppu.frame_done) Execute<true>();
 }
 
 }  // namespace mario_rl::nes

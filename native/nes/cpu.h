@@ -21,6 +21,7 @@ class Cpu {
   std::string TraceLine() const;
 
  private:
+  template <bool kLoop>
   void Execute();
   void Interrupt(uint16_t vector, bool brk);
   Machine& m_;

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MARIO_RL_PPU_SSSE3 1
+#endif
 
 #include "nes/machine.h"
 
@@ -322,16 +326,18 @@ void Ppu::EvaluateSprites() {
     return;
   }
   int count = 0;
-  int n = 0;
-  for (; n < 64 && count < 8; ++n) {
-    if (!((in_range >> n) & 1)) continue;
-    const int row = line - p.oam[n * 4];
+  int n = 64;  // where the overflow search starts: after the 8th sprite found, else nowhere
+  // Visit only the sprites in range (set bits), in OAM order.
+  for (uint64_t bits = in_range; bits != 0 && count < 8; bits &= bits - 1) {
+    const int k = __builtin_ctzll(bits);
+    if (count == 7) n = k + 1;
+    const int row = line - p.oam[k * 4];
     if (line >= 239) {
       ++count;
       continue;
     }
-    const uint8_t tile = p.oam[n * 4 + 1];
-    const uint8_t attr = p.oam[n * 4 + 2];
+    const uint8_t tile = p.oam[k * 4 + 1];
+    const uint8_t attr = p.oam[k * 4 + 2];
     int r = (attr & 0x80) ? height - 1 - row : row;
     uint16_t address;
     if (height == 16) {
@@ -354,8 +360,8 @@ void Ppu::EvaluateSprites() {
       lo = reverse(lo);
       hi = reverse(hi);
     }
-    if (n == 0) p.next_sprite0 = 1;
-    p.next_sprites[count] = SpriteSlot{p.oam[n * 4 + 3], attr, lo, hi};
+    if (k == 0) p.next_sprite0 = 1;
+    p.next_sprites[count] = SpriteSlot{p.oam[k * 4 + 3], attr, lo, hi};
     ++count;
   }
   // Overflow search with the hardware's diagonal-scan bug.
@@ -430,6 +436,43 @@ struct SpreadTable {
 constexpr SpreadTable kSpread;
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
+#if MARIO_RL_PPU_SSSE3
+const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
+
+// kSpreadBit0/1[b]: byte i (little-endian) is 1 (resp. 2) when bit 7-i of b is set, else 0.
+struct SpreadBitTable {
+  uint64_t v[256];
+  constexpr explicit SpreadBitTable(uint64_t bit) : v() {
+    for (int b = 0; b < 256; ++b) v[b] = kSpread.v[b] & (bit * kBytes);
+  }
+};
+constexpr SpreadBitTable kSpreadBit0(1), kSpreadBit1(2);
+constexpr uint64_t kGroupIndex[4] = {0, 4 * kBytes, 8 * kBytes, 12 * kBytes};
+
+// 2-bit pixel values (0..3) of one pattern row, byte i = pixel i; the group adds 4 * group so
+// each byte indexes the 16-entry background colour table with one byte shuffle.
+inline uint64_t TileIndices(const uint8_t* const chr[8], unsigned row_base, uint8_t tile, uint8_t group) {
+  const unsigned address = row_base | (unsigned{tile} << 4);
+  const uint8_t* bank = chr[(address >> 10) & 7];
+  const uint8_t lo = bank[address & 0x3FF], hi = bank[(address + 8) & 0x3FF];
+  return kSpreadBit0.v[lo] | kSpreadBit1.v[hi] | kGroupIndex[group & 3];
+}
+
+__attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
+                                                     const uint8_t* const chr[8], unsigned row_base,
+                                                     const uint8_t* table, uint8_t* out) {
+  const __m128i colours = _mm_load_si128(reinterpret_cast<const __m128i*>(table));
+  for (int i = 0; i < 32; i += 2) {
+    const uint64_t a = TileIndices(chr, row_base, tiles[i], groups[i]);
+    const uint64_t b = TileIndices(chr, row_base, tiles[i + 1], groups[i + 1]);
+    const __m128i idx = _mm_set_epi64x(static_cast<int64_t>(b), static_cast<int64_t>(a));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * 8), _mm_shuffle_epi8(colours, idx));
+  }
+  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(TileIndices(chr, row_base, tiles[32], groups[32])));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 256), _mm_shuffle_epi8(colours, last));
+}
+#endif
+
 }  // namespace
 
 // Line caches hold final palette indices (greyscale applied) with flags in the top bits:
@@ -440,11 +483,6 @@ void Ppu::BuildBgLine() {
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
   // Everything the loop reads goes into locals first: stores into the byte caches could
   // otherwise alias them and force reloads on every tile.
-  uint64_t colours[4][4];
-  for (int group = 0; group < 4; ++group) {
-    colours[group][0] = (p.palette[0] & grey) * kBytes;
-    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
-  }
   const uint8_t* chr[8];
   for (int i = 0; i < 8; ++i) chr[i] = m_.chr_map[i];
   const uint8_t* tables[4];
@@ -473,6 +511,23 @@ void Ppu::BuildBgLine() {
   }
   const int pattern_base = (p.ctrl & 0x10) << 8;
   const int fine_y = p.v >> 12;
+#if MARIO_RL_PPU_SSSE3
+  if (kHasSsse3) {
+    alignas(16) uint8_t table[16];
+    for (int group = 0; group < 4; ++group) {
+      table[group * 4] = static_cast<uint8_t>(p.palette[0] & grey);
+      for (int k = 1; k < 4; ++k) table[group * 4 + k] = static_cast<uint8_t>((p.palette[group * 4 + k] & grey) | 0x80);
+    }
+    ShadeTilesSsse3(row_tiles_, row_groups_, chr, static_cast<unsigned>(pattern_base | fine_y), table, bg_line_);
+    bg_valid_ = true;
+    return;
+  }
+#endif
+  uint64_t colours[4][4];
+  for (int group = 0; group < 4; ++group) {
+    colours[group][0] = (p.palette[0] & grey) * kBytes;
+    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
+  }
   uint64_t out[33];
   for (int i = 0; i < 33; ++i) {
     const uint64_t* c = colours[row_groups_[i]];

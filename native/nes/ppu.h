@@ -24,6 +24,9 @@ class Ppu {
   void WriteOam(uint8_t value);  // OAM DMA
   // PPU clock of the next event the CPU must not miss (VBL/NMI, MMC3 scanline clock).
   uint64_t NextInterruptClock() const;
+  // PPU clock of the next dot at which anything in the PPU changes (a line event or line end).
+  // Between the current clock and this one, register reads see a frozen state.
+  uint64_t NextEventClock() const { return m_s().clock + static_cast<uint64_t>(NextEventDot() - m_s().dot); }
   uint8_t PeekRegister(uint16_t address) const;
   uint8_t PeekVram(uint16_t address) const { return ReadVram(address); }
   // Draws the current line up to the current dot (before a bank switch changes the patterns).

@@ -9,6 +9,7 @@
 //       --ram-ff                       power-on RAM filled with $FF (as jsnes)
 //       --screen                       print the nametable text (for tests that report on screen)
 //       --savebench                    time SaveState+LoadState
+//       --framehash                    print an FNV-1a hash of every frame's pixels (not timed apart)
 //   nes_run trace <rom> <n>                    print n trace lines from the reset vector
 #include <chrono>
 #include <ctime>
@@ -130,7 +131,7 @@ int Blargg(const std::string& rom_path, int max_frames) {
 
 int Frames(const std::string& rom_path, int n, int argc, char** argv) {
   std::string script = "baseline", pgm, ppm, ramdump;
-  bool render = true, savebench = false, screen = false;
+  bool render = true, savebench = false, screen = false, framehash = false;
   int replay = 0;
   ConsoleOptions options;
   for (int i = 0; i < argc; ++i) {
@@ -142,11 +143,13 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
     else if (a == "--ramdump" && i + 1 < argc) ramdump = argv[++i];
     else if (a == "--ram-ff") options.power_on_ram = mario_rl::nes::PowerOnRam::kFF;
     else if (a == "--savebench") savebench = true;
+    else if (a == "--framehash") framehash = true;
     else if (a == "--screen") screen = true;
     else if (a == "--replay" && i + 1 < argc) replay = std::atoi(argv[++i]);
   }
   const auto data = ReadFile(rom_path);
   Console console(mario_rl::nes::ParseRom(data.data(), data.size()), options);
+  uint64_t frame_fnv = 1469598103934665603ULL;
   std::FILE* dump = ramdump.empty() ? nullptr : std::fopen(ramdump.c_str(), "wb");
   const auto t0 = std::chrono::steady_clock::now();
   const std::clock_t c0 = std::clock();
@@ -156,6 +159,9 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
     else if (script == "start") input = (f % 120 >= 100 && f % 120 < 106) ? 0x08 : 0;
     console.StepFrame(input, render);
     if (dump) std::fwrite(console.Ram(), 1, 2048, dump);
+    if (framehash) {
+      for (int i = 0; i < 256 * 240; ++i) frame_fnv = (frame_fnv ^ console.Frame()[i]) * 1099511628211ULL;
+    }
   }
   const auto t1 = std::chrono::steady_clock::now();
   const double cpu_secs = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
@@ -166,6 +172,7 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
   uint64_t h = 1469598103934665603ULL;
   for (int i = 0; i < 2048; ++i) h = (h ^ console.Ram()[i]) * 1099511628211ULL;
   std::printf("ram fnv=%016llx\n", static_cast<unsigned long long>(h));
+  if (framehash) std::printf("frames fnv=%016llx\n", static_cast<unsigned long long>(frame_fnv));
   if (replay > 0) {
     // Save, play `replay` frames, load, play them again: RAM and frames must match exactly.
     std::vector<uint8_t> state(console.StateSize());
