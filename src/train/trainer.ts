@@ -218,7 +218,7 @@ export class Trainer extends EventEmitter {
       throw new RangeError(`Expected 0 for ppo.targetKl (early stopping inside the fused epoch loop is not supported yet) but received ${this.config.ppo.targetKl}`);
     }
     this.sizes = deriveSizes(this.config);
-    vecEnvOptions(this.config, 1, 0, o.rom ?? new Uint8Array(0)); // env.* cross-field checks, before anything starts
+    vecEnvOptions(this.config, 1, 0, o.rom); // env.* checks (and a readable ROM for smb1) before anything starts
     this.#rngShuffle = new Rng(this.config.seed, 0);
     this.#rngAct = new Rng(this.config.seed, 1);
     this.#window = new EpisodeWindow(this.config.log.windowEpisodes);
