@@ -148,6 +148,16 @@ describe('Trainer (PPO on the built-in game)', () => {
     await trainer.close();
   });
 
+  it('trains A2C with the same loop (one epoch of one minibatch, no PPO diagnostics)', async () => {
+    const runDir = join(dir, 'a2c');
+    const summary = await run(tiny(runDir, { algo: 'a2c', a2c: { numEnvs: 2, numSteps: 8 } }), 4 * 16);
+    expect(summary).toMatchObject({ globalStep: 64, globalUpdate: 4 });
+    const r = rows(runDir);
+    expect(r).toHaveLength(4);
+    expect(typeof r[3]!['losses/policy_loss']).toBe('number');
+    expect(r[3]!['losses/approx_kl']).toBeUndefined();
+  });
+
   it('names the field in every config error', () => {
     const cases: [unknown, RegExp][] = [
       [{ ppo: { clipCoef: -1 } }, /ppo\.clipCoef/],
