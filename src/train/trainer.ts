@@ -1,5 +1,5 @@
 /**
- * The Trainer: PPO (default) and A2C on a VecEnv with the learner's ONNX graphs. The loop in
+ * The Trainer: PPO (default), A2C and DQN on a VecEnv with the learner's ONNX graphs. The loop in
  * {@link Trainer.train} reads top to bottom like cleanrl's ppo_atari.py:
  *
  *   config → derived sizes → env + learner → storage → rollout → GAE → update → logging → checkpoint
@@ -23,10 +23,11 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 
-import { argmaxRows, sampleFromLogits } from '../algos/action-sampling.js';
+import { argmaxRows, epsilonGreedy, sampleFromLogits } from '../algos/action-sampling.js';
 import { computeGae } from '../algos/gae.js';
 import { explainedVariance } from '../algos/rollout-stats.js';
 import { type ActionSetName, type RewardPreset, VecEnv, type VecEnvOptions } from '../env/vec-env.js';
+import { PrioritizedReplay } from '../replay/prioritized-replay.js';
 import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from './checkpoint-store.js';
 import { type DerivedSizes, type TrainerConfig, deriveSizes, validateConfig } from './config.js';
@@ -36,6 +37,9 @@ import { Rng, type RngState } from './rng.js';
 import { RunLogger, runPaths } from './run-logger.js';
 import { scheduleValue } from './schedule.js';
 import { ShutdownController } from './signals.js';
+
+/** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
+export const EVAL_EPSILON = 0.05;
 
 /** Layout version of the Trainer's checkpoint content (header fields and sections). */
 export const TRAINER_CHECKPOINT_FORMAT = 1;
@@ -100,7 +104,7 @@ export interface EpisodeEvent {
 export interface EvaluateOptions {
   /** Episodes to run (1…10000). */
   episodes: number;
-  /** Greedy actions (argmax) instead of sampling. Default false. */
+  /** Greedy actions (argmax) instead of sampling (DQN: ε-greedy with ε = 0.05). Default false. */
   deterministic?: boolean;
   /** Lanes of the evaluation env. Default min(episodes, 8). */
   numEnvs?: number;
@@ -212,7 +216,11 @@ export class Trainer extends EventEmitter {
     this.#options = o;
     this.#warn = o.onWarning ?? ((m) => console.warn(`mario-rl: ${m}`));
     if (this.config.algo === 'dqn') {
-      throw new RangeError("Expected 'ppo' or 'a2c' for algo but received 'dqn' (the Trainer's DQN loop is not built yet; the Learner trains DQN step by step)");
+      const d = this.config.dqn;
+      if (d.exploration !== 'epsilon') throw new RangeError(`Expected 'epsilon' for dqn.exploration (NoisyNet layers are not built yet) but received '${d.exploration}'`);
+      if (d.tau !== 1) throw new RangeError(`Expected 1 for dqn.tau (Polyak target updates are not built yet; the target is copied) but received ${d.tau}`);
+      if (!this.config.env.grayscale) throw new RangeError('Expected true for env.grayscale with algo dqn (the replay stores one channel per frame) but received false');
+      if (this.config.checkpoint.includeReplay) throw new RangeError('Expected false for checkpoint.includeReplay (replay buffers are not checkpointed yet) but received true');
     }
     if (this.config.ppo.targetKl !== 0 && this.config.algo === 'ppo') {
       throw new RangeError(`Expected 0 for ppo.targetKl (early stopping inside the fused epoch loop is not supported yet) but received ${this.config.ppo.targetKl}`);
@@ -243,6 +251,25 @@ export class Trainer extends EventEmitter {
     return this.config.algo === 'ppo' ? this.config.ppo : this.config.a2c;
   }
 
+  /** Shared start of both loops: learner, checkpoint store and resume. */
+  async #begin(): Promise<{ learner: Learner; store: CheckpointStore }> {
+    const c = this.config;
+    const learner = await this.#ensureLearner();
+    const store = new CheckpointStore(runPaths(c.runDir).checkpoints, { keep: c.checkpoint.keep, isCompatible: this.#isCompatible, onWarning: (m) => this.#warning(m) });
+    if (c.resume !== 'none' && this.#globalUpdate === 0) {
+      const { checkpoint } = store.resolveResume(c.resume, c.runDir);
+      if (checkpoint) {
+        this.#restore(checkpoint, learner);
+        if (c.algo === 'dqn') this.#warning(`resumed DQN from ${checkpoint.path} with an empty replay buffer (buffers are not checkpointed); learning restarts after dqn.learningStarts more steps`);
+      }
+    }
+    if (learner.device === 'cpu' && c.device === 'auto') {
+      // SessionRunner already warned with the reason; say what it costs.
+      this.#warning('training on the CPU: expect a few hundred agent steps/s at most with the nature network on 2 cores');
+    }
+    return { learner, store };
+  }
+
   #trainSpec(): unknown {
     const c = this.config;
     const obsShape = [c.env.frameStack * (c.env.grayscale ? 1 : 3), c.env.height, c.env.width];
@@ -250,6 +277,10 @@ export class Trainer extends EventEmitter {
     if (c.algo === 'ppo') {
       const p = c.ppo;
       return { algo: 'ppo', model, maxGradNorm: p.maxGradNorm, ppo: { clipCoef: p.clipCoef, clipValue: p.clipValueLoss, entCoef: p.entCoef, vfCoef: p.vfCoef, normAdvantages: p.normAdvantages } };
+    }
+    if (c.algo === 'dqn') {
+      const d = c.dqn;
+      return { algo: 'dqn', model: { ...model, head: d.dueling ? 'dueling' : 'q' }, maxGradNorm: d.maxGradNorm, dqn: { double: d.double } };
     }
     const a = c.a2c;
     return { algo: 'a2c', model, maxGradNorm: a.maxGradNorm, a2c: { entCoef: a.entCoef, vfCoef: a.vfCoef } };
@@ -347,18 +378,10 @@ export class Trainer extends EventEmitter {
     const minibatches = isPpo ? c.ppo.minibatches : 1;
     const lrSchedule = this.sizes.schedules[`${c.algo}.learningRate`]!;
 
+    if (c.algo === 'dqn') return this.#trainDqn(totalSteps, maxWallTime);
+
     // ---- learner, checkpoints, resume
-    const learner = await this.#ensureLearner();
-    const paths = runPaths(c.runDir);
-    const store = new CheckpointStore(paths.checkpoints, { keep: c.checkpoint.keep, isCompatible: this.#isCompatible, onWarning: (m) => this.#warning(m) });
-    if (c.resume !== 'none' && this.#globalUpdate === 0) {
-      const { checkpoint } = store.resolveResume(c.resume, c.runDir);
-      if (checkpoint) this.#restore(checkpoint, learner);
-    }
-    if (learner.device === 'cpu' && c.device === 'auto') {
-      // SessionRunner already warned with the reason; say what it costs.
-      this.#warning('training on the CPU: expect a few hundred agent steps/s at most with the nature network on 2 cores');
-    }
+    const { learner, store } = await this.#begin();
     let actor = learner;
     if (c.overlap) {
       this.#actor ??= await Learner.create({ train: this.#trainSpec(), seed: c.seed, device: c.device, threads: 1, onWarning: () => {} });
@@ -547,6 +570,165 @@ export class Trainer extends EventEmitter {
 
   #lastSummary: TrainSummary | undefined;
 
+  /**
+   * DQN (double, dueling, n-step, prioritized replay, copied target network, ε-greedy), cleanrl's
+   * dqn_atari.py shape: one env step of all lanes per iteration → replay → every
+   * `trainFrequency` agent steps one gradient step on a sampled batch → priorities ← |TD error| →
+   * target copy every `targetUpdateInterval` agent steps. One metrics row per `logEvery`
+   * iterations (≈ 1000 agent steps); `checkpoint.interval` counts rows.
+   */
+  async #trainDqn(totalSteps: number, maxWallTime: number): Promise<TrainSummary> {
+    const c = this.config;
+    const d = c.dqn;
+    // ---- derived sizes
+    const N = d.numEnvs;
+    const numIterations = Math.floor(totalSteps / N);
+    const logEvery = Math.max(1, Math.round(1000 / N));
+    const B = d.batchSize;
+    const lrSchedule = this.sizes.schedules['dqn.learningRate']!;
+    const epsSchedule = this.sizes.schedules['dqn.epsilon']!;
+    const beta = this.sizes.schedules['dqn.per.beta']!;
+
+    // ---- learner, checkpoints, resume, env
+    const { learner, store } = await this.#begin();
+    this.#env ??= new VecEnv(vecEnvOptions(c, N, this.#envSeed(0), this.#options.rom));
+    const env = this.#env;
+    const A = env.numActions;
+
+    // ---- storage: the replay buffer (n-step returns and priorities live there)
+    const betaStart = beta.kind === 'constant' ? beta.value : beta.start;
+    const betaEnd = beta.kind === 'constant' ? beta.value : beta.end;
+    const betaSteps = beta.kind === 'constant' ? 0 : Math.max(1, Math.round((beta.duration ?? totalSteps) / d.trainFrequency));
+    const replay = new PrioritizedReplay({
+      capacity: Math.max(N, Math.floor(d.bufferSize / N) * N),
+      numEnvs: N,
+      frameShape: [c.env.height, c.env.width],
+      stack: c.env.frameStack,
+      nStep: d.nStep,
+      gamma: d.gamma,
+      alpha: d.per.enabled ? d.per.alpha : 0,
+      beta: d.per.enabled ? betaStart : 0,
+      betaFinal: d.per.enabled ? betaEnd : 0,
+      betaSteps: d.per.enabled ? betaSteps : 0,
+      epsilon: d.per.epsilon,
+      seed: c.seed,
+    });
+    const obs = new Uint8Array(env.reset({ seed: this.#envSeed(this.#globalUpdate) }).obs);
+    replay.begin(obs);
+    const actions = new Int32Array(N);
+    const sample = replay.createBatch(B);
+    const batchActions = new BigInt64Array(B);
+    const dones = new Float32Array(B); // discounts are already 0 after a terminal state
+    const ones = new Float32Array(B).fill(1);
+
+    // ---- logging
+    const log = new RunLogger(c.runDir, { config: c, tensorboard: c.log.tensorboard, heartbeatSeconds: c.log.heartbeatSeconds, flushEveryRows: c.log.flushEveryRows, window: this.#window, heartbeatExtra: () => ({ global_step: this.#globalStep }) });
+    const shutdown = new ShutdownController({ mode: 'finish-update' });
+    if (this.#options.handleSignals !== false) shutdown.install();
+    const timer = new PhaseTimer();
+    const t0 = performance.now();
+    const startIteration = this.#globalUpdate;
+    let lastRow: MetricsRow | undefined;
+    let tdLoss = 0;
+    let qMean = 0;
+    let gradSteps = 0;
+    let rows = 0;
+    let stepsSinceRow = 0;
+    try {
+      while (this.#globalUpdate < numIterations && !shutdown.stopRequested) {
+        // ---- act (ε-greedy) and step
+        const epsilon = scheduleValue(epsSchedule, this.#globalStep);
+        timer.start('env');
+        const { q } = await learner.act(obs);
+        epsilonGreedy(q!, N, A, epsilon, this.#rngAct, actions);
+        const r = await env.stepAsync(actions);
+        replay.addBatch({ actions, rewards: r.reward, terminated: r.terminated, truncated: r.truncated, obs: r.obs, finalObs: r.finalObs });
+        for (let n = 0; n < N; n++) {
+          if (!r.terminated[n] && !r.truncated[n]) continue;
+          const ep: EpisodeEvent = { globalStep: this.#globalStep + N, lane: n, return: r.episode.return[n]!, length: r.episode.length[n]!, maxX: r.episode.maxX[n]!, flag: r.episode.flag[n] === 1 };
+          this.#window.add(ep);
+          this.emit('episode', ep);
+        }
+        obs.set(r.obs);
+        timer.stop('env');
+        const before = this.#globalStep;
+        this.#globalStep += N;
+        this.#globalUpdate++;
+        stepsSinceRow += N;
+
+        // ---- learn: one gradient step per trainFrequency agent steps
+        const lr = scheduleValue(lrSchedule, this.#globalStep);
+        if (this.#globalStep >= d.learningStarts && replay.size >= B) {
+          const steps = Math.floor(this.#globalStep / d.trainFrequency) - Math.floor(before / d.trainFrequency);
+          for (let k = 0; k < steps; k++) {
+            replay.sample(B, sample);
+            for (let i = 0; i < B; i++) batchActions[i] = BigInt(sample.actions[i]!);
+            timer.start('learner');
+            const res = await learner.trainStep(
+              { obs: sample.obs, actions: batchActions, rewards: sample.returns, next_obs: sample.nextObs, dones, discounts: sample.discounts, weights: d.per.enabled ? sample.weights : ones },
+              { lr },
+            );
+            timer.stop('learner');
+            if (d.per.enabled) replay.updatePriorities(sample.indices, res.tdErrors!);
+            tdLoss += res.loss;
+            qMean += res.stats.q_mean ?? NaN;
+            gradSteps++;
+          }
+        }
+        // ---- target network
+        if (Math.floor(this.#globalStep / d.targetUpdateInterval) > Math.floor(before / d.targetUpdateInterval)) learner.syncTarget();
+
+        // ---- logging, checkpoint
+        if (this.#globalUpdate % logEvery === 0 || this.#globalUpdate === numIterations) {
+          const phases = timer.readAndReset();
+          const elapsed = (performance.now() - t0) / 1000;
+          const st = replay.stats();
+          lastRow = log.update(this.#globalStep, this.#globalUpdate, {
+            'losses/td_loss': gradSteps ? tdLoss / gradSteps : null,
+            'losses/q_values': gradSteps ? qMean / gradSteps : null,
+            'charts/learning_rate': lr,
+            'charts/epsilon': epsilon,
+            'charts/per_beta': st.beta,
+            'charts/gradient_steps': gradSteps,
+            'charts/SPS': ((this.#globalUpdate - startIteration) * N) / Math.max(elapsed, 1e-9),
+            'charts/env_SPS': phases.env ? stepsSinceRow / phases.env : null,
+            'charts/learner_SPS': phases.learner ? (gradSteps * B) / phases.learner : null,
+            'replay/size': st.size,
+            'replay/fill_rate': st.fillRate,
+            'replay/unique_ratio': st.uniqueRatio,
+            'replay/max_priority': st.maxPriority,
+            'time/elapsed_s': elapsed,
+          });
+          this.emit('update', lastRow);
+          tdLoss = qMean = gradSteps = stepsSinceRow = 0;
+          rows++;
+          if (c.checkpoint.interval > 0 && rows % c.checkpoint.interval === 0) this.#checkpoint(store, 'periodic', learner);
+        }
+        if (this.#wallTimeUp(t0, maxWallTime)) shutdown.request('maxWallTime');
+      }
+    } finally {
+      const latest = this.#checkpoint(store, 'latest', learner);
+      log.close();
+      shutdown.dispose();
+      replay.dispose();
+      const seconds = (performance.now() - t0) / 1000;
+      this.#lastSummary = {
+        globalStep: this.#globalStep,
+        globalUpdate: this.#globalUpdate,
+        updates: this.#globalUpdate - startIteration,
+        stopReason: shutdown.reason ?? 'done',
+        seconds,
+        sps: ((this.#globalUpdate - startIteration) * N) / Math.max(seconds, 1e-9),
+        lastRow,
+        latestCheckpoint: latest,
+        ...(this.#resumedFrom ? { resumedFrom: this.#resumedFrom } : {}),
+      };
+      if (shutdown.reason && shutdown.reason !== 'maxWallTime') process.exitCode = shutdown.exitCode;
+    }
+    this.#env.reset({ seed: this.#envSeed(this.#globalUpdate) });
+    return this.#lastSummary!;
+  }
+
   #wallTimeUp(t0: number, maxWallTime: number): boolean {
     return maxWallTime > 0 && (performance.now() - t0) / 1000 >= maxWallTime;
   }
@@ -572,8 +754,11 @@ export class Trainer extends EventEmitter {
       const started = new Uint8Array(numEnvs).fill(1);
       let startedCount = numEnvs;
       while (out.length < episodes) {
-        const { logits } = await learner.act(obs);
-        if (o.deterministic) argmaxRows(logits!, numEnvs, env.numActions, actions);
+        const { logits, q } = await learner.act(obs);
+        if (q) {
+          if (o.deterministic) argmaxRows(q, numEnvs, env.numActions, actions);
+          else epsilonGreedy(q, numEnvs, env.numActions, EVAL_EPSILON, rng, actions);
+        } else if (o.deterministic) argmaxRows(logits!, numEnvs, env.numActions, actions);
         else sampleFromLogits(logits!, numEnvs, env.numActions, rng, actions);
         const r = await env.stepAsync(actions);
         for (let n = 0; n < numEnvs; n++) {
@@ -602,11 +787,13 @@ export class Trainer extends EventEmitter {
    */
   async act(obs: Uint8Array, options: { deterministic?: boolean } = {}): Promise<Int32Array> {
     const learner = await this.#ensureLearner();
-    const { logits } = await learner.act(obs);
-    const batch = logits!.length / this.#numActions;
+    const { logits, q } = await learner.act(obs);
+    const scores = (q ?? logits)!;
+    const batch = scores.length / this.#numActions;
     const out = new Int32Array(batch);
-    if (options.deterministic === false) sampleFromLogits(logits!, batch, this.#numActions, this.#rngAct, out);
-    else argmaxRows(logits!, batch, this.#numActions, out);
+    if (options.deterministic !== false) argmaxRows(scores, batch, this.#numActions, out);
+    else if (q) epsilonGreedy(q, batch, this.#numActions, EVAL_EPSILON, this.#rngAct, out);
+    else sampleFromLogits(logits!, batch, this.#numActions, this.#rngAct, out);
     return out;
   }
 

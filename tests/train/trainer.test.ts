@@ -158,6 +158,26 @@ describe('Trainer (PPO on the built-in game)', () => {
     expect(r[3]!['losses/approx_kl']).toBeUndefined();
   });
 
+  it('trains DQN (double, dueling, 3-step, PER, target copies) with replay and ε rows, deterministically', async () => {
+    const dqn = (runDir: string) => tiny(runDir, {
+      algo: 'dqn',
+      dqn: { numEnvs: 4, bufferSize: 1000, batchSize: 16, learningStarts: 200, trainFrequency: 4, targetUpdateInterval: 100, epsilon: 'linear:1:0.05:0.5' },
+      checkpoint: { interval: 1, keep: 2 },
+      totalSteps: 1000,
+    });
+    const a = await run(dqn(join(dir, 'q1')), 1000);
+    await run(dqn(join(dir, 'q2')), 1000);
+    expect(a).toMatchObject({ globalStep: 1000, globalUpdate: 250 });
+    const r = rows(join(dir, 'q1'));
+    expect(r.map((x) => x.global_step)).toEqual([1000]);
+    expect(r[0]!['charts/gradient_steps']).toBe(201); // steps 200, 204, …, 1000
+    expect(typeof r[0]!['losses/td_loss']).toBe('number');
+    expect(r[0]!['replay/size']).toBeGreaterThan(900);
+    expect(r[0]!['charts/epsilon']).toBeCloseTo(0.05, 6); // the ramp ended at step 500
+    expect(learningRows(join(dir, 'q1'))).toEqual(learningRows(join(dir, 'q2')));
+    expect(readCheckpoint(join(dir, 'q1', 'checkpoints', 'latest.ckpt')).header.globalStep).toBe(1000);
+  });
+
   it('names the field in every config error', () => {
     const cases: [unknown, RegExp][] = [
       [{ ppo: { clipCoef: -1 } }, /ppo\.clipCoef/],
@@ -168,7 +188,10 @@ describe('Trainer (PPO on the built-in game)', () => {
       [{ env: { stage: 4 } }, /env\.stage/],
       [{ env: { width: 4 } }, /env\.width/],
       [{ network: 'resnet' }, /network/],
-      [{ algo: 'dqn' }, /algo/],
+      [{ algo: 'dqn', dqn: { exploration: 'noisy' } }, /dqn\.exploration/],
+      [{ algo: 'dqn', dqn: { tau: 0.5 } }, /dqn\.tau/],
+      [{ algo: 'dqn', env: { grayscale: false } }, /env\.grayscale/],
+      [{ algo: 'dqn', dqn: { bufferSize: 8, batchSize: 32 } }, /dqn\.bufferSize/],
       [{ ppo: { targetKl: 0.02 } }, /ppo\.targetKl/],
       [{ env: { game: 'smb1', rom: join(dir, 'missing.nes') } }, /env\.rom/],
       [{ seed: -1 }, /seed/],
