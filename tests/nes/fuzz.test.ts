@@ -50,7 +50,10 @@ describe.skipIf(!hasCompiler)('ROM fuzz smoke (ASan + UBSan)', () => {
   // header and corrupted registers (e.g. the PPU clock) makes the next StepFrame spin on a
   // far-away catch-up target: the watchdog reports a hang. Remove `.fails` once the core
   // validates or clamps restored fields.
-  it.fails('states with a valid header and a garbage body neither crash nor hang', () => {
+  // Known bug (docs/nes-core.md): LoadState trusts the state body, so a corrupted body can hang.
+  // Whether the fuzzer's 16 inputs hit it depends on timing, so an expected-failure test is flaky;
+  // skipped until LoadState validates the body (branch harden).
+  it.skip('states with a valid header and a garbage body neither crash nor hang', () => {
     const run = fuzz(['--seed', '1', '--iterations', '16', '--timeout', '5', '--corrupt-states'], 170_000);
     const output = `${run.stdout}\n${run.stderr}`;
     expect(output).not.toMatch(/AddressSanitizer|runtime error|LeakSanitizer|rom_fuzz: BUG/);
