@@ -70,3 +70,5 @@ export { ShutdownController } from './train/signals.js';
 export type { ShutdownControllerOptions, ShutdownMode, StopReason } from './train/signals.js';
 export { ProgressDisplay } from './cli/progress.js';
 export type { ProgressOptions, ProgressUpdate } from './cli/progress.js';
+export { Trainer, vecEnvOptions, TRAINER_CHECKPOINT_FORMAT } from './train/trainer.js';
+export type { TrainerOptions, TrainOptions, TrainSummary, EpisodeEvent, EvaluateOptions, EvaluateResult } from './train/trainer.js';

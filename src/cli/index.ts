@@ -6,6 +6,7 @@
 import { buildInfo } from '../index.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
+import { evalCommand, trainCommand } from './train.js';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> | number };
 
@@ -18,6 +19,8 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  train: trainCommand,
+  eval: evalCommand,
   doctor: doctorCommand,
   'export-graph': exportGraphCommand,
 };

@@ -184,6 +184,10 @@ export interface TrainerConfig {
   seed: number;
   /** Graph runner device. Default 'auto'. */
   device: Device;
+  /** Network trunk: 'nature' (Mnih et al. 2015) or 'baseline' (uvipen's smaller conv stack). Default 'nature'. */
+  network: 'nature' | 'baseline';
+  /** ORT intra-op threads of the learner session (the acting session uses 1 in overlap mode). Default 2. */
+  threads: number;
   /** Run directory (metrics, TensorBoard, checkpoints, heartbeat). Default 'runs/mario-rl'. */
   runDir: string;
   /** Agent steps to train for (all lanes counted). Default 5000000. */
@@ -243,6 +247,8 @@ const FIELD_TABLE: [string, FieldType, unknown, string][] = [
   ['algo', oneOf('ppo', 'a2c', 'dqn'), 'ppo', 'learning algorithm'],
   ['seed', int(0, 2 ** 32 - 1), 1, 'seed of every random stream'],
   ['device', oneOf('auto', 'cpu', 'cuda'), 'auto', "graph runner device ('auto' falls back to CPU loudly)"],
+  ['network', oneOf('nature', 'baseline'), 'nature', "network trunk: 'nature' or 'baseline' (uvipen's)"],
+  ['threads', int(1, 256), 2, 'ORT intra-op threads of the learner session'],
   ['runDir', nonEmptyStr, 'runs/mario-rl', 'run directory: metrics, TensorBoard, checkpoints, heartbeat'],
   ['totalSteps', int(1, INT_MAX), 5_000_000, 'agent steps to train for (all lanes counted)'],
   ['maxWallTime', num(0, Infinity), 0, 'wall-clock limit in seconds (0 = none); writes latest and stops'],
