@@ -546,26 +546,45 @@ export class Trainer extends EventEmitter {
       }
     } finally {
       if (ready) this.#globalStep -= B; // a prefetched rollout that was never learned from
-      const latest = this.#checkpoint(store, 'latest', learner);
-      log.close();
-      shutdown.dispose();
-      const seconds = (performance.now() - t0) / 1000;
-      this.#lastSummary = {
-        globalStep: this.#globalStep,
-        globalUpdate: this.#globalUpdate,
-        updates: this.#globalUpdate - startUpdate,
-        stopReason: shutdown.reason ?? 'done',
-        seconds,
-        sps: ((this.#globalUpdate - startUpdate) * B) / Math.max(seconds, 1e-9),
-        lastRow,
-        latestCheckpoint: latest,
-        ...(this.#resumedFrom ? { resumedFrom: this.#resumedFrom } : {}),
-      };
-      if (shutdown.reason && shutdown.reason !== 'maxWallTime') process.exitCode = shutdown.exitCode;
+      this.#finishRun({ store, learner, log, shutdown, t0, startUpdate, stepsPerUpdate: B, lastRow });
     }
     // The next train() call starts from a fresh reset at this update.
     this.#env.reset({ seed: this.#envSeed(this.#globalUpdate) });
     return this.#lastSummary!;
+  }
+
+  /**
+   * End of a run, for every algorithm: write `latest`, close the logger and the signal handlers,
+   * record the summary, and keep a signal's exit code for the process.
+   */
+  #finishRun(run: {
+    store: CheckpointStore;
+    learner: Learner;
+    log: RunLogger;
+    shutdown: ShutdownController;
+    t0: number;
+    startUpdate: number;
+    stepsPerUpdate: number;
+    lastRow: MetricsRow | undefined;
+  }): void {
+    const { shutdown } = run;
+    const latest = this.#checkpoint(run.store, 'latest', run.learner);
+    run.log.close();
+    shutdown.dispose();
+    const seconds = (performance.now() - run.t0) / 1000;
+    const updates = this.#globalUpdate - run.startUpdate;
+    this.#lastSummary = {
+      globalStep: this.#globalStep,
+      globalUpdate: this.#globalUpdate,
+      updates,
+      stopReason: shutdown.reason ?? 'done',
+      seconds,
+      sps: (updates * run.stepsPerUpdate) / Math.max(seconds, 1e-9),
+      lastRow: run.lastRow,
+      latestCheckpoint: latest,
+      ...(this.#resumedFrom ? { resumedFrom: this.#resumedFrom } : {}),
+    };
+    if (shutdown.reason && shutdown.reason !== 'maxWallTime') process.exitCode = shutdown.exitCode;
   }
 
   #lastSummary: TrainSummary | undefined;
@@ -707,23 +726,8 @@ export class Trainer extends EventEmitter {
         if (this.#wallTimeUp(t0, maxWallTime)) shutdown.request('maxWallTime');
       }
     } finally {
-      const latest = this.#checkpoint(store, 'latest', learner);
-      log.close();
-      shutdown.dispose();
+      this.#finishRun({ store, learner, log, shutdown, t0, startUpdate: startIteration, stepsPerUpdate: N, lastRow });
       replay.dispose();
-      const seconds = (performance.now() - t0) / 1000;
-      this.#lastSummary = {
-        globalStep: this.#globalStep,
-        globalUpdate: this.#globalUpdate,
-        updates: this.#globalUpdate - startIteration,
-        stopReason: shutdown.reason ?? 'done',
-        seconds,
-        sps: ((this.#globalUpdate - startIteration) * N) / Math.max(seconds, 1e-9),
-        lastRow,
-        latestCheckpoint: latest,
-        ...(this.#resumedFrom ? { resumedFrom: this.#resumedFrom } : {}),
-      };
-      if (shutdown.reason && shutdown.reason !== 'maxWallTime') process.exitCode = shutdown.exitCode;
     }
     this.#env.reset({ seed: this.#envSeed(this.#globalUpdate) });
     return this.#lastSummary!;
