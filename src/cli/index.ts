@@ -6,6 +6,7 @@
 import { buildInfo } from '../index.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
+import { playCommand } from './play.js';
 import { evalCommand, trainCommand } from './train.js';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> | number };
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   },
   train: trainCommand,
   eval: evalCommand,
+  play: playCommand,
   doctor: doctorCommand,
   'export-graph': exportGraphCommand,
 };

@@ -12,7 +12,8 @@ const SMB_HINT =
   "mario-rl: training on the built-in game 'runner' (no ROM needed). To train on Super Mario Bros. 1-1, " +
   'pass your own ROM: `mario-rl train --env.game smb1 --env.rom path/to/smb.nes` (or set MARIO_ROM and pass --env.game smb1).';
 
-function parse(args: string[], usage: string, extra: string[] = []): { config: TrainerConfig; rest: string[] } | number {
+/** Resolves the run's config from flags (and `--config`); prints usage and returns 2 on an error, 0 for --help. */
+export function parseRunConfig(args: string[], usage: string, extra: string[] = []): { config: TrainerConfig; rest: string[] } | number {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(`${usage}\n\noptions:\n${configHelp()}`);
     return 0;
@@ -33,7 +34,7 @@ const TRAIN_USAGE = 'usage: mario-rl train [--config file.json] [--total-steps N
 export const trainCommand = {
   summary: 'train a policy (PPO by default) on the built-in game or Super Mario Bros.',
   async run(args: string[]): Promise<number> {
-    const parsed = parse(args, TRAIN_USAGE);
+    const parsed = parseRunConfig(args, TRAIN_USAGE);
     if (typeof parsed === 'number') return parsed;
     const { config, rest } = parsed;
     if (rest.length) {
@@ -94,7 +95,7 @@ export const evalCommand = {
       } else if (a === '--deterministic') deterministic = true;
       else remaining.push(a);
     }
-    const parsed = parse(remaining, EVAL_USAGE);
+    const parsed = parseRunConfig(remaining, EVAL_USAGE);
     if (typeof parsed === 'number') return parsed;
     if (!checkpoint) {
       console.error(`mario-rl eval: --checkpoint is required\n\n${EVAL_USAGE}`);

@@ -44,6 +44,12 @@ export interface EnvConfig {
   frameStack: number;
   /** Reward: 'uvipen' (v0 + Δscore/40, ±50 flag/death, /10), 'v0' (classic gym) or 'shaped' (gym 9.1). Default 'uvipen'. */
   reward: 'uvipen' | 'v0' | 'shaped';
+  /**
+   * Factor applied to every reward before it reaches the learner (PPO/A2C storage, the DQN replay
+   * buffer); episode returns in the metrics stay unscaled. Keep value targets near unit scale: the
+   * built-in game's reward is up to ±15 per step, so 0.1 suits it. Default 1.
+   */
+  rewardScale: number;
   /** Truncate episodes after this many agent steps; 0 = only the game ends them. Default 0. */
   maxEpisodeSteps: number;
 }
@@ -266,6 +272,7 @@ const FIELD_TABLE: [string, FieldType, unknown, string][] = [
   ['env.maxPoolLastTwo', bool, true, 'max-pool the last two skipped frames'],
   ['env.frameStack', int(1, 16), 4, 'observations stacked per step'],
   ['env.reward', oneOf('uvipen', 'v0', 'shaped'), 'uvipen', 'reward function'],
+  ['env.rewardScale', num(1e-9, 1e9), 1, 'factor on every reward the learner sees (metrics keep raw returns)'],
   ['env.maxEpisodeSteps', int(0, INT_MAX), 0, 'truncate episodes after this many agent steps (0 = never)'],
   ['ppo.numEnvs', int(1, 4096), 8, 'parallel environments'],
   ['ppo.numSteps', int(1, 1_000_000), 512, 'steps per environment per rollout'],

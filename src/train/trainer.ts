@@ -27,6 +27,8 @@ import { argmaxRows, epsilonGreedy, sampleFromLogits } from '../algos/action-sam
 import { computeGae } from '../algos/gae.js';
 import { explainedVariance } from '../algos/rollout-stats.js';
 import { type ActionSetName, type RewardPreset, VecEnv, type VecEnvOptions } from '../env/vec-env.js';
+import { toBytes } from '../bytes.js';
+import { loadRunnerRom } from '../games/runner.js';
 import { PrioritizedReplay } from '../replay/prioritized-replay.js';
 import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from './checkpoint-store.js';
@@ -120,6 +122,42 @@ export interface EvaluateResult {
   meanReturn: number;
   /** Share of episodes that reached the flag. */
   flagRate: number;
+}
+
+/** Options of {@link Trainer.recordEpisode}. */
+export interface RecordEpisodeOptions {
+  /** Greedy actions instead of sampled ones (DQN: ε-greedy with ε = 0.05 when false). Default true. */
+  deterministic?: boolean;
+  /** Seed of the env and of sampling. Default config.seed + 2000003. */
+  seed?: number;
+  /** Stop after this many agent steps even if the episode goes on (1…100000). Default 10000. */
+  maxSteps?: number;
+}
+
+/**
+ * One episode of the policy, recorded so that it can be replayed frame by frame on a `Nes`
+ * (`mario-rl play` renders it to a GIF): the console state at the start, the buttons of every
+ * agent step and the console state after each step that did not end the episode.
+ */
+export interface RecordedEpisode {
+  /** The ROM the episode ran on. */
+  rom: Uint8Array;
+  /** Emulator frames per agent step. */
+  frameSkip: number;
+  /** Save state of the lane at the episode's first observation. */
+  startState: Uint8Array;
+  /** Joypad byte held during each agent step. */
+  buttons: Uint8Array;
+  /** `states[k]`: save state after step k (absent for the step that ended the episode). */
+  states: Uint8Array[];
+  /** Actions taken (indices into the action set). */
+  actions: Int32Array;
+  return: number;
+  length: number;
+  maxX: number;
+  flag: boolean;
+  /** True when the episode was stopped by `maxSteps` rather than by the game. */
+  cut: boolean;
 }
 
 /** Rollout storage, time-major (`i = t * numEnvs + n`). */
@@ -373,6 +411,7 @@ export class Trainer extends EventEmitter {
     const N = this.sizes.numEnvs;
     const T = a.numSteps;
     const B = N * T;
+    const rewardScale = c.env.rewardScale;
     const numUpdates = Math.floor(totalSteps / B);
     const epochs = isPpo ? c.ppo.epochs : 1;
     const minibatches = isPpo ? c.ppo.minibatches : 1;
@@ -446,7 +485,7 @@ export class Trainer extends EventEmitter {
           s.values[i0 + n] = out.value![n]!;
         }
         const r = await env.stepAsync(actions);
-        s.rewards.set(r.reward, i0);
+        for (let n = 0; n < N; n++) s.rewards[i0 + n] = r.reward[n]! * rewardScale;
         s.terminated.set(r.terminated, i0);
         s.truncated.set(r.truncated, i0);
         let needFinalValue = false;
@@ -601,6 +640,8 @@ export class Trainer extends EventEmitter {
     const d = c.dqn;
     // ---- derived sizes
     const N = d.numEnvs;
+    const rewardScale = c.env.rewardScale;
+    const scaledRewards = new Float32Array(N);
     const numIterations = Math.floor(totalSteps / N);
     const logEvery = Math.max(1, Math.round(1000 / N));
     const B = d.batchSize;
@@ -661,7 +702,8 @@ export class Trainer extends EventEmitter {
         const { q } = await learner.act(obs);
         epsilonGreedy(q!, N, A, epsilon, this.#rngAct, actions);
         const r = await env.stepAsync(actions);
-        replay.addBatch({ actions, rewards: r.reward, terminated: r.terminated, truncated: r.truncated, obs: r.obs, finalObs: r.finalObs });
+        for (let n = 0; n < N; n++) scaledRewards[n] = r.reward[n]! * rewardScale;
+        replay.addBatch({ actions, rewards: scaledRewards, terminated: r.terminated, truncated: r.truncated, obs: r.obs, finalObs: r.finalObs });
         for (let n = 0; n < N; n++) {
           if (!r.terminated[n] && !r.truncated[n]) continue;
           const ep: EpisodeEvent = { globalStep: this.#globalStep + N, lane: n, return: r.episode.return[n]!, length: r.episode.length[n]!, maxX: r.episode.maxX[n]!, flag: r.episode.flag[n] === 1 };
@@ -783,6 +825,58 @@ export class Trainer extends EventEmitter {
       meanReturn: mean(out.map((e) => e.return)),
       flagRate: out.filter((e) => e.flag).length / out.length,
     };
+  }
+
+  /**
+   * [async] Plays one episode with the current parameters on a one-lane env and records it
+   * (buttons and console states per step) for replay, e.g. `mario-rl play`'s GIF.
+   */
+  async recordEpisode(options: RecordEpisodeOptions = {}): Promise<RecordedEpisode> {
+    const o = expectOptions<RecordEpisodeOptions>(options, 'recordEpisode options');
+    rejectUnknownKeys(o, 'recordEpisode options', ['deterministic', 'seed', 'maxSteps']);
+    const seed = o.seed === undefined ? (this.config.seed + 2_000_003) % 2 ** 32 : expectInteger(o.seed, 'seed', 0, 2 ** 32 - 1);
+    const maxSteps = o.maxSteps === undefined ? 10_000 : expectInteger(o.maxSteps, 'maxSteps', 1, 100_000);
+    const deterministic = o.deterministic !== false;
+    const learner = await this.#ensureLearner();
+    const envOptions = vecEnvOptions(this.config, 1, seed, this.#options.rom);
+    const rom = envOptions.rom === undefined ? loadRunnerRom() : toBytes(envOptions.rom, 'rom');
+    const env = new VecEnv(envOptions);
+    const rng = new Rng(seed, 3);
+    const action = new Int32Array(1);
+    const buttons: number[] = [];
+    const actions: number[] = [];
+    const states: Uint8Array[] = [];
+    try {
+      let obs = env.reset({ seed }).obs;
+      const startState = env.saveStates([0])[0]!;
+      let ret = 0;
+      let maxX = 0;
+      for (;;) {
+        const { logits, q } = await learner.act(obs);
+        if (q) {
+          if (deterministic) argmaxRows(q, 1, env.numActions, action);
+          else epsilonGreedy(q, 1, env.numActions, EVAL_EPSILON, rng, action);
+        } else if (deterministic) argmaxRows(logits!, 1, env.numActions, action);
+        else sampleFromLogits(logits!, 1, env.numActions, rng, action);
+        actions.push(action[0]!);
+        buttons.push(env.actionButtons[action[0]!]!);
+        const r = await env.stepAsync(action);
+        ret += r.reward[0]!;
+        maxX = Math.max(maxX, r.info.xPos[0]!);
+        if (r.terminated[0] || r.truncated[0]) {
+          return { rom, frameSkip: this.config.env.frameSkip, startState, buttons: Uint8Array.from(buttons), states, actions: Int32Array.from(actions),
+            return: r.episode.return[0]!, length: r.episode.length[0]!, maxX: r.episode.maxX[0]!, flag: r.episode.flag[0] === 1, cut: false };
+        }
+        states.push(env.saveStates([0])[0]!);
+        if (actions.length >= maxSteps) {
+          return { rom, frameSkip: this.config.env.frameSkip, startState, buttons: Uint8Array.from(buttons), states, actions: Int32Array.from(actions),
+            return: ret, length: actions.length, maxX, flag: false, cut: true };
+        }
+        obs = r.obs;
+      }
+    } finally {
+      env.close();
+    }
   }
 
   /**
