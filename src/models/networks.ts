@@ -12,13 +12,13 @@ import { orthogonal } from './init.js';
 import { Rng } from './random.js';
 
 /** Convolutional trunk. */
-export type NetworkKind = 'nature' | 'baseline';
+export type NetworkKind = 'nature' | 'baseline' | 'mlp';
 /** Output head: policy logits + value, dueling Q, or plain Q. */
 export type HeadKind = 'actor-critic' | 'dueling' | 'q';
 
 /** A model: trunk, head, observation shape and action count. */
 export interface ModelSpec {
-  /** 'nature' (Nature-CNN) or 'baseline' (4×Conv32 3×3 s2). */
+  /** 'nature' (Nature-CNN), 'baseline' (4×Conv32 3×3 s2) or 'mlp' (two dense layers of 256, for RAM observations). */
   network: NetworkKind;
   /** 'actor-critic' (PPO/A2C), 'dueling' or 'q' (DQN). */
   head: HeadKind;
@@ -32,14 +32,15 @@ export interface ModelSpec {
 export function modelSpec(options: unknown): ModelSpec {
   const o = expectOptions<ModelSpec>(options, 'model');
   rejectUnknownKeys(o, 'model', ['network', 'head', 'obsShape', 'actions']);
-  const network = expectOneOf(o.network ?? 'nature', 'model.network', ['nature', 'baseline'] as const);
+  const network = expectOneOf(o.network ?? 'nature', 'model.network', ['nature', 'baseline', 'mlp'] as const);
   const head = expectOneOf(o.head ?? 'actor-critic', 'model.head', ['actor-critic', 'dueling', 'q'] as const);
   const obs = o.obsShape ?? [4, 84, 84];
   if (!Array.isArray(obs) || obs.length !== 3) throw new TypeError(`Expected an array [channels, height, width] for model.obsShape but received ${JSON.stringify(obs)}`);
   const obsShape = [
     expectInteger(obs[0], 'model.obsShape[0]', 1, 64),
-    expectInteger(obs[1], 'model.obsShape[1]', 8, 1024),
-    expectInteger(obs[2], 'model.obsShape[2]', 8, 1024),
+    // A dense trunk takes any shape (RAM is [1, 1, 2048]); conv trunks need a frame.
+    expectInteger(obs[1], 'model.obsShape[1]', network === 'mlp' ? 1 : 8, 1024),
+    expectInteger(obs[2], 'model.obsShape[2]', network === 'mlp' ? 1 : 8, 4096),
   ] as const;
   const actions = expectInteger(o.actions, 'model.actions', 1, 4096);
   const spec: ModelSpec = { network, head, obsShape, actions };
@@ -67,10 +68,18 @@ const TRUNKS: Record<NetworkKind, ConvLayer[]> = {
     { out: 32, kernel: 3, stride: 2, pad: 1 },
     { out: 32, kernel: 3, stride: 2, pad: 1 },
   ],
+  mlp: [],
 };
 
-/** Width of the fully connected hidden layer. */
+/** Width of the fully connected hidden layer of the conv trunks. */
 export const HIDDEN = 512;
+/** Width of both dense layers of the 'mlp' trunk. */
+export const MLP_HIDDEN = 256;
+
+/** Width of the layer the heads read. */
+function hiddenWidth(spec: ModelSpec): number {
+  return spec.network === 'mlp' ? MLP_HIDDEN : HIDDEN;
+}
 
 function convLayers(spec: ModelSpec): { layer: ConvLayer; inC: number; outH: number; outW: number }[] {
   let [c, h, w] = spec.obsShape;
@@ -104,11 +113,13 @@ export function paramSpecs(spec: ModelSpec): ParamSpec[] {
     out.push({ name: `conv${i + 1}.weight`, shape: [layer.out, inC, layer.kernel, layer.kernel], gain: Math.SQRT2 });
     out.push({ name: `conv${i + 1}.bias`, shape: [layer.out], gain: 0 });
   });
-  const last = layers[layers.length - 1]!;
-  const flat = last.layer.out * last.outH * last.outW;
-  out.push({ name: 'fc.weight', shape: [HIDDEN, flat], gain: Math.SQRT2 }, { name: 'fc.bias', shape: [HIDDEN], gain: 0 });
+  const last = layers[layers.length - 1];
+  const flat = last ? last.layer.out * last.outH * last.outW : spec.obsShape[0] * spec.obsShape[1] * spec.obsShape[2];
+  const hidden = hiddenWidth(spec);
+  out.push({ name: 'fc.weight', shape: [hidden, flat], gain: Math.SQRT2 }, { name: 'fc.bias', shape: [hidden], gain: 0 });
+  if (spec.network === 'mlp') out.push({ name: 'fc2.weight', shape: [hidden, hidden], gain: Math.SQRT2 }, { name: 'fc2.bias', shape: [hidden], gain: 0 });
   const linear = (name: string, n: number, gain: number): void => {
-    out.push({ name: `${name}.weight`, shape: [n, HIDDEN], gain }, { name: `${name}.bias`, shape: [n], gain: 0 });
+    out.push({ name: `${name}.weight`, shape: [n, hidden], gain }, { name: `${name}.bias`, shape: [n], gain: 0 });
   };
   if (spec.head === 'actor-critic') {
     linear('pi', spec.actions, 0.01);
@@ -167,7 +178,10 @@ export function applyModel(spec: ModelSpec, p: Readonly<Record<string, Tensor>>,
     const w = i === 0 ? op.mul(p['conv1.weight']!, 1 / 255) : p[`conv${i + 1}.weight`]!;
     x = op.relu(op.conv(x, w, p[`conv${i + 1}.bias`]!, { strides: [layer.stride, layer.stride], pads: [pad, pad, pad, pad] }));
   });
-  const hidden = op.relu(op.gemm(op.flatten(x, 1), p['fc.weight']!, p['fc.bias']!, { transB: true }));
+  // The dense trunk reads the bytes directly, so its first weights take the 1/255.
+  const fcWeight = spec.network === 'mlp' ? op.mul(p['fc.weight']!, 1 / 255) : p['fc.weight']!;
+  let hidden = op.relu(op.gemm(op.flatten(x, 1), fcWeight, p['fc.bias']!, { transB: true }));
+  if (spec.network === 'mlp') hidden = op.relu(op.gemm(hidden, p['fc2.weight']!, p['fc2.bias']!, { transB: true }));
   const linear = (name: string): Tensor => op.gemm(hidden, p[`${name}.weight`]!, p[`${name}.bias`]!, { transB: true });
   if (spec.head === 'actor-critic') {
     return { logits: linear('pi'), value: op.reshape(linear('v'), [obs.shape[0]!]) };

@@ -34,6 +34,12 @@ export interface EnvConfig {
   width: number;
   /** Observation height in pixels. Default 84. */
   height: number;
+  /**
+   * Observations: 'pixels' (frames resized to width × height, stacked) or 'ram' (the console's
+   * 2 KiB RAM each step, for network 'mlp'; width, height, grayscale and frameStack are unused).
+   * Default 'pixels'.
+   */
+  obs: 'pixels' | 'ram';
   /** Grayscale observations. Default true. */
   grayscale: boolean;
   /** Emulator frames per agent step (action repeated, rewards summed). Default 4. */
@@ -191,7 +197,7 @@ export interface TrainerConfig {
   /** Graph runner device. Default 'auto'. */
   device: Device;
   /** Network trunk: 'nature' (Mnih et al. 2015) or 'baseline' (uvipen's smaller conv stack). Default 'nature'. */
-  network: 'nature' | 'baseline';
+  network: 'nature' | 'baseline' | 'mlp';
   /** ORT intra-op threads of the learner session (the acting session uses 1 in overlap mode). Default 2. */
   threads: number;
   /** Run directory (metrics, TensorBoard, checkpoints, heartbeat). Default 'runs/mario-rl'. */
@@ -253,7 +259,7 @@ const FIELD_TABLE: [string, FieldType, unknown, string][] = [
   ['algo', oneOf('ppo', 'a2c', 'dqn'), 'ppo', 'learning algorithm'],
   ['seed', int(0, 2 ** 32 - 1), 1, 'seed of every random stream'],
   ['device', oneOf('auto', 'cpu', 'cuda'), 'auto', "graph runner device ('auto' falls back to CPU loudly)"],
-  ['network', oneOf('nature', 'baseline'), 'nature', "network trunk: 'nature' or 'baseline' (uvipen's)"],
+  ['network', oneOf('nature', 'baseline', 'mlp'), 'nature', "network trunk: 'nature', 'baseline' (uvipen's) or 'mlp' (for env.obs 'ram')"],
   ['threads', int(1, 256), 2, 'ORT intra-op threads of the learner session'],
   ['runDir', nonEmptyStr, 'runs/mario-rl', 'run directory: metrics, TensorBoard, checkpoints, heartbeat'],
   ['totalSteps', int(1, INT_MAX), 5_000_000, 'agent steps to train for (all lanes counted)'],
@@ -267,6 +273,7 @@ const FIELD_TABLE: [string, FieldType, unknown, string][] = [
   ['env.actions', oneOf('right-only', 'simple', 'complex'), 'simple', 'action set'],
   ['env.width', int(8, 256), 84, 'observation width'],
   ['env.height', int(8, 240), 84, 'observation height'],
+  ['env.obs', oneOf('pixels', 'ram'), 'pixels', "observations: 'pixels' or 'ram' (2 KiB per step; use network mlp)"],
   ['env.grayscale', bool, true, 'grayscale observations'],
   ['env.frameSkip', int(1, 16), 4, 'emulator frames per agent step'],
   ['env.maxPoolLastTwo', bool, true, 'max-pool the last two skipped frames'],

@@ -43,6 +43,9 @@ import { ShutdownController } from './signals.js';
 /** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
 export const EVAL_EPSILON = 0.05;
 
+/** Bytes of one RAM observation (`env.obs: 'ram'`). */
+const RAM_OBS_BYTES = 2048;
+
 /** Layout version of the Trainer's checkpoint content (header fields and sections). */
 export const TRAINER_CHECKPOINT_FORMAT = 1;
 
@@ -183,7 +186,7 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
     actions: (e.actions === 'right-only' ? 'right' : e.actions) as ActionSetName,
     frameSkip: e.frameSkip,
     maxPool: e.maxPoolLastTwo,
-    obs: { width: e.width, height: e.height, stack: e.frameStack, grayscale: e.grayscale },
+    obs: e.obs === 'ram' ? ('ram' as const) : { width: e.width, height: e.height, stack: e.frameStack, grayscale: e.grayscale },
     ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
     seed,
   };
@@ -260,6 +263,9 @@ export class Trainer extends EventEmitter {
       if (!this.config.env.grayscale) throw new RangeError('Expected true for env.grayscale with algo dqn (the replay stores one channel per frame) but received false');
       if (this.config.checkpoint.includeReplay) throw new RangeError('Expected false for checkpoint.includeReplay (replay buffers are not checkpointed yet) but received true');
     }
+    if (this.config.env.obs === 'ram' && this.config.network !== 'mlp') {
+      throw new RangeError(`Expected 'mlp' for network with env.obs 'ram' (conv trunks need frames) but received '${this.config.network}'`);
+    }
     if (this.config.ppo.targetKl !== 0 && this.config.algo === 'ppo') {
       throw new RangeError(`Expected 0 for ppo.targetKl (early stopping inside the fused epoch loop is not supported yet) but received ${this.config.ppo.targetKl}`);
     }
@@ -310,7 +316,7 @@ export class Trainer extends EventEmitter {
 
   #trainSpec(): unknown {
     const c = this.config;
-    const obsShape = [c.env.frameStack * (c.env.grayscale ? 1 : 3), c.env.height, c.env.width];
+    const obsShape = c.env.obs === 'ram' ? [1, 1, RAM_OBS_BYTES] : [c.env.frameStack * (c.env.grayscale ? 1 : 3), c.env.height, c.env.width];
     const model = { network: c.network, obsShape, actions: this.#numActions };
     if (c.algo === 'ppo') {
       const p = c.ppo;
@@ -353,7 +359,7 @@ export class Trainer extends EventEmitter {
     if (header.trainerFormat !== TRAINER_CHECKPOINT_FORMAT || !c) return 'not a Trainer checkpoint of this format';
     if (c.algo !== this.config.algo) return `algo is ${c.algo}, not ${this.config.algo}`;
     if (c.network !== this.config.network) return `network is ${c.network}, not ${this.config.network}`;
-    const shape = (x: TrainerConfig) => `${x.env.frameStack}x${x.env.grayscale ? 1 : 3}x${x.env.height}x${x.env.width}/${x.env.actions}`;
+    const shape = (x: TrainerConfig) => x.env.obs === 'ram' ? `ram/${x.env.actions}` : `${x.env.frameStack}x${x.env.grayscale ? 1 : 3}x${x.env.height}x${x.env.width}/${x.env.actions}`;
     if (shape(c) !== shape(this.config)) return `observation/action shape ${shape(c)} differs from ${shape(this.config)}`;
     return true;
   };
@@ -662,8 +668,8 @@ export class Trainer extends EventEmitter {
     const replay = new PrioritizedReplay({
       capacity: Math.max(N, Math.floor(d.bufferSize / N) * N),
       numEnvs: N,
-      frameShape: [c.env.height, c.env.width],
-      stack: c.env.frameStack,
+      frameShape: c.env.obs === 'ram' ? [1, RAM_OBS_BYTES] : [c.env.height, c.env.width],
+      stack: c.env.obs === 'ram' ? 1 : c.env.frameStack,
       nStep: d.nStep,
       gamma: d.gamma,
       alpha: d.per.enabled ? d.per.alpha : 0,

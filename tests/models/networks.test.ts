@@ -40,10 +40,39 @@ describe('models', () => {
   });
 
   it('validates specs with clear errors', () => {
-    expect(() => modelSpec({ network: 'resnet', actions: 3 })).toThrow("Expected one of 'nature', 'baseline' for model.network but received \"resnet\"");
+    expect(() => modelSpec({ network: 'resnet', actions: 3 })).toThrow("Expected one of 'nature', 'baseline', 'mlp' for model.network but received \"resnet\"");
     expect(() => modelSpec({ network: 'nature', actions: 0 })).toThrow('Expected an integer in [1, 4096] for model.actions but received 0');
     expect(() => modelSpec({ network: 'nature', obsShape: [4, 20, 20], actions: 3 })).toThrow(/larger frame/);
     expect(() => modelSpec({ actions: 3, hidden: 3 })).toThrow(/Unknown option 'hidden'/);
+  });
+
+  it("builds the 'mlp' trunk for RAM observations and matches a hand-computed forward pass", async () => {
+    const spec = modelSpec({ network: 'mlp', obsShape: [1, 1, 2048], actions: 5 });
+    expect(paramSpecs(spec).map((p) => `${p.name}:${p.shape.join('x')}`)).toEqual([
+      'fc.weight:256x2048', 'fc.bias:256', 'fc2.weight:256x256', 'fc2.bias:256', 'pi.weight:5x256', 'pi.bias:5', 'v.weight:1x256', 'v.bias:1',
+    ]);
+    expect(forwardMacs(spec)).toBe(256 * 2048 + 256 * 256 + 5 * 256 + 256);
+    expect(() => modelSpec({ network: 'baseline', obsShape: [1, 1, 2048], actions: 5 })).toThrow('model.obsShape[1]');
+
+    // A small one, checked against the same computation in float64.
+    const small = modelSpec({ network: 'mlp', obsShape: [1, 1, 6], actions: 2 });
+    const values = initParams(small, 3);
+    values.set('fc.bias', Float32Array.from({ length: 256 }, (_, i) => (i % 7) * 0.01 - 0.03));
+    const obs = Uint8Array.of(0, 255, 17, 128, 3, 200);
+    const s = await createSession(toModel(buildPolicyGraph(small, 1, values), { params: 'baked' }), { intraOpNumThreads: 1 });
+    const r = await runSession(s, { obs: { dtype: 'uint8', dims: [1, 1, 1, 6], data: obs } });
+    const dense = (x: number[], w: Float32Array, b: Float32Array, relu: boolean) =>
+      Array.from(b, (bias, o) => {
+        let acc = bias;
+        for (let i = 0; i < x.length; i++) acc += w[o * x.length + i]! * x[i]!;
+        return relu ? Math.max(0, acc) : acc;
+      });
+    const h1 = dense(Array.from(obs, (v) => v / 255), values.get('fc.weight')!, values.get('fc.bias')!, true);
+    const h2 = dense(h1, values.get('fc2.weight')!, values.get('fc2.bias')!, true);
+    const logits = dense(h2, values.get('pi.weight')!, values.get('pi.bias')!, false);
+    const value = dense(h2, values.get('v.weight')!, values.get('v.bias')!, false);
+    expect(Array.from(r.logits!.data as Float32Array).map((v, i) => v - logits[i]!).every((d) => Math.abs(d) < 1e-5)).toBe(true);
+    expect((r.value!.data as Float32Array)[0]).toBeCloseTo(value[0]!, 5);
   });
 
   it('computes logits/value, dueling q on uint8 observations', async () => {
