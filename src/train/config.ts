@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 
 import { expectedMessage, expectInteger, expectNumber, expectOneOf } from '../validate.js';
+import { PRESETS, presetConfig } from './presets.js';
 import { formatSchedule, parseSchedule, parseScheduleString, resolveSchedule, type Schedule } from './schedule.js';
 
 /** Learning algorithm. */
@@ -485,6 +486,8 @@ export function loadConfigFile(file: string, base?: TrainerConfig): TrainerConfi
 export interface ParsedFlags {
   /** `--config FILE`, when given. */
   configFile?: string;
+  /** `--preset NAME`, if given. */
+  preset?: string;
   /** Validated values by field path, in flag order. */
   values: Map<string, unknown>;
   /** Arguments that are not config flags (positionals, `--help`, `-h`, and everything after `--`). */
@@ -500,6 +503,7 @@ export function parseConfigFlags(argv: readonly string[]): ParsedFlags {
   const values = new Map<string, unknown>();
   const rest: string[] = [];
   let configFile: string | undefined;
+  let preset: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -526,6 +530,10 @@ export function parseConfigFlags(argv: readonly string[]): ParsedFlags {
       configFile = takeValue();
       continue;
     }
+    if (flag === '--preset') {
+      preset = takeValue();
+      continue;
+    }
     let negated = false;
     if (!FIELD_BY_FLAG.has(flag) && flag.startsWith('--no-')) {
       const positive = `--${flag.slice(5)}`;
@@ -537,7 +545,7 @@ export function parseConfigFlags(argv: readonly string[]): ParsedFlags {
     }
     const field = FIELD_BY_FLAG.get(flag);
     if (!field) {
-      const hint = closest(flag, [...FIELD_BY_FLAG.keys(), '--config']);
+      const hint = closest(flag, [...FIELD_BY_FLAG.keys(), '--config', '--preset']);
       throw new TypeError(`Unknown option ${flag}${hint ? ` (did you mean ${hint}?)` : ''}; see --help for the list`);
     }
     const name = `${field.path} (${field.flag})`;
@@ -565,11 +573,13 @@ export function parseConfigFlags(argv: readonly string[]): ParsedFlags {
     } else validateField(field, value, name);
     values.set(field.path, value);
   }
-  return { configFile, values, rest };
+  return { configFile, values, rest, ...(preset === undefined ? {} : { preset }) };
 }
 
 /** Sources of {@link resolveConfig}, lowest priority first. */
 export interface ConfigSources {
+  /** A named preset ({@link PRESETS}); `--preset` in argv wins. */
+  preset?: string;
   /** A JSON config file. */
   file?: string;
   /** A (partial) config object, e.g. from code. */
@@ -578,10 +588,12 @@ export interface ConfigSources {
   argv?: readonly string[];
 }
 
-/** defaults ← file ← overrides ← flags; returns the validated config and the unused arguments. */
+/** defaults ← preset ← file ← overrides ← flags; returns the validated config and the unused arguments. */
 export function resolveConfig(sources: ConfigSources = {}): { config: TrainerConfig; rest: string[] } {
-  const flags = sources.argv ? parseConfigFlags(sources.argv) : { values: new Map<string, unknown>(), rest: [] as string[], configFile: undefined };
+  const flags: ParsedFlags = sources.argv ? parseConfigFlags(sources.argv) : { values: new Map<string, unknown>(), rest: [] as string[] };
   let config = defaultConfig();
+  const preset = flags.preset ?? sources.preset;
+  if (preset !== undefined) config = validateConfig(presetConfig(preset), config);
   const file = flags.configFile ?? sources.file;
   if (file) config = loadConfigFile(file, config);
   if (sources.overrides !== undefined) config = validateConfig(sources.overrides, config);
@@ -601,7 +613,11 @@ export function formatFieldValue(field: ConfigField, value: unknown): string {
 /** Help text listing every flag with its default and description. */
 export function configHelp(): string {
   const width = Math.max(...CONFIG_FIELDS.map((f) => f.flag.length)) + 2;
-  const lines = ['  --config FILE'.padEnd(width + 2) + '  JSON config file (flags override it)'];
+  const lines = [
+    '  --config FILE'.padEnd(width + 2) + '  JSON config file (flags override it)',
+    '  --preset NAME'.padEnd(width + 2) + '  start from a named config (the file and flags override it):',
+    ...Object.entries(PRESETS).map(([name, p]) => `      ${name.padEnd(width - 4)}${p.summary}`),
+  ];
   for (const f of CONFIG_FIELDS) {
     lines.push(`  ${f.flag.padEnd(width)}  ${f.doc} [default: ${formatFieldValue(f, f.default)}]`);
   }

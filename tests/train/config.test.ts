@@ -15,6 +15,7 @@ import {
   resolveConfig,
   validateConfig,
 } from '../../src/train/config.js';
+import { PRESETS } from '../../src/train/presets.js';
 import { scheduleValue } from '../../src/train/schedule.js';
 
 let dir = '';
@@ -161,5 +162,21 @@ describe('command-line flags', () => {
     expect(() => parseConfigFlags(['--seed'])).toThrow('Missing value for --seed');
     expect(() => parseConfigFlags(['--dqn.epsilon', 'linear:1'])).toThrow(/for dqn.epsilon \(--dqn.epsilon\)/);
     expect(() => parseConfigFlags(['--no-seed'])).toThrow(/Unknown option --no-seed/);
+  });
+});
+
+describe('presets', () => {
+  it('every preset validates; --preset lays it under the file and flags', () => {
+    for (const name of Object.keys(PRESETS)) expect(() => resolveConfig({ preset: name })).not.toThrow();
+    const { config } = resolveConfig({ argv: ['--preset', 'runner-ram', '--ppo.num-envs', '16'] });
+    expect(config.network).toBe('mlp');
+    expect(config.env.obs).toBe('ram');
+    expect(config.env.frameSkip).toBe(8);
+    expect(config.ppo.numEnvs).toBe(16); // the flag wins
+    expect(config.ppo.learningRate).toMatchObject({ kind: 'linear', start: 0.0005, end: 0 });
+    expect(resolveConfig({ argv: ['--preset=smb-1-1'] }).config.env.game).toBe('smb1');
+    expect(() => resolveConfig({ argv: ['--preset', 'nope'] })).toThrow("Expected one of 'runner-ram', 'runner-pixels', 'smb-1-1' for preset (--preset) but received \"nope\"");
+    expect(() => resolveConfig({ argv: ['--presets', 'x'] })).toThrow('did you mean --preset');
+    expect(configHelp()).toContain('runner-ram');
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * Named starting configs (`--preset NAME`, or `resolveConfig({ preset })`): each is a partial
+ * config laid over the defaults before the file, overrides and flags. They hold settings that
+ * were measured to learn (docs/training.md, "Learning on the built-in game"; docs/results.md).
+ */
+import { type TrainerConfig } from './config.js';
+
+/** A deep-partial config. */
+type Partial2<T> = { [K in keyof T]?: T[K] extends object ? Partial2<T[K]> : T[K] };
+
+/** One preset: what it is for and the config fields it sets. */
+export interface Preset {
+  /** One line for `--help`. */
+  summary: string;
+  /** Fields laid over the defaults (schedules in their flag form). */
+  config: Partial2<Omit<TrainerConfig, 'ppo'>> & { ppo?: Record<string, unknown> };
+}
+
+/** The presets, by name. */
+export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
+  'runner-ram': {
+    summary: 'built-in game stage 1 from RAM (mlp network, skip 8): clears it after ~600k agent steps, a few minutes on 2 cores',
+    config: {
+      algo: 'ppo', network: 'mlp', threads: 1,
+      env: { game: 'builtin', stage: 1, obs: 'ram', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
+      ppo: { numEnvs: 32, numSteps: 32, epochs: 4, minibatches: 4, learningRate: 'linear:0.0005:0', gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01 },
+      totalSteps: 800_000,
+    },
+  },
+  'runner-pixels': {
+    summary: 'built-in game stage 1 from 42x42 gray frames (baseline network, skip 8)',
+    config: {
+      algo: 'ppo', network: 'baseline',
+      env: { game: 'builtin', stage: 1, actions: 'right-only', width: 42, height: 42, frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
+      ppo: { numEnvs: 32, numSteps: 32, epochs: 2, minibatches: 4, learningRate: 0.00025, gamma: 0.99, gaeLambda: 0.95, entCoef: 0.02 },
+      totalSteps: 3_000_000,
+    },
+  },
+  'smb-1-1': {
+    summary: 'Super Mario Bros. 1-1 from 42x42 gray frames (baseline network, right-only, uvipen reward); the docs/results.md run',
+    config: {
+      algo: 'ppo', network: 'baseline',
+      env: { game: 'smb1', world: 1, stage: 1, actions: 'right-only', width: 42, height: 42 },
+      ppo: { numEnvs: 8, numSteps: 128, epochs: 4, minibatches: 4, learningRate: 0.00025, gamma: 0.99, gaeLambda: 0.95 },
+    },
+  },
+});
+
+/** The preset called `name`, or a TypeError listing the known ones. */
+export function presetConfig(name: string): Preset['config'] {
+  const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+  if (!p) throw new TypeError(`Expected one of ${Object.keys(PRESETS).map((n) => `'${n}'`).join(', ')} for preset (--preset) but received ${JSON.stringify(name)}`);
+  return p.config;
+}
