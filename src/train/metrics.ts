@@ -387,6 +387,11 @@ export class Heartbeat {
     return row;
   }
 
+  /** The latest GPU samples (null before the first answer, or when nvidia-smi is missing or off). */
+  get lastGpu(): readonly GpuSample[] | null {
+    return this.#lastGpu;
+  }
+
   /** Waits for a GPU query in flight (tests; shutdown does not need to). */
   async settled(): Promise<void> {
     await this.#gpuInFlight;

@@ -54,8 +54,10 @@ export interface RunLoggerOptions {
   tensorboard?: boolean;
   /** Heartbeat period in seconds; 0 = none. Default 10. */
   heartbeatSeconds?: number;
-  /** Query nvidia-smi in the heartbeat. Default true. */
+  /** Query nvidia-smi in the heartbeat (its latest sample also goes into each metrics row). Default true. */
   gpu?: boolean;
+  /** The `nvidia-smi` command (tests). Default 'nvidia-smi'. */
+  nvidiaSmi?: string;
   /** Episodes in the statistics window. Default 100. */
   windowEpisodes?: number;
   /** metrics.jsonl rows buffered before writing. Default 1. */
@@ -90,9 +92,14 @@ export class RunLogger {
     this.#tb = options.tensorboard === false ? null : new TensorBoardWriter(this.paths.tensorboard);
     const hb = options.heartbeatSeconds ?? 10;
     this.#heartbeat = hb > 0
-      ? new Heartbeat(this.paths.heartbeat, { intervalSeconds: hb, gpu: options.gpu ?? true, extra: options.heartbeatExtra }).start()
+      ? new Heartbeat(this.paths.heartbeat, { intervalSeconds: hb, gpu: options.gpu ?? true, extra: options.heartbeatExtra, ...(options.nvidiaSmi ? { nvidiaSmi: options.nvidiaSmi } : {}) }).start()
       : null;
     this.#lag.start();
+  }
+
+  /** Waits for the heartbeat's nvidia-smi query in flight (tests). */
+  async settled(): Promise<void> {
+    await this.#heartbeat?.settled();
   }
 
   /** Records a finished episode in the window. */
@@ -102,7 +109,9 @@ export class RunLogger {
 
   /**
    * Writes one update's row: `global_step` and `update`, the caller's values, the window summary
-   * and `perf/event_loop_lag_*` (since the previous update). Numeric fields also go to TensorBoard
+   * and `perf/event_loop_lag_*` (since the previous update), plus `perf/gpu<i>_utilization_percent`
+   * and `perf/gpu<i>_memory_used_mib` per GPU when the heartbeat has an nvidia-smi sample (the
+   * heartbeat polls it, so a row never waits for the tool). Numeric fields also go to TensorBoard
    * at `global_step`. Returns the full row.
    */
   update(globalStep: number, globalUpdate: number, values: MetricsRow): MetricsRow {
@@ -117,6 +126,10 @@ export class RunLogger {
       'perf/event_loop_lag_p99_ms': lag.p99Ms,
       'perf/event_loop_lag_max_ms': lag.maxMs,
     };
+    for (const g of this.#heartbeat?.lastGpu ?? []) {
+      row[`perf/gpu${g.index}_utilization_percent`] = g.utilizationPercent;
+      row[`perf/gpu${g.index}_memory_used_mib`] = g.memoryUsedMiB;
+    }
     this.#metrics.write(row);
     if (this.#tb) {
       const scalars: Record<string, number> = {};

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,6 +57,25 @@ describe('RunLogger', () => {
     expect(text).toContain('charts/episodic_return_p90');
     expect(text).not.toContain('text stays out');
     expect(existsSync(log.paths.heartbeat)).toBe(false);
+  });
+
+  it('puts the heartbeat\'s nvidia-smi sample into each row as perf/gpu<i>_* scalars', async () => {
+    const fake = join(dir, 'nvidia-smi');
+    writeFileSync(fake, '#!/bin/sh\necho "0, 42, 1000, 80000"\necho "1, 7, 20, 80000"\n');
+    chmodSync(fake, 0o755);
+    const log = new RunLogger(join(dir, 'gpu'), { tensorboard: false, heartbeatSeconds: 60, nvidiaSmi: fake });
+    await log.settled();
+    const row = log.update(10, 1, {});
+    log.close();
+    expect(row).toMatchObject({
+      'perf/gpu0_utilization_percent': 42, 'perf/gpu0_memory_used_mib': 1000,
+      'perf/gpu1_utilization_percent': 7, 'perf/gpu1_memory_used_mib': 20,
+    });
+    const none = new RunLogger(join(dir, 'nogpu'), { tensorboard: false, heartbeatSeconds: 60, nvidiaSmi: join(dir, 'missing') });
+    await none.settled();
+    const plain = none.update(1, 1, {});
+    none.close();
+    expect(Object.keys(plain).filter((k) => k.startsWith('perf/gpu'))).toEqual([]);
   });
 
   it('runs a heartbeat, skips TensorBoard when asked, and continues a restored window', () => {
