@@ -1,6 +1,6 @@
 /**
- * Builds the built-in game: assembles games/runner/runner.asm and writes assets/runner.nes and
- * its C++ copy native/env/runner_rom.cc (the VecEnv game's built-in image; rebuild the addon after).
+ * Builds the built-in game: assembles games/runner/runner.asm and writes assets/runner.nes (which
+ * `VecEnv` and `Trainer` load when no ROM is given).
  * `npm run build:game`; `--check` compares with the committed files instead of writing them.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,12 +8,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { AsmError } from '../src/asm/index.js';
-import { buildRunnerRom, RUNNER_ROM_CPP_RELATIVE_PATH, RUNNER_ROM_RELATIVE_PATH, runnerRomCpp } from '../src/games/runner.js';
+import { buildRunnerRom, RUNNER_ROM_RELATIVE_PATH } from '../src/games/runner.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outputs = (bytes: Uint8Array): [string, Uint8Array][] => [
   [RUNNER_ROM_RELATIVE_PATH, bytes],
-  [RUNNER_ROM_CPP_RELATIVE_PATH, new TextEncoder().encode(runnerRomCpp(bytes))],
 ];
 try {
   const { bytes } = buildRunnerRom(root);

@@ -65,8 +65,6 @@ class Game {
   virtual ~Game() = default;
 
   virtual const char* Name() const = 0;
-  // The image used when the caller passes no ROM (a game we ship); null = a ROM is required.
-  virtual const std::vector<uint8_t>* BuiltinRom() const { return nullptr; }
   // Throws mario_rl::Error (TypeError) saying what was found if the ROM is not this game.
   virtual void CheckRom(const nes::Rom& rom) const = 0;
 

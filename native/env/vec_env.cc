@@ -32,13 +32,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
 
   game_ = MakeGame(config.game, config.game_options);
   if (rom_size == 0) {
-    const std::vector<uint8_t>* builtin = game_->BuiltinRom();
-    if (!builtin) {
-      throw TypeErrorOf(ExpectedMessage("a ROM image", "rom",
-                                        "none (game '" + config.game + "' has no built-in ROM)"));
-    }
-    rom = builtin->data();
-    rom_size = builtin->size();
+    throw TypeErrorOf(ExpectedMessage("a ROM image", "rom", "none (game '" + config.game + "')"));
   }
   rom_ = nes::ParseRom(rom, rom_size);
   game_->CheckRom(*rom_);

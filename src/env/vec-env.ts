@@ -4,6 +4,7 @@
  * arrays allocated once here. See docs/env.md for the exact semantics.
  */
 import { toBytes } from '../bytes.js';
+import { loadRunnerRom, RUNNER_GAME } from '../games/runner.js';
 import { loadNative, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
 import {
   expectBoolean,
@@ -162,6 +163,13 @@ let builtinNoticeShown = false;
  * Picks the game: an explicit `game`; else 'smb1' when a ROM is given; else the built-in 'runner'
  * (noticed once per process). 'smb1' ships no image, so it needs `rom`.
  */
+let runnerRom: Uint8Array | undefined;
+/** assets/runner.nes, read once per process. */
+function builtinRunnerRom(): Uint8Array {
+  runnerRom ??= loadRunnerRom();
+  return runnerRom;
+}
+
 function resolveGame(o: Partial<VecEnvOptions>): string {
   if (o.game === undefined && o.rom === undefined) {
     if (!builtinNoticeShown) {
@@ -184,8 +192,9 @@ function resolveGame(o: Partial<VecEnvOptions>): string {
 export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnvConfig; rom: Uint8Array; shaping?: RewardShaping } {
   const o = expectOptions<VecEnvOptions>(options, 'VecEnv options');
   rejectUnknownKeys(o, 'VecEnv options', OPTION_KEYS);
-  const rom = o.rom === undefined ? new Uint8Array(0) : toBytes(o.rom, 'rom');
   const game = resolveGame(o);
+  // The built-in game's image ships as assets/runner.nes; other games need the caller's ROM.
+  const rom = o.rom !== undefined ? toBytes(o.rom, 'rom') : game === RUNNER_GAME ? builtinRunnerRom() : new Uint8Array(0);
   const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, 512);
   const cores = loadNative().buildInfo().hardwareConcurrency || 1;
   const numThreads = o.numThreads === undefined ? Math.max(1, Math.min(numEnvs, cores)) : expectInteger(o.numThreads, 'numThreads', 1, 256);

@@ -10,8 +10,6 @@ import { describe, expect, it } from 'vitest';
 import {
   buildRunnerRom,
   loadRunnerRom,
-  RUNNER_ROM_CPP_RELATIVE_PATH,
-  runnerRomCpp,
   RUNNER_MODE,
   RUNNER_PLAYER_STATE as PS,
   RUNNER_RAM as RAM,
@@ -51,9 +49,6 @@ describe('runner: the ROM', () => {
     const built = buildRunnerRom();
     expect(Buffer.from(built.bytes).equals(readFileSync(runnerRomPath()))).toBe(true);
     expect(Buffer.from(buildRunnerRom().bytes).equals(Buffer.from(built.bytes))).toBe(true);
-    // The addon's copy (the VecEnv game's built-in image) is generated from the same bytes.
-    const cpp = readFileSync(runnerRomPath().replace('assets/runner.nes', RUNNER_ROM_CPP_RELATIVE_PATH), 'utf8');
-    expect(cpp).toBe(runnerRomCpp(built.bytes));
   });
 
   it('is an NROM image: 16 KiB PRG, 8 KiB CHR, vertical mirroring', () => {
