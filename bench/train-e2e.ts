@@ -9,11 +9,9 @@
  *      [--frame-skip 4])
  * `--obs ram --network mlp` measures the loop with the cheapest learner, i.e. the loop's own ceiling.
  */
-import { loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 
-import { Trainer } from '../src/train/trainer.js';
+import { type LoopMeasurement, measureTrainLoop } from '../src/train/loop-bench.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,28 +27,12 @@ const frameSkip = Number(flag('frame-skip', '4'));
 const numEnvs = 16;
 const numSteps = 128;
 
-async function measure(overlap: boolean): Promise<{ sps: number; envSps: number; learnerSps: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mario-rl-bench-e2e-'));
-  const trainer = new Trainer({
-    network, device, threads, overlap, runDir: dir, seed: 1,
+async function measure(overlap: boolean): Promise<LoopMeasurement> {
+  return measureTrainLoop({
+    network, device, threads, overlap, seed: 1,
     env: { width: size, height: size, obs, frameSkip },
     ppo: { numEnvs, numSteps, epochs: 4, minibatches: 4 },
-    checkpoint: { interval: 0 },
-    log: { heartbeatSeconds: 0, tensorboard: false },
-  }, { handleSignals: false });
-  const rows: Record<string, number>[] = [];
-  let t1 = 0;
-  trainer.on('update', (r) => {
-    rows.push(r as Record<string, number>);
-    if (r.update === 1) t1 = performance.now();
-  });
-  await trainer.train({ totalSteps: (updates + 1) * numEnvs * numSteps });
-  const seconds = (performance.now() - t1) / 1000;
-  await trainer.close();
-  rmSync(dir, { recursive: true, force: true });
-  const rest = rows.slice(1);
-  const avg = (k: string) => rest.map((r) => r[k]).filter((v) => typeof v === 'number').reduce((a, b, _, xs) => a + b / xs.length, 0);
-  return { sps: (updates * numEnvs * numSteps) / seconds, envSps: avg('charts/env_SPS'), learnerSps: avg('charts/learner_SPS') };
+  }, updates);
 }
 
 const obsText = obs === 'ram' ? 'RAM (2 KiB)' : `${size}x${size} gray x4`;

@@ -4,6 +4,7 @@
  * prints usage on error. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
  */
 import { buildInfo } from '../index.js';
+import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
 import { playCommand } from './play.js';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   eval: evalCommand,
   play: playCommand,
+  bench: benchCommand,
   doctor: doctorCommand,
   'export-graph': exportGraphCommand,
 };

@@ -6,18 +6,12 @@ import { writeFileSync } from 'node:fs';
 
 import { episodeToGif } from '../train/play.js';
 import { Trainer } from '../train/trainer.js';
+import { intFlag } from './flags.js';
 import { parseRunConfig } from './train.js';
 
 const PLAY_USAGE =
   'usage: mario-rl play --checkpoint FILE [--out episode.gif] [--sample] [--seed N] [--max-steps N] [--frame-stride N] ' +
   '[config flags of the run, e.g. --config run/config.json]';
-
-/** Reads `--name value` / `--name=value` integer flags; returns an error message or the value. */
-function intFlag(name: string, value: string | undefined, min: number, max: number): number | string {
-  const v = Number(value);
-  if (value === undefined || !Number.isInteger(v) || v < min || v > max) return `${name} must be an integer in [${min}, ${max}] but is '${value}'`;
-  return v;
-}
 
 /** The `play` subcommand. */
 export const playCommand = {
@@ -40,11 +34,14 @@ export const playCommand = {
       else if (name === '--seed' || name === '--max-steps' || name === '--frame-stride') {
         const limits = { '--seed': [0, 2 ** 32 - 1], '--max-steps': [1, 100_000], '--frame-stride': [1, 60] } as const;
         const [min, max] = limits[name];
-        const v = intFlag(name, inline ?? args[++i], min, max);
-        if (typeof v === 'string') bad = v;
-        else if (name === '--seed') seed = v;
-        else if (name === '--max-steps') maxSteps = v;
-        else frameStride = v;
+        try {
+          const v = intFlag(inline ?? args[++i] ?? '', name.slice(2), min, max);
+          if (name === '--seed') seed = v;
+          else if (name === '--max-steps') maxSteps = v;
+          else frameStride = v;
+        } catch (err) {
+          bad = (err as Error).message;
+        }
       } else remaining.push(a);
       if (bad) {
         console.error(`mario-rl play: ${bad}\n\n${PLAY_USAGE}`);

@@ -1,0 +1,117 @@
+/**
+ * `mario-rl bench`: quick speed checks on this machine, each next to a baseline measured in the
+ * same run (the machine may be shared: ratios hold where absolute numbers drift).
+ *
+ * - `env`: VecEnv on the built-in game (16 lanes, skip 4, 84×84 gray × 4), one worker thread vs
+ *   all cores; the one-thread row is the baseline of the speed-up column.
+ * - `train`: the whole Trainer loop (acting + learning) for a config (default: the
+ *   `runner-pixels` preset; `--preset` or config flags change it), overlap off (baseline) vs on.
+ *
+ * The full benches with external baselines (jsnes, Python numbers) are `npm run bench:*` in a
+ * source checkout (docs/benchmarks.md).
+ */
+import { cpus } from 'node:os';
+
+import { VecEnv } from '../env/vec-env.js';
+import { resolveConfig } from '../train/config.js';
+import { measureTrainLoop } from '../train/loop-bench.js';
+import { intFlag } from './flags.js';
+
+const USAGE =
+  'usage: mario-rl bench [--what env|train|all] [--seconds S] [--updates N] [--preset NAME] [config flags for train, e.g. --network baseline]';
+
+/** Agent steps/s of `env` stepping random actions for about `seconds` (best of 3 windows). */
+function envStepsPerSecond(numThreads: number, seconds: number): number {
+  const numEnvs = 16;
+  const env = new VecEnv({ game: 'runner', numEnvs, numThreads, stages: ['1'], frameSkip: 4, obs: { width: 84, height: 84, stack: 4, grayscale: true }, seed: 1 });
+  try {
+    env.reset();
+    const actions = new Int32Array(numEnvs);
+    let s = 1;
+    const step = () => {
+      for (let i = 0; i < numEnvs; i++) actions[i] = (s = (s * 1103515245 + 12345) >>> 0) % env.numActions;
+      env.step(actions);
+    };
+    for (let i = 0; i < 3; i++) step();
+    let best = 0;
+    for (let w = 0; w < 3; w++) {
+      const t0 = performance.now();
+      let n = 0;
+      while (performance.now() - t0 < (seconds * 1000) / 3 || n < 3) {
+        step();
+        n++;
+      }
+      best = Math.max(best, (n * numEnvs) / ((performance.now() - t0) / 1000));
+    }
+    return best;
+  } finally {
+    env.close();
+  }
+}
+
+/** The `bench` subcommand. */
+export const benchCommand = {
+  summary: 'measure env and training-loop speed on this machine (each next to a baseline from the same run)',
+  async run(args: string[]): Promise<number> {
+    let what = 'all';
+    let seconds = 3;
+    let updates = 4;
+    const rest: string[] = [];
+    try {
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i]!;
+        const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+        const value = () => {
+          const v = inline ?? args[++i];
+          if (v === undefined) throw new TypeError(`${name} needs a value`);
+          return v;
+        };
+        if (name === '--what') {
+          what = value();
+          if (!['env', 'train', 'all'].includes(what)) throw new TypeError(`--what must be one of env, train, all but is '${what}'`);
+        } else if (name === '--seconds') seconds = intFlag(value(), 'seconds', 1, 600);
+        else if (name === '--updates') updates = intFlag(value(), 'updates', 1, 1000);
+        else if (a === '--help' || a === '-h') {
+          console.log(USAGE);
+          return 0;
+        } else rest.push(a);
+      }
+    } catch (err) {
+      console.error(`mario-rl bench: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    let config;
+    try {
+      const hasPreset = rest.some((a) => a === '--preset' || a.startsWith('--preset='));
+      const r = resolveConfig({ argv: rest, ...(hasPreset ? {} : { preset: 'runner-pixels' }) });
+      if (r.rest.length) throw new TypeError(`unexpected argument '${r.rest[0]}'`);
+      config = r.config;
+    } catch (err) {
+      console.error(`mario-rl bench: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    const cores = cpus().length;
+    if (what === 'env' || what === 'all') {
+      console.log(`env: built-in game, 16 lanes, frame skip 4, 84x84 gray x4, random actions, ${seconds} s per row (${cores} cores)`);
+      const one = envStepsPerSecond(1, seconds);
+      const all = cores > 1 ? envStepsPerSecond(cores, seconds) : one;
+      console.log('| worker threads | agent steps/s | emulated frames/s | vs 1 thread |\n|---:|---:|---:|---:|');
+      console.log(`| 1 (baseline) | ${one.toFixed(0)} | ${(one * 4).toFixed(0)} | 1.00x |`);
+      if (cores > 1) console.log(`| ${cores} | ${all.toFixed(0)} | ${(all * 4).toFixed(0)} | ${(all / one).toFixed(2)}x |`);
+    }
+    if (what === 'train' || what === 'all') {
+      if (config.algo === 'dqn') {
+        console.error("mario-rl bench: the training-loop bench runs PPO or A2C, not algo 'dqn'");
+        return 2;
+      }
+      const obs = config.env.obs === 'ram' ? 'RAM' : `${config.env.width}x${config.env.height}`;
+      console.log(`train: ${config.algo}, ${config.network} network, ${obs}, game ${config.env.game}, device ${config.device}, ${updates} measured updates after a warm-up`);
+      const off = await measureTrainLoop({ ...config, overlap: false }, updates);
+      const on = await measureTrainLoop({ ...config, overlap: true }, updates);
+      console.log('| overlap | agent steps/s | acting phase | learning phase | vs off |\n|---|---:|---:|---:|---:|');
+      console.log(`| off (baseline) | ${off.sps.toFixed(0)} | ${off.envSps.toFixed(0)} | ${off.learnerSps.toFixed(0)} | 1.00x |`);
+      console.log(`| on | ${on.sps.toFixed(0)} | ${on.envSps.toFixed(0)} | ${on.learnerSps.toFixed(0)} | ${(on.sps / off.sps).toFixed(2)}x |`);
+    }
+    return 0;
+  },
+};

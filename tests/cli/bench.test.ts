@@ -1,0 +1,33 @@
+/** `mario-rl bench` in a child process: both tables, with their baseline rows, and usage errors. */
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'bench', ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, MARIO_ROM: '' } });
+
+describe('mario-rl bench', () => {
+  it('prints the env table (1 thread = baseline) and the training-loop table (overlap off = baseline)', () => {
+    const r = cli('--seconds', '1', '--updates', '1', '--preset', 'runner-ram', '--ppo.num-envs', '4', '--ppo.num-steps', '16', '--ppo.minibatches', '2', '--device', 'cpu');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| 1 \(baseline\) \| \d+ \| \d+ \| 1\.00x \|/);
+    expect(r.stdout).toContain('train: ppo, mlp network, RAM, game builtin, device cpu, 1 measured updates');
+    expect(r.stdout).toMatch(/\| off \(baseline\) \| \d+ \| \d+ \| \d+ \| 1\.00x \|/);
+    expect(r.stdout).toMatch(/\| on \| \d+ \| \d+ \| \d+ \| \d+\.\d\dx \|/);
+  }, 120_000);
+
+  it('exits 2 with the usage on bad flags', () => {
+    const a = cli('--what', 'nope');
+    expect(a.status).toBe(2);
+    expect(a.stderr).toContain("--what must be one of env, train, all but is 'nope'");
+    expect(a.stderr).toContain('usage: mario-rl bench');
+    const b = cli('--seconds', '0');
+    expect(b.status).toBe(2);
+    expect(b.stderr).toContain('--seconds must be an integer in [1, 600]');
+    const c = cli('--algo', 'dqn', '--what', 'train');
+    expect(c.status).toBe(2);
+    expect(c.stderr).toContain("not algo 'dqn'");
+  });
+});
