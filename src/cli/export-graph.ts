@@ -8,10 +8,11 @@ import { toModel } from '../graph/onnx-writer.js';
 import { buildTrainStepGraph, trainSpec } from '../train/train-graph.js';
 import { UsageError, choiceFlag, intFlag, parseFlags } from './flags.js';
 
-const USAGE = `usage: mario-rl export-graph --model nature|baseline --algo ppo|a2c|dqn --batch B --out FILE.onnx
+const USAGE = `usage: mario-rl export-graph --model nature|baseline|mlp --algo ppo|a2c|dqn --batch B --out FILE.onnx
                              [--grads] [--actions N]
 
-  --model    network: nature (Nature-CNN) or baseline (4×Conv32 3×3 s2 + 512)
+  --model    network: nature (Nature-CNN), baseline (4×Conv32 3×3 s2 + 512) on 4×84×84 frames,
+             or mlp (2 × dense 256) on the 2 KiB RAM
   --algo     loss: ppo, a2c or dqn (dqn uses the dueling head)
   --batch    minibatch size B
   --out      where to write the model
@@ -37,9 +38,9 @@ export const exportGraphCommand = {
       console.error(`mario-rl export-graph: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    let model: 'nature' | 'baseline', algo: 'ppo' | 'a2c' | 'dqn', batch: number, actions: number;
+    let model: 'nature' | 'baseline' | 'mlp', algo: 'ppo' | 'a2c' | 'dqn', batch: number, actions: number;
     try {
-      model = choiceFlag(flags.model!, 'model', ['nature', 'baseline'] as const);
+      model = choiceFlag(flags.model!, 'model', ['nature', 'baseline', 'mlp'] as const);
       algo = choiceFlag(flags.algo!, 'algo', ['ppo', 'a2c', 'dqn'] as const);
       batch = intFlag(flags.batch!, 'batch', 1, 65536);
       actions = intFlag(flags.actions ?? '7', 'actions', 1, 4096);
@@ -48,7 +49,7 @@ export const exportGraphCommand = {
       console.error(`mario-rl export-graph: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const spec = trainSpec({ algo, model: { network: model, actions } });
+    const spec = trainSpec({ algo, model: { network: model, actions, ...(model === 'mlp' ? { obsShape: [1, 1, 2048] } : {}) } });
     // Parameters are graph inputs, so no values are stored in the file.
     const graph = buildTrainStepGraph(spec, { batch, grads: flags.grads === 'true' });
     const bytes = toModel(graph);

@@ -40,7 +40,7 @@ export function modelSpec(options: unknown): ModelSpec {
     expectInteger(obs[0], 'model.obsShape[0]', 1, 64),
     // A dense trunk takes any shape (RAM is [1, 1, 2048]); conv trunks need a frame.
     expectInteger(obs[1], 'model.obsShape[1]', network === 'mlp' ? 1 : 8, 1024),
-    expectInteger(obs[2], 'model.obsShape[2]', network === 'mlp' ? 1 : 8, 4096),
+    expectInteger(obs[2], 'model.obsShape[2]', network === 'mlp' ? 1 : 8, network === 'mlp' ? 4096 : 1024),
   ] as const;
   const actions = expectInteger(o.actions, 'model.actions', 1, 4096);
   const spec: ModelSpec = { network, head, obsShape, actions };

@@ -155,9 +155,13 @@ export interface RecordedEpisode {
   states: Uint8Array[];
   /** Actions taken (indices into the action set). */
   actions: Int32Array;
+  /** Episode return (unscaled, as in the metrics). */
   return: number;
+  /** Agent steps. */
   length: number;
+  /** Largest x position reached. */
   maxX: number;
+  /** Whether the flag was reached. */
   flag: boolean;
   /** True when the episode was stopped by `maxSteps` rather than by the game. */
   cut: boolean;
