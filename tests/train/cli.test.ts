@@ -42,7 +42,7 @@ describe('mario-rl export-graph', () => {
 
   it('exits with code 2 and a clear message on bad usage', () => {
     const cases: [string[], RegExp][] = [
-      [['--model', 'resnet', '--algo', 'ppo', '--batch', '4', '--out', 'x'], /--model must be one of nature, baseline but is 'resnet'/],
+      [['--model', 'resnet', '--algo', 'ppo', '--batch', '4', '--out', 'x'], /--model must be one of nature, baseline, mlp but is 'resnet'/],
       [['--model', 'nature', '--algo', 'ppo', '--batch', '0', '--out', 'x'], /--batch must be an integer in \[1, 65536\] but is '0'/],
       [['--model', 'nature', '--algo', 'ppo', '--out', 'x'], /missing --batch/],
       [['--model', 'nature', '--algo', 'ppo', '--batch', '4', '--out', 'x', '--frobnicate'], /unknown flag --frobnicate/],
