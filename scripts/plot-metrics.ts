@@ -34,7 +34,10 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const maxStep = Math.max(...rows.map((r) => Number(r.global_step) || 0), 1);
 const parts: string[] = [];
 columns.forEach((col, k) => {
-  const pts = rows.filter((r) => typeof r[col] === 'number' && typeof r.global_step === 'number').map((r) => [r.global_step as number, r[col] as number] as const);
+  const all = rows.filter((r) => typeof r[col] === 'number' && typeof r.global_step === 'number').map((r) => [r.global_step as number, r[col] as number] as const);
+  // At most ~400 points a panel: keep every k-th row and the last.
+  const every = Math.max(1, Math.ceil(all.length / 400));
+  const pts = all.filter((_, i) => i % every === 0 || i === all.length - 1);
   const y0 = k * (H + 10);
   parts.push(`<g transform="translate(0 ${y0})"><text x="${M.l}" y="16" font-size="13" font-family="sans-serif">${esc(col)}</text>`);
   if (pts.length) {
