@@ -39,10 +39,23 @@ export interface ShutdownControllerOptions {
   mode?: ShutdownMode;
   /** Called on the first signal, e.g. to print "finishing the update; press Ctrl+C again to quit now". Default prints that to stderr. */
   onRequest?: (reason: StopReason) => void;
-  /** Called on the second signal. Default: `process.exit(128 + signal number)`. */
+  /** Called on the second signal. Default: the process dies of that signal (its default action). */
   onForceExit?: (signal: NodeJS.Signals) => void;
   /** Where signals come from. Default `process`. */
   source?: SignalSource;
+}
+
+/**
+ * The default second-signal action: die of the signal itself, as if nothing handled it. A
+ * `process.exit()` here would tear the runtime down while a native step or an onnxruntime run
+ * may still complete, which can abort with a C++ exception; the signal's default action ends the
+ * process at once with the conventional status (128 + signal number in a shell).
+ */
+function forceExit(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // Should the signal not end the process (it is ignored by the parent), fall back to exit.
+  setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 2)), 1000).unref();
 }
 
 /** Turns signals into a flag the training loop polls. */
@@ -68,7 +81,7 @@ export class ShutdownController {
         process.stderr.write(
           `\nmario-rl: ${reason} received: ${this.#mode === 'finish-update' ? 'finishing the current update' : 'abandoning the current update'}, then saving 'latest'. Send it again to quit now.\n`,
         ));
-    this.#onForceExit = options.onForceExit ?? ((signal) => process.exit(128 + (constants.signals[signal] ?? 2)));
+    this.#onForceExit = options.onForceExit ?? forceExit;
     this.#source = options.source ?? process;
   }
 
