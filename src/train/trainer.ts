@@ -43,6 +43,16 @@ import { ShutdownController } from './signals.js';
 /** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
 export const EVAL_EPSILON = 0.05;
 
+/**
+ * Actions outside training (evaluate, recordEpisode, act): greedy when `deterministic`; otherwise
+ * ε-greedy (ε = EVAL_EPSILON) on DQN's `q`, sampled from PPO/A2C's `logits`.
+ */
+function pickActions(out: { logits?: Float32Array; q?: Float32Array }, n: number, numActions: number, deterministic: boolean, rng: Rng, actions: Int32Array): void {
+  if (deterministic) argmaxRows((out.q ?? out.logits)!, n, numActions, actions);
+  else if (out.q) epsilonGreedy(out.q, n, numActions, EVAL_EPSILON, rng, actions);
+  else sampleFromLogits(out.logits!, n, numActions, rng, actions);
+}
+
 /** Bytes of one RAM observation (`env.obs: 'ram'`). */
 const RAM_OBS_BYTES = 2048;
 
@@ -811,11 +821,7 @@ export class Trainer extends EventEmitter {
       let startedCount = numEnvs;
       while (out.length < episodes) {
         const { logits, q } = await learner.act(obs);
-        if (q) {
-          if (o.deterministic) argmaxRows(q, numEnvs, env.numActions, actions);
-          else epsilonGreedy(q, numEnvs, env.numActions, EVAL_EPSILON, rng, actions);
-        } else if (o.deterministic) argmaxRows(logits!, numEnvs, env.numActions, actions);
-        else sampleFromLogits(logits!, numEnvs, env.numActions, rng, actions);
+        pickActions({ logits, q }, numEnvs, env.numActions, o.deterministic === true, rng, actions);
         const r = await env.stepAsync(actions);
         for (let n = 0; n < numEnvs; n++) {
           if (!r.terminated[n] && !r.truncated[n]) continue;
@@ -863,11 +869,7 @@ export class Trainer extends EventEmitter {
       let maxX = 0;
       for (;;) {
         const { logits, q } = await learner.act(obs);
-        if (q) {
-          if (deterministic) argmaxRows(q, 1, env.numActions, action);
-          else epsilonGreedy(q, 1, env.numActions, EVAL_EPSILON, rng, action);
-        } else if (deterministic) argmaxRows(logits!, 1, env.numActions, action);
-        else sampleFromLogits(logits!, 1, env.numActions, rng, action);
+        pickActions({ logits, q }, 1, env.numActions, deterministic, rng, action);
         actions.push(action[0]!);
         buttons.push(env.actionButtons[action[0]!]!);
         const r = await env.stepAsync(action);
@@ -896,12 +898,9 @@ export class Trainer extends EventEmitter {
   async act(obs: Uint8Array, options: { deterministic?: boolean } = {}): Promise<Int32Array> {
     const learner = await this.#ensureLearner();
     const { logits, q } = await learner.act(obs);
-    const scores = (q ?? logits)!;
-    const batch = scores.length / this.#numActions;
+    const batch = (q ?? logits)!.length / this.#numActions;
     const out = new Int32Array(batch);
-    if (options.deterministic !== false) argmaxRows(scores, batch, this.#numActions, out);
-    else if (q) epsilonGreedy(q, batch, this.#numActions, EVAL_EPSILON, this.#rngAct, out);
-    else sampleFromLogits(logits!, batch, this.#numActions, this.#rngAct, out);
+    pickActions({ logits, q }, batch, this.#numActions, options.deterministic !== false, this.#rngAct, out);
     return out;
   }
 
