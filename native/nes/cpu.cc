@@ -65,41 +65,58 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   c.pc = static_cast<uint16_t>(lo | (hi << 8));
 }
 
-// Executes one instruction (kLoop false) or instructions until the PPU reports the start of
-// vertical blank (kLoop true). The 6502 registers stay in host registers across instructions;
-// they are written back to CpuState only around out-of-line work (interrupts, the catch-up
-// chips, and at the end), which never reads them.
-template <bool kLoop>
-inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
-  Machine& m = m_;
-  CpuState& c = m.s.cpu;
-  // Registers and the cycle counter live in locals (registers of the host CPU) for the whole
-  // instruction; they are written back before anything out of line looks at CpuState.
-  uint8_t a = c.a, x = c.x, y = c.y, p = c.p, sp = c.sp;
-  uint16_t pc = c.pc;
-  uint64_t cyc = c.cycles;
-  uint8_t* const ram = m.s.ram;
-  auto sync_out = [&]() MARIO_RL_ALWAYS_INLINE {
+// The interpreter's working set: the 6502 registers and the cycle counter as plain members of
+// an object that lives on Execute's stack. Every member function is force-inlined, so the
+// compiler sees one function with scalar locals and keeps them in host registers (lambdas that
+// captured each other by reference left the cycle counter and P in memory: a store and reload
+// per bus cycle). They are written back to CpuState only around out-of-line work (interrupts,
+// the catch-up chips, and at the end), which never reads them.
+struct Cpu::Core {
+  explicit Core(Machine& machine)
+      : m(machine), c(machine.s.cpu), ram(machine.s.ram), a(c.a), x(c.x), y(c.y), p(c.p), sp(c.sp),
+        pc(c.pc), cyc(c.cycles) {
+    RefreshLimit();
+  }
+
+  Machine& m;
+  CpuState& c;
+  uint8_t* const ram;
+  uint8_t a, x, y, p, sp;
+  uint16_t pc;
+  uint64_t cyc;
+  // The instruction tail takes its slow path (catch-up sync, interrupt poll, end of frame) only
+  // when cyc >= limit. limit is 0 while an interrupt is pending / unmasked or the frame is done,
+  // and is dropped to 0 by anything out of line (I/O, BRK) and by instructions that change the
+  // I flag, so one compare of two registers replaces six loads per instruction.
+  uint64_t limit = 0;
+
+  MARIO_RL_ALWAYS_INLINE void RefreshLimit() {
+    const bool attention = c.nmi_pending || (m.IrqLine() && !(p & kI)) || m.s.ppu.frame_done;
+    limit = attention ? 0 : m.next_sync_cycle;
+  }
+
+  MARIO_RL_ALWAYS_INLINE void sync_out() {
     // Barriers keep GCC from merging the byte stores into one word it would then assemble on
     // every instruction of the loop.
     c.a = a; asm volatile("" ::: "memory"); c.x = x; asm volatile("" ::: "memory");
     c.y = y; asm volatile("" ::: "memory"); c.p = p; asm volatile("" ::: "memory");
     c.sp = sp; c.pc = pc; c.cycles = cyc;
-  };
-  auto sync_in = [&]() MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE void sync_in() {
     a = c.a; x = c.x; y = c.y; p = c.p; sp = c.sp; pc = c.pc; cyc = c.cycles;
-  };
+  }
   // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
-  auto rd = [&](uint16_t address) MARIO_RL_ALWAYS_INLINE -> uint8_t {
+  MARIO_RL_ALWAYS_INLINE uint8_t rd(uint16_t address) {
     ++cyc;
     if (address < 0x2000) return ram[address & 0x7FF];
     if (address >= 0x8000) return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
     c.cycles = cyc;
     const uint8_t v = m.ReadIo(address);
     cyc = c.cycles;
+    limit = 0;
     return v;
-  };
-  auto wr = [&](uint16_t address, uint8_t value) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE void wr(uint16_t address, uint8_t value) {
     ++cyc;
     if (address < 0x2000) {
       ram[address & 0x7FF] = value;
@@ -108,39 +125,40 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     c.cycles = cyc;
     m.WriteIo(address, value);
     cyc = c.cycles;
-  };
-  auto set_zn = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); };
-  auto fetch = [&]() MARIO_RL_ALWAYS_INLINE { return rd(pc++); };
-  auto fetch16 = [&]() MARIO_RL_ALWAYS_INLINE {
+    limit = 0;
+  }
+  MARIO_RL_ALWAYS_INLINE void set_zn(uint8_t v) { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); }
+  MARIO_RL_ALWAYS_INLINE uint8_t fetch() { return rd(pc++); }
+  MARIO_RL_ALWAYS_INLINE uint16_t fetch16() {
     const uint8_t lo = fetch();
     return static_cast<uint16_t>(lo | (fetch() << 8));
-  };
-  auto push = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { wr(0x100 | sp--, v); };
-  auto pull = [&]() MARIO_RL_ALWAYS_INLINE { return rd(0x100 | ++sp); };
+  }
+  MARIO_RL_ALWAYS_INLINE void push(uint8_t v) { wr(0x100 | sp--, v); }
+  MARIO_RL_ALWAYS_INLINE uint8_t pull() { return rd(0x100 | ++sp); }
   // Addressing modes return the effective address. `write` selects the always-dummy-read form
   // of indexed modes (stores and read-modify-write).
-  auto zp = [&]() MARIO_RL_ALWAYS_INLINE -> uint16_t { return fetch(); };
-  auto zpi = [&](uint8_t index) MARIO_RL_ALWAYS_INLINE -> uint16_t {
+  MARIO_RL_ALWAYS_INLINE uint16_t zp() { return fetch(); }
+  MARIO_RL_ALWAYS_INLINE uint16_t zpi(uint8_t index) {
     const uint8_t base = fetch();
     rd(base);
     return static_cast<uint8_t>(base + index);
-  };
-  auto abs = [&]() MARIO_RL_ALWAYS_INLINE -> uint16_t { return fetch16(); };
-  auto absi = [&](uint8_t index, bool write) MARIO_RL_ALWAYS_INLINE -> uint16_t {
+  }
+  MARIO_RL_ALWAYS_INLINE uint16_t abs() { return fetch16(); }
+  MARIO_RL_ALWAYS_INLINE uint16_t absi(uint8_t index, bool write) {
     const uint16_t base = fetch16();
     const uint16_t addr = static_cast<uint16_t>(base + index);
     if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
-  };
-  auto indx = [&]() MARIO_RL_ALWAYS_INLINE -> uint16_t {
+  }
+  MARIO_RL_ALWAYS_INLINE uint16_t indx() {
     uint8_t z = fetch();
     rd(z);
     z = static_cast<uint8_t>(z + x);
     const uint8_t lo = rd(z);
     const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
     return static_cast<uint16_t>(lo | (hi << 8));
-  };
-  auto indy = [&](bool write) MARIO_RL_ALWAYS_INLINE -> uint16_t {
+  }
+  MARIO_RL_ALWAYS_INLINE uint16_t indy(bool write) {
     const uint8_t z = fetch();
     const uint8_t lo = rd(z);
     const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
@@ -148,63 +166,63 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     const uint16_t addr = static_cast<uint16_t>(base + y);
     if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
-  };
-  auto adc = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE void adc(uint8_t v) {
     const unsigned sum = a + v + (p & kC);
     const uint8_t r = static_cast<uint8_t>(sum);
     p = static_cast<uint8_t>((p & ~(kC | kV)) | (sum > 0xFF ? kC : 0) | ((~(a ^ v) & (a ^ r) & 0x80) ? kV : 0));
     a = r;
     set_zn(a);
-  };
-  auto sbc = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { adc(static_cast<uint8_t>(~v)); };
-  auto cmp = [&](uint8_t reg, uint8_t v) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE void sbc(uint8_t v) { adc(static_cast<uint8_t>(~v)); }
+  MARIO_RL_ALWAYS_INLINE void cmp(uint8_t reg, uint8_t v) {
     p = static_cast<uint8_t>((p & ~kC) | (reg >= v ? kC : 0));
     set_zn(static_cast<uint8_t>(reg - v));
-  };
-  auto asl = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE uint8_t asl(uint8_t v) {
     p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
     v = static_cast<uint8_t>(v << 1);
     set_zn(v);
     return v;
-  };
-  auto lsr = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE uint8_t lsr(uint8_t v) {
     p = static_cast<uint8_t>((p & ~kC) | (v & 1));
     v >>= 1;
     set_zn(v);
     return v;
-  };
-  auto rol = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE uint8_t rol(uint8_t v) {
     const uint8_t carry = p & kC;
     p = static_cast<uint8_t>((p & ~kC) | (v >> 7));
     v = static_cast<uint8_t>((v << 1) | carry);
     set_zn(v);
     return v;
-  };
-  auto ror = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE uint8_t ror(uint8_t v) {
     const uint8_t carry = p & kC;
     p = static_cast<uint8_t>((p & ~kC) | (v & 1));
     v = static_cast<uint8_t>((v >> 1) | (carry << 7));
     set_zn(v);
     return v;
-  };
-  auto bit = [&](uint8_t v) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE void bit(uint8_t v) {
     p = static_cast<uint8_t>((p & ~(kZ | kV | kN)) | ((a & v) ? 0 : kZ) | (v & (kV | kN)));
-  };
-  auto branch = [&](bool taken) MARIO_RL_ALWAYS_INLINE {
+  }
+  MARIO_RL_ALWAYS_INLINE void branch(bool taken) {
     const int8_t offset = static_cast<int8_t>(fetch());
     if (!taken) return;
     rd(pc);
     const uint16_t target = static_cast<uint16_t>(pc + offset);
     if ((target ^ pc) & 0xFF00) rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
     pc = target;
-  };
+  }
   // "LDA $2002 / AND #mask / BEQ|BNE back" polling loops (SMB1 waits for sprite-0 hit this way):
   // called after the branch at `at` was taken back to the LDA. While no PPU event is due, every
   // further $2002 read returns the same value with no new side effects (VBL flag already clear,
   // write latch already reset, open bus already equal to it), so whole 9-cycle iterations are
   // skipped up to just before the next PPU event or catch-up sync, with A and flags as the
   // iterations would leave them.
-  auto skip_status_poll = [&](uint16_t at, bool beq) MARIO_RL_ALWAYS_INLINE {
+  MARIO_RL_ALWAYS_INLINE void skip_status_poll(uint16_t at, bool beq) {
     const uint16_t t = pc;
     if (t < 0x8000 || ((t ^ static_cast<uint16_t>(at + 2)) & 0xFF00)) return;
     auto byte = [&](uint16_t address) MARIO_RL_ALWAYS_INLINE { return m.prg_map[(address >> 13) & 3][address & 0x1FFF]; };
@@ -222,323 +240,340 @@ inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
     cyc += static_cast<uint64_t>(9 * n);
     a = v;
     set_zn(a);
-  };
+  }
   // Read-modify-write: read, dummy write of the old value, write of the new one.
-  auto rmw = [&](uint16_t addr, auto op) MARIO_RL_ALWAYS_INLINE {
+  template <typename Op>
+  MARIO_RL_ALWAYS_INLINE uint8_t rmw(uint16_t addr, Op op) {
     uint8_t v = rd(addr);
     wr(addr, v);
     v = op(v);
     wr(addr, v);
     return v;
-  };
+  }
   // SHX/SHY/SHA/TAS: store value & (high byte of base + 1); the high byte is corrupted on a carry.
-  auto sh = [&](uint16_t base, uint8_t index, uint8_t value) MARIO_RL_ALWAYS_INLINE {
+  MARIO_RL_ALWAYS_INLINE void sh(uint16_t base, uint8_t index, uint8_t value) {
     const uint16_t addr = static_cast<uint16_t>(base + index);
     rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     const uint8_t hi = static_cast<uint8_t>((base >> 8) + 1);
     const uint8_t v = value & hi;
     const uint16_t target = ((base ^ addr) & 0xFF00) ? static_cast<uint16_t>((v << 8) | (addr & 0xFF)) : addr;
     wr(target, v);
-  };
+  }
 
-  do {
-  const uint8_t i_before = p & kI;
-  bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
-  const uint8_t op = fetch();
-  switch (op) {
-    // Loads and stores.
-    case 0xA9: a = fetch(); set_zn(a); break;
-    case 0xA5: a = rd(zp()); set_zn(a); break;
-    case 0xB5: a = rd(zpi(x)); set_zn(a); break;
-    case 0xAD: a = rd(abs()); set_zn(a); break;
-    case 0xBD: a = rd(absi(x, false)); set_zn(a); break;
-    case 0xB9: a = rd(absi(y, false)); set_zn(a); break;
-    case 0xA1: a = rd(indx()); set_zn(a); break;
-    case 0xB1: a = rd(indy(false)); set_zn(a); break;
-    case 0xA2: x = fetch(); set_zn(x); break;
-    case 0xA6: x = rd(zp()); set_zn(x); break;
-    case 0xB6: x = rd(zpi(y)); set_zn(x); break;
-    case 0xAE: x = rd(abs()); set_zn(x); break;
-    case 0xBE: x = rd(absi(y, false)); set_zn(x); break;
-    case 0xA0: y = fetch(); set_zn(y); break;
-    case 0xA4: y = rd(zp()); set_zn(y); break;
-    case 0xB4: y = rd(zpi(x)); set_zn(y); break;
-    case 0xAC: y = rd(abs()); set_zn(y); break;
-    case 0xBC: y = rd(absi(x, false)); set_zn(y); break;
-    case 0x85: wr(zp(), a); break;
-    case 0x95: wr(zpi(x), a); break;
-    case 0x8D: wr(abs(), a); break;
-    case 0x9D: wr(absi(x, true), a); break;
-    case 0x99: wr(absi(y, true), a); break;
-    case 0x81: wr(indx(), a); break;
-    case 0x91: wr(indy(true), a); break;
-    case 0x86: wr(zp(), x); break;
-    case 0x96: wr(zpi(y), x); break;
-    case 0x8E: wr(abs(), x); break;
-    case 0x84: wr(zp(), y); break;
-    case 0x94: wr(zpi(x), y); break;
-    case 0x8C: wr(abs(), y); break;
-    // Transfers.
-    case 0xAA: rd(pc); x = a; set_zn(x); break;
-    case 0xA8: rd(pc); y = a; set_zn(y); break;
-    case 0x8A: rd(pc); a = x; set_zn(a); break;
-    case 0x98: rd(pc); a = y; set_zn(a); break;
-    case 0xBA: rd(pc); x = sp; set_zn(x); break;
-    case 0x9A: rd(pc); sp = x; break;
-    // Stack.
-    case 0x48: rd(pc); push(a); break;
-    case 0x08: rd(pc); push(p | kB | kU); break;
-    case 0x68: rd(pc); rd(0x100 | sp); a = pull(); set_zn(a); break;
-    case 0x28: rd(pc); rd(0x100 | sp); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; break;
-    // Arithmetic and logic.
-    case 0x69: adc(fetch()); break;
-    case 0x65: adc(rd(zp())); break;
-    case 0x75: adc(rd(zpi(x))); break;
-    case 0x6D: adc(rd(abs())); break;
-    case 0x7D: adc(rd(absi(x, false))); break;
-    case 0x79: adc(rd(absi(y, false))); break;
-    case 0x61: adc(rd(indx())); break;
-    case 0x71: adc(rd(indy(false))); break;
-    case 0xE9: case 0xEB: sbc(fetch()); break;
-    case 0xE5: sbc(rd(zp())); break;
-    case 0xF5: sbc(rd(zpi(x))); break;
-    case 0xED: sbc(rd(abs())); break;
-    case 0xFD: sbc(rd(absi(x, false))); break;
-    case 0xF9: sbc(rd(absi(y, false))); break;
-    case 0xE1: sbc(rd(indx())); break;
-    case 0xF1: sbc(rd(indy(false))); break;
-    case 0x29: a &= fetch(); set_zn(a); break;
-    case 0x25: a &= rd(zp()); set_zn(a); break;
-    case 0x35: a &= rd(zpi(x)); set_zn(a); break;
-    case 0x2D: a &= rd(abs()); set_zn(a); break;
-    case 0x3D: a &= rd(absi(x, false)); set_zn(a); break;
-    case 0x39: a &= rd(absi(y, false)); set_zn(a); break;
-    case 0x21: a &= rd(indx()); set_zn(a); break;
-    case 0x31: a &= rd(indy(false)); set_zn(a); break;
-    case 0x09: a |= fetch(); set_zn(a); break;
-    case 0x05: a |= rd(zp()); set_zn(a); break;
-    case 0x15: a |= rd(zpi(x)); set_zn(a); break;
-    case 0x0D: a |= rd(abs()); set_zn(a); break;
-    case 0x1D: a |= rd(absi(x, false)); set_zn(a); break;
-    case 0x19: a |= rd(absi(y, false)); set_zn(a); break;
-    case 0x01: a |= rd(indx()); set_zn(a); break;
-    case 0x11: a |= rd(indy(false)); set_zn(a); break;
-    case 0x49: a ^= fetch(); set_zn(a); break;
-    case 0x45: a ^= rd(zp()); set_zn(a); break;
-    case 0x55: a ^= rd(zpi(x)); set_zn(a); break;
-    case 0x4D: a ^= rd(abs()); set_zn(a); break;
-    case 0x5D: a ^= rd(absi(x, false)); set_zn(a); break;
-    case 0x59: a ^= rd(absi(y, false)); set_zn(a); break;
-    case 0x41: a ^= rd(indx()); set_zn(a); break;
-    case 0x51: a ^= rd(indy(false)); set_zn(a); break;
-    case 0xC9: cmp(a, fetch()); break;
-    case 0xC5: cmp(a, rd(zp())); break;
-    case 0xD5: cmp(a, rd(zpi(x))); break;
-    case 0xCD: cmp(a, rd(abs())); break;
-    case 0xDD: cmp(a, rd(absi(x, false))); break;
-    case 0xD9: cmp(a, rd(absi(y, false))); break;
-    case 0xC1: cmp(a, rd(indx())); break;
-    case 0xD1: cmp(a, rd(indy(false))); break;
-    case 0xE0: cmp(x, fetch()); break;
-    case 0xE4: cmp(x, rd(zp())); break;
-    case 0xEC: cmp(x, rd(abs())); break;
-    case 0xC0: cmp(y, fetch()); break;
-    case 0xC4: cmp(y, rd(zp())); break;
-    case 0xCC: cmp(y, rd(abs())); break;
-    case 0x24: bit(rd(zp())); break;
-    case 0x2C: bit(rd(abs())); break;
-    // Increments and decrements.
-    case 0xE8: rd(pc); ++x; set_zn(x); break;
-    case 0xC8: rd(pc); ++y; set_zn(y); break;
-    case 0xCA: rd(pc); --x; set_zn(x); break;
-    case 0x88: rd(pc); --y; set_zn(y); break;
-#define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                       \
-  case op_zp: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                              \
-  case op_zpx: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                           \
-  case op_abs: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                            \
-  case op_absx: rmw(absi(x, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;
-    MARIO_RL_RMW_GROUP(0xE6, 0xF6, 0xEE, 0xFE, ++v; set_zn(v); return v)
-    MARIO_RL_RMW_GROUP(0xC6, 0xD6, 0xCE, 0xDE, --v; set_zn(v); return v)
-    MARIO_RL_RMW_GROUP(0x06, 0x16, 0x0E, 0x1E, return asl(v))
-    MARIO_RL_RMW_GROUP(0x46, 0x56, 0x4E, 0x5E, return lsr(v))
-    MARIO_RL_RMW_GROUP(0x26, 0x36, 0x2E, 0x3E, return rol(v))
-    MARIO_RL_RMW_GROUP(0x66, 0x76, 0x6E, 0x7E, return ror(v))
-    case 0x0A: rd(pc); a = asl(a); break;
-    case 0x4A: rd(pc); a = lsr(a); break;
-    case 0x2A: rd(pc); a = rol(a); break;
-    case 0x6A: rd(pc); a = ror(a); break;
-    // Jumps and calls.
-    case 0x4C: {
-      const uint16_t at = static_cast<uint16_t>(pc - 1);
-      pc = fetch16();
-      // "JMP *" idle loops (SMB1 waits for NMI this way) have no side effects: jump ahead in
-      // whole iterations to just before the next event the catch-up chips have scheduled.
-      if (pc == at && !c.nmi_pending && !(m.IrqLine() && !(p & kI)) && m.next_sync_cycle > cyc + 6) {
-        cyc += 3 * ((m.next_sync_cycle - cyc) / 3 - 1);
+
+  // Executes one instruction (kLoop false) or instructions until the PPU reports the start of
+  // vertical blank (kLoop true).
+  template <bool kLoop>
+  MARIO_RL_ALWAYS_INLINE void Run() {
+    do {
+    const uint8_t i_before = p & kI;
+    bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
+    const uint8_t op = fetch();
+    switch (op) {
+      // Loads and stores.
+      case 0xA9: a = fetch(); set_zn(a); break;
+      case 0xA5: a = rd(zp()); set_zn(a); break;
+      case 0xB5: a = rd(zpi(x)); set_zn(a); break;
+      case 0xAD: a = rd(abs()); set_zn(a); break;
+      case 0xBD: a = rd(absi(x, false)); set_zn(a); break;
+      case 0xB9: a = rd(absi(y, false)); set_zn(a); break;
+      case 0xA1: a = rd(indx()); set_zn(a); break;
+      case 0xB1: a = rd(indy(false)); set_zn(a); break;
+      case 0xA2: x = fetch(); set_zn(x); break;
+      case 0xA6: x = rd(zp()); set_zn(x); break;
+      case 0xB6: x = rd(zpi(y)); set_zn(x); break;
+      case 0xAE: x = rd(abs()); set_zn(x); break;
+      case 0xBE: x = rd(absi(y, false)); set_zn(x); break;
+      case 0xA0: y = fetch(); set_zn(y); break;
+      case 0xA4: y = rd(zp()); set_zn(y); break;
+      case 0xB4: y = rd(zpi(x)); set_zn(y); break;
+      case 0xAC: y = rd(abs()); set_zn(y); break;
+      case 0xBC: y = rd(absi(x, false)); set_zn(y); break;
+      case 0x85: wr(zp(), a); break;
+      case 0x95: wr(zpi(x), a); break;
+      case 0x8D: wr(abs(), a); break;
+      case 0x9D: wr(absi(x, true), a); break;
+      case 0x99: wr(absi(y, true), a); break;
+      case 0x81: wr(indx(), a); break;
+      case 0x91: wr(indy(true), a); break;
+      case 0x86: wr(zp(), x); break;
+      case 0x96: wr(zpi(y), x); break;
+      case 0x8E: wr(abs(), x); break;
+      case 0x84: wr(zp(), y); break;
+      case 0x94: wr(zpi(x), y); break;
+      case 0x8C: wr(abs(), y); break;
+      // Transfers.
+      case 0xAA: rd(pc); x = a; set_zn(x); break;
+      case 0xA8: rd(pc); y = a; set_zn(y); break;
+      case 0x8A: rd(pc); a = x; set_zn(a); break;
+      case 0x98: rd(pc); a = y; set_zn(a); break;
+      case 0xBA: rd(pc); x = sp; set_zn(x); break;
+      case 0x9A: rd(pc); sp = x; break;
+      // Stack.
+      case 0x48: rd(pc); push(a); break;
+      case 0x08: rd(pc); push(p | kB | kU); break;
+      case 0x68: rd(pc); rd(0x100 | sp); a = pull(); set_zn(a); break;
+      case 0x28: rd(pc); rd(0x100 | sp); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; limit = 0; break;
+      // Arithmetic and logic.
+      case 0x69: adc(fetch()); break;
+      case 0x65: adc(rd(zp())); break;
+      case 0x75: adc(rd(zpi(x))); break;
+      case 0x6D: adc(rd(abs())); break;
+      case 0x7D: adc(rd(absi(x, false))); break;
+      case 0x79: adc(rd(absi(y, false))); break;
+      case 0x61: adc(rd(indx())); break;
+      case 0x71: adc(rd(indy(false))); break;
+      case 0xE9: case 0xEB: sbc(fetch()); break;
+      case 0xE5: sbc(rd(zp())); break;
+      case 0xF5: sbc(rd(zpi(x))); break;
+      case 0xED: sbc(rd(abs())); break;
+      case 0xFD: sbc(rd(absi(x, false))); break;
+      case 0xF9: sbc(rd(absi(y, false))); break;
+      case 0xE1: sbc(rd(indx())); break;
+      case 0xF1: sbc(rd(indy(false))); break;
+      case 0x29: a &= fetch(); set_zn(a); break;
+      case 0x25: a &= rd(zp()); set_zn(a); break;
+      case 0x35: a &= rd(zpi(x)); set_zn(a); break;
+      case 0x2D: a &= rd(abs()); set_zn(a); break;
+      case 0x3D: a &= rd(absi(x, false)); set_zn(a); break;
+      case 0x39: a &= rd(absi(y, false)); set_zn(a); break;
+      case 0x21: a &= rd(indx()); set_zn(a); break;
+      case 0x31: a &= rd(indy(false)); set_zn(a); break;
+      case 0x09: a |= fetch(); set_zn(a); break;
+      case 0x05: a |= rd(zp()); set_zn(a); break;
+      case 0x15: a |= rd(zpi(x)); set_zn(a); break;
+      case 0x0D: a |= rd(abs()); set_zn(a); break;
+      case 0x1D: a |= rd(absi(x, false)); set_zn(a); break;
+      case 0x19: a |= rd(absi(y, false)); set_zn(a); break;
+      case 0x01: a |= rd(indx()); set_zn(a); break;
+      case 0x11: a |= rd(indy(false)); set_zn(a); break;
+      case 0x49: a ^= fetch(); set_zn(a); break;
+      case 0x45: a ^= rd(zp()); set_zn(a); break;
+      case 0x55: a ^= rd(zpi(x)); set_zn(a); break;
+      case 0x4D: a ^= rd(abs()); set_zn(a); break;
+      case 0x5D: a ^= rd(absi(x, false)); set_zn(a); break;
+      case 0x59: a ^= rd(absi(y, false)); set_zn(a); break;
+      case 0x41: a ^= rd(indx()); set_zn(a); break;
+      case 0x51: a ^= rd(indy(false)); set_zn(a); break;
+      case 0xC9: cmp(a, fetch()); break;
+      case 0xC5: cmp(a, rd(zp())); break;
+      case 0xD5: cmp(a, rd(zpi(x))); break;
+      case 0xCD: cmp(a, rd(abs())); break;
+      case 0xDD: cmp(a, rd(absi(x, false))); break;
+      case 0xD9: cmp(a, rd(absi(y, false))); break;
+      case 0xC1: cmp(a, rd(indx())); break;
+      case 0xD1: cmp(a, rd(indy(false))); break;
+      case 0xE0: cmp(x, fetch()); break;
+      case 0xE4: cmp(x, rd(zp())); break;
+      case 0xEC: cmp(x, rd(abs())); break;
+      case 0xC0: cmp(y, fetch()); break;
+      case 0xC4: cmp(y, rd(zp())); break;
+      case 0xCC: cmp(y, rd(abs())); break;
+      case 0x24: bit(rd(zp())); break;
+      case 0x2C: bit(rd(abs())); break;
+      // Increments and decrements.
+      case 0xE8: rd(pc); ++x; set_zn(x); break;
+      case 0xC8: rd(pc); ++y; set_zn(y); break;
+      case 0xCA: rd(pc); --x; set_zn(x); break;
+      case 0x88: rd(pc); --y; set_zn(y); break;
+  #define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                       \
+    case op_zp: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                              \
+    case op_zpx: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                           \
+    case op_abs: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                            \
+    case op_absx: rmw(absi(x, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;
+      MARIO_RL_RMW_GROUP(0xE6, 0xF6, 0xEE, 0xFE, ++v; set_zn(v); return v)
+      MARIO_RL_RMW_GROUP(0xC6, 0xD6, 0xCE, 0xDE, --v; set_zn(v); return v)
+      MARIO_RL_RMW_GROUP(0x06, 0x16, 0x0E, 0x1E, return asl(v))
+      MARIO_RL_RMW_GROUP(0x46, 0x56, 0x4E, 0x5E, return lsr(v))
+      MARIO_RL_RMW_GROUP(0x26, 0x36, 0x2E, 0x3E, return rol(v))
+      MARIO_RL_RMW_GROUP(0x66, 0x76, 0x6E, 0x7E, return ror(v))
+      case 0x0A: rd(pc); a = asl(a); break;
+      case 0x4A: rd(pc); a = lsr(a); break;
+      case 0x2A: rd(pc); a = rol(a); break;
+      case 0x6A: rd(pc); a = ror(a); break;
+      // Jumps and calls.
+      case 0x4C: {
+        const uint16_t at = static_cast<uint16_t>(pc - 1);
+        pc = fetch16();
+        // "JMP *" idle loops (SMB1 waits for NMI this way) have no side effects: jump ahead in
+        // whole iterations to just before the next event the catch-up chips have scheduled.
+        if (pc == at && !c.nmi_pending && !(m.IrqLine() && !(p & kI)) && m.next_sync_cycle > cyc + 6) {
+          cyc += 3 * ((m.next_sync_cycle - cyc) / 3 - 1);
+        }
+        break;
       }
-      break;
+      case 0x6C: {
+        const uint16_t ptr = fetch16();
+        const uint8_t lo = rd(ptr);
+        const uint8_t hi = rd(static_cast<uint16_t>((ptr & 0xFF00) | ((ptr + 1) & 0xFF)));
+        pc = static_cast<uint16_t>(lo | (hi << 8));
+        break;
+      }
+      case 0x20: {
+        const uint8_t lo = fetch();
+        rd(0x100 | sp);
+        push(pc >> 8);
+        push(pc & 0xFF);
+        const uint8_t hi = rd(pc);
+        pc = static_cast<uint16_t>(lo | (hi << 8));
+        break;
+      }
+      case 0x60: {
+        rd(pc);
+        rd(0x100 | sp);
+        const uint8_t lo = pull();
+        const uint8_t hi = pull();
+        pc = static_cast<uint16_t>(lo | (hi << 8));
+        rd(pc++);
+        break;
+      }
+      case 0x40: {
+        rd(pc);
+        rd(0x100 | sp);
+        p = static_cast<uint8_t>((pull() & ~kB) | kU);
+        const uint8_t lo = pull();
+        const uint8_t hi = pull();
+        pc = static_cast<uint16_t>(lo | (hi << 8));
+        limit = 0;  // P came off the stack
+        break;
+      }
+      case 0x00: fetch(); sync_out(); m.cpu.Interrupt(0xFFFE, true); sync_in(); limit = 0; break;
+      // Branches.
+      case 0x10: branch(!(p & kN)); break;
+      case 0x30: branch(p & kN); break;
+      case 0x50: branch(!(p & kV)); break;
+      case 0x70: branch(p & kV); break;
+      case 0x90: branch(!(p & kC)); break;
+      case 0xB0: branch(p & kC); break;
+      case 0xD0: {
+        const uint16_t at = static_cast<uint16_t>(pc - 1);
+        branch(!(p & kZ));
+        if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, false);
+        break;
+      }
+      case 0xF0: {
+        const uint16_t at = static_cast<uint16_t>(pc - 1);
+        branch(p & kZ);
+        if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, true);
+        break;
+      }
+      // Flags.
+      case 0x18: rd(pc); p &= ~kC; break;
+      case 0x38: rd(pc); p |= kC; break;
+      case 0x58: rd(pc); p &= ~kI; delayed_i = true; limit = 0; break;
+      case 0x78: rd(pc); p |= kI; delayed_i = true; limit = 0; break;
+      case 0xB8: rd(pc); p &= ~kV; break;
+      case 0xD8: rd(pc); p &= ~kD; break;
+      case 0xF8: rd(pc); p |= kD; break;
+      case 0xEA: rd(pc); break;
+      // Unofficial NOPs.
+      case 0x1A: case 0x3A: case 0x5A: case 0x7A: case 0xDA: case 0xFA: rd(pc); break;
+      case 0x80: case 0x82: case 0x89: case 0xC2: case 0xE2: fetch(); break;
+      case 0x04: case 0x44: case 0x64: rd(zp()); break;
+      case 0x14: case 0x34: case 0x54: case 0x74: case 0xD4: case 0xF4: rd(zpi(x)); break;
+      case 0x0C: rd(abs()); break;
+      case 0x1C: case 0x3C: case 0x5C: case 0x7C: case 0xDC: case 0xFC: rd(absi(x, false)); break;
+      // Unofficial loads/stores.
+      case 0xA7: a = x = rd(zp()); set_zn(a); break;
+      case 0xB7: a = x = rd(zpi(y)); set_zn(a); break;
+      case 0xAF: a = x = rd(abs()); set_zn(a); break;
+      case 0xBF: a = x = rd(absi(y, false)); set_zn(a); break;
+      case 0xA3: a = x = rd(indx()); set_zn(a); break;
+      case 0xB3: a = x = rd(indy(false)); set_zn(a); break;
+      case 0xAB: a = x = fetch(); set_zn(a); break;
+      case 0x87: wr(zp(), a & x); break;
+      case 0x97: wr(zpi(y), a & x); break;
+      case 0x8F: wr(abs(), a & x); break;
+      case 0x83: wr(indx(), a & x); break;
+      // Unofficial immediates.
+      case 0x0B: case 0x2B: a &= fetch(); set_zn(a); p = static_cast<uint8_t>((p & ~kC) | (a >> 7)); break;
+      case 0x4B: a &= fetch(); a = lsr(a); break;
+      case 0x6B: {
+        a &= fetch();
+        a = static_cast<uint8_t>((a >> 1) | ((p & kC) << 7));
+        set_zn(a);
+        p = static_cast<uint8_t>((p & ~(kC | kV)) | ((a >> 6) & 1) | (((a >> 6) ^ (a >> 5)) & 1 ? kV : 0));
+        break;
+      }
+      case 0xCB: {
+        const uint8_t v = fetch();
+        const uint8_t ax = a & x;
+        p = static_cast<uint8_t>((p & ~kC) | (ax >= v ? kC : 0));
+        x = static_cast<uint8_t>(ax - v);
+        set_zn(x);
+        break;
+      }
+      case 0x8B: a = static_cast<uint8_t>((a | 0xEE) & x & fetch()); set_zn(a); break;
+      // Unofficial SHx family and LAS/TAS.
+      case 0x9C: sh(fetch16(), x, y); break;
+      case 0x9E: sh(fetch16(), y, x); break;
+      case 0x9F: sh(fetch16(), y, a & x); break;
+      case 0x93: {
+        const uint8_t z = fetch();
+        const uint8_t lo = rd(z);
+        const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
+        sh(static_cast<uint16_t>(lo | (hi << 8)), y, a & x);
+        break;
+      }
+      case 0x9B: sp = a & x; sh(fetch16(), y, sp); break;
+      case 0xBB: {
+        const uint8_t v = rd(absi(y, false)) & sp;
+        a = x = sp = v;
+        set_zn(v);
+        break;
+      }
+  #define MARIO_RL_UNOFFICIAL_RMW(base, body)                                        \
+    case base + 0x07: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                    \
+    case base + 0x17: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                  \
+    case base + 0x0F: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                   \
+    case base + 0x1F: rmw(absi(x, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;           \
+    case base + 0x1B: rmw(absi(y, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;           \
+    case base + 0x03: rmw(indx(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                  \
+    case base + 0x13: rmw(indy(true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;
+      MARIO_RL_UNOFFICIAL_RMW(0x00, v = asl(v); a |= v; set_zn(a); return v)          // SLO
+      MARIO_RL_UNOFFICIAL_RMW(0x20, v = rol(v); a &= v; set_zn(a); return v)          // RLA
+      MARIO_RL_UNOFFICIAL_RMW(0x40, v = lsr(v); a ^= v; set_zn(a); return v)          // SRE
+      MARIO_RL_UNOFFICIAL_RMW(0x60, v = ror(v); adc(v); return v)                     // RRA
+      MARIO_RL_UNOFFICIAL_RMW(0xC0, --v; cmp(a, v); return v)                         // DCP
+      MARIO_RL_UNOFFICIAL_RMW(0xE0, ++v; sbc(v); return v)                            // ISB
+  #undef MARIO_RL_UNOFFICIAL_RMW
+  #undef MARIO_RL_RMW_GROUP
+      default:
+        // KIL/JAM opcodes: the real CPU locks up; we spin on the opcode (PC does not advance).
+        rd(pc);
+        --pc;
+        break;
     }
-    case 0x6C: {
-      const uint16_t ptr = fetch16();
-      const uint8_t lo = rd(ptr);
-      const uint8_t hi = rd(static_cast<uint16_t>((ptr & 0xFF00) | ((ptr + 1) & 0xFF)));
-      pc = static_cast<uint16_t>(lo | (hi << 8));
-      break;
-    }
-    case 0x20: {
-      const uint8_t lo = fetch();
-      rd(0x100 | sp);
-      push(pc >> 8);
-      push(pc & 0xFF);
-      const uint8_t hi = rd(pc);
-      pc = static_cast<uint16_t>(lo | (hi << 8));
-      break;
-    }
-    case 0x60: {
-      rd(pc);
-      rd(0x100 | sp);
-      const uint8_t lo = pull();
-      const uint8_t hi = pull();
-      pc = static_cast<uint16_t>(lo | (hi << 8));
-      rd(pc++);
-      break;
-    }
-    case 0x40: {
-      rd(pc);
-      rd(0x100 | sp);
-      p = static_cast<uint8_t>((pull() & ~kB) | kU);
-      const uint8_t lo = pull();
-      const uint8_t hi = pull();
-      pc = static_cast<uint16_t>(lo | (hi << 8));
-      break;
-    }
-    case 0x00: fetch(); sync_out(); Interrupt(0xFFFE, true); sync_in(); break;
-    // Branches.
-    case 0x10: branch(!(p & kN)); break;
-    case 0x30: branch(p & kN); break;
-    case 0x50: branch(!(p & kV)); break;
-    case 0x70: branch(p & kV); break;
-    case 0x90: branch(!(p & kC)); break;
-    case 0xB0: branch(p & kC); break;
-    case 0xD0: {
-      const uint16_t at = static_cast<uint16_t>(pc - 1);
-      branch(!(p & kZ));
-      if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, false);
-      break;
-    }
-    case 0xF0: {
-      const uint16_t at = static_cast<uint16_t>(pc - 1);
-      branch(p & kZ);
-      if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, true);
-      break;
-    }
-    // Flags.
-    case 0x18: rd(pc); p &= ~kC; break;
-    case 0x38: rd(pc); p |= kC; break;
-    case 0x58: rd(pc); p &= ~kI; delayed_i = true; break;
-    case 0x78: rd(pc); p |= kI; delayed_i = true; break;
-    case 0xB8: rd(pc); p &= ~kV; break;
-    case 0xD8: rd(pc); p &= ~kD; break;
-    case 0xF8: rd(pc); p |= kD; break;
-    case 0xEA: rd(pc); break;
-    // Unofficial NOPs.
-    case 0x1A: case 0x3A: case 0x5A: case 0x7A: case 0xDA: case 0xFA: rd(pc); break;
-    case 0x80: case 0x82: case 0x89: case 0xC2: case 0xE2: fetch(); break;
-    case 0x04: case 0x44: case 0x64: rd(zp()); break;
-    case 0x14: case 0x34: case 0x54: case 0x74: case 0xD4: case 0xF4: rd(zpi(x)); break;
-    case 0x0C: rd(abs()); break;
-    case 0x1C: case 0x3C: case 0x5C: case 0x7C: case 0xDC: case 0xFC: rd(absi(x, false)); break;
-    // Unofficial loads/stores.
-    case 0xA7: a = x = rd(zp()); set_zn(a); break;
-    case 0xB7: a = x = rd(zpi(y)); set_zn(a); break;
-    case 0xAF: a = x = rd(abs()); set_zn(a); break;
-    case 0xBF: a = x = rd(absi(y, false)); set_zn(a); break;
-    case 0xA3: a = x = rd(indx()); set_zn(a); break;
-    case 0xB3: a = x = rd(indy(false)); set_zn(a); break;
-    case 0xAB: a = x = fetch(); set_zn(a); break;
-    case 0x87: wr(zp(), a & x); break;
-    case 0x97: wr(zpi(y), a & x); break;
-    case 0x8F: wr(abs(), a & x); break;
-    case 0x83: wr(indx(), a & x); break;
-    // Unofficial immediates.
-    case 0x0B: case 0x2B: a &= fetch(); set_zn(a); p = static_cast<uint8_t>((p & ~kC) | (a >> 7)); break;
-    case 0x4B: a &= fetch(); a = lsr(a); break;
-    case 0x6B: {
-      a &= fetch();
-      a = static_cast<uint8_t>((a >> 1) | ((p & kC) << 7));
-      set_zn(a);
-      p = static_cast<uint8_t>((p & ~(kC | kV)) | ((a >> 6) & 1) | (((a >> 6) ^ (a >> 5)) & 1 ? kV : 0));
-      break;
-    }
-    case 0xCB: {
-      const uint8_t v = fetch();
-      const uint8_t ax = a & x;
-      p = static_cast<uint8_t>((p & ~kC) | (ax >= v ? kC : 0));
-      x = static_cast<uint8_t>(ax - v);
-      set_zn(x);
-      break;
-    }
-    case 0x8B: a = static_cast<uint8_t>((a | 0xEE) & x & fetch()); set_zn(a); break;
-    // Unofficial SHx family and LAS/TAS.
-    case 0x9C: sh(fetch16(), x, y); break;
-    case 0x9E: sh(fetch16(), y, x); break;
-    case 0x9F: sh(fetch16(), y, a & x); break;
-    case 0x93: {
-      const uint8_t z = fetch();
-      const uint8_t lo = rd(z);
-      const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
-      sh(static_cast<uint16_t>(lo | (hi << 8)), y, a & x);
-      break;
-    }
-    case 0x9B: sp = a & x; sh(fetch16(), y, sp); break;
-    case 0xBB: {
-      const uint8_t v = rd(absi(y, false)) & sp;
-      a = x = sp = v;
-      set_zn(v);
-      break;
-    }
-#define MARIO_RL_UNOFFICIAL_RMW(base, body)                                        \
-  case base + 0x07: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                    \
-  case base + 0x17: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                  \
-  case base + 0x0F: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                   \
-  case base + 0x1F: rmw(absi(x, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;           \
-  case base + 0x1B: rmw(absi(y, true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;           \
-  case base + 0x03: rmw(indx(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                  \
-  case base + 0x13: rmw(indy(true), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;
-    MARIO_RL_UNOFFICIAL_RMW(0x00, v = asl(v); a |= v; set_zn(a); return v)          // SLO
-    MARIO_RL_UNOFFICIAL_RMW(0x20, v = rol(v); a &= v; set_zn(a); return v)          // RLA
-    MARIO_RL_UNOFFICIAL_RMW(0x40, v = lsr(v); a ^= v; set_zn(a); return v)          // SRE
-    MARIO_RL_UNOFFICIAL_RMW(0x60, v = ror(v); adc(v); return v)                     // RRA
-    MARIO_RL_UNOFFICIAL_RMW(0xC0, --v; cmp(a, v); return v)                         // DCP
-    MARIO_RL_UNOFFICIAL_RMW(0xE0, ++v; sbc(v); return v)                            // ISB
-#undef MARIO_RL_UNOFFICIAL_RMW
-#undef MARIO_RL_RMW_GROUP
-    default:
-      // KIL/JAM opcodes: the real CPU locks up; we spin on the opcode (PC does not advance).
-      rd(pc);
-      --pc;
-      break;
-  }
 
-  // Interrupts were polled during the instruction's next-to-last cycle. Nothing below can
-  // happen unless a catch-up event is due or an interrupt is pending / unmasked.
-  if (cyc >= m.next_sync_cycle || c.nmi_pending ||
-      (m.IrqLine() && !((delayed_i ? i_before : p) & kI))) {
-    sync_out();
-    m.Poll();
-    const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
-    if (c.nmi_pending && c.nmi_clock <= poll_clock) {
-      c.nmi_pending = 0;
-      Interrupt(0xFFFA, false);
+    // Interrupts were polled during the instruction's next-to-last cycle. Nothing below can
+    // happen unless a catch-up event is due or an interrupt is pending / unmasked.
+    if (cyc < limit) continue;
+    if (cyc >= m.next_sync_cycle || c.nmi_pending ||
+        (m.IrqLine() && !((delayed_i ? i_before : p) & kI))) {
+      sync_out();
       m.Poll();
-    } else if (m.IrqLine() && !(delayed_i ? i_before : (p & kI)) && m.s.irq_clock <= poll_clock) {
-      Interrupt(0xFFFE, false);
-      m.Poll();
+      const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
+      if (c.nmi_pending && c.nmi_clock <= poll_clock) {
+        c.nmi_pending = 0;
+        m.cpu.Interrupt(0xFFFA, false);
+        m.Poll();
+      } else if (m.IrqLine() && !(delayed_i ? i_before : (p & kI)) && m.s.irq_clock <= poll_clock) {
+        m.cpu.Interrupt(0xFFFE, false);
+        m.Poll();
+      }
+      sync_in();
     }
-    sync_in();
+    RefreshLimit();
+    if (m.s.ppu.frame_done) break;
+    } while (kLoop);
+    sync_out();
   }
-  } while (kLoop && !m.s.ppu.frame_done);
-  sync_out();
+};
+
+template <bool kLoop>
+inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
+  Core core(m_);
+  core.Run<kLoop>();
 }
 
 void Cpu::Step() { Execute<false>(); }

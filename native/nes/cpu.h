@@ -23,6 +23,7 @@ class Cpu {
  private:
   template <bool kLoop>
   void Execute();
+  struct Core;  // the interpreter loop's registers and helpers (cpu.cc)
   void Interrupt(uint16_t vector, bool brk);
   Machine& m_;
 };
