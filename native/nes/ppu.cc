@@ -180,6 +180,10 @@ uint64_t Ppu::NextInterruptClock() const {
 void Ppu::Run(uint64_t target) {
   PpuState& p = m_.s.ppu;
   while (p.clock < target) {
+    if (p.dot == 0 && p.line < 240 && p.clock + kDotsPerLine <= target && !(m_.uses_a12 && RenderingEnabled())) {
+      RunVisibleLine();
+      continue;
+    }
     const int next = NextEventDot();
     const uint64_t reach = p.clock + static_cast<uint64_t>(next - p.dot);
     if (reach > target) {
@@ -195,6 +199,29 @@ void Ppu::Run(uint64_t target) {
       HandleEvent(next);
     }
   }
+}
+
+// A whole visible line with no A12 clocks to deliver, as the loop in Run would step it (the
+// events in dot order: 1, the sprite-0 hit, 256, 257, then the line end) without searching for
+// each next event. Run calls it only when the target covers the whole line, so no CPU access can
+// land in between and the event dots are known after dot 1.
+void Ppu::RunVisibleLine() {
+  PpuState& p = m_.s.ppu;
+  const uint64_t base = p.clock;  // the clock at dot 0
+  auto fire = [&](int dot) {
+    p.dot = static_cast<int16_t>(dot);
+    p.clock = base + static_cast<uint64_t>(dot);
+    HandleEvent(dot);
+  };
+  fire(1);
+  const int s0 = p.sprite0_hit_dot;  // from ComputeSprite0Hit at dot 1; -1 when none
+  if (s0 > 1 && s0 < 256) fire(s0);
+  fire(256);  // HandleEvent also delivers a hit that falls on 256 or 257
+  fire(257);
+  if (s0 > 257) fire(s0);
+  p.dot = static_cast<int16_t>(kDotsPerLine);
+  p.clock = base + kDotsPerLine;
+  EndLine();
 }
 
 void Ppu::EndLine() {

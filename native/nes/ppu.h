@@ -41,6 +41,7 @@ class Ppu {
   int NextEventDot() const;
   void HandleEvent(int dot);
   void EndLine();
+  void RunVisibleLine();
   void EvaluateSprites();
   void ComputeSprite0Hit(int from_x);  // first hit at pixel >= from_x on this line
   void CatchUpPixels();
