@@ -20,7 +20,7 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // Descents run in groups this wide: enough independent cache misses in flight to hide latency,
 // few enough that the group's state stays in registers/L1.
-constexpr size_t kLockstep = 32;
+constexpr size_t kLockstep = 64;
 constexpr std::align_val_t kLineAlign{64};
 // Large trees are aligned to 2 MiB and offered transparent huge pages: random descents then miss
 // the TLB far less often (THP is commonly in "madvise" mode).
