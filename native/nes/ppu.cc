@@ -463,9 +463,6 @@ struct SpreadTable {
 constexpr SpreadTable kSpread;
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
-#if MARIO_RL_PPU_SSSE3
-const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
-
 // kSpreadBit0/1[b]: byte i (little-endian) is 1 (resp. 2) when bit 7-i of b is set, else 0.
 struct SpreadBitTable {
   uint64_t v[256];
@@ -474,6 +471,9 @@ struct SpreadBitTable {
   }
 };
 constexpr SpreadBitTable kSpreadBit0(1), kSpreadBit1(2);
+
+#if MARIO_RL_PPU_SSSE3
+const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
 constexpr uint64_t kGroupIndex[4] = {0, 4 * kBytes, 8 * kBytes, 12 * kBytes};
 
 // 2-bit pixel values (0..3) of one pattern row, byte i = pixel i; the group adds 4 * group so
@@ -485,10 +485,19 @@ inline uint64_t TileIndices(const uint8_t* const chr[8], unsigned row_base, uint
   return kSpreadBit0.v[lo] | kSpreadBit1.v[hi] | kGroupIndex[group & 3];
 }
 
+// palette: the 16 background entries; grey: the greyscale mask ($30 or $3F).
 __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
                                                      const uint8_t* const chr[8], unsigned row_base,
-                                                     const uint8_t* table, uint8_t* out) {
-  const __m128i colours = _mm_load_si128(reinterpret_cast<const __m128i*>(table));
+                                                     const uint8_t* palette, uint8_t grey, uint8_t* out) {
+  // The 16-entry colour table, built in registers (byte stores then a vector load would stall
+  // store forwarding): entry 4g+k = palette[4g+k] | opaque for k > 0, the backdrop for k = 0.
+  const __m128i pal = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(palette)),
+                                    _mm_set1_epi8(static_cast<char>(grey)));
+  const __m128i first_of_group = _mm_set1_epi32(0xFF);  // bytes 0, 4, 8, 12
+  const __m128i backdrop = _mm_set1_epi8(static_cast<char>(palette[0] & grey));
+  const __m128i colours =
+      _mm_or_si128(_mm_and_si128(first_of_group, backdrop),
+                   _mm_andnot_si128(first_of_group, _mm_or_si128(pal, _mm_set1_epi8(static_cast<char>(0x80)))));
   for (int i = 0; i < 32; i += 2) {
     const uint64_t a = TileIndices(chr, row_base, tiles[i], groups[i]);
     const uint64_t b = TileIndices(chr, row_base, tiles[i + 1], groups[i + 1]);
@@ -540,12 +549,7 @@ void Ppu::BuildBgLine() {
   const int fine_y = p.v >> 12;
 #if MARIO_RL_PPU_SSSE3
   if (kHasSsse3) {
-    alignas(16) uint8_t table[16];
-    for (int group = 0; group < 4; ++group) {
-      table[group * 4] = static_cast<uint8_t>(p.palette[0] & grey);
-      for (int k = 1; k < 4; ++k) table[group * 4 + k] = static_cast<uint8_t>((p.palette[group * 4 + k] & grey) | 0x80);
-    }
-    ShadeTilesSsse3(row_tiles_, row_groups_, chr, static_cast<unsigned>(pattern_base | fine_y), table, bg_line_);
+    ShadeTilesSsse3(row_tiles_, row_groups_, chr, static_cast<unsigned>(pattern_base | fine_y), p.palette, grey, bg_line_);
     bg_valid_ = true;
     return;
   }
@@ -570,20 +574,28 @@ void Ppu::BuildBgLine() {
 void Ppu::BuildSpriteLine() {
   const PpuState& p = m_.s.ppu;
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
-  std::memset(spr_line_, 0, sizeof spr_line_);
+  sprites_valid_ = true;
+  if (p.sprite_count == 0) return;  // RenderSpan reads spr_line_ only when the line has sprites
+  // 8 pixels at a time, one byte each (SWAR): lower OAM indices are drawn last and win. The
+  // line buffer has 8 spare bytes so a sprite at x > 248 needs no special case.
+  uint8_t* const line = spr_line_;
+  std::memset(line, 0, sizeof spr_line_);
   for (int i = p.sprite_count - 1; i >= 0; --i) {
     const SpriteSlot& s = p.sprites[i];
     const uint8_t flags = static_cast<uint8_t>(0x80 | ((s.attr & 0x20) ? 0x40 : 0));
     const uint8_t* group = p.palette + 16 + (s.attr & 3) * 4;
-    for (int k = 0; k < 8; ++k) {
-      const int x = s.x + k;
-      if (x > 255) break;
-      const int bit = 7 - k;
-      const int pix = ((s.lo >> bit) & 1) | (((s.hi >> bit) & 1) << 1);
-      if (pix) spr_line_[x] = static_cast<uint8_t>(flags | (group[pix] & grey));
-    }
+    const uint64_t pix = kSpreadBit0.v[s.lo] | kSpreadBit1.v[s.hi];  // byte k = pixel k's value 0..3
+    const uint64_t lo = pix & kBytes, hi = (pix >> 1) & kBytes;       // 1 per byte where the bit is set
+    const uint64_t is1 = (lo & ~hi) * 0xFF, is2 = (hi & ~lo) * 0xFF, is3 = (lo & hi) * 0xFF;
+    const uint64_t colour = (is1 & (static_cast<uint8_t>(flags | (group[1] & grey)) * kBytes)) |
+                            (is2 & (static_cast<uint8_t>(flags | (group[2] & grey)) * kBytes)) |
+                            (is3 & (static_cast<uint8_t>(flags | (group[3] & grey)) * kBytes));
+    const uint64_t opaque = is1 | is2 | is3;
+    uint64_t old;
+    std::memcpy(&old, line + s.x, 8);
+    const uint64_t merged = (colour & opaque) | (old & ~opaque);
+    std::memcpy(line + s.x, &merged, 8);
   }
-  sprites_valid_ = true;
 }
 
 void Ppu::RenderSpan(int x0, int x1) {
@@ -612,13 +624,18 @@ void Ppu::RenderSpan(int x0, int x1) {
     for (int x = x0; x < x1; ++x) out[x] = bg[x] & 0x3F;
     return;
   }
-  const int clip_end = (p.mask & 0x04) ? 0 : 8;
-  for (int x = x0; x < x1; ++x) {
-    const uint8_t b = bg[x];
-    const uint8_t s = x < clip_end ? 0 : spr_line_[x];
-    // The sprite shows when opaque and either in front or over a transparent background.
-    const bool sprite_wins = (s & 0x80) && (!(b & 0x80) || !(s & 0x40));
-    out[x] = (sprite_wins ? s : b) & 0x3F;
+  const int clip_end = std::min(x1, (p.mask & 0x04) ? 0 : 8);
+  int x = x0;
+  for (; x < clip_end; ++x) out[x] = bg[x] & 0x3F;
+  const uint8_t* __restrict spr = spr_line_;
+  uint8_t* __restrict dst = out;
+  for (; x < x1; ++x) {
+    const uint8_t b = bg[x], s = spr[x];
+    // The sprite shows when opaque (bit 7) and not behind (bit 6) an opaque background pixel;
+    // branch-free so the loop vectorises.
+    const uint8_t wins = static_cast<uint8_t>(s & ~(b & (s << 1)) & 0x80);
+    const uint8_t mask = static_cast<uint8_t>(-(wins >> 7));
+    dst[x] = static_cast<uint8_t>(((s & mask) | (b & ~mask)) & 0x3F);
   }
 }
 
