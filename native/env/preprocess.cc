@@ -79,6 +79,22 @@ void BuildTaps(int src, int dst, std::vector<uint16_t>& first, std::vector<uint1
   }
 }
 
+// One output row of the horizontal pass with every output padded to exactly T taps (zero
+// weights past an output's own taps): a fixed, fully unrolled inner loop instead of a loop over
+// each output's tap count through an offset table. `column` has T - 1 readable (zero) entries
+// past the crop width.
+template <int T>
+void HorizontalRow(const uint16_t* column, const uint16_t* first, const uint32_t* weights, uint32_t half,
+                   uint64_t reciprocal, int width, uint8_t* __restrict out) {
+  for (int x = 0; x < width; ++x) {
+    const uint16_t* v = column + first[x];
+    const uint32_t* w = weights + static_cast<size_t>(x) * T;
+    uint32_t sum = half;
+    for (int m = 0; m < T; ++m) sum += w[m] * v[m];
+    out[x] = static_cast<uint8_t>((sum * reciprocal) >> 40);
+  }
+}
+
 }  // namespace
 
 void ValidateObsSpec(const ObsSpec& spec) {
@@ -108,6 +124,17 @@ Preprocessor::Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb) : sp
   std::vector<uint16_t> first, count;
   BuildTaps(crop_w_, spec.width, first, count, x_weights_, x_offsets_);
   for (size_t j = 0; j < first.size(); ++j) x_taps_.push_back({first[j], count[j]});
+  // The same horizontal taps padded to the widest output's count, for HorizontalRow.
+  for (const Tap& t : x_taps_) x_pad_taps_ = std::max(x_pad_taps_, static_cast<int>(t.count));
+  if (x_pad_taps_ <= kMaxPaddedTaps) {
+    x_pad_first_.assign(first.begin(), first.end());
+    x_pad_weights_.assign(x_taps_.size() * static_cast<size_t>(x_pad_taps_), 0);
+    for (size_t j = 0; j < x_taps_.size(); ++j) {
+      for (int m = 0; m < x_taps_[j].count; ++m) {
+        x_pad_weights_[j * static_cast<size_t>(x_pad_taps_) + static_cast<size_t>(m)] = x_weights_[x_offsets_[j] + static_cast<size_t>(m)];
+      }
+    }
+  }
   first.clear();
   count.clear();
   BuildTaps(crop_h_, spec.height, first, count, y_weights_, y_offsets_);
@@ -156,7 +183,8 @@ void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint
     const uint32_t* x_offsets = x_offsets_.data();
     // Column sums fit 16 bits: the vertical weights of one output sum to crop_h <= 240, and
     // 240 * 255 < 65536; 16-bit lanes halve the vector work.
-    uint16_t column[kSourceWidth];
+    // kMaxPaddedTaps spare entries, zero, for HorizontalRow's padded taps.
+    uint16_t column[kSourceWidth + kMaxPaddedTaps] = {};
     for (int y = 0; y < H; ++y) {
       const Tap ty = y_taps_[static_cast<size_t>(y)];
       const uint32_t* wy = y_weights_.data() + y_offsets_[static_cast<size_t>(y)];
@@ -167,6 +195,19 @@ void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint
         for (int x = 0; x < cw; ++x) column[x] = static_cast<uint16_t>(column[x] + w * row[x]);
       }
       uint8_t* __restrict out_row = dst + static_cast<size_t>(y) * W;
+      const uint16_t* pf = x_pad_first_.data();
+      const uint32_t* pw = x_pad_weights_.data();
+      switch (x_pad_taps_) {
+        case 1: HorizontalRow<1>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        case 2: HorizontalRow<2>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        case 3: HorizontalRow<3>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        case 4: HorizontalRow<4>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        case 5: HorizontalRow<5>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        case 6: HorizontalRow<6>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        case 7: HorizontalRow<7>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        case 8: HorizontalRow<8>(column, pf, pw, half, reciprocal, W, out_row); continue;
+        default: break;  // outputs wider than kMaxPaddedTaps source pixels: the general loop below
+      }
       for (int x = 0; x < W; ++x) {
         const Tap tx = x_taps[x];
         const uint32_t* wx = x_weights + x_offsets[x];

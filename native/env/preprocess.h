@@ -62,6 +62,11 @@ class Preprocessor {
   std::vector<Tap> x_taps_, y_taps_;
   std::vector<uint32_t> x_weights_, y_weights_;   // flattened per tap
   std::vector<uint32_t> x_offsets_, y_offsets_;   // start of each output's weights
+  // Horizontal taps padded to x_pad_taps_ per output (when that is <= kMaxPaddedTaps).
+  static constexpr int kMaxPaddedTaps = 8;
+  int x_pad_taps_ = 0;
+  std::vector<uint16_t> x_pad_first_;
+  std::vector<uint32_t> x_pad_weights_;
   // Exact division by the denominator as a multiply and shift: sums stay below 2^24, and
   // m = ceil(2^40 / d) gives floor(n * m / 2^40) == floor(n / d) for every n < 2^24.
   uint64_t reciprocal_;

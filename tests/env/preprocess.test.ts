@@ -78,6 +78,13 @@ describe('fused preprocessing equals the TS reference exactly', () => {
     runBoth({ ...base, width: 200, height: 200, stack: 1, cropTop: 100, cropBottom: 30, cropLeft: 100, cropRight: 60 }, 2, true, 5);
   });
 
+  it('every horizontal tap width: padded fixed-tap rows (1..8 taps) and the general loop (more)', () => {
+    // 256 source columns to W outputs: at most 3 taps each at 200 wide, 4 at 84 and 64, 8 at 37, 16 at 16.
+    for (const [width, seed] of [[200, 6], [84, 7], [64, 8], [37, 9], [16, 10], [1, 11]] as const) {
+      runBoth({ ...base, width, height: 30, stack: 1 }, 2, true, seed);
+    }
+  });
+
   it('luma comes from the core palette with the documented integer formula', () => {
     const palette = native.envPaletteRgb();
     expect(palette.length).toBe(192);
