@@ -45,9 +45,33 @@ __attribute__((target("ssse3"))) void LookupRowSsse3(const uint8_t* src, const u
   for (; x < n; ++x) dst[x] = prev ? std::max(lut[src[x] & 63], lut[prev[x] & 63]) : lut[src[x] & 63];
 }
 
-bool HasSsse3() {
+// 64 lookups in one instruction: VPERMB indexes the whole 64-entry LUT with the low 6 bits of
+// each byte (the same & 63 as the other paths). The row's tail uses masked loads and stores.
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void LookupRowVbmi(const uint8_t* src, const uint8_t* prev,
+                                                                        const uint8_t* lut, uint8_t* dst, int n) {
+  const __m512i table = _mm512_loadu_si512(lut);
+  for (int x = 0; x < n; x += 64) {
+    const int left = n - x;
+    const __mmask64 k = left >= 64 ? ~__mmask64{0} : ((__mmask64{1} << left) - 1);
+    __m512i v = _mm512_maskz_permutexvar_epi8(k, _mm512_maskz_loadu_epi8(k, src + x), table);
+    if (prev) v = _mm512_max_epu8(v, _mm512_maskz_permutexvar_epi8(k, _mm512_maskz_loadu_epi8(k, prev + x), table));
+    _mm512_mask_storeu_epi8(dst + x, k, v);
+  }
+}
+
+// The fastest table-lookup path this CPU has, capped by MARIO_RL_NO_SIMD=1 (scalar) or
+// MARIO_RL_SIMD=ssse3 (so tests can compare every path on one machine).
+Preprocessor::Simd DetectSimd() {
+  if (std::getenv("MARIO_RL_NO_SIMD") != nullptr) return Preprocessor::Simd::kNone;
   __builtin_cpu_init();
-  return __builtin_cpu_supports("ssse3");
+  if (!__builtin_cpu_supports("ssse3")) return Preprocessor::Simd::kNone;
+  const char* cap = std::getenv("MARIO_RL_SIMD");
+  if (cap != nullptr && std::string(cap) == "ssse3") return Preprocessor::Simd::kSsse3;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vbmi")) {
+    return Preprocessor::Simd::kAvx512Vbmi;
+  }
+  return Preprocessor::Simd::kSsse3;
 }
 #endif
 
@@ -142,7 +166,7 @@ Preprocessor::Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb) : sp
   denominator_ = static_cast<uint32_t>(crop_w_) * static_cast<uint32_t>(crop_h_);
   reciprocal_ = ((uint64_t{1} << 40) + denominator_ - 1) / denominator_;
 #ifdef MARIO_RL_LUT_SSSE3
-  simd_ = HasSsse3() && std::getenv("MARIO_RL_NO_SIMD") == nullptr;
+  simd_ = DetectSimd();
 #endif
 }
 
@@ -161,8 +185,12 @@ void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint
     for (int r = 0; r < ch; ++r, src += kSourceWidth) {
       uint8_t* __restrict dst = scratch + static_cast<size_t>(r) * cw;
 #ifdef MARIO_RL_LUT_SSSE3
-      if (simd_) {
-        LookupRowSsse3(src, prev, lut, dst, cw);
+      if (simd_ != Simd::kNone) {
+        if (simd_ == Simd::kAvx512Vbmi) {
+          LookupRowVbmi(src, prev, lut, dst, cw);
+        } else {
+          LookupRowSsse3(src, prev, lut, dst, cw);
+        }
         if (prev) prev += kSourceWidth;
         continue;
       }

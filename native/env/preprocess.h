@@ -35,6 +35,11 @@ void ValidateObsSpec(const ObsSpec& spec);
 
 class Preprocessor {
  public:
+  // Table-lookup paths for palette index -> channel value, fastest the CPU has (x86-64):
+  // AVX-512 VBMI (one VPERMB per 64 pixels), SSSE3 (four PSHUFB per 16), else scalar.
+  // MARIO_RL_NO_SIMD=1 forces scalar and MARIO_RL_SIMD=ssse3 caps at SSSE3; all give equal bytes.
+  enum class Simd { kNone, kSsse3, kAvx512Vbmi };
+
   // palette_rgb: 64 x RGB (nes::PaletteRgb()).
   Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb);
 
@@ -70,7 +75,7 @@ class Preprocessor {
   // Exact division by the denominator as a multiply and shift: sums stay below 2^24, and
   // m = ceil(2^40 / d) gives floor(n * m / 2^40) == floor(n / d) for every n < 2^24.
   uint64_t reciprocal_;
-  bool simd_ = false;  // SSSE3 table lookups (x86-64 CPUs that have it; MARIO_RL_NO_SIMD=1 turns it off)
+  Simd simd_ = Simd::kNone;  // chosen at construction (see DetectSimd in preprocess.cc)
   uint32_t denominator_;
 };
 
