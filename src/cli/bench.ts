@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { VecEnv } from '../env/vec-env.js';
 import { resolveConfig } from '../train/config.js';
 import { measureTrainLoop } from '../train/loop-bench.js';
-import { intFlag } from './flags.js';
+import { choiceFlag, intFlag, parseKnownFlags, UsageError } from './flags.js';
 
 const USAGE =
   'usage: mario-rl bench [--what env|train|all] [--seconds S] [--updates N] [--preset NAME] [config flags for train, e.g. --network baseline]';
@@ -56,28 +56,24 @@ export const benchCommand = {
     let what = 'all';
     let seconds = 3;
     let updates = 4;
-    const rest: string[] = [];
+    let rest: string[];
     try {
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i]!;
-        const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-        const value = () => {
-          const v = inline ?? args[++i];
-          if (v === undefined) throw new TypeError(`${name} needs a value`);
-          return v;
-        };
-        if (name === '--what') {
-          what = value();
-          if (!['env', 'train', 'all'].includes(what)) throw new TypeError(`--what must be one of env, train, all but is '${what}'`);
-        } else if (name === '--seconds') seconds = intFlag(value(), 'seconds', 1, 600);
-        else if (name === '--updates') updates = intFlag(value(), 'updates', 1, 1000);
-        else if (a === '--help' || a === '-h') {
-          console.log(USAGE);
-          return 0;
-        } else rest.push(a);
+      if (args.includes('-h')) {
+        console.log(USAGE);
+        return 0;
       }
+      const parsed = parseKnownFlags(args, { what: {}, seconds: {}, updates: {}, help: { boolean: true } });
+      if (parsed.flags.help) {
+        console.log(USAGE);
+        return 0;
+      }
+      if (parsed.flags.what !== undefined) what = choiceFlag(parsed.flags.what, 'what', ['env', 'train', 'all'] as const);
+      if (parsed.flags.seconds !== undefined) seconds = intFlag(parsed.flags.seconds, 'seconds', 1, 600);
+      if (parsed.flags.updates !== undefined) updates = intFlag(parsed.flags.updates, 'updates', 1, 1000);
+      rest = parsed.rest;
     } catch (err) {
-      console.error(`mario-rl bench: ${(err as Error).message}\n\n${USAGE}`);
+      if (!(err instanceof UsageError)) throw err;
+      console.error(`mario-rl bench: ${err.message}\n\n${USAGE}`);
       return 2;
     }
     let config;

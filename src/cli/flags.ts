@@ -14,15 +14,37 @@ export interface FlagSpec {
   boolean?: boolean;
 }
 
-/** Parses `args` against `spec`; returns flag values (booleans as 'true'). */
+/** Parses `args` against `spec`; returns flag values (booleans as 'true'). Any other argument is an error. */
 export function parseFlags(args: readonly string[], spec: Readonly<Record<string, FlagSpec>>): Record<string, string> {
+  return parse(args, spec, undefined);
+}
+
+/**
+ * Parses the flags in `spec` out of `args` and returns the other arguments, in order, as `rest`
+ * (for commands whose remaining flags are run-config flags, parsed by `resolveConfig`). A flag of
+ * `spec` given twice, without its value, or with a value it does not take is still an error.
+ */
+export function parseKnownFlags(
+  args: readonly string[],
+  spec: Readonly<Record<string, FlagSpec>>,
+): { flags: Record<string, string>; rest: string[] } {
+  const rest: string[] = [];
+  const flags = parse(args, spec, rest);
+  return { flags, rest };
+}
+
+function parse(args: readonly string[], spec: Readonly<Record<string, FlagSpec>>, rest: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
     const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const flag = spec[name];
+    const name = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : '';
+    const flag = Object.hasOwn(spec, name) ? spec[name] : undefined;
+    if (!flag && rest) {
+      rest.push(arg);
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
     if (!flag) throw new UsageError(`unknown flag --${name}`);
     if (name in out) throw new UsageError(`flag --${name} given twice`);
     if (flag.boolean) {

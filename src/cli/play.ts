@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 
 import { episodeToGif } from '../train/play.js';
 import { Trainer } from '../train/trainer.js';
-import { intFlag } from './flags.js';
+import { intFlag, parseKnownFlags, UsageError } from './flags.js';
 import { parseRunConfig } from './train.js';
 
 const PLAY_USAGE =
@@ -23,30 +23,27 @@ export const playCommand = {
     let seed: number | undefined;
     let maxSteps = 10_000;
     let frameStride: number | undefined;
-    const remaining: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-      let bad: string | undefined;
-      if (name === '--checkpoint') checkpoint = inline ?? args[++i];
-      else if (name === '--out') out = inline ?? args[++i] ?? '';
-      else if (a === '--sample') deterministic = false;
-      else if (name === '--seed' || name === '--max-steps' || name === '--frame-stride') {
-        const limits = { '--seed': [0, 2 ** 32 - 1], '--max-steps': [1, 100_000], '--frame-stride': [1, 60] } as const;
-        const [min, max] = limits[name];
-        try {
-          const v = intFlag(inline ?? args[++i] ?? '', name.slice(2), min, max);
-          if (name === '--seed') seed = v;
-          else if (name === '--max-steps') maxSteps = v;
-          else frameStride = v;
-        } catch (err) {
-          bad = (err as Error).message;
-        }
-      } else remaining.push(a);
-      if (bad) {
-        console.error(`mario-rl play: ${bad}\n\n${PLAY_USAGE}`);
-        return 2;
-      }
+    let remaining: string[];
+    try {
+      const { flags, rest } = parseKnownFlags(args, {
+        checkpoint: {},
+        out: {},
+        sample: { boolean: true },
+        seed: {},
+        'max-steps': {},
+        'frame-stride': {},
+      });
+      checkpoint = flags.checkpoint;
+      if (flags.out !== undefined) out = flags.out;
+      deterministic = flags.sample !== 'true';
+      if (flags.seed !== undefined) seed = intFlag(flags.seed, 'seed', 0, 2 ** 32 - 1);
+      if (flags['max-steps'] !== undefined) maxSteps = intFlag(flags['max-steps'], 'max-steps', 1, 100_000);
+      if (flags['frame-stride'] !== undefined) frameStride = intFlag(flags['frame-stride'], 'frame-stride', 1, 60);
+      remaining = rest;
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      console.error(`mario-rl play: ${err.message}\n\n${PLAY_USAGE}`);
+      return 2;
     }
     const parsed = parseRunConfig(remaining, PLAY_USAGE);
     if (typeof parsed === 'number') return parsed;

@@ -6,6 +6,7 @@
  */
 import { configHelp, resolveConfig, type TrainerConfig } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
+import { intFlag, parseKnownFlags, UsageError } from './flags.js';
 import { ProgressDisplay } from './progress.js';
 
 const SMB_HINT =
@@ -80,20 +81,17 @@ export const evalCommand = {
     let checkpoint: string | undefined;
     let episodes = 20;
     let deterministic = false;
-    const remaining: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-      if (name === '--checkpoint') checkpoint = inline ?? args[++i];
-      else if (name === '--episodes') {
-        const v = inline ?? args[++i];
-        episodes = Number(v);
-        if (!Number.isInteger(episodes) || episodes < 1 || episodes > 10_000) {
-          console.error(`mario-rl eval: --episodes must be an integer in [1, 10000] but is '${v}'\n\n${EVAL_USAGE}`);
-          return 2;
-        }
-      } else if (a === '--deterministic') deterministic = true;
-      else remaining.push(a);
+    let remaining: string[];
+    try {
+      const { flags, rest } = parseKnownFlags(args, { checkpoint: {}, episodes: {}, deterministic: { boolean: true } });
+      checkpoint = flags.checkpoint;
+      if (flags.episodes !== undefined) episodes = intFlag(flags.episodes, 'episodes', 1, 10_000);
+      deterministic = flags.deterministic === 'true';
+      remaining = rest;
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      console.error(`mario-rl eval: ${err.message}\n\n${EVAL_USAGE}`);
+      return 2;
     }
     const parsed = parseRunConfig(remaining, EVAL_USAGE);
     if (typeof parsed === 'number') return parsed;

@@ -109,5 +109,14 @@ describe('mario-rl play', () => {
     const none = cli('play');
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('--checkpoint is required');
+    const steps = cli('play', '--checkpoint', 'x.ckpt', '--max-steps=0');
+    expect(steps.status).toBe(2);
+    expect(steps.stderr).toContain("--max-steps must be an integer in [1, 100000] but is '0'");
+    const twice = cli('play', '--checkpoint', 'a.ckpt', '--checkpoint', 'b.ckpt');
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain('flag --checkpoint given twice');
+    const episodes = cli('eval', '--checkpoint', 'x.ckpt', '--episodes', 'many');
+    expect(episodes.status).toBe(2);
+    expect(episodes.stderr).toContain("--episodes must be an integer in [1, 10000] but is 'many'");
   });
 });
