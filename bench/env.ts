@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { Controller, NES, type ButtonKey } from 'jsnes';
 
 import { VecEnv } from '../src/index.js';
+import { measureInTurns, type ThroughputSubject } from '../src/util/throughput.js';
 
 const romPath = process.env.MARIO_ROM;
 if (!romPath) {
@@ -31,42 +32,17 @@ const W = 84, H = 84, STACK = 4;
 
 const WINDOWS = 5;
 
-/** One bench cell: a step function (one call = `lanes` agent steps) and the best rate seen. */
-interface Cell {
-  stepOnce: () => void;
-  lanes: number;
-  minSteps: number;
-  best: number;
-}
-
-/** One timed window (SECONDS / WINDOWS) of a cell; keeps its best agent steps/s. */
-function window(cell: Cell): void {
-  const t0 = performance.now();
-  let steps = 0;
-  while (performance.now() - t0 < (SECONDS * 1000) / WINDOWS || steps < cell.minSteps) {
-    cell.stepOnce();
-    steps++;
-  }
-  cell.best = Math.max(cell.best, (steps * cell.lanes) / ((performance.now() - t0) / 1000));
-}
-
-/** Times the cells in turns, window by window (so they share the machine's noise). */
-function measureInTurns(cells: Cell[]): void {
-  for (const cell of cells) for (let i = 0; i < 3; i++) cell.stepOnce(); // warm-up
-  for (let w = 0; w < WINDOWS; w++) for (const cell of cells) window(cell);
-}
-
-function oursCell(n: number, threads: number): { cell: Cell; env: VecEnv } {
+function oursCell(n: number, threads: number): { cell: ThroughputSubject; env: VecEnv } {
   const env = new VecEnv({ rom, numEnvs: n, numThreads: threads, stages: ['1-1'], actions: 'simple', frameSkip: SKIP,
     obs: { width: W, height: H, stack: STACK, grayscale: true }, seed: 1 });
   env.reset();
   const actions = new Int32Array(n);
   let s = 1;
-  const stepOnce = () => {
+  const step = () => {
     for (let i = 0; i < n; i++) actions[i] = (s = (s * 1103515245 + 12345) >>> 0) % 7;
     env.step(actions);
   };
-  return { cell: { stepOnce, lanes: n, minSteps: 3, best: 0 }, env };
+  return { cell: { step, itemsPerStep: n }, env };
 }
 
 // ---- baseline: jsnes + JS preprocessing ------------------------------------------------------
@@ -137,16 +113,16 @@ function areaResize(src: Uint8Array, dst: Uint8Array) {
 
 const jsnesLanes: JsnesLane[] = []; // booted once, the first N used for each row
 
-function baselineCell(n: number): Cell {
+function baselineCell(n: number): ThroughputSubject {
   while (jsnesLanes.length < n) jsnesLanes.push(new JsnesLane());
   const lanes = jsnesLanes.slice(0, n);
   const obs = new Uint8Array(n * STACK * W * H);
   const reward = new Float32Array(n);
   let s = 1;
-  const stepOnce = () => {
+  const step = () => {
     for (let i = 0; i < n; i++) lanes[i]!.step((s = (s * 1103515245 + 12345) >>> 0) % 7, obs, reward, i);
   };
-  return { stepOnce, lanes: n, minSteps: 2, best: 0 };
+  return { step, itemsPerStep: n, minSteps: 2 };
 }
 
 const rows: string[] = [];
@@ -157,11 +133,10 @@ console.log('|---|---|---|---|---|---|---|');
 for (const n of LANES) {
   const baseline = baselineCell(n);
   const cells = THREADS.map((t) => oursCell(n, t));
-  measureInTurns([baseline, ...cells.map((c) => c.cell)]);
+  const [base, ...best] = measureInTurns([baseline, ...cells.map((c) => c.cell)], { seconds: SECONDS, windows: WINDOWS }) as [number, ...number[]];
   for (const c of cells) c.env.close();
-  const base = baseline.best;
   for (const [k, t] of THREADS.entries()) {
-    const ours = cells[k]!.cell.best;
+    const ours = best[k]!;
     const row = `| ${n} | ${base.toFixed(0)} | ${t} | ${ours.toFixed(0)} | ${(ours * SKIP).toFixed(0)} | ${(ours / t).toFixed(0)} | ${(ours / base).toFixed(1)}x |`;
     rows.push(row);
     console.log(row);

@@ -15,37 +15,32 @@ import { cpus } from 'node:os';
 import { VecEnv } from '../env/vec-env.js';
 import { resolveConfig } from '../train/config.js';
 import { measureTrainLoop } from '../train/loop-bench.js';
+import { measureInTurns, type ThroughputSubject } from '../util/throughput.js';
 import { choiceFlag, intFlag, parseKnownFlags, UsageError } from './flags.js';
 
 const USAGE =
   'usage: mario-rl bench [--what env|train|all] [--seconds S] [--updates N] [--preset NAME] [config flags for train, e.g. --network baseline]';
 
-/** Agent steps/s of `env` stepping random actions for about `seconds` (best of 3 windows). */
-function envStepsPerSecond(numThreads: number, seconds: number): number {
+/** Agent steps/s of VecEnvs with each of `threadCounts` stepping random actions, measured in turns. */
+function envStepsPerSecond(threadCounts: readonly number[], seconds: number): number[] {
   const numEnvs = 16;
-  const env = new VecEnv({ game: 'runner', numEnvs, numThreads, stages: ['1'], frameSkip: 4, obs: { width: 84, height: 84, stack: 4, grayscale: true }, seed: 1 });
+  const envs: VecEnv[] = [];
   try {
-    env.reset();
-    const actions = new Int32Array(numEnvs);
-    let s = 1;
-    const step = () => {
-      for (let i = 0; i < numEnvs; i++) actions[i] = (s = (s * 1103515245 + 12345) >>> 0) % env.numActions;
-      env.step(actions);
-    };
-    for (let i = 0; i < 3; i++) step();
-    let best = 0;
-    for (let w = 0; w < 3; w++) {
-      const t0 = performance.now();
-      let n = 0;
-      while (performance.now() - t0 < (seconds * 1000) / 3 || n < 3) {
-        step();
-        n++;
-      }
-      best = Math.max(best, (n * numEnvs) / ((performance.now() - t0) / 1000));
-    }
-    return best;
+    const subjects = threadCounts.map((numThreads): ThroughputSubject => {
+      const env = new VecEnv({ game: 'runner', numEnvs, numThreads, stages: ['1'], frameSkip: 4, obs: { width: 84, height: 84, stack: 4, grayscale: true }, seed: 1 });
+      envs.push(env);
+      env.reset();
+      const actions = new Int32Array(numEnvs);
+      let s = 1;
+      const step = () => {
+        for (let i = 0; i < numEnvs; i++) actions[i] = (s = (s * 1103515245 + 12345) >>> 0) % env.numActions;
+        env.step(actions);
+      };
+      return { step, itemsPerStep: numEnvs };
+    });
+    return measureInTurns(subjects, { seconds });
   } finally {
-    env.close();
+    for (const env of envs) env.close();
   }
 }
 
@@ -88,12 +83,11 @@ export const benchCommand = {
     }
     const cores = cpus().length;
     if (what === 'env' || what === 'all') {
-      console.log(`env: built-in game, 16 lanes, frame skip 4, 84x84 gray x4, random actions, ${seconds} s per row (${cores} cores)`);
-      const one = envStepsPerSecond(1, seconds);
-      const all = cores > 1 ? envStepsPerSecond(cores, seconds) : one;
+      console.log(`env: built-in game, 16 lanes, frame skip 4, 84x84 gray x4, random actions, ${seconds} s per row in turns (${cores} cores)`);
+      const [one, all] = envStepsPerSecond(cores > 1 ? [1, cores] : [1], seconds) as [number, number | undefined];
       console.log('| worker threads | agent steps/s | emulated frames/s | vs 1 thread |\n|---:|---:|---:|---:|');
       console.log(`| 1 (baseline) | ${one.toFixed(0)} | ${(one * 4).toFixed(0)} | 1.00x |`);
-      if (cores > 1) console.log(`| ${cores} | ${all.toFixed(0)} | ${(all * 4).toFixed(0)} | ${(all / one).toFixed(2)}x |`);
+      if (all !== undefined) console.log(`| ${cores} | ${all.toFixed(0)} | ${(all * 4).toFixed(0)} | ${(all / one).toFixed(2)}x |`);
     }
     if (what === 'train' || what === 'all') {
       if (config.algo === 'dqn') {

@@ -1,0 +1,47 @@
+/**
+ * Throughput measurement for benches on a shared, noisy machine: the subjects take turns, window
+ * by window, so each sees the same fast and slow moments, and each reports its best window.
+ */
+
+/** One subject: `step()` does `itemsPerStep` units of work (e.g. agent steps of all lanes). */
+export interface ThroughputSubject {
+  step: () => void;
+  itemsPerStep: number;
+  /** Steps a window always runs, however long they take (default 3). */
+  minSteps?: number;
+}
+
+/** Options of {@link measureInTurns}. */
+export interface TurnOptions {
+  /** Total time per subject in seconds, split evenly over the windows. */
+  seconds: number;
+  /** Number of windows per subject (default 5). */
+  windows?: number;
+  /** Untimed calls of each subject before the first window (default 3). */
+  warmup?: number;
+}
+
+/**
+ * Times `subjects` in turns (window 1 of each, then window 2 of each, ...) and returns each
+ * subject's best rate in items per second, in the order given.
+ */
+export function measureInTurns(subjects: readonly ThroughputSubject[], options: TurnOptions): number[] {
+  const windows = options.windows ?? 5;
+  if (!(options.seconds > 0)) throw new RangeError(`Expected seconds > 0 for measureInTurns but received ${options.seconds}`);
+  if (!Number.isInteger(windows) || windows < 1) throw new RangeError(`Expected an integer >= 1 for windows but received ${windows}`);
+  const windowMs = (options.seconds * 1000) / windows;
+  for (const s of subjects) for (let i = 0; i < (options.warmup ?? 3); i++) s.step();
+  const best = subjects.map(() => 0);
+  for (let w = 0; w < windows; w++) {
+    subjects.forEach((s, k) => {
+      const t0 = performance.now();
+      let steps = 0;
+      while (performance.now() - t0 < windowMs || steps < (s.minSteps ?? 3)) {
+        s.step();
+        steps++;
+      }
+      best[k] = Math.max(best[k]!, (steps * s.itemsPerStep) / ((performance.now() - t0) / 1000));
+    });
+  }
+  return best;
+}
