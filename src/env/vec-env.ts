@@ -159,10 +159,6 @@ export const BUILTIN_GAME_NOTICE =
   '(the CLI reads the ROM path from MARIO_ROM).';
 let builtinNoticeShown = false;
 
-/**
- * Picks the game: an explicit `game`; else 'smb1' when a ROM is given; else the built-in 'runner'
- * (noticed once per process). 'smb1' ships no image, so it needs `rom`.
- */
 let runnerRom: Uint8Array | undefined;
 /** assets/runner.nes, read once per process. */
 function builtinRunnerRom(): Uint8Array {
@@ -170,13 +166,17 @@ function builtinRunnerRom(): Uint8Array {
   return runnerRom;
 }
 
+/**
+ * Picks the game: an explicit `game`; else 'smb1' when a ROM is given; else the built-in 'runner'
+ * (noticed once per process). 'smb1' ships no image, so it needs `rom`.
+ */
 function resolveGame(o: Partial<VecEnvOptions>): string {
   if (o.game === undefined && o.rom === undefined) {
     if (!builtinNoticeShown) {
       builtinNoticeShown = true;
       console.warn(BUILTIN_GAME_NOTICE);
     }
-    return 'runner';
+    return RUNNER_GAME;
   }
   const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', loadNative().envGameNames());
   if (game === 'smb1' && o.rom === undefined) {
