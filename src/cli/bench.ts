@@ -76,6 +76,8 @@ export const benchCommand = {
       const hasPreset = rest.some((a) => a === '--preset' || a.startsWith('--preset='));
       const r = resolveConfig({ argv: rest, ...(hasPreset ? {} : { preset: 'runner-pixels' }) });
       if (r.rest.length) throw new TypeError(`unexpected argument '${r.rest[0]}'`);
+      // Checked before any bench runs, not after the env table.
+      if (r.config.algo === 'dqn' && what !== 'env') throw new TypeError("the training-loop bench runs PPO or A2C, not algo 'dqn'");
       config = r.config;
     } catch (err) {
       console.error(`mario-rl bench: ${(err as Error).message}\n\n${USAGE}`);
@@ -90,10 +92,6 @@ export const benchCommand = {
       if (all !== undefined) console.log(`| ${cores} | ${all.toFixed(0)} | ${(all * 4).toFixed(0)} | ${(all / one).toFixed(2)}x |`);
     }
     if (what === 'train' || what === 'all') {
-      if (config.algo === 'dqn') {
-        console.error("mario-rl bench: the training-loop bench runs PPO or A2C, not algo 'dqn'");
-        return 2;
-      }
       const obs = config.env.obs === 'ram' ? 'RAM' : `${config.env.width}x${config.env.height}`;
       console.log(`train: ${config.algo}, ${config.network} network, ${obs}, game ${config.env.game}, device ${config.device}, ${updates} measured updates after a warm-up`);
       const off = await measureTrainLoop({ ...config, overlap: false }, updates);

@@ -29,5 +29,10 @@ describe('mario-rl bench', () => {
     const c = cli('--algo', 'dqn', '--what', 'train');
     expect(c.status).toBe(2);
     expect(c.stderr).toContain("not algo 'dqn'");
+    // With the default --what all, the error comes before any table is measured.
+    const d = cli('--algo', 'dqn');
+    expect(d.status).toBe(2);
+    expect(d.stderr).toContain("not algo 'dqn'");
+    expect(d.stdout).not.toContain('env:');
   });
 });
