@@ -103,18 +103,18 @@ void BuildTaps(int src, int dst, std::vector<uint16_t>& first, std::vector<uint1
   }
 }
 
-// One output row of the horizontal pass with every output padded to exactly T taps (zero
-// weights past an output's own taps): a fixed, fully unrolled inner loop instead of a loop over
-// each output's tap count through an offset table. `column` has T - 1 readable (zero) entries
-// past the crop width.
-template <int T>
-void HorizontalRow(const uint16_t* column, const uint16_t* first, const uint32_t* weights, uint32_t half,
+// One output row of the horizontal pass. Every output has the same number of taps (padded with
+// zero weights), `kTaps` when it is known at compile time (a fixed, unrolled inner loop) or
+// `taps` when kTaps is 0. `column` has taps - 1 readable (zero) entries past the crop width.
+template <int kTaps>
+void HorizontalRow(const uint16_t* column, const uint16_t* first, const uint32_t* weights, int taps, uint32_t half,
                    uint64_t reciprocal, int width, uint8_t* __restrict out) {
+  const int t = kTaps > 0 ? kTaps : taps;
   for (int x = 0; x < width; ++x) {
     const uint16_t* v = column + first[x];
-    const uint32_t* w = weights + static_cast<size_t>(x) * T;
+    const uint32_t* w = weights + static_cast<size_t>(x) * static_cast<size_t>(t);
     uint32_t sum = half;
-    for (int m = 0; m < T; ++m) sum += w[m] * v[m];
+    for (int m = 0; m < t; ++m) sum += w[m] * v[m];
     out[x] = static_cast<uint8_t>((sum * reciprocal) >> 40);
   }
 }
@@ -146,17 +146,15 @@ Preprocessor::Preprocessor(const ObsSpec& spec, const uint8_t* palette_rgb) : sp
     }
   }
   std::vector<uint16_t> first, count;
-  BuildTaps(crop_w_, spec.width, first, count, x_weights_, x_offsets_);
-  for (size_t j = 0; j < first.size(); ++j) x_taps_.push_back({first[j], count[j]});
-  // The same horizontal taps padded to the widest output's count, for HorizontalRow.
-  for (const Tap& t : x_taps_) x_pad_taps_ = std::max(x_pad_taps_, static_cast<int>(t.count));
-  if (x_pad_taps_ <= kMaxPaddedTaps) {
-    x_pad_first_.assign(first.begin(), first.end());
-    x_pad_weights_.assign(x_taps_.size() * static_cast<size_t>(x_pad_taps_), 0);
-    for (size_t j = 0; j < x_taps_.size(); ++j) {
-      for (int m = 0; m < x_taps_[j].count; ++m) {
-        x_pad_weights_[j * static_cast<size_t>(x_pad_taps_) + static_cast<size_t>(m)] = x_weights_[x_offsets_[j] + static_cast<size_t>(m)];
-      }
+  // Horizontal taps, padded to the widest output's count (HorizontalRow).
+  {
+    std::vector<uint32_t> weights, offsets;
+    BuildTaps(crop_w_, spec.width, first, count, weights, offsets);
+    for (const uint16_t c : count) x_taps_ = std::max(x_taps_, static_cast<int>(c));
+    x_first_ = first;
+    x_weights_.assign(first.size() * static_cast<size_t>(x_taps_), 0);
+    for (size_t j = 0; j < first.size(); ++j) {
+      for (size_t m = 0; m < count[j]; ++m) x_weights_[j * static_cast<size_t>(x_taps_) + m] = weights[offsets[j] + m];
     }
   }
   first.clear();
@@ -206,13 +204,10 @@ void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint
     // horizontal taps and the exact rounding division.
     uint8_t* __restrict dst = out + static_cast<size_t>(c) * W * H;
     const uint64_t reciprocal = reciprocal_;
-    const Tap* x_taps = x_taps_.data();
-    const uint32_t* x_weights = x_weights_.data();
-    const uint32_t* x_offsets = x_offsets_.data();
     // Column sums fit 16 bits: the vertical weights of one output sum to crop_h <= 240, and
-    // 240 * 255 < 65536; 16-bit lanes halve the vector work.
-    // kMaxPaddedTaps spare entries, zero, for HorizontalRow's padded taps.
-    uint16_t column[kSourceWidth + kMaxPaddedTaps] = {};
+    // 240 * 255 < 65536; 16-bit lanes halve the vector work. The second half stays zero: the
+    // padded horizontal taps read up to x_taps_ - 1 (< kSourceWidth) entries past the crop.
+    uint16_t column[2 * kSourceWidth] = {};
     for (int y = 0; y < H; ++y) {
       const Tap ty = y_taps_[static_cast<size_t>(y)];
       const uint32_t* wy = y_weights_.data() + y_offsets_[static_cast<size_t>(y)];
@@ -223,26 +218,19 @@ void Preprocessor::Resize(const uint8_t* indices, const uint8_t* pool_with, uint
         for (int x = 0; x < cw; ++x) column[x] = static_cast<uint16_t>(column[x] + w * row[x]);
       }
       uint8_t* __restrict out_row = dst + static_cast<size_t>(y) * W;
-      const uint16_t* pf = x_pad_first_.data();
-      const uint32_t* pw = x_pad_weights_.data();
-      switch (x_pad_taps_) {
-        case 1: HorizontalRow<1>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        case 2: HorizontalRow<2>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        case 3: HorizontalRow<3>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        case 4: HorizontalRow<4>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        case 5: HorizontalRow<5>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        case 6: HorizontalRow<6>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        case 7: HorizontalRow<7>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        case 8: HorizontalRow<8>(column, pf, pw, half, reciprocal, W, out_row); continue;
-        default: break;  // outputs wider than kMaxPaddedTaps source pixels: the general loop below
-      }
-      for (int x = 0; x < W; ++x) {
-        const Tap tx = x_taps[x];
-        const uint32_t* wx = x_weights + x_offsets[x];
-        const uint16_t* v = column + tx.first;
-        uint32_t sum = half;
-        for (int m = 0; m < tx.count; ++m) sum += wx[m] * v[m];
-        out_row[x] = static_cast<uint8_t>((sum * reciprocal) >> 40);
+      const uint16_t* xf = x_first_.data();
+      const uint32_t* xw = x_weights_.data();
+      const int t = x_taps_;
+      switch (t) {  // 256 -> 84 (the default) has 4 taps; up to 8 get an unrolled loop
+        case 1: HorizontalRow<1>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        case 2: HorizontalRow<2>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        case 3: HorizontalRow<3>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        case 4: HorizontalRow<4>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        case 5: HorizontalRow<5>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        case 6: HorizontalRow<6>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        case 7: HorizontalRow<7>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        case 8: HorizontalRow<8>(column, xf, xw, t, half, reciprocal, W, out_row); break;
+        default: HorizontalRow<0>(column, xf, xw, t, half, reciprocal, W, out_row); break;
       }
     }
   }

@@ -64,14 +64,15 @@ class Preprocessor {
   ObsSpec spec_;
   int crop_w_, crop_h_;
   uint8_t lut_[3][64];  // gray uses lut_[0]
-  std::vector<Tap> x_taps_, y_taps_;
-  std::vector<uint32_t> x_weights_, y_weights_;   // flattened per tap
-  std::vector<uint32_t> x_offsets_, y_offsets_;   // start of each output's weights
-  // Horizontal taps padded to x_pad_taps_ per output (when that is <= kMaxPaddedTaps).
-  static constexpr int kMaxPaddedTaps = 8;
-  int x_pad_taps_ = 0;
-  std::vector<uint16_t> x_pad_first_;
-  std::vector<uint32_t> x_pad_weights_;
+  // Vertical taps: per output row, the first source row and count, weights flattened.
+  std::vector<Tap> y_taps_;
+  std::vector<uint32_t> y_weights_;
+  std::vector<uint32_t> y_offsets_;   // start of each output row's weights
+  // Horizontal taps: every output padded to x_taps_ taps (zero weights past its own), weights
+  // [width][x_taps_], x_first_ the first source column of each output.
+  int x_taps_ = 0;
+  std::vector<uint16_t> x_first_;
+  std::vector<uint32_t> x_weights_;
   // Exact division by the denominator as a multiply and shift: sums stay below 2^24, and
   // m = ceil(2^40 / d) gives floor(n * m / 2^40) == floor(n / d) for every n < 2^24.
   uint64_t reciprocal_;
