@@ -271,6 +271,19 @@ struct Cpu::Core {
     wr(target, v);
   }
 
+  // The 6502's "group one" instructions share eight addressing modes at fixed opcode offsets:
+  // (zp,x) +0x01, zp +0x05, #imm +0x09, abs +0x0D, (zp),y +0x11, zp,x +0x15, abs,y +0x19,
+  // abs,x +0x1D. `body` uses the operand v.
+  #define MARIO_RL_ALU_GROUP(base, body)                                                     \
+    case base + 0x09: { const uint8_t v = fetch(); body; } break;                             \
+    case base + 0x05: { const uint8_t v = rd(zp()); body; } break;                           \
+    case base + 0x15: { const uint8_t v = rd(zpi(x)); body; } break;                          \
+    case base + 0x0D: { const uint8_t v = rd(abs()); body; } break;                           \
+    case base + 0x1D: { const uint8_t v = rd(absi(x, false)); body; } break;                  \
+    case base + 0x19: { const uint8_t v = rd(absi(y, false)); body; } break;                  \
+    case base + 0x01: { const uint8_t v = rd(indx()); body; } break;                          \
+    case base + 0x11: { const uint8_t v = rd(indy(false)); body; } break;
+
   // Executes one instruction (kLoop false) or instructions until the PPU reports the start of
   // vertical blank (kLoop true).
   template <bool kLoop>
@@ -281,14 +294,7 @@ struct Cpu::Core {
     const uint8_t op = fetch();
     switch (op) {
       // Loads and stores.
-      case 0xA9: a = fetch(); set_zn(a); break;
-      case 0xA5: a = rd(zp()); set_zn(a); break;
-      case 0xB5: a = rd(zpi(x)); set_zn(a); break;
-      case 0xAD: a = rd(abs()); set_zn(a); break;
-      case 0xBD: a = rd(absi(x, false)); set_zn(a); break;
-      case 0xB9: a = rd(absi(y, false)); set_zn(a); break;
-      case 0xA1: a = rd(indx()); set_zn(a); break;
-      case 0xB1: a = rd(indy(false)); set_zn(a); break;
+      MARIO_RL_ALU_GROUP(0xA0, a = v; set_zn(a))  // LDA
       case 0xA2: x = fetch(); set_zn(x); break;
       case 0xA6: x = rd(zp()); set_zn(x); break;
       case 0xB6: x = rd(zpi(y)); set_zn(x); break;
@@ -325,54 +331,13 @@ struct Cpu::Core {
       case 0x68: rd(pc); rd(0x100 | sp); a = pull(); set_zn(a); break;
       case 0x28: rd(pc); rd(0x100 | sp); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; limit = 0; break;
       // Arithmetic and logic.
-      case 0x69: adc(fetch()); break;
-      case 0x65: adc(rd(zp())); break;
-      case 0x75: adc(rd(zpi(x))); break;
-      case 0x6D: adc(rd(abs())); break;
-      case 0x7D: adc(rd(absi(x, false))); break;
-      case 0x79: adc(rd(absi(y, false))); break;
-      case 0x61: adc(rd(indx())); break;
-      case 0x71: adc(rd(indy(false))); break;
-      case 0xE9: case 0xEB: sbc(fetch()); break;
-      case 0xE5: sbc(rd(zp())); break;
-      case 0xF5: sbc(rd(zpi(x))); break;
-      case 0xED: sbc(rd(abs())); break;
-      case 0xFD: sbc(rd(absi(x, false))); break;
-      case 0xF9: sbc(rd(absi(y, false))); break;
-      case 0xE1: sbc(rd(indx())); break;
-      case 0xF1: sbc(rd(indy(false))); break;
-      case 0x29: a &= fetch(); set_zn(a); break;
-      case 0x25: a &= rd(zp()); set_zn(a); break;
-      case 0x35: a &= rd(zpi(x)); set_zn(a); break;
-      case 0x2D: a &= rd(abs()); set_zn(a); break;
-      case 0x3D: a &= rd(absi(x, false)); set_zn(a); break;
-      case 0x39: a &= rd(absi(y, false)); set_zn(a); break;
-      case 0x21: a &= rd(indx()); set_zn(a); break;
-      case 0x31: a &= rd(indy(false)); set_zn(a); break;
-      case 0x09: a |= fetch(); set_zn(a); break;
-      case 0x05: a |= rd(zp()); set_zn(a); break;
-      case 0x15: a |= rd(zpi(x)); set_zn(a); break;
-      case 0x0D: a |= rd(abs()); set_zn(a); break;
-      case 0x1D: a |= rd(absi(x, false)); set_zn(a); break;
-      case 0x19: a |= rd(absi(y, false)); set_zn(a); break;
-      case 0x01: a |= rd(indx()); set_zn(a); break;
-      case 0x11: a |= rd(indy(false)); set_zn(a); break;
-      case 0x49: a ^= fetch(); set_zn(a); break;
-      case 0x45: a ^= rd(zp()); set_zn(a); break;
-      case 0x55: a ^= rd(zpi(x)); set_zn(a); break;
-      case 0x4D: a ^= rd(abs()); set_zn(a); break;
-      case 0x5D: a ^= rd(absi(x, false)); set_zn(a); break;
-      case 0x59: a ^= rd(absi(y, false)); set_zn(a); break;
-      case 0x41: a ^= rd(indx()); set_zn(a); break;
-      case 0x51: a ^= rd(indy(false)); set_zn(a); break;
-      case 0xC9: cmp(a, fetch()); break;
-      case 0xC5: cmp(a, rd(zp())); break;
-      case 0xD5: cmp(a, rd(zpi(x))); break;
-      case 0xCD: cmp(a, rd(abs())); break;
-      case 0xDD: cmp(a, rd(absi(x, false))); break;
-      case 0xD9: cmp(a, rd(absi(y, false))); break;
-      case 0xC1: cmp(a, rd(indx())); break;
-      case 0xD1: cmp(a, rd(indy(false))); break;
+      MARIO_RL_ALU_GROUP(0x60, adc(v))                // ADC
+      MARIO_RL_ALU_GROUP(0xE0, sbc(v))                // SBC
+      case 0xEB: sbc(fetch()); break;                 // unofficial SBC #imm
+      MARIO_RL_ALU_GROUP(0x20, a &= v; set_zn(a))     // AND
+      MARIO_RL_ALU_GROUP(0x00, a |= v; set_zn(a))     // ORA
+      MARIO_RL_ALU_GROUP(0x40, a ^= v; set_zn(a))     // EOR
+      MARIO_RL_ALU_GROUP(0xC0, cmp(a, v))             // CMP
       case 0xE0: cmp(x, fetch()); break;
       case 0xE4: cmp(x, rd(zp())); break;
       case 0xEC: cmp(x, rd(abs())); break;
@@ -548,6 +513,7 @@ struct Cpu::Core {
       MARIO_RL_UNOFFICIAL_RMW(0xE0, ++v; sbc(v); return v)                            // ISB
   #undef MARIO_RL_UNOFFICIAL_RMW
   #undef MARIO_RL_RMW_GROUP
+  #undef MARIO_RL_ALU_GROUP
       default:
         // KIL/JAM opcodes: the real CPU locks up; we spin on the opcode (PC does not advance).
         rd(pc);
