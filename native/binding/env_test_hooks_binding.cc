@@ -176,15 +176,17 @@ Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
 }
 
 // Test hook: a plain console driven frame by frame from JS, the independent reference the env
-// tests compare the pool against. new EnvTestConsole(rom); loadState(u8); stepFrame(buttons);
-// ram() -> Uint8Array copy; poke(address, value).
+// tests compare the pool against. new EnvTestConsole(rom); loadState(u8); stepFrame(buttons,
+// render = false); ram() -> Uint8Array copy; frame() -> the last rendered frame's palette indices
+// (256 x 240, a copy); poke(address, value).
 class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "EnvTestConsole",
                        {InstanceMethod<&EnvTestConsole::LoadState>("loadState"),
                         InstanceMethod<&EnvTestConsole::StepFrame>("stepFrame"),
-                        InstanceMethod<&EnvTestConsole::RamCopy>("ram"), InstanceMethod<&EnvTestConsole::Poke>("poke")});
+                        InstanceMethod<&EnvTestConsole::RamCopy>("ram"), InstanceMethod<&EnvTestConsole::FrameCopy>("frame"),
+                        InstanceMethod<&EnvTestConsole::Poke>("poke")});
   }
   explicit EnvTestConsole(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvTestConsole>(info) {
     Napi::Uint8Array rom = ExpectUint8Array(info, 0, "rom");
@@ -204,8 +206,16 @@ class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
     return info.Env().Undefined();
   }
   Napi::Value StepFrame(const Napi::CallbackInfo& info) {
-    console_->StepFrame(static_cast<uint8_t>(ExpectInteger(info, 0, 0, 255, "buttons")), false);
+    const auto buttons = static_cast<uint8_t>(ExpectInteger(info, 0, 0, 255, "buttons"));
+    const bool render = info.Length() > 1 && info[1].ToBoolean().Value();
+    console_->StepFrame(buttons, render);
     return info.Env().Undefined();
+  }
+  Napi::Value FrameCopy(const Napi::CallbackInfo& info) {
+    constexpr size_t kPixels = 256 * 240;
+    Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), kPixels);
+    std::memcpy(out.Data(), console_->Frame(), kPixels);
+    return out;
   }
   Napi::Value RamCopy(const Napi::CallbackInfo& info) {
     Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), 2048);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,47 @@ struct RewardWeights {
   float score = 0.0f;     // multiplies the score-difference component
 };
 
+// Steps the frames a game skips (SkipUnplayable). The agent can only ever see the last of them, so
+// none is rendered while skipping; Finish() re-runs the last one with pixels from a save state
+// taken before it. The emulation is deterministic, so the console ends in the same state either
+// way; RAM pokes the game made after the last frame are kept by copying the RAM across.
+class SkippedFrames {
+ public:
+  // `render`: whether the frame the lane ends on must have pixels. `state` holds one save state
+  // (Console::StateSize bytes) when `render` is set.
+  SkippedFrames(nes::Console& console, bool render, std::vector<uint8_t>& state)
+      : console_(console), render_(render), state_(state) {}
+
+  // Runs one frame with `buttons` held.
+  void Step(uint8_t buttons) {
+    if (render_) console_.SaveState(state_.data());
+    console_.StepFrame(buttons, false);
+    last_buttons_ = buttons;
+    ++count_;
+  }
+
+  // Frames run so far.
+  int Count() const { return count_; }
+
+  // Gives the last skipped frame its pixels when they are needed. Call once, after skipping.
+  void Finish() {
+    if (!render_ || count_ == 0) return;
+    uint8_t ram[kInternalRamBytes];
+    std::memcpy(ram, console_.Ram(), sizeof(ram));
+    console_.LoadState(state_.data(), state_.size());
+    console_.StepFrame(last_buttons_, true);
+    std::memcpy(console_.Ram(), ram, sizeof(ram));
+  }
+
+ private:
+  static constexpr size_t kInternalRamBytes = 2048;  // what Console::Ram() spans
+  nes::Console& console_;
+  bool render_;
+  std::vector<uint8_t>& state_;
+  uint8_t last_buttons_ = 0;
+  int count_ = 0;
+};
+
 class GameLane {
  public:
   virtual ~GameLane() = default;
@@ -49,8 +91,9 @@ class GameLane {
                            bool* terminated) = 0;
 
   // Runs the frames the agent never sees after a non-terminal frame (death animations, area
-  // changes, cut-scenes), with `render` passed to StepFrame. May run zero frames.
-  virtual void SkipUnplayable(nes::Console& console, bool render) = 0;
+  // changes, cut-scenes) through frames.Step, never console.StepFrame; it may poke the console's
+  // RAM (Ram()) before, between and after them. May run zero frames; bound every loop.
+  virtual void SkipUnplayable(nes::Console& console, SkippedFrames& frames) = 0;
 
   // Writes the captured info fields: info[f * stride] for field f (stride = number of lanes).
   virtual void WriteInfo(int32_t* info, size_t stride) const = 0;

@@ -109,13 +109,13 @@ class RunnerLane final : public GameLane {
     return reward;
   }
 
-  void SkipUnplayable(nes::Console& console, bool render) override {
+  void SkipUnplayable(nes::Console& console, SkippedFrames& frames) override {
     // Full-game episodes: fast-forward deaths, the pause at the flag and stage reloads.
     const uint8_t* ram = console.Ram();
     for (int i = 0; i < kMaxSkipFrames; ++i) {
       const Snapshot s = Read(ram);
       if ((s.playing && s.player_state == kAlive) || s.game_over) break;
-      console.StepFrame(0, render);
+      frames.Step(0);
     }
     const Snapshot s = Read(ram);
     x_last_ = s.x_pos;  // the respawn is not progress

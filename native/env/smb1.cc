@@ -198,19 +198,19 @@ class Smb1Lane final : public GameLane {
     return reward;
   }
 
-  void SkipUnplayable(nes::Console& console, bool render) override {
+  void SkipUnplayable(nes::Console& console, SkippedFrames& frames) override {
     uint8_t* ram = console.Ram();
     Snapshot s = Read(ram);
     if (s.dying) {  // skip the death animation
       ram[kPlayerState] = kStateDead;
-      console.StepFrame(0, render);
+      frames.Step(0);
     }
     if (ram[kChangeAreaTimer] > 1 && ram[kChangeAreaTimer] < 255) ram[kChangeAreaTimer] = 1;
     for (int i = 0; i < kMaxSkipFrames; ++i) {
       s = Read(ram);
       if (!(s.busy || s.world_over)) break;
       ram[kPreLevelTimer] = 0;
-      console.StepFrame(0, render);
+      frames.Step(0);
     }
   }
 

@@ -276,7 +276,9 @@ void VecEnv::StepLane(size_t index) {
       }
       break;
     }
-    lane.game->SkipUnplayable(console, render);
+    SkippedFrames skipped(console, render, lane.before_frame);
+    lane.game->SkipUnplayable(console, skipped);
+    skipped.Finish();
     if (pool && f == k - 2) {
       std::memcpy(lane.pool_frame.data(), console.Frame(), kSourcePixels);
       pooled = true;

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { VecEnv, type StepResult, type VecEnvOptions } from '../../src/index.js';
 import { loadNative } from '../../src/native.js';
-import { refSmb1, refV0Reward } from './reference.js';
+import { channelsOf, refSmb1, refV0Reward } from './reference.js';
 import { Rng } from './rng.js';
 
 const ROM_PATH = process.env.MARIO_ROM;
@@ -22,7 +22,10 @@ function make(options: Partial<VecEnvOptions>): VecEnv {
   return new VecEnv({ rom, numEnvs: 1, numThreads: 1, stages: ['1-1'], actions: 'right', seed: 1, ...options });
 }
 
-/** The gym-super-mario-bros step, written from smb.md on a plain console (no pool code). */
+/**
+ * The gym-super-mario-bros step, written from smb.md on a plain console (no pool code). Every
+ * frame is rendered, so `frame()` is the picture after the step, skipped frames included.
+ */
 class ReferenceEnv {
   console: InstanceType<ReturnType<typeof loadNative>['EnvTestConsole']>;
   last: { xPos: number; time: number };
@@ -36,7 +39,7 @@ class ReferenceEnv {
     let terminated = false;
     let info = refSmb1(this.console.ram());
     for (let f = 0; f < this.frameSkip; f++) {
-      this.console.stepFrame(buttons);
+      this.console.stepFrame(buttons, true);
       const s = refSmb1(this.console.ram());
       reward += refV0Reward(this.last, s);
       this.last = s;
@@ -45,7 +48,7 @@ class ReferenceEnv {
       if (terminated) break;
       if (s.dying) {
         this.console.poke(0x0e, 0x06);
-        this.console.stepFrame(0);
+        this.console.stepFrame(0, true);
       }
       const timer = this.console.ram()[0x06de]!;
       if (timer > 1 && timer < 255) this.console.poke(0x06de, 1);
@@ -53,10 +56,10 @@ class ReferenceEnv {
         const t = refSmb1(this.console.ram());
         if (!(t.busy || t.worldOver)) break;
         this.console.poke(0x07a0, 0);
-        this.console.stepFrame(0);
+        this.console.stepFrame(0, true);
       }
     }
-    return { reward, terminated, info, ram: this.console.ram() };
+    return { reward, terminated, info, ram: this.console.ram(), frame: () => this.console.frame() };
   }
 }
 
@@ -105,6 +108,87 @@ async function trajectory(numThreads: number, useAsync: boolean, steps = 90): Pr
     env.close();
   }
   return out;
+}
+
+/**
+ * A run of 1-1 to the flag: a random runner with backtracking over save states (seeded, so the
+ * run is the same each time). states[i] is the state before action taken[i]. Computed once.
+ */
+let flagRunCache:
+  | { flagged: boolean; finalFlagGet: number; finalX: number; states: Uint8Array[]; taken: number[] }
+  | undefined;
+function flagRun(): NonNullable<typeof flagRunCache> {
+  if (flagRunCache) return flagRunCache;
+  const env = make({ obs: 'ram' });
+  env.reset();
+  const rng = new Rng(12345);
+  const actions = new Int32Array(1);
+  const states: Uint8Array[] = [];
+  const taken: number[] = [];
+  let flagged = false;
+  let finalFlagGet = 0;
+  let finalX = 0;
+  for (let steps = 0; steps < 6000 && !flagged; steps++) {
+    states.push(env.saveStates([0])[0]!);
+    actions[0] = rng.next() < 0.7 ? 4 : 3;
+    taken.push(actions[0]!);
+    const r = env.step(actions);
+    if (!r.terminated[0]) continue;
+    if (r.episode.flag[0]) {
+      flagged = true;
+      finalFlagGet = r.finalInfo.flagGet[0]!;
+      finalX = r.finalInfo.xPos[0]!;
+      break;
+    }
+    states.length -= Math.min(states.length - 1, 5 + rng.below(20));
+    taken.length = states.length;
+    env.setStartStates([states[states.length - 1]!]);
+    env.reset();
+  }
+  env.close();
+  flagRunCache = { flagged, finalFlagGet, finalX, states, taken };
+  return flagRunCache;
+}
+
+/** A frame's gray picture at full size: what a 256 x 240 x 1 gray observation must hold. */
+function grayOf(frame: Uint8Array): Uint8Array {
+  const palette = loadNative().envPaletteRgb() as Uint8Array;
+  const luma = Uint8Array.from({ length: 64 }, (_, i) => channelsOf(palette, true, i)[0]!);
+  return frame.map((index) => luma[index & 63]!);
+}
+
+/**
+ * Full-game mode from `start` (default: the start of the game): VecEnv with frame skip k and a
+ * full-size gray observation against ReferenceEnv, which renders every frame. The pool renders
+ * only the last of the frames a game skips (deaths, the castle walk, area changes), so this pins
+ * that the picture after a skip is exact. Returns how many lives values and which stages were
+ * seen, and whether the game ended.
+ */
+function compareSkippedFrames(k: number, start: Uint8Array | undefined, action: (t: number) => number, steps: number) {
+  const env = make({ stages: undefined, frameSkip: k, maxPool: false, obs: { width: 256, height: 240, stack: 1 } });
+  if (start) env.setStartStates([start]);
+  env.reset();
+  const ref = new ReferenceEnv(env.saveStates([0])[0]!, false, k);
+  const a = new Int32Array(1);
+  const lives = new Set<number>();
+  const stages = new Set<string>();
+  let over = false;
+  for (let t = 0; t < steps && !over; t++) {
+    a[0] = action(t);
+    const r = env.step(a);
+    const want = ref.step(RIGHT_ONLY[a[0]!]!);
+    expect(r.terminated[0], `k=${k} step ${t}`).toBe(want.terminated ? 1 : 0);
+    const where = `${r.info.world[0]}-${r.info.stage[0]}`;
+    const got = r.terminated[0] ? r.finalObs : r.obs;
+    expect(Buffer.compare(got, grayOf(want.frame())), `k=${k} picture after step ${t} (${where}, lives ${r.info.lives[0]})`).toBe(0);
+    over = r.terminated[0] === 1;
+    if (!over) {
+      lives.add(r.info.lives[0]!);
+      stages.add(where);
+    }
+  }
+  env.close();
+  return { lives: lives.size, stages: [...stages].sort(), over };
 }
 
 describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
@@ -212,6 +296,31 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     }
   });
 
+  it('full game: the observation after skipped frames (deaths, castle walk, next stage) is exact', () => {
+    // Only a skip on the last frame of a step is rendered, so each case is run at several phases.
+    // Deaths: walk right into the enemies until the game is over. They fall on frames 162, 324
+    // and 486, so k = 5 puts one on the last frame of a step.
+    for (const k of [4, 5]) {
+      const seen = compareSkippedFrames(k, undefined, (t) => (t % 9 === 0 ? 0 : 1), 3000);
+      expect(seen, `k=${k}`).toEqual({ lives: 3, stages: ['1-1'], over: true });
+    }
+    // The flag: the castle walk and 1-2's pipe intro are skipped; the next picture is 1-2's. From
+    // two agent steps before the flag, holding right + A reaches it on frame 3 - p after p lead-in
+    // frames, so p = 0..3 puts it on every frame of a 4-frame step.
+    const { flagged, states } = flagRun();
+    expect(flagged).toBe(true);
+    for (let p = 0; p < 4; p++) {
+      const lead = make({ stages: undefined, frameSkip: 1, obs: 'ram' });
+      lead.setStartStates([states[states.length - 2]!]);
+      lead.reset();
+      for (let i = 0; i < p; i++) lead.step(new Int32Array([2]));
+      const start = lead.saveStates([0])[0]!;
+      lead.close();
+      const seen = compareSkippedFrames(4, start, () => 2, 40);
+      expect(seen.stages, `lead-in ${p}`).toContain('1-2');
+    }
+  });
+
   it('death ends the episode; a save state taken before it replays the same death', () => {
     const env = make({ obs: 'ram' });
     env.reset();
@@ -240,32 +349,11 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
   });
 
   it('reaching the flag ends the episode with flagGet; a save state before it replays the flag', () => {
+    const { flagged, finalFlagGet, finalX, states, taken } = flagRun();
+    expect([flagged, finalFlagGet]).toEqual([true, 1]);
+    expect(finalX).toBeGreaterThan(3000);
     const env = make({ obs: 'ram' });
-    env.reset();
-    // Random runner with backtracking over save states (seeded, so the run is the same each time).
-    const rng = new Rng(12345);
     const actions = new Int32Array(1);
-    const states: Uint8Array[] = [];
-    const taken: number[] = [];
-    let flagged = false;
-    for (let steps = 0; steps < 6000 && !flagged; steps++) {
-      states.push(env.saveStates([0])[0]!);
-      actions[0] = rng.next() < 0.7 ? 4 : 3;
-      taken.push(actions[0]!);
-      const r = env.step(actions);
-      if (!r.terminated[0]) continue;
-      if (r.episode.flag[0]) {
-        flagged = true;
-        expect(r.finalInfo.flagGet[0]).toBe(1);
-        expect(r.finalInfo.xPos[0]).toBeGreaterThan(3000);
-        break;
-      }
-      states.length -= Math.min(states.length - 1, 5 + rng.below(20));
-      taken.length = states.length;
-      env.setStartStates([states[states.length - 1]!]);
-      env.reset();
-    }
-    expect(flagged).toBe(true);
     const from = states.length - 4;
     env.setStartStates([states[from]!], 'fixed');
     env.reset();
