@@ -187,8 +187,11 @@ export interface NativeEnvAddon {
   /** [sync] Test hook: a plain console for reference runs (loadState, stepFrame without pixels, ram copy, poke). */
   EnvTestConsole: new (rom: Uint8Array) => {
     loadState(state: Uint8Array): void;
-    stepFrame(buttons: number): void;
+    /** One frame; `render` (default false) draws it, for `frame()`. */
+    stepFrame(buttons: number, render?: boolean): void;
     ram(): Uint8Array;
+    /** The last rendered frame's palette indices (256 x 240), a copy. */
+    frame(): Uint8Array;
     poke(address: number, value: number): void;
   };
   /** [sync] Test hook: visit counts of a thread-pool stress run. */
