@@ -19,6 +19,8 @@ export interface TurnOptions {
   windows?: number;
   /** Untimed calls of each subject before the first window (default 3). */
   warmup?: number;
+  /** Clock in milliseconds (default `performance.now`); tests pass a simulated one. */
+  now?: () => number;
 }
 
 /**
@@ -30,17 +32,18 @@ export function measureInTurns(subjects: readonly ThroughputSubject[], options: 
   if (!(options.seconds > 0)) throw new RangeError(`Expected seconds > 0 for measureInTurns but received ${options.seconds}`);
   if (!Number.isInteger(windows) || windows < 1) throw new RangeError(`Expected an integer >= 1 for windows but received ${windows}`);
   const windowMs = (options.seconds * 1000) / windows;
+  const now = options.now ?? (() => performance.now());
   for (const s of subjects) for (let i = 0; i < (options.warmup ?? 3); i++) s.step();
   const best = subjects.map(() => 0);
   for (let w = 0; w < windows; w++) {
     subjects.forEach((s, k) => {
-      const t0 = performance.now();
+      const t0 = now();
       let steps = 0;
-      while (performance.now() - t0 < windowMs || steps < (s.minSteps ?? 3)) {
+      while (now() - t0 < windowMs || steps < (s.minSteps ?? 3)) {
         s.step();
         steps++;
       }
-      best[k] = Math.max(best[k]!, (steps * s.itemsPerStep) / ((performance.now() - t0) / 1000));
+      best[k] = Math.max(best[k]!, (steps * s.itemsPerStep) / ((now() - t0) / 1000));
     });
   }
   return best;

@@ -3,35 +3,45 @@ import { describe, expect, it } from 'vitest';
 
 import { measureInTurns } from '../../src/util/throughput.js';
 
-function busy(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
+/** A simulated clock: steps advance it by their cost, so the rates are exact. */
+function fakeClock() {
+  let t = 0;
+  return { now: () => t, spend: (ms: number) => { t += ms; } };
 }
 
 describe('measureInTurns', () => {
-  it('alternates the subjects window by window and returns items/s per subject, in order', () => {
+  it('alternates the subjects window by window and returns each best rate in items/s, in order', () => {
+    const clock = fakeClock();
     const log: string[] = [];
+    let bCost = 2;
     const rates = measureInTurns(
       [
-        { step: () => { log.push('a'); busy(1); }, itemsPerStep: 4 },
-        { step: () => { log.push('b'); busy(2); }, itemsPerStep: 4 },
+        { step: () => { log.push('a'); clock.spend(1); }, itemsPerStep: 4 },
+        // b slows down after its first window: its best (first) window is what it reports.
+        { step: () => { log.push('b'); clock.spend(bCost); if (log.filter((x) => x === 'b').length === 1 + 13) bCost = 8; }, itemsPerStep: 3 },
       ],
-      { seconds: 0.1, windows: 4, warmup: 1 },
+      { seconds: 0.1, windows: 4, warmup: 1, now: clock.now },
     );
     // Warm-up a, b, then 4 windows of a run followed by a run of b: 1 + 1 + 8 runs.
     const runs = log.join('').match(/a+|b+/g)!;
     expect(runs.length).toBe(10);
-    // a's step takes about half of b's, with the same items per step.
-    expect(rates[0]! / rates[1]!).toBeGreaterThan(1.3);
-    expect(rates[0]! / rates[1]!).toBeLessThan(3);
-    expect(rates[1]!).toBeGreaterThan(4 * 100); // at most ~2 ms per 4 items
+    // Windows of 25 ms: a runs 25 steps of 1 ms each time; b 13 steps of 2 ms, then 4 of 8 ms.
+    expect(runs.slice(2).map((r) => r.length)).toEqual([25, 13, 25, 4, 25, 4, 25, 4]);
+    expect(rates[0]).toBeCloseTo(4000, 6);
+    expect(rates[1]).toBeCloseTo(1500, 6);
   });
 
   it('runs at least minSteps per window and rejects bad options', () => {
+    const clock = fakeClock();
     let calls = 0;
-    measureInTurns([{ step: () => { calls++; busy(5); }, itemsPerStep: 1, minSteps: 3 }], { seconds: 0.001, windows: 2, warmup: 0 });
+    measureInTurns([{ step: () => { calls++; clock.spend(5); }, itemsPerStep: 1, minSteps: 3 }], { seconds: 0.001, windows: 2, warmup: 0, now: clock.now });
     expect(calls).toBe(6);
     expect(() => measureInTurns([], { seconds: 0 })).toThrow('Expected seconds > 0 for measureInTurns but received 0');
     expect(() => measureInTurns([], { seconds: 1, windows: 0 })).toThrow('Expected an integer >= 1 for windows but received 0');
+  });
+
+  it('uses the real clock by default', () => {
+    const [rate] = measureInTurns([{ step: () => {}, itemsPerStep: 1 }], { seconds: 0.01, windows: 1, warmup: 0 });
+    expect(rate).toBeGreaterThan(0);
   });
 });
