@@ -53,11 +53,7 @@ export const benchCommand = {
     let updates = 4;
     let rest: string[];
     try {
-      if (args.includes('-h')) {
-        console.log(USAGE);
-        return 0;
-      }
-      const parsed = parseKnownFlags(args, { what: {}, seconds: {}, updates: {}, help: { boolean: true } });
+      const parsed = parseKnownFlags(args, { what: {}, seconds: {}, updates: {}, help: { boolean: true, short: 'h' } });
       if (parsed.flags.help) {
         console.log(USAGE);
         return 0;

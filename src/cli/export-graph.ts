@@ -27,7 +27,7 @@ export const exportGraphCommand = {
   run(args: string[]): number {
     let flags: Record<string, string>;
     try {
-      flags = parseFlags(args, { model: {}, algo: {}, batch: {}, out: {}, grads: { boolean: true }, actions: {}, help: { boolean: true } });
+      flags = parseFlags(args, { model: {}, algo: {}, batch: {}, out: {}, grads: { boolean: true }, actions: {}, help: { boolean: true, short: 'h' } });
       if (flags.help) {
         console.log(USAGE);
         return 0;

@@ -12,6 +12,8 @@ export class UsageError extends Error {
 export interface FlagSpec {
   /** True for flags without a value. */
   boolean?: boolean;
+  /** A one-letter alias written `-x` (e.g. `h` for `--help`). */
+  short?: string;
 }
 
 /** Parses `args` against `spec`; returns flag values (booleans as 'true'). Any other argument is an error. */
@@ -35,8 +37,10 @@ export function parseKnownFlags(
 
 function parse(args: readonly string[], spec: Readonly<Record<string, FlagSpec>>, rest: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
+  const shortNames = new Map(Object.entries(spec).flatMap(([name, f]) => (f.short ? [[`-${f.short}`, name] as const] : [])));
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const short = shortNames.get(args[i]!);
+    const arg = short === undefined ? args[i]! : `--${short}`;
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : '';
     const flag = Object.hasOwn(spec, name) ? spec[name] : undefined;

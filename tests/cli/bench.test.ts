@@ -1,4 +1,4 @@
-/** `mario-rl bench` in a child process: both tables, with their baseline rows, and usage errors. */
+/** `mario-rl bench` in a child process: both tables, with their baseline rows, usage errors and help. */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
@@ -34,5 +34,12 @@ describe('mario-rl bench', () => {
     expect(d.status).toBe(2);
     expect(d.stderr).toContain("not algo 'dqn'");
     expect(d.stdout).not.toContain('env:');
+  });
+
+  it('prints the usage for -h and --help, and exits 0', () => {
+    for (const flag of ['-h', '--help']) {
+      const r = cli('--what', 'env', flag);
+      expect([r.status, r.stdout.trim()], flag).toEqual([0, expect.stringMatching(/^usage: mario-rl bench /)]);
+    }
   });
 });

@@ -23,6 +23,14 @@ describe('parseFlags', () => {
     expect(() => parseFlags(['--deterministic=yes'], spec)).toThrow('flag --deterministic takes no value');
   });
 
+  it('reads one-letter aliases as their flags', () => {
+    const withHelp = { ...spec, help: { boolean: true, short: 'h' } };
+    expect(parseFlags(['-h'], withHelp)).toEqual({ help: 'true' });
+    expect(parseKnownFlags(['--env.rom', 'x.nes', '-h'], withHelp)).toEqual({ flags: { help: 'true' }, rest: ['--env.rom', 'x.nes'] });
+    expect(() => parseFlags(['-h', '--help'], withHelp)).toThrow('flag --help given twice');
+    expect(() => parseFlags(['-x'], withHelp)).toThrow("unexpected argument '-x'");
+  });
+
   it('does not treat Object.prototype names as flags', () => {
     expect(() => parseFlags(['--constructor', 'x'], spec)).toThrow('unknown flag --constructor');
   });
