@@ -37,7 +37,8 @@ export function parseKnownFlags(
 
 function parse(args: readonly string[], spec: Readonly<Record<string, FlagSpec>>, rest: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  const shortNames = new Map(Object.entries(spec).flatMap(([name, f]) => (f.short ? [[`-${f.short}`, name] as const] : [])));
+  const shortNames = new Map<string, string>();
+  for (const [name, f] of Object.entries(spec)) if (f.short) shortNames.set(`-${f.short}`, name);
   for (let i = 0; i < args.length; i++) {
     const short = shortNames.get(args[i]!);
     const arg = short === undefined ? args[i]! : `--${short}`;
