@@ -49,10 +49,11 @@ class Preprocessor {
   const ObsSpec& spec() const { return spec_; }
 
   // Palette indices (and, when `pool_with` is not null, the per-channel max with the channel
-  // values of that frame, palette indices too) -> resized frame [C, H, W] into out. `scratch` holds ScratchBytes() bytes (per lane,
-  // allocated once, so the step path allocates nothing).
+  // values of that frame, palette indices too) -> resized frame [C, H, W] into out. `scratch`
+  // holds ScratchBytes() bytes (per lane, allocated once, so the step path allocates nothing).
   void Resize(const uint8_t* indices, const uint8_t* pool_with, uint8_t* scratch, uint8_t* out) const;
-  size_t ScratchBytes() const { return kSourcePixels; }
+  // A ring of the source rows one output row spans at most (4 x 256 bytes for 240 -> 84 rows).
+  size_t ScratchBytes() const { return static_cast<size_t>(ring_rows_) * static_cast<size_t>(crop_w_); }
 
  private:
   struct Tap {
@@ -68,6 +69,7 @@ class Preprocessor {
   std::vector<Tap> y_taps_;
   std::vector<uint32_t> y_weights_;
   std::vector<uint32_t> y_offsets_;   // start of each output row's weights
+  int ring_rows_ = 1;                 // the most source rows one output row spans
   // Horizontal taps: every output padded to x_taps_ taps (zero weights past its own), weights
   // [width][x_taps_], x_first_ the first source column of each output.
   int x_taps_ = 0;

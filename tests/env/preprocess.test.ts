@@ -91,6 +91,16 @@ describe('fused preprocessing equals the TS reference exactly', () => {
     }
   });
 
+  it('every vertical span: the ring of source rows holds what each output row needs', () => {
+    // 240 source rows to H outputs: up to 240 rows per output at H = 1, 3 at 200; with a crop to
+    // 110 rows, 200 outputs reuse each source row (up-sampling).
+    for (const [height, seed] of [[1, 12], [7, 13], [84, 14], [200, 15]] as const) {
+      runBoth({ ...base, width: 32, height, stack: 1 }, 2, true, seed);
+    }
+    runBoth({ ...base, width: 32, height: 200, stack: 1, cropTop: 100, cropBottom: 30 }, 2, true, 16);
+    runBoth({ ...base, grayscale: false, width: 21, height: 5, stack: 1, cropTop: 17, cropBottom: 3 }, 2, true, 17);
+  });
+
   it('luma comes from the core palette with the documented integer formula', () => {
     const palette = native.envPaletteRgb();
     expect(palette.length).toBe(192);
