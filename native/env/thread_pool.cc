@@ -26,10 +26,10 @@ bool ThreadPool::Busy() const {
   return busy_;
 }
 
-void ThreadPool::Launch(size_t count, Task task, void* ctx, Completion done, void* done_ctx) {
+void ThreadPool::Start(size_t count, Task task, void* ctx, Completion done, void* done_ctx, int workers, bool caller) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (busy_) throw Error("ThreadPool::Launch: a job is already running");
+    if (busy_) throw Error("ThreadPool: a job is already running");
     busy_ = true;
     count_ = count;
     task_ = task;
@@ -37,30 +37,46 @@ void ThreadPool::Launch(size_t count, Task task, void* ctx, Completion done, voi
     done_ = done;
     done_ctx_ = done_ctx;
     next_index_.store(0, std::memory_order_relaxed);
-    active_workers_ = static_cast<int>(workers_.size());
+    slots_ = workers;
+    active_ = caller ? 1 : 0;
     ++generation_;
   }
-  work_cv_.notify_all();
+  // Wake as many workers as the job wants; a worker that wakes to no free slot sleeps again.
+  if (workers == NumThreads()) {
+    work_cv_.notify_all();
+  } else {
+    for (int i = 0; i < workers; ++i) work_cv_.notify_one();
+  }
+}
+
+void ThreadPool::Launch(size_t count, Task task, void* ctx, Completion done, void* done_ctx) {
+  Start(count, task, ctx, done, done_ctx, NumThreads(), false);
 }
 
 void ThreadPool::Run(size_t count, Task task, void* ctx) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    run_finished_ = false;
-  }
-  Launch(
-      count, task, ctx,
-      [](void* self_ptr) {
-        auto* self = static_cast<ThreadPool*>(self_ptr);
-        {
-          std::lock_guard<std::mutex> lock(self->mutex_);
-          self->run_finished_ = true;
-        }
-        self->idle_cv_.notify_all();
-      },
-      this);
+  Start(count, task, ctx, nullptr, nullptr, NumThreads() - 1, true);
+  TakeIndices(count, task, ctx);
   std::unique_lock<std::mutex> lock(mutex_);
-  idle_cv_.wait(lock, [this] { return run_finished_; });
+  if (Leave()) {
+    busy_ = false;
+    return;
+  }
+  idle_cv_.wait(lock, [this] { return !busy_; });
+}
+
+void ThreadPool::TakeIndices(size_t count, Task task, void* ctx) {
+  for (;;) {
+    const size_t i = next_index_.fetch_add(1, std::memory_order_relaxed);
+    if (i >= count) return;
+    task(ctx, i);
+  }
+}
+
+bool ThreadPool::Leave() {
+  // A participant leaves only once every index is taken, so workers that have not joined yet
+  // would find nothing: drop their slots instead of waiting for them to wake.
+  slots_ = 0;
+  return --active_ == 0;
 }
 
 void ThreadPool::WorkerLoop() {
@@ -71,26 +87,24 @@ void ThreadPool::WorkerLoop() {
     void* ctx;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      work_cv_.wait(lock, [&] { return stopping_ || (generation_ != seen && slots_ > 0); });
       if (stopping_) return;
       seen = generation_;
+      --slots_;
+      ++active_;
       count = count_;
       task = task_;
       ctx = ctx_;
     }
-    for (;;) {
-      const size_t i = next_index_.fetch_add(1, std::memory_order_relaxed);
-      if (i >= count) break;
-      task(ctx, i);
-    }
+    TakeIndices(count, task, ctx);
     Completion done = nullptr;
     void* done_ctx = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--active_workers_ != 0) continue;
+      if (!Leave()) continue;
       done = done_;
       done_ctx = done_ctx_;
-      // Last worker out: the job is complete. Idle before the completion runs, so a completion
+      // Last one out: the job is complete. Idle before the completion runs, so a completion
       // that resolves a Promise (after which JS may launch the next job) never sees a busy pool.
       busy_ = false;
     }

@@ -1,7 +1,10 @@
 // A fixed set of worker threads that run one indexed job at a time: Launch(count, task, ctx)
-// runs task(ctx, i) for every i in [0, count) and calls the completion from the worker that
-// finishes last. Workers sleep on a condition variable between jobs (no spin-waits), and nothing
-// is allocated per job, so the environment step path stays allocation-free.
+// runs task(ctx, i) for every i in [0, count) on the workers and calls the completion from the
+// one that finishes last; Run does the same job with the calling thread taking indices beside
+// NumThreads() - 1 workers, so a one-thread pool steps on the caller with no hand-off at all.
+// Indices are taken dynamically; which thread runs an index never matters to the result. Workers
+// sleep on a condition variable between jobs (no spin-waits), and nothing is allocated per job,
+// so the environment step path stays allocation-free.
 #pragma once
 
 #include <atomic>
@@ -29,23 +32,31 @@ class ThreadPool {
   // has finished. Throws if a job is already running (callers serialize jobs).
   void Launch(size_t count, Task task, void* ctx, Completion done, void* done_ctx);
 
-  // Runs a job and blocks the calling thread (on a condition variable) until it has finished.
+  // Runs a job on the calling thread and NumThreads() - 1 workers, and returns when it has
+  // finished. Throws if a job is already running.
   void Run(size_t count, Task task, void* ctx);
 
   int NumThreads() const { return static_cast<int>(workers_.size()); }
   bool Busy() const;
 
  private:
+  // Sets up a job for `workers` workers (plus the caller, who then counts as active).
+  void Start(size_t count, Task task, void* ctx, Completion done, void* done_ctx, int workers, bool caller);
+  void TakeIndices(size_t count, Task task, void* ctx);
+  // Under mutex_: a participant found no index left. True when the job is complete (it was the
+  // last one still running an index).
+  bool Leave();
   void WorkerLoop();
 
   std::vector<std::thread> workers_;
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;   // workers wait here for a new generation
-  std::condition_variable idle_cv_;   // Run() waits here for the job to finish
+  std::condition_variable idle_cv_;   // Run() and the destructor wait here for the job to finish
   uint64_t generation_ = 0;
   bool stopping_ = false;
   bool busy_ = false;
-  int active_workers_ = 0;            // workers still inside the current generation
+  int slots_ = 0;                     // workers the current job still wants (taken on waking)
+  int active_ = 0;                    // participants (workers, the Run caller) still taking indices
   // The current job (written under mutex_ before the generation bump).
   size_t count_ = 0;
   Task task_ = nullptr;
@@ -53,8 +64,6 @@ class ThreadPool {
   Completion done_ = nullptr;
   void* done_ctx_ = nullptr;
   std::atomic<size_t> next_index_{0};
-  // Run() completion.
-  bool run_finished_ = false;
 };
 
 }  // namespace mario_rl::env

@@ -66,7 +66,10 @@ export interface VecEnvOptions {
   game?: string;
   /** Number of lanes (1..512). */
   numEnvs: number;
-  /** Worker threads (1..256). Default: min(numEnvs, cores). Results do not depend on it. */
+  /**
+   * Threads stepping lanes (1..256): `step` uses the calling thread and numThreads - 1 workers,
+   * `stepAsync` numThreads workers. Default: min(numEnvs, cores). Results do not depend on it.
+   */
   numThreads?: number;
   /** Single-stage targets like `['1-1']`; more than one draws a stage per reset. Omit for the full game. */
   stages?: string[];
