@@ -19,6 +19,9 @@ enum class PowerOnRam : uint8_t { kZero, kFF, kRandom };
 struct ConsoleOptions {
   PowerOnRam power_on_ram = PowerOnRam::kZero;
   uint64_t seed = 0;  // used by PowerOnRam::kRandom
+  // false: the PPU steps every visible line event by event instead of through its whole-line
+  // fast path (Ppu::RunVisibleLine). Same results, slower: tests compare the two.
+  bool line_fast_path = true;
 };
 
 struct CpuRegisters {

@@ -79,6 +79,7 @@ class Machine {
   uint8_t* chr_map[8] = {};
   bool chr_writable = false;
   bool uses_a12 = false;  // the mapper watches PPU A12 (cached: asked once, not per event)
+  bool line_fast_path = true;  // ConsoleOptions::line_fast_path
   std::unique_ptr<Mapper> mapper;
   Cpu cpu;
   Ppu ppu;

@@ -180,7 +180,8 @@ uint64_t Ppu::NextInterruptClock() const {
 void Ppu::Run(uint64_t target) {
   PpuState& p = m_.s.ppu;
   while (p.clock < target) {
-    if (p.dot == 0 && p.line < 240 && p.clock + kDotsPerLine <= target && !(m_.uses_a12 && RenderingEnabled())) {
+    if (p.dot == 0 && p.line < 240 && p.clock + kDotsPerLine <= target && !(m_.uses_a12 && RenderingEnabled()) &&
+        m_.line_fast_path) {
       RunVisibleLine();
       continue;
     }
@@ -204,7 +205,9 @@ void Ppu::Run(uint64_t target) {
 // A whole visible line with no A12 clocks to deliver, as the loop in Run would step it (the
 // events in dot order: 1, the sprite-0 hit, 256, 257, then the line end) without searching for
 // each next event. Run calls it only when the target covers the whole line, so no CPU access can
-// land in between and the event dots are known after dot 1.
+// land in between and the event dots are known after dot 1. It restates NextEventDot's order for
+// visible lines: ConsoleOptions::line_fast_path = false turns it off, and a test compares RAM and
+// every frame both ways (tests/nes-core/test-roms.test.ts).
 void Ppu::RunVisibleLine() {
   PpuState& p = m_.s.ppu;
   const uint64_t base = p.clock;  // the clock at dot 0

@@ -10,6 +10,7 @@
 //       --screen                       print the nametable text (for tests that report on screen)
 //       --savebench                    time SaveState+LoadState
 //       --framehash                    print an FNV-1a hash of every frame's pixels (not timed apart)
+//       --no-line-fast-path            step every visible line event by event (same results)
 //   nes_run trace <rom> <n>                    print n trace lines from the reset vector
 #include <chrono>
 #include <ctime>
@@ -144,6 +145,7 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
     else if (a == "--ram-ff") options.power_on_ram = mario_rl::nes::PowerOnRam::kFF;
     else if (a == "--savebench") savebench = true;
     else if (a == "--framehash") framehash = true;
+    else if (a == "--no-line-fast-path") options.line_fast_path = false;
     else if (a == "--screen") screen = true;
     else if (a == "--replay" && i + 1 < argc) replay = std::atoi(argv[++i]);
   }

@@ -155,3 +155,42 @@ describe.skipIf(!hasTool || !smb3)('NES core on SMB3', () => {
     expect(code).toBe(0);
   });
 });
+
+// Ppu::RunVisibleLine steps a whole visible line at once and restates the visible-line part of
+// the event order the general loop searches for; with --no-line-fast-path the core steps every
+// line event by event. Both ways must give the same RAM after every frame and the same pixels.
+describe.skipIf(!hasTool)('NES core: the whole-line PPU fast path equals event-by-event stepping', () => {
+  function bothWays(rom: string, frames: number, script: string): void {
+    const dir = mkdtempSync(join(tmpdir(), 'nes-line-'));
+    try {
+      const outputs = ['fast', 'slow'].map((way) => {
+        const dump = join(dir, `${way}.bin`);
+        const args = ['frames', rom, String(frames), '--script', script, '--framehash', '--ramdump', dump];
+        const r = run(way === 'slow' ? [...args, '--no-line-fast-path'] : args);
+        expect(r.code, r.out).toBe(0);
+        const hashes = r.out.split('\n').filter((l) => /^(ram|frames) fnv=/.test(l));
+        expect(hashes.length).toBe(2);
+        return { hashes, ram: readFileSync(dump) };
+      });
+      expect(outputs[1]!.hashes).toEqual(outputs[0]!.hashes);
+      expect(outputs[1]!.ram.length).toBe(frames * 2048);
+      expect(Buffer.compare(outputs[1]!.ram, outputs[0]!.ram), 'RAM after every frame').toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('on the built-in game (scripted play through its first stage)', () => {
+    bothWays(resolve(__dirname, '../../assets/runner.nes'), 3000, 'baseline');
+  });
+
+  it.skipIf(!mario)('on SMB1 (the baseline script, sprite-0 split every frame)', () => {
+    bothWays(mario!, 3000, 'baseline');
+  });
+
+  it.skipIf(!roms)('on the sprite-0 hit test ROMs', () => {
+    for (const name of ['01.basics', '02.alignment', '03.corners', '04.flip', '05.left_clip', '06.right_edge', '07.screen_bottom', '09.timing_basics', '10.timing_order', '11.edge_timing']) {
+      bothWays(join(roms!, 'sprite_hit_tests', `${name}.nes`), 240, 'none');
+    }
+  });
+});
