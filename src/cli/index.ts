@@ -39,6 +39,7 @@ function usage(): string {
   ].join('\n');
 }
 
+/** Runs the CLI with `argv` (the arguments after `mario-rl`); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
