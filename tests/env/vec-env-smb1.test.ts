@@ -24,7 +24,9 @@ function make(options: Partial<VecEnvOptions>): VecEnv {
 
 /**
  * The gym-super-mario-bros step, written from smb.md on a plain console (no pool code). Every
- * frame is rendered, so `frame()` is the picture after the step, skipped frames included.
+ * frame is rendered, so `frame()` is the picture after the step, skipped frames included, and
+ * `pool` (with `capturePool`) the picture after the step's second-to-last frame, when the step
+ * got past it.
  */
 class ReferenceEnv {
   console: InstanceType<ReturnType<typeof loadNative>['EnvTestConsole']>;
@@ -34,9 +36,10 @@ class ReferenceEnv {
     this.console.loadState(state);
     this.last = refSmb1(this.console.ram());
   }
-  step(buttons: number) {
+  step(buttons: number, capturePool = false) {
     let reward = 0;
     let terminated = false;
+    let pool: Uint8Array | undefined;
     let info = refSmb1(this.console.ram());
     for (let f = 0; f < this.frameSkip; f++) {
       this.console.stepFrame(buttons, true);
@@ -58,8 +61,9 @@ class ReferenceEnv {
         this.console.poke(0x07a0, 0);
         this.console.stepFrame(0, true);
       }
+      if (capturePool && f === this.frameSkip - 2) pool = this.console.frame();
     }
-    return { reward, terminated, info, ram: this.console.ram(), frame: () => this.console.frame() };
+    return { reward, terminated, info, ram: this.console.ram(), frame: () => this.console.frame(), pool };
   }
 }
 
@@ -151,21 +155,21 @@ function flagRun(): NonNullable<typeof flagRunCache> {
 }
 
 /** A frame's gray picture at full size: what a 256 x 240 x 1 gray observation must hold. */
-function grayOf(frame: Uint8Array): Uint8Array {
+function grayOf(frame: Uint8Array, poolWith?: Uint8Array): Uint8Array {
   const palette = loadNative().envPaletteRgb() as Uint8Array;
   const luma = Uint8Array.from({ length: 64 }, (_, i) => channelsOf(palette, true, i)[0]!);
-  return frame.map((index) => luma[index & 63]!);
+  return frame.map((index, i) => (poolWith ? Math.max(luma[index & 63]!, luma[poolWith[i]! & 63]!) : luma[index & 63]!));
 }
 
 /**
  * Full-game mode from `start` (default: the start of the game): VecEnv with frame skip k and a
  * full-size gray observation against ReferenceEnv, which renders every frame. The pool renders
- * only the last of the frames a game skips (deaths, the castle walk, area changes), so this pins
- * that the picture after a skip is exact. Returns how many lives values and which stages were
- * seen, and whether the game ended.
+ * only the last of the frames a game skips (deaths, the castle walk, area changes) and, with
+ * `maxPool`, keeps the second-to-last frame's picture for the max; this pins both. Returns how
+ * many lives values and which stages were seen, and whether the game ended.
  */
-function compareSkippedFrames(k: number, start: Uint8Array | undefined, action: (t: number) => number, steps: number) {
-  const env = make({ stages: undefined, frameSkip: k, maxPool: false, obs: { width: 256, height: 240, stack: 1 } });
+function compareSkippedFrames(k: number, start: Uint8Array | undefined, action: (t: number) => number, steps: number, maxPool = false) {
+  const env = make({ stages: undefined, frameSkip: k, maxPool, obs: { width: 256, height: 240, stack: 1 } });
   if (start) env.setStartStates([start]);
   env.reset();
   const ref = new ReferenceEnv(env.saveStates([0])[0]!, false, k);
@@ -176,11 +180,12 @@ function compareSkippedFrames(k: number, start: Uint8Array | undefined, action: 
   for (let t = 0; t < steps && !over; t++) {
     a[0] = action(t);
     const r = env.step(a);
-    const want = ref.step(RIGHT_ONLY[a[0]!]!);
+    const want = ref.step(RIGHT_ONLY[a[0]!]!, maxPool);
     expect(r.terminated[0], `k=${k} step ${t}`).toBe(want.terminated ? 1 : 0);
     const where = `${r.info.world[0]}-${r.info.stage[0]}`;
     const got = r.terminated[0] ? r.finalObs : r.obs;
-    expect(Buffer.compare(got, grayOf(want.frame())), `k=${k} picture after step ${t} (${where}, lives ${r.info.lives[0]})`).toBe(0);
+    const picture = grayOf(want.frame(), want.pool);
+    expect(Buffer.compare(got, picture), `k=${k} picture after step ${t} (${where}, lives ${r.info.lives[0]})`).toBe(0);
     over = r.terminated[0] === 1;
     if (!over) {
       lives.add(r.info.lives[0]!);
@@ -319,6 +324,15 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
       const seen = compareSkippedFrames(4, start, () => 2, 40);
       expect(seen.stages, `lead-in ${p}`).toContain('1-2');
     }
+  });
+
+  it('max-pool: every observation is the per-pixel max of the last two frames, skips included', () => {
+    for (const k of [2, 4, 5]) {
+      const seen = compareSkippedFrames(k, undefined, (t) => (t % 9 === 0 ? 0 : 1), 3000, true);
+      expect(seen, `k=${k}`).toEqual({ lives: 3, stages: ['1-1'], over: true });
+    }
+    const { states } = flagRun();
+    expect(compareSkippedFrames(4, states[states.length - 2], () => 2, 40, true).stages).toContain('1-2');
   });
 
   it('death ends the episode; a save state taken before it replays the same death', () => {
