@@ -255,7 +255,7 @@ void VecEnv::StepLane(size_t index) {
   float components[16] = {};
   float reward = 0.0f;
   bool terminated = false;
-  bool pooled = false;
+  const uint8_t* pool_with = nullptr;  // the second-to-last frame's pixels, once rendered
   bool rendered = false;  // whether the frame the lane is at now was rendered
   for (int f = 0; f < k; ++f) {
     const bool render = f >= first_render;
@@ -280,13 +280,14 @@ void VecEnv::StepLane(size_t index) {
     lane.game->SkipUnplayable(console, skipped);
     skipped.Finish();
     if (pool && f == k - 2) {
-      std::memcpy(lane.pool_frame.data(), console.Frame(), kSourcePixels);
-      pooled = true;
+      // Keep this frame for the max: the last one renders into the lane's other buffer (the
+      // console's own or pool_frame, whichever this one is not).
+      pool_with = console.Frame();
+      console.SetFrameBuffer(pool_with == lane.pool_frame.data() ? nullptr : lane.pool_frame.data());
     }
   }
   if (rendered) {
-    preprocessor_->Resize(console.Frame(), pooled ? lane.pool_frame.data() : nullptr, lane.scratch.data(),
-                          lane.stack.NextSlot());
+    preprocessor_->Resize(console.Frame(), pool_with, lane.scratch.data(), lane.stack.NextSlot());
     lane.stack.Commit();
   }
   ++lane.episode_steps;

@@ -107,7 +107,7 @@ class VecEnv {
     std::unique_ptr<GameLane> game;
     Rng rng;
     FrameStack stack;
-    std::vector<uint8_t> pool_frame;  // second-to-last frame of the skip, palette indices (max-pool)
+    std::vector<uint8_t> pool_frame;  // max-pool: the console renders here and into its own buffer in turn
     std::vector<uint8_t> scratch;     // resize working area
     std::vector<uint8_t> before_frame;  // state before the current unrendered frame (re-render on termination)
     uint8_t last_buttons = 0;

@@ -144,6 +144,7 @@ void Console::StepFrame(uint8_t buttons, bool render) { machine_->RunFrame(butto
 void Console::Reset() { machine_->Reset(); }
 uint8_t* Console::Ram() { return machine_->s.ram; }
 const uint8_t* Console::Frame() const { return machine_->frame; }
+void Console::SetFrameBuffer(uint8_t* pixels) { machine_->frame = pixels ? pixels : machine_->own_frame; }
 uint8_t Console::Peek(uint16_t address) const { return machine_->Peek(address); }
 
 void Console::Poke(uint16_t address, uint8_t value) {

@@ -57,6 +57,10 @@ class Console {
 
   uint8_t* Ram();                  // 2 KiB internal RAM, live, stable for the console's life
   const uint8_t* Frame() const;    // 256*240 palette indices 0..63 (greyscale applied)
+  // Where rendered frames go from now on: `pixels` (256*240 bytes, owned by the caller and alive
+  // while in use) or, for nullptr, the console's own buffer; Frame() then points there. Lets a
+  // caller keep one frame while the next renders, without copying. Not part of save states.
+  void SetFrameBuffer(uint8_t* pixels);
   uint8_t Peek(uint16_t address) const;          // side-effect-free CPU-bus read
   void Poke(uint16_t address, uint8_t value);    // RAM ($0000-$1FFF) and PRG-RAM ($6000-$7FFF)
 

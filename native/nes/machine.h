@@ -87,7 +87,8 @@ class Machine {
   Controller pad1{s.pad1}, pad2{s.pad2};
   uint64_t next_sync_cycle = 0;
   bool render = true;
-  uint8_t frame[kFrameWidth * kFrameHeight] = {};
+  uint8_t own_frame[kFrameWidth * kFrameHeight] = {};
+  uint8_t* frame = own_frame;  // where rendered pixels go (Console::SetFrameBuffer)
 
   // Everything but RAM and PRG-ROM; the cycle has already been counted.
   uint8_t ReadIo(uint16_t address);
