@@ -51,15 +51,12 @@ class SkippedFrames {
     if (render_) console_.SaveState(state_.data());
     console_.StepFrame(buttons, false);
     last_buttons_ = buttons;
-    ++count_;
+    stepped_ = true;
   }
-
-  // Frames run so far.
-  int Count() const { return count_; }
 
   // Gives the last skipped frame its pixels when they are needed. Call once, after skipping.
   void Finish() {
-    if (!render_ || count_ == 0) return;
+    if (!render_ || !stepped_) return;
     uint8_t ram[kInternalRamBytes];
     std::memcpy(ram, console_.Ram(), sizeof(ram));
     console_.LoadState(state_.data(), state_.size());
@@ -73,7 +70,7 @@ class SkippedFrames {
   bool render_;
   std::vector<uint8_t>& state_;
   uint8_t last_buttons_ = 0;
-  int count_ = 0;
+  bool stepped_ = false;
 };
 
 class GameLane {
