@@ -1,5 +1,7 @@
 #include "env/thread_pool.h"
 
+#include <exception>
+
 #include "common/error.h"
 
 namespace mario_rl::env {
@@ -55,13 +57,24 @@ void ThreadPool::Launch(size_t count, Task task, void* ctx, Completion done, voi
 
 void ThreadPool::Run(size_t count, Task task, void* ctx) {
   Start(count, task, ctx, nullptr, nullptr, NumThreads() - 1, true);
-  TakeIndices(count, task, ctx);
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (Leave()) {
-    busy_ = false;
-    return;
+  std::exception_ptr error;
+  try {
+    TakeIndices(count, task, ctx);
+  } catch (...) {
+    // Tasks report their own errors; should one throw anyway, take no more indices, let the
+    // workers finish theirs, and rethrow with the pool idle again.
+    error = std::current_exception();
+    next_index_.store(count, std::memory_order_relaxed);
   }
-  idle_cv_.wait(lock, [this] { return !busy_; });
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (Leave()) {
+      busy_ = false;
+    } else {
+      idle_cv_.wait(lock, [this] { return !busy_; });
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 void ThreadPool::TakeIndices(size_t count, Task task, void* ctx) {
