@@ -154,22 +154,35 @@ function flagRun(): NonNullable<typeof flagRunCache> {
   return flagRunCache;
 }
 
-/** A frame's gray picture at full size: what a 256 x 240 x 1 gray observation must hold. */
-function grayOf(frame: Uint8Array, poolWith?: Uint8Array): Uint8Array {
+/**
+ * A frame's picture at full size, as a 256 x 240 observation must hold it: gray [240, 256] or
+ * planar RGB [3, 240, 256], max-pooled per channel with `poolWith` when given.
+ */
+function pictureOf(frame: Uint8Array, poolWith?: Uint8Array, grayscale = true): Uint8Array {
   const palette = loadNative().envPaletteRgb() as Uint8Array;
-  const luma = Uint8Array.from({ length: 64 }, (_, i) => channelsOf(palette, true, i)[0]!);
-  return frame.map((index, i) => (poolWith ? Math.max(luma[index & 63]!, luma[poolWith[i]! & 63]!) : luma[index & 63]!));
+  const channels = grayscale ? 1 : 3;
+  const out = new Uint8Array(channels * frame.length);
+  for (let c = 0; c < channels; c++) {
+    const lut = Uint8Array.from({ length: 64 }, (_, i) => channelsOf(palette, grayscale, i)[c]!);
+    for (let i = 0; i < frame.length; i++) {
+      const v = lut[frame[i]! & 63]!;
+      out[c * frame.length + i] = poolWith ? Math.max(v, lut[poolWith[i]! & 63]!) : v;
+    }
+  }
+  return out;
 }
 
 /**
  * Full-game mode from `start` (default: the start of the game): VecEnv with frame skip k and a
- * full-size gray observation against ReferenceEnv, which renders every frame. The pool renders
+ * full-size observation (gray, or RGB) against ReferenceEnv, which renders every frame. The pool renders
  * only the last of the frames a game skips (deaths, the castle walk, area changes) and, with
  * `maxPool`, keeps the second-to-last frame's picture for the max; this pins both. Returns how
  * many lives values and which stages were seen, and whether the game ended.
  */
-function compareSkippedFrames(k: number, start: Uint8Array | undefined, action: (t: number) => number, steps: number, maxPool = false) {
-  const env = make({ stages: undefined, frameSkip: k, maxPool, obs: { width: 256, height: 240, stack: 1 } });
+function compareSkippedFrames(
+  k: number, start: Uint8Array | undefined, action: (t: number) => number, steps: number, maxPool = false, grayscale = true,
+) {
+  const env = make({ stages: undefined, frameSkip: k, maxPool, obs: { width: 256, height: 240, stack: 1, grayscale } });
   if (start) env.setStartStates([start]);
   env.reset();
   const ref = new ReferenceEnv(env.saveStates([0])[0]!, false, k);
@@ -184,7 +197,7 @@ function compareSkippedFrames(k: number, start: Uint8Array | undefined, action: 
     expect(r.terminated[0], `k=${k} step ${t}`).toBe(want.terminated ? 1 : 0);
     const where = `${r.info.world[0]}-${r.info.stage[0]}`;
     const got = r.terminated[0] ? r.finalObs : r.obs;
-    const picture = grayOf(want.frame(), want.pool);
+    const picture = pictureOf(want.frame(), want.pool, grayscale);
     expect(Buffer.compare(got, picture), `k=${k} picture after step ${t} (${where}, lives ${r.info.lives[0]})`).toBe(0);
     over = r.terminated[0] === 1;
     if (!over) {
@@ -333,6 +346,8 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     }
     const { states } = flagRun();
     expect(compareSkippedFrames(4, states[states.length - 2], () => 2, 40, true).stages).toContain('1-2');
+    // RGB, planar: each channel pooled on its own.
+    expect(compareSkippedFrames(3, undefined, (t) => (t % 9 === 0 ? 0 : 1), 3000, true, false)).toEqual({ lives: 3, stages: ['1-1'], over: true });
   });
 
   it('death ends the episode; a save state taken before it replays the same death', () => {
