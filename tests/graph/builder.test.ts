@@ -6,6 +6,7 @@ import { evaluate } from '../../src/graph/reference.js';
 import { createSession, runSession } from '../../src/graph/session.js';
 import { Graph } from '../../src/graph/tensor.js';
 import { Rng } from '../../src/models/random.js';
+import { TEST_SESSION } from '../test-device.js';
 
 describe('graph builder and ONNX writer', () => {
   it('runs a graph on onnxruntime-node with the values the float64 reference computes', async () => {
@@ -31,7 +32,7 @@ describe('graph builder and ONNX writer', () => {
     const obsData = Uint8Array.from({ length: 144 }, () => rng.int(256));
     const idxData = new BigInt64Array([2n, 0n, 2n]);
     for (const params of ['inputs', 'baked'] as const) {
-      const session = await createSession(toModel(g, { params }), { intraOpNumThreads: 1 });
+      const session = await createSession(toModel(g, { params }), TEST_SESSION);
       const feeds: Parameters<typeof runSession>[1] = {
         obs: { dtype: 'uint8', dims: [2, 2, 6, 6], data: obsData },
         idx: { dtype: 'int64', dims: [3], data: idxData },
@@ -56,7 +57,7 @@ describe('graph builder and ONNX writer', () => {
     const x = g.input('x', 'float32', [1, 2]);
     const w = g.param('w', [2, 2], new Float32Array([1, 0, 0, 1]));
     g.output('y', op.matmul(x, w));
-    const s = await createSession(toModel(g, { params: 'baked', values: { w: new Float32Array([2, 0, 0, 3]) } }), { intraOpNumThreads: 1 });
+    const s = await createSession(toModel(g, { params: 'baked', values: { w: new Float32Array([2, 0, 0, 3]) } }), TEST_SESSION);
     const r = await runSession(s, { x: { dtype: 'float32', dims: [1, 2], data: new Float32Array([1, 1]) } });
     expect(Array.from(r.y!.data as Float32Array)).toEqual([2, 3]);
   });

@@ -8,6 +8,7 @@ import { evaluate } from '../../src/graph/reference.js';
 import { createSession, runSession } from '../../src/graph/session.js';
 import { Graph, type Tensor, type TensorData } from '../../src/graph/tensor.js';
 import { Rng } from '../../src/models/random.js';
+import { TEST_SESSION } from '../test-device.js';
 
 /** A differentiated input with its float64 values. */
 export interface CheckInput {
@@ -43,7 +44,7 @@ export async function gradCheck(
   const grads = gradients(loss, built.inputs.map((i) => i.tensor));
   g.output('loss', loss);
   grads.forEach((d, i) => g.output(`grad${i}`, d));
-  const session = await createSession(toModel(g), { intraOpNumThreads: 1 });
+  const session = await createSession(toModel(g), TEST_SESSION);
   const feeds: Record<string, { dtype: 'float32'; dims: number[]; data: Float32Array } | { dtype: Tensor['dtype']; dims: number[]; data: TensorData }> = {};
   const values = new Map<string, ArrayLike<number | bigint>>();
   for (const i of built.inputs) {

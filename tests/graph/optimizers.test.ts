@@ -5,6 +5,7 @@ import { type OptimizerConfig, applyOptimizer, clipByGlobalNorm, stateSlots } fr
 import { createSession, runSession } from '../../src/graph/session.js';
 import { Graph } from '../../src/graph/tensor.js';
 import { Rng } from '../../src/models/random.js';
+import { TEST_SESSION } from '../test-device.js';
 
 /** Float64 reference of one optimizer step (PyTorch's formulas). */
 function reference(cfg: OptimizerConfig, p: number[], g: number[], state: number[][], lr: number, t: number): { p: number[]; state: number[][] } {
@@ -50,7 +51,7 @@ describe('in-graph optimizers equal a float64 JS computation', () => {
       const u = applyOptimizer(cfg, [p], [gr], [st], lr, step);
       g.output('new.p', u.params[0]!);
       slots.forEach((s, j) => g.output(`new.p.${s}`, u.state[0]![j]!));
-      const session = await createSession(toModel(g), { intraOpNumThreads: 1 });
+      const session = await createSession(toModel(g), TEST_SESSION);
       let pv = Array.from({ length: n }, () => rng.normal());
       let sv = slots.map(() => new Array<number>(n).fill(0));
       let p32: Float32Array = Float32Array.from(pv);
@@ -87,7 +88,7 @@ describe('in-graph optimizers equal a float64 JS computation', () => {
     g.output('a2', c.grads[0]!);
     g.output('b2', c.grads[1]!);
     g.output('norm', c.norm);
-    const session = await createSession(toModel(g), { intraOpNumThreads: 1 });
+    const session = await createSession(toModel(g), TEST_SESSION);
     const r = await runSession(session, {
       a: { dtype: 'float32', dims: [3], data: new Float32Array([3, 0, 0]) },
       b: { dtype: 'float32', dims: [2], data: new Float32Array([0, 4]) },

@@ -6,6 +6,7 @@ import { orthogonal } from '../../src/models/init.js';
 import { forwardMacs, initParams, modelSpec, paramCount, paramSpecs } from '../../src/models/networks.js';
 import { Rng } from '../../src/models/random.js';
 import { buildPolicyGraph } from '../../src/train/train-graph.js';
+import { TEST_SESSION } from '../test-device.js';
 
 describe('models', () => {
   it('has the published parameter counts', () => {
@@ -59,7 +60,7 @@ describe('models', () => {
     const values = initParams(small, 3);
     values.set('fc.bias', Float32Array.from({ length: 256 }, (_, i) => (i % 7) * 0.01 - 0.03));
     const obs = Uint8Array.of(0, 255, 17, 128, 3, 200);
-    const s = await createSession(toModel(buildPolicyGraph(small, 1, values), { params: 'baked' }), { intraOpNumThreads: 1 });
+    const s = await createSession(toModel(buildPolicyGraph(small, 1, values), { params: 'baked' }), TEST_SESSION);
     const r = await runSession(s, { obs: { dtype: 'uint8', dims: [1, 1, 1, 6], data: obs } });
     const dense = (x: number[], w: Float32Array, b: Float32Array, relu: boolean) =>
       Array.from(b, (bias, o) => {
@@ -80,7 +81,7 @@ describe('models', () => {
       const spec = modelSpec({ network: 'baseline', head, obsShape: [2, 16, 16], actions: 3 });
       const values = initParams(spec, 1);
       const g = buildPolicyGraph(spec, 2, values);
-      const s = await createSession(toModel(g, { params: 'baked' }), { intraOpNumThreads: 1 });
+      const s = await createSession(toModel(g, { params: 'baked' }), TEST_SESSION);
       const obs = Uint8Array.from({ length: 2 * 2 * 16 * 16 }, (_, i) => (i * 13) % 256);
       const r = await runSession(s, { obs: { dtype: 'uint8', dims: [2, 2, 16, 16], data: obs } });
       if (head === 'actor-critic') {

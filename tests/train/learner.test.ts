@@ -8,6 +8,7 @@ import { createSession, runSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
 import { Rng } from '../../src/models/random.js';
 import { type Batch, Learner } from '../../src/train/learner.js';
+import { TEST_DEVICE, TEST_SESSION } from '../test-device.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-learner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +43,7 @@ function slice(batch: Batch, rows: number[]): Batch {
 
 describe('Learner (CPU, worker thread)', () => {
   it('a PPO train step decreases the loss on a fixed batch', async () => {
-    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: 'cpu', threads: 1, seed: 1 });
+    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1, seed: 1 });
     try {
       const batch = ppoBatch(16, 2);
       const first = await learner.trainStep(batch, { lr: 1e-3 });
@@ -60,7 +61,7 @@ describe('Learner (CPU, worker thread)', () => {
 
   it('is deterministic: same seed and batch give bit-identical parameters', async () => {
     const train = { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } };
-    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: 'cpu', threads: 1, seed: 11 })));
+    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 11 })));
     try {
       const batch = ppoBatch(8, 3);
       await a!.trainStep(batch, { lr: 1e-3 });
@@ -74,8 +75,8 @@ describe('Learner (CPU, worker thread)', () => {
 
   it('the Loop update equals the same minibatches run one by one', async () => {
     const train = { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } };
-    const a = await Learner.create({ train, device: 'cpu', threads: 1, seed: 3 });
-    const b = await Learner.create({ train, device: 'cpu', threads: 1, seed: 3 });
+    const a = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 3 });
+    const b = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 3 });
     try {
       const rollout = ppoBatch(16, 4);
       const rng = new Rng(9);
@@ -107,8 +108,8 @@ describe('Learner (CPU, worker thread)', () => {
 
   it('save → load round-trips parameters and optimizer state bit-exactly', async () => {
     const train = { algo: 'a2c', optimizer: { kind: 'rmsprop' }, model: { network: 'baseline', obsShape: OBS, actions: 3 } };
-    const a = await Learner.create({ train, device: 'cpu', threads: 1, seed: 5 });
-    const b = await Learner.create({ train, device: 'cpu', threads: 1, seed: 6 });
+    const a = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 5 });
+    const b = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 6 });
     try {
       const batch = ppoBatch(8, 1);
       await a.trainStep({ obs: batch.obs!, actions: batch.actions!, advantages: batch.advantages!, returns: batch.returns! }, { lr: 1e-3 });
@@ -128,8 +129,8 @@ describe('Learner (CPU, worker thread)', () => {
 
   it('the exported policy gives the training session’s logits, and baked/inputs acting agree', async () => {
     const train = { algo: 'ppo', model: { network: 'nature', obsShape: [4, 36, 36], actions: 5 } };
-    const a = await Learner.create({ train, device: 'cpu', threads: 1, seed: 7, acting: 'inputs' });
-    const b = await Learner.create({ train, device: 'cpu', threads: 1, seed: 7, acting: 'baked' });
+    const a = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 7, acting: 'inputs' });
+    const b = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 7, acting: 'baked' });
     try {
       const rng = new Rng(1);
       const obs = Uint8Array.from({ length: 3 * 4 * 36 * 36 }, () => rng.int(256));
@@ -138,7 +139,7 @@ describe('Learner (CPU, worker thread)', () => {
       const path = join(dir, 'policy.onnx');
       await a.exportPolicy(path, { batch: 3 });
       const { readFile } = await import('node:fs/promises');
-      const s = await createSession(new Uint8Array(await readFile(path)), { intraOpNumThreads: 1 });
+      const s = await createSession(new Uint8Array(await readFile(path)), TEST_SESSION);
       const r = await runSession(s, { obs: { dtype: 'uint8', dims: [3, 4, 36, 36], data: obs } });
       expect(r.logits!.dims).toEqual([3, 5]);
       const logits = r.logits!.data as Float32Array;
@@ -154,7 +155,7 @@ describe('Learner (CPU, worker thread)', () => {
   });
 
   it('DQN: train step returns per-sample TD errors; target sync', async () => {
-    const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: 'cpu', threads: 1 });
+    const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
     try {
       const n = 8;
       const rng = new Rng(2);
@@ -184,7 +185,7 @@ describe('Learner (CPU, worker thread)', () => {
     await expect(Learner.create({ train: { algo: 'ppo', model: { network: 'nature', actions: 3, head: 'dueling' } } })).rejects.toThrow(/Expected a 'actor-critic' head/);
     await expect(Learner.create({ train: { algo: 'sac', model: { actions: 3 } } })).rejects.toThrow("Expected one of 'ppo', 'a2c', 'dqn' for train.algo but received \"sac\"");
     await expect(Learner.create({ train: { model: { actions: 3 } }, device: 'tpu' as never })).rejects.toThrow("Expected one of 'auto', 'cpu', 'cuda' for device but received \"tpu\"");
-    const l = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: 'cpu', threads: 1 });
+    const l = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
     try {
       const b = ppoBatch(4, 1);
       await expect(l.trainStep({ ...b, actions: new Int32Array(4) }, { lr: 1e-3 })).rejects.toThrow('Expected a BigInt64Array of length 4 for batch.actions but received Int32Array(4)');

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleCategorical } from '../../src/algos/categorical.js';
 import { Rng } from '../../src/models/random.js';
 import { Learner } from '../../src/train/learner.js';
+import { TEST_DEVICE } from '../test-device.js';
 
 /**
  * End to end: a contextual bandit (dark frame → action 0 pays, bright frame → action 1 pays)
@@ -13,7 +14,7 @@ describe('learning a contextual bandit with PPO', () => {
   it('raises the probability of the paying action in both contexts', async () => {
     const obsShape: [number, number, number] = [1, 16, 16];
     const size = 256;
-    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape, actions: 2 }, ppo: { entCoef: 0 } }, device: 'cpu', threads: 1, seed: 3 });
+    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape, actions: 2 }, ppo: { entCoef: 0 } }, device: TEST_DEVICE, threads: 1, seed: 3 });
     const rng = new Rng(5);
     const n = 64;
     const frames = (contexts: number[]) => {
@@ -50,7 +51,7 @@ describe('learning a contextual bandit with DQN', () => {
   it('Q(s, paying action) approaches 1 and the other 0', async () => {
     const obsShape: [number, number, number] = [1, 16, 16];
     const size = 256;
-    const learner = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2 } }, device: 'cpu', threads: 1, seed: 4 });
+    const learner = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2 } }, device: TEST_DEVICE, threads: 1, seed: 4 });
     const rng = new Rng(6);
     const n = 64;
     try {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The device side of docs/gpu.md, "Checking a GPU machine": run from the repository root on the
+# lent GPU machine once /tmp/gpu holds app.tar.xz (scripts/gpu-pack.sh) and the part-* files of
+# ../shared/gpu/stage.sh. Sets up Node, the ORT CUDA provider and the CUDA libraries, then runs,
+# most important first, each under a time limit:
+#   doctor       mario-rl doctor (ORT version, provider, missing libraries, GPU)
+#   tests-cuda   the replay, graph, model and learner checks with MARIO_RL_TEST_DEVICE=cuda
+#                (CUDA sampler == CPU for the same uniforms; gradients, optimizers and learner
+#                steps against float64 references, on the CUDA execution provider)
+#   bench-per    npm run bench:per (its "cuda" rows: ns per index, launch included)
+#   bench-train  npm run bench:train with ORT_EP=cuda (samples/s of the train step and Loop)
+# Each writes $OUT/<name>.txt; $OUT/summary.txt has one line per step. OUT defaults to ./gpu-out.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT="${OUT:-$PWD/gpu-out}"
+mkdir -p "$OUT"
+G=/tmp/gpu
+say() { echo "$*" | tee -a "$OUT/summary.txt"; }
+
+if [ ! -x "$G/bundle/bin/node" ]; then
+  if ! cat "$G"/part-* | xz -d | tar -x -C "$G"; then say "gpu-check: cannot unpack $G/part-* (stage.sh output)"; exit 1; fi
+fi
+if [ ! -d node_modules/onnxruntime-node ]; then
+  if ! xz -dc "$G/app.tar.xz" | tar -x; then say "gpu-check: cannot unpack $G/app.tar.xz (gpu-pack.sh output)"; exit 1; fi
+fi
+export PATH="$G/bundle/bin:$PATH" ONNXRUNTIME_NODE_INSTALL=skip
+cp "$G"/bundle/ort/*.so node_modules/onnxruntime-node/bin/napi-v6/linux/x64/
+libs=$(find / -path /proc -prune -o \( -name 'libcublasLt.so.13*' -o -name 'libcudnn.so.9*' -o -name 'libcudart.so.13*' \
+  -o -name 'libcurand.so.10*' -o -name 'libcufft.so.12*' -o -name 'libnvrtc.so.13*' \) -print 2>/dev/null |
+  xargs -r -n1 dirname | sort -u | paste -sd:)
+export LD_LIBRARY_PATH="${libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+say "node $(node --version); $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
+
+step() {
+  local name=$1 limit=$2
+  shift 2
+  local t0=$SECONDS
+  timeout "$limit" "$@" >"$OUT/$name.txt" 2>&1
+  say "$name: exit $?, $((SECONDS - t0)) s"
+}
+step doctor 60 node dist/cli.js doctor
+step tests-cuda 300 env MARIO_RL_TEST_DEVICE=cuda node node_modules/vitest/vitest.mjs run \
+  tests/replay tests/graph tests/models tests/train/learner.test.ts tests/train/learning.test.ts tests/train/runner.test.ts
+step bench-per 180 node --import tsx bench/per.ts
+step bench-train 240 env ORT_EP=cuda node --import tsx bench/train.ts
