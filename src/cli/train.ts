@@ -72,7 +72,7 @@ export const trainCommand = {
   },
 };
 
-const EVAL_USAGE = 'usage: mario-rl eval --checkpoint FILE [--episodes N] [--deterministic] [config flags of the run, e.g. --config run/config.json]';
+const EVAL_USAGE = 'usage: mario-rl eval --checkpoint FILE [--episodes N] [--deterministic] [config flags of the run, e.g. --config run/config.json --env.noop-max 30]';
 
 /** The `eval` subcommand. */
 export const evalCommand = {

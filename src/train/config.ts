@@ -59,6 +59,13 @@ export interface EnvConfig {
   rewardScale: number;
   /** Truncate episodes after this many agent steps; 0 = only the game ends them. Default 0. */
   maxEpisodeSteps: number;
+  /**
+   * Each episode starts after a uniform number of no-op frames in [0, noopMax], drawn from the
+   * lane's seeded stream: varied starts in a deterministic emulator. Default 0.
+   */
+  noopMax: number;
+  /** Per emulated frame, probability of holding the previous frame's buttons (ALE-style sticky actions). Default 0. */
+  stickyActionProb: number;
 }
 
 /** PPO hyperparameters (Schulman et al. 2017). */
@@ -282,6 +289,8 @@ const FIELD_TABLE: [string, FieldType, unknown, string][] = [
   ['env.reward', oneOf('uvipen', 'v0', 'shaped'), 'uvipen', 'reward function'],
   ['env.rewardScale', num(1e-9, 1e9), 1, 'factor on every reward the learner sees (metrics keep raw returns)'],
   ['env.maxEpisodeSteps', int(0, INT_MAX), 0, 'truncate episodes after this many agent steps (0 = never)'],
+  ['env.noopMax', int(0, 10_000), 0, 'random no-op frames (0…N, seeded) before each episode'],
+  ['env.stickyActionProb', num(0, 1), 0, "per frame, probability of repeating the previous frame's buttons"],
   ['ppo.numEnvs', int(1, 4096), 8, 'parallel environments'],
   ['ppo.numSteps', int(1, 1_000_000), 512, 'steps per environment per rollout'],
   ['ppo.epochs', int(1, 1000), 10, 'passes over each rollout'],

@@ -125,6 +125,12 @@ export interface EvaluateOptions {
   numEnvs?: number;
   /** Seed of the evaluation env and sampling. Default config.seed + 1000003. */
   seed?: number;
+  /**
+   * Random no-op frames (0…noopMax) before each evaluation episode. Default: the config's
+   * env.noopMax. With `deterministic` in a deterministic emulator and no no-ops, every episode
+   * is the same trajectory; a few dozen no-ops make them differ (the usual Atari protocol).
+   */
+  noopMax?: number;
 }
 
 /** What {@link Trainer.evaluate} returns. */
@@ -202,6 +208,8 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
     maxPool: e.maxPoolLastTwo,
     obs: e.obs === 'ram' ? ('ram' as const) : { width: e.width, height: e.height, stack: e.frameStack, grayscale: e.grayscale },
     ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
+    ...(e.noopMax > 0 ? { noopMax: e.noopMax } : {}),
+    ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
     seed,
   };
   if (e.game === 'builtin' || e.game === 'runner') {
@@ -805,12 +813,13 @@ export class Trainer extends EventEmitter {
    */
   async evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
     const o = expectOptions<EvaluateOptions>(options, 'evaluate options');
-    rejectUnknownKeys(o, 'evaluate options', ['episodes', 'deterministic', 'numEnvs', 'seed']);
+    rejectUnknownKeys(o, 'evaluate options', ['episodes', 'deterministic', 'numEnvs', 'seed', 'noopMax']);
     const episodes = expectInteger(o.episodes, 'episodes', 1, 10_000);
     const numEnvs = o.numEnvs === undefined ? Math.min(episodes, 8) : expectInteger(o.numEnvs, 'numEnvs', 1, 512);
     const seed = o.seed === undefined ? (this.config.seed + 1_000_003) % 2 ** 32 : expectInteger(o.seed, 'seed', 0, 2 ** 32 - 1);
     const learner = await this.#ensureLearner();
-    const env = new VecEnv(vecEnvOptions(this.config, numEnvs, seed, this.#options.rom));
+    const noopMax = o.noopMax === undefined ? this.config.env.noopMax : expectInteger(o.noopMax, 'noopMax', 0, 10_000);
+    const env = new VecEnv({ ...vecEnvOptions(this.config, numEnvs, seed, this.#options.rom), noopMax });
     const rng = new Rng(seed, 2);
     const actions = new Int32Array(numEnvs);
     const out: EvaluateResult['episodes'] = [];

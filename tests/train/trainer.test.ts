@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { readCheckpoint } from '../../src/train/checkpoint-store.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { resolveConfig } from '../../src/train/config.js';
+import { Trainer, vecEnvOptions } from '../../src/train/trainer.js';
 
 let dir = '';
 beforeEach(() => {
@@ -51,6 +52,22 @@ async function run(config: Record<string, unknown>, totalSteps: number, options 
 }
 
 describe('Trainer (PPO on the built-in game)', () => {
+  it('passes env.noopMax and env.stickyActionProb to its envs; evaluate can override the no-ops', async () => {
+    const base = resolveConfig({ overrides: tiny(join(dir, 'noop')) }).config;
+    expect(vecEnvOptions(base, 2, 7)).not.toHaveProperty('noopMax');
+    expect(vecEnvOptions(base, 2, 7)).not.toHaveProperty('stickyActionProb');
+    const varied = resolveConfig({ overrides: tiny(join(dir, 'noop'), { env: { width: 42, height: 42, noopMax: 30, stickyActionProb: 0.25 } }) }).config;
+    expect(vecEnvOptions(varied, 2, 7)).toMatchObject({ noopMax: 30, stickyActionProb: 0.25, numEnvs: 2, seed: 7 });
+    const trainer = new Trainer(tiny(join(dir, 'noop')), { handleSignals: false, onWarning: () => {} });
+    try {
+      const r = await trainer.evaluate({ episodes: 2, deterministic: true, noopMax: 30 });
+      expect(r.episodes).toHaveLength(2);
+      await expect(trainer.evaluate({ episodes: 1, noopMax: -1 })).rejects.toThrow('Expected an integer in [0, 10000] for noopMax but received -1');
+    } finally {
+      await trainer.close();
+    }
+  });
+
   it('writes one metrics row per update, TensorBoard events and checkpoints; events fire', async () => {
     const runDir = join(dir, 'a');
     const trainer = new Trainer(tiny(runDir), { handleSignals: false, onWarning: () => {} });
