@@ -41,7 +41,7 @@ function slice(batch: Batch, rows: number[]): Batch {
   return out;
 }
 
-describe('Learner (CPU, worker thread)', () => {
+describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
   it('a PPO train step decreases the loss on a fixed batch', async () => {
     const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1, seed: 1 });
     try {
