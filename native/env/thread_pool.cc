@@ -1,5 +1,6 @@
 #include "env/thread_pool.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "common/error.h"
@@ -52,11 +53,15 @@ void ThreadPool::Start(size_t count, Task task, void* ctx, Completion done, void
 }
 
 void ThreadPool::Launch(size_t count, Task task, void* ctx, Completion done, void* done_ctx) {
-  Start(count, task, ctx, done, done_ctx, NumThreads(), false);
+  // At least one worker runs the job (and its completion), even with no index to take.
+  const int workers = static_cast<int>(std::clamp<size_t>(count, 1, workers_.size()));
+  Start(count, task, ctx, done, done_ctx, workers, false);
 }
 
 void ThreadPool::Run(size_t count, Task task, void* ctx) {
-  Start(count, task, ctx, nullptr, nullptr, NumThreads() - 1, true);
+  // The caller takes one index itself: no more workers than the rest of the indices.
+  const int workers = static_cast<int>(std::min<size_t>(count > 0 ? count - 1 : 0, workers_.size() - 1));
+  Start(count, task, ctx, nullptr, nullptr, workers, true);
   std::exception_ptr error;
   try {
     TakeIndices(count, task, ctx);
