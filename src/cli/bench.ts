@@ -2,7 +2,7 @@
  * `mario-rl bench`: quick speed checks on this machine, each next to a baseline measured in the
  * same run (the machine may be shared: ratios hold where absolute numbers drift).
  *
- * - `env`: VecEnv on the built-in game (16 lanes, skip 4, 84×84 gray × 4), one worker thread vs
+ * - `env`: VecEnv on the built-in game (16 lanes, skip 4, 84×84 gray × 4), one thread vs
  *   all cores; the one-thread row is the baseline of the speed-up column.
  * - `train`: the whole Trainer loop (acting + learning) for a config (default: the
  *   `runner-pixels` preset; `--preset` or config flags change it), overlap off (baseline) vs on.
@@ -83,7 +83,7 @@ export const benchCommand = {
     if (what === 'env' || what === 'all') {
       console.log(`env: built-in game, 16 lanes, frame skip 4, 84x84 gray x4, random actions, ${seconds} s per row in turns (${cores} cores)`);
       const [one, all] = envStepsPerSecond(cores > 1 ? [1, cores] : [1], seconds) as [number, number | undefined];
-      console.log('| worker threads | agent steps/s | emulated frames/s | vs 1 thread |\n|---:|---:|---:|---:|');
+      console.log('| threads | agent steps/s | emulated frames/s | vs 1 thread |\n|---:|---:|---:|---:|');
       console.log(`| 1 (baseline) | ${one.toFixed(0)} | ${(one * 4).toFixed(0)} | 1.00x |`);
       if (all !== undefined) console.log(`| ${cores} | ${all.toFixed(0)} | ${(all * 4).toFixed(0)} | ${(all / one).toFixed(2)}x |`);
     }
