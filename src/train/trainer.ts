@@ -819,7 +819,8 @@ export class Trainer extends EventEmitter {
     const seed = o.seed === undefined ? (this.config.seed + 1_000_003) % 2 ** 32 : expectInteger(o.seed, 'seed', 0, 2 ** 32 - 1);
     const learner = await this.#ensureLearner();
     const noopMax = o.noopMax === undefined ? this.config.env.noopMax : expectInteger(o.noopMax, 'noopMax', 0, 10_000);
-    const env = new VecEnv({ ...vecEnvOptions(this.config, numEnvs, seed, this.#options.rom), noopMax });
+    const evalConfig = { ...this.config, env: { ...this.config.env, noopMax } };
+    const env = new VecEnv(vecEnvOptions(evalConfig, numEnvs, seed, this.#options.rom));
     const rng = new Rng(seed, 2);
     const actions = new Int32Array(numEnvs);
     const out: EvaluateResult['episodes'] = [];
