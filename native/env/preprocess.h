@@ -69,7 +69,7 @@ class Preprocessor {
   std::vector<Tap> y_taps_;
   std::vector<uint32_t> y_weights_;
   std::vector<uint32_t> y_offsets_;   // start of each output row's weights
-  int ring_rows_ = 1;                 // the most source rows one output row spans
+  int ring_rows_ = 1;                 // rows of the scratch ring: a power of two >= the rows one output spans
   // Horizontal taps: every output padded to x_taps_ taps (zero weights past its own), weights
   // [width][x_taps_], x_first_ the first source column of each output.
   int x_taps_ = 0;
