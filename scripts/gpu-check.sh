@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The device side of docs/gpu.md, "Checking a GPU machine": run from the repository root on the
-# lent GPU machine once /tmp/gpu holds app.tar.xz (scripts/gpu-pack.sh) and the part-* files of
-# ../shared/gpu/stage.sh. Sets up Node, the ORT CUDA provider and the CUDA libraries, then runs,
+# lent GPU machine once /tmp/gpu holds the send-* files of scripts/gpu-pack.sh (or app.tar.xz and
+# the part-* files of ../shared/gpu/stage.sh). Sets up Node, the ORT CUDA provider and the CUDA libraries, then runs,
 # most important first, each under a time limit:
 #   doctor       mario-rl doctor (ORT version, provider, missing libraries, GPU)
 #   tests-cuda   the replay, graph, model and learner checks with MARIO_RL_TEST_DEVICE=cuda
@@ -9,14 +9,18 @@
 #                steps against float64 references, on the CUDA execution provider)
 #   bench-per    npm run bench:per (its "cuda" rows: ns per index, launch included)
 #   bench-train  npm run bench:train with ORT_EP=cuda (samples/s of the train step and Loop)
+#   train-e2e    npm run bench:train-e2e --device cuda (agent steps/s of the whole PPO loop)
 # Each writes $OUT/<name>.txt; $OUT/summary.txt has one line per step. OUT defaults to ./gpu-out.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/gpu-out}"
 mkdir -p "$OUT"
-G=/tmp/gpu
+G="${GPU_DIR:-/tmp/gpu}"
 say() { echo "$*" | tee -a "$OUT/summary.txt"; }
 
+if [ ! -f "$G/app.tar.xz" ] && compgen -G "$G/send-*" >/dev/null; then
+  if ! cat "$G"/send-* | tar -x -C "$G"; then say "gpu-check: cannot unpack $G/send-* (gpu-pack.sh output)"; exit 1; fi
+fi
 if [ ! -x "$G/bundle/bin/node" ]; then
   if ! cat "$G"/part-* | xz -d | tar -x -C "$G"; then say "gpu-check: cannot unpack $G/part-* (stage.sh output)"; exit 1; fi
 fi
@@ -29,7 +33,7 @@ libs=$(find / -path /proc -prune -o \( -name 'libcublasLt.so.13*' -o -name 'libc
   -o -name 'libcurand.so.10*' -o -name 'libcufft.so.12*' -o -name 'libnvrtc.so.13*' \) -print 2>/dev/null |
   xargs -r -n1 dirname | sort -u | paste -sd:)
 export LD_LIBRARY_PATH="${libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-say "node $(node --version); $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
+say "node $(node --version); $(nproc) cores; $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
 
 step() {
   local name=$1 limit=$2
@@ -38,8 +42,9 @@ step() {
   timeout "$limit" "$@" >"$OUT/$name.txt" 2>&1
   say "$name: exit $?, $((SECONDS - t0)) s"
 }
-step doctor 60 node dist/cli.js doctor
-step tests-cuda 300 env MARIO_RL_TEST_DEVICE=cuda node node_modules/vitest/vitest.mjs run \
+step doctor 30 node dist/cli.js doctor
+step tests-cuda 120 env MARIO_RL_TEST_DEVICE=cuda node node_modules/vitest/vitest.mjs run \
   tests/replay tests/graph tests/models tests/train/learner.test.ts tests/train/learning.test.ts tests/train/runner.test.ts
-step bench-per 180 node --import tsx bench/per.ts
-step bench-train 240 env ORT_EP=cuda node --import tsx bench/train.ts
+step bench-per 60 node --import tsx bench/per.ts
+step bench-train 150 env ORT_EP=cuda node --import tsx bench/train.ts
+step train-e2e 100 node --import tsx bench/train-e2e.ts --device cuda --updates 4
