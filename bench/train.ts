@@ -6,10 +6,16 @@
  * forward measured in the same run as the baseline. Also the acting choice: rebuilding a
  * baked-params session after each update vs feeding params every call.
  *
- * Run: npm run bench:train   (node --import tsx bench/train.ts [nature|baseline] [--quick] [--step];
- *      env ORT_THREADS=n, ORT_EP=cuda)
+ * Run: npm run bench:train   (node --import tsx bench/train.ts [nature|baseline] [--quick] [--step]
+ *      [--profile] [--conv-grad conv|gemm]; env ORT_THREADS=n, ORT_EP=cuda)
+ * --conv-grad picks the Conv weight-gradient form (default: what the Learner uses on that
+ * provider, 'gemm' on CUDA and 'conv' on the CPU).
+ * --profile also runs each train step under ORT's profiler and prints where its time goes, per
+ * operator type and execution provider (an op the provider lacks shows up on the CPU).
  */
-import { loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import * as ort from 'onnxruntime-node';
 
@@ -26,9 +32,13 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 // --step: only forward at 256 and the train step (a short run to catch a quiet moment).
 const stepOnly = args.includes('--step');
-const nets = args.filter((a) => !a.startsWith('--'));
+const nets = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--conv-grad');
 const networks = (nets.length ? nets : ['nature', 'baseline']) as ('nature' | 'baseline')[];
 const REPS = quick ? 2 : 6;
+const profile = args.includes('--profile');
+const convGradAt = args.indexOf('--conv-grad');
+const convWeightGrad = (convGradAt >= 0 ? args[convGradAt + 1] : EP === 'cuda' ? 'gemm' : 'conv') as 'conv' | 'gemm';
+if (convWeightGrad !== 'conv' && convWeightGrad !== 'gemm') throw new Error(`Expected conv or gemm for --conv-grad but received ${convWeightGrad}`);
 
 const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: [EP], extra: { session: { intra_op: { allow_spinning: '0' } } } };
 
@@ -65,6 +75,50 @@ function batchFeeds(spec: TrainSpec, n: number, rng: Rng, feeds: Record<string, 
   }
   feeds.lr = toOrt({ dtype: 'float32', dims: [], data: new Float32Array([2.5e-4]) });
   feeds.step = toOrt({ dtype: 'float32', dims: [], data: new Float32Array([1]) });
+}
+
+/**
+ * Runs the session `runs` + 1 times under ORT's profiler and prints the time per run by operator
+ * type and provider (the first run, with its allocations and algorithm searches, is left out).
+ */
+async function printProfile(label: string, model: Uint8Array, feeds: Record<string, ort.Tensor>, runs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mario-rl-profile-'));
+  try {
+    const session = await ort.InferenceSession.create(model, { ...sessionOptions, enableProfiling: true, profileFilePrefix: join(dir, 'p') });
+    for (let i = 0; i <= runs; i++) await session.run(feeds);
+    session.endProfiling();
+    await session.release();
+    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new Error(`no profile written in ${dir}`);
+    type Event = { cat?: string; name?: string; dur?: number; args?: { op_name?: string; provider?: string } };
+    const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Event[];
+    const runStarts = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+    const byOp = new Map<string, { us: number; count: number }>();
+    let skipped = 0;
+    const firstRunNodes = new Set<Event>();
+    // Node events are written in order; the ones before the first model_run event's end belong to the warm-up run.
+    const firstEnd = runStarts.length ? events.indexOf(runStarts[0]!) : -1;
+    events.forEach((e, i) => { if (i < firstEnd) firstRunNodes.add(e); });
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
+      if (firstRunNodes.has(e)) { skipped++; continue; }
+      const key = `${e.args.op_name} (${e.args.provider ?? '?'})`;
+      const entry = byOp.get(key) ?? { us: 0, count: 0 };
+      entry.us += e.dur ?? 0;
+      entry.count++;
+      byOp.set(key, entry);
+    }
+    const total = [...byOp.values()].reduce((a, b) => a + b.us, 0);
+    const runMs = runStarts.slice(1).map((e) => (e.dur ?? 0) / 1000);
+    console.log(`\nprofile: ${label}, ${runs} runs after a warm-up (${skipped} warm-up kernel events left out); model_run ${runMs.map((m) => m.toFixed(1)).join(', ')} ms; kernels ${(total / runs / 1000).toFixed(1)} ms per run`);
+    console.log('| op (provider) | ms per run | share | kernels per run |');
+    console.log('|---|---|---|---|');
+    for (const [k, v] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 14)) {
+      console.log(`| ${k} | ${(v.us / runs / 1000).toFixed(2)} | ${((100 * v.us) / total).toFixed(1)}% | ${(v.count / runs).toFixed(0)} |`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** MACs of one train step per sample: forward + weight gradients + input gradients (not conv1's). */
@@ -117,33 +171,36 @@ for (const network of networks) {
   }
 
   const base256 = fwd[256]!.inputs.median;
-  const step = await ort.InferenceSession.create(toModel(buildTrainStepGraph(spec, { batch: 256 })), sessionOptions);
+  const stepModel = toModel(buildTrainStepGraph(spec, { batch: 256, convWeightGrad }));
+  const step = await ort.InferenceSession.create(stepModel, sessionOptions);
   const feeds: Record<string, ort.Tensor> = {};
   paramFeeds(spec, values, feeds, true);
   batchFeeds(spec, 256, rng, feeds);
   const stepMs = await timeRuns(step, feeds, REPS);
   await step.release();
+  if (profile) await printProfile(`${network} PPO train step, batch 256, ${EP}`, stepModel, feeds, 3);
   const stepGflop = (2 * trainMacs(spec.model) * 256) / 1e9;
   rows.push({ what: `${network} PPO train step (fwd+bwd+clip+Adam)`, batch: 256, ms: stepMs.median, best: stepMs.best, gflop: stepGflop, ratio: stepMs.median / base256 });
 
   if (stepOnly) continue;
   const epochs = 4;
   const minibatches = 8;
-  const loop = await ort.InferenceSession.create(toModel(buildTrainLoopGraph(spec, { epochs, minibatches, minibatchSize: 256, rolloutSize: 2048 })), sessionOptions);
+  const loop = await ort.InferenceSession.create(toModel(buildTrainLoopGraph(spec, { epochs, minibatches, minibatchSize: 256, rolloutSize: 2048, convWeightGrad })), sessionOptions);
   const lf: Record<string, ort.Tensor> = {};
   paramFeeds(spec, values, lf, true);
   batchFeeds(spec, 2048, rng, lf);
   const idx = new BigInt64Array(epochs * 2048);
   for (let e = 0; e < epochs; e++) for (let i = 0; i < 2048; i++) idx[e * 2048 + i] = BigInt((i * 769 + e * 31) % 2048);
   lf.indices = toOrt({ dtype: 'int64', dims: [epochs * minibatches, 256], data: idx });
-  // One run is 32 train steps: no separate warm-up (its first-run overhead is < 1 step).
-  const loopMs = await timeRuns(loop, lf, quick ? 1 : 2, false);
+  // One run is 32 train steps: on the CPU no separate warm-up (its first-run overhead is < 1
+  // step); on CUDA the first run also holds cuDNN's algorithm searches, so it is left out.
+  const loopMs = await timeRuns(loop, lf, quick ? 1 : 2, EP !== 'cpu');
   await loop.release();
   console.error(`${network} PPO training throughput in the Loop: ${((epochs * 2048) / (loopMs.median / 1000)).toFixed(0)} samples/s (${epochs} epochs over 2048 samples)`);
   rows.push({ what: `${network} Loop update 4 epochs × 8 minibatches`, batch: 2048, ms: loopMs.median, best: loopMs.best, gflop: stepGflop * epochs * minibatches, ratio: loopMs.median / (base256 * epochs * minibatches) });
 }
 
-console.log(`onnxruntime-node ${ort.env.versions?.common}, ${EP} EP, ${THREADS} threads, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; × = median / (median forward at batch 256 with params as inputs, same run)`);
+console.log(`onnxruntime-node ${ort.env.versions?.common}, ${EP} EP, ${THREADS} threads, Conv weight gradient as ${convWeightGrad}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; × = median / (median forward at batch 256 with params as inputs, same run)`);
 console.log('| what | batch | median ms | best ms | GFLOP | GFLOP/s (median) | GFLOP/s (best) | × forward |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(fmt(r));

@@ -9,7 +9,11 @@
 #                steps against float64 references, on the CUDA execution provider)
 #   bench-per    npm run bench:per (its "cuda" rows: ns per index, launch included)
 #   bench-train  npm run bench:train with ORT_EP=cuda (samples/s of the train step and Loop)
-#   train-e2e    npm run bench:train-e2e --device cuda (agent steps/s of the whole PPO loop)
+#   bench-train-conv  the same with the other Conv weight-gradient form (--conv-grad conv)
+#   train-e2e    npm run bench:train-e2e --device cuda at 84x84 and 42x42 (agent steps/s of the
+#                whole PPO loop)
+#   profile      bench:train --step --profile on CUDA (train-step time per operator type)
+# GPU_CHECK_STEPS="tests-cuda profile" runs only the named steps (default: all, in that order).
 # Each writes $OUT/<name>.txt; $OUT/summary.txt has one line per step. OUT defaults to ./gpu-out.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +42,10 @@ say "node $(node --version); $(nproc) cores; $(nvidia-smi --query-gpu=name,drive
 step() {
   local name=$1 limit=$2
   shift 2
+  case " ${GPU_CHECK_STEPS:-doctor tests-cuda bench-per bench-train bench-train-conv train-e2e profile} " in
+    *" $name "*) ;;
+    *) return 0 ;;
+  esac
   local t0=$SECONDS
   timeout "$limit" "$@" >"$OUT/$name.txt" 2>&1
   say "$name: exit $?, $((SECONDS - t0)) s"
@@ -47,4 +55,6 @@ step tests-cuda 120 env MARIO_RL_TEST_DEVICE=cuda node node_modules/vitest/vites
   tests/replay tests/graph tests/models tests/train/learner.test.ts tests/train/learning.test.ts tests/train/runner.test.ts
 step bench-per 60 node --import tsx bench/per.ts
 step bench-train 150 env ORT_EP=cuda node --import tsx bench/train.ts
-step train-e2e 100 node --import tsx bench/train-e2e.ts --device cuda --updates 4
+step bench-train-conv 150 env ORT_EP=cuda node --import tsx bench/train.ts --conv-grad conv
+step train-e2e 150 bash -c 'for size in 84 42; do node --import tsx bench/train-e2e.ts --device cuda --updates 4 --size $size || exit; done'
+step profile 100 env ORT_EP=cuda node --import tsx bench/train.ts --step --profile

@@ -8,7 +8,19 @@ import * as op from './ops.js';
 import { type Node, type Tensor, fmtShape, isFloat } from './tensor.js';
 
 /** A gradient rule: given the node and d loss / d output, returns d loss / d input per input. */
-export type GradRule = (node: Node, grad: Tensor, needs: readonly boolean[]) => (Tensor | undefined)[];
+export type GradRule = (node: Node, grad: Tensor, needs: readonly boolean[], options: GradientOptions) => (Tensor | undefined)[];
+
+/** Options of `gradients`: how some rules are written (same values, different kernels). */
+export interface GradientOptions {
+  /**
+   * The Conv weight gradient as
+   * - 'conv' (default): one Conv with the batch as channels and the stride as a dilation. Fast on
+   *   ORT's CPU provider, but cuDNN handles its huge dilated filters slowly.
+   * - 'gemm': strided slices of the padded input (im2col) and one Gemm. More memory traffic on
+   *   the CPU, and much faster on the CUDA provider (the Learner picks it there).
+   */
+  convWeightGrad?: 'conv' | 'gemm';
+}
 
 /** Sums `g` down to `shape` (undoes numpy broadcasting). */
 export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
@@ -52,7 +64,29 @@ function reduceAxes(node: Node, x: Tensor): number[] {
   return intsAttr(node, 'axes', x.shape.map((_, i) => i));
 }
 
-function convGrad(node: Node, g: Tensor, needs: readonly boolean[]): (Tensor | undefined)[] {
+/**
+ * dW[o, c, kh, kw] = Σ_{n, p} g[n, o, p] · x_pad[n, c, kh + sh·ph, kw + sw·pw] as one Gemm over
+ * (n, p): the KH·KW strided slices of the padded input, stacked as [C·KH·KW, N·OH·OW].
+ */
+function convWeightGradGemm(x: Tensor, g: Tensor, kh: number, kw: number, strides: readonly [number, number], pads: readonly number[]): Tensor {
+  const [N, C] = x.shape as [number, number, number, number];
+  const [, O, OH, OW] = g.shape as [number, number, number, number];
+  const [sh, sw] = strides;
+  const xp = pads.some((p) => p !== 0) ? op.pad(x, [0, 0, pads[0]!, pads[1]!, 0, 0, pads[2]!, pads[3]!]) : x;
+  const taps: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = op.slice(xp, [i, j], [i + sh * (OH - 1) + 1, j + sw * (OW - 1) + 1], [2, 3], [sh, sw]);
+      taps.push(op.reshape(tap, [N, C, 1, OH * OW]));
+    }
+  }
+  const cols = taps.length === 1 ? taps[0]! : op.concat(taps, 2); // [N, C, KH·KW, P]
+  const colsT = op.reshape(op.transpose(cols, [1, 2, 0, 3]), [C * kh * kw, N * OH * OW]);
+  const gT = op.reshape(op.transpose(g, [1, 0, 2, 3]), [O, N * OH * OW]);
+  return op.reshape(op.gemm(gT, colsT, undefined, { transB: true }), [O, C, kh, kw]);
+}
+
+function convGrad(node: Node, g: Tensor, needs: readonly boolean[], options: GradientOptions): (Tensor | undefined)[] {
   const x = inp(node, 0);
   const w = inp(node, 1);
   const [sh, sw] = intsAttr(node, 'strides', [1, 1]) as [number, number];
@@ -70,7 +104,9 @@ function convGrad(node: Node, g: Tensor, needs: readonly boolean[]): (Tensor | u
     const baseW = sw * (OW - 1) + KW - pads[1] - pads[3];
     dx = op.convTranspose(g, w, { strides: [sh, sw], pads, outputPadding: [H - baseH, W - baseW] });
   }
-  if (needs[1]) {
+  if (needs[1] && options.convWeightGrad === 'gemm') {
+    dw = convWeightGradGemm(x, g, KH, KW, [sh, sw], pads);
+  } else if (needs[1]) {
     // Weight gradient as a convolution with the batch as channels: correlate each input channel
     // with each output-gradient channel, the stride becoming a dilation.
     const xt = op.transpose(x, [1, 0, 2, 3]);
@@ -207,6 +243,8 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   },
   Slice: (n, g) => {
     const x = inp(n, 0);
+    const steps = n.inputs[4] ? Array.from(inp(n, 4).data as BigInt64Array, Number) : [];
+    if (steps.some((t) => t !== 1)) throw new Error('Autodiff: the Slice rule supports step 1 only');
     const starts = Array.from(inp(n, 1).data as BigInt64Array, Number);
     const axes = Array.from(inp(n, 3).data as BigInt64Array, Number);
     const pads = new Array<number>(2 * x.rank).fill(0);
@@ -231,7 +269,10 @@ export const DIFFERENTIABLE_OPS: readonly string[] = Object.keys(RULES);
  * graph of `loss`. `loss` must be a float scalar. Tensors in `wrt` that do not affect the loss get
  * zeros.
  */
-export function gradients(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
+export function gradients(loss: Tensor, wrt: readonly Tensor[], options: GradientOptions = {}): Tensor[] {
+  if (options.convWeightGrad !== undefined && options.convWeightGrad !== 'conv' && options.convWeightGrad !== 'gemm') {
+    throw new RangeError(`Expected 'conv' or 'gemm' for convWeightGrad but received ${JSON.stringify(options.convWeightGrad)}`);
+  }
   if (!isFloat(loss.dtype) || loss.size !== 1) {
     throw new RangeError(`gradients: the loss must be a float scalar but ${loss.name} is ${loss.dtype} ${fmtShape(loss.shape)}`);
   }
@@ -286,7 +327,7 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
       throw new Error(`Autodiff: op ${node.op} (output ${node.outputs[0]!.name}) has no gradient rule but lies on a differentiated path; differentiable ops are ${DIFFERENTIABLE_OPS.join(', ')}`);
     }
     const needs = node.inputs.map((i) => i !== undefined && depends.get(i) === true);
-    const dins = rule(node, g, needs);
+    const dins = rule(node, g, needs, options);
     node.inputs.forEach((i, j) => {
       if (!i || !needs[j]) return;
       const d = dins[j];

@@ -293,18 +293,26 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   return one(graphOf(...xs), 'Concat', [...xs], first.dtype, shape, { axis: { i: a } });
 }
 
-/** Slice [starts, ends) along `axes` with step 1. */
-export function slice(x: Tensor, starts: readonly number[], ends: readonly number[], axes: readonly number[]): Tensor {
+/**
+ * Slice [starts, ends) along `axes`, with positive `steps` (default 1): along axis a the output
+ * holds elements starts[i], starts[i] + steps[i], … below ends[i].
+ */
+export function slice(x: Tensor, starts: readonly number[], ends: readonly number[], axes: readonly number[], steps?: readonly number[]): Tensor {
   const shape = [...x.shape];
   const norm = axes.map((ax) => normAxis('Slice', ax, x.rank));
+  if (steps && (steps.length !== axes.length || steps.some((t) => !Number.isInteger(t) || t < 1))) {
+    throw new RangeError(`Slice: steps ${fmtShape(steps)} must be ${axes.length} positive integers`);
+  }
   norm.forEach((ax, i) => {
     const s = starts[i]!;
     const e = Math.min(ends[i]!, x.shape[ax]!);
     if (s < 0 || e <= s) throw new RangeError(`Slice: range [${s}, ${ends[i]}) is empty or negative on axis ${ax} of input shape ${fmtShape(x.shape)}`);
-    shape[ax] = e - s;
+    shape[ax] = Math.ceil((e - s) / (steps?.[i] ?? 1));
   });
   const g = x.graph;
-  return one(g, 'Slice', [x, g.ints(starts), g.ints(ends), g.ints(norm)], x.dtype, shape);
+  const inputs = [x, g.ints(starts), g.ints(ends), g.ints(norm)];
+  if (steps && steps.some((t) => t !== 1)) inputs.push(g.ints(steps));
+  return one(g, 'Slice', inputs, x.dtype, shape);
 }
 
 /** Zero-pad (constant mode): pads = [begin0, begin1, …, end0, end1, …]. */

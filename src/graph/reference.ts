@@ -199,22 +199,25 @@ function convTransposeRef(node: Node, x: RefArray, w: RefArray, shape: readonly 
   return { shape: [...shape], data: out };
 }
 
-function sliceRef(x: RefArray, starts: number[], ends: number[], axes: number[], outShape: readonly number[]): RefArray {
+function sliceRef(x: RefArray, starts: number[], axes: number[], steps: number[] | undefined, outShape: readonly number[]): RefArray {
   const st = strides(x.shape);
   const begin = x.shape.map(() => 0);
-  axes.forEach((a, i) => (begin[a] = starts[i]!));
+  const step = x.shape.map(() => 1);
+  axes.forEach((a, i) => {
+    begin[a] = starts[i]!;
+    step[a] = steps?.[i] ?? 1;
+  });
   const out = new Float64Array(sizeOf(outShape));
   const idx = new Array<number>(outShape.length).fill(0);
   for (let k = 0; k < out.length; k++) {
     let o = 0;
-    for (let i = 0; i < idx.length; i++) o += (idx[i]! + begin[i]!) * st[i]!;
+    for (let i = 0; i < idx.length; i++) o += (idx[i]! * step[i]! + begin[i]!) * st[i]!;
     out[k] = x.data[o]!;
     for (let i = idx.length - 1; i >= 0; i--) {
       if (++idx[i]! < outShape[i]!) break;
       idx[i] = 0;
     }
   }
-  void ends;
   return { shape: [...outShape], data: out };
 }
 
@@ -305,7 +308,7 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
       }
       return { shape: [...out.shape], data };
     }
-    case 'Slice': return sliceRef(a!, ints(b!), ints(c!), ints(ins[3]!), out.shape);
+    case 'Slice': return sliceRef(a!, ints(b!), ints(ins[3]!), ins[4] ? ints(ins[4]) : undefined, out.shape);
     case 'Pad': return padRef(a!, ints(b!), out.shape);
     case 'Expand': return broadcastMap(out.shape, [a!], (x) => x);
     case 'Gather': {

@@ -116,6 +116,11 @@ export class Learner {
   }
 
   /** Device the sessions run on. */
+  /** The Conv weight-gradient form for this device: cuDNN runs the dilated-conv form slowly (docs/benchmarks.md). */
+  get #convWeightGrad(): 'conv' | 'gemm' {
+    return this.#runner.device === 'cuda' ? 'gemm' : 'conv';
+  }
+
   get device(): 'cpu' | 'cuda' {
     return this.#runner.device;
   }
@@ -202,7 +207,7 @@ export class Learner {
     feeds.lr = { dtype: 'float32', dims: [], data: new Float32Array([lr]) };
     feeds.step = { dtype: 'float32', dims: [], data: new Float32Array([this.#step + 1]) };
     const key = `step:${n}`;
-    await this.#ensure(key, () => toModel(buildTrainStepGraph(this.spec, { batch: n })));
+    await this.#ensure(key, () => toModel(buildTrainStepGraph(this.spec, { batch: n, convWeightGrad: this.#convWeightGrad })));
     const out = await this.#runner.run(key, feeds);
     this.#absorb(out);
     this.#step++;
@@ -256,7 +261,7 @@ export class Learner {
     feeds.step = { dtype: 'float32', dims: [], data: new Float32Array([this.#step + 1]) };
     feeds.indices = { dtype: 'int64', dims: [iters, mb], data: indices };
     const key = `loop:${epochs}:${minibatches}:${n}`;
-    await this.#ensure(key, () => toModel(buildTrainLoopGraph(this.spec, { epochs, minibatches, minibatchSize: mb, rolloutSize: n })));
+    await this.#ensure(key, () => toModel(buildTrainLoopGraph(this.spec, { epochs, minibatches, minibatchSize: mb, rolloutSize: n, convWeightGrad: this.#convWeightGrad })));
     const out = await this.#runner.run(key, feeds);
     this.#absorb(out);
     this.#step += iters;

@@ -8,7 +8,7 @@ import { type A2cConfig, a2cConfig, a2cLoss } from '../algos/a2c.js';
 import { type LossResult } from '../algos/common.js';
 import { type DqnConfig, dqnConfig, dqnLoss } from '../algos/dqn.js';
 import { type PpoConfig, ppoConfig, ppoLoss } from '../algos/ppo.js';
-import { gradients } from '../graph/autodiff.js';
+import { type GradientOptions, gradients } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
 import { type OptimizerConfig, applyOptimizer, clipByGlobalNorm, stateSlots } from '../graph/optimizers.js';
 import { type DType, Graph, type Tensor } from '../graph/tensor.js';
@@ -118,12 +118,12 @@ interface UpdateTensors {
 }
 
 /** Forward, loss, gradients, clipping and optimizer on already-declared tensors. */
-function buildUpdate(spec: TrainSpec, params: Tensor[], state: Tensor[][], batch: Record<string, Tensor>, lr: Tensor, step: Tensor, target?: Record<string, Tensor>): UpdateTensors {
+function buildUpdate(spec: TrainSpec, params: Tensor[], state: Tensor[][], batch: Record<string, Tensor>, lr: Tensor, step: Tensor, target: Record<string, Tensor> | undefined, grad: GradientOptions): UpdateTensors {
   const names = paramSpecs(spec.model).map((p) => p.name);
   const p: Record<string, Tensor> = {};
   names.forEach((n, i) => (p[n] = params[i]!));
   const loss = lossFor(spec, p, batch, target);
-  const grads = gradients(loss.loss, params);
+  const grads = gradients(loss.loss, params, grad);
   let used = grads;
   let norm: Tensor | undefined;
   if (spec.maxGradNorm > 0) {
@@ -143,6 +143,8 @@ export interface StepGraphOptions {
   grads?: boolean;
   /** Initial parameter values (only shapes matter when params are fed as inputs). */
   values?: ReadonlyMap<string, Float32Array>;
+  /** How Conv weight gradients are written (`GradientOptions.convWeightGrad`): 'gemm' for the CUDA provider. Default 'conv'. */
+  convWeightGrad?: GradientOptions['convWeightGrad'];
 }
 
 function zeroValues(spec: TrainSpec): Map<string, Float32Array> {
@@ -175,7 +177,7 @@ export function buildTrainStepGraph(spec: TrainSpec, options: StepGraphOptions):
     target = {};
     for (const ps of paramSpecs(spec.model)) target[ps.name] = g.input(`target.${ps.name}`, 'float32', ps.shape);
   }
-  const u = buildUpdate(spec, params, state, b, lr, step, target);
+  const u = buildUpdate(spec, params, state, b, lr, step, target, { convWeightGrad: options.convWeightGrad });
   g.output('loss', u.loss.loss);
   for (const [k, t] of Object.entries(u.loss.stats)) g.output(`stat.${k}`, t);
   if (u.norm) g.output('grad_norm', u.norm);
@@ -199,6 +201,8 @@ export interface LoopGraphOptions {
   minibatchSize: number;
   /** Rollout size N (rows of each batch input). */
   rolloutSize: number;
+  /** As StepGraphOptions.convWeightGrad. */
+  convWeightGrad?: GradientOptions['convWeightGrad'];
 }
 
 /**
@@ -236,7 +240,7 @@ export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions):
   const mbBatch: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(full)) mbBatch[k] = op.gather(t, idx);
   const stepK = op.add(step, op.cast(iter, 'float32'));
-  const u = buildUpdate(spec, bParams, bState, mbBatch, lr, stepK, target);
+  const u = buildUpdate(spec, bParams, bState, mbBatch, lr, stepK, target, { convWeightGrad: options.convWeightGrad });
   body.output('loop.cond_out', op.identity(condIn));
   params.forEach((t, i) => body.output(`loop.new.${t.name}`, u.params[i]!));
   state.forEach((slots, i) => slots.forEach((t, j) => body.output(`loop.new.${t.name}`, u.state[i]![j]!)));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DIFFERENTIABLE_OPS, gradients } from '../../src/graph/autodiff.js';
 import * as op from '../../src/graph/ops.js';
-import { type Graph, type Tensor } from '../../src/graph/tensor.js';
+import { Graph, type Tensor } from '../../src/graph/tensor.js';
 import { type Rng } from '../../src/models/random.js';
 import { gradCheck, randomValues } from './grad-check.js';
 
@@ -100,26 +100,37 @@ describe('autodiff rules vs float64 central differences', () => {
     });
   }
 
-  for (const [stride, pad] of [[1, 0], [2, 1], [3, 0], [2, 0]] as const) {
-    it(`Conv stride ${stride} pad ${pad} (input, weight and bias gradients)`, async () => {
-      await gradCheck((g, rng) => {
-        const a = x(g, rng, 'x', [2, 3, 7, 8]);
-        const w = x(g, rng, 'w', [4, 3, 3, 2], 0, 0.5);
-        const b = x(g, rng, 'b', [4]);
-        return { inputs: [a, w, b], output: op.conv(a.tensor, w.tensor, b.tensor, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
+  for (const convWeightGrad of ['conv', 'gemm'] as const) {
+    for (const [stride, pad] of [[1, 0], [2, 1], [3, 0], [2, 0]] as const) {
+      it(`Conv stride ${stride} pad ${pad} (input, weight and bias gradients; weight gradient as ${convWeightGrad})`, async () => {
+        await gradCheck((g, rng) => {
+          const a = x(g, rng, 'x', [2, 3, 7, 8]);
+          const w = x(g, rng, 'w', [4, 3, 3, 2], 0, 0.5);
+          const b = x(g, rng, 'b', [4]);
+          return { inputs: [a, w, b], output: op.conv(a.tensor, w.tensor, b.tensor, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
+        }, { grad: { convWeightGrad } });
       });
-    });
+    }
+
+    for (const [k, stride, pad, size] of [[4, 2, 0, 11], [8, 4, 0, 16], [4, 3, 1, 10], [3, 2, 1, 12]] as const) {
+      it(`Conv ${k}×${k} stride ${stride} pad ${pad} on ${size}×${size} (Nature-CNN and baseline shapes; weight gradient as ${convWeightGrad})`, async () => {
+        await gradCheck((g, rng) => {
+          const a = x(g, rng, 'x', [2, 2, size, size]);
+          const w = x(g, rng, 'w', [3, 2, k, k], 0, 0.3);
+          return { inputs: [a, w], output: op.conv(a.tensor, w.tensor, undefined, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
+        }, { grad: { convWeightGrad } });
+      });
+    }
   }
 
-  for (const [k, stride, pad, size] of [[4, 2, 0, 11], [8, 4, 0, 16], [4, 3, 1, 10]] as const) {
-    it(`Conv ${k}×${k} stride ${stride} pad ${pad} on ${size}×${size} (Nature-CNN shapes)`, async () => {
-      await gradCheck((g, rng) => {
-        const a = x(g, rng, 'x', [2, 2, size, size]);
-        const w = x(g, rng, 'w', [3, 2, k, k], 0, 0.3);
-        return { inputs: [a, w], output: op.conv(a.tensor, w.tensor, undefined, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
-      });
-    });
-  }
+  it('rejects an unknown convWeightGrad, bad slice steps and differentiating a strided slice', () => {
+    const g = new Graph();
+    const v = g.input('x', 'float32', [6]);
+    expect(() => gradients(op.reduceSum(v), [v], { convWeightGrad: 'fft' as 'gemm' })).toThrow("Expected 'conv' or 'gemm' for convWeightGrad but received \"fft\"");
+    expect(() => op.slice(v, [0], [6], [0], [0])).toThrow('Slice: steps [0] must be 1 positive integers');
+    expect(op.slice(v, [1], [6], [0], [2]).shape).toEqual([3]);
+    expect(() => gradients(op.reduceSum(op.slice(v, [0], [6], [0], [2])), [v])).toThrow('Autodiff: the Slice rule supports step 1 only');
+  });
 
   it('Gather (axis 0, repeated indices)', async () => {
     await gradCheck((g, rng) => {

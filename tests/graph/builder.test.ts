@@ -29,6 +29,8 @@ describe('graph builder and ONNX writer', () => {
     g.output('picked', op.reduceSum(picked, [2, 3]));
     g.output('sel', op.sub(op.div(sel, 2), op.mul(oh, op.exp(op.log(op.add(op.abs(f), 1))))));
     g.output('mm', op.matmul(f, op.transpose(f, [1, 0])));
+    // Strided slices (the im2col taps of the 'gemm' Conv weight gradient): steps 2 and 3, ends past the edge.
+    g.output('strided', op.slice(c, [1, 0, 1], [3, 3, 9], [1, 2, 3], [1, 2, 3]));
     const obsData = Uint8Array.from({ length: 144 }, () => rng.int(256));
     const idxData = new BigInt64Array([2n, 0n, 2n]);
     for (const params of ['inputs', 'baked'] as const) {

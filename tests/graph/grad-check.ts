@@ -1,7 +1,7 @@
 /** Gradient-check harness: ORT float32 gradients vs float64 central differences in JS. */
 import { expect } from 'vitest';
 
-import { gradients } from '../../src/graph/autodiff.js';
+import { type GradientOptions, gradients } from '../../src/graph/autodiff.js';
 import { toModel } from '../../src/graph/onnx-writer.js';
 import * as op from '../../src/graph/ops.js';
 import { evaluate } from '../../src/graph/reference.js';
@@ -31,7 +31,7 @@ export function randomValues(rng: Rng, n: number, scale = 1, gap = 0): Float64Ar
  */
 export async function gradCheck(
   body: (g: Graph, rng: Rng) => { inputs: CheckInput[]; output: Tensor; feeds?: Record<string, { data: TensorData; values: ArrayLike<number | bigint> }> ; scalarLoss?: boolean; extraValues?: CheckInput[] },
-  options: { seed?: number; eps?: number; rtol?: number; atol?: number } = {},
+  options: { seed?: number; eps?: number; rtol?: number; atol?: number; grad?: GradientOptions } = {},
 ): Promise<number> {
   const rng = new Rng(options.seed ?? 1);
   const g = new Graph();
@@ -41,7 +41,7 @@ export async function gradCheck(
     const w = g.constant(Float32Array.from({ length: loss.size }, () => rng.normal()), 'float32', loss.shape, 'check_w');
     loss = op.reduceSum(op.mul(loss, w));
   }
-  const grads = gradients(loss, built.inputs.map((i) => i.tensor));
+  const grads = gradients(loss, built.inputs.map((i) => i.tensor), options.grad);
   g.output('loss', loss);
   grads.forEach((d, i) => g.output(`grad${i}`, d));
   const session = await createSession(toModel(g), TEST_SESSION);
