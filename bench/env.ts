@@ -4,7 +4,8 @@
  * baseline measured in the same run: N jsnes instances stepped in a JS loop with the same
  * preprocessing written in JS (luma, 84x84 area average, frame stack, max-pool).
  *
- *   MARIO_ROM=/path/to/smb.nes npm run bench:env   (BENCH_SECONDS per cell, default 2: best of 5 windows)
+ *   MARIO_ROM=/path/to/smb.nes npm run bench:env   (BENCH_SECONDS per cell, default 2: best of 5 windows;
+ *   BENCH_LANES=8,32 to measure only those N)
  *
  * The machine is shared and its speed swings by up to 1.6x for seconds at a time, so for each N the
  * cells (jsnes, VecEnv with 1 thread, with 2 threads) take turns window by window: every cell sees
@@ -25,7 +26,11 @@ if (!romPath) {
 }
 const rom = readFileSync(romPath);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const LANES = [1, 8, 32, 64];
+const LANES = (process.env.BENCH_LANES ?? '1,8,32,64').split(',').map(Number);
+if (LANES.some((n) => !Number.isInteger(n) || n < 1 || n > 512)) {
+  console.error(`Expected BENCH_LANES to be a comma-separated list of integers in [1, 512] but received '${process.env.BENCH_LANES}'`);
+  process.exit(2);
+}
 const THREADS = [1, 2];
 const SKIP = 4;
 const W = 84, H = 84, STACK = 4;

@@ -30,16 +30,17 @@ bool ThreadPool::Busy() const {
 }
 
 void ThreadPool::Start(size_t count, Task task, void* ctx, Completion done, void* done_ctx, int workers, bool caller) {
+  if (count > 0xffffffffu) throw RangeErrorOf("ThreadPool: at most 2^32 - 1 indices per job");
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (busy_) throw Error("ThreadPool: a job is already running");
     busy_ = true;
-    count_ = count;
     task_ = task;
     ctx_ = ctx;
     done_ = done;
     done_ctx_ = done_ctx;
-    next_index_.store(0, std::memory_order_relaxed);
+    range_.store(static_cast<uint64_t>(count) << 32, std::memory_order_relaxed);
+    front_taken_ = caller;
     slots_ = workers;
     active_ = caller ? 1 : 0;
     ++generation_;
@@ -64,12 +65,12 @@ void ThreadPool::Run(size_t count, Task task, void* ctx) {
   Start(count, task, ctx, nullptr, nullptr, workers, true);
   std::exception_ptr error;
   try {
-    TakeIndices(count, task, ctx);
+    TakeIndices(true, task, ctx);
   } catch (...) {
     // Tasks report their own errors; should one throw anyway, take no more indices, let the
     // workers finish theirs, and rethrow with the pool idle again.
     error = std::current_exception();
-    next_index_.store(count, std::memory_order_relaxed);
+    DropIndices();
   }
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -82,11 +83,23 @@ void ThreadPool::Run(size_t count, Task task, void* ctx) {
   if (error) std::rethrow_exception(error);
 }
 
-void ThreadPool::TakeIndices(size_t count, Task task, void* ctx) {
+void ThreadPool::TakeIndices(bool from_front, Task task, void* ctx) {
+  uint64_t r = range_.load(std::memory_order_relaxed);
   for (;;) {
-    const size_t i = next_index_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= count) return;
-    task(ctx, i);
+    const uint64_t front = r & 0xffffffffu;
+    const uint64_t back = r >> 32;
+    if (front >= back) return;
+    const uint64_t index = from_front ? front : back - 1;
+    const uint64_t next = from_front ? (back << 32) | (front + 1) : ((back - 1) << 32) | front;
+    if (!range_.compare_exchange_weak(r, next, std::memory_order_relaxed)) continue;  // r reloaded
+    task(ctx, static_cast<size_t>(index));
+    r = range_.load(std::memory_order_relaxed);
+  }
+}
+
+void ThreadPool::DropIndices() {
+  uint64_t r = range_.load(std::memory_order_relaxed);
+  while (!range_.compare_exchange_weak(r, r & 0xffffffffu, std::memory_order_relaxed)) {
   }
 }
 
@@ -100,7 +113,7 @@ bool ThreadPool::Leave() {
 void ThreadPool::WorkerLoop() {
   uint64_t seen = 0;
   for (;;) {
-    size_t count;
+    bool from_front;
     Task task;
     void* ctx;
     {
@@ -110,11 +123,12 @@ void ThreadPool::WorkerLoop() {
       seen = generation_;
       --slots_;
       ++active_;
-      count = count_;
+      from_front = !front_taken_;
+      front_taken_ = true;
       task = task_;
       ctx = ctx_;
     }
-    TakeIndices(count, task, ctx);
+    TakeIndices(from_front, task, ctx);
     Completion done = nullptr;
     void* done_ctx = nullptr;
     {
