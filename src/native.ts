@@ -193,6 +193,8 @@ export interface NativeEnvAddon {
     /** The last rendered frame's palette indices (256 x 240), a copy. */
     frame(): Uint8Array;
     poke(address: number, value: number): void;
+    /** Frames through env::SkippedFrames (unrendered, then the last re-run with pixels), with RAM pokes (at, address, value) after frame `at`. */
+    skipFrames(buttons: Uint8Array, pokes: Int32Array): void;
   };
   /** [sync] Test hook: visit counts of a thread-pool stress run. */
   envThreadPoolCheck(numThreads: number, count: number, rounds: number): Uint32Array;

@@ -14,6 +14,7 @@
 #include "binding/module_registry.h"
 #include "binding/napi_util.h"
 #include "common/rng.h"
+#include "env/game.h"
 #include "env/preprocess.h"
 #include "env/smb1.h"
 #include "env/thread_pool.h"
@@ -178,7 +179,9 @@ Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
 // Test hook: a plain console driven frame by frame from JS, the independent reference the env
 // tests compare the pool against. new EnvTestConsole(rom); loadState(u8); stepFrame(buttons,
 // render = false); ram() -> Uint8Array copy; frame() -> the last rendered frame's palette indices
-// (256 x 240, a copy); poke(address, value).
+// (256 x 240, a copy); poke(address, value); skipFrames(buttons, pokes) runs the frames through
+// env::SkippedFrames (render needed) with RAM pokes (address, value) after frame `at` given as
+// Int32Array triples (at, address, value), the way a game's SkipUnplayable interleaves them.
 class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -186,7 +189,8 @@ class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
                        {InstanceMethod<&EnvTestConsole::LoadState>("loadState"),
                         InstanceMethod<&EnvTestConsole::StepFrame>("stepFrame"),
                         InstanceMethod<&EnvTestConsole::RamCopy>("ram"), InstanceMethod<&EnvTestConsole::FrameCopy>("frame"),
-                        InstanceMethod<&EnvTestConsole::Poke>("poke")});
+                        InstanceMethod<&EnvTestConsole::Poke>("poke"),
+                        InstanceMethod<&EnvTestConsole::SkipFrames>("skipFrames")});
   }
   explicit EnvTestConsole(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvTestConsole>(info) {
     Napi::Uint8Array rom = ExpectUint8Array(info, 0, "rom");
@@ -225,6 +229,30 @@ class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
   Napi::Value Poke(const Napi::CallbackInfo& info) {
     const auto address = static_cast<uint16_t>(ExpectInteger(info, 0, 0, 0x7FF, "address"));
     console_->Ram()[address] = static_cast<uint8_t>(ExpectInteger(info, 1, 0, 255, "value"));
+    return info.Env().Undefined();
+  }
+  Napi::Value SkipFrames(const Napi::CallbackInfo& info) {
+    Napi::Uint8Array buttons = ExpectUint8Array(info, 0, "buttons");
+    if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      throw Napi::TypeError::New(info.Env(), "Expected an Int32Array for pokes");
+    }
+    Napi::Int32Array pokes = info[1].As<Napi::Int32Array>();
+    if (pokes.ElementLength() % 3 != 0) throw Napi::RangeError::New(info.Env(), "Expected (at, address, value) triples for pokes");
+    for (size_t p = 0; p < pokes.ElementLength(); p += 3) {
+      if (pokes[p] < 0 || static_cast<size_t>(pokes[p]) >= buttons.ByteLength() || pokes[p + 1] < 0 || pokes[p + 1] > 0x7FF ||
+          pokes[p + 2] < 0 || pokes[p + 2] > 255) {
+        throw Napi::RangeError::New(info.Env(), "Expected pokes with at < buttons.length, address in [0, 2047], value in [0, 255]");
+      }
+    }
+    std::vector<uint8_t> state(console_->StateSize());
+    env::SkippedFrames frames(*console_, true, state);
+    for (size_t f = 0; f < buttons.ByteLength(); ++f) {
+      frames.Step(buttons[f]);
+      for (size_t p = 0; p < pokes.ElementLength(); p += 3) {
+        if (static_cast<size_t>(pokes[p]) == f) console_->Ram()[pokes[p + 1]] = static_cast<uint8_t>(pokes[p + 2]);
+      }
+    }
+    frames.Finish();
     return info.Env().Undefined();
   }
   std::unique_ptr<nes::Console> console_;
