@@ -14,7 +14,7 @@ vi.mock('../../src/env/vec-env.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/env/vec-env.js')>();
   class RecordingVecEnv extends original.VecEnv {
     constructor(options: ConstructorParameters<typeof original.VecEnv>[0]) {
-      built.push({ ...(options as Record<string, unknown>) });
+      built.push({ ...(options as unknown as Record<string, unknown>) });
       super(options);
     }
   }
