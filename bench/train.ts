@@ -78,14 +78,15 @@ function batchFeeds(spec: TrainSpec, n: number, rng: Rng, feeds: Record<string, 
 }
 
 /**
- * Runs the session `runs` + 1 times under ORT's profiler and prints the time per run by operator
- * type and provider (the first run, with its allocations and algorithm searches, is left out).
+ * Runs the session `runs` + 2 times under ORT's profiler and prints the time per run by operator
+ * type and provider. The first two runs are left out: the first allocates and searches algorithms,
+ * and on the CPU provider the second still ran ≈ 3× slower than the ones after it.
  */
 async function printProfile(label: string, model: Uint8Array, feeds: Record<string, ort.Tensor>, runs: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mario-rl-profile-'));
   try {
     const session = await ort.InferenceSession.create(model, { ...sessionOptions, enableProfiling: true, profileFilePrefix: join(dir, 'p') });
-    for (let i = 0; i <= runs; i++) await session.run(feeds);
+    for (let i = 0; i < runs + 2; i++) await session.run(feeds);
     session.endProfiling();
     await session.release();
     const file = readdirSync(dir).find((f) => f.endsWith('.json'));
@@ -96,9 +97,9 @@ async function printProfile(label: string, model: Uint8Array, feeds: Record<stri
     const byOp = new Map<string, { us: number; count: number }>();
     let skipped = 0;
     const firstRunNodes = new Set<Event>();
-    // Node events are written in order; the ones before the first model_run event's end belong to the warm-up run.
-    const firstEnd = runStarts.length ? events.indexOf(runStarts[0]!) : -1;
-    events.forEach((e, i) => { if (i < firstEnd) firstRunNodes.add(e); });
+    // Events are written as they end: node events before the second model_run event belong to the warm-up runs.
+    const warmEnd = runStarts.length > 1 ? events.indexOf(runStarts[1]!) : -1;
+    events.forEach((e, i) => { if (i < warmEnd) firstRunNodes.add(e); });
     for (const e of events) {
       if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
       if (firstRunNodes.has(e)) { skipped++; continue; }
@@ -109,8 +110,8 @@ async function printProfile(label: string, model: Uint8Array, feeds: Record<stri
       byOp.set(key, entry);
     }
     const total = [...byOp.values()].reduce((a, b) => a + b.us, 0);
-    const runMs = runStarts.slice(1).map((e) => (e.dur ?? 0) / 1000);
-    console.log(`\nprofile: ${label}, ${runs} runs after a warm-up (${skipped} warm-up kernel events left out); model_run ${runMs.map((m) => m.toFixed(1)).join(', ')} ms; kernels ${(total / runs / 1000).toFixed(1)} ms per run`);
+    const runMs = runStarts.slice(2).map((e) => (e.dur ?? 0) / 1000);
+    console.log(`\nprofile: ${label}, ${runs} runs after two warm-up runs (${skipped} warm-up kernel events left out); model_run ${runMs.map((m) => m.toFixed(1)).join(', ')} ms; kernels ${(total / runs / 1000).toFixed(1)} ms per run`);
     console.log('| op (provider) | ms per run | share | kernels per run |');
     console.log('|---|---|---|---|');
     for (const [k, v] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 14)) {
