@@ -13,6 +13,7 @@
 #   train-e2e    npm run bench:train-e2e --device cuda at 84x84 and 42x42 (agent steps/s of the
 #                whole PPO loop)
 #   profile      bench:train --step --profile on CUDA (train-step time per operator type)
+#   env-scaling  npm run bench:env-scaling (VecEnv on the built-in game, 1 thread up to all cores)
 # GPU_CHECK_STEPS="tests-cuda profile" runs only the named steps (default: all, in that order).
 # Each writes $OUT/<name>.txt; $OUT/summary.txt has one line per step. OUT defaults to ./gpu-out.
 set -uo pipefail
@@ -42,7 +43,7 @@ say "node $(node --version); $(nproc) cores; $(nvidia-smi --query-gpu=name,drive
 step() {
   local name=$1 limit=$2
   shift 2
-  case " ${GPU_CHECK_STEPS:-doctor tests-cuda bench-per bench-train bench-train-conv train-e2e profile} " in
+  case " ${GPU_CHECK_STEPS:-doctor tests-cuda bench-per bench-train bench-train-conv train-e2e profile env-scaling} " in
     *" $name "*) ;;
     *) return 0 ;;
   esac
@@ -58,3 +59,4 @@ step bench-train 150 env ORT_EP=cuda node --import tsx bench/train.ts
 step bench-train-conv 150 env ORT_EP=cuda node --import tsx bench/train.ts --conv-grad conv
 step train-e2e 150 bash -c 'for size in 84 42; do node --import tsx bench/train-e2e.ts --device cuda --updates 4 --size $size || exit; done'
 step profile 100 env ORT_EP=cuda node --import tsx bench/train.ts --step --profile
+step env-scaling 60 env BENCH_SECONDS=1 node --import tsx bench/env-scaling.ts
