@@ -115,12 +115,12 @@ export class Learner {
     return new Learner(spec, runner, seed, acting);
   }
 
-  /** Device the sessions run on. */
   /** The Conv weight-gradient form for this device: cuDNN runs the dilated-conv form slowly (docs/benchmarks.md). */
   get #convWeightGrad(): 'conv' | 'gemm' {
     return this.#runner.device === 'cuda' ? 'gemm' : 'conv';
   }
 
+  /** Device the sessions run on. */
   get device(): 'cpu' | 'cuda' {
     return this.#runner.device;
   }
