@@ -94,21 +94,23 @@ async function printProfile(label: string, model: Uint8Array, feeds: Record<stri
     type Event = { cat?: string; name?: string; dur?: number; args?: { op_name?: string; provider?: string } };
     const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Event[];
     const runStarts = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+    if (runStarts.length !== runs + 2) throw new Error(`Expected ${runs + 2} model_run events in the profile but found ${runStarts.length}`);
+    // Events are written as they end: node events before the second model_run event belong to the warm-up runs.
+    const warmEnd = events.indexOf(runStarts[1]!);
     const byOp = new Map<string, { us: number; count: number }>();
     let skipped = 0;
-    const firstRunNodes = new Set<Event>();
-    // Events are written as they end: node events before the second model_run event belong to the warm-up runs.
-    const warmEnd = runStarts.length > 1 ? events.indexOf(runStarts[1]!) : -1;
-    events.forEach((e, i) => { if (i < warmEnd) firstRunNodes.add(e); });
-    for (const e of events) {
-      if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
-      if (firstRunNodes.has(e)) { skipped++; continue; }
+    events.forEach((e, i) => {
+      if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) return;
+      if (i < warmEnd) {
+        skipped++;
+        return;
+      }
       const key = `${e.args.op_name} (${e.args.provider ?? '?'})`;
       const entry = byOp.get(key) ?? { us: 0, count: 0 };
       entry.us += e.dur ?? 0;
       entry.count++;
       byOp.set(key, entry);
-    }
+    });
     const total = [...byOp.values()].reduce((a, b) => a + b.us, 0);
     const runMs = runStarts.slice(2).map((e) => (e.dur ?? 0) / 1000);
     console.log(`\nprofile: ${label}, ${runs} runs after two warm-up runs (${skipped} warm-up kernel events left out); model_run ${runMs.map((m) => m.toFixed(1)).join(', ')} ms; kernels ${(total / runs / 1000).toFixed(1)} ms per run`);
