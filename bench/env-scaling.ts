@@ -4,8 +4,9 @@
  * 4-frame stack, random actions. The one-thread cell is the baseline; the cells take turns window
  * by window (`measureInTurns`), so every cell sees the same quiet and busy moments.
  *
- *   npm run bench:env-scaling   (env BENCH_SECONDS per cell, default 2; BENCH_LANES, default 64;
- *                                BENCH_THREADS=1,2,4 to pick the thread counts)
+ *   npm run bench:env-scaling   (env BENCH_SECONDS per cell, default 2; BENCH_LANES, one N,
+ *                                default 64; BENCH_THREADS=2,4 to pick the thread counts, 1
+ *                                always included)
  *
  * `bench:env` is the Super Mario Bros. bench with the jsnes baseline; this one answers "how far
  * does the pool scale" on machines with many cores, where the SMB image may not be.
@@ -14,27 +15,19 @@ import { cpus, loadavg } from 'node:os';
 
 import { VecEnv } from '../src/index.js';
 import { measureInTurns } from '../src/util/throughput.js';
-
-function listEnv(name: string, fallback: number[], max: number): number[] {
-  const raw = process.env[name];
-  if (raw === undefined) return fallback;
-  const list = raw.split(',').map(Number);
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
-    console.error(`Expected ${name} to be a comma-separated list of integers in [1, ${max}] but received '${raw}'`);
-    process.exit(2);
-  }
-  return list;
-}
+import { benchSeconds, intListFromEnv } from './env-args.js';
 
 const cores = cpus().length;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-if (!(SECONDS > 0)) {
-  console.error(`Expected BENCH_SECONDS > 0 but received '${process.env.BENCH_SECONDS}'`);
+const SECONDS = benchSeconds();
+const lanes = intListFromEnv('BENCH_LANES', [64], 512);
+if (lanes.length !== 1) {
+  console.error(`Expected BENCH_LANES to be one integer for this bench but received '${process.env.BENCH_LANES}'`);
   process.exit(2);
 }
-const [N] = listEnv('BENCH_LANES', [64], 512) as [number];
-const defaultThreads = [1, 2, 4, 8, 16, 32, 64].filter((t) => t < cores);
-const THREADS = listEnv('BENCH_THREADS', [...defaultThreads, cores], 256);
+const N = lanes[0]!;
+// One thread is the in-run baseline: always measured, first.
+const chosen = intListFromEnv('BENCH_THREADS', [1, 2, 4, 8, 16, 32, 64].filter((t) => t < cores).concat(cores), 256);
+const THREADS = [1, ...chosen.filter((t) => t !== 1)];
 
 const envs = THREADS.map((t) => new VecEnv({ game: 'runner', numEnvs: N, numThreads: t, frameSkip: 4, obs: { width: 84, height: 84, stack: 4, grayscale: true }, seed: 1 }));
 for (const env of envs) env.reset();
@@ -54,7 +47,7 @@ console.log(`VecEnv thread scaling: built-in game, ${N} lanes, skip 4 + max-pool
   `${cores} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
 console.log('| threads | agent steps/s | emulated frames/s | per thread | vs 1 thread |');
 console.log('|---:|---:|---:|---:|---:|');
-const one = best[THREADS.indexOf(1)] ?? best[0]!;
+const one = best[0]!;
 THREADS.forEach((t, k) => {
   const v = best[k]!;
   console.log(`| ${t} | ${v.toFixed(0)} | ${(v * 4).toFixed(0)} | ${(v / t).toFixed(0)} | ${(v / one).toFixed(2)}x |`);

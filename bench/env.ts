@@ -18,6 +18,7 @@ import { Controller, NES, type ButtonKey } from 'jsnes';
 
 import { VecEnv } from '../src/index.js';
 import { measureInTurns, type ThroughputSubject } from '../src/util/throughput.js';
+import { benchSeconds, intListFromEnv } from './env-args.js';
 
 const romPath = process.env.MARIO_ROM;
 if (!romPath) {
@@ -25,12 +26,8 @@ if (!romPath) {
   process.exit(1);
 }
 const rom = readFileSync(romPath);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const LANES = (process.env.BENCH_LANES ?? '1,8,32,64').split(',').map(Number);
-if (LANES.some((n) => !Number.isInteger(n) || n < 1 || n > 512)) {
-  console.error(`Expected BENCH_LANES to be a comma-separated list of integers in [1, 512] but received '${process.env.BENCH_LANES}'`);
-  process.exit(2);
-}
+const SECONDS = benchSeconds();
+const LANES = intListFromEnv('BENCH_LANES', [1, 8, 32, 64], 512);
 const THREADS = [1, 2];
 const SKIP = 4;
 const W = 84, H = 84, STACK = 4;
