@@ -17,6 +17,104 @@ function bruteFind(priorities: ArrayLike<number>, x: number): number {
   return priorities.length - 1;
 }
 
+/** The next double below a positive finite v (C's nextafter(v, 0)). */
+function nextBelow(v: number): number {
+  const f = new Float64Array([v]);
+  const bits = new BigInt64Array(f.buffer);
+  bits[0] -= 1n;
+  return f[0];
+}
+
+/** The next double above a positive finite v. */
+function nextAbove(v: number): number {
+  const f = new Float64Array([v]);
+  const bits = new BigInt64Array(f.buffer);
+  bits[0] += 1n;
+  return f[0];
+}
+
+/**
+ * A TS model of the documented tree arithmetic (priority_tree.h): 8-ary levels, every internal
+ * entry the sequential sum ((c0 + c1) + c2) + ... of its children, descents that form a node's
+ * prefixes in that order, pick the count of prefixes <= x, subtract the largest of them, and on
+ * the rounding path (x reached the node's sum) take the last child with mass. Real-valued
+ * priorities make the summation order matter; `onTie` reports a target that lands exactly on a
+ * prefix, where an implementation whose prefix is one ulp off picks another child.
+ */
+class TreeModel {
+  readonly levels: Float64Array[] = [];
+  readonly total: number;
+  readonly filled: number;
+
+  constructor(priorities: ArrayLike<number>, capacity: number) {
+    let size = Math.ceil(capacity / 8) * 8;
+    const leaves = new Float64Array(size);
+    leaves.set(Array.from(priorities));
+    this.levels.push(leaves);
+    while (size > 8) {
+      size = Math.ceil(Math.floor(size / 8) / 8) * 8;
+      const below = this.levels[this.levels.length - 1];
+      const level = new Float64Array(size);
+      for (let e = 0; e < below.length / 8; e++) level[e] = this.prefixes(below, e)[7];
+      this.levels.push(level);
+    }
+    this.total = this.prefixes(this.levels[this.levels.length - 1], 0)[7];
+    let filled = 0;
+    for (let i = 0; i < priorities.length; i++) if (priorities[i] !== 0) filled = i + 1;
+    this.filled = filled;
+  }
+
+  /** The 8 sequential prefixes of node `node` of `level`. */
+  prefixes(level: Float64Array, node: number): number[] {
+    const p: number[] = [];
+    let acc = level[8 * node];
+    p.push(acc);
+    for (let c = 1; c < 8; c++) p.push((acc += level[8 * node + c]));
+    return p;
+  }
+
+  /** Targets on the top node's prefixes and on its children's prefixes (shifted by the top's). */
+  boundaryTargets(): number[] {
+    const top = this.levels.length - 1;
+    const pTop = this.prefixes(this.levels[top], 0);
+    const targets = [...pTop];
+    if (top > 0) {
+      for (let j = 0; j < 8; j++) {
+        const base = j > 0 ? pTop[j - 1] : 0;
+        for (const q of this.prefixes(this.levels[top - 1], j)) targets.push(base + q);
+      }
+    }
+    return targets.filter((t) => t > 0 && t < this.total);
+  }
+
+  sample(uniforms: Float64Array, onTie?: () => void): Int32Array {
+    const n = uniforms.length;
+    const out = new Int32Array(n);
+    const belowTotal = nextBelow(this.total);
+    for (let i = 0; i < n; i++) {
+      const t = ((i + uniforms[i]) * this.total) / n;
+      let x = t < belowTotal ? t : belowTotal;
+      let node = 0;
+      for (let k = this.levels.length - 1; k >= 0; k--) {
+        const v = this.levels[k].subarray(8 * node, 8 * node + 8);
+        const p = this.prefixes(this.levels[k], node);
+        let j = p.filter((q) => q <= x).length;
+        if (onTie && p.includes(x)) onTie();
+        if (j === 8) {
+          j = 7;
+          while (j > 0 && !(v[j] > 0)) j--;
+          x = v[j] > 0 ? nextBelow(v[j]) : 0;
+        } else {
+          x -= j > 0 ? p[j - 1] : 0;
+        }
+        node = 8 * node + j;
+      }
+      out[i] = Math.min(node, this.filled - 1);
+    }
+    return out;
+  }
+}
+
 describe('PriorityTree', () => {
   const shapes: Record<string, (i: number, r: () => number) => number> = {
     uniform: () => 1,
@@ -68,6 +166,56 @@ describe('PriorityTree', () => {
       const x = ((i + uniforms[i]) * total) / n;
       expect(got[i]).toBe(bruteFind(priorities, x));
       expect(priorities[got[i]]).toBeGreaterThan(0);
+    }
+  });
+
+  it('samples exactly the leaves a model of its documented f64 arithmetic gives, for real-valued priorities', () => {
+    const r = testRng(21);
+    // Capacities with 1 to 6 levels, some not multiples of 8; batches that take both the per-node
+    // path (nodes seen once) and the shared-node path (many targets per node).
+    for (const capacity of [1, 5, 8, 9, 64, 515, 4099, 40_000, 300_001]) {
+      const priorities = Array.from({ length: capacity }, (_, i) =>
+        r() < 0.15 ? 0 : i % 97 === 0 ? r() * 1e6 : r() * (1 + (i % 7)),
+      );
+      if (priorities.every((q) => q === 0)) priorities[0] = 0.5;
+      const tree = new PriorityTree(capacity);
+      fill(tree, priorities);
+      const model = new TreeModel(priorities, capacity);
+      expect(tree.total).toBe(model.total);
+      for (const n of [1, 7, 256, 4096]) {
+        // Some uniforms just below 1, the last among them: targets at the top of their segment and
+        // of the total, where the rounding path and the clamp below the total act.
+        const uniforms = Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 || i === n - 1 ? nextBelow(1) : r()));
+        const got = tree.sampleWithUniforms(uniforms);
+        expect(Array.from(got), `capacity ${capacity}, batch ${n}`).toEqual(Array.from(model.sample(uniforms)));
+        for (const index of got) expect(priorities[index]).toBeGreaterThan(0);
+      }
+      // Targets that land exactly on a prefix: found by scanning the doubles next to the top two
+      // levels' boundaries (and, in small trees, next to every few leaves' cumulative mass). Any
+      // other summation order or subtraction puts some of these on the other side.
+      const centres = model.boundaryTargets();
+      if (capacity <= 4099) {
+        let cumulative = 0;
+        for (let leaf = 0; leaf < capacity; leaf++) {
+          cumulative += priorities[leaf];
+          if (leaf % Math.ceil(capacity / 100) === 0) centres.push(cumulative);
+        }
+      }
+      let ties = 0;
+      for (const centre of centres) {
+        for (const step of [nextBelow, nextAbove]) {
+          let u = centre / model.total;
+          for (let k = 0; k < 16 && u > 0 && u < 1; k++, u = step(u)) {
+            const uniforms = Float64Array.of(u);
+            let tie = false;
+            const want = model.sample(uniforms, () => (tie = true));
+            if (!tie) continue;
+            ties++;
+            expect(tree.sampleWithUniforms(uniforms)[0], `capacity ${capacity}, u ${u}`).toBe(want[0]);
+          }
+        }
+      }
+      if (capacity >= 64) expect(ties, `ties found at capacity ${capacity}`).toBeGreaterThan(10);
     }
   });
 
