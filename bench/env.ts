@@ -10,9 +10,15 @@
  * The machine is shared and its speed swings by up to 1.6x for seconds at a time, so for each N the
  * cells (jsnes, VecEnv with 1 thread, with 2 threads) take turns window by window: every cell sees
  * the same slow and fast moments, and each reports its best window.
+ *
+ * A second table puts the 1 -> 2 thread speed-up next to what the machine itself gives two threads
+ * at that moment: two independent single-thread VecEnvs of N/2 lanes each, one on the main thread
+ * and one on a worker thread (bench/env-half-worker.ts), running at once with no step barrier
+ * between them. That cell takes its turn with the others, so "of ceiling" compares like with like.
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 import { Controller, NES, type ButtonKey } from 'jsnes';
 
@@ -34,9 +40,9 @@ const W = 84, H = 84, STACK = 4;
 
 const WINDOWS = 5;
 
-function oursCell(n: number, threads: number): { cell: ThroughputSubject; env: VecEnv } {
+function oursCell(n: number, threads: number, seed = 1): { cell: ThroughputSubject; env: VecEnv } {
   const env = new VecEnv({ rom, numEnvs: n, numThreads: threads, stages: ['1-1'], actions: 'simple', frameSkip: SKIP,
-    obs: { width: W, height: H, stack: STACK, grayscale: true }, seed: 1 });
+    obs: { width: W, height: H, stack: STACK, grayscale: true }, seed });
   env.reset();
   const actions = new Int32Array(n);
   let s = 1;
@@ -45,6 +51,47 @@ function oursCell(n: number, threads: number): { cell: ThroughputSubject; env: V
     env.step(actions);
   };
   return { cell: { step, itemsPerStep: n }, env };
+}
+
+/**
+ * The machine's two-thread ceiling for N lanes: ceil(N/2) lanes on a worker thread and floor(N/2)
+ * on this one, each a single-thread VecEnv, stepping at the same time only while a window is open.
+ */
+async function ceilingCell(n: number): Promise<{ cell: ThroughputSubject; close: () => Promise<void> }> {
+  const mine = Math.floor(n / 2);
+  const theirs = n - mine;
+  const control = new SharedArrayBuffer(8);
+  const flags = new Int32Array(control);
+  // Workers do not inherit tsx's loader: register it in the worker before importing the script.
+  const script = new URL('./env-half-worker.ts', import.meta.url).href;
+  const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`,
+    { eval: true, workerData: { romPath, lanes: theirs, control, seed: 2 } });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  const { cell: half, env } = oursCell(mine, 1);
+  let startSteps = 0;
+  const cell: ThroughputSubject = {
+    step: half.step,
+    itemsPerStep: mine,
+    begin: () => {
+      startSteps = Atomics.load(flags, 1);
+      Atomics.store(flags, 0, 1);
+      Atomics.notify(flags, 0);
+    },
+    end: () => {
+      Atomics.store(flags, 0, 0);
+      return (Atomics.load(flags, 1) - startSteps) * theirs;
+    },
+  };
+  const close = async () => {
+    Atomics.store(flags, 0, 2);
+    Atomics.notify(flags, 0);
+    await new Promise((resolve) => worker.once('exit', resolve));
+    env.close();
+  };
+  return { cell, close };
 }
 
 // ---- baseline: jsnes + JS preprocessing ------------------------------------------------------
@@ -127,7 +174,7 @@ function baselineCell(n: number): ThroughputSubject {
   return { step, itemsPerStep: n, minSteps: 2 };
 }
 
-const rows: string[] = [];
+const scaling: string[] = [];
 console.log(`VecEnv bench: SMB1 1-1, skip ${SKIP} + max-pool, ${W}x${H} gray x ${STACK}, ${SECONDS}s per cell, ` +
   `best of ${WINDOWS} windows taken in turns, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
 console.log('| N | jsnes baseline (agent steps/s) | threads | VecEnv (agent steps/s) | emulated frames/s | per thread | vs baseline |');
@@ -135,12 +182,25 @@ console.log('|---|---|---|---|---|---|---|');
 for (const n of LANES) {
   const baseline = baselineCell(n);
   const cells = THREADS.map((t) => oursCell(n, t));
-  const [base, ...best] = measureInTurns([baseline, ...cells.map((c) => c.cell)], { seconds: SECONDS, windows: WINDOWS }) as [number, ...number[]];
+  const ceiling = n >= 2 ? await ceilingCell(n) : undefined;
+  const subjects = [baseline, ...cells.map((c) => c.cell), ...(ceiling ? [ceiling.cell] : [])];
+  const [base, ...rates] = measureInTurns(subjects, { seconds: SECONDS, windows: WINDOWS }) as [number, ...number[]];
   for (const c of cells) c.env.close();
+  await ceiling?.close();
   for (const [k, t] of THREADS.entries()) {
-    const ours = best[k]!;
+    const ours = rates[k]!;
     const row = `| ${n} | ${base.toFixed(0)} | ${t} | ${ours.toFixed(0)} | ${(ours * SKIP).toFixed(0)} | ${(ours / t).toFixed(0)} | ${(ours / base).toFixed(1)}x |`;
-    rows.push(row);
     console.log(row);
   }
+  if (ceiling) {
+    const [one, two, halves] = [rates[0]!, rates[1]!, rates[THREADS.length]!];
+    scaling.push(`| ${n} | ${one.toFixed(0)} | ${two.toFixed(0)} | ${(two / one).toFixed(2)}x | ${halves.toFixed(0)} | ` +
+      `${(halves / one).toFixed(2)}x | ${((100 * two) / halves).toFixed(0)}% |`);
+  }
+}
+if (scaling.length > 0) {
+  console.log('\n1 -> 2 threads against the machine\'s own two-thread ceiling, measured in the same turns:');
+  console.log('| N | 1 thread | 2 threads | speed-up | two independent halves (ceiling) | ceiling speed-up | 2 threads of ceiling |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of scaling) console.log(row);
 }

@@ -40,6 +40,32 @@ describe('measureInTurns', () => {
     expect(() => measureInTurns([], { seconds: 1, windows: 0 })).toThrow('Expected an integer >= 1 for windows but received 0');
   });
 
+  it('brackets each timed window with begin/end and counts the items end() reports', () => {
+    const clock = fakeClock();
+    const log: string[] = [];
+    let open = false;
+    let outside = 0;
+    const [rate] = measureInTurns(
+      [
+        {
+          step: () => {
+            log.push(open ? 's' : 'w');
+            clock.spend(2);
+            if (open) outside += 5; // another thread's items while the window is open
+          },
+          itemsPerStep: 1,
+          begin: () => { log.push('['); open = true; outside = 0; },
+          end: () => { log.push(']'); open = false; return outside; },
+        },
+      ],
+      { seconds: 0.02, windows: 2, warmup: 2, now: clock.now },
+    );
+    // Warm-up outside any window; then two windows of 10 ms, 5 steps each.
+    expect(log.join('')).toBe('ww[sssss][sssss]');
+    // Each window: 5 items from step() and 25 reported by end() in 10 ms.
+    expect(rate).toBeCloseTo(3000, 6);
+  });
+
   it('uses the real clock by default', () => {
     const [rate] = measureInTurns([{ step: () => {}, itemsPerStep: 1 }], { seconds: 0.01, windows: 1, warmup: 0 });
     expect(rate).toBeGreaterThan(0);
