@@ -4,10 +4,12 @@
 #include <napi.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "binding/env_options.h"
@@ -120,8 +122,11 @@ Napi::Value Smb1RewardsJs(const Napi::CallbackInfo& info) {
 }
 
 // [sync] envThreadPoolCheck(numThreads, count, rounds): runs `rounds` jobs of `count` indices on
-// a fresh pool (alternating Run and Launch+wait) and returns Uint32Array(count) of visit counts
-// per index plus, at [count], the number of completions seen. Exercises the pool under load.
+// a fresh pool and returns Uint32Array(count + 2): visit counts per index, at [count] the number of
+// completions seen, and at [count + 1] the number of indices whose plain (non-atomic) write of the
+// round number was not visible to the caller once Run returned (must be 0). Runs come in runs of
+// four back to back (the pool's spin-waits), then a Launch+wait; every 16th job follows a 200 µs
+// pause (longer than the workers' spin budget). Exercises the pool under load.
 Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int threads = static_cast<int>(ExpectInteger(info, 0, 1, 64, "numThreads"));
@@ -129,12 +134,15 @@ Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
   const int rounds = static_cast<int>(ExpectInteger(info, 2, 1, 100000, "rounds"));
   struct Ctx {
     std::vector<std::atomic<uint32_t>> visits;
+    std::vector<uint32_t> last_round;  // plain writes by the tasks, read by the caller after Run
+    uint32_t round = 0;                // written by the caller between jobs
+    uint32_t stale = 0;
     std::mutex mutex;
     std::condition_variable cv;
     uint32_t completions = 0;
-    explicit Ctx(size_t n) : visits(n) {}
+    explicit Ctx(size_t n) : visits(n), last_round(n, 0) {}
   } ctx(count);
-  Napi::Uint32Array out = Napi::Uint32Array::New(env, count + 1);
+  Napi::Uint32Array out = Napi::Uint32Array::New(env, count + 2);
   Guard(env, [&] {
     env::ThreadPool pool(threads);
     auto task = [](void* c, size_t i) {
@@ -144,10 +152,14 @@ Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
       volatile uint64_t sink = 0;
       for (uint32_t k = 0; k < (i % 7) * 50; ++k) sink = sink + rng.NextU64();
       x->visits[i].fetch_add(1, std::memory_order_relaxed);
+      x->last_round[i] = x->round;
     };
     for (int r = 0; r < rounds; ++r) {
-      if (r % 2 == 0) {
+      ctx.round = static_cast<uint32_t>(r + 1);
+      if (r % 16 == 15) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      if (r % 5 != 4) {
         pool.Run(count, task, &ctx);
+        for (size_t i = 0; i < count; ++i) ctx.stale += ctx.last_round[i] != ctx.round;
         std::lock_guard<std::mutex> lock(ctx.mutex);
         ++ctx.completions;
       } else {
@@ -173,6 +185,7 @@ Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
   });
   for (size_t i = 0; i < count; ++i) out[i] = ctx.visits[i].load();
   out[count] = ctx.completions;
+  out[count + 1] = ctx.stale;
   return out;
 }
 

@@ -3,12 +3,43 @@
 #include <algorithm>
 #include <exception>
 
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <immintrin.h>
+#endif
+
 #include "common/error.h"
 
 namespace mario_rl::env {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Tells the core this is a spin-wait (frees pipeline resources, saves power).
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls done() until it is true or budget has passed; reads the clock every 32 polls.
+template <typename Done>
+void SpinUntil(Done done, std::chrono::nanoseconds budget) {
+  const Clock::time_point until = Clock::now() + budget;
+  for (int i = 1;; ++i) {
+    if (done()) return;
+    CpuRelax();
+    if ((i & 31) == 0 && Clock::now() >= until) return;
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int num_threads) {
   if (num_threads < 1) throw RangeErrorOf(ExpectedMessage("at least one thread", "numThreads", std::to_string(num_threads)));
+  const unsigned cores = std::thread::hardware_concurrency();  // 0 when unknown: then never spin
+  spin_ = cores > 0 && static_cast<unsigned>(num_threads) <= cores;
   workers_.reserve(static_cast<size_t>(num_threads));
   for (int i = 0; i < num_threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
@@ -41,6 +72,8 @@ void ThreadPool::Start(size_t count, Task task, void* ctx, Completion done, void
     done_ctx_ = done_ctx;
     range_.store(static_cast<uint64_t>(count) << 32, std::memory_order_relaxed);
     front_taken_ = caller;
+    caller_job_ = caller;
+    started_at_ = Clock::now();
     slots_ = workers;
     active_ = caller ? 1 : 0;
     ++generation_;
@@ -75,8 +108,13 @@ void ThreadPool::Run(size_t count, Task task, void* ctx) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
     if (Leave()) {
-      busy_ = false;
+      MarkIdle();
     } else {
+      if (spin_) {
+        lock.unlock();
+        SpinUntil([this] { return !busy_.load(std::memory_order_acquire); }, kCallerSpin);
+        lock.lock();
+      }
       idle_cv_.wait(lock, [this] { return !busy_; });
     }
   }
@@ -110,16 +148,38 @@ bool ThreadPool::Leave() {
   return --active_ == 0;
 }
 
+void ThreadPool::MarkIdle() {
+  ended_at_ = Clock::now();
+  busy_ = false;
+}
+
+void ThreadPool::SpinForJob(uint64_t seen, std::chrono::nanoseconds budget) const {
+  const auto next_job = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+  SpinUntil([&] { return next_job() || !busy_.load(std::memory_order_acquire); }, kCallerSpin);
+  if (budget.count() > 0) SpinUntil(next_job, budget);
+}
+
 void ThreadPool::WorkerLoop() {
   uint64_t seen = 0;
+  // After a Run() job: how long to poll for the next one once it has ended (twice the caller's
+  // last gap between jobs; 0 when that gap exceeded kWorkerSpin).
+  bool after_run = false;
+  std::chrono::nanoseconds spin_budget{0};
   for (;;) {
     bool from_front;
     Task task;
     void* ctx;
+    if (after_run) SpinForJob(seen, spin_budget);
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_cv_.wait(lock, [&] { return stopping_ || (generation_ != seen && slots_ > 0); });
       if (stopping_) return;
+      // The caller's gap between the previous job's end and this one's start (both stamped under
+      // mutex_; meaningful only when this worker saw the previous job end, i.e. after_run).
+      const std::chrono::nanoseconds gap = started_at_ - ended_at_;
+      spin_budget = after_run && gap <= kWorkerSpin ? std::min<std::chrono::nanoseconds>(2 * gap, kWorkerSpin)
+                                                    : std::chrono::nanoseconds{0};
+      after_run = spin_ && caller_job_;
       seen = generation_;
       --slots_;
       ++active_;
@@ -138,7 +198,7 @@ void ThreadPool::WorkerLoop() {
       done_ctx = done_ctx_;
       // Last one out: the job is complete. Idle before the completion runs, so a completion
       // that resolves a Promise (after which JS may launch the next job) never sees a busy pool.
-      busy_ = false;
+      MarkIdle();
     }
     if (done) done(done_ctx);
     idle_cv_.notify_all();

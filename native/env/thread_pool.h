@@ -5,12 +5,26 @@
 // Indices are taken dynamically from both ends of the range: the caller of Run (or the first
 // worker of a Launch job) counts up from 0, the other workers count down from count - 1, so from
 // step to step each thread mostly gets the same lanes back (their state stays in its core's
-// caches) while the load still balances. Which thread runs an index never matters to the result. Workers
-// sleep on a condition variable between jobs (no spin-waits), and nothing is allocated per job,
-// so the environment step path stays allocation-free.
+// caches) while the load still balances. Which thread runs an index never matters to the result. Nothing
+// is allocated per job, so the environment step path stays allocation-free.
+//
+// Waiting: threads sleep on condition variables, and spin briefly only where a core would sit idle
+// anyway, so that back-to-back Run() steps do not pay a kernel wake-up (tens of µs on a VM) at each
+// end of every step. Both spins are used only when the pool has no more threads than the machine
+// has cores, and only around Run() jobs, where the caller and the NumThreads() - 1 workers fill
+// NumThreads() cores:
+//  - the caller of Run(), done with its indices, polls for the job's end for up to kCallerSpin
+//    before sleeping (it would otherwise be woken by the last worker);
+//  - a worker done with its part of a Run() job polls until the job has ended (for up to
+//    kCallerSpin), then for the next job for up to twice the caller's last gap between jobs
+//    (from one job's end to the next one's start), capped at kWorkerSpin, and not at all when that
+//    gap was longer than the cap: a caller that does real work between steps (policy inference,
+//    say) is not competed with. After Launch() jobs (stepAsync, where the caller keeps its core
+//    busy) workers sleep at once.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +56,10 @@ class ThreadPool {
   int NumThreads() const { return static_cast<int>(workers_.size()); }
   bool Busy() const;
 
+  // Spin bounds (see the file comment).
+  static constexpr std::chrono::microseconds kCallerSpin{500};
+  static constexpr std::chrono::microseconds kWorkerSpin{100};
+
  private:
   // Sets up a job for `workers` workers (plus the caller, who then counts as active).
   void Start(size_t count, Task task, void* ctx, Completion done, void* done_ctx, int workers, bool caller);
@@ -54,14 +72,24 @@ class ThreadPool {
   // last one still running an index).
   bool Leave();
   void WorkerLoop();
+  // A worker after its part of a Run() job: polls (without the mutex) for the job's end, then for
+  // up to `budget` for the next job (generation_ != seen).
+  void SpinForJob(uint64_t seen, std::chrono::nanoseconds budget) const;
+  // Under mutex_: marks the job ended (idle again).
+  void MarkIdle();
 
   std::vector<std::thread> workers_;
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;   // workers wait here for a new generation
   std::condition_variable idle_cv_;   // Run() and the destructor wait here for the job to finish
-  uint64_t generation_ = 0;
+  // Written under mutex_; atomic so that the spins above can poll them without it.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> busy_{false};
   bool stopping_ = false;
-  bool busy_ = false;
+  bool spin_ = false;                 // NumThreads() <= the machine's cores: the spins may run
+  bool caller_job_ = false;           // under mutex_: the current job came from Run()
+  std::chrono::steady_clock::time_point started_at_{};  // under mutex_: the current job's start
+  std::chrono::steady_clock::time_point ended_at_{};    // under mutex_: the last job's end
   int slots_ = 0;                     // workers the current job still wants (taken on waking)
   int active_ = 0;                    // participants (workers, the Run caller) still taking indices
   // The current job (written under mutex_ before the generation bump).
