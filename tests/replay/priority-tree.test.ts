@@ -177,7 +177,7 @@ describe('PriorityTree', () => {
       const priorities = Array.from({ length: capacity }, (_, i) =>
         r() < 0.15 ? 0 : i % 97 === 0 ? r() * 1e6 : r() * (1 + (i % 7)),
       );
-      if (priorities.every((q) => q === 0)) priorities[0] = 0.5;
+      if (!priorities.some((q) => q > 0)) priorities[0] = 0.5;
       const tree = new PriorityTree(capacity);
       fill(tree, priorities);
       const model = new TreeModel(priorities, capacity);
