@@ -23,14 +23,20 @@ inline void CpuRelax() {
 #endif
 }
 
-// Polls done() until it is true or budget has passed; reads the clock every 32 polls.
+// Polls done() until it is true or budget has passed. Every 32 polls (a few µs) it reads the clock
+// and yields the core, so on a loaded machine a thread that could run there (the worker being
+// waited for, another process) is not kept off it; with nothing else runnable the yield returns
+// at once.
 template <typename Done>
 void SpinUntil(Done done, std::chrono::nanoseconds budget) {
   const Clock::time_point until = Clock::now() + budget;
   for (int i = 1;; ++i) {
     if (done()) return;
     CpuRelax();
-    if ((i & 31) == 0 && Clock::now() >= until) return;
+    if ((i & 31) == 0) {
+      if (Clock::now() >= until) return;
+      std::this_thread::yield();
+    }
   }
 }
 

@@ -8,8 +8,8 @@
 // caches) while the load still balances. Which thread runs an index never matters to the result. Nothing
 // is allocated per job, so the environment step path stays allocation-free.
 //
-// Waiting: threads sleep on condition variables, and spin briefly only where a core would sit idle
-// anyway, so that back-to-back Run() steps do not pay a kernel wake-up (tens of µs on a VM) at each
+// Waiting: threads sleep on condition variables, and spin briefly (yielding the core every few µs)
+// only where a core would sit idle anyway, so that back-to-back Run() steps do not pay a kernel wake-up (tens of µs on a VM) at each
 // end of every step. Both spins are used only when the pool has no more threads than the machine
 // has cores, and only around Run() jobs, where the caller and the NumThreads() - 1 workers fill
 // NumThreads() cores:
