@@ -70,6 +70,11 @@ async function ceilingCell(n: number): Promise<{ cell: ThroughputSubject; close:
     worker.once('message', () => resolve());
     worker.once('error', reject);
   });
+  // A worker that fails mid-run would silently stop adding steps: end the bench instead.
+  worker.on('error', (error) => {
+    console.error('bench:env ceiling worker failed:', error);
+    process.exit(1);
+  });
   const { cell: half, env } = oursCell(mine, 1);
   let startSteps = 0;
   const cell: ThroughputSubject = {
