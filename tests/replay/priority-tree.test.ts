@@ -171,7 +171,7 @@ describe('PriorityTree', () => {
 
   it('samples exactly the leaves a model of its documented f64 arithmetic gives, for real-valued priorities', () => {
     const r = testRng(21);
-    // Capacities with 1 to 6 levels, some not multiples of 8; batches that take both the per-node
+    // Capacities with 1 to 7 levels, some not multiples of 8; batches that take both the per-node
     // path (nodes seen once) and the shared-node path (many targets per node).
     for (const capacity of [1, 5, 8, 9, 64, 515, 4099, 40_000, 300_001]) {
       const priorities = Array.from({ length: capacity }, (_, i) =>
