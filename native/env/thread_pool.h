@@ -55,6 +55,9 @@ class ThreadPool {
 
   int NumThreads() const { return static_cast<int>(workers_.size()); }
   bool Busy() const;
+  // After a job (pool idle): how many of its indices were taken from the front, i.e. indices
+  // [0, FrontTaken()) ran on the caller of Run (or the first worker of a Launch job).
+  size_t FrontTaken() const { return static_cast<size_t>(range_.load(std::memory_order_relaxed) & 0xffffffffu); }
 
   // Spin bounds (see the file comment).
   static constexpr std::chrono::microseconds kCallerSpin{500};

@@ -1,6 +1,7 @@
 #include "env/vec_env.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "common/error.h"
@@ -42,6 +43,9 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
   step_weights_ = shaping_.start;
   actions_.assign(static_cast<size_t>(config.num_envs), 0);
   pool_ = std::make_unique<ThreadPool>(config.num_threads);
+  step_order_.resize(static_cast<size_t>(config.num_envs));
+  for (size_t i = 0; i < step_order_.size(); ++i) step_order_[i] = static_cast<uint32_t>(i);
+  step_cost_us_.assign(static_cast<size_t>(config.num_envs), 0.0f);
 
   // Start points: each boots its own console; built on the pool, errors reported in order.
   start_points_.resize(game_->NumStartPoints());
@@ -122,6 +126,9 @@ void VecEnv::Reset(bool reseed, uint64_t seed) {
     }
   }
   pool_->Run(lanes_.size(), &VecEnv::ResetTask, this);
+  // The reset ran lanes in index order: start the step order from there, so the next OrderLanes
+  // reads the reset's front/back split against the right lanes.
+  for (size_t i = 0; i < step_order_.size(); ++i) step_order_[i] = static_cast<uint32_t>(i);
   ThrowLaneError();
 }
 
@@ -217,8 +224,22 @@ void VecEnv::SetRewardShaping(const RewardShaping& shaping) {
   shaping_step_ = 0;
 }
 
+void VecEnv::OrderLanes() {
+  if (pool_->NumThreads() < 2 || lanes_.size() < 3) return;
+  const size_t front = std::min(pool_->FrontTaken(), step_order_.size());
+  const auto by_cost = [this](uint32_t a, uint32_t b) {
+    // Ties (equal costs, e.g. before the first step) keep lane order, so the order is a pure
+    // function of the costs.
+    return step_cost_us_[a] != step_cost_us_[b] ? step_cost_us_[a] > step_cost_us_[b] : a < b;
+  };
+  std::sort(step_order_.begin(), step_order_.begin() + static_cast<std::ptrdiff_t>(front), by_cost);
+  std::sort(step_order_.rbegin(), step_order_.rbegin() + static_cast<std::ptrdiff_t>(step_order_.size() - front), by_cost);
+}
+
 void VecEnv::Step() {
   RequireBuffers();
+  if (pool_->Busy()) throw Error("VecEnv: a step is already running");
+  OrderLanes();
   step_weights_ = CurrentWeights();
   ++shaping_step_;
   pool_->Run(lanes_.size(), &VecEnv::StepTask, this);
@@ -227,15 +248,20 @@ void VecEnv::Step() {
 
 void VecEnv::StepAsync(ThreadPool::Completion done, void* ctx) {
   RequireBuffers();
+  if (pool_->Busy()) throw Error("VecEnv: a step is already running");
+  OrderLanes();
   step_weights_ = CurrentWeights();
   ++shaping_step_;
   pool_->Launch(lanes_.size(), &VecEnv::StepTask, this, done, ctx);
 }
 
-void VecEnv::StepTask(void* self, size_t index) {
+void VecEnv::StepTask(void* self, size_t position) {
   auto* env = static_cast<VecEnv*>(self);
+  const size_t index = env->step_order_[position];
   try {
+    const auto t0 = std::chrono::steady_clock::now();
     env->StepLane(index);
+    env->step_cost_us_[index] = std::chrono::duration<float, std::micro>(std::chrono::steady_clock::now() - t0).count();
   } catch (const std::exception& e) {
     env->lanes_[index].error = e.what();
   }

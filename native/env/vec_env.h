@@ -117,7 +117,13 @@ class VecEnv {
     std::string error;
   };
 
-  static void StepTask(void* self, size_t lane);
+  static void StepTask(void* self, size_t position);
+  // Orders the lanes for the next step from the last one (pool idle): lanes the front taker ran
+  // stay at the front, most expensive first; the others stay at the back, most expensive last.
+  // The threads then meet on the cheapest lanes, so the last lane taken is a short one and the
+  // step's tail (one thread idle while another finishes) shrinks, while each thread keeps most
+  // of its lanes (and their caches).
+  void OrderLanes();
   static void ResetTask(void* self, size_t lane);
   void StepLane(size_t index);
   void ResetLane(size_t index);
@@ -140,6 +146,10 @@ class VecEnv {
   int64_t shaping_step_ = 0;
   RewardWeights step_weights_;  // weights of the step in flight
   std::unique_ptr<ThreadPool> pool_;
+  // Step scheduling (never affects results): the pool's index i steps lane step_order_[i]. Before
+  // each step the lanes are reordered by their last step's cost (see OrderLanes).
+  std::vector<uint32_t> step_order_;
+  std::vector<float> step_cost_us_;  // per lane, written by the thread that stepped it
 };
 
 }  // namespace mario_rl::env
