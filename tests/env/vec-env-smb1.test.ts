@@ -3,7 +3,6 @@
  * the smb.md rules, start-screen skip, death and flag (fixtures made here with save states),
  * determinism across thread counts and step/stepAsync, and event-loop freedom.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { VecEnv, type StepResult, type VecEnvOptions } from '../../src/index.js'
 import { loadNative } from '../../src/native.js';
 import { channelsOf, refSmb1, refV0Reward } from './reference.js';
 import { Rng } from './rng.js';
+import { stepDigest } from './step-digest.js';
 
 const ROM_PATH = process.env.MARIO_ROM;
 if (!ROM_PATH) console.warn('MARIO_ROM is not set: skipping the VecEnv SMB1 suite (tests/env/vec-env-smb1.test.ts)');
@@ -67,20 +67,6 @@ class ReferenceEnv {
   }
 }
 
-function digest(r: StepResult, lanes: number): string {
-  const h = createHash('sha256');
-  h.update(r.obs).update(new Uint8Array(r.reward.buffer)).update(r.terminated).update(r.truncated);
-  for (const v of Object.values(r.info)) h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-  for (const v of Object.values(r.rewardComponents)) h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-  const obsBytes = r.obs.length / lanes;
-  for (let i = 0; i < lanes; i++) {
-    if (!r.terminated[i] && !r.truncated[i]) continue;
-    h.update(r.finalObs.subarray(i * obsBytes, (i + 1) * obsBytes));
-    for (const v of Object.values(r.finalInfo)) h.update(String(v[i]));
-    h.update(`${r.episode.return[i]},${r.episode.length[i]},${r.episode.maxX[i]},${r.episode.flag[i]}`);
-  }
-  return h.digest('hex');
-}
 
 const DET_OPTIONS: Partial<VecEnvOptions> = {
   numEnvs: 8,
@@ -105,7 +91,7 @@ async function trajectory(numThreads: number, useAsync: boolean, steps = 90): Pr
       for (let i = 0; i < 8; i++) actions[i] = rng.below(env.numActions);
       const r = useAsync ? await env.stepAsync(actions) : env.step(actions);
       for (let i = 0; i < 8; i++) finished += r.terminated[i]! | r.truncated[i]!;
-      out.push(digest(r, 8));
+      out.push(stepDigest(r, 8));
     }
     expect(finished).toBeGreaterThan(0); // the trajectory crosses autoresets
   } finally {
@@ -414,7 +400,7 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     const rng = new Rng(3);
     for (let t = 0; t < 30; t++) {
       for (let i = 0; i < 8; i++) actions[i] = rng.below(env.numActions);
-      digests.push(digest(env.step(actions), 8));
+      digests.push(stepDigest(env.step(actions), 8));
     }
     expect(digests).not.toEqual(a);
     env.close();

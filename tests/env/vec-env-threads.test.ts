@@ -5,30 +5,13 @@
  * step's cost (vec_env.cc, OrderLanes) and the threads meet on different lanes each time, so this
  * also pins that a lane's outputs never depend on where in the schedule it ran.
  */
-import { createHash } from 'node:crypto';
-
 import { describe, expect, it } from 'vitest';
 
-import { VecEnv, type StepResult } from '../../src/index.js';
+import { VecEnv } from '../../src/index.js';
 import { Rng } from './rng.js';
+import { stepDigest } from './step-digest.js';
 
 const LANES = 9;
-
-function digest(r: StepResult): string {
-  const h = createHash('sha256');
-  const bytes = (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  h.update(r.obs).update(bytes(r.reward)).update(r.terminated).update(r.truncated);
-  for (const v of Object.values(r.info)) h.update(bytes(v));
-  for (const v of Object.values(r.rewardComponents)) h.update(bytes(v));
-  const obsBytes = r.obs.length / LANES;
-  for (let i = 0; i < LANES; i++) {
-    if (!r.terminated[i] && !r.truncated[i]) continue;
-    h.update(r.finalObs.subarray(i * obsBytes, (i + 1) * obsBytes));
-    for (const v of Object.values(r.finalInfo)) h.update(String(v[i]));
-    h.update(`${r.episode.return[i]},${r.episode.length[i]},${r.episode.maxX[i]},${r.episode.flag[i]}`);
-  }
-  return h.digest('hex');
-}
 
 async function trajectory(numThreads: number, useAsync: boolean): Promise<{ digests: string[]; finished: number }> {
   const env = new VecEnv({ game: 'runner', numEnvs: LANES, numThreads, actions: 'simple', stickyActionProb: 0.2,
@@ -43,7 +26,7 @@ async function trajectory(numThreads: number, useAsync: boolean): Promise<{ dige
       for (let i = 0; i < LANES; i++) actions[i] = rng.below(env.numActions);
       const r = useAsync ? await env.stepAsync(actions) : env.step(actions);
       for (let i = 0; i < LANES; i++) finished += r.terminated[i]! | r.truncated[i]!;
-      digests.push(digest(r));
+      digests.push(stepDigest(r, LANES));
     }
   } finally {
     env.close();
