@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { VecEnv } from '../src/index.js';
 import { measureInTurns } from '../src/util/throughput.js';
 import { benchSeconds, intListFromEnv } from './env-args.js';
+import { BENCH_FRAME_SKIP, BENCH_OBS, randomStepper } from './env-cells.js';
 
 const cores = cpus().length;
 const SECONDS = benchSeconds();
@@ -29,26 +30,18 @@ const N = lanes[0]!;
 const chosen = intListFromEnv('BENCH_THREADS', [1, 2, 4, 8, 16, 32, 64].filter((t) => t < cores).concat(cores), 256);
 const THREADS = [1, ...chosen.filter((t) => t !== 1)];
 
-const envs = THREADS.map((t) => new VecEnv({ game: 'runner', numEnvs: N, numThreads: t, frameSkip: 4, obs: { width: 84, height: 84, stack: 4, grayscale: true }, seed: 1 }));
+const envs = THREADS.map((t) => new VecEnv({ game: 'runner', numEnvs: N, numThreads: t, frameSkip: BENCH_FRAME_SKIP, obs: BENCH_OBS, seed: 1 }));
 for (const env of envs) env.reset();
-const actions = new Int32Array(N);
-let s = 1;
-const cells = envs.map((env) => ({
-  itemsPerStep: N,
-  step: () => {
-    for (let i = 0; i < N; i++) actions[i] = (s = (s * 1103515245 + 12345) >>> 0) % env.numActions;
-    env.step(actions);
-  },
-}));
+const cells = envs.map((env) => ({ itemsPerStep: N, step: randomStepper(env, 1) }));
 const best = measureInTurns(cells, { seconds: SECONDS, windows: 5 });
 for (const env of envs) env.close();
 
-console.log(`VecEnv thread scaling: built-in game, ${N} lanes, skip 4 + max-pool, 84x84 gray x 4, random actions, ${SECONDS} s per cell in turns, ` +
+console.log(`VecEnv thread scaling: built-in game, ${N} lanes, skip ${BENCH_FRAME_SKIP} + max-pool, ${BENCH_OBS.width}x${BENCH_OBS.height} gray x ${BENCH_OBS.stack}, random actions, ${SECONDS} s per cell in turns, ` +
   `${cores} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
 console.log('| threads | agent steps/s | emulated frames/s | per thread | vs 1 thread |');
 console.log('|---:|---:|---:|---:|---:|');
 const one = best[0]!;
 THREADS.forEach((t, k) => {
   const v = best[k]!;
-  console.log(`| ${t} | ${v.toFixed(0)} | ${(v * 4).toFixed(0)} | ${(v / t).toFixed(0)} | ${(v / one).toFixed(2)}x |`);
+  console.log(`| ${t} | ${v.toFixed(0)} | ${(v * BENCH_FRAME_SKIP).toFixed(0)} | ${(v / t).toFixed(0)} | ${(v / one).toFixed(2)}x |`);
 });

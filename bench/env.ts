@@ -25,6 +25,7 @@ import { Controller, NES, type ButtonKey } from 'jsnes';
 import { VecEnv } from '../src/index.js';
 import { measureInTurns, type ThroughputSubject } from '../src/util/throughput.js';
 import { benchSeconds, intListFromEnv } from './env-args.js';
+import { BENCH_FRAME_SKIP, BENCH_OBS, randomStepper, smbBenchEnv } from './env-cells.js';
 
 const romPath = process.env.MARIO_ROM;
 if (!romPath) {
@@ -35,22 +36,14 @@ const rom = readFileSync(romPath);
 const SECONDS = benchSeconds();
 const LANES = intListFromEnv('BENCH_LANES', [1, 8, 32, 64], 512);
 const THREADS = [1, 2];
-const SKIP = 4;
-const W = 84, H = 84, STACK = 4;
+const SKIP = BENCH_FRAME_SKIP;
+const { width: W, height: H, stack: STACK } = BENCH_OBS;
 
 const WINDOWS = 5;
 
-function oursCell(n: number, threads: number, seed = 1): { cell: ThroughputSubject; env: VecEnv } {
-  const env = new VecEnv({ rom, numEnvs: n, numThreads: threads, stages: ['1-1'], actions: 'simple', frameSkip: SKIP,
-    obs: { width: W, height: H, stack: STACK, grayscale: true }, seed });
-  env.reset();
-  const actions = new Int32Array(n);
-  let s = 1;
-  const step = () => {
-    for (let i = 0; i < n; i++) actions[i] = (s = (s * 1103515245 + 12345) >>> 0) % 7;
-    env.step(actions);
-  };
-  return { cell: { step, itemsPerStep: n }, env };
+function oursCell(n: number, threads: number): { cell: ThroughputSubject; env: VecEnv } {
+  const env = smbBenchEnv(rom, n, threads, 1);
+  return { cell: { step: randomStepper(env, 1), itemsPerStep: n }, env };
 }
 
 /**
