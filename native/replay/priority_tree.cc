@@ -59,16 +59,19 @@ inline void NodePrefix(const double* v, double* p) {
 // the rare rounding path), and x made relative to that child. Branch-free on the common path: j is
 // the count of prefixes <= x, and x drops the largest of them. A zero child is never chosen: its
 // prefix equals its left neighbour's.
+// The rare rounding path of a pick: x reached the node's sum, so take the last child with mass and
+// put x just below that child's mass.
+inline int PickLastWithMass(const double* v, double& x) {
+  int j = PriorityTree::kFanout - 1;
+  while (j > 0 && !(v[j] > 0.0)) --j;
+  x = v[j] > 0.0 ? std::nextafter(v[j], 0.0) : 0.0;
+  return j;
+}
+
 inline int PickChild(const double* p, const double* v, double& x) {
   int j = 0;
   for (int c = 0; c < PriorityTree::kFanout; ++c) j += p[c] <= x;
-  if (j == PriorityTree::kFanout) {
-    // x reached the node's sum through rounding: take the last child with mass.
-    j = PriorityTree::kFanout - 1;
-    while (j > 0 && !(v[j] > 0.0)) --j;
-    x = v[j] > 0.0 ? std::nextafter(v[j], 0.0) : 0.0;
-    return j;
-  }
+  if (j == PriorityTree::kFanout) return PickLastWithMass(v, x);
   const double left = p[(j - 1) & (PriorityTree::kFanout - 1)];
   x -= j > 0 ? left : 0.0;
   return j;
@@ -88,13 +91,7 @@ inline int PrefixPick(const double* v, double& x) {
     j += le;
     left = le ? acc : left;
   }
-  if (j == PriorityTree::kFanout) {
-    // x reached the node's sum through rounding: take the last child with mass.
-    j = PriorityTree::kFanout - 1;
-    while (j > 0 && !(v[j] > 0.0)) --j;
-    x = v[j] > 0.0 ? std::nextafter(v[j], 0.0) : 0.0;
-    return j;
-  }
+  if (j == PriorityTree::kFanout) return PickLastWithMass(v, x);
   x = xv - left;
   return j;
 }

@@ -17,21 +17,15 @@ function bruteFind(priorities: ArrayLike<number>, x: number): number {
   return priorities.length - 1;
 }
 
-/** The next double below a positive finite v (C's nextafter(v, 0)). */
-function nextBelow(v: number): number {
+/** The double `steps` ulps from a positive finite v (nextBelow(v) is C's nextafter(v, 0)). */
+function ulpStep(v: number, steps: number): number {
   const f = new Float64Array([v]);
   const bits = new BigInt64Array(f.buffer);
-  bits[0] -= 1n;
+  bits[0] += BigInt(steps);
   return f[0];
 }
-
-/** The next double above a positive finite v. */
-function nextAbove(v: number): number {
-  const f = new Float64Array([v]);
-  const bits = new BigInt64Array(f.buffer);
-  bits[0] += 1n;
-  return f[0];
-}
+const nextBelow = (v: number) => ulpStep(v, -1);
+const nextAbove = (v: number) => ulpStep(v, 1);
 
 /**
  * A TS model of the documented tree arithmetic (priority_tree.h): 8-ary levels, every internal
