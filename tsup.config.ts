@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // ESM + CJS with types. `shims` lets the loader find the package root through import.meta.url
 // (ESM) or __dirname (CJS) alike.
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/index.ts', 'train-worker': 'src/train/worker.ts' },
+  entry: { index: 'src/index.ts', cli: 'src/cli/index.ts', 'train-worker': 'src/runtime/session-worker.ts' },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,

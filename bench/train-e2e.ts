@@ -11,7 +11,7 @@
  */
 import { loadavg } from 'node:os';
 
-import { type LoopMeasurement, measureTrainLoop } from '../src/train/loop-bench.js';
+import { type LoopMeasurement, measureTrainLoop } from '../src/cli/loop-bench.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -23,7 +23,7 @@ import { toModel } from '../src/graph/onnx-writer.js';
 import { toOrt } from '../src/graph/session.js';
 import { type ModelSpec, forwardMacs, initParams, paramCount, paramSpecs } from '../src/models/networks.js';
 import { Rng } from '../src/models/random.js';
-import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, stateNames, trainSpec } from '../src/train/train-graph.js';
+import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, stateNames, trainSpec } from '../src/runtime/train-graph.js';
 
 const THREADS = Number(process.env.ORT_THREADS ?? 2);
 // ORT_EP=cuda runs the same measurements on the CUDA execution provider (see docs/gpu.md).

@@ -53,7 +53,7 @@ step() {
 }
 step doctor 30 node dist/cli.js doctor
 step tests-cuda 120 env MARIO_RL_TEST_DEVICE=cuda node node_modules/vitest/vitest.mjs run \
-  tests/replay tests/graph tests/models tests/train/learner.test.ts tests/train/learning.test.ts tests/train/runner.test.ts
+  tests/replay tests/graph tests/models tests/runtime/learner.test.ts tests/train/learning.test.ts tests/runtime/session-runner.test.ts
 step bench-per 60 node --import tsx bench/per.ts
 step bench-train 150 env ORT_EP=cuda node --import tsx bench/train.ts
 step bench-train-conv 150 env ORT_EP=cuda node --import tsx bench/train.ts --conv-grad conv

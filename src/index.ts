@@ -34,10 +34,10 @@ export { modelSpec, initParams, paramSpecs, applyModel, forwardMacs, paramCount,
 export { ppoLoss, ppoConfig, type PpoConfig as PpoLossConfig } from './algos/ppo.js';
 export { a2cLoss, a2cConfig, type A2cConfig as A2cLossConfig } from './algos/a2c.js';
 export { dqnLoss, dqnConfig, type DqnConfig as DqnLossConfig } from './algos/dqn.js';
-export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo } from './train/train-graph.js';
-export { SessionRunner, type RunnerOptions, type Device } from './train/runner.js';
-export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions } from './train/learner.js';
-export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './train/safetensors.js';
+export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo } from './runtime/train-graph.js';
+export { SessionRunner, type RunnerOptions, type Device } from './runtime/session-runner.js';
+export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions } from './runtime/learner.js';
+export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './runtime/safetensors.js';
 export { sampleCategorical } from './algos/categorical.js';
 
 // Trainer building blocks (algos, train/, cli/progress): see docs/training.md.
@@ -49,25 +49,25 @@ export { sampleFromLogits, argmaxRows, epsilonGreedy } from './algos/action-samp
 export { explainedVariance, normalizeInPlace, minibatchIndices, gatherRows } from './algos/rollout-stats.js';
 export { scheduleValue, resolveSchedule, parseSchedule, parseScheduleString, formatSchedule } from './train/schedule.js';
 export type { Schedule, ConstantSchedule, RampSchedule } from './train/schedule.js';
-export { Rng } from './train/rng.js';
-export type { RngState } from './train/rng.js';
+export { Rng } from './util/rng.js';
+export type { RngState } from './util/rng.js';
 export {
   CheckpointStore, CheckpointError, readCheckpoint, readCheckpointHeader, writeCheckpoint, findNewestCheckpoint, sectionAsFloat32,
   CHECKPOINT_SCHEMA_VERSION,
-} from './train/checkpoint-store.js';
-export type { Checkpoint, CheckpointHeader, CheckpointHeaderInput, CheckpointStoreOptions, ResumeResult, ResumeSetting } from './train/checkpoint-store.js';
-export { TensorBoardWriter } from './train/tensorboard.js';
-export type { TensorBoardWriterOptions } from './train/tensorboard.js';
-export { MetricsWriter, EpisodeWindow, EventLoopLagMonitor, Heartbeat, PhaseTimer, queryGpus } from './train/metrics.js';
-export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './train/metrics.js';
-export { RunLogger, runPaths } from './train/run-logger.js';
-export type { RunLoggerOptions, RunPaths } from './train/run-logger.js';
+} from './run/checkpoint-store.js';
+export type { Checkpoint, CheckpointHeader, CheckpointHeaderInput, CheckpointStoreOptions, ResumeResult, ResumeSetting } from './run/checkpoint-store.js';
+export { TensorBoardWriter } from './run/tensorboard.js';
+export type { TensorBoardWriterOptions } from './run/tensorboard.js';
+export { MetricsWriter, EpisodeWindow, EventLoopLagMonitor, Heartbeat, PhaseTimer, queryGpus } from './run/metrics.js';
+export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './run/metrics.js';
+export { RunLogger, runPaths } from './run/run-logger.js';
+export type { RunLoggerOptions, RunPaths } from './run/run-logger.js';
 export {
   defaultConfig, validateConfig, loadConfigFile, resolveConfig, parseConfigFlags, deriveSizes, configHelp, CONFIG_FIELDS,
 } from './train/config.js';
 export type { TrainerConfig, EnvConfig, PpoConfig, A2cConfig, DqnConfig, PerConfig, CheckpointConfig, LogConfig, DerivedSizes } from './train/config.js';
-export { ShutdownController } from './train/signals.js';
-export type { ShutdownControllerOptions, ShutdownMode, StopReason } from './train/signals.js';
+export { ShutdownController } from './run/signals.js';
+export type { ShutdownControllerOptions, ShutdownMode, StopReason } from './run/signals.js';
 export { ProgressDisplay } from './cli/progress.js';
 export type { ProgressOptions, ProgressUpdate } from './cli/progress.js';
 export { Trainer, vecEnvOptions, TRAINER_CHECKPOINT_FORMAT } from './train/trainer.js';

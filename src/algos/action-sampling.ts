@@ -5,7 +5,7 @@
  * [batch, numActions] inputs; outputs go to caller-owned arrays.
  */
 import { expectInteger, expectNumber, expectTypedArray } from '../validate.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /**
  * Samples one action per row from softmax(logits) and writes its log-probability

@@ -4,7 +4,7 @@
  * index ranges. Pure except for the documented in-place writes; float64 accumulation.
  */
 import { expectInteger, expectTypedArray } from '../validate.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /**
  * 1 − Var(returns − values) / Var(returns) (cleanrl's `explained_variance`): 1 is a perfect value

@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 
 import { VecEnv } from '../env/vec-env.js';
 import { resolveConfig } from '../train/config.js';
-import { measureTrainLoop } from '../train/loop-bench.js';
+import { measureTrainLoop } from './loop-bench.js';
 import { measureInTurns, type ThroughputSubject } from '../util/throughput.js';
 import { choiceFlag, intFlag, parseKnownFlags, UsageError } from './flags.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { toModel } from '../graph/onnx-writer.js';
 import { relu } from '../graph/ops.js';
 import { Graph } from '../graph/tensor.js';
-import { CUDA_PROVIDER_FILES, PINNED_ORT_VERSION, missingProviderFiles, missingSharedLibraries, nvidiaSmi, ortBinaryDir, ortPackageVersion } from '../train/device.js';
+import { CUDA_PROVIDER_FILES, PINNED_ORT_VERSION, missingProviderFiles, missingSharedLibraries, nvidiaSmi, ortBinaryDir, ortPackageVersion } from '../runtime/device.js';
 import { UsageError, parseFlags } from './flags.js';
 
 function line(ok: boolean | undefined, what: string, detail: string): void {

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 
 import { toModel } from '../graph/onnx-writer.js';
-import { buildTrainStepGraph, trainSpec } from '../train/train-graph.js';
+import { buildTrainStepGraph, trainSpec } from '../runtime/train-graph.js';
 import { UsageError, choiceFlag, intFlag, parseFlags } from './flags.js';
 
 const USAGE = `usage: mario-rl export-graph --model nature|baseline|mlp --algo ppo|a2c|dqn --batch B --out FILE.onnx

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 
-import { episodeToGif } from '../train/play.js';
+import { episodeToGif } from '../train/media.js';
 import { Trainer } from '../train/trainer.js';
 import { intFlag, parseKnownFlags, UsageError } from './flags.js';
 import { parseRunConfig } from './train.js';

@@ -1,6 +1,6 @@
 /**
  * Thin helpers over onnxruntime-node for running built graphs in-process (tests, the worker, the
- * CLI). Training code runs sessions in the worker (src/train/worker.ts), never on the main thread.
+ * CLI). Training code runs sessions in the worker (src/runtime/session-worker.ts), never on the main thread.
  */
 import * as ort from 'onnxruntime-node';
 
@@ -31,7 +31,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
     interOpNumThreads: 1,
     executionProviders: options.executionProviders ?? ['cpu'],
     graphOptimizationLevel: 'all',
-    // Idle pool threads sleep instead of spinning (shared cores, see worker.ts).
+    // Idle pool threads sleep instead of spinning (shared cores, see src/runtime/session-worker.ts).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
 }

@@ -1,10 +1,10 @@
 /**
  * The seeded stream used for parameter initialisation and test data. The generator itself is the
- * one of src/train/rng.ts (xoshiro128**, 53-bit uniforms); this adapter keeps the seeding
+ * one of src/util/rng.ts (xoshiro128**, 53-bit uniforms); this adapter keeps the seeding
  * (SplitMix32 over any number), the cached Box–Muller spare and `int` that existing networks and
  * tests were written against, so every seed still gives the same parameters on every platform.
  */
-import { Rng as Xoshiro, type RngState } from '../train/rng.js';
+import { Rng as Xoshiro, type RngState } from '../util/rng.js';
 
 /** Seeded random stream. */
 export class Rng {

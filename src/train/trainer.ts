@@ -31,14 +31,14 @@ import { toBytes } from '../bytes.js';
 import { loadRunnerRom } from '../games/runner.js';
 import { PrioritizedReplay } from '../replay/prioritized-replay.js';
 import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
-import { type Checkpoint, type CheckpointHeader, CheckpointStore } from './checkpoint-store.js';
+import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
 import { type DerivedSizes, type TrainerConfig, deriveSizes, validateConfig } from './config.js';
-import { Learner } from './learner.js';
-import { EpisodeWindow, type MetricsRow, PhaseTimer } from './metrics.js';
-import { Rng, type RngState } from './rng.js';
-import { RunLogger, runPaths } from './run-logger.js';
+import { Learner } from '../runtime/learner.js';
+import { EpisodeWindow, type MetricsRow, PhaseTimer } from '../run/metrics.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { RunLogger, runPaths } from '../run/run-logger.js';
 import { scheduleValue } from './schedule.js';
-import { ShutdownController } from './signals.js';
+import { ShutdownController } from '../run/signals.js';
 
 /** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
 export const EVAL_EPSILON = 0.05;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { argmaxRows, epsilonGreedy, sampleFromLogits } from '../../src/algos/action-sampling.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 describe('sampleFromLogits', () => {
   it('samples in proportion to softmax and writes log-softmax of the chosen action', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { explainedVariance, gatherRows, minibatchIndices, normalizeInPlace } from '../../src/algos/rollout-stats.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 describe('explainedVariance', () => {
   it('is 1 for a perfect value head, 0 for a constant, negative when worse', () => {

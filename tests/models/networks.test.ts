@@ -5,7 +5,7 @@ import { createSession, runSession } from '../../src/graph/session.js';
 import { orthogonal } from '../../src/models/init.js';
 import { forwardMacs, initParams, modelSpec, paramCount, paramSpecs } from '../../src/models/networks.js';
 import { Rng } from '../../src/models/random.js';
-import { buildPolicyGraph } from '../../src/train/train-graph.js';
+import { buildPolicyGraph } from '../../src/runtime/train-graph.js';
 import { TEST_SESSION } from '../test-device.js';
 
 describe('models', () => {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { createSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
-import { trainSpec } from '../../src/train/train-graph.js';
+import { trainSpec } from '../../src/runtime/train-graph.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-cli-'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { sampleCategorical } from '../../src/algos/categorical.js';
 import { Rng } from '../../src/models/random.js';
-import { Learner } from '../../src/train/learner.js';
+import { Learner } from '../../src/runtime/learner.js';
 import { TEST_DEVICE } from '../test-device.js';
 
 /**

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { NStepAccumulator } from '../../src/algos/nstep.js';
-import { CheckpointStore } from '../../src/train/checkpoint-store.js';
+import { CheckpointStore } from '../../src/run/checkpoint-store.js';
 import { deriveSizes, validateConfig, type TrainerConfig } from '../../src/train/config.js';
-import { EpisodeWindow, MetricsWriter } from '../../src/train/metrics.js';
-import { Rng, type RngState } from '../../src/train/rng.js';
+import { EpisodeWindow, MetricsWriter } from '../../src/run/metrics.js';
+import { Rng, type RngState } from '../../src/util/rng.js';
 import { scheduleValue } from '../../src/train/schedule.js';
 
 let dir = '';

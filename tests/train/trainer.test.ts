@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { readCheckpoint } from '../../src/train/checkpoint-store.js';
+import { readCheckpoint } from '../../src/run/checkpoint-store.js';
 import { resolveConfig } from '../../src/train/config.js';
 import { Trainer, vecEnvOptions } from '../../src/train/trainer.js';
 

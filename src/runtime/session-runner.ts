@@ -34,14 +34,14 @@ export interface RunnerOptions {
 
 /**
  * How to start the worker: the bundled script next to dist/index.{js,cjs}, or (running from
- * source under tests and tsx) a small bootstrap that registers tsx and imports worker.ts.
+ * source under tests and tsx) a small bootstrap that registers tsx and imports session-worker.ts.
  */
 export function workerLocation(): { url: URL | string; eval: boolean } {
   const self = import.meta.url;
   if (self.endsWith('.ts')) {
     // tsx's ESM entry sits next to the CommonJS one that require.resolve finds.
     const api = createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-    const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./worker.ts', self).href)}); })`;
+    const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./session-worker.ts', self).href)}); })`;
     return { url: code, eval: true };
   }
   const ext = self.endsWith('.cjs') ? '.cjs' : '.js';

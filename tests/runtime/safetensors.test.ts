@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { decodeSafetensors, encodeSafetensors } from '../../src/train/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/runtime/safetensors.js';
 
 describe('safetensors', () => {
   it('round-trips tensors of every dtype and metadata bit-exactly, with an aligned header', () => {

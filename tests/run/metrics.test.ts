@@ -16,7 +16,7 @@ import {
   PhaseTimer,
   quantileSorted,
   queryGpus,
-} from '../../src/train/metrics.js';
+} from '../../src/run/metrics.js';
 
 let dir = '';
 beforeEach(() => {

@@ -9,9 +9,9 @@ import { toModel } from '../../src/graph/onnx-writer.js';
 import * as op from '../../src/graph/ops.js';
 import { Graph } from '../../src/graph/tensor.js';
 import { Rng } from '../../src/models/random.js';
-import { cudaBlocker } from '../../src/train/device.js';
-import { Learner } from '../../src/train/learner.js';
-import { SessionRunner } from '../../src/train/runner.js';
+import { cudaBlocker } from '../../src/runtime/device.js';
+import { Learner } from '../../src/runtime/learner.js';
+import { SessionRunner } from '../../src/runtime/session-runner.js';
 
 const noCuda = cudaBlocker();
 

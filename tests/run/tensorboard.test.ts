@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { TensorBoardWriter } from '../../src/train/tensorboard.js';
+import { TensorBoardWriter } from '../../src/run/tensorboard.js';
 
 // ---- An independent reader: bitwise CRC-32C, hand-written protobuf decoding. ----
 

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { validateConfig, type TrainerConfig } from './config.js';
-import { Trainer } from './trainer.js';
+import { validateConfig, type TrainerConfig } from '../train/config.js';
+import { Trainer } from '../train/trainer.js';
 
 /** What {@link measureTrainLoop} returns. */
 export interface LoopMeasurement {

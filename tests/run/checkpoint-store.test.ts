@@ -15,7 +15,7 @@ import {
   readCheckpointHeader,
   sectionAsFloat32,
   writeCheckpoint,
-} from '../../src/train/checkpoint-store.js';
+} from '../../src/run/checkpoint-store.js';
 
 let root = '';
 let warnings: string[] = [];

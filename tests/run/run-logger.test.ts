@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { defaultConfig } from '../../src/train/config.js';
-import { EpisodeWindow } from '../../src/train/metrics.js';
-import { RunLogger, runPaths } from '../../src/train/run-logger.js';
+import { EpisodeWindow } from '../../src/run/metrics.js';
+import { RunLogger, runPaths } from '../../src/run/run-logger.js';
 
 let dir = '';
 beforeEach(() => {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { readCheckpoint } from '../../src/train/checkpoint-store.js';
-import { ShutdownController, type SignalSource } from '../../src/train/signals.js';
+import { readCheckpoint } from '../../src/run/checkpoint-store.js';
+import { ShutdownController, type SignalSource } from '../../src/run/signals.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/signal-child.ts', import.meta.url));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 /** Independent xoshiro128** in BigInt arithmetic, from the algorithm's definition. */
 function referenceXoshiro128ss(state: bigint[], count: number): number[] {

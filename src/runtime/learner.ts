@@ -12,7 +12,7 @@ import { type DType, type TensorData } from '../graph/tensor.js';
 import { initParams, paramSpecs } from '../models/networks.js';
 import { Rng } from '../models/random.js';
 import { expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from '../validate.js';
-import { type RunnerOptions, SessionRunner } from './runner.js';
+import { type RunnerOptions, SessionRunner } from './session-runner.js';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.js';
 import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, trainSpec } from './train-graph.js';
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, runSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
 import { Rng } from '../../src/models/random.js';
-import { type Batch, Learner } from '../../src/train/learner.js';
+import { type Batch, Learner } from '../../src/runtime/learner.js';
 import { TEST_DEVICE, TEST_SESSION } from '../test-device.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-learner-'));

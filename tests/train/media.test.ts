@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadRunnerRom } from '../../src/games/runner.js';
 import { Nes } from '../../src/nes.js';
-import { episodeToGif } from '../../src/train/play.js';
+import { episodeToGif } from '../../src/train/media.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 const root = resolve(import.meta.dirname, '../..');
