@@ -31,11 +31,11 @@ export { gradients, DIFFERENTIABLE_OPS } from './graph/autodiff.js';
 export { toModel, OPSET } from './graph/onnx-writer.js';
 export { applyOptimizer, clipByGlobalNorm, stateSlots, type OptimizerConfig } from './graph/optimizers.js';
 export { modelSpec, initParams, paramSpecs, applyModel, forwardMacs, paramCount, type ModelSpec } from './models/networks.js';
-export { ppoLoss, ppoConfig, type PpoConfig as PpoLossConfig } from './algos/ppo.js';
-export { a2cLoss, a2cConfig, type A2cConfig as A2cLossConfig } from './algos/a2c.js';
-export { dqnLoss, dqnConfig, type DqnConfig as DqnLossConfig } from './algos/dqn.js';
+export { ppoLoss, ppoConfig, PPO_LOSS_FIELDS, type PpoLossConfig } from './algos/ppo.js';
+export { a2cLoss, a2cConfig, A2C_LOSS_FIELDS, type A2cLossConfig } from './algos/a2c.js';
+export { dqnLoss, dqnConfig, DQN_LOSS_FIELDS, type DqnLossConfig } from './algos/dqn.js';
 export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo } from './runtime/train-graph.js';
-export { SessionRunner, type RunnerOptions, type Device } from './runtime/session-runner.js';
+export { SessionRunner, type RunnerOptions, type Device, type DeviceSetting } from './runtime/session-runner.js';
 export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions } from './runtime/learner.js';
 export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './runtime/safetensors.js';
 export { sampleCategorical } from './algos/categorical.js';
@@ -63,12 +63,18 @@ export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './r
 export { RunLogger, runPaths } from './run/run-logger.js';
 export type { RunLoggerOptions, RunPaths } from './run/run-logger.js';
 export {
-  defaultConfig, validateConfig, loadConfigFile, resolveConfig, parseConfigFlags, deriveSizes, configHelp, CONFIG_FIELDS,
+  defaultConfig, validateConfig, loadConfigFile, resolveConfig, parseConfigFlags, deriveSizes, configHelp, CONFIG_FIELDS, CONFIG_TABLE,
 } from './train/config.js';
-export type { TrainerConfig, EnvConfig, PpoConfig, A2cConfig, DqnConfig, PerConfig, CheckpointConfig, LogConfig, DerivedSizes } from './train/config.js';
+export type {
+  TrainerConfig, TrainerConfigInput, ScheduleInput, EnvConfig, PpoConfig, A2cConfig, DqnConfig, PerConfig, CheckpointConfig, LogConfig, EarlyStopConfig,
+  DerivedSizes, ConfigField,
+} from './train/config.js';
+export { type FieldSpec, type FieldType, validateFields } from './fields.js';
 export { ShutdownController } from './run/signals.js';
 export type { ShutdownControllerOptions, ShutdownMode, StopReason } from './run/signals.js';
-export { ProgressDisplay } from './cli/progress.js';
-export type { ProgressOptions, ProgressUpdate } from './cli/progress.js';
-export { Trainer, vecEnvOptions, TRAINER_CHECKPOINT_FORMAT } from './train/trainer.js';
-export type { TrainerOptions, TrainOptions, TrainSummary, EpisodeEvent, EvaluateOptions, EvaluateResult } from './train/trainer.js';
+export { Trainer, vecEnvOptions, TRAINER_CHECKPOINT_FORMAT, EVAL_EPSILON } from './train/trainer.js';
+export type { TrainerOptions, TrainOptions, TrainSummary, TrainerEvents, EpisodeEvent, EvaluateOptions, EvaluateResult, RecordedEpisode, RecordEpisodeOptions } from './train/trainer.js';
+export { CallbackList, EarlyStop } from './train/callbacks.js';
+export type { TrainerCallback, CallbackContext, CheckpointInfo, EvaluationInfo, TrainingControls, EarlyStopOptions } from './train/callbacks.js';
+export { episodeToGif } from './train/media.js';
+export type { EpisodeGif, EpisodeGifOptions } from './train/media.js';

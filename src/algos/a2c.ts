@@ -1,28 +1,32 @@
 /**
- * A2C's loss (Mnih et al. 2016, synchronous): −mean(log π(a|s)·A) + vfCoef·0.5·mean((v − R)²)
+ * A2C's loss (Mnih et al. 2016, synchronous): −mean(log π(a|s)·A) (A optionally normalized over the batch) + vfCoef·0.5·mean((v − R)²)
  * − entCoef·entropy.
  */
 import * as op from '../graph/ops.js';
-import { expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
-import { type LossResult, actionLogProbs, expectVector, explainedVariance, meanEntropy, valueLoss } from './common.js';
+import { bool, type FieldSpec, num, validateFields } from '../fields.js';
+import { type LossResult, actionLogProbs, expectVector, explainedVariance, meanEntropy, normalize, valueLoss } from './common.js';
 import { type Tensor } from '../graph/tensor.js';
 
-/** A2C hyperparameters. */
-export interface A2cConfig {
-  /** Entropy bonus weight (default 0.01). */
+/** A2C's loss settings (the Trainer's `a2c.*` config extends these). */
+export interface A2cLossConfig {
+  /** Entropy bonus coefficient. Default 0.01. */
   entCoef: number;
-  /** Value loss weight (default 0.5). */
+  /** Value loss coefficient. Default 0.5. */
   vfCoef: number;
+  /** Normalize advantages over each update's batch. Default false. */
+  normAdvantages: boolean;
 }
 
-/** Validates A2C options and fills defaults. */
-export function a2cConfig(options?: unknown): A2cConfig {
-  const o = expectOptions<A2cConfig>(options, 'a2c');
-  rejectUnknownKeys(o, 'a2c', ['entCoef', 'vfCoef']);
-  return {
-    entCoef: expectNumber(o.entCoef ?? 0.01, 'a2c.entCoef', 0, 100),
-    vfCoef: expectNumber(o.vfCoef ?? 0.5, 'a2c.vfCoef', 0, 100),
-  };
+/** The one table of A2C's loss settings. */
+export const A2C_LOSS_FIELDS: { readonly [K in keyof A2cLossConfig]: FieldSpec<A2cLossConfig[K]> } = {
+  entCoef: { ...num(0, 1e6), default: 0.01, doc: 'entropy bonus coefficient' },
+  vfCoef: { ...num(0, 1e6), default: 0.5, doc: 'value loss coefficient' },
+  normAdvantages: { ...bool, default: false, doc: 'normalize advantages per update' },
+};
+
+/** Validates A2C loss options and fills the defaults of {@link A2C_LOSS_FIELDS}. */
+export function a2cConfig(options?: unknown): A2cLossConfig {
+  return validateFields(A2C_LOSS_FIELDS, options, 'a2c');
 }
 
 /** Minibatch tensors A2C needs. */
@@ -40,11 +44,12 @@ export interface A2cBatch {
 }
 
 /** Builds A2C's loss and statistics. */
-export function a2cLoss(b: A2cBatch, config: A2cConfig): LossResult {
+export function a2cLoss(b: A2cBatch, config: A2cLossConfig): LossResult {
   const batch = b.logits.shape[0]!;
   for (const k of ['values', 'advantages', 'returns'] as const) expectVector('a2c', k, b[k], batch);
   const { logp, logpAll } = actionLogProbs(b.logits, b.actions);
-  const policyLoss = op.neg(op.reduceMean(op.mul(logp, b.advantages)));
+  const adv = config.normAdvantages ? normalize(b.advantages) : b.advantages;
+  const policyLoss = op.neg(op.reduceMean(op.mul(logp, adv)));
   const vLoss = valueLoss(b.values, b.returns);
   const entropy = meanEntropy(logpAll);
   const loss = op.add(op.sub(policyLoss, op.mul(entropy, config.entCoef)), op.mul(vLoss, config.vfCoef));

@@ -6,25 +6,26 @@
  */
 import * as op from '../graph/ops.js';
 import { type Tensor } from '../graph/tensor.js';
-import { expectBoolean, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { bool, type FieldSpec, num, validateFields } from '../fields.js';
 import { type LossResult, expectVector, huber } from './common.js';
 
-/** DQN hyperparameters. */
-export interface DqnConfig {
-  /** Double DQN (online argmax, target value); false uses the target's max (default true). */
+/** DQN's loss settings (the Trainer's `dqn.*` config extends these). */
+export interface DqnLossConfig {
+  /** Double DQN targets (online argmax, target value); false uses the target's max. Default true. */
   double: boolean;
-  /** Huber threshold (default 1). */
+  /** Huber loss threshold. Default 1. */
   huberDelta: number;
 }
 
-/** Validates DQN options and fills defaults. */
-export function dqnConfig(options?: unknown): DqnConfig {
-  const o = expectOptions<DqnConfig>(options, 'dqn');
-  rejectUnknownKeys(o, 'dqn', ['double', 'huberDelta']);
-  return {
-    double: expectBoolean(o.double ?? true, 'dqn.double'),
-    huberDelta: expectNumber(o.huberDelta ?? 1, 'dqn.huberDelta', 1e-6, 1e6),
-  };
+/** The one table of DQN's loss settings. */
+export const DQN_LOSS_FIELDS: { readonly [K in keyof DqnLossConfig]: FieldSpec<DqnLossConfig[K]> } = {
+  double: { ...bool, default: true, doc: 'double DQN targets' },
+  huberDelta: { ...num(1e-6, 1e6), default: 1, doc: 'Huber loss threshold of the TD error' },
+};
+
+/** Validates DQN loss options and fills the defaults of {@link DQN_LOSS_FIELDS}. */
+export function dqnConfig(options?: unknown): DqnLossConfig {
+  return validateFields(DQN_LOSS_FIELDS, options, 'dqn');
 }
 
 /** Minibatch tensors DQN needs. */
@@ -48,7 +49,7 @@ export interface DqnBatch {
 }
 
 /** Builds the DQN loss; `perSample.td_errors` is Q(s,a) − target. */
-export function dqnLoss(b: DqnBatch, config: DqnConfig): LossResult {
+export function dqnLoss(b: DqnBatch, config: DqnLossConfig): LossResult {
   const batch = b.q.shape[0]!;
   const actions = b.q.shape[1]!;
   for (const k of ['qNextOnline', 'qNextTarget'] as const) op.expectShape('dqn', k, b[k], [batch, actions]);

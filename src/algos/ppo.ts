@@ -1,38 +1,42 @@
 /**
  * PPO's loss (Schulman et al. 2017) as cleanrl computes it: clipped surrogate on normalised
- * advantages, value loss with optional clipping, entropy bonus; statistics approx KL
+ * advantages, value loss with optional clipping (its own range, valueClipCoef), entropy bonus; statistics approx KL
  * ((r − 1) − log r), clip fraction, entropy and explained variance.
  */
 import * as op from '../graph/ops.js';
 import { type Tensor } from '../graph/tensor.js';
-import { expectBoolean, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { bool, type FieldSpec, num, validateFields } from '../fields.js';
 import { type LossResult, actionLogProbs, expectVector, explainedVariance, meanEntropy, normalize, valueLoss } from './common.js';
 
-/** PPO hyperparameters. */
-export interface PpoConfig {
-  /** Surrogate clipping ε (default 0.1). */
+/** PPO's loss settings (the Trainer's `ppo.*` config extends these). */
+export interface PpoLossConfig {
+  /** Policy ratio clip ε. Default 0.2. */
   clipCoef: number;
-  /** Clip the value loss around the old values with the same ε (default true). */
-  clipValue: boolean;
-  /** Entropy bonus weight (default 0.01). */
+  /** Clip the value loss around the old values (cleanrl's clip_vloss). Default false. */
+  clipValueLoss: boolean;
+  /** Value clip range when clipValueLoss is on. Default 0.2. */
+  valueClipCoef: number;
+  /** Entropy bonus coefficient. Default 0.01. */
   entCoef: number;
-  /** Value loss weight (default 0.5). */
+  /** Value loss coefficient. Default 0.5. */
   vfCoef: number;
-  /** Normalise advantages per minibatch (default true). */
+  /** Normalize advantages per minibatch. Default true. */
   normAdvantages: boolean;
 }
 
-/** Validates PPO options and fills defaults. */
-export function ppoConfig(options?: unknown): PpoConfig {
-  const o = expectOptions<PpoConfig>(options, 'ppo');
-  rejectUnknownKeys(o, 'ppo', ['clipCoef', 'clipValue', 'entCoef', 'vfCoef', 'normAdvantages']);
-  return {
-    clipCoef: expectNumber(o.clipCoef ?? 0.1, 'ppo.clipCoef', 0, 10),
-    clipValue: expectBoolean(o.clipValue ?? true, 'ppo.clipValue'),
-    entCoef: expectNumber(o.entCoef ?? 0.01, 'ppo.entCoef', 0, 100),
-    vfCoef: expectNumber(o.vfCoef ?? 0.5, 'ppo.vfCoef', 0, 100),
-    normAdvantages: expectBoolean(o.normAdvantages ?? true, 'ppo.normAdvantages'),
-  };
+/** The one table of PPO's loss settings: type, range, default and doc of each. */
+export const PPO_LOSS_FIELDS: { readonly [K in keyof PpoLossConfig]: FieldSpec<PpoLossConfig[K]> } = {
+  clipCoef: { ...num(0, 10), default: 0.2, doc: 'policy ratio clip ε' },
+  clipValueLoss: { ...bool, default: false, doc: 'clip the value loss around the old values' },
+  valueClipCoef: { ...num(0, 1e6), default: 0.2, doc: 'value clip range (with clipValueLoss)' },
+  entCoef: { ...num(0, 1e6), default: 0.01, doc: 'entropy bonus coefficient' },
+  vfCoef: { ...num(0, 1e6), default: 0.5, doc: 'value loss coefficient' },
+  normAdvantages: { ...bool, default: true, doc: 'normalize advantages per minibatch' },
+};
+
+/** Validates PPO loss options and fills the defaults of {@link PPO_LOSS_FIELDS}. */
+export function ppoConfig(options?: unknown): PpoLossConfig {
+  return validateFields(PPO_LOSS_FIELDS, options, 'ppo');
 }
 
 /** Minibatch tensors PPO needs. */
@@ -54,7 +58,7 @@ export interface PpoBatch {
 }
 
 /** Builds PPO's loss and statistics. */
-export function ppoLoss(b: PpoBatch, config: PpoConfig): LossResult {
+export function ppoLoss(b: PpoBatch, config: PpoLossConfig): LossResult {
   const batch = b.logits.shape[0]!;
   for (const k of ['values', 'oldLogProbs', 'advantages', 'returns', 'oldValues'] as const) expectVector('ppo', k, b[k], batch);
   const { logp, logpAll } = actionLogProbs(b.logits, b.actions);
@@ -65,7 +69,7 @@ export function ppoLoss(b: PpoBatch, config: PpoConfig): LossResult {
   const surrogate = op.mul(op.neg(adv), ratio);
   const clipped = op.mul(op.neg(adv), op.clip(ratio, 1 - c, 1 + c));
   const policyLoss = op.reduceMean(op.max(surrogate, clipped));
-  const vLoss = valueLoss(b.values, b.returns, config.clipValue ? b.oldValues : undefined, config.clipValue ? c : undefined);
+  const vLoss = valueLoss(b.values, b.returns, config.clipValueLoss ? b.oldValues : undefined, config.clipValueLoss ? config.valueClipCoef : undefined);
   const entropy = meanEntropy(logpAll);
   const loss = op.add(op.sub(policyLoss, op.mul(entropy, config.entCoef)), op.mul(vLoss, config.vfCoef));
   const approxKl = op.reduceMean(op.sub(op.sub(ratio, 1), logRatio));

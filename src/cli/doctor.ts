@@ -16,15 +16,24 @@ function line(ok: boolean | undefined, what: string, detail: string): void {
   console.log(`[${tag}] ${what}: ${detail}`);
 }
 
+const DOCTOR_USAGE = `usage: mario-rl doctor
+
+Checks what onnxruntime-node can use here: its version, the CUDA execution provider's files and
+shared libraries, and the GPU nvidia-smi sees; ends with what to do about each problem
+(docs/gpu.md). Takes no options.`;
+
 /** The subcommand. */
 export const doctorCommand = {
   summary: 'check onnxruntime, the CUDA provider, its libraries and the GPU',
   async run(args: string[]): Promise<number> {
     try {
-      parseFlags(args, {});
+      if (parseFlags(args, { help: { boolean: true, short: 'h' } }).help) {
+        console.log(DOCTOR_USAGE);
+        return 0;
+      }
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      console.error(`mario-rl doctor: ${err.message}\n\nusage: mario-rl doctor`);
+      console.error(`mario-rl doctor: ${err.message}\n\n${DOCTOR_USAGE}`);
       return 2;
     }
     const todo: string[] = [];

@@ -1,61 +1,66 @@
 /**
- * `mario-rl export-graph`: writes a train-step graph as ONNX for outside checks. With --grads the
- * graph also outputs the raw gradients `grad.<param>`. Input and output names: docs/graphs.md.
+ * `mario-rl export-graph`: writes the train-step graph of a run's config as ONNX for outside
+ * checks. It takes the same config flags as `mario-rl train` (`--algo`, `--network`, `--env.*`,
+ * `--ppo.*`, `--config`, `--preset`) and builds the graph from the same train spec the Trainer's
+ * learner uses, so the exported loss is the trained loss. With --grads the graph also outputs the
+ * raw gradients `grad.<param>`. Input and output names: docs/graphs.md.
  */
 import { writeFileSync } from 'node:fs';
 
 import { toModel } from '../graph/onnx-writer.js';
-import { buildTrainStepGraph, trainSpec } from '../runtime/train-graph.js';
-import { UsageError, choiceFlag, intFlag, parseFlags } from './flags.js';
+import { buildTrainStepGraph } from '../runtime/train-graph.js';
+import { resolveConfig, configHelp } from '../train/config.js';
+import { trainSpecFor } from '../train/env-options.js';
+import { UsageError, intFlag, parseKnownFlags } from './flags.js';
 
-const USAGE = `usage: mario-rl export-graph --model nature|baseline|mlp --algo ppo|a2c|dqn --batch B --out FILE.onnx
-                             [--grads] [--actions N]
+const USAGE = `usage: mario-rl export-graph --batch B --out FILE.onnx [--grads] [config flags of train: --algo ppo|a2c|dqn --network nature|baseline|mlp --env.* --ppo.* … --config FILE --preset NAME]
 
-  --model    network: nature (Nature-CNN), baseline (4×Conv32 3×3 s2 + 512) on 4×84×84 frames,
-             or mlp (2 × dense 256) on the 2 KiB RAM
-  --algo     loss: ppo, a2c or dqn (dqn uses the dueling head)
   --batch    minibatch size B
   --out      where to write the model
   --grads    also output the raw gradients grad.<param>
-  --actions  number of actions (default 7)
 
-Inputs (parameters, optimizer state, lr, step, batch) and outputs are listed in docs/graphs.md.`;
+The network's input shape and action count follow the env flags (default 4×84×84 gray frames,
+7 'simple' actions; --env.obs ram for the mlp network); the loss settings follow --ppo.*, --a2c.*
+or --dqn.*, with the same defaults as mario-rl train. Inputs (parameters, optimizer state, lr,
+step, batch) and outputs are listed in docs/graphs.md.`;
 
 /** The subcommand. */
 export const exportGraphCommand = {
-  summary: 'write a train-step graph (optionally with gradients) as ONNX',
+  summary: 'write the train-step graph of a config (optionally with gradients) as ONNX',
   run(args: string[]): number {
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(`${USAGE}\n\nconfig options:\n${configHelp()}`);
+      return 0;
+    }
     let flags: Record<string, string>;
+    let rest: string[];
+    let batch: number;
     try {
-      flags = parseFlags(args, { model: {}, algo: {}, batch: {}, out: {}, grads: { boolean: true }, actions: {}, help: { boolean: true, short: 'h' } });
-      if (flags.help) {
-        console.log(USAGE);
-        return 0;
-      }
-      for (const k of ['model', 'algo', 'batch', 'out']) if (flags[k] === undefined) throw new UsageError(`missing --${k}`);
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      console.error(`mario-rl export-graph: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    let model: 'nature' | 'baseline' | 'mlp', algo: 'ppo' | 'a2c' | 'dqn', batch: number, actions: number;
-    try {
-      model = choiceFlag(flags.model!, 'model', ['nature', 'baseline', 'mlp'] as const);
-      algo = choiceFlag(flags.algo!, 'algo', ['ppo', 'a2c', 'dqn'] as const);
+      ({ flags, rest } = parseKnownFlags(args, { batch: {}, out: {}, grads: { boolean: true }, model: {}, actions: {} }));
+      if (flags.model !== undefined) throw new UsageError(`--model is now --network (the name mario-rl train uses): pass --network ${flags.model}`);
+      if (flags.actions !== undefined) throw new UsageError('--actions is now the action set of the env: pass --env.actions right-only|simple|complex (5, 7 or 12 actions)');
+      for (const k of ['batch', 'out']) if (flags[k] === undefined) throw new UsageError(`missing --${k}`);
       batch = intFlag(flags.batch!, 'batch', 1, 65536);
-      actions = intFlag(flags.actions ?? '7', 'actions', 1, 4096);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       console.error(`mario-rl export-graph: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const spec = trainSpec({ algo, model: { network: model, actions, ...(model === 'mlp' ? { obsShape: [1, 1, 2048] } : {}) } });
+    let spec;
+    try {
+      const { config, rest: unused } = resolveConfig({ argv: rest });
+      if (unused.length) throw new UsageError(`unexpected argument '${unused[0]}'`);
+      spec = trainSpecFor(config);
+    } catch (err) {
+      console.error(`mario-rl export-graph: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
     // Parameters are graph inputs, so no values are stored in the file.
     const graph = buildTrainStepGraph(spec, { batch, grads: flags.grads === 'true' });
     const bytes = toModel(graph);
     writeFileSync(flags.out!, bytes);
     const inputs = [...graph.params.map((p) => p.name), ...graph.inputs.map((i) => i.name)];
-    console.log(`wrote ${flags.out} (${(bytes.length / 1024).toFixed(0)} KiB): ${inputs.length} inputs, ${graph.outputs.length} outputs`);
+    console.log(`wrote ${flags.out} (${(bytes.length / 1024).toFixed(0)} KiB): ${spec.algo} loss, ${spec.model.network} network, ${inputs.length} inputs, ${graph.outputs.length} outputs`);
     return 0;
   },
 };

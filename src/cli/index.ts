@@ -3,7 +3,7 @@
  * The `mario-rl` command. Subcommands register in `COMMANDS`; each validates its own flags and
  * prints usage on error. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
  */
-import { buildInfo } from '../index.js';
+import { loadNative } from '../native.js';
 import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
@@ -16,7 +16,7 @@ const COMMANDS: Record<string, Command> = {
   version: {
     summary: 'print the package and native binary versions',
     run: () => {
-      const info = buildInfo();
+      const info = loadNative().buildInfo();
       console.log(`mario-rl ${info.version} (native: ${info.compiler}, N-API ${info.napiVersion}, CUDA kernels ${info.cuda ? 'yes' : 'no'})`);
       return 0;
     },

@@ -29,7 +29,7 @@ export function parseRunConfig(args: string[], usage: string, extra: string[] = 
   }
 }
 
-const TRAIN_USAGE = 'usage: mario-rl train [--config file.json] [--total-steps N] [--env.game builtin|smb1 --env.rom FILE] [--run-dir DIR] [--resume latest|auto|FILE] [...]';
+const TRAIN_USAGE = 'usage: mario-rl train [--config file.json] [--total-steps N] [--env.game runner|smb1 --env.rom FILE] [--run-dir DIR] [--resume latest|auto|FILE] [...]';
 
 /** The `train` subcommand. */
 export const trainCommand = {
@@ -42,7 +42,7 @@ export const trainCommand = {
       console.error(`mario-rl train: unexpected argument '${rest[0]}'\n\n${TRAIN_USAGE}`);
       return 2;
     }
-    if (config.env.game === 'builtin' || config.env.game === 'runner') console.error(SMB_HINT);
+    if (config.env.game === 'runner') console.error(SMB_HINT);
     let trainer: Trainer;
     try {
       trainer = new Trainer(config);
@@ -61,11 +61,12 @@ export const trainCommand = {
     });
     try {
       const s = await trainer.train();
+      if (s.stopMessage) progress.log(`stopped early: ${s.stopMessage}`);
       progress.finish(
         `${s.stopReason === 'done' ? 'done' : `stopped (${s.stopReason})`}: ${s.globalStep} agent steps, ${s.globalUpdate} updates, ` +
           `${s.sps.toFixed(0)} steps/s; latest checkpoint ${s.latestCheckpoint}; metrics ${config.runDir}/metrics.jsonl`,
       );
-      return s.stopReason === 'done' || s.stopReason === 'maxWallTime' ? 0 : 128 + (s.stopReason === 'SIGTERM' ? 15 : 2);
+      return s.stopReason === 'done' || s.stopReason === 'maxWallTime' || s.stopReason === 'callback' ? 0 : 128 + (s.stopReason === 'SIGTERM' ? 15 : 2);
     } finally {
       await trainer.close();
     }

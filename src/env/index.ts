@@ -1,5 +1,5 @@
 /** Batched environments: see vec-env.ts and docs/env.md. */
-export { BUILTIN_GAME_NOTICE, VecEnv } from './vec-env.js';
+export { ACTION_SET_SIZES, BUILTIN_GAME_NOTICE, MAX_EPISODE_STEPS, MAX_VEC_ENVS, RAM_OBS_BYTES, VecEnv, actionSetName, observationShape } from './vec-env.js';
 export type {
   ActionSetName,
   EpisodeStats,

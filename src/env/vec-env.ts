@@ -17,10 +17,21 @@ import {
   rejectUnknownKeys,
 } from '../validate.js';
 
-/** Action sets, in gym-super-mario-bros order: RIGHT_ONLY, SIMPLE_MOVEMENT, COMPLEX_MOVEMENT, or all 256 button bytes. */
-export type ActionSetName = 'right' | 'simple' | 'complex' | 'full';
-/** Reward presets: `'v0'` classic gym-super-mario-bros, `'v9'` its 2026 shaped reward, `'uvipen'` the uvipen PPO reward. */
-export type RewardPreset = 'v0' | 'v9' | 'uvipen';
+/** Most lanes one VecEnv steps. */
+export const MAX_VEC_ENVS = 512;
+/** Largest `maxEpisodeSteps`. */
+export const MAX_EPISODE_STEPS = 2 ** 30;
+
+/**
+ * Action sets, in gym-super-mario-bros order: RIGHT_ONLY, SIMPLE_MOVEMENT, COMPLEX_MOVEMENT, or all
+ * 256 button bytes. 'right' is the older spelling of 'right-only', still accepted.
+ */
+export type ActionSetName = 'right-only' | 'simple' | 'complex' | 'full' | 'right';
+/**
+ * Reward presets: `'v0'` classic gym-super-mario-bros, `'shaped'` its 2026 (9.1) shaped reward
+ * (`'v9'` is the older spelling, still accepted), `'uvipen'` the uvipen PPO reward.
+ */
+export type RewardPreset = 'v0' | 'shaped' | 'uvipen' | 'v9';
 /** How `setStartStates` assigns states to lanes at each reset. */
 export type StartStateMode = 'fixed' | 'sample' | 'cycle';
 
@@ -31,6 +42,8 @@ export interface ObsOptions {
   /** Output height in pixels (1..240). Default 84. */
   height?: number;
   /** Frames in the stack (1..16). Default 4. */
+  frameStack?: number;
+  /** @deprecated The older name of `frameStack`, still accepted. */
   stack?: number;
   /** Luma (true, one channel) or RGB (false, three planar channels). Default true. */
   grayscale?: boolean;
@@ -42,7 +55,7 @@ export interface ObsOptions {
 export interface RewardShaping {
   /** Weight of the distance/progress component (preset default 1). */
   distanceWeight?: number;
-  /** Weight of the score-difference component (defaults: v0 0, v9 1/100, uvipen 1/40). */
+  /** Weight of the score-difference component (defaults: v0 0, shaped 1/100, uvipen 1/40). */
   scoreWeight?: number;
   /** Weights reached after `annealSteps` env steps, linearly (default: no annealing). */
   distanceWeightEnd?: number;
@@ -142,11 +155,35 @@ const OPTION_KEYS = [
   'rom', 'game', 'numEnvs', 'numThreads', 'stages', 'actions', 'frameSkip', 'maxPool', 'stickyActionProb',
   'noopMax', 'obs', 'reward', 'rewardShaping', 'maxEpisodeSteps', 'seed',
 ] as const;
-const OBS_KEYS = ['width', 'height', 'stack', 'grayscale', 'crop'] as const;
+const OBS_KEYS = ['width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
 const CROP_KEYS = ['top', 'bottom', 'left', 'right'] as const;
 const SHAPING_KEYS = ['distanceWeight', 'scoreWeight', 'distanceWeightEnd', 'scoreWeightEnd', 'annealSteps'] as const;
-const ACTION_SETS = ['right', 'simple', 'complex', 'full'] as const;
-const PRESETS = ['v0', 'v9', 'uvipen'] as const;
+const ACTION_SETS = ['right-only', 'simple', 'complex', 'full'] as const;
+const PRESETS = ['v0', 'shaped', 'uvipen'] as const;
+/** Older spellings still accepted, and the names the native adapters use (docs/env.md). */
+const ACTION_ALIASES: Record<string, (typeof ACTION_SETS)[number]> = { right: 'right-only' };
+const PRESET_ALIASES: Record<string, (typeof PRESETS)[number]> = { v9: 'shaped' };
+const NATIVE_ACTION_NAME: Record<(typeof ACTION_SETS)[number], string> = { 'right-only': 'right', simple: 'simple', complex: 'complex', full: 'full' };
+const NATIVE_PRESET_NAME: Record<(typeof PRESETS)[number], string> = { v0: 'v0', shaped: 'v9', uvipen: 'uvipen' };
+
+/** Actions in each set (the native adapters' tables; pinned by tests/env/vec-env-options.test.ts). */
+export const ACTION_SET_SIZES: Readonly<Record<(typeof ACTION_SETS)[number], number>> = Object.freeze({ 'right-only': 5, simple: 7, complex: 12, full: 256 });
+
+/** Bytes of one RAM observation (`obs: 'ram'`). */
+export const RAM_OBS_BYTES = 2048;
+
+/**
+ * The one place the observation shape is computed: [stack, C, H, W] per lane for pixels, [2048]
+ * for RAM (VecEnv's `obsShape` is this with the lane axis in front).
+ */
+export function observationShape(obs: 'ram' | { width: number; height: number; frameStack: number; grayscale: boolean }): number[] {
+  return obs === 'ram' ? [RAM_OBS_BYTES] : [obs.frameStack, obs.grayscale ? 1 : 3, obs.height, obs.width];
+}
+
+/** The canonical name of an action set (older spellings mapped); errors name `name`. */
+export function actionSetName(value: unknown, name = 'actions'): (typeof ACTION_SETS)[number] {
+  return (typeof value === 'string' ? ACTION_ALIASES[value] : undefined) ?? expectOneOf(value, name, ACTION_SETS);
+}
 const SMB1_STAGE = /^[1-8]-[1-4]$/;
 
 function sliceFields(buffer: Int32Array, names: readonly string[], n: number): Record<string, Int32Array> {
@@ -198,7 +235,7 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
   const game = resolveGame(o);
   // The built-in game's image ships as assets/runner.nes; other games need the caller's ROM.
   const rom = o.rom !== undefined ? toBytes(o.rom, 'rom') : game === RUNNER_GAME ? builtinRunnerRom() : new Uint8Array(0);
-  const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, 512);
+  const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, MAX_VEC_ENVS);
   const cores = loadNative().buildInfo().hardwareConcurrency || 1;
   const numThreads = o.numThreads === undefined ? Math.max(1, Math.min(numEnvs, cores)) : expectInteger(o.numThreads, 'numThreads', 1, 256);
   let stages: string[] = [];
@@ -214,8 +251,8 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     });
   }
   let obsRam = false;
-  let obs: Required<Omit<ObsOptions, 'crop'>> & { crop: Required<NonNullable<ObsOptions['crop']>> } = {
-    width: 84, height: 84, stack: 4, grayscale: true, crop: { top: 0, bottom: 0, left: 0, right: 0 },
+  let obs: Required<Omit<ObsOptions, 'crop' | 'stack'>> & { crop: Required<NonNullable<ObsOptions['crop']>> } = {
+    width: 84, height: 84, frameStack: 4, grayscale: true, crop: { top: 0, bottom: 0, left: 0, right: 0 },
   };
   if (o.obs === 'ram') {
     obsRam = true;
@@ -232,7 +269,7 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     obs = {
       width: ob.width === undefined ? 84 : expectInteger(ob.width, 'obs.width', 1, 256),
       height: ob.height === undefined ? 84 : expectInteger(ob.height, 'obs.height', 1, 240),
-      stack: ob.stack === undefined ? 4 : expectInteger(ob.stack, 'obs.stack', 1, 16),
+      frameStack: frameStackOption(ob),
       grayscale: ob.grayscale === undefined ? true : expectBoolean(ob.grayscale, 'obs.grayscale'),
       crop: { top, bottom, left, right },
     };
@@ -240,8 +277,8 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
   const shaping = o.rewardShaping === undefined ? undefined : checkShaping(o.rewardShaping);
   const config: NativeVecEnvConfig = {
     game,
-    actions: o.actions === undefined ? 'simple' : expectOneOf(o.actions, 'actions', ACTION_SETS),
-    reward: o.reward === undefined ? 'v0' : expectOneOf(o.reward, 'reward', PRESETS),
+    actions: NATIVE_ACTION_NAME[o.actions === undefined ? 'simple' : actionSetName(o.actions)],
+    reward: NATIVE_PRESET_NAME[o.reward === undefined ? 'v0' : ((typeof o.reward === 'string' ? PRESET_ALIASES[o.reward] : undefined) ?? expectOneOf(o.reward, 'reward', PRESETS))],
     stages,
     numEnvs,
     numThreads,
@@ -249,11 +286,11 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     maxPool: o.maxPool === undefined ? true : expectBoolean(o.maxPool, 'maxPool'),
     stickyActionProb: o.stickyActionProb === undefined ? 0 : expectNumber(o.stickyActionProb, 'stickyActionProb', 0, 1),
     noopMax: o.noopMax === undefined ? 0 : expectInteger(o.noopMax, 'noopMax', 0, 10000),
-    maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, 2 ** 30),
+    maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, MAX_EPISODE_STEPS),
     obsRam,
     width: obs.width,
     height: obs.height,
-    stack: obs.stack,
+    stack: obs.frameStack,
     grayscale: obs.grayscale,
     cropTop: obs.crop.top,
     cropBottom: obs.crop.bottom,
@@ -262,6 +299,15 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     seed: o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
   };
   return { config, rom, shaping };
+}
+
+/** `obs.frameStack`, or its older name `obs.stack` (not both). */
+function frameStackOption(ob: Partial<ObsOptions>): number {
+  if (ob.frameStack !== undefined && ob.stack !== undefined) {
+    throw new TypeError(expectedMessage('one of obs.frameStack and obs.stack (the older name), not both', 'obs.stack', ob.stack));
+  }
+  const value = ob.frameStack ?? ob.stack;
+  return value === undefined ? 4 : expectInteger(value, ob.frameStack !== undefined ? 'obs.frameStack' : 'obs.stack', 1, 16);
 }
 
 function checkShaping(value: unknown): RewardShaping {
@@ -321,8 +367,7 @@ export class VecEnv {
     this.infoFields = Object.freeze([...d.infoFields]);
     this.rewardComponentNames = Object.freeze([...d.rewardComponents]);
     this.stateSize = d.stateSize;
-    const channels = config.grayscale ? 1 : 3;
-    this.obsShape = Object.freeze(config.obsRam ? [n, 2048] : [n, config.stack, channels, config.height, config.width]);
+    this.obsShape = Object.freeze([n, ...observationShape(config.obsRam ? 'ram' : { width: config.width, height: config.height, frameStack: config.stack, grayscale: config.grayscale })]);
     const buffers = {
       obs: new Uint8Array(n * d.obsBytes),
       reward: new Float32Array(n),

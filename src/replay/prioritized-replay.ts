@@ -64,6 +64,10 @@ export interface PrioritizedReplayOptions {
 
 /** Frames are stored in chunks of at most this many bytes (one typed array holds at most 4 GiB). */
 const MAX_CHUNK_BYTES = 2 ** 30;
+/** Largest n of the n-step returns. */
+export const MAX_REPLAY_N_STEP = 32;
+/** Largest capacity in transitions. */
+export const MAX_REPLAY_CAPACITY = 2 ** 30;
 
 /** One vector-env step, as `addBatch` takes it (N = numEnvs, F = H·W). */
 export interface ReplayStep {
@@ -232,7 +236,7 @@ export class PrioritizedReplay {
     this.#frameBytes = this.#height * this.#width;
     this.#stack = o.stack === undefined ? 4 : expectInteger(o.stack, 'stack', 1, 16);
     this.#padding = o.startPadding === undefined ? 'repeat' : expectOneOf(o.startPadding, 'startPadding', ['repeat', 'zero'] as const);
-    this.#nStep = o.nStep === undefined ? 3 : expectInteger(o.nStep, 'nStep', 1, 32);
+    this.#nStep = o.nStep === undefined ? 3 : expectInteger(o.nStep, 'nStep', 1, MAX_REPLAY_N_STEP);
     this.#gamma = o.gamma === undefined ? 0.99 : expectNumber(o.gamma, 'gamma', 0, 1);
     this.#alpha = o.alpha === undefined ? 0.6 : expectNumber(o.alpha, 'alpha', 0, 16);
     this.#betaStart = o.beta === undefined ? 0.4 : expectNumber(o.beta, 'beta', 0, 1);
@@ -244,7 +248,7 @@ export class PrioritizedReplay {
     const device = o.device === undefined ? 'cpu' : expectOneOf(o.device, 'device', ['cpu', 'cuda'] as const);
 
     const minLane = this.#nStep + this.#stack + 2;
-    this.#capacity = expectInteger(o.capacity, 'capacity', this.#lanes * minLane, 2 ** 30);
+    this.#capacity = expectInteger(o.capacity, 'capacity', this.#lanes * minLane, MAX_REPLAY_CAPACITY);
     if (this.#capacity % this.#lanes !== 0) {
       throw new RangeError(expectedMessage(`a multiple of numEnvs (${this.#lanes})`, 'capacity', o.capacity));
     }

@@ -63,6 +63,12 @@ export interface UpdateOptions {
   indices?: BigInt64Array;
   /** Seed of the permutations (default: the learner's seed + step). */
   seed?: number;
+  /**
+   * Stop after the first epoch whose mean `approx_kl` exceeds this (cleanrl's target_kl, checked
+   * per epoch): the epochs then run as one Loop each instead of one Loop for all. PPO only;
+   * default: never stop early.
+   */
+  targetKl?: number;
 }
 
 const TYPED: Record<DType, new (n: number) => TensorData> = {
@@ -231,7 +237,7 @@ export class Learner {
 
   async #update(rollout: Batch, options: UpdateOptions): Promise<UpdateResult> {
     const o = expectOptions<UpdateOptions>(options, 'update options');
-    rejectUnknownKeys(o, 'update options', ['epochs', 'minibatches', 'lr', 'indices', 'seed']);
+    rejectUnknownKeys(o, 'update options', ['epochs', 'minibatches', 'lr', 'indices', 'seed', 'targetKl']);
     const epochs = expectInteger(o.epochs, 'epochs', 1, 10_000);
     const minibatches = expectInteger(o.minibatches, 'minibatches', 1, 100_000);
     const lr = expectNumber(o.lr, 'lr', 0, 10);
@@ -256,6 +262,29 @@ export class Learner {
         for (let i = 0; i < n; i++) indices[e * n + i] = BigInt(perm[i]!);
       }
     }
+    const targetKl = o.targetKl === undefined ? undefined : expectNumber(o.targetKl, 'targetKl', Number.MIN_VALUE, 1e6);
+    if (targetKl !== undefined && this.spec.algo !== 'ppo') throw new RangeError(`Expected no targetKl for algo '${this.spec.algo}' (only PPO reports approx_kl) but received ${targetKl}`);
+    if (targetKl === undefined) return this.#runLoop(feeds, indices, epochs, minibatches, n, lr);
+    // One Loop per epoch; stop once an epoch's mean approx KL is above the target.
+    const perEpoch = minibatches * mb;
+    const losses: number[] = [];
+    const stats: Record<string, number[]> = {};
+    for (let e = 0; e < epochs; e++) {
+      const r = await this.#runLoop(feeds, indices.subarray(e * perEpoch, (e + 1) * perEpoch), 1, minibatches, n, lr);
+      losses.push(...r.losses);
+      for (const [k, v] of Object.entries(r.stats)) (stats[k] ??= []).push(...v);
+      const kl = r.stats.approx_kl!;
+      let sum = 0;
+      for (const x of kl) sum += x;
+      if (sum / kl.length > targetKl) break;
+    }
+    return { losses: Float32Array.from(losses), stats: Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, Float32Array.from(v)])) };
+  }
+
+  /** One Loop run of `epochs` × `minibatches` steps over the rollout feeds, with `indices` [epochs·minibatches, mb]. */
+  async #runLoop(feeds: Record<string, HostTensor>, indices: BigInt64Array, epochs: number, minibatches: number, n: number, lr: number): Promise<UpdateResult> {
+    const mb = n / minibatches;
+    const iters = epochs * minibatches;
     this.#paramFeeds(feeds);
     feeds.lr = { dtype: 'float32', dims: [], data: new Float32Array([lr]) };
     feeds.step = { dtype: 'float32', dims: [], data: new Float32Array([this.#step + 1]) };

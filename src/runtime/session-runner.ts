@@ -13,14 +13,14 @@ import { Worker } from 'node:worker_threads';
 import { type HostTensor } from '../graph/session.js';
 import { expectInteger, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { cudaBlocker } from './device.js';
-import type { Device, WorkerReply, WorkerRequest, WorkerRequestBody } from './worker-protocol.js';
+import type { Device, DeviceSetting, WorkerReply, WorkerRequest, WorkerRequestBody } from './worker-protocol.js';
 
-export type { Device } from './worker-protocol.js';
+export type { Device, DeviceSetting } from './worker-protocol.js';
 
 /** Options of `SessionRunner.create`. */
 export interface RunnerOptions {
   /** 'auto' (default), 'cpu' or 'cuda'. */
-  device?: 'auto' | Device;
+  device?: DeviceSetting;
   /** Intra-op threads per session (default 2). */
   threads?: number;
   /** Receives warnings (default: process.emitWarning). */

@@ -4,10 +4,10 @@
  * state through E epochs × M minibatches gathered by index. Input and output names are the
  * contract documented in docs/graphs.md.
  */
-import { type A2cConfig, a2cConfig, a2cLoss } from '../algos/a2c.js';
+import { type A2cLossConfig, a2cConfig, a2cLoss } from '../algos/a2c.js';
 import { type LossResult } from '../algos/common.js';
-import { type DqnConfig, dqnConfig, dqnLoss } from '../algos/dqn.js';
-import { type PpoConfig, ppoConfig, ppoLoss } from '../algos/ppo.js';
+import { type DqnLossConfig, dqnConfig, dqnLoss } from '../algos/dqn.js';
+import { type PpoLossConfig, ppoConfig, ppoLoss } from '../algos/ppo.js';
 import { type GradientOptions, gradients } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
 import { type OptimizerConfig, applyOptimizer, clipByGlobalNorm, stateSlots } from '../graph/optimizers.js';
@@ -25,11 +25,11 @@ export interface TrainSpec {
   /** 'ppo', 'a2c' or 'dqn'. */
   algo: Algo;
   /** PPO options (when algo is 'ppo'). */
-  ppo: PpoConfig;
+  ppo: PpoLossConfig;
   /** A2C options (when algo is 'a2c'). */
-  a2c: A2cConfig;
+  a2c: A2cLossConfig;
   /** DQN options (when algo is 'dqn'). */
-  dqn: DqnConfig;
+  dqn: DqnLossConfig;
   /** Optimizer (default Adam, eps 1e-5). */
   optimizer: OptimizerConfig;
   /** Global gradient-norm limit; 0 disables clipping (default 0.5). */

@@ -6,6 +6,8 @@ import { type HostTensor } from '../graph/session.js';
 
 /** Where sessions run. */
 export type Device = 'cpu' | 'cuda';
+/** A device setting: a {@link Device}, or 'auto' (CUDA when its provider loads, else the CPU with a warning). */
+export type DeviceSetting = 'auto' | Device;
 
 /** Main → worker. */
 export type WorkerRequest =

@@ -3,17 +3,14 @@
  * config laid over the defaults before the file, overrides and flags. They hold settings that
  * were measured to learn (docs/training.md, "Learning on the built-in game"; docs/results.md).
  */
-import { type TrainerConfig } from './config.js';
-
-/** A deep-partial config. */
-type Partial2<T> = { [K in keyof T]?: T[K] extends object ? Partial2<T[K]> : T[K] };
+import { type TrainerConfigInput } from './config.js';
 
 /** One preset: what it is for and the config fields it sets. */
 export interface Preset {
   /** One line for `--help`. */
   summary: string;
   /** Fields laid over the defaults (schedules in their flag form). */
-  config: Partial2<Omit<TrainerConfig, 'ppo'>> & { ppo?: Record<string, unknown> };
+  config: TrainerConfigInput;
 }
 
 /** The presets, by name. */
@@ -22,7 +19,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
     summary: 'built-in game stage 1 from RAM (mlp network, skip 8): ≥ 80% flags after ~700k agent steps (3–4 minutes on 2 cores)',
     config: {
       algo: 'ppo', network: 'mlp', threads: 1,
-      env: { game: 'builtin', stage: 1, obs: 'ram', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
+      env: { game: 'runner', stage: 1, obs: 'ram', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
       ppo: { numEnvs: 32, numSteps: 32, epochs: 4, minibatches: 4, learningRate: 'linear:0.0005:0', gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01 },
       totalSteps: 1_000_000,
     },
@@ -31,7 +28,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
     summary: 'built-in game stage 1 from 42x42 gray frames (baseline network, skip 8)',
     config: {
       algo: 'ppo', network: 'baseline',
-      env: { game: 'builtin', stage: 1, actions: 'right-only', width: 42, height: 42, frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
+      env: { game: 'runner', stage: 1, actions: 'right-only', width: 42, height: 42, frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
       ppo: { numEnvs: 32, numSteps: 32, epochs: 2, minibatches: 4, learningRate: 0.00025, gamma: 0.99, gaeLambda: 0.95, entCoef: 0.02 },
       totalSteps: 3_000_000,
     },

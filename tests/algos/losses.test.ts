@@ -24,7 +24,7 @@ function actionsInput(g: Graph): Tensor {
 const actionFeed = { data: BigInt64Array.from(ACTIONS.map(BigInt)), values: ACTIONS };
 
 /** float64 PPO loss written out directly (cleanrl's formulas) for an independent check. */
-function ppoReference(logits: Float64Array, values: Float64Array, oldLogp: Float64Array, adv: Float64Array, ret: Float64Array, oldV: Float64Array, c: number, ent: number, vf: number) {
+function ppoReference(logits: Float64Array, values: Float64Array, oldLogp: Float64Array, adv: Float64Array, ret: Float64Array, oldV: Float64Array, c: number, vc: number, ent: number, vf: number) {
   const m = adv.reduce((s, v) => s + v, 0) / B;
   const sd = Math.sqrt(adv.reduce((s, v) => s + (v - m) ** 2, 0) / (B - 1)); // torch .std() is unbiased
   let pg = 0, vl = 0, en = 0, clipped = 0;
@@ -37,16 +37,17 @@ function ppoReference(logits: Float64Array, values: Float64Array, oldLogp: Float
     const a = (adv[i]! - m) / (sd + 1e-8);
     pg += Math.max(-a * ratio, -a * Math.min(Math.max(ratio, 1 - c), 1 + c)) / B;
     if (Math.abs(ratio - 1) > c) clipped++;
-    const vc = oldV[i]! + Math.min(Math.max(values[i]! - oldV[i]!, -c), c);
-    vl += 0.5 * Math.max((values[i]! - ret[i]!) ** 2, (vc - ret[i]!) ** 2) / B;
+    const vClipped = oldV[i]! + Math.min(Math.max(values[i]! - oldV[i]!, -vc), vc);
+    vl += 0.5 * Math.max((values[i]! - ret[i]!) ** 2, (vClipped - ret[i]!) ** 2) / B;
     en -= logp.reduce((s, l) => s + Math.exp(l) * l, 0) / B;
   }
   return { loss: pg - ent * en + vf * vl, clipped };
 }
 
 describe('PPO loss', () => {
-  it('matches the written-out formula and its gradient (clipped branch exercised)', async () => {
-    const cfg = ppoConfig({ clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5 });
+  it('matches the written-out formula and its gradient (clipped branch exercised, value clipped by valueClipCoef)', async () => {
+    // valueClipCoef differs from clipCoef: the value is clipped by its own range (it once used ε).
+    const cfg = ppoConfig({ clipCoef: 0.2, clipValueLoss: true, valueClipCoef: 0.3, entCoef: 0.01, vfCoef: 0.5 });
     let ref: ReturnType<typeof ppoReference> | undefined;
     let graphLoss = 0;
     await gradCheck((g, rng) => {
@@ -63,9 +64,10 @@ describe('PPO loss', () => {
       const adv = vec(g, rng, 'advantages');
       const ret = vec(g, rng, 'returns');
       const oldV = vec(g, rng, 'old_values', 0.2);
-      for (let i = 0; i < B; i++) oldV.values[i] = values.values[i]! + (i % 2 ? 0.5 : -0.05);
+      // Some old values 0.25 away from the current ones: clipped by ε = 0.2, not by 0.3.
+      for (let i = 0; i < B; i++) oldV.values[i] = values.values[i]! + (i % 2 ? 0.5 : i % 3 ? 0.25 : -0.05);
       const r = ppoLoss({ logits, values: values.tensor, actions: actionsInput(g), oldLogProbs: oldLogp.tensor, advantages: adv.tensor, returns: ret.tensor, oldValues: oldV.tensor }, cfg);
-      ref = ppoReference(lv, values.values, oldLogp.values, adv.values, ret.values, oldV.values, 0.2, 0.01, 0.5);
+      ref = ppoReference(lv, values.values, oldLogp.values, adv.values, ret.values, oldV.values, 0.2, 0.3, 0.01, 0.5);
       const inputs = [{ tensor: logits, values: lv }, values, oldLogp, adv, ret, oldV];
       const m = new Map<string, ArrayLike<number>>(inputs.map((i) => [i.tensor.name, i.values]));
       m.set('actions', ACTIONS);
@@ -79,7 +81,7 @@ describe('PPO loss', () => {
   });
 
   it('without value clipping and advantage normalisation', async () => {
-    const cfg = ppoConfig({ clipValue: false, normAdvantages: false });
+    const cfg = ppoConfig({ clipValueLoss: false, normAdvantages: false });
     await gradCheck((g, rng) => {
       const logits = { tensor: g.input('logits', 'float32', [B, A]), values: randomValues(rng, B * A) };
       const values = vec(g, rng, 'values');
@@ -89,8 +91,10 @@ describe('PPO loss', () => {
     });
   });
 
-  it('rejects bad options and shapes', () => {
+  it('has the Trainer\'s defaults (one table) and rejects bad options and shapes', () => {
+    expect(ppoConfig()).toEqual({ clipCoef: 0.2, clipValueLoss: false, valueClipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdvantages: true });
     expect(() => ppoConfig({ clipCoef: -1 })).toThrow('Expected a finite number in [0, 10] for ppo.clipCoef but received -1');
+    expect(() => ppoConfig({ clipValue: true })).toThrow(/Unknown option 'clipValue' for ppo/);
     const g = new Graph();
     const logits = g.input('l', 'float32', [B, A]);
     const v = g.input('v', 'float32', [B + 1]);
@@ -108,6 +112,26 @@ describe('A2C loss', () => {
       const r = a2cLoss({ logits: logits.tensor, values: values.tensor, actions: actionsInput(g), advantages: adv, returns: ret }, a2cConfig({ entCoef: 0.05 }));
       return { inputs: [logits, values], output: r.loss, feeds: { actions: actionFeed }, scalarLoss: true };
     });
+  });
+
+  it('normAdvantages normalizes the advantages over the batch (a2c.normAdvantages was once never read)', () => {
+    const rng = new Rng(4);
+    const lv = randomValues(rng, B * A);
+    const adv = randomValues(rng, B, 3);
+    const m = adv.reduce((x, v) => x + v, 0) / B;
+    const sd = Math.sqrt(adv.reduce((x, v) => x + (v - m) ** 2, 0) / (B - 1));
+    const loss = (advantages: ArrayLike<number>, normAdvantages: boolean): number => {
+      const g = new Graph();
+      const logits = g.input('logits', 'float32', [B, A]);
+      const zeros = g.constant(new Float32Array(B), 'float32', [B], 'zeros');
+      const a = g.constant(Float32Array.from(advantages), 'float32', [B], 'adv');
+      const r = a2cLoss({ logits, values: zeros, actions: actionsInput(g), advantages: a, returns: zeros }, a2cConfig({ entCoef: 0, vfCoef: 0, normAdvantages }));
+      return evaluate([r.loss], new Map<string, ArrayLike<number>>([['logits', lv], ['actions', ACTIONS]]))[0]!.data[0]!;
+    };
+    const normalized = Array.from(adv, (v) => (v - m) / (sd + 1e-8));
+    expect(loss(adv, true)).toBeCloseTo(loss(normalized, false), 5);
+    expect(Math.abs(loss(adv, true) - loss(adv, false))).toBeGreaterThan(1e-3);
+    expect(a2cConfig()).toEqual({ entCoef: 0.01, vfCoef: 0.5, normAdvantages: false });
   });
 });
 

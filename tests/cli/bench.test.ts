@@ -13,7 +13,7 @@ describe('mario-rl bench', () => {
     const r = cli('--seconds', '1', '--updates', '1', '--preset', 'runner-ram', '--ppo.num-envs', '4', '--ppo.num-steps', '16', '--ppo.minibatches', '2', '--device', 'cpu');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| 1 \(baseline\) \| \d+ \| \d+ \| 1\.00x \|/);
-    expect(r.stdout).toContain('train: ppo, mlp network, RAM, game builtin, device cpu, 1 measured updates');
+    expect(r.stdout).toContain('train: ppo, mlp network, RAM, game runner, device cpu, 1 measured updates');
     expect(r.stdout).toMatch(/\| off \(baseline\) \| \d+ \| \d+ \| \d+ \| 1\.00x \|/);
     expect(r.stdout).toMatch(/\| on \| \d+ \| \d+ \| \d+ \| \d+\.\d\dx \|/);
   }, 120_000);

@@ -7,7 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { createSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
-import { trainSpec } from '../../src/runtime/train-graph.js';
+import { toModel } from '../../src/graph/onnx-writer.js';
+import { buildTrainStepGraph, trainSpec } from '../../src/runtime/train-graph.js';
+import { resolveConfig } from '../../src/train/config.js';
+import { Trainer } from '../../src/train/trainer.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-cli-'));
@@ -21,7 +24,7 @@ function cli(...args: string[]) {
 describe('mario-rl export-graph', () => {
   it('writes a graph with grad.<param> outputs and the documented inputs', async () => {
     const out = join(dir, 'ppo.onnx');
-    const r = cli('export-graph', '--model', 'baseline', '--algo', 'ppo', '--grads', '--batch', '8', '--out', out);
+    const r = cli('export-graph', '--network', 'baseline', '--algo', 'ppo', '--grads', '--batch', '8', '--out', out);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const session = await createSession(new Uint8Array(readFileSync(out)), { intraOpNumThreads: 1 });
@@ -33,7 +36,7 @@ describe('mario-rl export-graph', () => {
 
   it('DQN graph takes target parameters and returns TD errors', async () => {
     const out = join(dir, 'dqn.onnx');
-    expect(cli('export-graph', '--model=nature', '--algo=dqn', '--batch=4', `--out=${out}`).code).toBe(0);
+    expect(cli('export-graph', '--network=nature', '--algo=dqn', '--batch=4', `--out=${out}`).code).toBe(0);
     const session = await createSession(new Uint8Array(readFileSync(out)), { intraOpNumThreads: 1 });
     expect(session.inputNames).toEqual(expect.arrayContaining(['target.conv1.weight', 'next_obs', 'rewards', 'dones', 'discounts', 'weights']));
     expect(session.outputNames).toContain('td_errors');
@@ -42,11 +45,12 @@ describe('mario-rl export-graph', () => {
 
   it('exits with code 2 and a clear message on bad usage', () => {
     const cases: [string[], RegExp][] = [
-      [['--model', 'resnet', '--algo', 'ppo', '--batch', '4', '--out', 'x'], /--model must be one of nature, baseline, mlp but is 'resnet'/],
-      [['--model', 'nature', '--algo', 'ppo', '--batch', '0', '--out', 'x'], /--batch must be an integer in \[1, 65536\] but is '0'/],
-      [['--model', 'nature', '--algo', 'ppo', '--out', 'x'], /missing --batch/],
-      [['--model', 'nature', '--algo', 'ppo', '--batch', '4', '--out', 'x', '--frobnicate'], /unknown flag --frobnicate/],
-      [['--model'], /flag --model needs a value/],
+      [['--network', 'resnet', '--algo', 'ppo', '--batch', '4', '--out', 'x'], /Expected one of 'nature', 'baseline', 'mlp' for network \(--network\) but received "resnet"/],
+      [['--network', 'nature', '--algo', 'ppo', '--batch', '0', '--out', 'x'], /--batch must be an integer in \[1, 65536\] but is '0'/],
+      [['--network', 'nature', '--algo', 'ppo', '--out', 'x'], /missing --batch/],
+      [['--network', 'nature', '--algo', 'ppo', '--batch', '4', '--out', 'x', '--frobnicate'], /Unknown option --frobnicate/],
+      [['--model', 'nature', '--batch', '4', '--out', 'x'], /--model is now --network/],
+      [['--algo', 'sac', '--batch', '4', '--out', 'x'], /Expected one of 'ppo', 'a2c', 'dqn' for algo \(--algo\) but received "sac"/],
     ];
     for (const [args, msg] of cases) {
       const r = cli('export-graph', ...args);
@@ -57,7 +61,27 @@ describe('mario-rl export-graph', () => {
   });
 });
 
+describe('mario-rl export-graph builds the loss train trains', () => {
+  it('writes the same graph as the Trainer\'s train spec for the same config, clip and value clip included', () => {
+    const out = join(dir, 'same.onnx');
+    const flags = ['--algo', 'ppo', '--network', 'baseline', '--env.width', '42', '--env.height', '42', '--ppo.clip-value-loss', '--ppo.value-clip-coef', '0.5', '--ppo.clip-coef', '0.15'];
+    expect(cli('export-graph', ...flags, '--batch', '8', '--out', out).code).toBe(0);
+    const trainer = new Trainer(resolveConfig({ argv: flags }).config, { handleSignals: false });
+    const expected = toModel(buildTrainStepGraph(trainer.trainSpec, { batch: 8 }));
+    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(expected))).toBe(true);
+    // The defaults are train's too: PPO without value clipping, clip 0.2.
+    expect(trainer.trainSpec.ppo).toMatchObject({ clipCoef: 0.15, clipValueLoss: true, valueClipCoef: 0.5 });
+    expect(new Trainer({}, { handleSignals: false }).trainSpec.ppo).toMatchObject({ clipCoef: 0.2, clipValueLoss: false });
+  });
+});
+
 describe('mario-rl doctor', () => {
+  it('prints its usage for --help and exits 0', () => {
+    const r = cli('doctor', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('usage: mario-rl doctor');
+  });
+
   it('reports the ORT version, the CUDA provider state and what to do', () => {
     const r = cli('doctor');
     expect(r.code).toBe(0);

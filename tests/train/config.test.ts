@@ -75,7 +75,7 @@ describe('validateConfig', () => {
     const cases: [unknown, string | RegExp][] = [
       [{ ppo: { clipCoef: 'big' } }, 'Expected a finite number in [0, 10] for ppo.clipCoef but received "big"'],
       [{ ppo: { clipCoef: -1 } }, 'Expected a finite number in [0, 10] for ppo.clipCoef but received -1'],
-      [{ ppo: { numEnvs: 2.5 } }, 'Expected an integer in [1, 4096] for ppo.numEnvs but received 2.5'],
+      [{ ppo: { numEnvs: 2.5 } }, 'Expected an integer in [1, 512] for ppo.numEnvs but received 2.5'],
       [{ algo: 'sac' }, "Expected one of 'ppo', 'a2c', 'dqn' for algo but received \"sac\""],
       [{ overlap: 'yes' }, 'Expected a boolean for overlap but received "yes"'],
       [{ dqn: { per: { beta: { kind: 'linear', start: 2, end: 1 } } } }, /for dqn\.per\.beta\.start but received 2/],
@@ -155,7 +155,7 @@ describe('command-line flags', () => {
       'Expected a number for ppo.clipCoef (--ppo.clip-coef) but received "x"',
     );
     expect(() => parseConfigFlags(['--ppo.num-envs', '0'])).toThrow(
-      'Expected an integer in [1, 4096] for ppo.numEnvs (--ppo.num-envs) but received 0',
+      'Expected an integer in [1, 512] for ppo.numEnvs (--ppo.num-envs) but received 0',
     );
     expect(() => parseConfigFlags(['--algo', 'sac'])).toThrow(/for algo \(--algo\) but received "sac"/);
     expect(() => parseConfigFlags(['--overlap=maybe'])).toThrow(/Expected true or false for overlap \(--overlap\)/);

@@ -13,13 +13,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunnerRom } from '../../src/games/runner.js';
 import { Nes } from '../../src/nes.js';
 import { episodeToGif } from '../../src/train/media.js';
+import { type TrainerConfigInput } from '../../src/train/config.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-play-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const config = (runDir: string) => ({
+const config = (runDir: string): TrainerConfigInput => ({
   network: 'baseline', device: 'cpu', threads: 1, overlap: false, runDir, seed: 5,
   env: { width: 42, height: 42, maxEpisodeSteps: 40 },
   ppo: { numEnvs: 2, numSteps: 16, epochs: 1, minibatches: 1 },

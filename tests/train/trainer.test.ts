@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { readCheckpoint } from '../../src/run/checkpoint-store.js';
-import { resolveConfig } from '../../src/train/config.js';
+import { resolveConfig, type TrainerConfigInput } from '../../src/train/config.js';
 import { Trainer, vecEnvOptions } from '../../src/train/trainer.js';
 
 let dir = '';
@@ -205,15 +205,20 @@ describe('Trainer (PPO on the built-in game)', () => {
       [{ env: { stage: 4 } }, /env\.stage/],
       [{ env: { width: 4 } }, /env\.width/],
       [{ network: 'resnet' }, /network/],
-      [{ algo: 'dqn', dqn: { exploration: 'noisy' } }, /dqn\.exploration/],
-      [{ algo: 'dqn', dqn: { tau: 0.5 } }, /dqn\.tau/],
+      [{ algo: 'dqn', dqn: { exploration: 'greedy' } }, /dqn\.exploration/],
+      [{ algo: 'dqn', dqn: { tau: 0 } }, /dqn\.tau/],
+      [{ ppo: { numEnvs: 600 } }, /ppo\.numEnvs.*\[1, 512\]/],
+      [{ algo: 'dqn', dqn: { nStep: 50 } }, /dqn\.nStep.*\[1, 32\]/],
+      [{ env: { maxEpisodeSteps: 2 ** 31 } }, /env\.maxEpisodeSteps/],
+      [{ algo: 'dqn', dqn: { numEnvs: 8, bufferSize: 40, batchSize: 8 } }, /dqn\.bufferSize/],
+      [{ checkpoint: { includeReplay: true } }, /checkpoint\.includeReplay/],
       [{ algo: 'dqn', env: { grayscale: false } }, /env\.grayscale/],
       [{ algo: 'dqn', dqn: { bufferSize: 8, batchSize: 32 } }, /dqn\.bufferSize/],
-      [{ ppo: { targetKl: 0.02 } }, /ppo\.targetKl/],
+      [{ ppo: { targetKl: -0.02 } }, /ppo\.targetKl/],
       [{ env: { game: 'smb1', rom: join(dir, 'missing.nes') } }, /env\.rom/],
       [{ seed: -1 }, /seed/],
       [{ device: 'tpu' }, /device/],
     ];
-    for (const [config, message] of cases) expect(() => new Trainer(config, { handleSignals: false }), JSON.stringify(config)).toThrow(message);
+    for (const [config, message] of cases) expect(() => new Trainer(config as TrainerConfigInput, { handleSignals: false }), JSON.stringify(config)).toThrow(message);
   });
 });

@@ -1,0 +1,172 @@
+/**
+ * Trainer callbacks: how a component reads a run's metrics and acts on it without a branch in the
+ * training loops (in the spirit of Stable-Baselines3's callbacks). The loops call the hooks at fixed
+ * points, in registration order:
+ *
+ *   onTrainStart → (onRolloutEnd → onUpdateEnd [→ onCheckpoint])* → onTrainEnd
+ *
+ * plus onEvaluation after every `Trainer.evaluate`. PPO/A2C call onRolloutEnd after each rollout
+ * (with `overlap`, the next rollout may already be under way while the learner trains); DQN, which
+ * has no rollouts, calls it after every metrics row's worth of env steps, just before onUpdateEnd.
+ *
+ * Through the {@link CallbackContext} a hook can read the row and the episode window, act on the
+ * training env between steps (its stages, start states, reward shaping: `ctx.env`), scale the
+ * learning rate (`ctx.controls.lrScale`), and stop the run (`ctx.requestStop`). A callback with
+ * state to keep across a resume implements `state`/`restore`; the Trainer stores it in every
+ * checkpoint under the callback's `name`.
+ *
+ * Hooks run on the training loop's thread and may be async; the loop awaits them, so a slow hook
+ * slows training. A hook that throws ends the run (after `latest` is written) with its error.
+ */
+import { type VecEnv } from '../env/vec-env.js';
+import { type EpisodeWindow, type MetricsRow } from '../run/metrics.js';
+import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { type TrainerConfig } from './config.js';
+
+/** Knobs a callback may turn; the loops read them at every update. */
+export interface TrainingControls {
+  /** Factor on the scheduled learning rate (≥ 0). Default 1. */
+  lrScale: number;
+}
+
+/** What a hook sees and may act on. */
+export interface CallbackContext {
+  /** The validated config (read-only). */
+  readonly config: TrainerConfig;
+  /** Agent steps so far. */
+  readonly globalStep: number;
+  /** Updates (DQN: iterations) so far. */
+  readonly globalUpdate: number;
+  /** The rolling episode statistics (`summary()` gives the `charts/*` values). */
+  readonly window: EpisodeWindow;
+  /** The training env: change its stages, start states or reward shaping between steps. */
+  readonly env: VecEnv;
+  /** Knobs read by the loop at each update. */
+  readonly controls: TrainingControls;
+  /** Ends the run after the current update (writes `latest`); `reason` goes into the summary. */
+  requestStop(reason: string): void;
+  /** Prints a warning through the Trainer's `onWarning` and `warning` event. */
+  warn(message: string): void;
+}
+
+/** A checkpoint was written. */
+export interface CheckpointInfo {
+  /** File path. */
+  path: string;
+  /** Agent steps at the checkpoint. */
+  globalStep: number;
+  /** 'periodic' or 'latest'. */
+  kind: 'periodic' | 'latest';
+}
+
+/** Evaluation episodes' summary, as `Trainer.evaluate` returns it. */
+export interface EvaluationInfo {
+  /** Episodes run. */
+  episodes: number;
+  /** Mean return. */
+  meanReturn: number;
+  /** Share of episodes that reached the flag. */
+  flagRate: number;
+}
+
+/** A Trainer callback; every hook is optional. */
+export interface TrainerCallback {
+  /** Unique name (checkpoint key of its state, messages). */
+  readonly name: string;
+  /** Before the first rollout of a `train()` call (after a resume). */
+  onTrainStart?(ctx: CallbackContext): void | Promise<void>;
+  /** After a rollout was collected (DQN: after each row's worth of env steps). */
+  onRolloutEnd?(ctx: CallbackContext): void | Promise<void>;
+  /** After an update's metrics row was written. */
+  onUpdateEnd?(ctx: CallbackContext, row: MetricsRow): void | Promise<void>;
+  /** After a checkpoint was written. */
+  onCheckpoint?(ctx: CallbackContext, info: CheckpointInfo): void | Promise<void>;
+  /** After `Trainer.evaluate` (outside training too). */
+  onEvaluation?(ctx: CallbackContext, result: EvaluationInfo): void | Promise<void>;
+  /** After the loop ended and `latest` was written. */
+  onTrainEnd?(ctx: CallbackContext): void | Promise<void>;
+  /** JSON-able state to keep across a resume (stored in every checkpoint). */
+  state?(): unknown;
+  /** Restores what `state` returned, when a checkpoint is loaded. */
+  restore?(state: unknown): void;
+}
+
+type Hook = 'onTrainStart' | 'onRolloutEnd' | 'onUpdateEnd' | 'onCheckpoint' | 'onEvaluation' | 'onTrainEnd';
+
+/** The Trainer's registered callbacks, called in order. */
+export class CallbackList {
+  readonly #callbacks: TrainerCallback[] = [];
+
+  /** Adds a callback; its name must be unique. */
+  add(callback: TrainerCallback): void {
+    if (callback === null || typeof callback !== 'object' || typeof callback.name !== 'string' || callback.name === '') {
+      throw new TypeError('Expected a callback object with a non-empty string name for callback but received ' + (callback === null ? 'null' : typeof callback));
+    }
+    if (this.#callbacks.some((c) => c.name === callback.name)) throw new RangeError(`Expected a unique name for callback but received '${callback.name}' twice`);
+    this.#callbacks.push(callback);
+  }
+
+  /** How many are registered. */
+  get size(): number {
+    return this.#callbacks.length;
+  }
+
+  /** Calls `hook` on each callback that has it, in order, awaiting each. */
+  async call<H extends Hook>(hook: H, ctx: CallbackContext, ...args: Parameters<NonNullable<TrainerCallback[H]>> extends [CallbackContext, ...infer R] ? R : never): Promise<void> {
+    for (const c of this.#callbacks) {
+      const fn = c[hook] as ((ctx: CallbackContext, ...rest: unknown[]) => void | Promise<void>) | undefined;
+      if (fn) await fn.call(c, ctx, ...args);
+    }
+  }
+
+  /** Each stateful callback's state by name (for checkpoints). */
+  states(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const c of this.#callbacks) if (c.state) out[c.name] = c.state();
+    return out;
+  }
+
+  /** Hands each callback its stored state; a registered stateful callback missing from `states` is warned about. */
+  restore(states: Record<string, unknown> | undefined, warn: (message: string) => void): void {
+    for (const c of this.#callbacks) {
+      if (!c.restore) continue;
+      if (states && Object.hasOwn(states, c.name)) c.restore(states[c.name]);
+      else warn(`callback '${c.name}' has no state in the checkpoint; it starts fresh`);
+    }
+  }
+}
+
+/** Options of {@link EarlyStop}. */
+export interface EarlyStopOptions {
+  /** Stop once the rolling flag rate (`charts/flag_rate`) reaches this share, in (0, 1]. */
+  flagRate: number;
+  /** Episodes the rolling window must hold first (≥ 1). Default 20. */
+  minEpisodes?: number;
+}
+
+/**
+ * Ends training once the agent reaches the flag often enough: after each update, when the rolling
+ * window holds at least `minEpisodes` episodes and their flag rate is ≥ `flagRate`. Also set by the
+ * config (`earlyStop.flagRate`, `--early-stop.flag-rate`).
+ */
+export class EarlyStop implements TrainerCallback {
+  readonly name = 'earlyStop';
+  readonly flagRate: number;
+  readonly minEpisodes: number;
+
+  constructor(options: EarlyStopOptions) {
+    const o = expectOptions<EarlyStopOptions>(options, 'EarlyStop options');
+    rejectUnknownKeys(o, 'EarlyStop options', ['flagRate', 'minEpisodes']);
+    this.flagRate = expectNumber(o.flagRate, 'flagRate', Number.MIN_VALUE, 1);
+    this.minEpisodes = o.minEpisodes === undefined ? 20 : expectInteger(o.minEpisodes, 'minEpisodes', 1, 1_000_000);
+  }
+
+  onUpdateEnd(ctx: CallbackContext): void {
+    const s = ctx.window.summary();
+    const episodes = (s['charts/episodes'] as number | undefined) ?? 0;
+    const rate = s['charts/flag_rate'] as number | undefined;
+    if (episodes >= this.minEpisodes && rate !== undefined && rate >= this.flagRate) {
+      ctx.requestStop(`flag rate ${rate.toFixed(3)} over the last ${episodes} episodes reached earlyStop.flagRate ${this.flagRate}`);
+    }
+  }
+}

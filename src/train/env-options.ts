@@ -1,0 +1,84 @@
+/**
+ * The config's env section mapped onto the components the Trainer builds: VecEnv options (one name
+ * per thing: `frameStack`, `right-only`, `shaped`, `runner` are VecEnv's names too), the policy's
+ * observation shape and action count (known from the config, no probe env), and the train spec the
+ * Learner and `mario-rl export-graph` build their graphs from.
+ */
+import { readFileSync } from 'node:fs';
+
+import { ACTION_SET_SIZES, observationShape, type VecEnvOptions } from '../env/vec-env.js';
+import { type TrainSpec, trainSpec } from '../runtime/train-graph.js';
+import { type EnvConfig, type TrainerConfig } from './config.js';
+
+/** VecEnv options for `numEnvs` lanes seeded with `seed`; reads the ROM for smb1 (errors name env.rom). */
+export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: number, rom?: Uint8Array): VecEnvOptions {
+  const e = config.env;
+  const common = {
+    numEnvs,
+    actions: e.actions,
+    frameSkip: e.frameSkip,
+    maxPool: e.maxPoolLastTwo,
+    obs: e.obs === 'ram' ? ('ram' as const) : { width: e.width, height: e.height, frameStack: e.frameStack, grayscale: e.grayscale },
+    ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
+    ...(e.noopMax > 0 ? { noopMax: e.noopMax } : {}),
+    ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
+    seed,
+  };
+  if (e.game === 'runner') {
+    // The built-in game has one reward ('v0': progress, clock, death, flag); env.reward applies to smb1.
+    return { ...common, game: 'runner', stages: [String(e.stage)], reward: 'v0' };
+  }
+  return { ...common, game: 'smb1', rom: rom ?? readRom(e.rom), stages: [`${e.world}-${e.stage}`], reward: e.reward };
+}
+
+/** Cross-field env rules the field table cannot state; errors name the field. */
+export function checkEnvConfig(e: EnvConfig): void {
+  if (e.game === 'runner' && e.stage > 3) {
+    throw new RangeError(`Expected a stage in 1…3 for env.stage with env.game 'runner' (the built-in game has three stages) but received ${e.stage}`);
+  }
+}
+
+/** The ROM for smb1: `path`, else $MARIO_ROM; errors say which and how to fix it. */
+export function readRom(path: string): Uint8Array {
+  const file = path || process.env.MARIO_ROM || '';
+  if (!file) {
+    throw new Error("env.game 'smb1' needs a Super Mario Bros. ROM: pass env.rom (--env.rom path/to/smb.nes) or set MARIO_ROM");
+  }
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (err) {
+    throw new Error(`Cannot read the ROM for env.rom${path ? '' : ' ($MARIO_ROM)'} at ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The model's input shape: [frameStack·C, H, W] for pixels, [1, 1, 2048] for RAM. */
+export function policyObsShape(e: EnvConfig): number[] {
+  const shape = observationShape(e.obs === 'ram' ? 'ram' : e);
+  return shape.length === 1 ? [1, 1, shape[0]!] : [shape[0]! * shape[1]!, shape[2]!, shape[3]!];
+}
+
+/** Bytes of one lane's observation. */
+export function obsBytes(e: EnvConfig): number {
+  return policyObsShape(e).reduce((a, b) => a * b, 1);
+}
+
+/** Actions of the config's action set. */
+export function numActions(e: EnvConfig): number {
+  return ACTION_SET_SIZES[e.actions];
+}
+
+/** The learner's train spec for a config: the same model and loss for `train` and `export-graph`. */
+export function trainSpecFor(config: TrainerConfig): TrainSpec {
+  const c = config;
+  const model = { network: c.network, obsShape: policyObsShape(c.env), actions: numActions(c.env) };
+  if (c.algo === 'ppo') {
+    const { clipCoef, clipValueLoss, valueClipCoef, entCoef, vfCoef, normAdvantages } = c.ppo;
+    return trainSpec({ algo: 'ppo', model, maxGradNorm: c.ppo.maxGradNorm, ppo: { clipCoef, clipValueLoss, valueClipCoef, entCoef, vfCoef, normAdvantages } });
+  }
+  if (c.algo === 'a2c') {
+    const { entCoef, vfCoef, normAdvantages } = c.a2c;
+    return trainSpec({ algo: 'a2c', model, maxGradNorm: c.a2c.maxGradNorm, a2c: { entCoef, vfCoef, normAdvantages } });
+  }
+  const d = c.dqn;
+  return trainSpec({ algo: 'dqn', model: { ...model, head: d.dueling ? 'dueling' : 'q' }, maxGradNorm: d.maxGradNorm, dqn: { double: d.double, huberDelta: d.huberDelta } });
+}

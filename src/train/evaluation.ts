@@ -1,0 +1,209 @@
+/**
+ * Evaluation and recording outside training: `Trainer.evaluate` (N episodes on a separate env, the
+ * training env's lanes untouched), `Trainer.recordEpisode` (one episode with its console states,
+ * for `mario-rl play`) and the action choice they and `Trainer.act` share.
+ */
+import { argmaxRows, epsilonGreedy, sampleFromLogits } from '../algos/action-sampling.js';
+import { toBytes } from '../bytes.js';
+import { VecEnv } from '../env/vec-env.js';
+import { loadRunnerRom } from '../games/runner.js';
+import { type Learner } from '../runtime/learner.js';
+import { Rng } from '../util/rng.js';
+import { expectInteger, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { type TrainerConfig } from './config.js';
+import { vecEnvOptions } from './env-options.js';
+
+/** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
+export const EVAL_EPSILON = 0.05;
+
+/**
+ * Actions outside training (evaluate, recordEpisode, act): greedy when `deterministic`; otherwise
+ * ε-greedy (ε = EVAL_EPSILON) on DQN's `q`, sampled from PPO/A2C's `logits`.
+ */
+export function pickActions(out: { logits?: Float32Array; q?: Float32Array }, n: number, numActions: number, deterministic: boolean, rng: Rng, actions: Int32Array): void {
+  if (deterministic) argmaxRows((out.q ?? out.logits)!, n, numActions, actions);
+  else if (out.q) epsilonGreedy(out.q, n, numActions, EVAL_EPSILON, rng, actions);
+  else sampleFromLogits(out.logits!, n, numActions, rng, actions);
+}
+
+const mean = (xs: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return xs.length ? s / xs.length : NaN;
+};
+
+/** Options of {@link Trainer.evaluate}. */
+export interface EvaluateOptions {
+  /** Episodes to run (1…10000). */
+  episodes: number;
+  /** Greedy actions (argmax) instead of sampling (DQN: ε-greedy with ε = 0.05). Default false. */
+  deterministic?: boolean;
+  /** Lanes of the evaluation env. Default min(episodes, 8). */
+  numEnvs?: number;
+  /** Seed of the evaluation env and sampling. Default config.seed + 1000003. */
+  seed?: number;
+  /**
+   * Random no-op frames (0…noopMax) before each evaluation episode. Default: the config's
+   * env.noopMax. With `deterministic` in a deterministic emulator and no no-ops, every episode
+   * is the same trajectory; a few dozen no-ops make them differ (the usual Atari protocol).
+   */
+  noopMax?: number;
+}
+
+/** What {@link Trainer.evaluate} returns. */
+export interface EvaluateResult {
+  /** Each episode, in the order they finished (lane order within a step). */
+  episodes: { return: number; length: number; maxX: number; flag: boolean }[];
+  /** Mean return. */
+  meanReturn: number;
+  /** Share of episodes that reached the flag. */
+  flagRate: number;
+}
+
+/** Options of {@link Trainer.recordEpisode}. */
+export interface RecordEpisodeOptions {
+  /** Greedy actions instead of sampled ones (DQN: ε-greedy with ε = 0.05 when false). Default true. */
+  deterministic?: boolean;
+  /** Seed of the env and of sampling. Default config.seed + 2000003. */
+  seed?: number;
+  /** Stop after this many agent steps even if the episode goes on (1…100000). Default 10000. */
+  maxSteps?: number;
+}
+
+/**
+ * One episode of the policy, recorded so that it can be replayed frame by frame on a `Nes`
+ * (`mario-rl play` renders it to a GIF): the console state at the start, the buttons of every
+ * agent step and the console state after each step that did not end the episode.
+ */
+export interface RecordedEpisode {
+  /** The ROM the episode ran on. */
+  rom: Uint8Array;
+  /** Emulator frames per agent step. */
+  frameSkip: number;
+  /** Save state of the lane at the episode's first observation. */
+  startState: Uint8Array;
+  /** Joypad byte held during each agent step. */
+  buttons: Uint8Array;
+  /** `states[k]`: save state after step k (absent for the step that ended the episode). */
+  states: Uint8Array[];
+  /** Actions taken (indices into the action set). */
+  actions: Int32Array;
+  /** Episode return (unscaled, as in the metrics). */
+  return: number;
+  /** Agent steps. */
+  length: number;
+  /** Largest x position reached. */
+  maxX: number;
+  /** Whether the flag was reached. */
+  flag: boolean;
+  /** True when the episode was stopped by `maxSteps` rather than by the game. */
+  cut: boolean;
+}
+
+/** Evaluate options with the defaults filled in. */
+export type ResolvedEvaluateOptions = Required<Omit<EvaluateOptions, 'deterministic'>> & { deterministic: boolean };
+
+/** Checks evaluate options before anything is built (errors name the option). */
+export function evaluateOptions(options: EvaluateOptions, config: TrainerConfig): ResolvedEvaluateOptions {
+  const o = expectOptions<EvaluateOptions>(options, 'evaluate options');
+  rejectUnknownKeys(o, 'evaluate options', ['episodes', 'deterministic', 'numEnvs', 'seed', 'noopMax']);
+  const episodes = expectInteger(o.episodes, 'episodes', 1, 10_000);
+  return {
+    episodes,
+    deterministic: o.deterministic === true,
+    numEnvs: o.numEnvs === undefined ? Math.min(episodes, 8) : expectInteger(o.numEnvs, 'numEnvs', 1, 512),
+    seed: o.seed === undefined ? (config.seed + 1_000_003) % 2 ** 32 : expectInteger(o.seed, 'seed', 0, 2 ** 32 - 1),
+    noopMax: o.noopMax === undefined ? config.env.noopMax : expectInteger(o.noopMax, 'noopMax', 0, 10_000),
+  };
+}
+
+/** Runs evaluation episodes with `learner`'s current parameters on a separate env. */
+export async function evaluatePolicy(learner: Learner, config: TrainerConfig, options: ResolvedEvaluateOptions, rom?: Uint8Array): Promise<EvaluateResult> {
+  const { episodes, numEnvs, seed, noopMax, deterministic } = options;
+  const evalConfig = { ...config, env: { ...config.env, noopMax } };
+  const env = new VecEnv(vecEnvOptions(evalConfig, numEnvs, seed, rom));
+  const rng = new Rng(seed, 2);
+  const actions = new Int32Array(numEnvs);
+  const out: EvaluateResult['episodes'] = [];
+  try {
+    let obs = env.reset({ seed }).obs;
+    // Lanes that started an episode after enough were started are not counted (no bias towards short episodes).
+    const started = new Uint8Array(numEnvs).fill(1);
+    let startedCount = numEnvs;
+    while (out.length < episodes) {
+      const { logits, q } = await learner.act(obs);
+      pickActions({ logits, q }, numEnvs, env.numActions, deterministic, rng, actions);
+      const r = await env.stepAsync(actions);
+      for (let n = 0; n < numEnvs; n++) {
+        if (!r.terminated[n] && !r.truncated[n]) continue;
+        if (started[n] && out.length < episodes) {
+          out.push({ return: r.episode.return[n]!, length: r.episode.length[n]!, maxX: r.episode.maxX[n]!, flag: r.episode.flag[n] === 1 });
+        }
+        started[n] = startedCount < episodes ? 1 : 0;
+        if (started[n]) startedCount++;
+      }
+      obs = r.obs;
+    }
+  } finally {
+    env.close();
+  }
+  return {
+    episodes: out,
+    meanReturn: mean(out.map((e) => e.return)),
+    flagRate: out.filter((e) => e.flag).length / out.length,
+  };
+}
+
+/** recordEpisode options with the defaults filled in. */
+export type ResolvedRecordOptions = { seed: number; maxSteps: number; deterministic: boolean };
+
+/** Checks recordEpisode options (errors name the option). */
+export function recordOptions(options: RecordEpisodeOptions, config: TrainerConfig): ResolvedRecordOptions {
+  const o = expectOptions<RecordEpisodeOptions>(options, 'recordEpisode options');
+  rejectUnknownKeys(o, 'recordEpisode options', ['deterministic', 'seed', 'maxSteps']);
+  return {
+    seed: o.seed === undefined ? (config.seed + 2_000_003) % 2 ** 32 : expectInteger(o.seed, 'seed', 0, 2 ** 32 - 1),
+    maxSteps: o.maxSteps === undefined ? 10_000 : expectInteger(o.maxSteps, 'maxSteps', 1, 100_000),
+    deterministic: o.deterministic !== false,
+  };
+}
+
+/** Plays and records one episode with `learner`'s current parameters on a one-lane env. */
+export async function recordPolicyEpisode(learner: Learner, config: TrainerConfig, options: ResolvedRecordOptions, romBytes?: Uint8Array): Promise<RecordedEpisode> {
+  const { seed, maxSteps, deterministic } = options;
+  const envOptions = vecEnvOptions(config, 1, seed, romBytes);
+  const rom = envOptions.rom === undefined ? loadRunnerRom() : toBytes(envOptions.rom, 'rom');
+  const env = new VecEnv(envOptions);
+  const rng = new Rng(seed, 3);
+  const action = new Int32Array(1);
+  const buttons: number[] = [];
+  const actions: number[] = [];
+  const states: Uint8Array[] = [];
+  try {
+    let obs = env.reset({ seed }).obs;
+    const startState = env.saveStates([0])[0]!;
+    let ret = 0;
+    let maxX = 0;
+    for (;;) {
+      const { logits, q } = await learner.act(obs);
+      pickActions({ logits, q }, 1, env.numActions, deterministic, rng, action);
+      actions.push(action[0]!);
+      buttons.push(env.actionButtons[action[0]!]!);
+      const r = await env.stepAsync(action);
+      ret += r.reward[0]!;
+      maxX = Math.max(maxX, r.info.xPos[0]!);
+      if (r.terminated[0] || r.truncated[0]) {
+        return { rom, frameSkip: config.env.frameSkip, startState, buttons: Uint8Array.from(buttons), states, actions: Int32Array.from(actions),
+          return: r.episode.return[0]!, length: r.episode.length[0]!, maxX: r.episode.maxX[0]!, flag: r.episode.flag[0] === 1, cut: false };
+      }
+      states.push(env.saveStates([0])[0]!);
+      if (actions.length >= maxSteps) {
+        return { rom, frameSkip: config.env.frameSkip, startState, buttons: Uint8Array.from(buttons), states, actions: Int32Array.from(actions),
+          return: ret, length: actions.length, maxX, flag: false, cut: true };
+      }
+      obs = r.obs;
+    }
+  } finally {
+    env.close();
+  }
+}
