@@ -38,7 +38,6 @@ export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoop
 export { SessionRunner, type RunnerOptions, type Device } from './runtime/session-runner.js';
 export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions } from './runtime/learner.js';
 export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './runtime/safetensors.js';
-export { sampleCategorical } from './algos/categorical.js';
 
 // Trainer building blocks (algos, train/, cli/progress): see docs/training.md.
 export { computeGae } from './algos/gae.js';

@@ -7,9 +7,9 @@
  */
 import * as op from '../graph/ops.js';
 import { type Graph, type Tensor } from '../graph/tensor.js';
+import { Rng } from '../util/rng.js';
 import { expectInteger, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { orthogonal } from './init.js';
-import { Rng } from './random.js';
 
 /** Convolutional trunk. */
 export type NetworkKind = 'nature' | 'baseline' | 'mlp';
@@ -135,7 +135,7 @@ export function paramSpecs(spec: ModelSpec): ParamSpec[] {
 
 /** Seeded orthogonal initialisation: same spec and seed → same values. */
 export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Array> {
-  const rng = new Rng(seed);
+  const rng = Rng.fromSeed32(seed);
   const values = new Map<string, Float32Array>();
   for (const p of paramSpecs(spec)) {
     const n = p.shape.reduce((a, b) => a * b, 1);

@@ -10,7 +10,7 @@ import { stateSlots } from '../graph/optimizers.js';
 import { type HostTensor } from '../graph/session.js';
 import { type DType, type TensorData } from '../graph/tensor.js';
 import { initParams, paramSpecs } from '../models/networks.js';
-import { Rng } from '../models/random.js';
+import { Rng } from '../util/rng.js';
 import { expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from '../validate.js';
 import { type RunnerOptions, SessionRunner } from './session-runner.js';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.js';
@@ -245,12 +245,13 @@ export class Learner {
       indices = expectTypedArray(o.indices, 'indices', BigInt64Array, iters * mb);
       for (const v of indices) if (v < 0n || v >= BigInt(n)) throw new RangeError(`Expected an integer in [0, ${n - 1}] for indices but received ${v}`);
     } else {
-      const rng = new Rng(o.seed ?? this.#seed + this.#step);
+      const rng = Rng.fromSeed32(o.seed ?? this.#seed + this.#step);
       indices = new BigInt64Array(iters * mb);
       for (let e = 0; e < epochs; e++) {
         const perm = Array.from({ length: n }, (_, i) => i);
         for (let i = n - 1; i > 0; i--) {
-          const j = rng.int(i + 1);
+          // floor(u·(i + 1)), not nextInt's rejection: the permutations every run so far has used.
+          const j = Math.floor(rng.nextFloat() * (i + 1));
           [perm[i], perm[j]] = [perm[j]!, perm[i]!];
         }
         for (let i = 0; i < n; i++) indices[e * n + i] = BigInt(perm[i]!);

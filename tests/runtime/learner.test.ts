@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { createSession, runSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
-import { Rng } from '../../src/models/random.js';
+import { Rng } from '../../src/util/rng.js';
 import { type Batch, Learner } from '../../src/runtime/learner.js';
 import { TEST_DEVICE, TEST_SESSION } from '../test-device.js';
 
@@ -18,10 +18,10 @@ const OBS_SIZE = 4 * 16 * 16;
 
 function ppoBatch(n: number, seed: number): Batch {
   const rng = new Rng(seed);
-  const f = () => Float32Array.from({ length: n }, () => rng.normal());
+  const f = () => Float32Array.from({ length: n }, () => rng.nextNormal());
   return {
-    obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
-    actions: BigInt64Array.from({ length: n }, () => BigInt(rng.int(3))),
+    obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+    actions: BigInt64Array.from({ length: n }, () => BigInt(rng.nextInt(3))),
     old_logprobs: Float32Array.from({ length: n }, () => Math.log(1 / 3)),
     advantages: f(),
     returns: f(),
@@ -82,7 +82,7 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       const rng = new Rng(9);
       const order: number[] = [];
       for (let e = 0; e < 2; e++) {
-        const perm = Array.from({ length: 16 }, (_, i) => i).sort(() => rng.uniform() - 0.5);
+        const perm = Array.from({ length: 16 }, (_, i) => i).sort(() => rng.nextFloat() - 0.5);
         order.push(...perm);
       }
       const res = await a.update(rollout, { epochs: 2, minibatches: 4, lr: 2e-3, indices: BigInt64Array.from(order.map(BigInt)) });
@@ -133,7 +133,7 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     const b = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 7, acting: 'baked' });
     try {
       const rng = new Rng(1);
-      const obs = Uint8Array.from({ length: 3 * 4 * 36 * 36 }, () => rng.int(256));
+      const obs = Uint8Array.from({ length: 3 * 4 * 36 * 36 }, () => rng.nextInt(256));
       const got = await a.act(obs);
       const gotBaked = await b.act(obs);
       const path = join(dir, 'policy.onnx');
@@ -160,11 +160,11 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       const n = 8;
       const rng = new Rng(2);
       const batch: Batch = {
-        obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
-        actions: BigInt64Array.from({ length: n }, () => BigInt(rng.int(3))),
-        rewards: Float32Array.from({ length: n }, () => rng.normal()),
-        next_obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
-        dones: Float32Array.from({ length: n }, () => (rng.uniform() < 0.2 ? 1 : 0)),
+        obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+        actions: BigInt64Array.from({ length: n }, () => BigInt(rng.nextInt(3))),
+        rewards: Float32Array.from({ length: n }, () => rng.nextNormal()),
+        next_obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+        dones: Float32Array.from({ length: n }, () => (rng.nextFloat() < 0.2 ? 1 : 0)),
         discounts: new Float32Array(n).fill(0.99 ** 3),
         weights: new Float32Array(n).fill(1),
       };
