@@ -11,7 +11,7 @@ import { type HostTensor } from '../graph/session.js';
 import { type DType, type TensorData } from '../graph/tensor.js';
 import { initParams, paramSpecs } from '../models/networks.js';
 import { Rng } from '../util/rng.js';
-import { expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from '../validate.js';
+import { expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 import { type RunnerOptions, SessionRunner } from './session-runner.js';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.js';
 import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, trainSpec } from './train-graph.js';
@@ -99,7 +99,7 @@ export class Learner {
     for (const p of paramSpecs(spec.model)) {
       for (const s of stateSlots(spec.optimizer)) this.#state.set(`${p.name}.${s}`, new Float32Array(this.#params.get(p.name)!.length));
     }
-    if (spec.algo === 'dqn') this.syncTarget();
+    if (spec.algo === 'dqn') this.#target = this.#copyParams();
   }
 
   /** [async] Validates options, initialises parameters and starts the session worker. */
@@ -140,9 +140,31 @@ export class Learner {
     return this.#state;
   }
 
-  /** DQN: copies the online parameters into the target network. */
-  syncTarget(): void {
-    this.#target = new Map([...this.#params].map(([k, v]) => [k, v.slice()]));
+  #copyParams(): Map<string, Float32Array> {
+    return new Map([...this.#params].map(([k, v]) => [k, v.slice()]));
+  }
+
+  /**
+   * DQN: moves the target network toward the online one, target ← tau·online + (1 − tau)·target
+   * (Polyak averaging, per element in float64, stored as float32). tau 1 (default) is an exact
+   * copy. Throws for algorithms without a target network.
+   */
+  syncTarget(tau = 1): void {
+    const what = 'a number in (0, 1]';
+    if (typeof tau !== 'number') throw new TypeError(expectedMessage(what, 'tau', tau));
+    if (!(tau > 0 && tau <= 1)) throw new RangeError(expectedMessage(what, 'tau', tau));
+    if (!this.#target) throw new Error(`Learner.syncTarget(): algo '${this.spec.algo}' has no target network`);
+    if (tau === 1) {
+      this.#target = this.#copyParams();
+      return;
+    }
+    // New arrays, not in place: after fromSafetensors the old ones may view the caller's bytes.
+    for (const [k, online] of this.#params) {
+      const old = this.#target.get(k)!;
+      const next = new Float32Array(old.length);
+      for (let i = 0; i < next.length; i++) next[i] = tau * online[i]! + (1 - tau) * old[i]!;
+      this.#target.set(k, next);
+    }
   }
 
   #paramFeeds(feeds: Record<string, HostTensor>): void {

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { createSession, runSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
-import { Rng } from '../../src/util/rng.js';
 import { type Batch, Learner } from '../../src/runtime/learner.js';
+import { decodeSafetensors } from '../../src/runtime/safetensors.js';
+import { Rng } from '../../src/util/rng.js';
 import { TEST_DEVICE, TEST_SESSION } from '../test-device.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-learner-'));
@@ -29,10 +30,23 @@ function ppoBatch(n: number, seed: number): Batch {
   };
 }
 
-function slice(batch: Batch, rows: number[]): Batch {
+function dqnBatch(n: number, seed: number): Batch {
+  const rng = new Rng(seed);
+  return {
+    obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+    actions: BigInt64Array.from({ length: n }, () => BigInt(rng.nextInt(3))),
+    rewards: Float32Array.from({ length: n }, () => rng.nextNormal()),
+    next_obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+    dones: Float32Array.from({ length: n }, () => (rng.nextFloat() < 0.2 ? 1 : 0)),
+    discounts: new Float32Array(n).fill(0.99 ** 3),
+    weights: new Float32Array(n).fill(1),
+  };
+}
+
+function slice(batch: Batch, rows: number[], total = 16): Batch {
   const out: Batch = {};
   for (const [k, v] of Object.entries(batch)) {
-    const per = v.length / 16;
+    const per = v.length / total;
     const Ctor = v.constructor as new (n: number) => typeof v;
     const r = new Ctor(rows.length * per);
     rows.forEach((row, i) => (r as Uint8Array).set((v as Uint8Array).subarray(row * per, (row + 1) * per), i * per));
@@ -158,16 +172,7 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
     try {
       const n = 8;
-      const rng = new Rng(2);
-      const batch: Batch = {
-        obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
-        actions: BigInt64Array.from({ length: n }, () => BigInt(rng.nextInt(3))),
-        rewards: Float32Array.from({ length: n }, () => rng.nextNormal()),
-        next_obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
-        dones: Float32Array.from({ length: n }, () => (rng.nextFloat() < 0.2 ? 1 : 0)),
-        discounts: new Float32Array(n).fill(0.99 ** 3),
-        weights: new Float32Array(n).fill(1),
-      };
+      const batch = dqnBatch(n, 2);
       const r1 = await l.trainStep(batch, { lr: 1e-3 });
       expect(r1.tdErrors!.length).toBe(n);
       let last = r1;
@@ -178,6 +183,47 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       expect(q.q!.length).toBe(n * 3);
     } finally {
       await l.close();
+    }
+  });
+
+  it('DQN: syncTarget(tau) is Polyak averaging; tau 1 is an exact copy', async () => {
+    const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1, seed: 3 });
+    const ppo = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
+    const target = () => {
+      const { tensors } = decodeSafetensors(l.toSafetensors());
+      return new Map([...l.params.keys()].map((k) => [k, tensors.get(`target.${k}`)!.data as Float32Array]));
+    };
+    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    try {
+      const before = target();
+      await l.trainStep(dqnBatch(8, 2), { lr: 1e-2 });
+      l.syncTarget(0.25);
+      const after = target();
+      let moved = 0;
+      for (const [k, online] of l.params) {
+        const t0 = before.get(k)!;
+        const t1 = after.get(k)!;
+        for (let i = 0; i < t1.length; i++) {
+          // By hand: a quarter of the way from the old target to the online value.
+          expect(t1[i], `${k}[${i}]`).toBe(Math.fround(0.25 * online[i]! + 0.75 * t0[i]!));
+          if (t1[i] !== t0[i] && t1[i] !== online[i]) moved++;
+        }
+      }
+      expect(moved).toBeGreaterThan(1000);
+      const w = l.params.get('adv.weight')!;
+      expect(after.get('adv.weight')![0]).toBeCloseTo(before.get('adv.weight')![0]! + 0.25 * (w[0]! - before.get('adv.weight')![0]!), 7);
+      l.syncTarget();
+      for (const [k, online] of l.params) expect(same(target().get(k)!, online), k).toBe(true);
+      l.syncTarget(1);
+      for (const [k, online] of l.params) expect(same(target().get(k)!, online), k).toBe(true);
+      expect(() => l.syncTarget(0)).toThrow('Expected a number in (0, 1] for tau but received 0');
+      expect(() => l.syncTarget(1.5)).toThrow(RangeError);
+      expect(() => l.syncTarget(Number.NaN)).toThrow('Expected a number in (0, 1] for tau but received NaN');
+      expect(() => l.syncTarget('0.5' as never)).toThrow(TypeError);
+      expect(() => ppo.syncTarget()).toThrow("Learner.syncTarget(): algo 'ppo' has no target network");
+    } finally {
+      await l.close();
+      await ppo.close();
     }
   });
 
