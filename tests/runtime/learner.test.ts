@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, runSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
 import { type Batch, Learner } from '../../src/runtime/learner.js';
-import { decodeSafetensors } from '../../src/runtime/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/runtime/safetensors.js';
 import { Rng } from '../../src/util/rng.js';
 import { TEST_DEVICE, TEST_SESSION } from '../test-device.js';
 
@@ -244,6 +244,113 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       await first;
     } finally {
       await l.close();
+    }
+  });
+});
+
+describe(`Learner with a NoisyNet DQN (${TEST_DEVICE})`, () => {
+  const train = { algo: 'dqn', model: { network: 'baseline', head: 'dueling', obsShape: OBS, actions: 3, noisy: true } };
+  const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  it('acts with a fresh noise draw per call, greedily with noise: false, and exports the means', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 8 })));
+    try {
+      const obs = dqnBatch(4, 1).obs as Uint8Array;
+      const q1 = (await a!.act(obs)).q!;
+      const q2 = (await a!.act(obs)).q!;
+      expect(bytes(q1).equals(bytes(q2))).toBe(false);
+      // Same seed, same draws.
+      expect(bytes((await b!.act(obs)).q!).equals(bytes(q1))).toBe(true);
+      expect(bytes((await b!.act(obs)).q!).equals(bytes(q2))).toBe(true);
+      const g1 = (await a!.act(obs, { noise: false })).q!;
+      const g2 = (await a!.act(obs, { noise: false })).q!;
+      expect(bytes(g1).equals(bytes(g2))).toBe(true);
+      const s = await createSession(a!.policyModel(4), TEST_SESSION);
+      const r = await runSession(s, { obs: { dtype: 'uint8', dims: [4, ...OBS], data: obs } });
+      for (let i = 0; i < 12; i++) expect((r.q!.data as Float32Array)[i]).toBeCloseTo(g1[i]!, 5);
+      await expect(a!.act(obs, { noise: 1 as never })).rejects.toThrow('Expected a boolean for noise but received 1');
+      // Baked acting takes the same noise inputs.
+      const baked = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 8, acting: 'baked' });
+      try {
+        const qb = (await baked.act(obs)).q!;
+        for (let i = 0; i < 12; i++) expect(qb[i]).toBeCloseTo(q1[i]!, 5);
+      } finally {
+        await baked.close();
+      }
+    } finally {
+      await a!.close();
+      await b!.close();
+    }
+  });
+
+  it('trains μ and σ; the Loop update equals step-by-step; a checkpoint resumes exactly', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 4 })));
+    const c = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 9 });
+    try {
+      const rollout = dqnBatch(8, 5);
+      const order = [3, 1, 6, 0, 7, 2, 5, 4];
+      const sigma0 = a!.params.get('adv.weight_sigma')!.slice();
+      const stepLosses: number[] = [];
+      for (let k = 0; k < 2; k++) stepLosses.push((await a!.trainStep(slice(rollout, order.slice(k * 4, k * 4 + 4), 8), { lr: 1e-2 })).loss);
+      const res = await b!.update(rollout, { epochs: 1, minibatches: 2, lr: 1e-2, indices: BigInt64Array.from(order.map(BigInt)) });
+      for (let k = 0; k < 2; k++) expect(res.losses[k]).toBeCloseTo(stepLosses[k]!, 4);
+      for (const [k, v] of a!.params) {
+        const w = b!.params.get(k)!;
+        let worst = 0;
+        for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
+        expect(worst, k).toBeLessThan(1e-5);
+      }
+      let changed = 0;
+      a!.params.get('adv.weight_sigma')!.forEach((v, i) => (changed += v !== sigma0[i] ? 1 : 0));
+      expect(changed).toBeGreaterThan(0);
+
+      const ckpt = a!.toSafetensors();
+      const { tensors, metadata } = decodeSafetensors(ckpt);
+      for (const k of ['adv.weight_sigma', 'val.bias_sigma', 'adv.weight_sigma.m', 'target.adv.weight_sigma']) expect(tensors.has(k), k).toBe(true);
+      expect(Object.keys(JSON.parse(metadata.noise_rng!))).toEqual(['act', 'train']);
+      c.fromSafetensors(ckpt);
+      const obs = rollout.obs as Uint8Array;
+      expect(bytes((await c.act(obs)).q!).equals(bytes((await a!.act(obs)).q!))).toBe(true);
+      const next = dqnBatch(4, 6);
+      const ra = await a!.trainStep(next, { lr: 1e-2 });
+      const rc = await c.trainStep(next, { lr: 1e-2 });
+      expect(rc.loss).toBe(ra.loss);
+      for (const [k, v] of a!.params) expect(bytes(c.params.get(k)!).equals(bytes(v)), k).toBe(true);
+      delete metadata.noise_rng;
+      expect(() => c.fromSafetensors(encodeSafetensors(new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])), metadata))).toThrow(/lacks a valid noise_rng/);
+    } finally {
+      await a!.close();
+      await b!.close();
+      await c.close();
+    }
+  });
+
+  it('learns a contextual bandit exploring only by its noise', async () => {
+    const obsShape: [number, number, number] = [1, 16, 16];
+    const size = 256;
+    const learner = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2, noisy: true } }, device: TEST_DEVICE, threads: 1, seed: 4 });
+    const rng = new Rng(6);
+    const n = 64;
+    try {
+      for (let it = 0; it < 40; it++) {
+        const contexts = Array.from({ length: n }, () => rng.nextInt(2));
+        const obs = new Uint8Array(n * size);
+        contexts.forEach((c, i) => obs.fill(c ? 255 : 0, i * size, (i + 1) * size));
+        const { q } = await learner.act(obs); // greedy on the noisy Q: no ε
+        const actions = BigInt64Array.from(contexts, (_, i) => BigInt(q![2 * i + 1]! > q![2 * i]! ? 1 : 0));
+        const rewards = Float32Array.from(contexts, (c, i) => (Number(actions[i]) === c ? 1 : 0));
+        await learner.trainStep({ obs, actions, rewards, next_obs: obs, dones: new Float32Array(n).fill(1), discounts: new Float32Array(n).fill(0.99), weights: new Float32Array(n).fill(1) }, { lr: 2e-3 });
+        if (it % 10 === 9) learner.syncTarget();
+      }
+      const probe = new Uint8Array(2 * size);
+      probe.fill(255, size);
+      const { q } = await learner.act(probe, { noise: false });
+      expect(q![0]!).toBeGreaterThan(0.7); // dark: action 0 pays
+      expect(q![3]!).toBeGreaterThan(0.7); // bright: action 1 pays
+      expect(q![0]!).toBeGreaterThan(q![1]!);
+      expect(q![3]!).toBeGreaterThan(q![2]!);
+    } finally {
+      await learner.close();
     }
   });
 });
