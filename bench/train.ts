@@ -22,7 +22,7 @@ import * as ort from 'onnxruntime-node';
 import { toModel } from '../src/graph/onnx-writer.js';
 import { toOrt } from '../src/graph/session.js';
 import { type ModelSpec, forwardMacs, initParams, paramCount, paramSpecs } from '../src/models/networks.js';
-import { Rng } from '../src/models/random.js';
+import { Rng } from '../src/util/rng.js';
 import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, stateNames, trainSpec } from '../src/runtime/train-graph.js';
 
 const THREADS = Number(process.env.ORT_THREADS ?? 2);
@@ -68,9 +68,9 @@ function paramFeeds(spec: TrainSpec, values: Map<string, Float32Array>, feeds: R
 function batchFeeds(spec: TrainSpec, n: number, rng: Rng, feeds: Record<string, ort.Tensor>): void {
   for (const i of batchInputs(spec)) {
     const len = n * i.sample.reduce((a, b) => a * b, 1);
-    const data = i.dtype === 'uint8' ? Uint8Array.from({ length: len }, () => rng.int(256))
-      : i.dtype === 'int64' ? BigInt64Array.from({ length: len }, () => BigInt(rng.int(spec.model.actions)))
-      : Float32Array.from({ length: len }, () => (i.name === 'old_logprobs' ? Math.log(1 / spec.model.actions) : rng.normal()));
+    const data = i.dtype === 'uint8' ? Uint8Array.from({ length: len }, () => rng.nextInt(256))
+      : i.dtype === 'int64' ? BigInt64Array.from({ length: len }, () => BigInt(rng.nextInt(spec.model.actions)))
+      : Float32Array.from({ length: len }, () => (i.name === 'old_logprobs' ? Math.log(1 / spec.model.actions) : rng.nextNormal()));
     feeds[i.name] = toOrt({ dtype: i.dtype, dims: [n, ...i.sample], data });
   }
   feeds.lr = toOrt({ dtype: 'float32', dims: [], data: new Float32Array([2.5e-4]) });
@@ -148,7 +148,7 @@ for (const network of networks) {
   const fwd: Record<number, { baked: { median: number; best: number }; inputs: { median: number; best: number } }> = {};
   for (const b of stepOnly ? [256] : [8, 256]) {
     const feeds: Record<string, ort.Tensor> = {};
-    feeds.obs = toOrt({ dtype: 'uint8', dims: [b, ...spec.model.obsShape], data: Uint8Array.from({ length: b * 4 * 84 * 84 }, () => rng.int(256)) });
+    feeds.obs = toOrt({ dtype: 'uint8', dims: [b, ...spec.model.obsShape], data: Uint8Array.from({ length: b * 4 * 84 * 84 }, () => rng.nextInt(256)) });
     const graph = buildPolicyGraph(spec.model, b, values);
     const baked = await ort.InferenceSession.create(toModel(graph, { params: 'baked' }), sessionOptions);
     const bakedMs = await timeRuns(baked, feeds, quick ? 3 : 8);

@@ -30,15 +30,15 @@ export { Graph, Tensor, type DType } from './graph/tensor.js';
 export { gradients, DIFFERENTIABLE_OPS } from './graph/autodiff.js';
 export { toModel, OPSET } from './graph/onnx-writer.js';
 export { applyOptimizer, clipByGlobalNorm, stateSlots, type OptimizerConfig } from './graph/optimizers.js';
-export { modelSpec, initParams, paramSpecs, applyModel, forwardMacs, paramCount, type ModelSpec } from './models/networks.js';
+export { modelSpec, initParams, paramSpecs, noiseSpecs, applyModel, forwardMacs, paramCount, type ModelSpec } from './models/networks.js';
+export { noisyLinear, sampleNoise, NOISY_SIGMA0, type NoiseSpec } from './models/noisy.js';
 export { ppoLoss, ppoConfig, PPO_LOSS_FIELDS, type PpoLossConfig } from './algos/ppo.js';
 export { a2cLoss, a2cConfig, A2C_LOSS_FIELDS, type A2cLossConfig } from './algos/a2c.js';
 export { dqnLoss, dqnConfig, DQN_LOSS_FIELDS, type DqnLossConfig } from './algos/dqn.js';
-export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo } from './runtime/train-graph.js';
+export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo, type PolicyGraphOptions } from './runtime/train-graph.js';
 export { SessionRunner, type RunnerOptions, type Device, type DeviceSetting } from './runtime/session-runner.js';
-export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions } from './runtime/learner.js';
+export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions, type ActOptions as LearnerActOptions, type ActResult as LearnerActResult } from './runtime/learner.js';
 export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './runtime/safetensors.js';
-export { sampleCategorical } from './algos/categorical.js';
 
 // Trainer building blocks (algos, train/, cli/progress): see docs/training.md.
 export { computeGae } from './algos/gae.js';

@@ -2,7 +2,7 @@
  * Seeded parameter initialisation: orthogonal weights (Saxe et al.), as PPO/A2C implementations
  * use, computed in float64 by modified Gram–Schmidt on a Gaussian matrix.
  */
-import { type Rng } from './random.js';
+import { type Rng } from '../util/rng.js';
 
 /**
  * An orthogonal [rows, cols] matrix (rows orthonormal if rows ≤ cols, else columns) times `gain`,
@@ -12,9 +12,12 @@ export function orthogonal(rng: Rng, rows: number, cols: number, gain: number): 
   const n = Math.min(rows, cols);
   const len = Math.max(rows, cols);
   // n vectors of length len, orthonormalised, then laid out as rows (rows ≤ cols) or columns.
+  // One fill per matrix: every model weight has an even element count, so the Box–Muller pairs
+  // never straddle two matrices.
+  const gauss = rng.fillNormal(new Float64Array(n * len));
   const vecs: Float64Array[] = [];
   for (let i = 0; i < n; i++) {
-    const v = Float64Array.from({ length: len }, () => rng.normal());
+    const v = gauss.subarray(i * len, (i + 1) * len);
     for (let pass = 0; pass < 2; pass++) {
       for (const u of vecs) {
         let dot = 0;

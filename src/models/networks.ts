@@ -1,15 +1,16 @@
 /**
  * The networks: Nature-CNN (Mnih et al. 2015) and the 4×Conv(32, 3×3, stride 2) + 512 network of
  * the common Mario PPO/A3C baseline, with an actor-critic head, a dueling Q head or a plain Q
- * head. uint8 observations are normalised (÷255) inside the graph. Parameters are described
+ * head (optionally NoisyNet layers, see noisy.ts). uint8 observations are normalised (÷255) inside the graph. Parameters are described
  * once (`paramSpecs`), initialised with a seed (`initParams`) and wired into any graph
  * (`applyModel`), so train steps, Loop bodies and policies share one definition.
  */
 import * as op from '../graph/ops.js';
 import { type Graph, type Tensor } from '../graph/tensor.js';
-import { expectInteger, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { Rng } from '../util/rng.js';
+import { expectBoolean, expectInteger, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { orthogonal } from './init.js';
-import { Rng } from './random.js';
+import { NOISY_SIGMA0, type NoiseSpec, layerNoiseSpecs, noisyLinear } from './noisy.js';
 
 /** Convolutional trunk. */
 export type NetworkKind = 'nature' | 'baseline' | 'mlp';
@@ -26,12 +27,18 @@ export interface ModelSpec {
   obsShape: readonly [number, number, number];
   /** Number of discrete actions. */
   actions: number;
+  /**
+   * NoisyNet exploration (Q heads only): the head's linear layers (both streams of a dueling
+   * head) become factorised-noise layers with learnable σ. Present only when true, so the specs
+   * (and checkpoint metadata) of other models are unchanged.
+   */
+  noisy?: true;
 }
 
 /** Validates and completes a model spec. */
 export function modelSpec(options: unknown): ModelSpec {
   const o = expectOptions<ModelSpec>(options, 'model');
-  rejectUnknownKeys(o, 'model', ['network', 'head', 'obsShape', 'actions']);
+  rejectUnknownKeys(o, 'model', ['network', 'head', 'obsShape', 'actions', 'noisy']);
   const network = expectOneOf(o.network ?? 'nature', 'model.network', ['nature', 'baseline', 'mlp'] as const);
   const head = expectOneOf(o.head ?? 'actor-critic', 'model.head', ['actor-critic', 'dueling', 'q'] as const);
   const obs = o.obsShape ?? [4, 84, 84];
@@ -43,7 +50,9 @@ export function modelSpec(options: unknown): ModelSpec {
     expectInteger(obs[2], 'model.obsShape[2]', network === 'mlp' ? 1 : 8, network === 'mlp' ? 4096 : 1024),
   ] as const;
   const actions = expectInteger(o.actions, 'model.actions', 1, 4096);
-  const spec: ModelSpec = { network, head, obsShape, actions };
+  const noisy = expectBoolean(o.noisy ?? false, 'model.noisy');
+  if (noisy && head === 'actor-critic') throw new RangeError("Expected a 'dueling' or 'q' head for model.head with model.noisy but received 'actor-critic'");
+  const spec: ModelSpec = noisy ? { network, head, obsShape, actions, noisy } : { network, head, obsShape, actions };
   convLayers(spec); // throws if the frame is too small for the trunk
   return spec;
 }
@@ -95,14 +104,23 @@ function convLayers(spec: ModelSpec): { layer: ConvLayer; inC: number; outH: num
   });
 }
 
-/** A parameter: name, shape and orthogonal-init gain (biases start at zero). */
+/** A parameter: name, shape and initialisation. */
 export interface ParamSpec {
   /** Name, e.g. `conv1.weight`; graph input and file key. */
   name: string;
   /** Shape. */
   shape: number[];
-  /** Orthogonal gain for weights; 0 marks a bias. */
+  /** Orthogonal gain for weights; 0 marks a zero-initialised bias. Unused when `init` is set. */
   gain: number;
+  /** Noisy layers: μ ~ U(−bound, bound), or σ = a constant. */
+  init?: { kind: 'uniform'; bound: number } | { kind: 'constant'; value: number };
+}
+
+/** The names of the head's linear layers: `pi`, `v` / `adv`, `val` / `q`. */
+function headLayers(spec: ModelSpec): { name: string; outputs: number; gain: number }[] {
+  if (spec.head === 'actor-critic') return [{ name: 'pi', outputs: spec.actions, gain: 0.01 }, { name: 'v', outputs: 1, gain: 1 }];
+  if (spec.head === 'dueling') return [{ name: 'adv', outputs: spec.actions, gain: 1 }, { name: 'val', outputs: 1, gain: 1 }];
+  return [{ name: 'q', outputs: spec.actions, gain: 1 }];
 }
 
 /** The parameters of a model, in a fixed order. */
@@ -118,36 +136,58 @@ export function paramSpecs(spec: ModelSpec): ParamSpec[] {
   const hidden = hiddenWidth(spec);
   out.push({ name: 'fc.weight', shape: [hidden, flat], gain: Math.SQRT2 }, { name: 'fc.bias', shape: [hidden], gain: 0 });
   if (spec.network === 'mlp') out.push({ name: 'fc2.weight', shape: [hidden, hidden], gain: Math.SQRT2 }, { name: 'fc2.bias', shape: [hidden], gain: 0 });
-  const linear = (name: string, n: number, gain: number): void => {
-    out.push({ name: `${name}.weight`, shape: [n, hidden], gain }, { name: `${name}.bias`, shape: [n], gain: 0 });
-  };
-  if (spec.head === 'actor-critic') {
-    linear('pi', spec.actions, 0.01);
-    linear('v', 1, 1);
-  } else if (spec.head === 'dueling') {
-    linear('adv', spec.actions, 1);
-    linear('val', 1, 1);
-  } else {
-    linear('q', spec.actions, 1);
+  for (const { name, outputs: n, gain } of headLayers(spec)) {
+    if (spec.noisy) {
+      // Fortunato et al. 2018, factorised noise: μ ~ U(±1/√p), σ = σ0/√p, p = the layer's inputs.
+      const mu = { kind: 'uniform' as const, bound: 1 / Math.sqrt(hidden) };
+      const sigma = { kind: 'constant' as const, value: NOISY_SIGMA0 / Math.sqrt(hidden) };
+      out.push(
+        { name: `${name}.weight`, shape: [n, hidden], gain: 0, init: mu },
+        { name: `${name}.weight_sigma`, shape: [n, hidden], gain: 0, init: sigma },
+        { name: `${name}.bias`, shape: [n], gain: 0, init: mu },
+        { name: `${name}.bias_sigma`, shape: [n], gain: 0, init: sigma },
+      );
+    } else {
+      out.push({ name: `${name}.weight`, shape: [n, hidden], gain }, { name: `${name}.bias`, shape: [n], gain: 0 });
+    }
   }
   return out;
 }
 
-/** Seeded orthogonal initialisation: same spec and seed → same values. */
+/** A noisy model's factorised noise inputs in draw order (`noise.<layer>.in` [p], `.out` [q]); empty otherwise. */
+export function noiseSpecs(spec: ModelSpec): NoiseSpec[] {
+  if (!spec.noisy) return [];
+  return headLayers(spec).flatMap((l) => layerNoiseSpecs(l.name, hiddenWidth(spec), l.outputs));
+}
+
+/** Seeded initialisation (orthogonal, noisy layers per `ParamSpec.init`): same spec and seed → same values. */
 export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Array> {
-  const rng = new Rng(seed);
+  const rng = Rng.fromSeed32(seed);
   const values = new Map<string, Float32Array>();
   for (const p of paramSpecs(spec)) {
     const n = p.shape.reduce((a, b) => a * b, 1);
-    values.set(p.name, p.gain === 0 ? new Float32Array(n) : orthogonal(rng, p.shape[0]!, n / p.shape[0]!, p.gain));
+    let v: Float32Array;
+    if (p.init?.kind === 'uniform') {
+      const bound = p.init.bound;
+      v = Float32Array.from({ length: n }, () => (2 * rng.nextFloat() - 1) * bound);
+    } else if (p.init?.kind === 'constant') {
+      v = new Float32Array(n).fill(p.init.value);
+    } else {
+      v = p.gain === 0 ? new Float32Array(n) : orthogonal(rng, p.shape[0]!, n / p.shape[0]!, p.gain);
+    }
+    values.set(p.name, v);
   }
   return values;
 }
 
-/** Declares the model's parameters in `g` (initial values from `values`), by name. */
-export function declareParams(g: Graph, spec: ModelSpec, values: ReadonlyMap<string, Float32Array>, prefix = ''): Record<string, Tensor> {
+/**
+ * Declares the model's parameters in `g` (initial values from `values`), by name. `sigmas: false`
+ * leaves out a noisy model's `<layer>.*_sigma` (graphs that act with the means μ only).
+ */
+export function declareParams(g: Graph, spec: ModelSpec, values: ReadonlyMap<string, Float32Array>, prefix = '', options: { sigmas?: boolean } = {}): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const p of paramSpecs(spec)) {
+    if (options.sigmas === false && p.name.endsWith('_sigma')) continue;
     const v = values.get(p.name);
     if (!v) throw new Error(`No values for parameter ${p.name}`);
     out[p.name] = g.param(prefix + p.name, p.shape, v);
@@ -165,8 +205,12 @@ export interface ModelOutputs {
   q?: Tensor;
 }
 
-/** Wires the model on uint8 observations `obs` [B, C, H, W] using parameter tensors `p`. */
-export function applyModel(spec: ModelSpec, p: Readonly<Record<string, Tensor>>, obs: Tensor): ModelOutputs {
+/**
+ * Wires the model on uint8 observations `obs` [B, C, H, W] using parameter tensors `p`. A noisy
+ * model uses `noise` (tensors by `noiseSpecs` name, shared by the batch) when given, else its
+ * means μ (greedy evaluation, exported policies).
+ */
+export function applyModel(spec: ModelSpec, p: Readonly<Record<string, Tensor>>, obs: Tensor, noise?: Readonly<Record<string, Tensor>>): ModelOutputs {
   const [c, h, w] = spec.obsShape;
   if (obs.dtype !== 'uint8') throw new TypeError(`model: input obs must be uint8 but is ${obs.dtype}`);
   op.expectShape('model', 'obs', obs, [obs.shape[0]!, c, h, w]);
@@ -182,7 +226,14 @@ export function applyModel(spec: ModelSpec, p: Readonly<Record<string, Tensor>>,
   const fcWeight = spec.network === 'mlp' ? op.mul(p['fc.weight']!, 1 / 255) : p['fc.weight']!;
   let hidden = op.relu(op.gemm(op.flatten(x, 1), fcWeight, p['fc.bias']!, { transB: true }));
   if (spec.network === 'mlp') hidden = op.relu(op.gemm(hidden, p['fc2.weight']!, p['fc2.bias']!, { transB: true }));
-  const linear = (name: string): Tensor => op.gemm(hidden, p[`${name}.weight`]!, p[`${name}.bias`]!, { transB: true });
+  const linear = (name: string): Tensor => {
+    if (!spec.noisy || !noise) return op.gemm(hidden, p[`${name}.weight`]!, p[`${name}.bias`]!, { transB: true });
+    const layer = { weight: p[`${name}.weight`]!, weightSigma: p[`${name}.weight_sigma`]!, bias: p[`${name}.bias`]!, biasSigma: p[`${name}.bias_sigma`]! };
+    const eIn = noise[`noise.${name}.in`];
+    const eOut = noise[`noise.${name}.out`];
+    if (!eIn || !eOut) throw new Error(`model: no noise tensors noise.${name}.in / noise.${name}.out for noisy layer ${name}`);
+    return noisyLinear(hidden, layer, eIn, eOut);
+  };
   if (spec.head === 'actor-critic') {
     return { logits: linear('pi'), value: op.reshape(linear('v'), [obs.shape[0]!]) };
   }

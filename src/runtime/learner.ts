@@ -1,7 +1,9 @@
 /**
  * The learner: parameters and optimizer state in Float32Arrays on the host, train-step, Loop and
  * policy sessions in a worker (SessionRunner). One `update()` moves parameters and state across
- * the host/device boundary once for E epochs × M minibatches.
+ * the host/device boundary once for E epochs × M minibatches. A noisy (NoisyNet) model's noise is
+ * drawn here, from two seeded streams (acting, training) saved in checkpoints, and fed to the
+ * graphs: one draw per `act`, one online + one target draw per train step.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
@@ -9,9 +11,10 @@ import { toModel } from '../graph/onnx-writer.js';
 import { stateSlots } from '../graph/optimizers.js';
 import { type HostTensor } from '../graph/session.js';
 import { type DType, type TensorData } from '../graph/tensor.js';
-import { initParams, paramSpecs } from '../models/networks.js';
-import { Rng } from '../models/random.js';
-import { expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from '../validate.js';
+import { initParams, noiseSpecs, paramSpecs } from '../models/networks.js';
+import { sampleNoise } from '../models/noisy.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 import { type RunnerOptions, SessionRunner } from './session-runner.js';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.js';
 import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, buildTrainStepGraph, trainSpec } from './train-graph.js';
@@ -20,7 +23,7 @@ import { type TrainSpec, batchInputs, buildPolicyGraph, buildTrainLoopGraph, bui
 export interface LearnerOptions extends RunnerOptions {
   /** Model, algorithm, optimizer and loss options (see `trainSpec`). */
   train: unknown;
-  /** Seed of the orthogonal initialisation (default 0). */
+  /** Seed of the initialisation and of a noisy model's noise streams (default 0). */
   seed?: number;
   /**
    * How the acting session gets parameters: 'baked' (rebuilt as initializers after each update;
@@ -51,6 +54,19 @@ export interface UpdateResult {
   stats: Record<string, Float32Array>;
 }
 
+/** Options of `Learner.act`. */
+export interface ActOptions {
+  /** A noisy model acts with a fresh noise draw (default true); false uses the means μ only (greedy evaluation). Ignored by other models. */
+  noise?: boolean;
+}
+
+/** What `Learner.act` returns: logits [B·A] and value [B] (actor-critic), or q [B·A]. */
+export interface ActResult {
+  logits?: Float32Array;
+  value?: Float32Array;
+  q?: Float32Array;
+}
+
 /** Options of `Learner.update`. */
 export interface UpdateOptions {
   /** Epochs E. */
@@ -70,6 +86,12 @@ export interface UpdateOptions {
    */
   targetKl?: number;
 }
+
+/** `Rng` streams of a noisy model's noise under the learner's seed (the Trainer's own streams are 0–3). */
+const NOISE_STREAMS = { act: 0x4e4f4101, train: 0x4e4f4102 } as const;
+
+/** Checkpoint metadata key of the noise streams' states. */
+const NOISE_RNG_KEY = 'noise_rng';
 
 const TYPED: Record<DType, new (n: number) => TensorData> = {
   float32: Float32Array,
@@ -95,6 +117,10 @@ export class Learner {
   #policyVersion = 0;
   #policyLoaded = new Map<string, number>();
   #busy: string | undefined;
+  /** A noisy model's noise streams: one draw per act call, two (online, target) per train step. */
+  #noiseRng: { act: Rng; train: Rng } | undefined;
+  /** Zero noise for acting with the means μ. */
+  #noiseOff: Map<string, Float32Array> | undefined;
 
   private constructor(spec: TrainSpec, runner: SessionRunner, seed: number, acting: 'baked' | 'inputs') {
     this.spec = spec;
@@ -105,7 +131,11 @@ export class Learner {
     for (const p of paramSpecs(spec.model)) {
       for (const s of stateSlots(spec.optimizer)) this.#state.set(`${p.name}.${s}`, new Float32Array(this.#params.get(p.name)!.length));
     }
-    if (spec.algo === 'dqn') this.syncTarget();
+    if (spec.algo === 'dqn') this.#target = this.#copyParams();
+    if (spec.model.noisy) {
+      this.#noiseRng = { act: new Rng(seed, NOISE_STREAMS.act), train: new Rng(seed, NOISE_STREAMS.train) };
+      this.#noiseOff = new Map(noiseSpecs(spec.model).map((n) => [n.name, new Float32Array(n.size)]));
+    }
   }
 
   /** [async] Validates options, initialises parameters and starts the session worker. */
@@ -146,9 +176,56 @@ export class Learner {
     return this.#state;
   }
 
-  /** DQN: copies the online parameters into the target network. */
-  syncTarget(): void {
-    this.#target = new Map([...this.#params].map(([k, v]) => [k, v.slice()]));
+  #copyParams(): Map<string, Float32Array> {
+    return new Map([...this.#params].map(([k, v]) => [k, v.slice()]));
+  }
+
+  /**
+   * DQN: moves the target network toward the online one, target ← tau·online + (1 − tau)·target
+   * (Polyak averaging, per element in float64, stored as float32). tau 1 (default) is an exact
+   * copy. Throws for algorithms without a target network.
+   */
+  syncTarget(tau = 1): void {
+    const what = 'a number in (0, 1]';
+    if (typeof tau !== 'number') throw new TypeError(expectedMessage(what, 'tau', tau));
+    if (!(tau > 0 && tau <= 1)) throw new RangeError(expectedMessage(what, 'tau', tau));
+    if (!this.#target) throw new Error(`Learner.syncTarget(): algo '${this.spec.algo}' has no target network`);
+    if (tau === 1) {
+      this.#target = this.#copyParams();
+      return;
+    }
+    // New arrays, not in place: after fromSafetensors the old ones may view the caller's bytes.
+    for (const [k, online] of this.#params) {
+      const old = this.#target.get(k)!;
+      const next = new Float32Array(old.length);
+      for (let i = 0; i < next.length; i++) next[i] = tau * online[i]! + (1 - tau) * old[i]!;
+      this.#target.set(k, next);
+    }
+  }
+
+  /** A noisy model's noise streams' states (JSON-safe), for checkpoints; undefined for other models. */
+  get noiseRngState(): { act: RngState; train: RngState } | undefined {
+    return this.#noiseRng && { act: this.#noiseRng.act.getState(), train: this.#noiseRng.train.getState() };
+  }
+
+  /**
+   * Feeds one train step's noise per iteration (`iters` rows, [iters, size] when `stacked`):
+   * for each iteration an online draw then a target draw, so a Loop update sees the same noise
+   * as the same minibatches run by `trainStep` one by one.
+   */
+  #trainNoiseFeeds(feeds: Record<string, HostTensor>, iters: number, stacked: boolean): void {
+    if (!this.#noiseRng) return;
+    const specs = noiseSpecs(this.spec.model);
+    const all = new Map<string, Float32Array>();
+    for (const prefix of ['', 'target.']) for (const n of specs) all.set(prefix + n.name, new Float32Array(iters * n.size));
+    for (let k = 0; k < iters; k++) {
+      for (const prefix of ['', 'target.']) {
+        for (const [name, v] of sampleNoise(specs, this.#noiseRng.train)) all.get(prefix + name)!.set(v, k * v.length);
+      }
+    }
+    for (const prefix of ['', 'target.']) {
+      for (const n of specs) feeds[prefix + n.name] = { dtype: 'float32', dims: stacked ? [iters, n.size] : [n.size], data: all.get(prefix + n.name)! };
+    }
   }
 
   #paramFeeds(feeds: Record<string, HostTensor>): void {
@@ -212,6 +289,7 @@ export class Learner {
     this.#paramFeeds(feeds);
     feeds.lr = { dtype: 'float32', dims: [], data: new Float32Array([lr]) };
     feeds.step = { dtype: 'float32', dims: [], data: new Float32Array([this.#step + 1]) };
+    this.#trainNoiseFeeds(feeds, 1, false);
     const key = `step:${n}`;
     await this.#ensure(key, () => toModel(buildTrainStepGraph(this.spec, { batch: n, convWeightGrad: this.#convWeightGrad })));
     const out = await this.#runner.run(key, feeds);
@@ -251,12 +329,13 @@ export class Learner {
       indices = expectTypedArray(o.indices, 'indices', BigInt64Array, iters * mb);
       for (const v of indices) if (v < 0n || v >= BigInt(n)) throw new RangeError(`Expected an integer in [0, ${n - 1}] for indices but received ${v}`);
     } else {
-      const rng = new Rng(o.seed ?? this.#seed + this.#step);
+      const rng = Rng.fromSeed32(o.seed ?? this.#seed + this.#step);
       indices = new BigInt64Array(iters * mb);
       for (let e = 0; e < epochs; e++) {
         const perm = Array.from({ length: n }, (_, i) => i);
         for (let i = n - 1; i > 0; i--) {
-          const j = rng.int(i + 1);
+          // floor(u·(i + 1)), not nextInt's rejection: the permutations every run so far has used.
+          const j = Math.floor(rng.nextFloat() * (i + 1));
           [perm[i], perm[j]] = [perm[j]!, perm[i]!];
         }
         for (let i = 0; i < n; i++) indices[e * n + i] = BigInt(perm[i]!);
@@ -289,6 +368,7 @@ export class Learner {
     feeds.lr = { dtype: 'float32', dims: [], data: new Float32Array([lr]) };
     feeds.step = { dtype: 'float32', dims: [], data: new Float32Array([this.#step + 1]) };
     feeds.indices = { dtype: 'int64', dims: [iters, mb], data: indices };
+    this.#trainNoiseFeeds(feeds, iters, true);
     const key = `loop:${epochs}:${minibatches}:${n}`;
     await this.#ensure(key, () => toModel(buildTrainLoopGraph(this.spec, { epochs, minibatches, minibatchSize: mb, rolloutSize: n, convWeightGrad: this.#convWeightGrad })));
     const out = await this.#runner.run(key, feeds);
@@ -299,8 +379,14 @@ export class Learner {
     return { losses: out.losses!.data as Float32Array, stats };
   }
 
-  /** [async] Runs the policy on uint8 observations [B, C, H, W]: logits and value, or q. */
-  async act(obs: Uint8Array): Promise<{ logits?: Float32Array; value?: Float32Array; q?: Float32Array }> {
+  /**
+   * [async] Runs the policy on uint8 observations [B, C, H, W]: logits and value, or q. A noisy
+   * model draws one noise sample for the call (shared by the batch) unless `noise` is false.
+   */
+  async act(obs: Uint8Array, options: ActOptions = {}): Promise<ActResult> {
+    const o = expectOptions<ActOptions>(options, 'act options');
+    rejectUnknownKeys(o, 'act options', ['noise']);
+    const noisy = expectBoolean(o.noise ?? true, 'noise');
     const feeds: Record<string, HostTensor> = {};
     const obsSize = this.spec.model.obsShape.reduce((x, y) => x * y, 1);
     expectTypedArray(obs, 'obs', Uint8Array);
@@ -317,13 +403,17 @@ export class Learner {
       await this.#ensure(key, () => toModel(buildPolicyGraph(this.spec.model, n)));
       for (const p of paramSpecs(this.spec.model)) feeds[p.name] = { dtype: 'float32', dims: p.shape, data: this.#params.get(p.name)! };
     }
+    if (this.#noiseRng) {
+      const noise = noisy ? sampleNoise(noiseSpecs(this.spec.model), this.#noiseRng.act) : this.#noiseOff!;
+      for (const [name, v] of noise) feeds[name] = { dtype: 'float32', dims: [v.length], data: v };
+    }
     const out = await this.#runner.run(key, feeds);
-    const r: { logits?: Float32Array; value?: Float32Array; q?: Float32Array } = {};
+    const r: ActResult = {};
     for (const k of ['logits', 'value', 'q'] as const) if (out[k]) r[k] = out[k].data as Float32Array;
     return r;
   }
 
-  /** Parameters, optimizer state (and DQN target) with metadata, in the safetensors layout. */
+  /** Parameters, optimizer state (and DQN target; a noisy model's noise streams as metadata `noise_rng`) with metadata, in the safetensors layout. */
   toSafetensors(metadata: Record<string, string> = {}): Uint8Array {
     const tensors = new Map<string, StoredTensor>();
     for (const p of paramSpecs(this.spec.model)) {
@@ -331,10 +421,11 @@ export class Learner {
       for (const s of stateSlots(this.spec.optimizer)) tensors.set(`${p.name}.${s}`, { shape: p.shape, data: this.#state.get(`${p.name}.${s}`)! });
       if (this.#target) tensors.set(`target.${p.name}`, { shape: p.shape, data: this.#target.get(p.name)! });
     }
-    return encodeSafetensors(tensors, { ...metadata, format: 'mario-rl', spec: JSON.stringify(this.spec), step: String(this.#step) });
+    const noise = this.noiseRngState;
+    return encodeSafetensors(tensors, { ...metadata, format: 'mario-rl', spec: JSON.stringify(this.spec), step: String(this.#step), ...(noise && { [NOISE_RNG_KEY]: JSON.stringify(noise) }) });
   }
 
-  /** Restores parameters, optimizer state and step from `toSafetensors` bytes of the same spec. */
+  /** Restores parameters, optimizer state, step (and noise streams) from `toSafetensors` bytes of the same spec. */
   fromSafetensors(bytes: Uint8Array): Record<string, string> {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.spec !== undefined && metadata.spec !== JSON.stringify(this.spec)) {
@@ -345,11 +436,21 @@ export class Learner {
       if (!t || !(t.data instanceof Float32Array) || t.data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`The checkpoint lacks float32 tensor ${name} of shape [${shape.join(', ')}]`);
       return t.data;
     };
+    let noiseRng = this.#noiseRng;
+    if (noiseRng) {
+      try {
+        const saved = JSON.parse(metadata[NOISE_RNG_KEY] ?? 'null') as { act: RngState; train: RngState };
+        noiseRng = { act: Rng.fromState(saved.act), train: Rng.fromState(saved.train) };
+      } catch (err) {
+        throw new Error(`The checkpoint lacks a valid ${NOISE_RNG_KEY} (the noise streams of a noisy model): ${(err as Error).message}`);
+      }
+    }
     for (const p of paramSpecs(this.spec.model)) {
       this.#params.set(p.name, take(p.name, p.shape));
       for (const s of stateSlots(this.spec.optimizer)) this.#state.set(`${p.name}.${s}`, take(`${p.name}.${s}`, p.shape));
       if (this.#target) this.#target.set(p.name, take(`target.${p.name}`, p.shape));
     }
+    this.#noiseRng = noiseRng;
     this.#step = Number(metadata.step ?? 0);
     this.#policyVersion++;
     return metadata;
@@ -365,9 +466,9 @@ export class Learner {
     return this.fromSafetensors(new Uint8Array(await readFile(path)));
   }
 
-  /** A standalone ONNX policy (uint8 `obs` [batch, C, H, W] → `logits`, `value` or `q`) with the current parameters baked in. */
+  /** A standalone ONNX policy (uint8 `obs` [batch, C, H, W] → `logits`, `value` or `q`) with the current parameters baked in; a noisy model's means μ only. */
   policyModel(batch = 1): Uint8Array {
-    return toModel(buildPolicyGraph(this.spec.model, expectInteger(batch, 'batch', 1, 1 << 20)), { params: 'baked', values: this.#params });
+    return toModel(buildPolicyGraph(this.spec.model, expectInteger(batch, 'batch', 1, 1 << 20), undefined, { noise: false }), { params: 'baked', values: this.#params });
   }
 
   /** [async] Writes `policyModel(batch)` to `path`. */

@@ -12,7 +12,7 @@ import { type GradientOptions, gradients } from '../graph/autodiff.js';
 import * as op from '../graph/ops.js';
 import { type OptimizerConfig, applyOptimizer, clipByGlobalNorm, stateSlots } from '../graph/optimizers.js';
 import { type DType, Graph, type Tensor } from '../graph/tensor.js';
-import { type ModelSpec, applyModel, declareParams, modelSpec, paramSpecs } from '../models/networks.js';
+import { type ModelSpec, applyModel, declareParams, modelSpec, noiseSpecs, paramSpecs } from '../models/networks.js';
 import { expectInteger, expectNumber, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
 
 /** Training algorithm. */
@@ -96,16 +96,22 @@ export function stateNames(spec: TrainSpec): string[] {
   return paramSpecs(spec.model).flatMap((p) => slots.map((s) => `${p.name}.${s}`));
 }
 
-function lossFor(spec: TrainSpec, p: Record<string, Tensor>, b: Record<string, Tensor>, target: Record<string, Tensor> | undefined): LossResult {
-  const out = applyModel(spec.model, p, b.obs!);
+/** NoisyNet noise of one train step: the online network's (shared by s and s') and the target's, drawn independently. */
+interface StepNoise {
+  online: Record<string, Tensor>;
+  target: Record<string, Tensor>;
+}
+
+function lossFor(spec: TrainSpec, p: Record<string, Tensor>, b: Record<string, Tensor>, target: Record<string, Tensor> | undefined, noise: StepNoise | undefined): LossResult {
+  const out = applyModel(spec.model, p, b.obs!, noise?.online);
   if (spec.algo === 'ppo') {
     return ppoLoss({ logits: out.logits!, values: out.value!, actions: b.actions!, oldLogProbs: b.old_logprobs!, advantages: b.advantages!, returns: b.returns!, oldValues: b.old_values! }, spec.ppo);
   }
   if (spec.algo === 'a2c') {
     return a2cLoss({ logits: out.logits!, values: out.value!, actions: b.actions!, advantages: b.advantages!, returns: b.returns! }, spec.a2c);
   }
-  const next = applyModel(spec.model, p, b.next_obs!);
-  const nextTarget = applyModel(spec.model, target!, b.next_obs!);
+  const next = applyModel(spec.model, p, b.next_obs!, noise?.online);
+  const nextTarget = applyModel(spec.model, target!, b.next_obs!, noise?.target);
   return dqnLoss({ q: out.q!, qNextOnline: next.q!, qNextTarget: nextTarget.q!, actions: b.actions!, rewards: b.rewards!, dones: b.dones!, discounts: b.discounts!, weights: b.weights! }, spec.dqn);
 }
 
@@ -118,11 +124,11 @@ interface UpdateTensors {
 }
 
 /** Forward, loss, gradients, clipping and optimizer on already-declared tensors. */
-function buildUpdate(spec: TrainSpec, params: Tensor[], state: Tensor[][], batch: Record<string, Tensor>, lr: Tensor, step: Tensor, target: Record<string, Tensor> | undefined, grad: GradientOptions): UpdateTensors {
+function buildUpdate(spec: TrainSpec, params: Tensor[], state: Tensor[][], batch: Record<string, Tensor>, lr: Tensor, step: Tensor, target: Record<string, Tensor> | undefined, noise: StepNoise | undefined, grad: GradientOptions): UpdateTensors {
   const names = paramSpecs(spec.model).map((p) => p.name);
   const p: Record<string, Tensor> = {};
   names.forEach((n, i) => (p[n] = params[i]!));
-  const loss = lossFor(spec, p, batch, target);
+  const loss = lossFor(spec, p, batch, target, noise);
   const grads = gradients(loss.loss, params, grad);
   let used = grads;
   let norm: Tensor | undefined;
@@ -157,9 +163,21 @@ function declareState(g: Graph, spec: TrainSpec, params: Tensor[]): Tensor[][] {
 }
 
 /**
+ * A noisy model's noise inputs of a train graph: `noise.<layer>.in|out` (online) and
+ * `target.noise.<layer>.in|out` (target), each [...lead, size]; undefined for other models.
+ */
+function declareStepNoise(g: Graph, spec: TrainSpec, lead: number[]): StepNoise | undefined {
+  const specs = noiseSpecs(spec.model);
+  if (specs.length === 0) return undefined;
+  const declare = (prefix: string): Record<string, Tensor> => Object.fromEntries(specs.map((n) => [n.name, g.input(prefix + n.name, 'float32', [...lead, n.size])]));
+  return { online: declare(''), target: declare('target.') };
+}
+
+/**
  * One train step as a graph. Inputs: parameters (`<param>`), optimizer state (`<param>.<slot>`),
- * `lr` and `step` (float32 scalars, step 1-based), the batch inputs of `batchInputs(spec)` and for
- * DQN the target parameters `target.<param>`. Outputs: `loss`, `stat.<name>`, `grad_norm` (when
+ * `lr` and `step` (float32 scalars, step 1-based), the batch inputs of `batchInputs(spec)`, for
+ * DQN the target parameters `target.<param>`, and for a noisy model the noise
+ * `noise.<layer>.in|out` and `target.noise.<layer>.in|out` (`noiseSpecs`). Outputs: `loss`, `stat.<name>`, `grad_norm` (when
  * clipping), `new.<param>`, `new.<param>.<slot>`, `td_errors` (DQN), `grad.<param>` (option).
  */
 export function buildTrainStepGraph(spec: TrainSpec, options: StepGraphOptions): Graph {
@@ -177,7 +195,8 @@ export function buildTrainStepGraph(spec: TrainSpec, options: StepGraphOptions):
     target = {};
     for (const ps of paramSpecs(spec.model)) target[ps.name] = g.input(`target.${ps.name}`, 'float32', ps.shape);
   }
-  const u = buildUpdate(spec, params, state, b, lr, step, target, { convWeightGrad: options.convWeightGrad });
+  const noise = declareStepNoise(g, spec, []);
+  const u = buildUpdate(spec, params, state, b, lr, step, target, noise, { convWeightGrad: options.convWeightGrad });
   g.output('loss', u.loss.loss);
   for (const [k, t] of Object.entries(u.loss.stats)) g.output(`stat.${k}`, t);
   if (u.norm) g.output('grad_norm', u.norm);
@@ -207,8 +226,9 @@ export interface LoopGraphOptions {
 
 /**
  * E × M train steps in one ONNX Loop. Inputs as the step graph, except the batch inputs hold the
- * whole rollout [N, …] and `indices` (int64 [E·M, minibatchSize]) picks each minibatch's rows;
- * iteration k uses step `step + k`. Outputs: `new.<param>`, `new.<param>.<slot>` after the last
+ * whole rollout [N, …], `indices` (int64 [E·M, minibatchSize]) picks each minibatch's rows and a
+ * noisy model's noise inputs hold one row per iteration [E·M, size]; iteration k uses step
+ * `step + k`. Outputs: `new.<param>`, `new.<param>.<slot>` after the last
  * minibatch, and per-iteration `losses` [E·M] and `stat.<name>` [E·M].
  */
 export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions): Graph {
@@ -231,6 +251,7 @@ export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions):
     target = {};
     for (const ps of paramSpecs(spec.model)) target[ps.name] = g.input(`target.${ps.name}`, 'float32', ps.shape);
   }
+  const noiseAll = declareStepNoise(g, spec, [iters]);
   const body = g.subgraph('update_body');
   const iter = body.input('loop.iter', 'int64', []);
   const condIn = body.input('loop.cond', 'bool', []);
@@ -240,7 +261,9 @@ export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions):
   const mbBatch: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(full)) mbBatch[k] = op.gather(t, idx);
   const stepK = op.add(step, op.cast(iter, 'float32'));
-  const u = buildUpdate(spec, bParams, bState, mbBatch, lr, stepK, target, { convWeightGrad: options.convWeightGrad });
+  const row = (r: Record<string, Tensor>): Record<string, Tensor> => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, op.gather(t, iter)]));
+  const noise = noiseAll && { online: row(noiseAll.online), target: row(noiseAll.target) };
+  const u = buildUpdate(spec, bParams, bState, mbBatch, lr, stepK, target, noise, { convWeightGrad: options.convWeightGrad });
   body.output('loop.cond_out', op.identity(condIn));
   params.forEach((t, i) => body.output(`loop.new.${t.name}`, u.params[i]!));
   state.forEach((slots, i) => slots.forEach((t, j) => body.output(`loop.new.${t.name}`, u.state[i]![j]!)));
@@ -260,13 +283,24 @@ export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions):
   return g;
 }
 
-/** The acting graph: `obs` uint8 [B, C, H, W] → `logits` [B, A] and `value` [B] (or `q` [B, A]). */
-export function buildPolicyGraph(model: ModelSpec, batch: number, values?: ReadonlyMap<string, Float32Array>): Graph {
+/** Options of the acting graph. */
+export interface PolicyGraphOptions {
+  /** A noisy model's noise inputs `noise.<layer>.in|out` (default true); false acts with the means μ only and leaves out the σ parameters (exported policies). */
+  noise?: boolean;
+}
+
+/**
+ * The acting graph: `obs` uint8 [B, C, H, W] → `logits` [B, A] and `value` [B] (or `q` [B, A]);
+ * a noisy model also takes `noise.<layer>.in|out` (one draw for the batch) unless `noise` is false.
+ */
+export function buildPolicyGraph(model: ModelSpec, batch: number, values?: ReadonlyMap<string, Float32Array>, options: PolicyGraphOptions = {}): Graph {
   expectInteger(batch, 'batch', 1, 1 << 20);
   const g = new Graph(`policy_${model.network}`);
-  const p = declareParams(g, model, values ?? new Map(paramSpecs(model).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))])));
+  const meansOnly = options.noise === false;
+  const p = declareParams(g, model, values ?? new Map(paramSpecs(model).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))])), '', { sigmas: !meansOnly });
   const obs = g.input('obs', 'uint8', [batch, ...model.obsShape]);
-  const out = applyModel(model, p, obs);
+  const noise = meansOnly ? undefined : Object.fromEntries(noiseSpecs(model).map((n) => [n.name, g.input(n.name, 'float32', [n.size])]));
+  const out = applyModel(model, p, obs, noise);
   if (out.logits) g.output('logits', out.logits);
   if (out.value) g.output('value', out.value);
   if (out.q) g.output('q', out.q);

@@ -80,5 +80,5 @@ export function trainSpecFor(config: TrainerConfig): TrainSpec {
     return trainSpec({ algo: 'a2c', model, maxGradNorm: c.a2c.maxGradNorm, a2c: { entCoef, vfCoef, normAdvantages } });
   }
   const d = c.dqn;
-  return trainSpec({ algo: 'dqn', model: { ...model, head: d.dueling ? 'dueling' : 'q' }, maxGradNorm: d.maxGradNorm, dqn: { double: d.double, huberDelta: d.huberDelta } });
+  return trainSpec({ algo: 'dqn', model: { ...model, head: d.dueling ? 'dueling' : 'q', ...(d.exploration === 'noisy' ? { noisy: true } : {}) }, maxGradNorm: d.maxGradNorm, dqn: { double: d.double, huberDelta: d.huberDelta } });
 }

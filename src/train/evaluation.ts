@@ -131,7 +131,8 @@ export async function evaluatePolicy(learner: Learner, config: TrainerConfig, op
     const started = new Uint8Array(numEnvs).fill(1);
     let startedCount = numEnvs;
     while (out.length < episodes) {
-      const { logits, q } = await learner.act(obs);
+      // A NoisyNet head acts on its means when deterministic, with noise otherwise.
+      const { logits, q } = await learner.act(obs, { noise: !deterministic });
       pickActions({ logits, q }, numEnvs, env.numActions, deterministic, rng, actions);
       const r = await env.stepAsync(actions);
       for (let n = 0; n < numEnvs; n++) {
@@ -185,7 +186,7 @@ export async function recordPolicyEpisode(learner: Learner, config: TrainerConfi
     let ret = 0;
     let maxX = 0;
     for (;;) {
-      const { logits, q } = await learner.act(obs);
+      const { logits, q } = await learner.act(obs, { noise: !deterministic });
       pickActions({ logits, q }, 1, env.numActions, deterministic, rng, action);
       actions.push(action[0]!);
       buttons.push(env.actionButtons[action[0]!]!);

@@ -205,6 +205,10 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     if (header.trainerFormat !== TRAINER_CHECKPOINT_FORMAT || !c) return 'not a Trainer checkpoint of this format';
     if (c.algo !== this.config.algo) return `algo is ${c.algo}, not ${this.config.algo}`;
     if (c.network !== this.config.network) return `network is ${c.network}, not ${this.config.network}`;
+    if (c.algo === 'dqn') {
+      const head = (x: TrainerConfig) => `${x.dqn.dueling ? 'dueling' : 'q'}${(x.dqn.exploration ?? 'epsilon') === 'noisy' ? ' noisy' : ''}`;
+      if (head(c) !== head(this.config)) return `Q head is ${head(c)}, not ${head(this.config)}`;
+    }
     // Checkpoints before the naming pass spell the action set 'right'.
     const shape = (x: TrainerConfig) => {
       const actions = (x.env.actions as string) === 'right' ? 'right-only' : x.env.actions;
@@ -426,11 +430,12 @@ export class Trainer extends EventEmitter<TrainerEvents> {
    */
   async act(obs: Uint8Array, options: { deterministic?: boolean } = {}): Promise<Int32Array> {
     const learner = await this.#ensureLearner();
-    const { logits, q } = await learner.act(obs);
+    const deterministic = options.deterministic !== false;
+    const { logits, q } = await learner.act(obs, { noise: !deterministic });
     const A = numActions(this.config.env);
     const batch = (q ?? logits)!.length / A;
     const out = new Int32Array(batch);
-    pickActions({ logits, q }, batch, A, options.deterministic !== false, this.#state.rngAct, out);
+    pickActions({ logits, q }, batch, A, deterministic, this.#state.rngAct, out);
     return out;
   }
 

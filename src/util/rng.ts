@@ -1,10 +1,12 @@
 /**
- * A small seeded PRNG for the TypeScript side (minibatch shuffles, ε-greedy draws, action
- * sampling): xoshiro128** (Blackman & Vigna) seeded through SplitMix64, stepping in 32-bit integer
- * arithmetic so every platform gives the same stream. Its full state is four uint32 words:
- * {@link Rng.getState} / {@link Rng.setState} save and restore it exactly for checkpoints.
+ * The one seeded PRNG of the TypeScript side (minibatch shuffles, ε-greedy draws, action
+ * sampling, parameter initialisation, NoisyNet noise, test data): xoshiro128** (Blackman & Vigna)
+ * seeded through SplitMix64, stepping in 32-bit integer arithmetic so every platform gives the
+ * same stream. Its full state is four uint32 words: {@link Rng.getState} / {@link Rng.setState}
+ * save and restore it exactly for checkpoints. Categorical sampling from logits lives in
+ * src/algos/action-sampling.ts (`sampleFromLogits`).
  */
-import { expectInteger, expectedMessage } from '../validate.js';
+import { expectInteger, expectNumber, expectedMessage } from '../validate.js';
 
 /** Serializable state of an {@link Rng}: four uint32 words as a JSON-safe array. */
 export type RngState = [number, number, number, number];
@@ -32,6 +34,26 @@ export class Rng {
       this.#s[2 * i + 1] = Number(z >> 32n);
     }
     if ((this.#s[0] | this.#s[1] | this.#s[2] | this.#s[3]) === 0) this.#s[0] = 1;
+  }
+
+  /**
+   * A generator seeded the way model initialisation has always been (SplitMix32 over the seed's
+   * truncated low 32 bits), so each seed keeps giving the same parameters and the Learner's
+   * default minibatch permutations stay the same. Any finite number is accepted.
+   */
+  static fromSeed32(seed: number): Rng {
+    expectNumber(seed, 'seed');
+    const s: RngState = [0, 0, 0, 0];
+    let x = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+    for (let i = 0; i < 4; i++) {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      s[i] = (z ^ (z >>> 16)) >>> 0;
+    }
+    if (s.every((v) => v === 0)) s[0] = 1;
+    return Rng.fromState(s);
   }
 
   /** A generator at exactly `state` (as returned by {@link Rng.getState}). */
@@ -95,6 +117,23 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 
+  /**
+   * Fills `out` with standard normals from Box–Muller pairs, both halves used (cos, then sin;
+   * an odd length drops the last sin), so nothing is cached between calls. These are the draws
+   * of orthogonal initialisation and NoisyNet noise.
+   */
+  fillNormal<T extends Float32Array | Float64Array>(out: T): T {
+    for (let i = 0; i < out.length; i += 2) {
+      let u = 0;
+      while (u === 0) u = this.nextFloat(); // (0, 1)
+      const v = this.nextFloat();
+      const r = Math.sqrt(-2 * Math.log(u));
+      out[i] = r * Math.cos(2 * Math.PI * v);
+      if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+    }
+    return out;
+  }
+
   /** Shuffles `array` in place (Fisher–Yates) and returns it. */
   shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
@@ -112,26 +151,6 @@ export class Rng {
     if (out.length !== n) throw new RangeError(expectedMessage(`an Int32Array of length ${n}`, 'out', out));
     for (let i = 0; i < n; i++) out[i] = i;
     return this.shuffle(out);
-  }
-
-  /**
-   * Draws an index from unnormalized non-negative weights (e.g. softmax probabilities of one
-   * row: pass `offset`/`length` to pick a row of a [B, A] array without copying).
-   */
-  categorical(weights: ArrayLike<number>, offset = 0, length = weights.length - offset): number {
-    let total = 0;
-    for (let i = 0; i < length; i++) total += weights[offset + i];
-    if (!(total > 0) || !Number.isFinite(total)) {
-      throw new RangeError(expectedMessage('weights with a positive finite sum', 'categorical weights', total));
-    }
-    let target = this.nextFloat() * total;
-    for (let i = 0; i < length; i++) {
-      target -= weights[offset + i];
-      if (target < 0) return i;
-    }
-    // Rounding left a sliver: return the last index with positive weight.
-    for (let i = length - 1; i >= 0; i--) if (weights[offset + i] > 0) return i;
-    return length - 1;
   }
 }
 

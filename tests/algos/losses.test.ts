@@ -6,7 +6,7 @@ import { dqnConfig, dqnLoss } from '../../src/algos/dqn.js';
 import { ppoConfig, ppoLoss } from '../../src/algos/ppo.js';
 import { evaluate } from '../../src/graph/reference.js';
 import { Graph, type Tensor } from '../../src/graph/tensor.js';
-import { Rng } from '../../src/models/random.js';
+import { Rng } from '../../src/util/rng.js';
 import { gradCheck, randomValues } from '../graph/grad-check.js';
 
 const B = 6;
@@ -147,7 +147,7 @@ describe('DQN loss', () => {
       const rew = randomValues(rng, B);
       const done = Float64Array.from([0, 1, 0, 0, 1, 0]);
       const disc = Float64Array.from([0.99, 0.99, 0.9801, 0.99, 0.970299, 0.99]);
-      const w = Float64Array.from({ length: B }, () => 0.2 + rng.uniform());
+      const w = Float64Array.from({ length: B }, () => 0.2 + rng.nextFloat());
       const c = (name: string, v: Float64Array, shape: number[]) => g.constant(Float32Array.from(v), 'float32', shape, name);
       const r = dqnLoss({ q: q.tensor, qNextOnline: c('qn', qn, [B, A]), qNextTarget: c('qt', qt, [B, A]), actions: actionsInput(g), rewards: c('r', rew, [B]), dones: c('d', done, [B]), discounts: c('disc', disc, [B]), weights: c('w', w, [B]) }, cfg);
       const m = new Map<string, ArrayLike<number>>([['q', q.values], ['actions', ACTIONS]]);

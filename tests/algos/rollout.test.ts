@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { sampleCategorical } from '../../src/algos/categorical.js';
 import { computeGae } from '../../src/algos/gae.js';
-import { Rng } from '../../src/models/random.js';
 
 describe('computeGae', () => {
   it('matches hand-computed advantages with an episode end (T = 3, E = 2)', () => {
@@ -30,23 +28,5 @@ describe('computeGae', () => {
     want.forEach((w, i) => expect(r.advantages[i]).toBeCloseTo(w, 6));
     expect(r.returns[0]).toBeCloseTo(0.68 + 0.5, 6);
     expect(r.returns[4]).toBeCloseTo(2.6 + 0.3, 6);
-  });
-});
-
-describe('sampleCategorical', () => {
-  it('samples with the softmax probabilities and returns their log-probabilities', () => {
-    const logits = Float32Array.from([Math.log(0.2), Math.log(0.5), Math.log(0.3)]);
-    const rows = 20000;
-    const all = new Float32Array(rows * 3);
-    for (let i = 0; i < rows; i++) all.set(logits, i * 3);
-    const { actions, logProbs } = sampleCategorical(all, 3, new Rng(4));
-    const counts = [0, 0, 0];
-    for (const a of actions) counts[Number(a)]!++;
-    expect(counts[0]! / rows).toBeCloseTo(0.2, 1);
-    expect(counts[1]! / rows).toBeCloseTo(0.5, 1);
-    actions.forEach((a, i) => expect(logProbs[i]).toBeCloseTo(Math.log([0.2, 0.5, 0.3][Number(a)]!), 5));
-    const again = sampleCategorical(all, 3, new Rng(4));
-    expect(Buffer.from(again.actions.buffer).equals(Buffer.from(actions.buffer))).toBe(true);
-    expect(() => sampleCategorical(new Float32Array(4), 3, new Rng(1))).toThrow(/positive multiple of 3 for logits/);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DIFFERENTIABLE_OPS, gradients } from '../../src/graph/autodiff.js';
 import * as op from '../../src/graph/ops.js';
 import { Graph, type Tensor } from '../../src/graph/tensor.js';
-import { type Rng } from '../../src/models/random.js';
+import { type Rng } from '../../src/util/rng.js';
 import { gradCheck, randomValues } from './grad-check.js';
 
 type Case = (g: Graph, rng: Rng) => { inputs: { tensor: Tensor; values: Float64Array }[]; output: Tensor; feeds?: never };
@@ -50,7 +50,7 @@ describe('autodiff rules vs float64 central differences', () => {
   it('Log and Sqrt (positive inputs)', async () => {
     await gradCheck((g, rng) => {
       const t = g.input('a', 'float32', [3, 4]);
-      const values = Float64Array.from({ length: 12 }, () => 0.5 + rng.uniform());
+      const values = Float64Array.from({ length: 12 }, () => 0.5 + rng.nextFloat());
       return { inputs: [{ tensor: t, values }], output: op.add(op.log(t), op.sqrt(t)) };
     });
   });

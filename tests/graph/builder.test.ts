@@ -5,7 +5,7 @@ import * as op from '../../src/graph/ops.js';
 import { evaluate } from '../../src/graph/reference.js';
 import { createSession, runSession } from '../../src/graph/session.js';
 import { Graph } from '../../src/graph/tensor.js';
-import { Rng } from '../../src/models/random.js';
+import { Rng } from '../../src/util/rng.js';
 import { TEST_SESSION } from '../test-device.js';
 
 describe('graph builder and ONNX writer', () => {
@@ -14,7 +14,7 @@ describe('graph builder and ONNX writer', () => {
     const g = new Graph();
     const obs = g.input('obs', 'uint8', [2, 2, 6, 6]);
     const idx = g.input('idx', 'int64', [3]);
-    const w = g.param('w', [3, 2, 3, 3], Float32Array.from({ length: 54 }, () => rng.normal() * 0.2));
+    const w = g.param('w', [3, 2, 3, 3], Float32Array.from({ length: 54 }, () => rng.nextNormal() * 0.2));
     const b = g.param('b', [3], new Float32Array([0.1, -0.2, 0.3]));
     const xf = op.mul(op.cast(obs, 'float32'), 1 / 255);
     const c = op.elu(op.conv(xf, w, b, { strides: [2, 2], pads: [1, 1, 1, 1] }));
@@ -31,7 +31,7 @@ describe('graph builder and ONNX writer', () => {
     g.output('mm', op.matmul(f, op.transpose(f, [1, 0])));
     // Strided slices (the im2col taps of the 'gemm' Conv weight gradient): steps 2 and 3, ends past the edge.
     g.output('strided', op.slice(c, [1, 0, 1], [3, 3, 9], [1, 2, 3], [1, 2, 3]));
-    const obsData = Uint8Array.from({ length: 144 }, () => rng.int(256));
+    const obsData = Uint8Array.from({ length: 144 }, () => rng.nextInt(256));
     const idxData = new BigInt64Array([2n, 0n, 2n]);
     for (const params of ['inputs', 'baked'] as const) {
       const session = await createSession(toModel(g, { params }), TEST_SESSION);

@@ -7,7 +7,7 @@ import * as op from '../../src/graph/ops.js';
 import { evaluate } from '../../src/graph/reference.js';
 import { createSession, runSession } from '../../src/graph/session.js';
 import { Graph, type Tensor, type TensorData } from '../../src/graph/tensor.js';
-import { Rng } from '../../src/models/random.js';
+import { Rng } from '../../src/util/rng.js';
 import { TEST_SESSION } from '../test-device.js';
 
 /** A differentiated input with its float64 values. */
@@ -19,7 +19,7 @@ export interface CheckInput {
 /** Random float64 values, optionally kept away from zero by `gap` (for kinks). */
 export function randomValues(rng: Rng, n: number, scale = 1, gap = 0): Float64Array {
   return Float64Array.from({ length: n }, () => {
-    const v = rng.normal() * scale;
+    const v = rng.nextNormal() * scale;
     return Math.abs(v) < gap ? Math.sign(v || 1) * (gap + Math.abs(v)) : v;
   });
 }
@@ -38,7 +38,7 @@ export async function gradCheck(
   const built = body(g, rng);
   let loss = built.output;
   if (!built.scalarLoss) {
-    const w = g.constant(Float32Array.from({ length: loss.size }, () => rng.normal()), 'float32', loss.shape, 'check_w');
+    const w = g.constant(Float32Array.from({ length: loss.size }, () => rng.nextNormal()), 'float32', loss.shape, 'check_w');
     loss = op.reduceSum(op.mul(loss, w));
   }
   const grads = gradients(loss, built.inputs.map((i) => i.tensor), options.grad);

@@ -4,7 +4,7 @@ import { toModel } from '../../src/graph/onnx-writer.js';
 import { type OptimizerConfig, applyOptimizer, clipByGlobalNorm, stateSlots } from '../../src/graph/optimizers.js';
 import { createSession, runSession } from '../../src/graph/session.js';
 import { Graph } from '../../src/graph/tensor.js';
-import { Rng } from '../../src/models/random.js';
+import { Rng } from '../../src/util/rng.js';
 import { TEST_SESSION } from '../test-device.js';
 
 /** Float64 reference of one optimizer step (PyTorch's formulas). */
@@ -52,12 +52,12 @@ describe('in-graph optimizers equal a float64 JS computation', () => {
       g.output('new.p', u.params[0]!);
       slots.forEach((s, j) => g.output(`new.p.${s}`, u.state[0]![j]!));
       const session = await createSession(toModel(g), TEST_SESSION);
-      let pv = Array.from({ length: n }, () => rng.normal());
+      let pv = Array.from({ length: n }, () => rng.nextNormal());
       let sv = slots.map(() => new Array<number>(n).fill(0));
       let p32: Float32Array = Float32Array.from(pv);
       let s32: Float32Array[] = sv.map((s) => Float32Array.from(s));
       for (let t = 1; t <= 4; t++) {
-        const gv = Array.from({ length: n }, () => rng.normal());
+        const gv = Array.from({ length: n }, () => rng.nextNormal());
         const lrv = 0.01 * t;
         const feeds: Parameters<typeof runSession>[1] = {
           p: { dtype: 'float32', dims: [n], data: p32 },

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { createSession, runSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
-import { Rng } from '../../src/models/random.js';
 import { type Batch, Learner } from '../../src/runtime/learner.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/runtime/safetensors.js';
+import { Rng } from '../../src/util/rng.js';
 import { TEST_DEVICE, TEST_SESSION } from '../test-device.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-learner-'));
@@ -18,10 +19,10 @@ const OBS_SIZE = 4 * 16 * 16;
 
 function ppoBatch(n: number, seed: number): Batch {
   const rng = new Rng(seed);
-  const f = () => Float32Array.from({ length: n }, () => rng.normal());
+  const f = () => Float32Array.from({ length: n }, () => rng.nextNormal());
   return {
-    obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
-    actions: BigInt64Array.from({ length: n }, () => BigInt(rng.int(3))),
+    obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+    actions: BigInt64Array.from({ length: n }, () => BigInt(rng.nextInt(3))),
     old_logprobs: Float32Array.from({ length: n }, () => Math.log(1 / 3)),
     advantages: f(),
     returns: f(),
@@ -29,10 +30,23 @@ function ppoBatch(n: number, seed: number): Batch {
   };
 }
 
-function slice(batch: Batch, rows: number[]): Batch {
+function dqnBatch(n: number, seed: number): Batch {
+  const rng = new Rng(seed);
+  return {
+    obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+    actions: BigInt64Array.from({ length: n }, () => BigInt(rng.nextInt(3))),
+    rewards: Float32Array.from({ length: n }, () => rng.nextNormal()),
+    next_obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.nextInt(256)),
+    dones: Float32Array.from({ length: n }, () => (rng.nextFloat() < 0.2 ? 1 : 0)),
+    discounts: new Float32Array(n).fill(0.99 ** 3),
+    weights: new Float32Array(n).fill(1),
+  };
+}
+
+function slice(batch: Batch, rows: number[], total = 16): Batch {
   const out: Batch = {};
   for (const [k, v] of Object.entries(batch)) {
-    const per = v.length / 16;
+    const per = v.length / total;
     const Ctor = v.constructor as new (n: number) => typeof v;
     const r = new Ctor(rows.length * per);
     rows.forEach((row, i) => (r as Uint8Array).set((v as Uint8Array).subarray(row * per, (row + 1) * per), i * per));
@@ -82,7 +96,7 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       const rng = new Rng(9);
       const order: number[] = [];
       for (let e = 0; e < 2; e++) {
-        const perm = Array.from({ length: 16 }, (_, i) => i).sort(() => rng.uniform() - 0.5);
+        const perm = Array.from({ length: 16 }, (_, i) => i).sort(() => rng.nextFloat() - 0.5);
         order.push(...perm);
       }
       const res = await a.update(rollout, { epochs: 2, minibatches: 4, lr: 2e-3, indices: BigInt64Array.from(order.map(BigInt)) });
@@ -133,7 +147,7 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     const b = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 7, acting: 'baked' });
     try {
       const rng = new Rng(1);
-      const obs = Uint8Array.from({ length: 3 * 4 * 36 * 36 }, () => rng.int(256));
+      const obs = Uint8Array.from({ length: 3 * 4 * 36 * 36 }, () => rng.nextInt(256));
       const got = await a.act(obs);
       const gotBaked = await b.act(obs);
       const path = join(dir, 'policy.onnx');
@@ -158,16 +172,7 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
     try {
       const n = 8;
-      const rng = new Rng(2);
-      const batch: Batch = {
-        obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
-        actions: BigInt64Array.from({ length: n }, () => BigInt(rng.int(3))),
-        rewards: Float32Array.from({ length: n }, () => rng.normal()),
-        next_obs: Uint8Array.from({ length: n * OBS_SIZE }, () => rng.int(256)),
-        dones: Float32Array.from({ length: n }, () => (rng.uniform() < 0.2 ? 1 : 0)),
-        discounts: new Float32Array(n).fill(0.99 ** 3),
-        weights: new Float32Array(n).fill(1),
-      };
+      const batch = dqnBatch(n, 2);
       const r1 = await l.trainStep(batch, { lr: 1e-3 });
       expect(r1.tdErrors!.length).toBe(n);
       let last = r1;
@@ -178,6 +183,47 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       expect(q.q!.length).toBe(n * 3);
     } finally {
       await l.close();
+    }
+  });
+
+  it('DQN: syncTarget(tau) is Polyak averaging; tau 1 is an exact copy', async () => {
+    const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1, seed: 3 });
+    const ppo = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
+    const target = () => {
+      const { tensors } = decodeSafetensors(l.toSafetensors());
+      return new Map([...l.params.keys()].map((k) => [k, tensors.get(`target.${k}`)!.data as Float32Array]));
+    };
+    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    try {
+      const before = target();
+      await l.trainStep(dqnBatch(8, 2), { lr: 1e-2 });
+      l.syncTarget(0.25);
+      const after = target();
+      let moved = 0;
+      for (const [k, online] of l.params) {
+        const t0 = before.get(k)!;
+        const t1 = after.get(k)!;
+        for (let i = 0; i < t1.length; i++) {
+          // By hand: a quarter of the way from the old target to the online value.
+          expect(t1[i], `${k}[${i}]`).toBe(Math.fround(0.25 * online[i]! + 0.75 * t0[i]!));
+          if (t1[i] !== t0[i] && t1[i] !== online[i]) moved++;
+        }
+      }
+      expect(moved).toBeGreaterThan(1000);
+      const w = l.params.get('adv.weight')!;
+      expect(after.get('adv.weight')![0]).toBeCloseTo(before.get('adv.weight')![0]! + 0.25 * (w[0]! - before.get('adv.weight')![0]!), 7);
+      l.syncTarget();
+      for (const [k, online] of l.params) expect(same(target().get(k)!, online), k).toBe(true);
+      l.syncTarget(1);
+      for (const [k, online] of l.params) expect(same(target().get(k)!, online), k).toBe(true);
+      expect(() => l.syncTarget(0)).toThrow('Expected a number in (0, 1] for tau but received 0');
+      expect(() => l.syncTarget(1.5)).toThrow(RangeError);
+      expect(() => l.syncTarget(Number.NaN)).toThrow('Expected a number in (0, 1] for tau but received NaN');
+      expect(() => l.syncTarget('0.5' as never)).toThrow(TypeError);
+      expect(() => ppo.syncTarget()).toThrow("Learner.syncTarget(): algo 'ppo' has no target network");
+    } finally {
+      await l.close();
+      await ppo.close();
     }
   });
 
@@ -198,6 +244,113 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       await first;
     } finally {
       await l.close();
+    }
+  });
+});
+
+describe(`Learner with a NoisyNet DQN (${TEST_DEVICE})`, () => {
+  const train = { algo: 'dqn', model: { network: 'baseline', head: 'dueling', obsShape: OBS, actions: 3, noisy: true } };
+  const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  it('acts with a fresh noise draw per call, greedily with noise: false, and exports the means', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 8 })));
+    try {
+      const obs = dqnBatch(4, 1).obs as Uint8Array;
+      const q1 = (await a!.act(obs)).q!;
+      const q2 = (await a!.act(obs)).q!;
+      expect(bytes(q1).equals(bytes(q2))).toBe(false);
+      // Same seed, same draws.
+      expect(bytes((await b!.act(obs)).q!).equals(bytes(q1))).toBe(true);
+      expect(bytes((await b!.act(obs)).q!).equals(bytes(q2))).toBe(true);
+      const g1 = (await a!.act(obs, { noise: false })).q!;
+      const g2 = (await a!.act(obs, { noise: false })).q!;
+      expect(bytes(g1).equals(bytes(g2))).toBe(true);
+      const s = await createSession(a!.policyModel(4), TEST_SESSION);
+      const r = await runSession(s, { obs: { dtype: 'uint8', dims: [4, ...OBS], data: obs } });
+      for (let i = 0; i < 12; i++) expect((r.q!.data as Float32Array)[i]).toBeCloseTo(g1[i]!, 5);
+      await expect(a!.act(obs, { noise: 1 as never })).rejects.toThrow('Expected a boolean for noise but received 1');
+      // Baked acting takes the same noise inputs.
+      const baked = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 8, acting: 'baked' });
+      try {
+        const qb = (await baked.act(obs)).q!;
+        for (let i = 0; i < 12; i++) expect(qb[i]).toBeCloseTo(q1[i]!, 5);
+      } finally {
+        await baked.close();
+      }
+    } finally {
+      await a!.close();
+      await b!.close();
+    }
+  });
+
+  it('trains μ and σ; the Loop update equals step-by-step; a checkpoint resumes exactly', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 4 })));
+    const c = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 9 });
+    try {
+      const rollout = dqnBatch(8, 5);
+      const order = [3, 1, 6, 0, 7, 2, 5, 4];
+      const sigma0 = a!.params.get('adv.weight_sigma')!.slice();
+      const stepLosses: number[] = [];
+      for (let k = 0; k < 2; k++) stepLosses.push((await a!.trainStep(slice(rollout, order.slice(k * 4, k * 4 + 4), 8), { lr: 1e-2 })).loss);
+      const res = await b!.update(rollout, { epochs: 1, minibatches: 2, lr: 1e-2, indices: BigInt64Array.from(order.map(BigInt)) });
+      for (let k = 0; k < 2; k++) expect(res.losses[k]).toBeCloseTo(stepLosses[k]!, 4);
+      for (const [k, v] of a!.params) {
+        const w = b!.params.get(k)!;
+        let worst = 0;
+        for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
+        expect(worst, k).toBeLessThan(1e-5);
+      }
+      let changed = 0;
+      a!.params.get('adv.weight_sigma')!.forEach((v, i) => (changed += v !== sigma0[i] ? 1 : 0));
+      expect(changed).toBeGreaterThan(0);
+
+      const ckpt = a!.toSafetensors();
+      const { tensors, metadata } = decodeSafetensors(ckpt);
+      for (const k of ['adv.weight_sigma', 'val.bias_sigma', 'adv.weight_sigma.m', 'target.adv.weight_sigma']) expect(tensors.has(k), k).toBe(true);
+      expect(Object.keys(JSON.parse(metadata.noise_rng!))).toEqual(['act', 'train']);
+      c.fromSafetensors(ckpt);
+      const obs = rollout.obs as Uint8Array;
+      expect(bytes((await c.act(obs)).q!).equals(bytes((await a!.act(obs)).q!))).toBe(true);
+      const next = dqnBatch(4, 6);
+      const ra = await a!.trainStep(next, { lr: 1e-2 });
+      const rc = await c.trainStep(next, { lr: 1e-2 });
+      expect(rc.loss).toBe(ra.loss);
+      for (const [k, v] of a!.params) expect(bytes(c.params.get(k)!).equals(bytes(v)), k).toBe(true);
+      delete metadata.noise_rng;
+      expect(() => c.fromSafetensors(encodeSafetensors(new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])), metadata))).toThrow(/lacks a valid noise_rng/);
+    } finally {
+      await a!.close();
+      await b!.close();
+      await c.close();
+    }
+  });
+
+  it('learns a contextual bandit exploring only by its noise', async () => {
+    const obsShape: [number, number, number] = [1, 16, 16];
+    const size = 256;
+    const learner = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2, noisy: true } }, device: TEST_DEVICE, threads: 1, seed: 4 });
+    const rng = new Rng(6);
+    const n = 64;
+    try {
+      for (let it = 0; it < 40; it++) {
+        const contexts = Array.from({ length: n }, () => rng.nextInt(2));
+        const obs = new Uint8Array(n * size);
+        contexts.forEach((c, i) => obs.fill(c ? 255 : 0, i * size, (i + 1) * size));
+        const { q } = await learner.act(obs); // greedy on the noisy Q: no ε
+        const actions = BigInt64Array.from(contexts, (_, i) => BigInt(q![2 * i + 1]! > q![2 * i]! ? 1 : 0));
+        const rewards = Float32Array.from(contexts, (c, i) => (Number(actions[i]) === c ? 1 : 0));
+        await learner.trainStep({ obs, actions, rewards, next_obs: obs, dones: new Float32Array(n).fill(1), discounts: new Float32Array(n).fill(0.99), weights: new Float32Array(n).fill(1) }, { lr: 2e-3 });
+        if (it % 10 === 9) learner.syncTarget();
+      }
+      const probe = new Uint8Array(2 * size);
+      probe.fill(255, size);
+      const { q } = await learner.act(probe, { noise: false });
+      expect(q![0]!).toBeGreaterThan(0.7); // dark: action 0 pays
+      expect(q![3]!).toBeGreaterThan(0.7); // bright: action 1 pays
+      expect(q![0]!).toBeGreaterThan(q![1]!);
+      expect(q![3]!).toBeGreaterThan(q![2]!);
+    } finally {
+      await learner.close();
     }
   });
 });

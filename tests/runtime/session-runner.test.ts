@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { toModel } from '../../src/graph/onnx-writer.js';
 import * as op from '../../src/graph/ops.js';
 import { Graph } from '../../src/graph/tensor.js';
-import { Rng } from '../../src/models/random.js';
+import { Rng } from '../../src/util/rng.js';
 import { cudaBlocker } from '../../src/runtime/device.js';
 import { Learner } from '../../src/runtime/learner.js';
 import { SessionRunner } from '../../src/runtime/session-runner.js';
@@ -75,11 +75,11 @@ describe('SessionRunner', () => {
       const n = 256;
       const rng = new Rng(1);
       const batch = {
-        obs: Uint8Array.from({ length: n * 4 * 84 * 84 }, () => rng.int(256)),
-        actions: BigInt64Array.from({ length: n }, () => BigInt(rng.int(7))),
+        obs: Uint8Array.from({ length: n * 4 * 84 * 84 }, () => rng.nextInt(256)),
+        actions: BigInt64Array.from({ length: n }, () => BigInt(rng.nextInt(7))),
         old_logprobs: new Float32Array(n).fill(Math.log(1 / 7)),
-        advantages: Float32Array.from({ length: n }, () => rng.normal()),
-        returns: Float32Array.from({ length: n }, () => rng.normal()),
+        advantages: Float32Array.from({ length: n }, () => rng.nextNormal()),
+        returns: Float32Array.from({ length: n }, () => rng.nextNormal()),
         old_values: new Float32Array(n),
       };
       await learner.trainStep(batch, { lr: 1e-4 }); // builds and loads the session

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { sampleCategorical } from '../../src/algos/categorical.js';
-import { Rng } from '../../src/models/random.js';
+import { sampleFromLogits } from '../../src/algos/action-sampling.js';
+import { Rng } from '../../src/util/rng.js';
 import { Learner } from '../../src/runtime/learner.js';
 import { TEST_DEVICE } from '../test-device.js';
 
 /**
  * End to end: a contextual bandit (dark frame → action 0 pays, bright frame → action 1 pays)
- * learned with act → sampleCategorical → PPO Loop updates. Checks the whole chain points the
+ * learned with act → sampleFromLogits → PPO Loop updates. Checks the whole chain points the
  * policy the right way, not only that a loss goes down.
  */
 describe('learning a contextual bandit with PPO', () => {
@@ -30,11 +30,14 @@ describe('learning a contextual bandit with PPO', () => {
     try {
       const before = await probOfPaying();
       for (let it = 0; it < 12; it++) {
-        const contexts = Array.from({ length: n }, () => rng.int(2));
+        const contexts = Array.from({ length: n }, () => rng.nextInt(2));
         const obs = frames(contexts);
         const { logits, value } = await learner.act(obs);
-        const { actions, logProbs } = sampleCategorical(logits!, 2, rng);
-        const rewards = Float32Array.from(contexts, (c, i) => (Number(actions[i]) === c ? 1 : 0));
+        const picked = new Int32Array(n);
+        const logProbs = new Float32Array(n);
+        sampleFromLogits(logits!, n, 2, rng, picked, logProbs);
+        const actions = BigInt64Array.from(picked, BigInt);
+        const rewards = Float32Array.from(contexts, (c, i) => (picked[i] === c ? 1 : 0));
         const advantages = Float32Array.from(rewards, (r, i) => r - value![i]!);
         await learner.update({ obs, actions, old_logprobs: logProbs, advantages, returns: rewards, old_values: value! }, { epochs: 2, minibatches: 2, lr: 3e-3 });
       }
@@ -56,10 +59,10 @@ describe('learning a contextual bandit with DQN', () => {
     const n = 64;
     try {
       for (let it = 0; it < 40; it++) {
-        const contexts = Array.from({ length: n }, () => rng.int(2));
+        const contexts = Array.from({ length: n }, () => rng.nextInt(2));
         const obs = new Uint8Array(n * size);
         contexts.forEach((c, i) => obs.fill(c ? 255 : 0, i * size, (i + 1) * size));
-        const actions = BigInt64Array.from(contexts, () => BigInt(rng.int(2)));
+        const actions = BigInt64Array.from(contexts, () => BigInt(rng.nextInt(2)));
         const rewards = Float32Array.from(contexts, (c, i) => (Number(actions[i]) === c ? 1 : 0));
         const r = await learner.trainStep({ obs, actions, rewards, next_obs: obs, dones: new Float32Array(n).fill(1), discounts: new Float32Array(n).fill(0.99), weights: new Float32Array(n).fill(1) }, { lr: 2e-3 });
         expect(r.tdErrors!.length).toBe(n);

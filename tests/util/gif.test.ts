@@ -2,12 +2,12 @@
 import { GifReader } from 'omggif';
 import { describe, expect, it } from 'vitest';
 
-import { Rng } from '../../src/models/random.js';
+import { Rng } from '../../src/util/rng.js';
 import { GIF_COLORS, GifEncoder } from '../../src/util/gif.js';
 
 function palette(seed: number): Uint8Array {
   const rng = new Rng(seed);
-  return Uint8Array.from({ length: GIF_COLORS * 3 }, () => rng.int(256));
+  return Uint8Array.from({ length: GIF_COLORS * 3 }, () => rng.nextInt(256));
 }
 
 /** Decodes frame `i` to RGBA and checks every pixel against indices → palette. */
@@ -27,10 +27,10 @@ describe('GifEncoder', () => {
     const w = 256;
     const h = 240;
     const rng = new Rng(9);
-    const noise = Uint8Array.from({ length: w * h }, () => rng.int(GIF_COLORS)); // fills the 4096-code table many times
+    const noise = Uint8Array.from({ length: w * h }, () => rng.nextInt(GIF_COLORS)); // fills the 4096-code table many times
     const flat = new Uint8Array(w * h).fill(13); // long runs: codes grow to 12 bits quickly
     const stripes = Uint8Array.from({ length: w * h }, (_, i) => ((i >> 3) % 5) * 11);
-    const lowNoise = Uint8Array.from({ length: w * h }, () => rng.int(3)); // dictionary hits of all lengths
+    const lowNoise = Uint8Array.from({ length: w * h }, () => rng.nextInt(3)); // dictionary hits of all lengths
     const palA = palette(1);
     const palB = palette(2);
     const enc = new GifEncoder({ width: w, height: h, delayCs: 5, loop: 0 });
