@@ -41,6 +41,29 @@ export class FrameStore {
     loadNative().gatherRows(this.#chunks, this.rowsPerChunk, this.frameBytes, rows, out);
   }
 
+  /** The storage chunks, in row order (views for saving; see replay-state.ts). */
+  get chunks(): readonly Uint8Array[] {
+    return this.#chunks;
+  }
+
+  /**
+   * Copies rows saved with another chunking (`savedRowsPerChunk`) into this store: bulk copies of
+   * the overlapping row ranges, chunk sizes being powers of two. Lengths are checked by the caller.
+   */
+  copyRowsFrom(saved: readonly Uint8Array[], savedRowsPerChunk: number): void {
+    const F = this.frameBytes;
+    const rows = this.#chunks.reduce((sum, c) => sum + c.length / F, 0);
+    for (let row = 0; row < rows; ) {
+      const src = saved[Math.floor(row / savedRowsPerChunk)];
+      const srcRow = row % savedRowsPerChunk;
+      const dst = this.#chunks[row >> this.#shift];
+      const dstRow = row & this.#mask;
+      const run = Math.min(src.length / F - srcRow, dst.length / F - dstRow);
+      dst.set(src.subarray(srcRow * F, (srcRow + run) * F), dstRow * F);
+      row += run;
+    }
+  }
+
   get memoryBytes(): number {
     return this.#chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
   }

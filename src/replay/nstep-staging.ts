@@ -13,7 +13,7 @@
  * Ownership: owned by one PrioritizedReplay and used on its thread only; it must run before the
  * lane heads move past the step it stages.
  */
-import { gammaPowers, NStepAccumulator, type NStepBatch } from '../algos/nstep.js';
+import { gammaPowers, NStepAccumulator, type NStepAccumulatorState, type NStepBatch } from '../algos/nstep.js';
 import { roundToDtype, type ScalarDtype } from './scalar-column.js';
 import type { TransitionStore } from './transition-store.js';
 
@@ -67,5 +67,15 @@ export class NStepStaging {
       const bootstrap = this.#terminal[lane] === 0;
       this.#store.makeReady(lane, start, b.returns[k], bootstrap ? m : m - 1, bootstrap);
     }
+  }
+
+  /** The open windows (JSON), for replay states. */
+  toJSON(): NStepAccumulatorState {
+    return this.#acc.toJSON();
+  }
+
+  /** Restores open windows saved with toJSON (checked; nothing changes on error). */
+  restore(state: NStepAccumulatorState): void {
+    this.#acc.restore(state);
   }
 }

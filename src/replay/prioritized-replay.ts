@@ -15,10 +15,11 @@
  * - Sampling uses the native {@link PriorityTree} (stratified, p^α), importance weights
  *   (N·P(i))^-β normalised by the largest weight (from the tree's min), β annealed linearly.
  * - Storing and sampling are decoupled: every `addBatch` stores every lane's transition.
+ * - The whole state can be saved and restored exactly (`exportState`, `importState`, `fromState`).
  *
  * Threading: every method is synchronous and the object is single-threaded; the parts it owns
  * (listed above) are never shared. See docs/replay.md for the storage layout, the exact
- * `addBatch` contract.
+ * `addBatch` contract and the saved state's format.
  */
 import { expectInteger, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 import { BatchAssembler, type ReplayBatch } from './batch-assembly.js';
@@ -27,11 +28,23 @@ import { checkStartPadding, FrameStore, observationFrames } from './frame-store.
 import { NStepStaging } from './nstep-staging.js';
 import { PriorityBackend } from './priority-backend.js';
 import type { PriorityTree } from './priority-tree.js';
-import { resolveReplayOptions, type PrioritizedReplayOptions, type ResolvedReplayOptions } from './replay-options.js';
+import { expectSameOptions, resolveReplayOptions, type PrioritizedReplayOptions, type ResolvedReplayOptions } from './replay-options.js';
+import {
+  bytesOf,
+  checkStateContents,
+  checkStateHeader,
+  expectReplayState,
+  REPLAY_STATE_FORMAT,
+  REPLAY_STATE_VERSION,
+  replayStateLayout,
+  SectionReader,
+  type ReplayState,
+} from './replay-state.js';
 import { FINAL, TransitionStore } from './transition-store.js';
 
 export type { PrioritizedReplayOptions, ResolvedReplayOptions } from './replay-options.js';
 export type { ReplayBatch } from './batch-assembly.js';
+export type { ReplayState, ReplayStateHeader, ReplayStateSection, ReplayStateDtype } from './replay-state.js';
 
 /** One vector-env step, as `addBatch` takes it (N = numEnvs, F = H·W). */
 export interface ReplayStep {
@@ -86,6 +99,9 @@ export interface TransitionInfo {
   step: number;
   sampleable: boolean;
 }
+
+/** Options `fromState` may set: where sampling runs and storage tuning (everything else comes from the state). */
+export type ReplayRestoreOptions = Pick<PrioritizedReplayOptions, 'device' | 'framesPerChunk'>;
 
 /**
  * Frame-deduplicated prioritized replay over `numEnvs` lanes. Typical loop:
@@ -330,6 +346,114 @@ export class PrioritizedReplay {
   /** Frees the GPU mirror when device is 'cuda' (no-op otherwise). */
   dispose(): void {
     this.#priorities.dispose();
+  }
+
+  // ---- saving and restoring ----
+
+  /**
+   * The whole state: a JSON-able header and the raw bytes of every storage array (format in
+   * docs/replay.md). Sections are views of the live storage, not copies (except the tree's
+   * priorities): write them out before the next `begin`/`addBatch`. A replay restored from it gives
+   * the same batches, weights, priorities and stats for the same later calls.
+   */
+  exportState(): ReplayState {
+    const st = this.#store;
+    const leaves = this.#priorities.exportLeaves();
+    const sections: Record<string, Uint8Array> = {};
+    this.#frames.chunks.forEach((chunk, k) => (sections[`frames.${k}`] = chunk));
+    sections.actions = bytesOf(st.actions);
+    sections.returns = bytesOf(st.returns.data);
+    sections.nextOffset = st.nextOffset;
+    sections.flags = st.flags;
+    sections.epStep = bytesOf(st.epStep);
+    sections.episode = bytesOf(st.episode);
+    sections.head = bytesOf(st.head);
+    sections.laneEpisode = bytesOf(st.laneEpisode);
+    sections.priorities = bytesOf(leaves);
+    return {
+      header: {
+        format: REPLAY_STATE_FORMAT,
+        version: REPLAY_STATE_VERSION,
+        options: { ...this.#options, frameShape: [...this.#options.frameShape] },
+        sections: replayStateLayout(this.#options, leaves.length),
+        begun: this.#begun,
+        pushTotal: this.#pushTotal,
+        size: st.size,
+        sampleCalls: this.#sampleCalls,
+        lastUniqueRatio: this.#lastUnique,
+        uniqueRatioSum: this.#uniqueSum,
+        maxPriority: this.#priorities.maxPriority,
+        treeFilled: leaves.length,
+        nStep: this.#staging.toJSON(),
+      },
+      sections,
+    };
+  }
+
+  /**
+   * A new replay holding `state` (from {@link exportState}), built with the state's options;
+   * `options` may choose another device or frame chunking. Errors as {@link importState}.
+   */
+  static fromState(state: ReplayState, options?: ReplayRestoreOptions): PrioritizedReplay {
+    const { header } = expectReplayState(state);
+    const o = expectOptions<ReplayRestoreOptions>(options, 'fromState options');
+    rejectUnknownKeys(o, 'fromState options', ['device', 'framesPerChunk']);
+    const saved = header.options as unknown as PrioritizedReplayOptions;
+    const replay = new PrioritizedReplay({ ...saved, ...o });
+    replay.importState(state);
+    return replay;
+  }
+
+  /**
+   * Restores `state` into this replay, which must be freshly constructed with the same options
+   * (`device` and `framesPerChunk` may differ). Everything is checked before anything changes:
+   * TypeError/RangeError naming the first mismatched option, header field or section (a missing,
+   * truncated or extra section, or contents that contradict each other); Error if this replay has
+   * already been used. Restoring costs one copy of the storage plus one small native call per past
+   * `sample` call (to bring the sampling stream where it was).
+   */
+  importState(state: ReplayState): void {
+    if (this.#begun || this.#pushTotal !== 0 || this.#sampleCalls !== 0 || this.tree.filled !== 0) {
+      throw new Error('PrioritizedReplay.importState: restore into a freshly constructed replay (this one has already been used)');
+    }
+    const o = this.#options;
+    const env = expectReplayState(state);
+    expectSameOptions(o, env.header.options as Record<string, unknown>);
+    const h = checkStateHeader(env.header, o);
+    const reader = new SectionReader(env.sections, h.sections);
+    const st = this.#store;
+    const views = {
+      actions: reader.view('actions'),
+      returns: reader.view('returns'),
+      nextOffset: reader.view('nextOffset'),
+      flags: reader.view('flags'),
+      epStep: reader.view('epStep'),
+      episode: reader.view('episode'),
+      head: reader.view('head'),
+      laneEpisode: reader.view('laneEpisode'),
+      priorities: reader.view('priorities') as Float64Array,
+    };
+    checkStateContents(h, views, o);
+
+    // Commit: the n-step windows (checked again there, atomically), then storage, then the tree.
+    this.#staging.restore(h.nStep);
+    const frameChunks = Object.keys(h.sections).filter((k) => k.startsWith('frames.')).map((k) => reader.bytes(k));
+    this.#frames.copyRowsFrom(frameChunks, h.options.framesPerChunk);
+    st.actions.set(views.actions);
+    st.returns.data.set(views.returns);
+    st.nextOffset.set(views.nextOffset);
+    st.flags.set(views.flags);
+    st.epStep.set(views.epStep);
+    st.episode.set(views.episode);
+    st.head.set(views.head);
+    st.laneEpisode.set(views.laneEpisode);
+    st.recount();
+    this.#priorities.restore(views.priorities, h.maxPriority, h.sampleCalls);
+    this.#begun = h.begun;
+    this.#pushTotal = h.pushTotal;
+    this.#sampleCalls = h.sampleCalls;
+    this.#lastUnique = h.lastUniqueRatio;
+    this.#uniqueSum = h.uniqueRatioSum;
   }
 
   // ---- helpers ----

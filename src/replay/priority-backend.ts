@@ -8,10 +8,14 @@
  *
  * Ownership: owned by one PrioritizedReplay and used on its thread only. The CPU tree is
  * authoritative; the mirror takes every batch the tree takes. The stream lives in the native
- * object that samples (tree or mirror): reseeded by the first draw, continued by each later one.
+ * object that samples (tree or mirror): reseeded by the first draw, continued by each later one,
+ * one 64-bit key per draw, so its position is the number of draws (see `restore`).
  */
 import { CudaPrioritySampler } from './cuda-sampler.js';
 import { PriorityTree } from './priority-tree.js';
+
+/** Leaves set per native call when a state is restored (bounds the index scratch). */
+const RESTORE_BATCH = 1 << 16;
 
 export interface PriorityBackendOptions {
   capacity: number;
@@ -139,6 +143,52 @@ export class PriorityBackend {
 
   get memoryBytes(): number {
     return this.tree.memoryBytes + (this.#cuda?.memoryBytes ?? 0);
+  }
+
+  /** Leaf priorities [0, tree.filled), Float64Array [filled] (a copy). */
+  exportLeaves(): Float64Array {
+    const filled = this.tree.filled;
+    const leaves = new Float64Array(filled);
+    const idx = new Int32Array(Math.min(RESTORE_BATCH, filled));
+    for (let start = 0; start < filled; start += RESTORE_BATCH) {
+      const n = Math.min(RESTORE_BATCH, filled - start);
+      for (let k = 0; k < n; k++) idx[k] = start + k;
+      this.tree.raw.getMany(idx.subarray(0, n), leaves.subarray(start, start + n));
+    }
+    return leaves;
+  }
+
+  /**
+   * Restores a saved backend into this fresh one: sets every leaf of [0, leaves.length) (so `filled`
+   * matches; every sum and min is recomputed from the leaves in a fixed order, so the tree equals the
+   * saved one bit for bit), then replays `draws` draws to bring the stream where it was. That costs
+   * one small native call per past draw (sub-microsecond on the CPU, one kernel launch on CUDA).
+   * Leaves are checked by the caller.
+   */
+  restore(leaves: Float64Array, maxPriority: number, draws: number): void {
+    if (this.tree.filled !== 0 || !this.#seedPending) {
+      throw new Error('PriorityBackend.restore: restore into a fresh backend');
+    }
+    const idx = new Int32Array(Math.min(RESTORE_BATCH, leaves.length));
+    for (let start = 0; start < leaves.length; start += RESTORE_BATCH) {
+      const n = Math.min(RESTORE_BATCH, leaves.length - start);
+      for (let k = 0; k < n; k++) idx[k] = start + k;
+      this.#set(idx.subarray(0, n), leaves.subarray(start, start + n));
+    }
+    this.#maxPriority = maxPriority;
+    if (draws === 0) return;
+    // A draw needs a positive total: lend leaf 0 one for the replay of the stream if all are 0.
+    const lend = !(this.tree.total > 0);
+    if (lend) this.#set(new Int32Array([0]), new Float64Array([1]));
+    const one = new Int32Array(1);
+    const w = new Float32Array(1);
+    for (let k = 0; k < draws; k++) {
+      const seed = k === 0 ? this.#seed : -1;
+      if (this.#cuda) this.#cuda.sample(one, w, 0, seed);
+      else this.tree.raw.sample(one, seed);
+    }
+    this.#seedPending = false;
+    if (lend) this.#set(new Int32Array([0]), new Float64Array([leaves[0]]));
   }
 
   /** Frees the GPU mirror (no-op on the CPU). */

@@ -1,10 +1,11 @@
 /**
  * The options of {@link PrioritizedReplay}: one table ({@link REPLAY_OPTION_FIELDS}) gives each
- * option's check and default, so construction and docs/replay.md cannot drift apart.
+ * option's check, default and whether a saved replay state must have been made with the same value,
+ * so construction, restore checks and docs/replay.md cannot drift apart.
  *
  * Pure data and functions; nothing here holds state.
  */
-import { expectInteger, expectNumber, expectOneOf, expectOptions, expectedMessage, rejectUnknownKeys } from '../validate.js';
+import { describe, expectInteger, expectNumber, expectOneOf, expectOptions, expectedMessage, rejectUnknownKeys } from '../validate.js';
 
 /** Construction options of {@link PrioritizedReplay}. */
 export interface PrioritizedReplayOptions {
@@ -42,7 +43,7 @@ export interface PrioritizedReplayOptions {
   framesPerChunk?: number;
 }
 
-/** Every option with its default applied and checked. */
+/** Every option with its default applied and checked (JSON-able: it is saved in replay states). */
 export interface ResolvedReplayOptions {
   capacity: number;
   numEnvs: number;
@@ -64,11 +65,16 @@ export interface ResolvedReplayOptions {
 
 type OptionName = keyof ResolvedReplayOptions;
 
-/** One option: its check (given the options resolved before it). */
+/** One option: its check (given the options resolved before it), and whether a restore must match it. */
 export interface ReplayOptionField {
   name: OptionName;
   /** Returns the resolved value of `value` (undefined = use the default) or throws the standard error. */
   resolve: (value: unknown, before: Partial<ResolvedReplayOptions>) => unknown;
+  /**
+   * 'match': a saved state restores only into a replay with the same value (it shapes the storage
+   * or the draws). 'free': placement or storage tuning, may differ on restore.
+   */
+  restore: 'match' | 'free';
 }
 
 /** Frames are stored in chunks of at most this many bytes (one typed array holds at most 4 GiB). */
@@ -101,29 +107,30 @@ function framesPerChunk(v: unknown, o: Partial<ResolvedReplayOptions>): number {
   return rows;
 }
 
-const field = (name: OptionName, check: (v: unknown, name: string) => unknown): ReplayOptionField => ({
+const field = (name: OptionName, restore: 'match' | 'free', check: (v: unknown, name: string) => unknown): ReplayOptionField => ({
   name,
+  restore,
   resolve: (v) => check(v, name),
 });
 
 /** The options in checking order (capacity and framesPerChunk depend on those before them). */
 export const REPLAY_OPTION_FIELDS: readonly ReplayOptionField[] = [
-  field('numEnvs', int(1, 65536)),
-  { name: 'frameShape', resolve: frameShape },
-  field('stack', int(1, 16, 4)),
-  field('startPadding', oneOf(['repeat', 'zero'] as const, 'repeat')),
-  field('nStep', int(1, 32, 3)),
-  field('gamma', num(0, 1, 0.99)),
-  field('alpha', num(0, 16, 0.6)),
-  field('beta', num(0, 1, 0.4)),
-  field('betaFinal', num(0, 1, 1)),
-  field('betaSteps', int(0, Number.MAX_SAFE_INTEGER, 0)),
-  field('epsilon', num(Number.MIN_VALUE, 1, 1e-6)),
-  field('scalarDtype', oneOf(['float32', 'float16'] as const, 'float32')),
-  field('seed', int(0, Number.MAX_SAFE_INTEGER, 0)),
-  field('device', oneOf(['cpu', 'cuda'] as const, 'cpu')),
-  { name: 'capacity', resolve: capacity },
-  { name: 'framesPerChunk', resolve: framesPerChunk },
+  field('numEnvs', 'match', int(1, 65536)),
+  { name: 'frameShape', restore: 'match', resolve: frameShape },
+  field('stack', 'match', int(1, 16, 4)),
+  field('startPadding', 'match', oneOf(['repeat', 'zero'] as const, 'repeat')),
+  field('nStep', 'match', int(1, 32, 3)),
+  field('gamma', 'match', num(0, 1, 0.99)),
+  field('alpha', 'match', num(0, 16, 0.6)),
+  field('beta', 'match', num(0, 1, 0.4)),
+  field('betaFinal', 'match', num(0, 1, 1)),
+  field('betaSteps', 'match', int(0, Number.MAX_SAFE_INTEGER, 0)),
+  field('epsilon', 'match', num(Number.MIN_VALUE, 1, 1e-6)),
+  field('scalarDtype', 'match', oneOf(['float32', 'float16'] as const, 'float32')),
+  field('seed', 'match', int(0, Number.MAX_SAFE_INTEGER, 0)),
+  field('device', 'free', oneOf(['cpu', 'cuda'] as const, 'cpu')),
+  { name: 'capacity', restore: 'match', resolve: capacity },
+  { name: 'framesPerChunk', restore: 'free', resolve: framesPerChunk },
 ];
 
 const KNOWN_OPTIONS = REPLAY_OPTION_FIELDS.map((f) => f.name);
@@ -135,4 +142,23 @@ export function resolveReplayOptions(options: unknown): ResolvedReplayOptions {
   const out: Partial<ResolvedReplayOptions> = {};
   for (const f of REPLAY_OPTION_FIELDS) (out as Record<string, unknown>)[f.name] = f.resolve(o[f.name], out);
   return out as ResolvedReplayOptions;
+}
+
+/**
+ * Throws a RangeError naming the first 'match' option whose saved value differs from this
+ * replay's (`Expected 4 (this replay's stack) for state.header.options.stack but received 2`).
+ */
+export function expectSameOptions(own: ResolvedReplayOptions, saved: Record<string, unknown>): void {
+  for (const f of REPLAY_OPTION_FIELDS) {
+    if (f.restore !== 'match') continue;
+    const mine = own[f.name];
+    const theirs = saved[f.name];
+    if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+      throw new RangeError(expectedMessage(`${describeOption(mine)} (this replay's ${f.name})`, `state.header.options.${f.name}`, theirs));
+    }
+  }
+}
+
+function describeOption(v: unknown): string {
+  return Array.isArray(v) ? `[${v.join(', ')}]` : describe(v);
 }

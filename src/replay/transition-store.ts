@@ -19,6 +19,8 @@ export const READY = 1;
 export const BOOTSTRAP = 2;
 /** Holds a truncated (or cut) episode's final frame: never sampled. */
 export const FINAL = 4;
+/** Every flag bit (a saved state with others is corrupt). */
+export const KNOWN_FLAGS = READY | BOOTSTRAP | FINAL;
 
 export class TransitionStore {
   readonly lanes: number;
@@ -120,4 +122,10 @@ export class TransitionStore {
     );
   }
 
+  /** Recounts the sampleable slots after a restore copied the arrays in. */
+  recount(): void {
+    let n = 0;
+    for (let i = 0; i < this.flags.length; i++) if (this.flags[i] & READY) n++;
+    this.#size = n;
+  }
 }
