@@ -22,7 +22,10 @@ export * from './env/index.js';
 export { PriorityTree, MAX_PRIORITY_TREE_CAPACITY } from './replay/priority-tree.js';
 export type { PriorityTreeSampleOptions } from './replay/priority-tree.js';
 export { PrioritizedReplay } from './replay/prioritized-replay.js';
-export type { PrioritizedReplayOptions, ReplayStep, ReplayBatch, ReplayStats, TransitionInfo } from './replay/prioritized-replay.js';
+export type {
+  PrioritizedReplayOptions, ReplayStep, ReplayBatch, ReplayStats, TransitionInfo,
+  ReplayState, ReplayStateHeader, ReplayStateSection, ReplayStateDtype, ReplayRestoreOptions, ResolvedReplayOptions,
+} from './replay/prioritized-replay.js';
 export { CudaPrioritySampler, cudaAvailability } from './replay/cuda-sampler.js';
 export type { NativeCudaInfo } from './native.js';
 export * as ops from './graph/ops.js';

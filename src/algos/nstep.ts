@@ -1,5 +1,7 @@
 /**
- * n-step discounted targets for DQN over a time-major [T, N] window of transitions.
+ * n-step discounted targets for DQN: the one implementation, used by the batch function
+ * {@link computeNStepTargets}, by the streaming {@link NStepAccumulator} and by the replay buffer
+ * (src/replay/nstep-staging.ts feeds it every `addBatch`).
  *
  * For each transition (t, n) the target is
  *   y = Σ_{k<m} γ^k r_{t+k} + discount · max_a Q(s', a)
@@ -11,6 +13,10 @@
  * Windows shortened by the end of the buffer (t + m = T, episode still running) are valid m-step
  * targets; `complete` marks those with m = nStep or an episode end, for callers that prefer to
  * wait for more data.
+ *
+ * Arithmetic (pinned: the replay's batches depend on it bit for bit): returns are summed in f64 as
+ * `Σ_k powers[k] · r_{t+k}` in increasing k with `powers[k] = γ ** k` ({@link gammaPowers}), then
+ * stored as f32; discounts are `powers[m]` stored as f32.
  */
 import { expectedMessage, expectInteger, expectNumber, expectTypedArray } from '../validate.js';
 
@@ -44,6 +50,11 @@ export interface NStepOutput {
   complete: Uint8Array;
 }
 
+/** γ^k for k in [0, n], Float64Array [n + 1]: the discount table every n-step sum uses. */
+export function gammaPowers(gamma: number, n: number): Float64Array {
+  return Float64Array.from({ length: n + 1 }, (_, k) => gamma ** k);
+}
+
 /** Computes n-step returns, bootstrap discounts and horizons. Pure; accumulates in float64. */
 export function computeNStepTargets(input: NStepInput): NStepOutput {
   const T = expectInteger(input.numSteps, 'numSteps', 1, 2 ** 31 - 1);
@@ -59,37 +70,29 @@ export function computeNStepTargets(input: NStepInput): NStepOutput {
   const discounts = new Float32Array(size);
   const horizons = new Int32Array(size);
   const complete = new Uint8Array(size);
-  for (let n = 0; n < N; n++) {
-    for (let t = 0; t < T; t++) {
-      let sum = 0;
-      let scale = 1;
-      let m = 0;
-      let ended = false;
-      let terminal = false;
-      while (m < nStep && t + m < T) {
-        const i = (t + m) * N + n;
-        sum += scale * rewards[i];
-        scale *= gamma;
-        m++;
-        if (terminated[i] || truncated[i]) {
-          ended = true;
-          terminal = terminated[i] === 1;
-          break;
-        }
-      }
-      const o = t * N + n;
-      returns[o] = sum;
-      discounts[o] = terminal ? 0 : scale;
-      horizons[o] = m;
-      complete[o] = ended || m === nStep ? 1 : 0;
+  // Streams the window through the accumulator. A window of T + 1 never fills, so with
+  // nStep > T only episode ends complete a transition, as m = nStep cannot happen.
+  const acc = new NStepAccumulator(N, Math.min(nStep, T + 1), gamma);
+  const collect = (b: NStepBatch, isComplete: number) => {
+    for (let i = 0; i < b.count; i++) {
+      const o = b.steps[i] * N + b.lanes[i];
+      returns[o] = b.returns[i];
+      discounts[o] = b.discounts[i];
+      horizons[o] = b.horizons[i];
+      complete[o] = isComplete;
     }
+  };
+  for (let t = 0; t < T; t++) {
+    const s = t * N;
+    collect(acc.push(rewards.subarray(s, s + N), terminated.subarray(s, s + N), truncated.subarray(s, s + N)), 1);
   }
+  collect(acc.flush(), 0);
   return { returns, discounts, horizons, complete };
 }
 
 /**
  * Ready n-step transitions emitted by {@link NStepAccumulator}, in caller-visible preallocated
- * arrays: entries [0, count) are valid until the next call.
+ * arrays: entries [0, count) are valid until the next call. Each array is [numEnvs · nStep].
  */
 export interface NStepBatch {
   /** Number of valid entries. */
@@ -106,31 +109,41 @@ export interface NStepBatch {
   horizons: Int32Array;
 }
 
+/** What {@link NStepAccumulator.toJSON} saves: pending rewards per lane (oldest first, fewer than nStep each). */
+export interface NStepAccumulatorState {
+  step: number;
+  pending: number[][];
+  firstStep: number[];
+}
+
 /**
- * Streaming form of {@link computeNStepTargets} for DQN's step-by-step loop: push each VecEnv step's
- * rewards and end flags; transitions come out as soon as their n-step target is known (after n
- * steps, or at the episode's end), with the same numbers the batch function gives. The caller keeps
- * observations and actions for the last n steps, indexed by step.
+ * Streaming n-step targets for step-by-step loops: push each VecEnv step's rewards and end flags;
+ * transitions come out as soon as their n-step target is known (after n steps, or at the episode's
+ * end), lanes in order and, within a lane, oldest first. The caller keeps observations and actions
+ * for the last n steps, indexed by step (the replay keeps them in its lane rings).
+ *
+ * Ownership: one caller on one thread; nothing is allocated per push (pending rewards live in a
+ * preallocated [N, nStep] table, the emitted batch is reused).
  */
 export class NStepAccumulator {
-  #numEnvs: number;
-  #nStep: number;
-  #gamma: number;
-  /** Pending rewards per lane, oldest first (length < nStep between pushes). */
-  #pending: number[][];
-  /** Step index of the oldest pending reward per lane. */
-  #firstStep: number[];
+  readonly #numEnvs: number;
+  readonly #nStep: number;
+  readonly #powers: Float64Array; // [nStep + 1] γ^k
+  readonly #pending: Float64Array; // [N, nStep] pending rewards per lane, oldest first
+  readonly #counts: Int32Array; // [N] pending rewards per lane, < nStep between pushes
+  readonly #firstStep: Float64Array; // [N] step index of each lane's oldest pending reward
   #step = 0;
-  #batch: NStepBatch;
+  readonly #batch: NStepBatch;
 
   /** @param numEnvs lanes N; @param nStep n ≥ 1; @param gamma discount γ in [0, 1]. */
   constructor(numEnvs: number, nStep: number, gamma: number) {
     this.#numEnvs = expectInteger(numEnvs, 'numEnvs', 1, 2 ** 31 - 1);
     this.#nStep = expectInteger(nStep, 'nStep', 1, 2 ** 31 - 1);
-    this.#gamma = expectNumber(gamma, 'gamma', 0, 1);
-    this.#pending = Array.from({ length: numEnvs }, () => []);
-    this.#firstStep = new Array(numEnvs).fill(0);
+    this.#powers = gammaPowers(expectNumber(gamma, 'gamma', 0, 1), nStep);
     const cap = numEnvs * nStep;
+    this.#pending = new Float64Array(cap);
+    this.#counts = new Int32Array(numEnvs);
+    this.#firstStep = new Float64Array(numEnvs);
     this.#batch = {
       count: 0,
       lanes: new Int32Array(cap),
@@ -146,21 +159,20 @@ export class NStepAccumulator {
     return this.#step;
   }
 
+  /** Emits the window of `lane` starting at its pending reward `from` and running to its newest. */
   #emit(lane: number, from: number, terminal: boolean): void {
-    const rewards = this.#pending[lane];
+    const base = lane * this.#nStep;
+    const count = this.#counts[lane];
     let sum = 0;
-    let scale = 1;
-    for (let k = from; k < rewards.length; k++) {
-      sum += scale * rewards[k];
-      scale *= this.#gamma;
-    }
+    for (let k = from; k < count; k++) sum += this.#powers[k - from] * this.#pending[base + k];
+    const m = count - from;
     const b = this.#batch;
     const i = b.count++;
     b.lanes[i] = lane;
     b.steps[i] = this.#firstStep[lane] + from;
     b.returns[i] = sum;
-    b.discounts[i] = terminal ? 0 : scale;
-    b.horizons[i] = rewards.length - from;
+    b.discounts[i] = terminal ? 0 : this.#powers[m];
+    b.horizons[i] = m;
   }
 
   /** Adds one step for every lane; returns the transitions that became ready. */
@@ -170,46 +182,75 @@ export class NStepAccumulator {
     expectTypedArray(terminated, 'terminated', Uint8Array, N);
     expectTypedArray(truncated, 'truncated', Uint8Array, N);
     this.#batch.count = 0;
-    for (let n = 0; n < N; n++) {
-      const pending = this.#pending[n];
-      if (pending.length === 0) this.#firstStep[n] = this.#step;
-      pending.push(rewards[n]);
-      if (terminated[n] || truncated[n]) {
-        for (let k = 0; k < pending.length; k++) this.#emit(n, k, terminated[n] === 1);
-        pending.length = 0;
-      } else if (pending.length === this.#nStep) {
-        this.#emit(n, 0, false);
-        pending.shift();
-        this.#firstStep[n]++;
+    const n = this.#nStep;
+    for (let lane = 0; lane < N; lane++) {
+      const base = lane * n;
+      if (this.#counts[lane] === 0) this.#firstStep[lane] = this.#step;
+      this.#pending[base + this.#counts[lane]++] = rewards[lane];
+      if (terminated[lane] || truncated[lane]) {
+        for (let k = 0; k < this.#counts[lane]; k++) this.#emit(lane, k, terminated[lane] === 1);
+        this.#counts[lane] = 0;
+      } else if (this.#counts[lane] === n) {
+        this.#emit(lane, 0, false);
+        this.#pending.copyWithin(base, base + 1, base + n);
+        this.#counts[lane]--;
+        this.#firstStep[lane]++;
       }
     }
     this.#step++;
     return this.#batch;
   }
 
-  /** Emits every pending transition with its shortened horizon (end of training or of a window). */
+  /**
+   * Emits every pending transition with its shortened horizon and discount γ^m (end of training or
+   * of a window, or an episode cut whose next observation is known).
+   */
   flush(): NStepBatch {
     this.#batch.count = 0;
-    for (let n = 0; n < this.#numEnvs; n++) {
-      const pending = this.#pending[n];
-      for (let k = 0; k < pending.length; k++) this.#emit(n, k, false);
-      pending.length = 0;
+    for (let lane = 0; lane < this.#numEnvs; lane++) {
+      for (let k = 0; k < this.#counts[lane]; k++) this.#emit(lane, k, false);
+      this.#counts[lane] = 0;
     }
     return this.#batch;
   }
 
   /** Pending state for checkpoints (JSON). */
-  toJSON(): { step: number; pending: number[][]; firstStep: number[] } {
-    return { step: this.#step, pending: this.#pending.map((p) => [...p]), firstStep: [...this.#firstStep] };
+  toJSON(): NStepAccumulatorState {
+    const pending: number[][] = [];
+    for (let lane = 0; lane < this.#numEnvs; lane++) {
+      const base = lane * this.#nStep;
+      pending.push(Array.from(this.#pending.subarray(base, base + this.#counts[lane])));
+    }
+    return { step: this.#step, pending, firstStep: Array.from(this.#firstStep) };
   }
 
-  /** Restores a state saved with {@link NStepAccumulator.toJSON}. */
-  restore(state: { step: number; pending: number[][]; firstStep: number[] }): void {
-    if (state.pending.length !== this.#numEnvs || state.firstStep.length !== this.#numEnvs) {
-      throw new RangeError(expectedMessage(`state for ${this.#numEnvs} lanes`, 'n-step state', state.pending));
+  /**
+   * Restores a state saved with {@link NStepAccumulator.toJSON}. TypeError/RangeError naming the
+   * field for a state of another lane count, a lane with nStep or more pending rewards, or a
+   * non-finite value; nothing changes then.
+   */
+  restore(state: NStepAccumulatorState): void {
+    const N = this.#numEnvs;
+    const s = state as Partial<NStepAccumulatorState> | null;
+    if (s === null || typeof s !== 'object') throw new TypeError(expectedMessage('an n-step state object', 'n-step state', s));
+    if (!Array.isArray(s.pending) || s.pending.length !== N || !Array.isArray(s.firstStep) || s.firstStep.length !== N) {
+      throw new RangeError(expectedMessage(`state for ${N} lanes`, 'n-step state', s.pending));
     }
-    this.#step = expectInteger(state.step, 'step', 0, Number.MAX_SAFE_INTEGER);
-    this.#pending = state.pending.map((p) => [...p]);
-    this.#firstStep = [...state.firstStep];
+    const step = expectInteger(s.step, 'n-step state step', 0, Number.MAX_SAFE_INTEGER);
+    for (let lane = 0; lane < N; lane++) {
+      const p = s.pending[lane];
+      if (!Array.isArray(p) || p.length >= this.#nStep) {
+        throw new RangeError(expectedMessage(`an array of fewer than ${this.#nStep} rewards`, `n-step state pending[${lane}]`, p));
+      }
+      p.forEach((r, k) => expectNumber(r, `n-step state pending[${lane}][${k}]`));
+      expectInteger(s.firstStep[lane], `n-step state firstStep[${lane}]`, 0, Number.MAX_SAFE_INTEGER);
+    }
+    this.#step = step;
+    for (let lane = 0; lane < N; lane++) {
+      const p = s.pending[lane];
+      this.#pending.set(p, lane * this.#nStep);
+      this.#counts[lane] = p.length;
+      this.#firstStep[lane] = s.firstStep[lane];
+    }
   }
 }

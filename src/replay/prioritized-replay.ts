@@ -2,6 +2,12 @@
  * `PrioritizedReplay`: proportional prioritized experience replay (Schaul et al. 2016) for
  * DQN-style learners fed by `VecEnv` lanes.
  *
+ * Pipeline: `addBatch(step)` → n-step staging (NStepStaging over algos/nstep.ts) completes returns →
+ * TransitionStore + FrameStore keep one frame and one transition per lane slot → PriorityBackend
+ * queues their priorities and flushes them in one tree batch; `sample(B)` → PriorityBackend draws B
+ * indices and weights (β from BetaSchedule) → BatchAssembler gathers stacks and scalars into a
+ * preallocated ReplayBatch.
+ *
  * - Frames are stored once (uint8, the newest frame of each observation) in one ring per lane and
  *   stacked at sample time; frames never leak across an episode start.
  * - n-step returns with discount γ are computed per lane and stop at episode ends: a terminated
@@ -9,65 +15,37 @@
  * - Sampling uses the native {@link PriorityTree} (stratified, p^α), importance weights
  *   (N·P(i))^-β normalised by the largest weight (from the tree's min), β annealed linearly.
  * - Storing and sampling are decoupled: every `addBatch` stores every lane's transition.
+ * - The whole state can be saved and restored exactly (`exportState`, `importState`, `fromState`).
  *
- * See docs/replay.md for the storage layout and the exact `addBatch` contract.
+ * Threading: every method is synchronous and the object is single-threaded; the parts it owns
+ * (listed above) are never shared. See docs/replay.md for the storage layout, the exact
+ * `addBatch` contract and the saved state's format.
  */
-import { loadNative } from '../native.js';
+import { expectInteger, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
+import { BatchAssembler, type ReplayBatch } from './batch-assembly.js';
+import { BetaSchedule } from './beta-schedule.js';
+import { checkStartPadding, FrameStore, observationFrames } from './frame-store.js';
+import { NStepStaging } from './nstep-staging.js';
+import { PriorityBackend } from './priority-backend.js';
+import type { PriorityTree } from './priority-tree.js';
+import { expectSameOptions, resolveReplayOptions, type PrioritizedReplayOptions, type ResolvedReplayOptions } from './replay-options.js';
 import {
-  expectInteger,
-  expectNumber,
-  expectOneOf,
-  expectOptions,
-  expectTypedArray,
-  expectedMessage,
-  rejectUnknownKeys,
-} from '../validate.js';
-import { fromFloat16Bits, toFloat16Bits } from './float16.js';
-import { PriorityTree } from './priority-tree.js';
-import { CudaPrioritySampler } from './cuda-sampler.js';
+  bytesOf,
+  checkStateContents,
+  checkStateHeader,
+  expectReplayState,
+  REPLAY_STATE_FORMAT,
+  REPLAY_STATE_VERSION,
+  replayStateLayout,
+  SectionReader,
+  type ReplayState,
+} from './replay-state.js';
+import { FINAL, TransitionStore } from './transition-store.js';
 
-/** Construction options of {@link PrioritizedReplay}. */
-export interface PrioritizedReplayOptions {
-  /** Transitions held in total, a multiple of `numEnvs` (each lane gets capacity / numEnvs slots). */
-  capacity: number;
-  /** Number of VecEnv lanes N fed by each `addBatch`. */
-  numEnvs: number;
-  /** Height and width of one frame, e.g. [84, 84]. */
-  frameShape: readonly [number, number];
-  /** Frames per observation (the VecEnv's frame stack), 1–16. Default 4. */
-  stack?: number;
-  /** How an observation's frames before its episode's first frame are filled: copies of the first frame ('repeat', default) or zeros ('zero'). Must match the env. */
-  startPadding?: 'repeat' | 'zero';
-  /** n of the n-step return, 1–32. Default 3. */
-  nStep?: number;
-  /** Discount γ in [0, 1]. Default 0.99. */
-  gamma?: number;
-  /** Priority exponent α ≥ 0 (0 = uniform). Default 0.6. */
-  alpha?: number;
-  /** Initial importance-sampling exponent β in [0, 1]. Default 0.4. */
-  beta?: number;
-  /** β reached after `betaSteps` sample calls (linear annealing). Default 1. */
-  betaFinal?: number;
-  /** Number of `sample` calls over which β goes from `beta` to `betaFinal`; 0 keeps β fixed. Default 0. */
-  betaSteps?: number;
-  /** ε added to |TD error| so no stored transition gets priority 0. Default 1e-6. */
-  epsilon?: number;
-  /** Storage of rewards and returns: 'float32' (default) or 'float16' (half the bytes, ≈ 3 significant digits). */
-  scalarDtype?: 'float32' | 'float16';
-  /** Seed of the sampling stream (integer in [0, 2^53 - 1]). Default 0. */
-  seed?: number;
-  /** Where sampling runs: 'cpu' (default) or 'cuda' (a GPU mirror of the tree; Error if no CUDA device). */
-  device?: 'cpu' | 'cuda';
-  /** Storage tuning: frames per storage chunk, a power of two (default: as many as fit in 1 GiB). */
-  framesPerChunk?: number;
-}
-
-/** Frames are stored in chunks of at most this many bytes (one typed array holds at most 4 GiB). */
-const MAX_CHUNK_BYTES = 2 ** 30;
-/** Largest n of the n-step returns. */
-export const MAX_REPLAY_N_STEP = 32;
-/** Largest capacity in transitions. */
-export const MAX_REPLAY_CAPACITY = 2 ** 30;
+export type { PrioritizedReplayOptions, ResolvedReplayOptions } from './replay-options.js';
+export { MAX_REPLAY_CAPACITY, MAX_REPLAY_N_STEP } from './replay-options.js';
+export type { ReplayBatch } from './batch-assembly.js';
+export type { ReplayState, ReplayStateHeader, ReplayStateSection, ReplayStateDtype } from './replay-state.js';
 
 /** One vector-env step, as `addBatch` takes it (N = numEnvs, F = H·W). */
 export interface ReplayStep {
@@ -91,24 +69,6 @@ export interface ReplayStep {
    * episode is treated as terminated (discount 0), which biases values near time limits.
    */
   finalObs?: Uint8Array;
-}
-
-/** A sampled batch; every array is written in place by `sample`/`gather` (B = batch size). */
-export interface ReplayBatch {
-  /** Observations s_t, Uint8Array [B, stack, H, W]. */
-  obs: Uint8Array;
-  /** Actions a_t, Int32Array [B]. */
-  actions: Int32Array;
-  /** n-step discounted returns Σ_k γ^k r_{t+k} (stopping at the episode end), Float32Array [B]. */
-  returns: Float32Array;
-  /** Observations s_{t+m} to bootstrap from, Uint8Array [B, stack, H, W]. */
-  nextObs: Uint8Array;
-  /** γ^m, or 0 when the episode terminated within the n steps, Float32Array [B]. */
-  discounts: Float32Array;
-  /** Importance weights (min P / P(i))^β ≤ 1, Float32Array [B]. */
-  weights: Float32Array;
-  /** Replay indices, for `updatePriorities`, Int32Array [B]. */
-  indices: Int32Array;
 }
 
 /** What `stats()` reports. */
@@ -141,15 +101,8 @@ export interface TransitionInfo {
   sampleable: boolean;
 }
 
-const KNOWN_OPTIONS = [
-  'capacity', 'numEnvs', 'frameShape', 'stack', 'startPadding', 'nStep', 'gamma', 'alpha', 'beta', 'betaFinal',
-  'betaSteps', 'epsilon', 'scalarDtype', 'seed', 'device', 'framesPerChunk',
-] as const;
-
-// Entry flag bits.
-const READY = 1; // n-step return known: sampleable unless invalidated
-const BOOTSTRAP = 2; // discount γ^m (else 0)
-const FINAL = 4; // holds a truncated episode's final frame; never sampled
+/** Options `fromState` may set: where sampling runs and storage tuning (everything else comes from the state). */
+export type ReplayRestoreOptions = Pick<PrioritizedReplayOptions, 'device' | 'framesPerChunk'>;
 
 /**
  * Frame-deduplicated prioritized replay over `numEnvs` lanes. Typical loop:
@@ -165,149 +118,62 @@ const FINAL = 4; // holds a truncated episode's final frame; never sampled
  * ```
  */
 export class PrioritizedReplay {
-  readonly #capacity: number;
+  readonly #options: ResolvedReplayOptions;
   readonly #lanes: number;
-  readonly #laneCapacity: number;
-  readonly #height: number;
-  readonly #width: number;
   readonly #frameBytes: number;
-  readonly #stack: number;
-  readonly #padding: 'repeat' | 'zero';
-  readonly #nStep: number;
-  readonly #gamma: number;
-  readonly #alpha: number;
-  readonly #betaStart: number;
-  readonly #betaFinal: number;
-  readonly #betaSteps: number;
-  readonly #epsilon: number;
-  readonly #half: boolean;
+  readonly #priorities: PriorityBackend;
+  readonly #store: TransitionStore;
+  readonly #frames: FrameStore;
+  readonly #staging: NStepStaging;
+  readonly #assembler: BatchAssembler;
+  readonly #beta: BetaSchedule;
 
-  readonly #tree: PriorityTree;
-  readonly #cuda: CudaPrioritySampler | undefined;
-  // Frames in chunks of 2^#chunkShift (a typed array holds at most 4 GiB): slot e lives in
-  // chunk e >> #chunkShift at row e & #chunkMask.
-  readonly #frameChunks: Uint8Array[];
-  readonly #chunkShift: number;
-  readonly #chunkMask: number;
-  readonly #actions: Int32Array;
-  readonly #rewards: Float32Array | Uint16Array;
-  readonly #returns: Float32Array | Uint16Array;
-  readonly #nextOffset: Uint8Array;
-  readonly #flags: Uint8Array;
-  readonly #epStep: Int32Array;
-  readonly #episode: Int32Array;
-  readonly #gammaPowers: Float64Array;
-
-  // Per lane: absolute position of the slot holding the current observation (action not yet known),
-  // the episode counter, and whether begin() has run.
-  readonly #head: Float64Array;
-  readonly #laneEpisode: Int32Array;
   #begun = false;
-
-  // Pending tree writes of one addBatch, flushed in one set().
-  readonly #pendingIdx: Int32Array;
-  readonly #pendingP: Float64Array;
-  #pendingCount = 0;
-
-  #seed: number;
-  #seedPending = true;
   #sampleCalls = 0;
   #pushTotal = 0;
-  #size = 0;
-  #maxPriority = 1;
   #lastUnique = 0;
   #uniqueSum = 0;
-  readonly #batches = new Map<number, ReplayBatch>();
-  #scratchIdx = new Int32Array(0);
-  #scratchP = new Float64Array(0);
-  #obsRows = new Int32Array(0);
-  #nextRows = new Int32Array(0);
+  #sortScratch = new Int32Array(0); // [B] indices sorted, for the unique ratio
+  readonly #isSampleable = (i: number): boolean => this.#store.sampleable(i);
 
   /** Validates options and allocates all storage once. TypeError/RangeError for a bad option. */
   constructor(options: PrioritizedReplayOptions) {
-    const o = expectOptions<PrioritizedReplayOptions>(options, 'PrioritizedReplay options');
-    rejectUnknownKeys(o, 'PrioritizedReplay options', KNOWN_OPTIONS);
-    this.#lanes = expectInteger(o.numEnvs, 'numEnvs', 1, 65536);
-    if (!Array.isArray(o.frameShape) || o.frameShape.length !== 2) {
-      throw new TypeError(expectedMessage('an array [height, width]', 'frameShape', o.frameShape));
-    }
-    this.#height = expectInteger(o.frameShape[0], 'frameShape[0]', 1, 4096);
-    this.#width = expectInteger(o.frameShape[1], 'frameShape[1]', 1, 4096);
-    this.#frameBytes = this.#height * this.#width;
-    this.#stack = o.stack === undefined ? 4 : expectInteger(o.stack, 'stack', 1, 16);
-    this.#padding = o.startPadding === undefined ? 'repeat' : expectOneOf(o.startPadding, 'startPadding', ['repeat', 'zero'] as const);
-    this.#nStep = o.nStep === undefined ? 3 : expectInteger(o.nStep, 'nStep', 1, MAX_REPLAY_N_STEP);
-    this.#gamma = o.gamma === undefined ? 0.99 : expectNumber(o.gamma, 'gamma', 0, 1);
-    this.#alpha = o.alpha === undefined ? 0.6 : expectNumber(o.alpha, 'alpha', 0, 16);
-    this.#betaStart = o.beta === undefined ? 0.4 : expectNumber(o.beta, 'beta', 0, 1);
-    this.#betaFinal = o.betaFinal === undefined ? 1 : expectNumber(o.betaFinal, 'betaFinal', 0, 1);
-    this.#betaSteps = o.betaSteps === undefined ? 0 : expectInteger(o.betaSteps, 'betaSteps', 0, Number.MAX_SAFE_INTEGER);
-    this.#epsilon = o.epsilon === undefined ? 1e-6 : expectNumber(o.epsilon, 'epsilon', Number.MIN_VALUE, 1);
-    this.#half = (o.scalarDtype === undefined ? 'float32' : expectOneOf(o.scalarDtype, 'scalarDtype', ['float32', 'float16'] as const)) === 'float16';
-    this.#seed = o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
-    const device = o.device === undefined ? 'cpu' : expectOneOf(o.device, 'device', ['cpu', 'cuda'] as const);
-
-    const minLane = this.#nStep + this.#stack + 2;
-    this.#capacity = expectInteger(o.capacity, 'capacity', this.#lanes * minLane, MAX_REPLAY_CAPACITY);
-    if (this.#capacity % this.#lanes !== 0) {
-      throw new RangeError(expectedMessage(`a multiple of numEnvs (${this.#lanes})`, 'capacity', o.capacity));
-    }
-    this.#laneCapacity = this.#capacity / this.#lanes;
-
-    const c = this.#capacity;
-    this.#tree = new PriorityTree(c);
-    const maxChunkRows = Math.max(1, Math.floor(MAX_CHUNK_BYTES / this.#frameBytes));
-    const framesPerChunk =
-      o.framesPerChunk === undefined
-        ? 2 ** Math.floor(Math.log2(maxChunkRows))
-        : expectInteger(o.framesPerChunk, 'framesPerChunk', 1, maxChunkRows);
-    if ((framesPerChunk & (framesPerChunk - 1)) !== 0) {
-      throw new RangeError(expectedMessage('a power of two', 'framesPerChunk', framesPerChunk));
-    }
-    this.#chunkShift = Math.log2(framesPerChunk);
-    this.#chunkMask = framesPerChunk - 1;
-    this.#frameChunks = [];
-    for (let start = 0; start < c; start += framesPerChunk) {
-      this.#frameChunks.push(new Uint8Array(Math.min(framesPerChunk, c - start) * this.#frameBytes));
-    }
-    this.#actions = new Int32Array(c);
-    this.#rewards = this.#half ? new Uint16Array(c) : new Float32Array(c);
-    this.#returns = this.#half ? new Uint16Array(c) : new Float32Array(c);
-    this.#nextOffset = new Uint8Array(c);
-    this.#flags = new Uint8Array(c);
-    this.#epStep = new Int32Array(c);
-    this.#episode = new Int32Array(c);
-    this.#gammaPowers = Float64Array.from({ length: this.#nStep + 2 }, (_, k) => this.#gamma ** k);
-    this.#head = new Float64Array(this.#lanes);
-    this.#laneEpisode = new Int32Array(this.#lanes);
+    const o = resolveReplayOptions(options);
+    this.#options = o;
+    this.#lanes = o.numEnvs;
+    this.#frameBytes = o.frameShape[0] * o.frameShape[1];
+    const laneCapacity = o.capacity / o.numEnvs;
     // Tree writes one lane can queue per call: two slot writes (final frame + next observation),
     // each invalidating up to `stack` old entries, plus up to nStep + 1 newly ready ones.
-    const perLane = 2 * this.#stack + this.#nStep + 4;
-    this.#pendingIdx = new Int32Array(this.#lanes * perLane);
-    this.#pendingP = new Float64Array(this.#lanes * perLane);
-    this.#cuda = device === 'cuda' ? new CudaPrioritySampler(this.#tree) : undefined;
+    const perLane = 2 * o.stack + o.nStep + 4;
+    this.#priorities = new PriorityBackend({
+      capacity: o.capacity, alpha: o.alpha, epsilon: o.epsilon, seed: o.seed, device: o.device, queueCapacity: o.numEnvs * perLane,
+    });
+    this.#frames = new FrameStore(o.capacity, this.#frameBytes, o.framesPerChunk);
+    this.#store = new TransitionStore(o.numEnvs, laneCapacity, o.stack, o.scalarDtype, this.#priorities);
+    this.#staging = new NStepStaging(this.#store, o.nStep, o.gamma, o.scalarDtype);
+    this.#assembler = new BatchAssembler(this.#store, this.#frames, o.startPadding, this.#staging.powers);
+    this.#beta = new BetaSchedule(o.beta, o.betaFinal, o.betaSteps);
   }
 
   /** Total transition slots. */
   get capacity(): number {
-    return this.#capacity;
+    return this.#options.capacity;
   }
 
   /** Transitions that can be sampled now. */
   get size(): number {
-    return this.#size;
+    return this.#store.size;
   }
 
   /** β for the next `sample` call (annealed linearly over `betaSteps` calls). */
   get beta(): number {
-    if (this.#betaSteps === 0) return this.#betaStart;
-    const f = Math.min(1, this.#sampleCalls / this.#betaSteps);
-    return this.#betaStart + (this.#betaFinal - this.#betaStart) * f;
+    return this.#beta.at(this.#sampleCalls);
   }
 
   /** The underlying tree (priorities are (|δ| + ε)^α). */
   get tree(): PriorityTree {
-    return this.#tree;
+    return this.#priorities.tree;
   }
 
   /**
@@ -316,23 +182,24 @@ export class PrioritizedReplay {
    * TypeError/RangeError for a wrong array; Error if the older stack frames do not match `startPadding`.
    */
   begin(obs: Uint8Array): void {
-    const perLane = this.#obsPerLane(obs, 'obs');
-    const L = this.#laneCapacity;
+    const perLane = this.#obsFrames(obs, 'obs');
+    for (let lane = 0; lane < this.#lanes; lane++) this.#checkStart(obs, lane, perLane, 'obs');
+    const st = this.#store;
+    // Running episodes are cut here: like a truncation whose final observation is the current one,
+    // which keeps its slot (never sampled) so open windows can bootstrap from it.
+    if (this.#begun) this.#staging.cut();
     for (let lane = 0; lane < this.#lanes; lane++) {
-      let pos = this.#head[lane];
-      if (this.#begun && this.#epStep[lane * L + (pos % L)] > 0) {
-        // The running episode is cut here: like a truncation whose final observation is the
-        // current one, which keeps its slot (never sampled) so open windows can bootstrap from it.
-        this.#flags[lane * L + (pos % L)] |= FINAL;
-        this.#finishEpisode(lane, pos - 1, true, pos);
+      let pos = st.head[lane];
+      if (this.#begun && st.epStep[st.index(lane, pos)] > 0) {
+        st.flags[st.index(lane, pos)] |= FINAL;
         pos++;
       }
-      if (this.#begun) this.#laneEpisode[lane]++;
-      this.#writeObservation(lane, pos, obs, perLane, 0, 'obs');
-      this.#head[lane] = pos;
+      if (this.#begun) st.laneEpisode[lane]++;
+      this.#writeObservation(lane, pos, obs, perLane, 0, 0);
+      st.head[lane] = pos;
     }
     this.#begun = true;
-    this.#flush();
+    this.#priorities.flush();
   }
 
   /**
@@ -350,66 +217,44 @@ export class PrioritizedReplay {
     const terminated = expectTypedArray(s.terminated, 'terminated', Uint8Array, n);
     const truncated = expectTypedArray(s.truncated, 'truncated', Uint8Array, n);
     const obs = s.obs as Uint8Array;
-    const perLane = this.#obsPerLane(obs, 'obs');
+    const perLane = this.#obsFrames(obs, 'obs');
     const finalObs = s.finalObs;
-    const finalPerLane = finalObs === undefined ? 0 : this.#obsPerLane(finalObs, 'finalObs');
+    const finalPerLane = finalObs === undefined ? 0 : this.#obsFrames(finalObs, 'finalObs');
     for (let lane = 0; lane < n; lane++) {
       if (!Number.isFinite(rewards[lane])) {
         throw new RangeError(expectedMessage('a finite number', `rewards[${lane}]`, rewards[lane]));
       }
     }
+    for (let lane = 0; lane < n; lane++) if (terminated[lane] || truncated[lane]) this.#checkStart(obs, lane, perLane, 'obs');
 
-    const L = this.#laneCapacity;
+    const st = this.#store;
+    this.#staging.step(rewards, terminated, truncated, finalObs !== undefined);
     for (let lane = 0; lane < n; lane++) {
-      const pos = this.#head[lane];
-      const e = lane * L + (pos % L);
-      this.#actions[e] = actions[lane];
-      if (this.#half) (this.#rewards as Uint16Array)[e] = toFloat16Bits(rewards[lane]);
-      else this.#rewards[e] = rewards[lane];
+      const pos = st.head[lane];
+      const e = st.index(lane, pos);
+      st.actions[e] = actions[lane];
       let next = pos + 1;
-      if (terminated[lane]) {
-        this.#finishEpisode(lane, pos, false, 0);
-      } else if (truncated[lane] && finalObs !== undefined) {
-        // The final frame gets its own never-sampled slot so truncated windows can bootstrap.
-        this.#writeObservation(lane, next, finalObs, finalPerLane, this.#epStep[e] + 1, 'finalObs', FINAL);
-        this.#finishEpisode(lane, pos, true, next);
-        next++;
-      } else if (truncated[lane]) {
-        this.#finishEpisode(lane, pos, false, 0);
-      } else {
-        this.#writeObservation(lane, next, obs, perLane, this.#epStep[e] + 1, 'obs');
-        // The window starting n steps back is complete now.
-        const start = next - this.#nStep;
-        if (start >= 0) {
-          const i = lane * L + (start % L);
-          if (this.#episode[i] === this.#laneEpisode[lane] && this.#epStep[i] === this.#epStep[e] + 1 - this.#nStep) {
-            this.#makeReady(i, lane, start, next, true);
-          }
-        }
-        this.#head[lane] = next;
+      if (!terminated[lane] && !truncated[lane]) {
+        this.#writeObservation(lane, next, obs, perLane, st.epStep[e] + 1, 0);
+        st.head[lane] = next;
         continue;
       }
-      this.#laneEpisode[lane]++;
-      this.#writeObservation(lane, next, obs, perLane, 0, 'obs');
-      this.#head[lane] = next;
+      if (!terminated[lane] && finalObs !== undefined) {
+        // The final frame gets its own never-sampled slot so truncated windows can bootstrap.
+        this.#writeObservation(lane, next, finalObs, finalPerLane, st.epStep[e] + 1, FINAL);
+        next++;
+      }
+      st.laneEpisode[lane]++;
+      this.#writeObservation(lane, next, obs, perLane, 0, 0);
+      st.head[lane] = next;
     }
     this.#pushTotal += n;
-    this.#flush();
+    this.#priorities.flush();
   }
 
   /** Allocates a batch of `batchSize` transitions for `sample`/`gather` to fill. */
   createBatch(batchSize: number): ReplayBatch {
-    expectInteger(batchSize, 'batchSize', 1, 1 << 20);
-    const obsBytes = batchSize * this.#stack * this.#frameBytes;
-    return {
-      obs: new Uint8Array(obsBytes),
-      actions: new Int32Array(batchSize),
-      returns: new Float32Array(batchSize),
-      nextObs: new Uint8Array(obsBytes),
-      discounts: new Float32Array(batchSize),
-      weights: new Float32Array(batchSize),
-      indices: new Int32Array(batchSize),
-    };
+    return this.#assembler.create(batchSize);
   }
 
   /**
@@ -419,19 +264,10 @@ export class PrioritizedReplay {
    */
   sample(batchSize: number, out?: ReplayBatch): ReplayBatch {
     expectInteger(batchSize, 'batchSize', 1, 1 << 20);
-    const batch = out === undefined ? this.#cachedBatch(batchSize) : this.#checkBatch(out, batchSize);
-    if (this.#size === 0) throw new Error('PrioritizedReplay.sample: no transition is sampleable yet (add more steps)');
-    const beta = this.beta;
-    if (this.#cuda) {
-      // Same seeded stream and targets as the CPU path, so both draw the same indices.
-      this.#cuda.sample(batch.indices, batch.weights, beta, this.#seedPending ? this.#seed : -1);
-      this.#seedPending = false;
-      this.#fill(batch, batchSize, -1);
-    } else {
-      this.#tree.raw.sample(batch.indices, this.#seedPending ? this.#seed : -1);
-      this.#seedPending = false;
-      this.#fill(batch, batchSize, beta);
-    }
+    const batch = out === undefined ? this.#assembler.cached(batchSize) : this.#assembler.check(out, batchSize);
+    if (this.size === 0) throw new Error('PrioritizedReplay.sample: no transition is sampleable yet (add more steps)');
+    this.#priorities.sample(batch.indices, batch.weights, this.beta);
+    this.#assembler.fill(batch, batchSize);
     this.#sampleCalls++;
     this.#recordUnique(batch.indices);
     return batch;
@@ -443,15 +279,16 @@ export class PrioritizedReplay {
    */
   gather(indices: Int32Array, out?: ReplayBatch): ReplayBatch {
     expectTypedArray(indices, 'indices', Int32Array);
-    const batch = out === undefined ? this.createBatch(indices.length) : this.#checkBatch(out, indices.length);
+    const batch = out === undefined ? this.createBatch(indices.length) : this.#assembler.check(out, indices.length);
     for (let b = 0; b < indices.length; b++) {
       const i = indices[b];
-      if (!Number.isInteger(i) || i < 0 || i >= this.#capacity || !this.#sampleable(i)) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.capacity || !this.#store.sampleable(i)) {
         throw new RangeError(expectedMessage('the index of a sampleable transition', `indices[${b}]`, i));
       }
     }
     batch.indices.set(indices);
-    this.#fill(batch, indices.length, this.beta);
+    this.#priorities.weights(batch.indices, batch.weights, this.beta);
+    this.#assembler.fill(batch, indices.length);
     return batch;
   }
 
@@ -469,246 +306,176 @@ export class PrioritizedReplay {
     if (tdErrors.length !== indices.length) {
       throw new RangeError(expectedMessage(`a typed array of length ${indices.length} (as indices)`, 'tdErrors', tdErrors));
     }
-    const count = indices.length;
-    for (let k = 0; k < count; k++) {
+    for (let k = 0; k < indices.length; k++) {
       const i = indices[k];
-      if (i < 0 || i >= this.#capacity) {
-        throw new RangeError(expectedMessage(`an integer in [0, ${this.#capacity - 1}]`, `indices[${k}]`, i));
+      if (i < 0 || i >= this.capacity) {
+        throw new RangeError(expectedMessage(`an integer in [0, ${this.capacity - 1}]`, `indices[${k}]`, i));
       }
       if (!Number.isFinite(tdErrors[k])) {
         throw new RangeError(expectedMessage('a finite TD error', `tdErrors[${k}] (replay index ${i})`, tdErrors[k]));
       }
     }
-    if (this.#scratchIdx.length < count) {
-      this.#scratchIdx = new Int32Array(count);
-      this.#scratchP = new Float64Array(count);
-    }
-    let m = 0;
-    for (let k = 0; k < count; k++) {
-      const i = indices[k];
-      if (!this.#sampleable(i)) continue;
-      const p = Math.abs(tdErrors[k]) + this.#epsilon;
-      if (p > this.#maxPriority) this.#maxPriority = p;
-      this.#scratchIdx[m] = i;
-      this.#scratchP[m] = p ** this.#alpha;
-      m++;
-    }
-    if (m > 0) this.#setPriorities(this.#scratchIdx.subarray(0, m), this.#scratchP.subarray(0, m));
+    this.#priorities.update(indices, tdErrors, this.#isSampleable);
   }
 
   /** Where index points (lane, episode count on that lane, step within the episode) and whether it is sampleable. */
   transitionInfo(index: number): TransitionInfo {
-    expectInteger(index, 'index', 0, this.#capacity - 1);
+    expectInteger(index, 'index', 0, this.capacity - 1);
     return {
-      lane: Math.floor(index / this.#laneCapacity),
-      episode: this.#episode[index],
-      step: this.#epStep[index],
-      sampleable: this.#sampleable(index),
+      lane: Math.floor(index / this.#store.laneCapacity),
+      episode: this.#store.episode[index],
+      step: this.#store.epStep[index],
+      sampleable: this.#store.sampleable(index),
     };
   }
 
   /** Size, capacity, fill rate, pushes, unique ratio of the last sample and its mean, β, memory. */
   stats(): ReplayStats {
-    const bytes =
-      this.#frameChunks.reduce((sum, chunk) => sum + chunk.byteLength, 0) + this.#actions.byteLength + this.#rewards.byteLength + this.#returns.byteLength +
-      this.#nextOffset.byteLength + this.#flags.byteLength + this.#epStep.byteLength + this.#episode.byteLength +
-      this.#tree.memoryBytes + (this.#cuda?.memoryBytes ?? 0);
     return {
-      size: this.#size,
-      capacity: this.#capacity,
-      fillRate: this.#size / this.#capacity,
+      size: this.size,
+      capacity: this.capacity,
+      fillRate: this.size / this.capacity,
       pushTotal: this.#pushTotal,
       uniqueRatio: this.#lastUnique,
       uniqueRatioMean: this.#sampleCalls === 0 ? 0 : this.#uniqueSum / this.#sampleCalls,
       beta: this.beta,
-      maxPriority: this.#maxPriority,
-      memoryBytes: bytes,
+      maxPriority: this.#priorities.maxPriority,
+      memoryBytes: this.#frames.memoryBytes + this.#store.memoryBytes + this.#priorities.memoryBytes,
     };
   }
 
   /** Frees the GPU mirror when device is 'cuda' (no-op otherwise). */
   dispose(): void {
-    this.#cuda?.dispose();
+    this.#priorities.dispose();
   }
 
-  // ---- storage ----
+  // ---- saving and restoring ----
 
-  #obsPerLane(obs: unknown, name: string): number {
-    const stacked = this.#lanes * this.#stack * this.#frameBytes;
-    const single = this.#lanes * this.#frameBytes;
-    if (!(obs instanceof Uint8Array)) {
-      throw new TypeError(expectedMessage(`a Uint8Array of length ${stacked} or ${single}`, name, obs));
-    }
-    if (obs.length === stacked) return this.#stack;
-    if (obs.length === single) return 1;
-    throw new RangeError(
-      expectedMessage(`a Uint8Array of length ${stacked} ([N, stack, H, W]) or ${single} ([N, H, W])`, name, obs),
-    );
-  }
-
-  /** Writes the newest frame of lane's observation at absolute position pos (a new slot). */
-  #writeObservation(lane: number, pos: number, obs: Uint8Array, perLane: number, epStep: number, name: string, flags = 0): void {
-    const L = this.#laneCapacity;
-    const e = lane * L + (pos % L);
-    this.#invalidateForOverwrite(lane, pos);
-    const F = this.#frameBytes;
-    const src = (lane * perLane + perLane - 1) * F;
-    if (epStep === 0 && perLane > 1) this.#checkStartPadding(obs, lane, perLane, name);
-    this.#frameChunks[e >> this.#chunkShift].set(obs.subarray(src, src + F), (e & this.#chunkMask) * F);
-    this.#flags[e] = flags;
-    this.#epStep[e] = epStep;
-    this.#episode[e] = this.#laneEpisode[lane];
-    this.#nextOffset[e] = 0;
-  }
-
-  #checkStartPadding(obs: Uint8Array, lane: number, perLane: number, name: string): void {
-    const F = this.#frameBytes;
-    const base = lane * perLane * F;
-    const newest = base + (perLane - 1) * F;
-    for (let k = 0; k < perLane - 1; k++) {
-      const off = base + k * F;
-      for (let b = 0; b < F; b++) {
-        const expected = this.#padding === 'repeat' ? obs[newest + b] : 0;
-        if (obs[off + b] !== expected) {
-          throw new Error(
-            `${name} of lane ${lane} starts an episode, but its stack frame ${k} is not ${this.#padding === 'repeat' ? 'a copy of the newest frame' : 'zeros'} ` +
-              `(startPadding '${this.#padding}'); set startPadding to match how the env fills a reset stack`,
-          );
-        }
-      }
-    }
+  /**
+   * The whole state: a JSON-able header and the raw bytes of every storage array (format in
+   * docs/replay.md). Sections are views of the live storage, not copies (except the tree's
+   * priorities): write them out before the next `begin`/`addBatch`. A replay restored from it gives
+   * the same batches, weights, priorities and stats for the same later calls.
+   */
+  exportState(): ReplayState {
+    const st = this.#store;
+    const leaves = this.#priorities.exportLeaves();
+    const sections: Record<string, Uint8Array> = {};
+    this.#frames.chunks.forEach((chunk, k) => (sections[`frames.${k}`] = chunk));
+    sections.actions = bytesOf(st.actions);
+    sections.returns = bytesOf(st.returns.data);
+    sections.nextOffset = st.nextOffset;
+    sections.flags = st.flags;
+    sections.epStep = bytesOf(st.epStep);
+    sections.episode = bytesOf(st.episode);
+    sections.head = bytesOf(st.head);
+    sections.laneEpisode = bytesOf(st.laneEpisode);
+    sections.priorities = bytesOf(leaves);
+    return {
+      header: {
+        format: REPLAY_STATE_FORMAT,
+        version: REPLAY_STATE_VERSION,
+        options: { ...this.#options, frameShape: [...this.#options.frameShape] },
+        sections: replayStateLayout(this.#options, leaves.length),
+        begun: this.#begun,
+        pushTotal: this.#pushTotal,
+        size: st.size,
+        sampleCalls: this.#sampleCalls,
+        lastUniqueRatio: this.#lastUnique,
+        uniqueRatioSum: this.#uniqueSum,
+        maxPriority: this.#priorities.maxPriority,
+        treeFilled: leaves.length,
+        nStep: this.#staging.toJSON(),
+      },
+      sections,
+    };
   }
 
   /**
-   * Position pos is about to overwrite the slot of pos - L: that entry, and entries whose stack
-   * reaches back to it, stop being sampleable.
+   * A new replay holding `state` (from {@link exportState}), built with the state's options;
+   * `options` may choose another device or frame chunking. Errors as {@link importState}.
    */
-  #invalidateForOverwrite(lane: number, pos: number): void {
-    const L = this.#laneCapacity;
-    const lost = pos - L;
-    if (lost < 0) return;
-    for (let i = lost; i < lost + this.#stack && i < pos; i++) {
-      const e = lane * L + (i % L);
-      if (!(this.#flags[e] & READY)) continue;
-      const oldest = i - Math.min(this.#stack - 1, this.#epStep[e]);
-      if (oldest <= lost) {
-        this.#flags[e] &= ~READY;
-        this.#size--;
-        this.#queue(e, 0);
-      }
+  static fromState(state: ReplayState, options?: ReplayRestoreOptions): PrioritizedReplay {
+    const { header } = expectReplayState(state);
+    const o = expectOptions<ReplayRestoreOptions>(options, 'fromState options');
+    rejectUnknownKeys(o, 'fromState options', ['device', 'framesPerChunk']);
+    const saved = header.options as unknown as PrioritizedReplayOptions;
+    const replay = new PrioritizedReplay({ ...saved, ...o });
+    replay.importState(state);
+    return replay;
+  }
+
+  /**
+   * Restores `state` into this replay, which must be freshly constructed with the same options
+   * (`device` and `framesPerChunk` may differ). Everything is checked before anything changes:
+   * TypeError/RangeError naming the first mismatched option, header field or section (a missing,
+   * truncated or extra section, or contents that contradict each other); Error if this replay has
+   * already been used. Restoring costs one copy of the storage plus one small native call per past
+   * `sample` call (to bring the sampling stream where it was).
+   */
+  importState(state: ReplayState): void {
+    if (this.#begun || this.#pushTotal !== 0 || this.#sampleCalls !== 0 || this.tree.filled !== 0) {
+      throw new Error('PrioritizedReplay.importState: restore into a freshly constructed replay (this one has already been used)');
     }
+    const o = this.#options;
+    const env = expectReplayState(state);
+    expectSameOptions(o, env.header.options as Record<string, unknown>);
+    const h = checkStateHeader(env.header, o);
+    const reader = new SectionReader(env.sections, h.sections);
+    const st = this.#store;
+    const views = {
+      actions: reader.view('actions'),
+      returns: reader.view('returns'),
+      nextOffset: reader.view('nextOffset'),
+      flags: reader.view('flags'),
+      epStep: reader.view('epStep'),
+      episode: reader.view('episode'),
+      head: reader.view('head'),
+      laneEpisode: reader.view('laneEpisode'),
+      priorities: reader.view('priorities') as Float64Array,
+    };
+    checkStateContents(h, views, o);
+
+    // Commit: the n-step windows (checked again there, atomically), then storage, then the tree.
+    this.#staging.restore(h.nStep);
+    const frameChunks = Object.keys(h.sections).filter((k) => k.startsWith('frames.')).map((k) => reader.bytes(k));
+    this.#frames.copyRowsFrom(frameChunks, h.options.framesPerChunk);
+    st.actions.set(views.actions);
+    st.returns.data.set(views.returns);
+    st.nextOffset.set(views.nextOffset);
+    st.flags.set(views.flags);
+    st.epStep.set(views.epStep);
+    st.episode.set(views.episode);
+    st.head.set(views.head);
+    st.laneEpisode.set(views.laneEpisode);
+    st.recount();
+    this.#priorities.restore(views.priorities, h.maxPriority, h.sampleCalls);
+    this.#begun = h.begun;
+    this.#pushTotal = h.pushTotal;
+    this.#sampleCalls = h.sampleCalls;
+    this.#lastUnique = h.lastUniqueRatio;
+    this.#uniqueSum = h.uniqueRatioSum;
   }
 
-  /** Episode of lane ended at position last: its open windows become ready. */
-  #finishEpisode(lane: number, last: number, bootstrap: boolean, finalPos: number): void {
-    const L = this.#laneCapacity;
-    const eLast = lane * L + (last % L);
-    const first = last - Math.min(this.#nStep - 1, this.#epStep[eLast]);
-    for (let pos = first; pos <= last; pos++) {
-      const i = lane * L + (pos % L);
-      if (this.#flags[i] & (READY | FINAL)) continue;
-      this.#makeReady(i, lane, pos, bootstrap ? finalPos : last, bootstrap, last);
-    }
+  // ---- helpers ----
+
+  #obsFrames(obs: unknown, name: string): number {
+    return observationFrames(obs, name, this.#lanes, this.#options.stack, this.#frameBytes);
   }
 
-  /** Computes the n-step return of the entry at (lane, pos) and makes it sampleable. */
-  #makeReady(i: number, lane: number, pos: number, nextPos: number, bootstrap: boolean, lastReward = nextPos - 1): void {
-    const L = this.#laneCapacity;
-    let ret = 0;
-    for (let t = pos, k = 0; t <= lastReward; t++, k++) {
-      const e = lane * L + (t % L);
-      const r = this.#half ? fromFloat16Bits((this.#rewards as Uint16Array)[e]) : this.#rewards[e];
-      ret += this.#gammaPowers[k] * r;
-    }
-    if (this.#half) (this.#returns as Uint16Array)[i] = toFloat16Bits(ret);
-    else this.#returns[i] = ret;
-    this.#nextOffset[i] = nextPos - pos;
-    this.#flags[i] = (this.#flags[i] & ~BOOTSTRAP) | READY | (bootstrap ? BOOTSTRAP : 0);
-    this.#size++;
-    this.#queue(i, this.#maxPriority ** this.#alpha);
+  #checkStart(obs: Uint8Array, lane: number, perLane: number, name: string): void {
+    if (perLane > 1) checkStartPadding(obs, lane, perLane, this.#frameBytes, this.#options.startPadding, name);
   }
 
-  #queue(index: number, priority: number): void {
-    if (this.#pendingCount === this.#pendingIdx.length) this.#flush(); // never expected; keeps order if it happens
-    this.#pendingIdx[this.#pendingCount] = index;
-    this.#pendingP[this.#pendingCount] = priority;
-    this.#pendingCount++;
-  }
-
-  #flush(): void {
-    if (this.#pendingCount === 0) return;
-    this.#setPriorities(this.#pendingIdx.subarray(0, this.#pendingCount), this.#pendingP.subarray(0, this.#pendingCount));
-    this.#pendingCount = 0;
-  }
-
-  #setPriorities(indices: Int32Array, priorities: Float64Array): void {
-    this.#tree.raw.set(indices, priorities);
-    this.#cuda?.set(indices, priorities);
-  }
-
-  #sampleable(i: number): boolean {
-    return (this.#flags[i] & READY) !== 0;
-  }
-
-  // ---- sampling ----
-
-  /** Gathers frames and scalars for batch.indices; computes weights unless beta < 0 (already set). */
-  #fill(batch: ReplayBatch, count: number, beta: number): void {
-    const L = this.#laneCapacity;
-    const S = this.#stack;
-    if (beta >= 0) {
-      if (this.#scratchP.length < count) {
-        this.#scratchIdx = new Int32Array(count);
-        this.#scratchP = new Float64Array(count);
-      }
-      const p = this.#scratchP.subarray(0, count);
-      this.#tree.raw.getMany(batch.indices, p);
-      const min = this.#tree.min;
-      for (let b = 0; b < count; b++) batch.weights[b] = (min / p[b]) ** beta;
-    }
-    // Which stored frame goes in each output frame slot (-1: zero padding); copied natively.
-    if (this.#obsRows.length < count * S) {
-      this.#obsRows = new Int32Array(count * S);
-      this.#nextRows = new Int32Array(count * S);
-    }
-    const obsRows = this.#obsRows.subarray(0, count * S);
-    const nextRows = this.#nextRows.subarray(0, count * S);
-    for (let b = 0; b < count; b++) {
-      const i = batch.indices[b];
-      const lane = Math.floor(i / L);
-      const slot = i - lane * L;
-      const laneBase = lane * L;
-      batch.actions[b] = this.#actions[i];
-      batch.returns[b] = this.#half ? fromFloat16Bits((this.#returns as Uint16Array)[i]) : this.#returns[i];
-      const m = this.#nextOffset[i];
-      batch.discounts[b] = this.#flags[i] & BOOTSTRAP ? this.#gammaPowers[m] : 0;
-      this.#stackRows(obsRows, b * S, laneBase, slot, this.#epStep[i]);
-      const nextSlot = (slot + m) % L;
-      this.#stackRows(nextRows, b * S, laneBase, nextSlot, this.#epStep[laneBase + nextSlot]);
-    }
-    const gather = loadNative().gatherRows;
-    const rowsPerChunk = this.#chunkMask + 1;
-    gather(this.#frameChunks, rowsPerChunk, this.#frameBytes, obsRows, batch.obs);
-    gather(this.#frameChunks, rowsPerChunk, this.#frameBytes, nextRows, batch.nextObs);
-  }
-
-  /** Frame rows of the stack ending at (laneBase + slot), padded before the episode start. */
-  #stackRows(rows: Int32Array, offset: number, laneBase: number, slot: number, epStep: number): void {
-    const L = this.#laneCapacity;
-    const S = this.#stack;
-    for (let k = 0; k < S; k++) {
-      const back = S - 1 - k;
-      rows[offset + k] =
-        back > epStep && this.#padding === 'zero' ? -1 : laneBase + ((slot - Math.min(back, epStep) + L) % L);
-    }
+  /** Writes the newest frame of lane's observation into the slot of position pos (a new slot). */
+  #writeObservation(lane: number, pos: number, obs: Uint8Array, perLane: number, epStep: number, flags: number): void {
+    const e = this.#store.open(lane, pos, epStep, flags);
+    this.#frames.write(e, obs, (lane * perLane + perLane - 1) * this.#frameBytes);
   }
 
   #recordUnique(indices: Int32Array): void {
-    if (this.#scratchIdx.length < indices.length) {
-      this.#scratchIdx = new Int32Array(indices.length);
-      this.#scratchP = new Float64Array(indices.length);
-    }
-    const sorted = this.#scratchIdx.subarray(0, indices.length);
+    if (this.#sortScratch.length < indices.length) this.#sortScratch = new Int32Array(indices.length);
+    const sorted = this.#sortScratch.subarray(0, indices.length);
     sorted.set(indices);
     sorted.sort();
     let unique = sorted.length > 0 ? 1 : 0;
@@ -716,27 +483,4 @@ export class PrioritizedReplay {
     this.#lastUnique = unique / indices.length;
     this.#uniqueSum += this.#lastUnique;
   }
-
-  #cachedBatch(batchSize: number): ReplayBatch {
-    let batch = this.#batches.get(batchSize);
-    if (!batch) {
-      batch = this.createBatch(batchSize);
-      this.#batches.set(batchSize, batch);
-    }
-    return batch;
-  }
-
-  #checkBatch(out: unknown, batchSize: number): ReplayBatch {
-    const b = expectOptions<ReplayBatch>(out, 'out');
-    const obsBytes = batchSize * this.#stack * this.#frameBytes;
-    expectTypedArray(b.obs, 'out.obs', Uint8Array, obsBytes);
-    expectTypedArray(b.nextObs, 'out.nextObs', Uint8Array, obsBytes);
-    expectTypedArray(b.actions, 'out.actions', Int32Array, batchSize);
-    expectTypedArray(b.returns, 'out.returns', Float32Array, batchSize);
-    expectTypedArray(b.discounts, 'out.discounts', Float32Array, batchSize);
-    expectTypedArray(b.weights, 'out.weights', Float32Array, batchSize);
-    expectTypedArray(b.indices, 'out.indices', Int32Array, batchSize);
-    return b as ReplayBatch;
-  }
 }
-

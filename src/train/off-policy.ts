@@ -13,7 +13,7 @@
  * every checkpoint (section `replay`), so a resumed run continues exactly as the uninterrupted one.
  */
 import { epsilonGreedy } from '../algos/action-sampling.js';
-import { PrioritizedReplay } from '../replay/prioritized-replay.js';
+import { PrioritizedReplay, type ReplayState } from '../replay/prioritized-replay.js';
 import { type MetricsRow } from '../run/metrics.js';
 import { scheduleValue } from './schedule.js';
 import { type TrainingRun } from './run-context.js';
@@ -52,7 +52,7 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
     seed: c.seed,
   });
   const obs = new Uint8Array(env.reset({ seed: run.envSeed(state.globalUpdate) }).obs); // [N, obsBytes]
-  const restored = run.restoredSections.replay;
+  const restored = replayFromSections(run.restoredSections);
   if (restored) replay.importState(restored);
   else {
     if (state.globalUpdate > 0) run.ctx.warn(`resumed DQN at step ${state.globalStep} with an empty replay buffer (the checkpoint has none: checkpoint.includeReplay was off); learning restarts after dqn.learningStarts more steps`);
@@ -152,18 +152,29 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
       if (run.wallTimeUp()) shutdown.request('maxWallTime');
     }
   } finally {
-    // `latest` is written by the Trainer after this returns; it takes the buffer's state as it is now.
-    try {
-      const sections = c.checkpoint.includeReplay ? replaySections(replay) : {};
-      run.setExtraSections(() => sections);
-    } finally {
-      replay.dispose();
-    }
+    // `latest` is written by the Trainer after this returns, with the buffer as it is now; the
+    // buffer is released after that.
+    if (c.checkpoint.includeReplay) run.setExtraSections(() => replaySections(replay));
+    run.defer(() => replay.dispose());
   }
   return lastRow;
 }
 
-/** The replay buffer's checkpoint sections. */
+const HEADER = 'replay.header';
+
+/** The replay buffer's checkpoint sections: its JSON header and its byte sections, each under `replay.`. */
 function replaySections(replay: PrioritizedReplay): Record<string, Uint8Array> {
-  return { replay: replay.exportState() };
+  const state = replay.exportState();
+  const out: Record<string, Uint8Array> = { [HEADER]: new TextEncoder().encode(JSON.stringify(state.header)) };
+  for (const [name, bytes] of Object.entries(state.sections)) out[`replay.${name}`] = bytes;
+  return out;
+}
+
+/** The replay state stored by {@link replaySections}, or undefined when the checkpoint has none. */
+function replayFromSections(sections: Readonly<Record<string, Uint8Array>>): ReplayState | undefined {
+  const header = sections[HEADER];
+  if (!header) return undefined;
+  const out: Record<string, Uint8Array> = {};
+  for (const [name, bytes] of Object.entries(sections)) if (name.startsWith('replay.') && name !== HEADER) out[name.slice(7)] = bytes;
+  return { header: JSON.parse(new TextDecoder().decode(header)) as ReplayState['header'], sections: out };
 }

@@ -109,4 +109,6 @@ export interface TrainingRun {
   actor(): Promise<Learner>;
   /** Called by the loop with its extra checkpoint sections, so `latest` written at the end has them. */
   setExtraSections(extra: ExtraSections): void;
+  /** Runs `cleanup` once `latest` is written (e.g. releasing the replay buffer whose state it holds). */
+  defer(cleanup: () => void): void;
 }

@@ -319,6 +319,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.#stopMessage = undefined;
     const t0 = performance.now();
     let extra: ExtraSections | undefined;
+    const cleanups: (() => void)[] = [];
     const restoredSections = this.#restoredSections;
     this.#restoredSections = {};
     const ctx = this.#context(shutdown);
@@ -361,6 +362,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
         return this.#actor;
       },
       setExtraSections: (e) => (extra = e),
+      defer: (cleanup) => void cleanups.push(cleanup),
     };
 
     // ---- the loop
@@ -376,6 +378,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       } finally {
         log.close();
         shutdown.dispose();
+        for (const cleanup of cleanups) cleanup();
       }
     }
     await this.#callbacks.call('onCheckpoint', ctx, latest);

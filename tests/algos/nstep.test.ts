@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { computeNStepTargets, NStepAccumulator, type NStepInput } from '../../src/algos/nstep.js';
+import { computeNStepTargets, gammaPowers, NStepAccumulator, type NStepInput } from '../../src/algos/nstep.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -73,6 +73,23 @@ describe('computeNStepTargets', () => {
     expect(Array.from(out.returns)).toEqual([1.5, 1, 1.5, 1, 1]);
     expect(Array.from(out.discounts)).toEqual([0, 0, 0.25, 0.5, 0.5]);
     expect(Array.from(out.complete)).toEqual([1, 1, 1, 1, 0]);
+  });
+
+  it('never marks a window complete by length when nStep exceeds the window', () => {
+    const x: NStepInput = {
+      numSteps: 3,
+      numEnvs: 1,
+      rewards: new Float32Array([1, 2, 4]),
+      terminated: new Uint8Array(3),
+      truncated: new Uint8Array(3),
+      nStep: 7,
+      gamma: 0.5,
+    };
+    const out = computeNStepTargets(x);
+    expect(Array.from(out.horizons)).toEqual([3, 2, 1]);
+    expect(Array.from(out.returns)).toEqual([3, 4, 4]);
+    expect(Array.from(out.discounts)).toEqual([0.125, 0.25, 0.5]);
+    expect(Array.from(out.complete)).toEqual([0, 0, 0]);
   });
 
   it('rejects a zero n-step by name', () => {
@@ -153,5 +170,31 @@ describe('NStepAccumulator', () => {
     expect({ count: fromB.count, returns: Array.from(fromB.returns.subarray(0, fromB.count)), steps: Array.from(fromB.steps.subarray(0, fromB.count)) }).toEqual(outA);
     expect(outA.count).toBe(4); // lane 0 ended: 3 transitions; lane 1 full window: 1
     expect(() => b.restore({ step: 0, pending: [[]], firstStep: [0] })).toThrow(/state for 2 lanes/);
+  });
+
+  it('refuses a corrupt pending state and keeps its own', () => {
+    const a = new NStepAccumulator(2, 3, 0.5);
+    const no = new Uint8Array(2);
+    a.push(new Float32Array([1, 2]), no, no);
+    const before = JSON.stringify(a);
+    expect(() => a.restore({ step: 1, pending: [[1, 2, 3], []], firstStep: [0, 0] })).toThrow(
+      'Expected an array of fewer than 3 rewards for n-step state pending[0] but received an array of length 3',
+    );
+    expect(() => a.restore({ step: 1, pending: [[NaN], []], firstStep: [0, 0] })).toThrow(/for n-step state pending\[0\]\[0\] but received NaN/);
+    expect(() => a.restore({ step: 1, pending: [[], []], firstStep: [0, 0.5] })).toThrow(/for n-step state firstStep\[1\]/);
+    expect(() => a.restore({ step: -1, pending: [[], []], firstStep: [0, 0] })).toThrow(/for n-step state step/);
+    expect(JSON.stringify(a)).toBe(before);
+  });
+
+  it('discounts with γ ** k, the table the replay shares', () => {
+    expect(Array.from(gammaPowers(0.9, 3))).toEqual([1, 0.9, 0.9 ** 2, 0.9 ** 3]);
+    const acc = new NStepAccumulator(1, 3, 0.9);
+    const no = new Uint8Array(1);
+    acc.push(new Float32Array([1]), no, no);
+    acc.push(new Float32Array([1]), no, no);
+    const b = acc.push(new Float32Array([1]), no, no);
+    expect(b.count).toBe(1);
+    expect(b.returns[0]).toBe(Math.fround(1 + 0.9 + 0.9 ** 2));
+    expect(b.discounts[0]).toBe(Math.fround(0.9 ** 3));
   });
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { VecEnv } from '../../src/index.js';
-import { normalizeVecEnvOptions } from '../../src/env/vec-env.js';
+import { ACTION_SET_SIZES, normalizeVecEnvOptions, observationShape } from '../../src/env/vec-env.js';
 
 /** A minimal iNES image: header + zeroed PRG/CHR. */
 function ines(prgBanks: number, chrBanks: number, mapper = 0): Uint8Array<ArrayBuffer> {
@@ -67,5 +67,33 @@ describe('VecEnv options', () => {
   if (!smb3) console.warn('SMB3_ROM is not set: skipping the SMB3-is-not-SMB1 check');
   it.skipIf(!smb3)('rejects the SMB3 image for the smb1 game', () => {
     expect(() => new VecEnv({ rom: readFileSync(smb3!), numEnvs: 1 })).toThrow(/received a ROM with mapper 4/);
+  });
+});
+
+describe('one name per thing (older spellings still accepted)', () => {
+  const rom = ines(2, 1);
+
+  it("'right-only' and 'right', 'shaped' and 'v9', obs.frameStack and obs.stack give the same config", () => {
+    const a = normalizeVecEnvOptions({ rom, numEnvs: 2, actions: 'right-only', reward: 'shaped', obs: { frameStack: 3 } }).config;
+    const b = normalizeVecEnvOptions({ rom, numEnvs: 2, actions: 'right', reward: 'v9', obs: { stack: 3 } }).config;
+    expect(a).toEqual(b);
+    expect(a.stack).toBe(3);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 2, obs: { frameStack: 3, stack: 3 } })).toThrow(/not both/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 2, actions: 'left-only' as never })).toThrow(/Expected one of 'right-only', 'simple', 'complex', 'full' for actions/);
+  });
+
+  it('ACTION_SET_SIZES and observationShape agree with what VecEnv builds', () => {
+    for (const actions of Object.keys(ACTION_SET_SIZES) as (keyof typeof ACTION_SET_SIZES)[]) {
+      const env = new VecEnv({ game: 'runner', numEnvs: 1, actions, obs: { width: 20, height: 16, frameStack: 2, grayscale: false } });
+      try {
+        expect(env.numActions, actions).toBe(ACTION_SET_SIZES[actions]);
+        expect(env.obsShape).toEqual([1, ...observationShape({ width: 20, height: 16, frameStack: 2, grayscale: false })]);
+      } finally {
+        env.close();
+      }
+    }
+    const ram = new VecEnv({ game: 'runner', numEnvs: 2, obs: 'ram' });
+    expect(ram.obsShape).toEqual([2, ...observationShape('ram')]);
+    ram.close();
   });
 });
