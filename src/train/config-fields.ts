@@ -229,6 +229,20 @@ export interface TrainerConfig {
   earlyStop: EarlyStopConfig;
 }
 
+/** A schedule as a config accepts it: a number (constant), a flag string (`linear:1e-4:0`) or a schedule object. */
+export type ScheduleInput = Schedule | number | string;
+
+/**
+ * What `new Trainer(config)`, config files and presets accept: any subset of {@link TrainerConfig},
+ * nested, schedules in any {@link ScheduleInput} form, enum aliases included.
+ */
+export type TrainerConfigInput = DeepPartialConfig<TrainerConfig>;
+type DeepPartialConfig<T> = {
+  [K in keyof T]?: T[K] extends Schedule ? ScheduleInput : T[K] extends string | number | boolean ? T[K] | AliasOf<T[K]> : DeepPartialConfig<T[K]>;
+};
+/** Older spellings still accepted for some enum values. */
+type AliasOf<T> = T extends 'runner' ? 'builtin' : T extends 'right-only' ? 'right' : T extends 'shaped' ? 'v9' : never;
+
 /** A schedule field: bounds of its values. */
 export type ScheduleFieldType = { type: 'schedule'; min: number; max: number };
 /** The kind of value a config field holds, with its bounds. */

@@ -16,22 +16,10 @@ import { formatSchedule, parseSchedule, parseScheduleString, resolveSchedule, ty
 
 export {
   CONFIG_FIELDS, CONFIG_TABLE, kebabCase, type A2cConfig, type Algo, type CheckpointConfig, type ConfigField, type ConfigFieldType, type DeviceSetting,
-  type DqnConfig, type EarlyStopConfig, type EnvConfig, type LogConfig, type PerConfig, type PpoConfig, type TrainerConfig,
+  type DqnConfig, type EarlyStopConfig, type EnvConfig, type LogConfig, type PerConfig, type PpoConfig, type ScheduleInput, type TrainerConfig,
+  type TrainerConfigInput,
 } from './config-fields.js';
 
-/** A schedule as a config accepts it: a number (constant), a flag string (`linear:1e-4:0`) or a schedule object. */
-export type ScheduleInput = Schedule | number | string;
-
-/**
- * What `new Trainer(config)`, config files and presets accept: any subset of {@link TrainerConfig},
- * nested, schedules in any {@link ScheduleInput} form, enum aliases included.
- */
-export type TrainerConfigInput = DeepPartialConfig<TrainerConfig>;
-type DeepPartialConfig<T> = {
-  [K in keyof T]?: T[K] extends Schedule ? ScheduleInput : T[K] extends string | number | boolean ? T[K] | AliasOf<T[K]> : DeepPartialConfig<T[K]>;
-};
-/** Older spellings still accepted for some enum values. */
-type AliasOf<T> = T extends 'runner' ? 'builtin' : T extends 'right-only' ? 'right' : T extends 'shaped' ? 'v9' : never;
 
 const FIELD_BY_PATH = new Map(CONFIG_FIELDS.map((f) => [f.path, f]));
 const FIELD_BY_FLAG = new Map(CONFIG_FIELDS.map((f) => [f.flag, f]));

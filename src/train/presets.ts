@@ -3,7 +3,7 @@
  * config laid over the defaults before the file, overrides and flags. They hold settings that
  * were measured to learn (docs/training.md, "Learning on the built-in game"; docs/results.md).
  */
-import { type TrainerConfigInput } from './config.js';
+import { type TrainerConfigInput } from './config-fields.js';
 
 /** One preset: what it is for and the config fields it sets. */
 export interface Preset {

@@ -3,7 +3,7 @@
  * stopping, DQN Polyak target updates, NoisyNet exploration and the replay buffer in checkpoints
  * (exact DQN resume); plus callbacks (hooks, early stop, lr scale, state across a resume).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,7 @@ import { type MetricsRow } from '../../src/run/metrics.js';
 import { type CallbackContext, EarlyStop, type TrainerCallback } from '../../src/train/callbacks.js';
 import { type TrainerConfigInput } from '../../src/train/config.js';
 import { Trainer } from '../../src/train/trainer.js';
+import { learningRows, rows, run as runWith, STEPS_PER_UPDATE, tiny as tinyWith } from './trainer-helpers.js';
 
 let dir = '';
 beforeEach(() => {
@@ -21,18 +22,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const STEPS_PER_UPDATE = 2 * 32;
-
-function tiny(runDir: string, extra: TrainerConfigInput = {}): TrainerConfigInput {
-  return {
-    network: 'baseline', device: 'cpu', threads: 1, overlap: false, runDir, seed: 3,
-    env: { width: 42, height: 42, maxEpisodeSteps: 60 },
-    ppo: { numEnvs: 2, numSteps: 32, epochs: 2, minibatches: 2 },
-    checkpoint: { interval: 2, keep: 5 },
-    log: { heartbeatSeconds: 0, tensorboard: false },
-    ...extra,
-  };
-}
+const tiny = (runDir: string, extra: TrainerConfigInput = {}) => tinyWith(runDir, { log: { heartbeatSeconds: 0, tensorboard: false }, ...extra });
+const run = (config: TrainerConfigInput, totalSteps: number, callbacks: TrainerCallback[] = []) => runWith(config, totalSteps, { callbacks });
 
 function dqn(runDir: string, extra: TrainerConfigInput['dqn'] = {}, more: TrainerConfigInput = {}): TrainerConfigInput {
   return tiny(runDir, {
@@ -40,24 +31,6 @@ function dqn(runDir: string, extra: TrainerConfigInput['dqn'] = {}, more: Traine
     dqn: { numEnvs: 4, bufferSize: 400, batchSize: 16, learningStarts: 100, trainFrequency: 4, targetUpdateInterval: 50, epsilon: 'linear:1:0.05:0.5', ...extra },
     ...more,
   });
-}
-
-function rows(runDir: string): MetricsRow[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
-}
-
-/** Rows without wall-clock fields. */
-function learningRows(runDir: string): MetricsRow[] {
-  return rows(runDir).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !/SPS|^time\/|^perf\//.test(k))));
-}
-
-async function run(config: TrainerConfigInput, totalSteps: number, callbacks: TrainerCallback[] = []) {
-  const trainer = new Trainer(config, { handleSignals: false, onWarning: () => {}, callbacks });
-  try {
-    return await trainer.train({ totalSteps });
-  } finally {
-    await trainer.close();
-  }
 }
 
 describe('PPO target-KL early stopping (ppo.targetKl)', () => {

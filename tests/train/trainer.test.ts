@@ -13,43 +13,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/run/checkpoint-store.js';
 import { resolveConfig, type TrainerConfigInput } from '../../src/train/config.js';
 import { Trainer, vecEnvOptions } from '../../src/train/trainer.js';
+import { learningRows, rows, run, STEPS_PER_UPDATE, tiny } from './trainer-helpers.js';
 
 let dir = '';
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mario-rl-trainer-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const STEPS_PER_UPDATE = 2 * 32;
-
-function tiny(runDir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    network: 'baseline', device: 'cpu', threads: 1, overlap: false, runDir, seed: 3,
-    env: { width: 42, height: 42, maxEpisodeSteps: 60 },
-    ppo: { numEnvs: 2, numSteps: 32, epochs: 2, minibatches: 2 },
-    checkpoint: { interval: 2, keep: 5 },
-    log: { heartbeatSeconds: 0, tensorboard: true },
-    ...extra,
-  };
-}
-
-function rows(runDir: string): Record<string, unknown>[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-}
-
-/** Rows without wall-clock fields (speeds, elapsed time, event-loop lag). */
-function learningRows(runDir: string): Record<string, unknown>[] {
-  return rows(runDir).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !/SPS|^time\/|^perf\//.test(k))));
-}
-
-async function run(config: Record<string, unknown>, totalSteps: number, options = {}) {
-  const trainer = new Trainer(config, { handleSignals: false, onWarning: () => {}, ...options });
-  try {
-    return await trainer.train({ totalSteps });
-  } finally {
-    await trainer.close();
-  }
-}
 
 describe('Trainer (PPO on the built-in game)', () => {
   it('passes env.noopMax and env.stickyActionProb to its envs; evaluate can override the no-ops', async () => {
