@@ -88,7 +88,7 @@ export function expectTypedArray<T extends ArrayBufferView & { length: number }>
   ctor: TypedArrayCtor<T>,
   length?: number,
 ): T {
-  if (!(value instanceof (ctor as unknown as Function))) {
+  if (!(value instanceof (ctor as unknown as abstract new (...args: never[]) => unknown))) {
     throw new TypeError(expectedMessage(`a ${ctor.name}${length === undefined ? '' : ` of length ${length}`}`, name, value));
   }
   const arr = value as T;

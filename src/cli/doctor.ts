@@ -11,6 +11,9 @@ import { Graph } from '../graph/tensor.js';
 import { CUDA_PROVIDER_FILES, PINNED_ORT_VERSION, missingProviderFiles, missingSharedLibraries, nvidiaSmi, ortBinaryDir, ortPackageVersion } from '../runtime/device.js';
 import { UsageError, parseFlags } from './flags.js';
 
+/** ANSI colour codes (ESC [ … m) in ORT's messages. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 function line(ok: boolean | undefined, what: string, detail: string): void {
   const tag = ok === undefined ? ' -- ' : ok ? ' ok ' : 'FAIL';
   console.log(`[${tag}] ${what}: ${detail}`);
@@ -61,7 +64,7 @@ export const doctorCommand = {
         await s.release();
         loads = true;
       } catch (err) {
-        loadError = (err as Error).message.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0]!;
+        loadError = (err as Error).message.replace(ANSI_COLOUR, '').split('\n')[0]!;
       }
     }
     line(loads, 'CUDA execution provider', loads ? 'loads' : missing.length ? 'not tried (provider files missing)' : `does not load: ${loadError}`);

@@ -19,7 +19,7 @@ export const playCommand = {
   async run(args: string[]): Promise<number> {
     let checkpoint: string | undefined;
     let out = 'episode.gif';
-    let deterministic = true;
+    let deterministic: boolean;
     let seed: number | undefined;
     let maxSteps = 10_000;
     let frameStride: number | undefined;

@@ -81,7 +81,7 @@ export const evalCommand = {
   async run(args: string[]): Promise<number> {
     let checkpoint: string | undefined;
     let episodes = 20;
-    let deterministic = false;
+    let deterministic: boolean;
     let remaining: string[];
     try {
       const { flags, rest } = parseKnownFlags(args, { checkpoint: {}, episodes: {}, deterministic: { boolean: true } });

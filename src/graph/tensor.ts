@@ -151,7 +151,8 @@ export class Graph {
 
   /** True if tensors of `other` may be used here (same graph or an ancestor). */
   canSee(other: Graph): boolean {
-    for (let g: Graph | undefined = this; g; g = g.parent) if (g === other) return true;
+    if (this === other) return true;
+    for (let g = this.parent; g; g = g.parent) if (g === other) return true;
     return false;
   }
 

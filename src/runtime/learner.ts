@@ -442,7 +442,7 @@ export class Learner {
         const saved = JSON.parse(metadata[NOISE_RNG_KEY] ?? 'null') as { act: RngState; train: RngState };
         noiseRng = { act: Rng.fromState(saved.act), train: Rng.fromState(saved.train) };
       } catch (err) {
-        throw new Error(`The checkpoint lacks a valid ${NOISE_RNG_KEY} (the noise streams of a noisy model): ${(err as Error).message}`);
+        throw new Error(`The checkpoint lacks a valid ${NOISE_RNG_KEY} (the noise streams of a noisy model): ${(err as Error).message}`, { cause: err });
       }
     }
     for (const p of paramSpecs(this.spec.model)) {

@@ -63,7 +63,7 @@ export function decodeSafetensors(bytes: unknown): { tensors: Map<string, Stored
   try {
     header = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + len)));
   } catch (err) {
-    throw new Error(`Safetensors header is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`Safetensors header is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const base = 8 + len;
   const tensors = new Map<string, StoredTensor>();

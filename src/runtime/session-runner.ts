@@ -103,7 +103,7 @@ export class SessionRunner {
           runner.#device = 'cuda';
         } catch (err) {
           const why = firstLine((err as Error).message);
-          if (device === 'cuda') throw new Error(`The CUDA execution provider did not load: ${why}. Run 'npx mario-rl doctor' for what is missing, or use device: 'cpu'.`);
+          if (device === 'cuda') throw new Error(`The CUDA execution provider did not load: ${why}. Run 'npx mario-rl doctor' for what is missing, or use device: 'cpu'.`, { cause: err });
           runner.#fallback = why;
           warn(`device 'auto': using the CPU because the CUDA execution provider did not load (${why}); run 'npx mario-rl doctor' for details`);
           runner.#ortVersion = (await runner.#call({ type: 'probe', device: 'cpu' })).version ?? 'unknown';
@@ -178,7 +178,7 @@ export class SessionRunner {
 
 function firstLine(s: string): string {
   // ORT's messages carry ANSI colour codes and log prefixes; keep the first meaningful part.
-  const clean = s.replace(/\u001b\[[0-9;]*m/g, '');
+  const clean = s.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
   const m = /Failed to load library (\S+) with error: ([^\n]+)/.exec(clean);
   if (m) return `failed to load ${m[1]}: ${m[2]!.split(': ').slice(-1)[0]}`;
   return clean.split('\n')[0]!.slice(0, 300);

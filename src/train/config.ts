@@ -122,20 +122,20 @@ export function loadConfigFile(file: string, base?: TrainerConfig): TrainerConfi
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`Cannot read config file ${file}: ${(err as Error).message}`);
+    throw new Error(`Cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new SyntaxError(`Config file ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new SyntaxError(`Config file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   try {
     return validateConfig(json, base);
   } catch (err) {
     const e = err as Error;
     const Ctor = e instanceof RangeError ? RangeError : TypeError;
-    throw new Ctor(`Config file ${file}: ${e.message}`);
+    throw new Ctor(`Config file ${file}: ${e.message}`, { cause: err });
   }
 }
 
@@ -314,6 +314,12 @@ export function deriveSizes(config: TrainerConfig): DerivedSizes {
     }
     if (d.bufferSize < d.batchSize) {
       throw new RangeError(expectedMessage(`at least dqn.batchSize (${d.batchSize})`, 'dqn.bufferSize', d.bufferSize));
+    }
+    // The replay keeps nStep + stack + 2 slots per lane (open n-step windows, the frames behind them, a final frame).
+    const stack = config.env.obs === 'ram' ? 1 : config.env.frameStack;
+    const minBuffer = d.numEnvs * (d.nStep + stack + 2);
+    if (Math.floor(d.bufferSize / d.numEnvs) * d.numEnvs < minBuffer) {
+      throw new RangeError(expectedMessage(`at least dqn.numEnvs × (dqn.nStep + env.frameStack + 2) = ${minBuffer}`, 'dqn.bufferSize', d.bufferSize));
     }
     const schedules: Record<string, Schedule> = {
       'dqn.learningRate': resolveSchedule(d.learningRate, total),

@@ -47,7 +47,7 @@ export function readRom(path: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file));
   } catch (err) {
-    throw new Error(`Cannot read the ROM for env.rom${path ? '' : ' ($MARIO_ROM)'} at ${file}: ${(err as Error).message}`);
+    throw new Error(`Cannot read the ROM for env.rom${path ? '' : ' ($MARIO_ROM)'} at ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

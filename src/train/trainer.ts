@@ -251,26 +251,29 @@ export class Trainer extends EventEmitter<TrainerEvents> {
 
   /** The context callbacks see; `env` is the training env when one exists. */
   #context(shutdown?: ShutdownController): CallbackContext {
-    const self = this;
+    const state = () => this.#state;
+    const env = () => {
+      if (!this.#env) throw new Error('The training env exists only during and after train()');
+      return this.#env;
+    };
     return {
       config: this.config,
       get globalStep() {
-        return self.#state.globalStep;
+        return state().globalStep;
       },
       get globalUpdate() {
-        return self.#state.globalUpdate;
+        return state().globalUpdate;
       },
       get window() {
-        return self.#state.window;
+        return state().window;
       },
       get env() {
-        if (!self.#env) throw new Error('The training env exists only during and after train()');
-        return self.#env;
+        return env();
       },
       controls: this.controls,
       requestStop: (reason: string) => {
-        this.#stopMessage = reason;
         if (!shutdown) throw new Error('requestStop works only during train()');
+        this.#stopMessage = reason;
         shutdown.request('requested');
       },
       warn: (message: string) => this.#warning(message),

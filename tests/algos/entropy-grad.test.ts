@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
 import { actionLogProbs, meanEntropy } from '../../src/algos/common.js';
-import * as op from '../../src/graph/ops.js';
 import { gradCheck, randomValues } from '../graph/grad-check.js';
 
 describe('entropy bonus gradient', () => {

@@ -288,7 +288,7 @@ describe('assembler: bad input never crashes', () => {
       try {
         assemble(lines.join('\n'), { readFile: () => { throw new Error('no such file'); } });
       } catch (err) {
-        if (!(err instanceof AsmError)) throw new Error(`crash on ${JSON.stringify(lines.join('\n'))}: ${err}`);
+        if (!(err instanceof AsmError)) throw new Error(`crash on ${JSON.stringify(lines.join('\n'))}: ${err}`, { cause: err });
         for (const d of err.diagnostics) expect(d.message.length).toBeGreaterThan(10);
         errors++;
       }

@@ -55,7 +55,7 @@ describe('ProgressDisplay', () => {
     p.update({ step: 10_000 });
     p.finish('done');
     expect(stream.text.endsWith('\ndone\n')).toBe(true);
-    expect(stream.chunks.every((c) => c.replace(/\x1b\[2K/g, '').replace(/\r/g, '').length < 120)).toBe(true);
+    expect(stream.chunks.every((c) => c.replace(new RegExp(`${String.fromCharCode(27)}\\[2K`, 'g'), '').replace(/\r/g, '').length < 120)).toBe(true);
   });
 
   it('prints plain lines at an interval when the stream is not a TTY', () => {

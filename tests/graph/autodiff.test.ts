@@ -6,7 +6,6 @@ import { Graph, type Tensor } from '../../src/graph/tensor.js';
 import { type Rng } from '../../src/util/rng.js';
 import { gradCheck, randomValues } from './grad-check.js';
 
-type Case = (g: Graph, rng: Rng) => { inputs: { tensor: Tensor; values: Float64Array }[]; output: Tensor; feeds?: never };
 
 function x(g: Graph, rng: Rng, name: string, shape: number[], gap = 0, scale = 1) {
   const tensor = g.input(name, 'float32', shape);

@@ -14,7 +14,7 @@ describe('learning a contextual bandit with PPO', () => {
   it('raises the probability of the paying action in both contexts', async () => {
     const obsShape: [number, number, number] = [1, 16, 16];
     const size = 256;
-    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape, actions: 2 }, ppo: { entCoef: 0 } }, device: TEST_DEVICE, threads: 1, seed: 3 });
+    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape, actions: 2 }, ppo: { entCoef: 0, clipCoef: 0.1, clipValueLoss: true, valueClipCoef: 0.1 } }, device: TEST_DEVICE, threads: 1, seed: 3 });
     const rng = new Rng(5);
     const n = 64;
     const frames = (contexts: number[]) => {

@@ -4,7 +4,7 @@
  * a truncated checkpoint, SIGINT writing a loadable `latest`, and config errors naming the field.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -177,8 +177,8 @@ describe('Trainer (PPO on the built-in game)', () => {
       [{ network: 'resnet' }, /network/],
       [{ algo: 'dqn', dqn: { exploration: 'greedy' } }, /dqn\.exploration/],
       [{ algo: 'dqn', dqn: { tau: 0 } }, /dqn\.tau/],
-      [{ ppo: { numEnvs: 600 } }, /ppo\.numEnvs.*\[1, 512\]/],
-      [{ algo: 'dqn', dqn: { nStep: 50 } }, /dqn\.nStep.*\[1, 32\]/],
+      [{ ppo: { numEnvs: 600 } }, /\[1, 512\] for ppo\.numEnvs/],
+      [{ algo: 'dqn', dqn: { nStep: 50 } }, /\[1, 32\] for dqn\.nStep/],
       [{ env: { maxEpisodeSteps: 2 ** 31 } }, /env\.maxEpisodeSteps/],
       [{ algo: 'dqn', dqn: { numEnvs: 8, bufferSize: 40, batchSize: 8 } }, /dqn\.bufferSize/],
       [{ checkpoint: { includeReplay: true } }, /checkpoint\.includeReplay/],
