@@ -4,7 +4,8 @@
  * The published package ships a prebuilt binary per platform in `prebuilds/<platform>-<arch>/`;
  * a source checkout builds one into `build/Release/` (`npm run build:native`). The loader tries
  * each place in order and, if none loads, throws one error listing every path it tried, why each
- * failed, and how to fix it. Nothing here compiles or downloads anything.
+ * failed, and how to fix it. Nothing here compiles or downloads anything. Test hooks are not in
+ * this addon: they live in the test addon (`mario_rl_test.node`, tests/native-test-addon.ts).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,8 +32,6 @@ export interface NativeAddon {
   buildInfo(): NativeBuildInfo;
   /** The NES console class (src/nes.ts documents each raw member). */
   NesCore: import('./nes.js').NativeNesCoreCtor;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  [name: string]: any;
 }
 
 const ADDON_FILE = 'mario_rl.node';
@@ -134,9 +133,6 @@ export interface NativeVecEnvConfig {
   seed: number;
 }
 
-/** Raw pixel-pipeline spec of the `envPreprocessFrames` test hook. */
-export type NativeObsSpec = Pick<NativeVecEnvConfig, 'width' | 'height' | 'stack' | 'grayscale' | 'cropTop' | 'cropBottom' | 'cropLeft' | 'cropRight'>;
-
 /** The raw VecEnv (native/binding/vec_env_binding.cc). Every method re-checks its arguments. */
 export interface NativeVecEnv {
   /** [sync] Sizes and names, fixed at construction. */
@@ -176,28 +172,6 @@ export interface NativeEnvAddon {
   VecEnv: new (config: NativeVecEnvConfig, rom: Uint8Array) => NativeVecEnv;
   /** [sync] Names of the registered game adapters (native/env/game_registry.cc). */
   envGameNames(): string[];
-  /** [sync] The core's 64-entry RGB palette (192 bytes). */
-  envPaletteRgb(): Uint8Array;
-  /** [sync] Test hook: frames through the preprocessor and one frame stack; the obs after each push. */
-  envPreprocessFrames(spec: NativeObsSpec, frames: Uint8Array, maxPool: boolean): Uint8Array;
-  /** [sync] Test hook: SMB1 quantities decoded from a RAM image. */
-  smb1ReadRam(ram: Uint8Array): Record<string, number | boolean>;
-  /** [sync] Test hook: SMB1 per-frame rewards over a RAM sequence. */
-  smb1Rewards(rams: Uint8Array, preset: string, distanceWeight?: number, scoreWeight?: number): { reward: Float32Array; components: Float32Array };
-  /** [sync] Test hook: a plain console for reference runs (loadState, stepFrame without pixels, ram copy, poke). */
-  EnvTestConsole: new (rom: Uint8Array) => {
-    loadState(state: Uint8Array): void;
-    /** One frame; `render` (default false) draws it, for `frame()`. */
-    stepFrame(buttons: number, render?: boolean): void;
-    ram(): Uint8Array;
-    /** The last rendered frame's palette indices (256 x 240), a copy. */
-    frame(): Uint8Array;
-    poke(address: number, value: number): void;
-    /** Frames through env::SkippedFrames (unrendered, then the last re-run with pixels), with RAM pokes (at, address, value) after frame `at`. */
-    skipFrames(buttons: Uint8Array, pokes: Int32Array): void;
-  };
-  /** [sync] Test hook: visit counts of a thread-pool stress run. */
-  envThreadPoolCheck(numThreads: number, count: number, rounds: number): Uint32Array;
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface NativeAddon extends NativeEnvAddon {}
@@ -226,16 +200,6 @@ export interface RawPriorityTree {
   capacity(): number;
   /** [sync] Never throws. */
   memoryBytes(): number;
-}
-
-/** Raw plain binary sum tree, the C++ baseline of bench/per.ts. Every method is [sync]. */
-export interface RawBinarySumTreeBaseline {
-  /** [sync] RangeError for a bad index or priority. */
-  set(indices: Int32Array, priorities: Float64Array): void;
-  /** [sync] One descent per sample; Error when the total is 0. */
-  sample(out: Int32Array, seed: number): void;
-  /** [sync] Never throws. */
-  total(): number;
 }
 
 /** What `cudaInfo()` reports. */
@@ -283,8 +247,6 @@ export interface NativeReplayAddon {
   gatherRows(chunks: Uint8Array[], rowsPerChunk: number, rowBytes: number, rows: Int32Array, out: Uint8Array): void;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
   PriorityTree: new (capacity: number) => RawPriorityTree;
-  /** [sync] RangeError unless capacity is an integer in [1, 2^30]. */
-  BinarySumTreeBaseline: new (capacity: number) => RawBinarySumTreeBaseline;
 }
 // Declaration merging: adds the replay constructors to NativeAddon without editing its body.
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
