@@ -1,5 +1,7 @@
 /**
- * Loader for the native addon (`mario_rl.node`) and the raw types of what it exports.
+ * Loader for the native addon (`mario_rl.node`) and the raw types of what it exports, one section
+ * per module (nes, env, replay); the TS wrappers (nes.ts, env/, replay/) import their raw types
+ * from here, and this file imports none of them.
  *
  * The published package ships a prebuilt binary per platform in `prebuilds/<platform>-<arch>/`;
  * a source checkout builds one into `build/Release/` (`npm run build:native`). The loader tries
@@ -23,15 +25,13 @@ export interface NativeBuildInfo {
 }
 
 /**
- * The raw addon. Each module adds its members here (see docs/boundary.md): classes take
- * already-validated arguments from the TS wrappers, but still re-check sizes and throw
+ * The raw addon. Each module's section below adds its members (see docs/boundary.md): classes
+ * take already-validated arguments from the TS wrappers, but still re-check sizes and throw
  * TypeError/RangeError rather than crash.
  */
 export interface NativeAddon {
   /** [sync] Describes the binary. Never throws. */
   buildInfo(): NativeBuildInfo;
-  /** The NES console class (src/nes.ts documents each raw member). */
-  NesCore: import('./nes.js').NativeNesCoreCtor;
 }
 
 const ADDON_FILE = 'mario_rl.node';
@@ -108,6 +108,80 @@ export function loadNative(): NativeAddon {
   return cached;
 }
 
+// ---- nes (native/binding/nes_binding.cc; wrapped by src/nes.ts) ----
+
+/** What the raw `cpu()` returns; nes.ts's public `CpuState` documents each field. */
+export interface NativeCpuState {
+  pc: number;
+  a: number;
+  x: number;
+  y: number;
+  p: number;
+  sp: number;
+  cycles: number;
+}
+
+/** Raw members of the native `NesCore` class. */
+export interface NativeNesCore {
+  /** [sync] Throws TypeError/RangeError or Error. */
+  stepFrame(buttons: number, render: boolean): void;
+  /** [sync] One frame per byte. Throws TypeError for a non-Uint8Array. */
+  stepFrames(buttons: Uint8Array, render: boolean): void;
+  /** [sync] */
+  reset(): void;
+  /** [sync] The same live Uint8Array(2048) on every call. */
+  ramView(): Uint8Array;
+  /** [sync] The same live Uint8Array(61440) on every call. */
+  frameView(): Uint8Array;
+  /** [sync] RangeError outside [0, 0xFFFF]. */
+  peek(address: number): number;
+  /** [sync] RangeError outside [0, 0x3FFF]. */
+  peekPpu(address: number): number;
+  /** [sync] RangeError outside RAM/PRG-RAM. */
+  poke(address: number, value: number): void;
+  /** [sync] */
+  stateSize(): number;
+  /** [sync] */
+  saveState(): Uint8Array;
+  /** [sync] RangeError unless out.length === stateSize(). */
+  saveStateInto(out: Uint8Array): void;
+  /** [sync] Error (console unchanged) for another ROM, another version or truncated bytes. */
+  loadState(state: Uint8Array): void;
+  /** [sync] */
+  frameCount(): number;
+  /** [sync] */
+  mapper(): number;
+  /** [sync] RangeError unless out.length === 184320. */
+  toRgb(out: Uint8Array): Uint8Array;
+  /** [sync] */
+  cpu(): NativeCpuState;
+  /** [sync] RangeError for a value out of range. */
+  setCpu(pc: number, a: number, x: number, y: number, p: number, sp: number): void;
+  /** [sync] */
+  cpuCycles(): number;
+  /** [sync] */
+  stepInstruction(): void;
+  /** [sync] */
+  traceLine(): string;
+  /** [sync] Idempotent; never throws. */
+  close(): void;
+  /** [sync] Never throws. */
+  isClosed(): boolean;
+}
+
+/** Constructor of the raw class: (rom, powerOnRam 0|1|2, seed). */
+export type NativeNesCoreCtor = new (rom: Uint8Array, powerOnRam: number, seed: number) => NativeNesCore;
+
+/** Members the nes module adds to the addon. */
+export interface NativeNesAddon {
+  NesCore: NativeNesCoreCtor;
+}
+// Declaration merging: adds the nes constructor to NativeAddon without editing its body.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface NativeAddon extends NativeNesAddon {}
+
+// ---- env (native/binding/vec_env_binding.cc; wrapped by src/env/vec-env.ts) ----
+
 /** Raw config of `new addon.VecEnv(config, rom)`, already validated by src/env/vec-env.ts. */
 export interface NativeVecEnvConfig {
   game: string;
@@ -175,6 +249,9 @@ export interface NativeEnvAddon {
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface NativeAddon extends NativeEnvAddon {}
+
+// ---- replay (native/binding/priority_tree_binding.cc, frame_gather_binding.cc; wrapped by src/replay/) ----
+
 /**
  * Raw native PriorityTree (native/binding/priority_tree_binding.cc). Every method is [sync].
  * Wrong argument types throw TypeError, wrong lengths or out-of-range values RangeError.
