@@ -6,14 +6,15 @@
  * for PriorityTree and three baselines measured in the same run:
  *   (a) ts-cumsum:  proportional sampling over all N, cumsum + binary search per batch, in TS;
  *   (b) ts-binary:  a plain binary sum tree in TS (Float64Array heap);
- *   (c) cpp-binary: a plain binary sum tree in C++ (BinarySumTreeBaseline in the addon).
+ *   (c) cpp-binary: a plain binary sum tree in C++ (BinarySumTreeBaseline in the test addon,
+ *       built by `npm run build:native`).
  * Ratios are baseline time / PriorityTree time; each figure is the fastest of 3 rounds.
  * Env: PER_BENCH_CAPACITIES=16,20 to restrict the capacities.
  */
-import { loadNative } from '../src/native.js';
 import { cudaAvailability, CudaPrioritySampler } from '../src/replay/cuda-sampler.js';
 import { PrioritizedReplay } from '../src/replay/prioritized-replay.js';
 import { PriorityTree } from '../src/replay/priority-tree.js';
+import { loadTestAddon } from '../tests/native-test-addon.js';
 
 interface Subject {
   name: string;
@@ -100,8 +101,7 @@ class BinaryTreeBaseline implements Subject {
 const cuda = cudaAvailability();
 
 function subjects(capacity: number, batch: number): Subject[] {
-  const native = loadNative();
-  const cpp = new native.BinarySumTreeBaseline(capacity);
+  const cpp = new (loadTestAddon().BinarySumTreeBaseline)(capacity);
   const ours = new PriorityTree(capacity);
   const list: Subject[] = [
     { name: 'PriorityTree', set: (i, p) => ours.set(i, p), sample: (out) => ours.raw.sample(out, -1) },

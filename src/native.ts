@@ -1,10 +1,13 @@
 /**
- * Loader for the native addon (`mario_rl.node`) and the raw types of what it exports.
+ * Loader for the native addon (`mario_rl.node`) and the raw types of what it exports, one section
+ * per module (nes, env, replay); the TS wrappers (nes.ts, env/, replay/) import their raw types
+ * from here, and this file imports none of them.
  *
  * The published package ships a prebuilt binary per platform in `prebuilds/<platform>-<arch>/`;
  * a source checkout builds one into `build/Release/` (`npm run build:native`). The loader tries
  * each place in order and, if none loads, throws one error listing every path it tried, why each
- * failed, and how to fix it. Nothing here compiles or downloads anything.
+ * failed, and how to fix it. Nothing here compiles or downloads anything. Test hooks are not in
+ * this addon: they live in the test addon (`mario_rl_test.node`, tests/native-test-addon.ts).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,17 +25,13 @@ export interface NativeBuildInfo {
 }
 
 /**
- * The raw addon. Each module adds its members here (see docs/boundary.md): classes take
- * already-validated arguments from the TS wrappers, but still re-check sizes and throw
+ * The raw addon. Each module's section below adds its members (see docs/boundary.md): classes
+ * take already-validated arguments from the TS wrappers, but still re-check sizes and throw
  * TypeError/RangeError rather than crash.
  */
 export interface NativeAddon {
   /** [sync] Describes the binary. Never throws. */
   buildInfo(): NativeBuildInfo;
-  /** The NES console class (src/nes.ts documents each raw member). */
-  NesCore: import('./nes.js').NativeNesCoreCtor;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  [name: string]: any;
 }
 
 const ADDON_FILE = 'mario_rl.node';
@@ -109,6 +108,80 @@ export function loadNative(): NativeAddon {
   return cached;
 }
 
+// ---- nes (native/binding/nes_binding.cc; wrapped by src/nes.ts) ----
+
+/** What the raw `cpu()` returns; nes.ts's public `CpuState` documents each field. */
+export interface NativeCpuState {
+  pc: number;
+  a: number;
+  x: number;
+  y: number;
+  p: number;
+  sp: number;
+  cycles: number;
+}
+
+/** Raw members of the native `NesCore` class. */
+export interface NativeNesCore {
+  /** [sync] Throws TypeError/RangeError or Error. */
+  stepFrame(buttons: number, render: boolean): void;
+  /** [sync] One frame per byte. Throws TypeError for a non-Uint8Array. */
+  stepFrames(buttons: Uint8Array, render: boolean): void;
+  /** [sync] */
+  reset(): void;
+  /** [sync] The same live Uint8Array(2048) on every call. */
+  ramView(): Uint8Array;
+  /** [sync] The same live Uint8Array(61440) on every call. */
+  frameView(): Uint8Array;
+  /** [sync] RangeError outside [0, 0xFFFF]. */
+  peek(address: number): number;
+  /** [sync] RangeError outside [0, 0x3FFF]. */
+  peekPpu(address: number): number;
+  /** [sync] RangeError outside RAM/PRG-RAM. */
+  poke(address: number, value: number): void;
+  /** [sync] */
+  stateSize(): number;
+  /** [sync] */
+  saveState(): Uint8Array;
+  /** [sync] RangeError unless out.length === stateSize(). */
+  saveStateInto(out: Uint8Array): void;
+  /** [sync] Error (console unchanged) for another ROM, another version or truncated bytes. */
+  loadState(state: Uint8Array): void;
+  /** [sync] */
+  frameCount(): number;
+  /** [sync] */
+  mapper(): number;
+  /** [sync] RangeError unless out.length === 184320. */
+  toRgb(out: Uint8Array): Uint8Array;
+  /** [sync] */
+  cpu(): NativeCpuState;
+  /** [sync] RangeError for a value out of range. */
+  setCpu(pc: number, a: number, x: number, y: number, p: number, sp: number): void;
+  /** [sync] */
+  cpuCycles(): number;
+  /** [sync] */
+  stepInstruction(): void;
+  /** [sync] */
+  traceLine(): string;
+  /** [sync] Idempotent; never throws. */
+  close(): void;
+  /** [sync] Never throws. */
+  isClosed(): boolean;
+}
+
+/** Constructor of the raw class: (rom, powerOnRam 0|1|2, seed). */
+export type NativeNesCoreCtor = new (rom: Uint8Array, powerOnRam: number, seed: number) => NativeNesCore;
+
+/** Members the nes module adds to the addon. */
+export interface NativeNesAddon {
+  NesCore: NativeNesCoreCtor;
+}
+// Declaration merging: adds the nes constructor to NativeAddon without editing its body.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface NativeAddon extends NativeNesAddon {}
+
+// ---- env (native/binding/vec_env_binding.cc; wrapped by src/env/vec-env.ts) ----
+
 /** Raw config of `new addon.VecEnv(config, rom)`, already validated by src/env/vec-env.ts. */
 export interface NativeVecEnvConfig {
   game: string;
@@ -133,9 +206,6 @@ export interface NativeVecEnvConfig {
   cropRight: number;
   seed: number;
 }
-
-/** Raw pixel-pipeline spec of the `envPreprocessFrames` test hook. */
-export type NativeObsSpec = Pick<NativeVecEnvConfig, 'width' | 'height' | 'stack' | 'grayscale' | 'cropTop' | 'cropBottom' | 'cropLeft' | 'cropRight'>;
 
 /** The raw VecEnv (native/binding/vec_env_binding.cc). Every method re-checks its arguments. */
 export interface NativeVecEnv {
@@ -176,31 +246,12 @@ export interface NativeEnvAddon {
   VecEnv: new (config: NativeVecEnvConfig, rom: Uint8Array) => NativeVecEnv;
   /** [sync] Names of the registered game adapters (native/env/game_registry.cc). */
   envGameNames(): string[];
-  /** [sync] The core's 64-entry RGB palette (192 bytes). */
-  envPaletteRgb(): Uint8Array;
-  /** [sync] Test hook: frames through the preprocessor and one frame stack; the obs after each push. */
-  envPreprocessFrames(spec: NativeObsSpec, frames: Uint8Array, maxPool: boolean): Uint8Array;
-  /** [sync] Test hook: SMB1 quantities decoded from a RAM image. */
-  smb1ReadRam(ram: Uint8Array): Record<string, number | boolean>;
-  /** [sync] Test hook: SMB1 per-frame rewards over a RAM sequence. */
-  smb1Rewards(rams: Uint8Array, preset: string, distanceWeight?: number, scoreWeight?: number): { reward: Float32Array; components: Float32Array };
-  /** [sync] Test hook: a plain console for reference runs (loadState, stepFrame without pixels, ram copy, poke). */
-  EnvTestConsole: new (rom: Uint8Array) => {
-    loadState(state: Uint8Array): void;
-    /** One frame; `render` (default false) draws it, for `frame()`. */
-    stepFrame(buttons: number, render?: boolean): void;
-    ram(): Uint8Array;
-    /** The last rendered frame's palette indices (256 x 240), a copy. */
-    frame(): Uint8Array;
-    poke(address: number, value: number): void;
-    /** Frames through env::SkippedFrames (unrendered, then the last re-run with pixels), with RAM pokes (at, address, value) after frame `at`. */
-    skipFrames(buttons: Uint8Array, pokes: Int32Array): void;
-  };
-  /** [sync] Test hook: visit counts of a thread-pool stress run. */
-  envThreadPoolCheck(numThreads: number, count: number, rounds: number): Uint32Array;
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface NativeAddon extends NativeEnvAddon {}
+
+// ---- replay (native/binding/priority_tree_binding.cc, frame_gather_binding.cc; wrapped by src/replay/) ----
+
 /**
  * Raw native PriorityTree (native/binding/priority_tree_binding.cc). Every method is [sync].
  * Wrong argument types throw TypeError, wrong lengths or out-of-range values RangeError.
@@ -226,16 +277,6 @@ export interface RawPriorityTree {
   capacity(): number;
   /** [sync] Never throws. */
   memoryBytes(): number;
-}
-
-/** Raw plain binary sum tree, the C++ baseline of bench/per.ts. Every method is [sync]. */
-export interface RawBinarySumTreeBaseline {
-  /** [sync] RangeError for a bad index or priority. */
-  set(indices: Int32Array, priorities: Float64Array): void;
-  /** [sync] One descent per sample; Error when the total is 0. */
-  sample(out: Int32Array, seed: number): void;
-  /** [sync] Never throws. */
-  total(): number;
 }
 
 /** What `cudaInfo()` reports. */
@@ -283,8 +324,6 @@ export interface NativeReplayAddon {
   gatherRows(chunks: Uint8Array[], rowsPerChunk: number, rowBytes: number, rows: Int32Array, out: Uint8Array): void;
   /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
   PriorityTree: new (capacity: number) => RawPriorityTree;
-  /** [sync] RangeError unless capacity is an integer in [1, 2^30]. */
-  BinarySumTreeBaseline: new (capacity: number) => RawBinarySumTreeBaseline;
 }
 // Declaration merging: adds the replay constructors to NativeAddon without editing its body.
 // eslint-disable-next-line @typescript-eslint/no-empty-interface

@@ -5,7 +5,7 @@
  * dot 1), so RAM read right after it already reflects input `b`. See docs/nes.md.
  */
 import { toBytes } from './bytes.js';
-import { loadNative } from './native.js';
+import { loadNative, type NativeNesCore } from './native.js';
 import {
   expectBoolean,
   expectInteger,
@@ -84,57 +84,6 @@ export interface CpuState extends CpuRegisters {
   /** CPU cycles since power-on (nestest.log's CYC). */
   cycles: number;
 }
-
-/** Raw members of the native `NesCore` class (src/native.ts, native/binding/nes_binding.cc). */
-export interface NativeNesCore {
-  /** [sync] Throws TypeError/RangeError or Error. */
-  stepFrame(buttons: number, render: boolean): void;
-  /** [sync] One frame per byte. Throws TypeError for a non-Uint8Array. */
-  stepFrames(buttons: Uint8Array, render: boolean): void;
-  /** [sync] */
-  reset(): void;
-  /** [sync] The same live Uint8Array(2048) on every call. */
-  ramView(): Uint8Array;
-  /** [sync] The same live Uint8Array(61440) on every call. */
-  frameView(): Uint8Array;
-  /** [sync] RangeError outside [0, 0xFFFF]. */
-  peek(address: number): number;
-  /** [sync] RangeError outside [0, 0x3FFF]. */
-  peekPpu(address: number): number;
-  /** [sync] RangeError outside RAM/PRG-RAM. */
-  poke(address: number, value: number): void;
-  /** [sync] */
-  stateSize(): number;
-  /** [sync] */
-  saveState(): Uint8Array;
-  /** [sync] RangeError unless out.length === stateSize(). */
-  saveStateInto(out: Uint8Array): void;
-  /** [sync] Error (console unchanged) for another ROM, another version or truncated bytes. */
-  loadState(state: Uint8Array): void;
-  /** [sync] */
-  frameCount(): number;
-  /** [sync] */
-  mapper(): number;
-  /** [sync] RangeError unless out.length === 184320. */
-  toRgb(out: Uint8Array): Uint8Array;
-  /** [sync] */
-  cpu(): CpuState;
-  /** [sync] RangeError for a value out of range. */
-  setCpu(pc: number, a: number, x: number, y: number, p: number, sp: number): void;
-  /** [sync] */
-  cpuCycles(): number;
-  /** [sync] */
-  stepInstruction(): void;
-  /** [sync] */
-  traceLine(): string;
-  /** [sync] Idempotent; never throws. */
-  close(): void;
-  /** [sync] Never throws. */
-  isClosed(): boolean;
-}
-
-/** Constructor of the raw class: (rom, powerOnRam 0|1|2, seed). */
-export type NativeNesCoreCtor = new (rom: Uint8Array, powerOnRam: number, seed: number) => NativeNesCore;
 
 const POWER_ON_RAM: readonly PowerOnRam[] = ['zero', 'ff', 'random'];
 const NES_OPTIONS = ['powerOnRam', 'seed'] as const;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { loadNative, loadNativeFrom, nativeCandidates, NativeLoadError } from '../src/native.js';
+import { loadTestAddon, loadTestAddonFrom } from './native-test-addon.js';
 
 describe('native loader', () => {
   it('loads the addon and reports what it is', () => {
@@ -46,5 +47,23 @@ describe('native loader', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('test addon', () => {
+  // What the shipped addon exports: the raw classes and functions src/ wraps, nothing for tests.
+  // A new export goes here and into src/native.ts; a test hook goes into native/test_binding/.
+  const SHIPPED = ['CudaPriorityTree', 'NesCore', 'PriorityTree', 'VecEnv', 'buildInfo', 'cudaInfo', 'envGameNames', 'gatherRows'];
+  const HOOKS = ['BinarySumTreeBaseline', 'EnvTestConsole', 'envPaletteRgb', 'envPreprocessFrames', 'envThreadPoolCheck', 'smb1ReadRam', 'smb1Rewards'];
+
+  it('holds the test hooks, and the shipped addon none of them', () => {
+    expect(Object.keys(loadTestAddon()).sort()).toEqual(HOOKS);
+    expect(Object.keys(loadNative()).sort()).toEqual(SHIPPED);
+  });
+
+  it('fails with the fix when it is not built', () => {
+    const missing = join(tmpdir(), 'mario-rl-no-such-dir', 'mario_rl_test.node');
+    expect(() => loadTestAddonFrom([missing])).toThrow(`${missing}: not found`);
+    expect(() => loadTestAddonFrom([missing])).toThrow(/Run `npm run build:native`/);
   });
 });

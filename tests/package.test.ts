@@ -64,6 +64,8 @@ describe.skipIf(!ready)('npm package', () => {
     expect(listing).toContain('package/dist/index.d.ts');
     // A root binding.gyp would make npm run `node-gyp rebuild` on install (it is dev-only).
     expect(listing).not.toContain('package/binding.gyp');
+    // Test hooks stay home: neither the test addon (build/Release/mario_rl_test.node) nor its sources ship.
+    expect(listing.filter((f) => f.includes('mario_rl_test') || f.startsWith('package/native/test_binding/'))).toEqual([]);
     // No copyrighted image: compare every shipped file's hash with the local-only game images.
     const games = join(root, '..', 'shared', 'roms', 'games');
     const forbidden = existsSync(games)

@@ -1,40 +1,24 @@
 // N-API wrappers for the replay trees: PriorityTree (the one the library uses), CudaPriorityTree
-// (its GPU mirror), cudaInfo(), and BinarySumTreeBaseline (a plain binary tree kept only as
-// bench/per.ts's C++ baseline). Every method is [sync] and short (microseconds per batch), so
-// none needs a worker thread.
+// (its GPU mirror) and cudaInfo(). Every method is [sync] and short (microseconds per batch), so
+// none needs a worker thread. (bench/per.ts's plain binary tree lives in the test addon,
+// native/test_binding/.)
 #include <napi.h>
 
-#include <cmath>
 #include <string>
 #include <vector>
 
 #include "binding/module_registry.h"
 #include "binding/napi_util.h"
+#include "binding/tree_args.h"
 #include "common/rng.h"
-#include "replay/binary_sum_tree.h"
 #include "replay/cuda/cuda_priority_tree.h"
 #include "replay/priority_tree.h"
 
 namespace mario_rl {
 namespace {
 
-constexpr int64_t kMaxSeed = (int64_t{1} << 53) - 1;
 // Marks PriorityTree wrappers so CudaPriorityTree can check what it was given before unwrapping.
 constexpr napi_type_tag kPriorityTreeTag = {0x6d6172696f726c31ULL, 0x7072696f74726565ULL};
-
-// Reseeds rng when the seed argument is a number >= 0; -1 keeps the current stream.
-void MaybeReseed(const Napi::CallbackInfo& info, size_t index, Rng& rng) {
-  const int64_t seed = ExpectInteger(info, index, -1, kMaxSeed, "seed");
-  if (seed >= 0) rng.Seed(static_cast<uint64_t>(seed));
-}
-
-void ExpectIndexInRange(Napi::Env env, int64_t index, int64_t capacity, size_t position) {
-  if (index < 0 || index >= capacity) {
-    throw Napi::RangeError::New(env, ExpectedMessage("an integer in [0, " + std::to_string(capacity - 1) + "]",
-                                                     "indices[" + std::to_string(position) + "]",
-                                                     std::to_string(index)));
-  }
-}
 
 class PriorityTreeWrap : public Napi::ObjectWrap<PriorityTreeWrap> {
  public:
@@ -160,58 +144,6 @@ class PriorityTreeWrap : public Napi::ObjectWrap<PriorityTreeWrap> {
   Rng rng_;
 };
 
-class BinarySumTreeWrap : public Napi::ObjectWrap<BinarySumTreeWrap> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "BinarySumTreeBaseline",
-                       {InstanceMethod("set", &BinarySumTreeWrap::SetPriorities),
-                        InstanceMethod("sample", &BinarySumTreeWrap::Sample),
-                        InstanceMethod("total", &BinarySumTreeWrap::Total)});
-  }
-
-  explicit BinarySumTreeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BinarySumTreeWrap>(info) {
-    capacity_ = ExpectInteger(info, 0, 1, int64_t{1} << 30, "capacity");
-    Guard(info.Env(), [&] {
-      tree_ = std::make_unique<BinarySumTree>(capacity_);
-      return 0;
-    });
-  }
-
- private:
-  // set(indices: Int32Array, priorities: Float64Array)
-  Napi::Value SetPriorities(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    auto indices = ExpectTypedArray(info, 0, napi_int32_array, "Int32Array", "indices").As<Napi::Int32Array>();
-    auto p = ExpectTypedArray(info, 1, napi_float64_array, "Float64Array", "priorities").As<Napi::Float64Array>();
-    ExpectLength(env, p, indices.ElementLength(), "priorities");
-    for (size_t i = 0; i < indices.ElementLength(); ++i) {
-      ExpectIndexInRange(env, indices[i], capacity_, i);
-      if (!(p[i] >= 0.0) || std::isinf(p[i])) {
-        throw Napi::RangeError::New(env, ExpectedMessage("a finite priority >= 0", "priorities[" + std::to_string(i) + "]",
-                                                         DescribeValue(Napi::Number::New(env, p[i]))));
-      }
-    }
-    tree_->Set(indices.Data(), p.Data(), indices.ElementLength());
-    return env.Undefined();
-  }
-
-  // sample(out: Int32Array, seed: number)
-  Napi::Value Sample(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    auto out = ExpectTypedArray(info, 0, napi_int32_array, "Int32Array", "out").As<Napi::Int32Array>();
-    MaybeReseed(info, 1, rng_);
-    if (!(tree_->total() > 0.0)) throw Napi::Error::New(env, "Cannot sample from a tree whose total priority is 0");
-    tree_->Sample(out.ElementLength(), rng_, out.Data());
-    return env.Undefined();
-  }
-
-  Napi::Value Total(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tree_->total()); }
-
-  int64_t capacity_ = 0;
-  std::unique_ptr<BinarySumTree> tree_;
-  Rng rng_;
-};
-
 class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -248,13 +180,7 @@ class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
     auto indices = ExpectTypedArray(info, 0, napi_int32_array, "Int32Array", "indices").As<Napi::Int32Array>();
     auto p = ExpectTypedArray(info, 1, napi_float64_array, "Float64Array", "priorities").As<Napi::Float64Array>();
     ExpectLength(env, p, indices.ElementLength(), "priorities");
-    for (size_t i = 0; i < indices.ElementLength(); ++i) {
-      ExpectIndexInRange(env, indices[i], cpu_->capacity(), i);
-      if (!(p[i] >= 0.0) || std::isinf(p[i])) {
-        throw Napi::RangeError::New(env, ExpectedMessage("a finite priority >= 0", "priorities[" + std::to_string(i) + "]",
-                                                         DescribeValue(Napi::Number::New(env, p[i]))));
-      }
-    }
+    ExpectIndicesAndPriorities(env, indices, p, cpu_->capacity());
     CudaPriorityTree& g = gpu(env);
     Guard(env, [&] {
       g.Set(indices.Data(), p.Data(), indices.ElementLength());
@@ -362,7 +288,6 @@ Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
 
 void InitPriorityTree(Napi::Env env, Napi::Object exports) {
   exports.Set("PriorityTree", PriorityTreeWrap::Define(env));
-  exports.Set("BinarySumTreeBaseline", BinarySumTreeWrap::Define(env));
   exports.Set("CudaPriorityTree", CudaPriorityTreeWrap::Define(env));
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
 }

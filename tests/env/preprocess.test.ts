@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadNative, type NativeObsSpec } from '../../src/native.js';
+import { loadTestAddon, type NativeObsSpec } from '../native-test-addon.js';
 import { Rng } from './rng.js';
 import { RefFrameStack, refPreprocess, type RefSpec } from './reference.js';
 
-const native = loadNative();
+const native = loadTestAddon();
 const FRAME = 256 * 240;
 
 /** Synthetic frames: blocks of palette indices plus noise, so every resize tap matters. */

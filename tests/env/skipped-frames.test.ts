@@ -9,15 +9,15 @@
 import { describe, expect, it } from 'vitest';
 
 import { loadRunnerRom, RUNNER_RAM } from '../../src/games/runner.js';
-import { loadNative } from '../../src/native.js';
+import { loadTestAddon, type RawEnvTestConsole } from '../native-test-addon.js';
 
 const rom = loadRunnerRom();
 const START = 0x08;
 const RIGHT = 0x80;
 const A = 0x01;
 
-function playing(): InstanceType<ReturnType<typeof loadNative>['EnvTestConsole']> {
-  const c = new (loadNative().EnvTestConsole)(rom);
+function playing(): RawEnvTestConsole {
+  const c = new (loadTestAddon().EnvTestConsole)(rom);
   for (let f = 0; f < 90; f++) c.stepFrame(f >= 30 && f < 34 ? START : 0);
   for (let f = 0; f < 60; f++) c.stepFrame(RIGHT | (f % 20 < 6 ? A : 0));
   expect(c.ram()[RUNNER_RAM.mode]).toBe(1); // playing

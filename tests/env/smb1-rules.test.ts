@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { loadNative } from '../../src/native.js';
+import { loadTestAddon } from '../native-test-addon.js';
 import { refSmb1, refV0Reward } from './reference.js';
 import { Rng } from './rng.js';
 
-const native = loadNative();
+const native = loadTestAddon();
 
 function ram(set: Record<number, number> = {}): Uint8Array {
   const r = new Uint8Array(2048);

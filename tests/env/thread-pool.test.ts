@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadNative } from '../../src/native.js';
+import { loadTestAddon } from '../native-test-addon.js';
 
-const native = loadNative();
+const native = loadTestAddon();
 
 describe('env thread pool under concurrency', () => {
   for (const threads of [1, 2, 4, 8]) {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { VecEnv, type StepResult, type VecEnvOptions } from '../../src/index.js';
-import { loadNative } from '../../src/native.js';
+import { loadTestAddon, type RawEnvTestConsole } from '../native-test-addon.js';
 import { channelsOf, refSmb1, refV0Reward } from './reference.js';
 import { Rng } from './rng.js';
 import { stepDigest } from './step-digest.js';
@@ -29,10 +29,10 @@ function make(options: Partial<VecEnvOptions>): VecEnv {
  * got past it.
  */
 class ReferenceEnv {
-  console: InstanceType<ReturnType<typeof loadNative>['EnvTestConsole']>;
+  console: RawEnvTestConsole;
   last: { xPos: number; time: number };
   constructor(state: Uint8Array, readonly singleStage: boolean, readonly frameSkip: number) {
-    this.console = new (loadNative().EnvTestConsole)(rom);
+    this.console = new (loadTestAddon().EnvTestConsole)(rom);
     this.console.loadState(state);
     this.last = refSmb1(this.console.ram());
   }
@@ -145,7 +145,7 @@ function flagRun(): NonNullable<typeof flagRunCache> {
  * planar RGB [3, 240, 256], max-pooled per channel with `poolWith` when given.
  */
 function pictureOf(frame: Uint8Array, poolWith?: Uint8Array, grayscale = true): Uint8Array {
-  const palette = loadNative().envPaletteRgb() as Uint8Array;
+  const palette = loadTestAddon().envPaletteRgb();
   const channels = grayscale ? 1 : 3;
   const out = new Uint8Array(channels * frame.length);
   for (let c = 0; c < channels; c++) {

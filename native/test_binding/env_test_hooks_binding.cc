@@ -1,6 +1,6 @@
-// Test hooks of the env module, exported by the addon for tests/env: the preprocessing on
+// Test addon: hooks into the env module for tests/env: the core palette, the preprocessing on
 // synthetic frames, the SMB1 RAM rules on synthetic RAM, a thread-pool stress run, and a plain
-// console for reference runs. Not part of the public TS API.
+// console for reference runs.
 #include <napi.h>
 
 #include <atomic>
