@@ -1,9 +1,12 @@
 /**
- * The networks: Nature-CNN (Mnih et al. 2015) and the 4×Conv(32, 3×3, stride 2) + 512 network of
- * the common Mario PPO/A3C baseline, with an actor-critic head, a dueling Q head or a plain Q
- * head (optionally NoisyNet layers, see noisy.ts). uint8 observations are normalised (÷255) inside the graph. Parameters are described
- * once (`paramSpecs`), initialised with a seed (`initParams`) and wired into any graph
- * (`applyModel`), so train steps, Loop bodies and policies share one definition.
+ * The networks: Nature-CNN (Mnih et al. 2015), the 4×Conv(32, 3×3, stride 2) + 512 network of
+ * the common Mario PPO/A3C baseline, a two-layer MLP (RAM), and a small conv net and an MLP for
+ * tile grids of class ids, with an actor-critic head, a dueling Q head or a plain Q head
+ * (optionally NoisyNet layers, see noisy.ts). Byte observations are normalised (÷255) inside the
+ * graph; tile observations are one-hot encoded inside the graph. `NETWORKS` holds one row per
+ * network. Parameters are described once (`paramSpecs`), initialised with a seed (`initParams`)
+ * and wired into any graph (`applyModel`), so train steps, Loop bodies and policies share one
+ * definition.
  */
 import * as op from '../graph/ops.js';
 import { type Graph, type Tensor } from '../graph/tensor.js';
@@ -12,21 +15,35 @@ import { expectBoolean, expectInteger, expectOneOf, expectOptions, rejectUnknown
 import { orthogonal } from './init.js';
 import { NOISY_SIGMA0, type NoiseSpec, layerNoiseSpecs, noisyLinear } from './noisy.js';
 
-/** Convolutional trunk. */
-export type NetworkKind = 'nature' | 'baseline' | 'mlp';
+/** Trunk (one row of `NETWORKS`). */
+export type NetworkKind = 'nature' | 'baseline' | 'mlp' | 'tiles' | 'tiles-mlp';
+/** The network names, in the order errors list them. */
+export const NETWORK_KINDS: readonly NetworkKind[] = ['nature', 'baseline', 'mlp', 'tiles', 'tiles-mlp'];
 /** Output head: policy logits + value, dueling Q, or plain Q. */
 export type HeadKind = 'actor-critic' | 'dueling' | 'q';
 
 /** A model: trunk, head, observation shape and action count. */
 export interface ModelSpec {
-  /** 'nature' (Nature-CNN), 'baseline' (4×Conv32 3×3 s2) or 'mlp' (two dense layers of 256, for RAM observations). */
+  /**
+   * 'nature' (Nature-CNN), 'baseline' (4×Conv32 3×3 s2), 'mlp' (two dense layers of 256, for RAM
+   * observations), 'tiles' (one-hot tile grid → 3 convs → 256) or 'tiles-mlp' (one-hot tile grid →
+   * two dense layers of 256). See `NETWORKS`.
+   */
   network: NetworkKind;
   /** 'actor-critic' (PPO/A2C), 'dueling' or 'q' (DQN). */
   head: HeadKind;
-  /** Observation [channels, height, width] (uint8 frames). Default [4, 84, 84]. */
+  /**
+   * Observation [channels, height, width] (uint8 frames), or for the tile networks [frameStack,
+   * rows, cols] (uint8 class ids). Default [4, 84, 84].
+   */
   obsShape: readonly [number, number, number];
   /** Number of discrete actions. */
   actions: number;
+  /**
+   * Tile networks only (and always there): number of tile classes K, 2..32, default 5 (empty,
+   * solid, enemy, player, item). Ids 0..K−1 become one-hot planes; other values all-zero planes.
+   */
+  tileClasses?: number;
   /**
    * NoisyNet exploration (Q heads only): the head's linear layers (both streams of a dueling
    * head) become factorised-noise layers with learnable σ. Present only when true, so the specs
@@ -38,21 +55,31 @@ export interface ModelSpec {
 /** Validates and completes a model spec. */
 export function modelSpec(options: unknown): ModelSpec {
   const o = expectOptions<ModelSpec>(options, 'model');
-  rejectUnknownKeys(o, 'model', ['network', 'head', 'obsShape', 'actions', 'noisy']);
-  const network = expectOneOf(o.network ?? 'nature', 'model.network', ['nature', 'baseline', 'mlp'] as const);
+  rejectUnknownKeys(o, 'model', ['network', 'head', 'obsShape', 'actions', 'tileClasses', 'noisy']);
+  const network = expectOneOf(o.network ?? 'nature', 'model.network', NETWORK_KINDS);
+  const def = NETWORKS[network];
   const head = expectOneOf(o.head ?? 'actor-critic', 'model.head', ['actor-critic', 'dueling', 'q'] as const);
   const obs = o.obsShape ?? [4, 84, 84];
   if (!Array.isArray(obs) || obs.length !== 3) throw new TypeError(`Expected an array [channels, height, width] for model.obsShape but received ${JSON.stringify(obs)}`);
+  // A dense trunk takes any shape (RAM is [1, 1, 2048]); pixel conv trunks need a frame; the
+  // tiles convs pad, so any grid fits them.
+  const minSide = def.convs.length === 0 || def.input === 'tiles' ? 1 : 8;
   const obsShape = [
     expectInteger(obs[0], 'model.obsShape[0]', 1, 64),
-    // A dense trunk takes any shape (RAM is [1, 1, 2048]); conv trunks need a frame.
-    expectInteger(obs[1], 'model.obsShape[1]', network === 'mlp' ? 1 : 8, 1024),
-    expectInteger(obs[2], 'model.obsShape[2]', network === 'mlp' ? 1 : 8, network === 'mlp' ? 4096 : 1024),
+    expectInteger(obs[1], 'model.obsShape[1]', minSide, 1024),
+    expectInteger(obs[2], 'model.obsShape[2]', minSide, def.convs.length === 0 ? 4096 : 1024),
   ] as const;
   const actions = expectInteger(o.actions, 'model.actions', 1, 4096);
+  if (o.tileClasses !== undefined && def.input !== 'tiles') {
+    throw new RangeError(`Expected 'tiles' or 'tiles-mlp' for model.network with model.tileClasses but received '${network}'`);
+  }
+  const tileClasses = def.input === 'tiles' ? expectInteger(o.tileClasses ?? DEFAULT_TILE_CLASSES, 'model.tileClasses', 2, 32) : undefined;
   const noisy = expectBoolean(o.noisy ?? false, 'model.noisy');
   if (noisy && head === 'actor-critic') throw new RangeError("Expected a 'dueling' or 'q' head for model.head with model.noisy but received 'actor-critic'");
-  const spec: ModelSpec = noisy ? { network, head, obsShape, actions, noisy } : { network, head, obsShape, actions };
+  // Optional keys are present only when they apply, so other specs (and checkpoint metadata) are unchanged.
+  const spec: ModelSpec = { network, head, obsShape, actions };
+  if (tileClasses !== undefined) spec.tileClasses = tileClasses;
+  if (noisy) spec.noisy = true;
   convLayers(spec); // throws if the frame is too small for the trunk
   return spec;
 }
@@ -65,34 +92,66 @@ interface ConvLayer {
   pad: number;
 }
 
-const TRUNKS: Record<NetworkKind, ConvLayer[]> = {
-  nature: [
-    { out: 32, kernel: 8, stride: 4, pad: 0 },
-    { out: 64, kernel: 4, stride: 2, pad: 0 },
-    { out: 64, kernel: 3, stride: 1, pad: 0 },
-  ],
-  baseline: [
-    { out: 32, kernel: 3, stride: 2, pad: 1 },
-    { out: 32, kernel: 3, stride: 2, pad: 1 },
-    { out: 32, kernel: 3, stride: 2, pad: 1 },
-    { out: 32, kernel: 3, stride: 2, pad: 1 },
-  ],
-  mlp: [],
+/** One network: how the uint8 input is read, then convs (each + ReLU), then dense layers (each + ReLU). */
+interface NetworkDef {
+  /**
+   * 'bytes': values 0..255 scaled by 1/255 (folded into the first layer's weights); 'tiles': class
+   * ids [S, R, C] one-hot encoded into S·K planes [S·K, R, C] (frame s, class k at plane s·K + k).
+   */
+  input: 'bytes' | 'tiles';
+  /** Conv layers, in order (`conv1`, `conv2`, …). */
+  convs: ConvLayer[];
+  /** Widths of the dense layers after the flatten (`fc`, `fc2`, …); the heads read the last. */
+  dense: number[];
+}
+
+/** Width of the fully connected hidden layer of the pixel conv trunks. */
+export const HIDDEN = 512;
+/** Width of both dense layers of the MLP trunks ('mlp', 'tiles-mlp'). */
+export const MLP_HIDDEN = 256;
+/** Width of the fully connected layer of the 'tiles' trunk. */
+export const TILES_HIDDEN = 256;
+
+const conv3 = (out: number, stride: number): ConvLayer => ({ out, kernel: 3, stride, pad: 1 });
+
+/** The networks, one row each. */
+const NETWORKS: Record<NetworkKind, NetworkDef> = {
+  nature: {
+    input: 'bytes',
+    convs: [
+      { out: 32, kernel: 8, stride: 4, pad: 0 },
+      { out: 64, kernel: 4, stride: 2, pad: 0 },
+      { out: 64, kernel: 3, stride: 1, pad: 0 },
+    ],
+    dense: [HIDDEN],
+  },
+  baseline: { input: 'bytes', convs: [conv3(32, 2), conv3(32, 2), conv3(32, 2), conv3(32, 2)], dense: [HIDDEN] },
+  mlp: { input: 'bytes', convs: [], dense: [MLP_HIDDEN, MLP_HIDDEN] },
+  // A 13×16 grid is small: one stride-2 layer keeps 7×8 cells of 64 features.
+  tiles: { input: 'tiles', convs: [conv3(32, 1), conv3(64, 2), conv3(64, 1)], dense: [TILES_HIDDEN] },
+  'tiles-mlp': { input: 'tiles', convs: [], dense: [MLP_HIDDEN, MLP_HIDDEN] },
 };
 
-/** Width of the fully connected hidden layer of the conv trunks. */
-export const HIDDEN = 512;
-/** Width of both dense layers of the 'mlp' trunk. */
-export const MLP_HIDDEN = 256;
+/** Default `tileClasses`: empty, solid, enemy, player, item. */
+export const DEFAULT_TILE_CLASSES = 5;
 
 /** Width of the layer the heads read. */
 function hiddenWidth(spec: ModelSpec): number {
-  return spec.network === 'mlp' ? MLP_HIDDEN : HIDDEN;
+  const dense = NETWORKS[spec.network].dense;
+  return dense[dense.length - 1]!;
 }
 
+/** Channels the first layer sees: the frames, or S·K one-hot planes for tiles. */
+function inputChannels(spec: ModelSpec): number {
+  return NETWORKS[spec.network].input === 'tiles' ? spec.obsShape[0] * spec.tileClasses! : spec.obsShape[0];
+}
+
+/** `fc`, `fc2`, `fc3`, … */
+const denseName = (i: number): string => (i === 0 ? 'fc' : `fc${i + 1}`);
+
 function convLayers(spec: ModelSpec): { layer: ConvLayer; inC: number; outH: number; outW: number }[] {
-  let [c, h, w] = spec.obsShape;
-  return TRUNKS[spec.network].map((layer, i) => {
+  let [c, h, w] = [inputChannels(spec), spec.obsShape[1], spec.obsShape[2]];
+  return NETWORKS[spec.network].convs.map((layer, i) => {
     const outH = op.convOutSize(h, layer.kernel, layer.stride, layer.pad, layer.pad);
     const outW = op.convOutSize(w, layer.kernel, layer.stride, layer.pad, layer.pad);
     if (outH < 1 || outW < 1) {
@@ -132,10 +191,12 @@ export function paramSpecs(spec: ModelSpec): ParamSpec[] {
     out.push({ name: `conv${i + 1}.bias`, shape: [layer.out], gain: 0 });
   });
   const last = layers[layers.length - 1];
-  const flat = last ? last.layer.out * last.outH * last.outW : spec.obsShape[0] * spec.obsShape[1] * spec.obsShape[2];
+  let width = last ? last.layer.out * last.outH * last.outW : inputChannels(spec) * spec.obsShape[1] * spec.obsShape[2];
+  NETWORKS[spec.network].dense.forEach((n, i) => {
+    out.push({ name: `${denseName(i)}.weight`, shape: [n, width], gain: Math.SQRT2 }, { name: `${denseName(i)}.bias`, shape: [n], gain: 0 });
+    width = n;
+  });
   const hidden = hiddenWidth(spec);
-  out.push({ name: 'fc.weight', shape: [hidden, flat], gain: Math.SQRT2 }, { name: 'fc.bias', shape: [hidden], gain: 0 });
-  if (spec.network === 'mlp') out.push({ name: 'fc2.weight', shape: [hidden, hidden], gain: Math.SQRT2 }, { name: 'fc2.bias', shape: [hidden], gain: 0 });
   for (const { name, outputs: n, gain } of headLayers(spec)) {
     if (spec.noisy) {
       // Fortunato et al. 2018, factorised noise: μ ~ U(±1/√p), σ = σ0/√p, p = the layer's inputs.
@@ -206,26 +267,44 @@ export interface ModelOutputs {
 }
 
 /**
+ * One-hot planes of tile class ids: uint8 `obs` [B, S, R, C] → float32 [B, S·K, R, C], plane
+ * s·K + k = (obs[:, s] == k). Ids outside 0..K−1 match no class: all-zero planes, no error.
+ * Equal against a [K, 1, 1] constant of the ids (not OneHot, whose index input must be int64).
+ */
+export function oneHotTiles(obs: Tensor, classes: number): Tensor {
+  const [b, s, r, c] = obs.shape as [number, number, number, number];
+  const ids = op.reshape(op.cast(obs, 'float32'), [b, s, 1, r, c]);
+  const classIds = obs.graph.constant(Float32Array.from({ length: classes }, (_, k) => k), 'float32', [classes, 1, 1], 'tile_classes');
+  return op.reshape(op.cast(op.equal(ids, classIds), 'float32'), [b, s * classes, r, c]);
+}
+
+/**
  * Wires the model on uint8 observations `obs` [B, C, H, W] using parameter tensors `p`. A noisy
  * model uses `noise` (tensors by `noiseSpecs` name, shared by the batch) when given, else its
  * means μ (greedy evaluation, exported policies).
  */
 export function applyModel(spec: ModelSpec, p: Readonly<Record<string, Tensor>>, obs: Tensor, noise?: Readonly<Record<string, Tensor>>): ModelOutputs {
   const [c, h, w] = spec.obsShape;
+  const def = NETWORKS[spec.network];
   if (obs.dtype !== 'uint8') throw new TypeError(`model: input obs must be uint8 but is ${obs.dtype}`);
   op.expectShape('model', 'obs', obs, [obs.shape[0]!, c, h, w]);
-  // conv(obs/255, W) = conv(obs, W/255): scaling the small weight tensor instead of the frames
-  // saves a full pass over the largest tensor of the step.
-  let x = op.cast(obs, 'float32');
+  // Bytes: layer(obs/255, W) = layer(obs, W/255): scaling the small weight tensor of the first
+  // layer (conv1, or fc for a dense trunk) instead of the frames saves a pass over the largest
+  // tensor of the step.
+  const tiles = def.input === 'tiles';
+  const firstWeight = (name: string): Tensor => (tiles ? p[name]! : op.mul(p[name]!, 1 / 255));
+  let x = tiles ? oneHotTiles(obs, spec.tileClasses!) : op.cast(obs, 'float32');
   convLayers(spec).forEach(({ layer }, i) => {
     const pad = layer.pad;
-    const w = i === 0 ? op.mul(p['conv1.weight']!, 1 / 255) : p[`conv${i + 1}.weight`]!;
+    const w = i === 0 ? firstWeight('conv1.weight') : p[`conv${i + 1}.weight`]!;
     x = op.relu(op.conv(x, w, p[`conv${i + 1}.bias`]!, { strides: [layer.stride, layer.stride], pads: [pad, pad, pad, pad] }));
   });
-  // The dense trunk reads the bytes directly, so its first weights take the 1/255.
-  const fcWeight = spec.network === 'mlp' ? op.mul(p['fc.weight']!, 1 / 255) : p['fc.weight']!;
-  let hidden = op.relu(op.gemm(op.flatten(x, 1), fcWeight, p['fc.bias']!, { transB: true }));
-  if (spec.network === 'mlp') hidden = op.relu(op.gemm(hidden, p['fc2.weight']!, p['fc2.bias']!, { transB: true }));
+  let hidden = op.flatten(x, 1);
+  def.dense.forEach((_, i) => {
+    const name = denseName(i);
+    const weight = i === 0 && def.convs.length === 0 ? firstWeight(`${name}.weight`) : p[`${name}.weight`]!;
+    hidden = op.relu(op.gemm(hidden, weight, p[`${name}.bias`]!, { transB: true }));
+  });
   const linear = (name: string): Tensor => {
     if (!spec.noisy || !noise) return op.gemm(hidden, p[`${name}.weight`]!, p[`${name}.bias`]!, { transB: true });
     const layer = { weight: p[`${name}.weight`]!, weightSigma: p[`${name}.weight_sigma`]!, bias: p[`${name}.bias`]!, biasSigma: p[`${name}.bias_sigma`]! };
