@@ -40,11 +40,16 @@ export interface EnvConfig {
   /** Observation height in pixels. Default 84. */
   height: number;
   /**
-   * Observations: 'pixels' (frames resized to width × height, stacked) or 'ram' (the console's
-   * 2 KiB RAM each step, for network 'mlp'; width, height, grayscale and frameStack are unused).
-   * Default 'pixels'.
+   * Observations: 'pixels' (frames resized to width × height, stacked), 'ram' (the console's 2 KiB
+   * RAM each step, for network 'mlp'; width, height, grayscale and frameStack are unused) or
+   * 'tiles' (the level as a tileRows × tileCols grid of tile classes, stacked over frameStack steps,
+   * for network 'tiles' or 'tiles-mlp'; docs/env.md). Default 'pixels'.
    */
-  obs: 'pixels' | 'ram';
+  obs: 'pixels' | 'ram' | 'tiles';
+  /** Rows of the tile grid (env.obs 'tiles'). Default 13. */
+  tileRows: number;
+  /** Columns of the tile grid (env.obs 'tiles'). Default 16. */
+  tileCols: number;
   /** Grayscale observations. Default true. */
   grayscale: boolean;
   /** Emulator frames per agent step (action repeated, rewards summed). Default 4. */
@@ -199,8 +204,12 @@ export interface TrainerConfig {
   seed: number;
   /** Graph runner device. Default 'auto'. */
   device: DeviceSetting;
-  /** Network trunk: 'nature' (Mnih et al. 2015), 'baseline' (uvipen's smaller conv stack) or 'mlp' (for env.obs 'ram'). Default 'nature'. */
-  network: 'nature' | 'baseline' | 'mlp';
+  /**
+   * Network trunk: 'nature' (Mnih et al. 2015), 'baseline' (uvipen's smaller conv stack), 'mlp'
+   * (for env.obs 'ram'), 'tiles' (a small conv net over one-hot tile classes) or 'tiles-mlp' (for
+   * env.obs 'tiles'). Default 'nature'.
+   */
+  network: 'nature' | 'baseline' | 'mlp' | 'tiles' | 'tiles-mlp';
   /** ORT intra-op threads of the learner session (the acting session uses 1 in overlap mode). Default 2. */
   threads: number;
   /** Run directory (metrics, TensorBoard, checkpoints, heartbeat). Default 'runs/mario-rl'. */
@@ -274,7 +283,7 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
   algo: f(oneOf(['ppo', 'a2c', 'dqn']), 'ppo', 'learning algorithm'),
   seed: f(int(0, 2 ** 32 - 1), 1, 'seed of every random stream'),
   device: f(oneOf(['auto', 'cpu', 'cuda']), 'auto', "graph runner device ('auto' falls back to CPU loudly)"),
-  network: f(oneOf(['nature', 'baseline', 'mlp']), 'nature', "network trunk: 'nature', 'baseline' (uvipen's) or 'mlp' (for env.obs 'ram')"),
+  network: f(oneOf(['nature', 'baseline', 'mlp', 'tiles', 'tiles-mlp']), 'nature', "network trunk: 'nature', 'baseline' (uvipen's), 'mlp' (for env.obs 'ram'), 'tiles' or 'tiles-mlp' (for env.obs 'tiles')"),
   threads: f(int(1, 256), 2, 'ORT intra-op threads of the learner session'),
   runDir: f(nonEmptyStr, 'runs/mario-rl', 'run directory: metrics, TensorBoard, checkpoints, heartbeat'),
   totalSteps: f(int(1, INT_MAX), 5_000_000, 'agent steps to train for (all lanes counted)'),
@@ -289,7 +298,9 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     actions: f(oneOf(['right-only', 'simple', 'complex'], { right: 'right-only' }), 'simple', 'action set'),
     width: f(int(8, 256), 84, 'observation width'),
     height: f(int(8, 240), 84, 'observation height'),
-    obs: f(oneOf(['pixels', 'ram']), 'pixels', "observations: 'pixels' or 'ram' (2 KiB per step; use network mlp)"),
+    obs: f(oneOf(['pixels', 'ram', 'tiles']), 'pixels', "observations: 'pixels', 'ram' (2 KiB per step; network mlp) or 'tiles' (a grid of tile classes; network tiles)"),
+    tileRows: f(int(1, 32), 13, 'rows of the tile grid (env.obs tiles)'),
+    tileCols: f(int(1, 64), 16, 'columns of the tile grid (env.obs tiles)'),
     grayscale: f(bool, true, 'grayscale observations'),
     frameSkip: f(int(1, 16), 4, 'emulator frames per agent step'),
     maxPoolLastTwo: f(bool, true, 'max-pool the last two skipped frames'),

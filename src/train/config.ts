@@ -316,7 +316,7 @@ export function deriveSizes(config: TrainerConfig): DerivedSizes {
       throw new RangeError(expectedMessage(`at least dqn.batchSize (${d.batchSize})`, 'dqn.bufferSize', d.bufferSize));
     }
     // The replay keeps nStep + stack + 2 slots per lane (open n-step windows, the frames behind them, a final frame).
-    const stack = config.env.obs === 'ram' ? 1 : config.env.frameStack;
+    const stack = config.env.obs === 'ram' ? 1 : config.env.frameStack; // tiles stack like frames
     const minBuffer = d.numEnvs * (d.nStep + stack + 2);
     if (Math.floor(d.bufferSize / d.numEnvs) * d.numEnvs < minBuffer) {
       throw new RangeError(expectedMessage(`at least dqn.numEnvs × (dqn.nStep + env.frameStack + 2) = ${minBuffer}`, 'dqn.bufferSize', d.bufferSize));

@@ -18,7 +18,7 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
     actions: e.actions,
     frameSkip: e.frameSkip,
     maxPool: e.maxPoolLastTwo,
-    obs: e.obs === 'ram' ? ('ram' as const) : { width: e.width, height: e.height, frameStack: e.frameStack, grayscale: e.grayscale },
+    obs: e.obs === 'ram' ? ('ram' as const) : e.obs === 'tiles' ? { kind: 'tiles' as const, rows: e.tileRows, cols: e.tileCols, frameStack: e.frameStack } : { width: e.width, height: e.height, frameStack: e.frameStack, grayscale: e.grayscale },
     ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
     ...(e.noopMax > 0 ? { noopMax: e.noopMax } : {}),
     ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
@@ -32,7 +32,13 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
 }
 
 /** Cross-field env rules the field table cannot state; errors name the field. */
-export function checkEnvConfig(e: EnvConfig): void {
+export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']): void {
+  const tileNet = network === 'tiles' || network === 'tiles-mlp';
+  if (e.obs === 'ram' && network !== 'mlp') {
+    throw new RangeError(`Expected 'mlp' for network with env.obs 'ram' (conv trunks need frames) but received '${network}'`);
+  }
+  if (e.obs === 'tiles' && !tileNet) throw new RangeError(`Expected 'tiles' or 'tiles-mlp' for network with env.obs 'tiles' but received '${network}'`);
+  if (e.obs !== 'tiles' && tileNet) throw new RangeError(`Expected 'tiles' for env.obs with network '${network}' (it reads tile grids) but received '${e.obs}'`);
   if (e.game === 'runner' && e.stage > 3) {
     throw new RangeError(`Expected a stage in 1…3 for env.stage with env.game 'runner' (the built-in game has three stages) but received ${e.stage}`);
   }
@@ -51,10 +57,18 @@ export function readRom(path: string): Uint8Array {
   }
 }
 
-/** The model's input shape: [frameStack·C, H, W] for pixels, [1, 1, 2048] for RAM. */
+/** The model's input shape: [frameStack·C, H, W] for pixels, [1, 1, 2048] for RAM, [frameStack, rows, cols] for tiles. */
 export function policyObsShape(e: EnvConfig): number[] {
+  if (e.obs === 'tiles') return observationShape({ kind: 'tiles', rows: e.tileRows, cols: e.tileCols, frameStack: e.frameStack });
   const shape = observationShape(e.obs === 'ram' ? 'ram' : e);
   return shape.length === 1 ? [1, 1, shape[0]!] : [shape[0]! * shape[1]!, shape[2]!, shape[3]!];
+}
+
+/** One replay frame's [height, width] and the frames per observation (DQN). */
+export function replayFrames(e: EnvConfig): { frameShape: [number, number]; stack: number } {
+  if (e.obs === 'ram') return { frameShape: [1, 2048], stack: 1 };
+  if (e.obs === 'tiles') return { frameShape: [e.tileRows, e.tileCols], stack: e.frameStack };
+  return { frameShape: [e.height, e.width], stack: e.frameStack };
 }
 
 /** Bytes of one lane's observation. */

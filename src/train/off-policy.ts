@@ -16,6 +16,7 @@ import { epsilonGreedy } from '../algos/action-sampling.js';
 import { PrioritizedReplay, type ReplayState } from '../replay/prioritized-replay.js';
 import { type MetricsRow } from '../run/metrics.js';
 import { scheduleValue } from './schedule.js';
+import { replayFrames } from './env-options.js';
 import { type TrainingRun } from './run-context.js';
 
 /** Runs DQN iterations until `run.totalSteps`, a stop request or the wall-clock limit; returns the last row. */
@@ -40,8 +41,7 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
   const replay = new PrioritizedReplay({
     capacity: Math.max(N, Math.floor(d.bufferSize / N) * N),
     numEnvs: N,
-    frameShape: c.env.obs === 'ram' ? [1, 2048] : [c.env.height, c.env.width],
-    stack: c.env.obs === 'ram' ? 1 : c.env.frameStack,
+    ...replayFrames(c.env),
     nStep: d.nStep,
     gamma: d.gamma,
     alpha: d.per.enabled ? d.per.alpha : 0,

@@ -143,10 +143,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     const c = this.config;
     if (c.algo === 'dqn' && !c.env.grayscale) throw new RangeError('Expected true for env.grayscale with algo dqn (the replay stores one channel per frame) but received false');
     if (c.checkpoint.includeReplay && c.algo !== 'dqn') throw new RangeError(`Expected false for checkpoint.includeReplay with algo '${c.algo}' (only DQN has a replay buffer) but received true`);
-    if (c.env.obs === 'ram' && c.network !== 'mlp') {
-      throw new RangeError(`Expected 'mlp' for network with env.obs 'ram' (conv trunks need frames) but received '${c.network}'`);
-    }
-    checkEnvConfig(c.env);
+    checkEnvConfig(c.env, c.network);
     this.sizes = deriveSizes(c);
     this.#spec = trainSpecFor(c); // the model and loss, checked now rather than when the learner starts
     vecEnvOptions(c, 1, 0, o.rom); // a readable ROM for smb1 before anything starts
@@ -212,7 +209,9 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     // Checkpoints before the naming pass spell the action set 'right'.
     const shape = (x: TrainerConfig) => {
       const actions = (x.env.actions as string) === 'right' ? 'right-only' : x.env.actions;
-      return x.env.obs === 'ram' ? `ram/${actions}` : `${x.env.frameStack}x${x.env.grayscale ? 1 : 3}x${x.env.height}x${x.env.width}/${actions}`;
+      if (x.env.obs === 'ram') return `ram/${actions}`;
+      if (x.env.obs === 'tiles') return `tiles ${x.env.frameStack}x${x.env.tileRows}x${x.env.tileCols}/${actions}`;
+      return `${x.env.frameStack}x${x.env.grayscale ? 1 : 3}x${x.env.height}x${x.env.width}/${actions}`;
     };
     if (shape(c) !== shape(this.config)) return `observation/action shape ${shape(c)} differs from ${shape(this.config)}`;
     return true;
