@@ -23,7 +23,8 @@ inline double GetNumber(Napi::Object o, const char* key) {
   Napi::Value v = o.Get(key);
   if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), ExpectedMessage("a number", key, DescribeValue(v)));
   const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) throw Napi::RangeError::New(o.Env(), ExpectedMessage("a finite number", key, DescribeValue(v)));
+  if (!std::isfinite(d))
+    throw Napi::RangeError::New(o.Env(), ExpectedMessage("a finite number", key, DescribeValue(v)));
   return d;
 }
 

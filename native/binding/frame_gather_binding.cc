@@ -47,9 +47,9 @@ Napi::Value GatherRowsJs(const Napi::CallbackInfo& info) {
     const size_t full = static_cast<size_t>(rows_per_chunk) * static_cast<size_t>(row_bytes);
     const bool last = c + 1 == list.Length();
     if (bytes % static_cast<size_t>(row_bytes) != 0 || bytes > full || (!last && bytes != full)) {
-      throw Napi::RangeError::New(env, ExpectedMessage(last ? "whole rows, at most rowsPerChunk of them"
-                                                            : "exactly rowsPerChunk rows",
-                                                       name, DescribeValue(v)));
+      throw Napi::RangeError::New(
+          env, ExpectedMessage(last ? "whole rows, at most rowsPerChunk of them" : "exactly rowsPerChunk rows", name,
+                               DescribeValue(v)));
     }
     data[c] = chunk.Data();
     total_rows += bytes / static_cast<size_t>(row_bytes);

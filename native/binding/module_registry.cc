@@ -17,14 +17,11 @@ std::vector<std::pair<std::string, ModuleInit>>& Registry() {
 
 }  // namespace
 
-ModuleRegistrar::ModuleRegistrar(const char* name, ModuleInit init) {
-  Registry().emplace_back(name, init);
-}
+ModuleRegistrar::ModuleRegistrar(const char* name, ModuleInit init) { Registry().emplace_back(name, init); }
 
 void InitRegisteredModules(Napi::Env env, Napi::Object exports) {
   auto modules = Registry();
-  std::sort(modules.begin(), modules.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(modules.begin(), modules.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [name, init] : modules) init(env, exports);
 }
 

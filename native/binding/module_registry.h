@@ -19,5 +19,4 @@ void InitRegisteredModules(Napi::Env env, Napi::Object exports);
 
 }  // namespace mario_rl
 
-#define MARIO_RL_REGISTER_MODULE(name, init) \
-  static ::mario_rl::ModuleRegistrar mario_rl_registrar_##name(#name, init)
+#define MARIO_RL_REGISTER_MODULE(name, init) static ::mario_rl::ModuleRegistrar mario_rl_registrar_##name(#name, init)

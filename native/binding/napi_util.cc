@@ -7,12 +7,9 @@ namespace mario_rl {
 void ThrowJs(Napi::Env env, const std::exception& e) {
   if (const auto* err = dynamic_cast<const Error*>(&e)) {
     switch (err->kind()) {
-      case ErrorKind::kTypeError:
-        throw Napi::TypeError::New(env, err->what());
-      case ErrorKind::kRangeError:
-        throw Napi::RangeError::New(env, err->what());
-      case ErrorKind::kError:
-        break;
+      case ErrorKind::kTypeError: throw Napi::TypeError::New(env, err->what());
+      case ErrorKind::kRangeError: throw Napi::RangeError::New(env, err->what());
+      case ErrorKind::kError: break;
     }
     throw Napi::Error::New(env, err->what());
   }
@@ -33,8 +30,8 @@ std::string DescribeValue(const Napi::Value& value) {
   }
   if (value.IsString()) return "a string";
   if (value.IsTypedArray()) {
-    static const char* kNames[] = {"Int8Array",    "Uint8Array",   "Uint8ClampedArray", "Int16Array",
-                                   "Uint16Array",  "Int32Array",   "Uint32Array",       "Float32Array",
+    static const char* kNames[] = {"Int8Array",    "Uint8Array",    "Uint8ClampedArray", "Int16Array",
+                                   "Uint16Array",  "Int32Array",    "Uint32Array",       "Float32Array",
                                    "Float64Array", "BigInt64Array", "BigUint64Array"};
     auto ta = value.As<Napi::TypedArray>();
     const auto t = static_cast<size_t>(ta.TypedArrayType());

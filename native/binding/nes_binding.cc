@@ -28,32 +28,31 @@ constexpr int64_t kMaxSeed = (int64_t{1} << 53) - 1;
 class NesCore : public Napi::ObjectWrap<NesCore> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(
-        env, "NesCore",
-        {
-            InstanceMethod<&NesCore::StepFrame>("stepFrame"),
-            InstanceMethod<&NesCore::StepFrames>("stepFrames"),
-            InstanceMethod<&NesCore::Reset>("reset"),
-            InstanceMethod<&NesCore::RamView>("ramView"),
-            InstanceMethod<&NesCore::FrameView>("frameView"),
-            InstanceMethod<&NesCore::Peek>("peek"),
-            InstanceMethod<&NesCore::Poke>("poke"),
-            InstanceMethod<&NesCore::PeekPpu>("peekPpu"),
-            InstanceMethod<&NesCore::StateSize>("stateSize"),
-            InstanceMethod<&NesCore::SaveState>("saveState"),
-            InstanceMethod<&NesCore::SaveStateInto>("saveStateInto"),
-            InstanceMethod<&NesCore::LoadState>("loadState"),
-            InstanceMethod<&NesCore::FrameCount>("frameCount"),
-            InstanceMethod<&NesCore::Mapper>("mapper"),
-            InstanceMethod<&NesCore::ToRgb>("toRgb"),
-            InstanceMethod<&NesCore::Cpu>("cpu"),
-            InstanceMethod<&NesCore::SetCpu>("setCpu"),
-            InstanceMethod<&NesCore::CpuCycles>("cpuCycles"),
-            InstanceMethod<&NesCore::StepInstruction>("stepInstruction"),
-            InstanceMethod<&NesCore::TraceLine>("traceLine"),
-            InstanceMethod<&NesCore::Close>("close"),
-            InstanceMethod<&NesCore::IsClosed>("isClosed"),
-        });
+    return DefineClass(env, "NesCore",
+                       {
+                           InstanceMethod<&NesCore::StepFrame>("stepFrame"),
+                           InstanceMethod<&NesCore::StepFrames>("stepFrames"),
+                           InstanceMethod<&NesCore::Reset>("reset"),
+                           InstanceMethod<&NesCore::RamView>("ramView"),
+                           InstanceMethod<&NesCore::FrameView>("frameView"),
+                           InstanceMethod<&NesCore::Peek>("peek"),
+                           InstanceMethod<&NesCore::Poke>("poke"),
+                           InstanceMethod<&NesCore::PeekPpu>("peekPpu"),
+                           InstanceMethod<&NesCore::StateSize>("stateSize"),
+                           InstanceMethod<&NesCore::SaveState>("saveState"),
+                           InstanceMethod<&NesCore::SaveStateInto>("saveStateInto"),
+                           InstanceMethod<&NesCore::LoadState>("loadState"),
+                           InstanceMethod<&NesCore::FrameCount>("frameCount"),
+                           InstanceMethod<&NesCore::Mapper>("mapper"),
+                           InstanceMethod<&NesCore::ToRgb>("toRgb"),
+                           InstanceMethod<&NesCore::Cpu>("cpu"),
+                           InstanceMethod<&NesCore::SetCpu>("setCpu"),
+                           InstanceMethod<&NesCore::CpuCycles>("cpuCycles"),
+                           InstanceMethod<&NesCore::StepInstruction>("stepInstruction"),
+                           InstanceMethod<&NesCore::TraceLine>("traceLine"),
+                           InstanceMethod<&NesCore::Close>("close"),
+                           InstanceMethod<&NesCore::IsClosed>("isClosed"),
+                       });
   }
 
   // [sync] new NesCore(rom: Uint8Array, powerOnRam: 0|1|2, seed: integer in [0, 2^53-1])

@@ -23,17 +23,14 @@ constexpr napi_type_tag kPriorityTreeTag = {0x6d6172696f726c31ULL, 0x7072696f747
 class PriorityTreeWrap : public Napi::ObjectWrap<PriorityTreeWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "PriorityTree",
-                       {InstanceMethod("set", &PriorityTreeWrap::SetPriorities),
-                        InstanceMethod("get", &PriorityTreeWrap::Get),
-                        InstanceMethod("getMany", &PriorityTreeWrap::GetMany),
-                        InstanceMethod("sample", &PriorityTreeWrap::Sample),
-                        InstanceMethod("sampleWithUniforms", &PriorityTreeWrap::SampleWithUniforms),
-                        InstanceMethod("total", &PriorityTreeWrap::Total),
-                        InstanceMethod("min", &PriorityTreeWrap::Min),
-                        InstanceMethod("filled", &PriorityTreeWrap::Filled),
-                        InstanceMethod("capacity", &PriorityTreeWrap::Capacity),
-                        InstanceMethod("memoryBytes", &PriorityTreeWrap::MemoryBytes)});
+    return DefineClass(
+        env, "PriorityTree",
+        {InstanceMethod("set", &PriorityTreeWrap::SetPriorities), InstanceMethod("get", &PriorityTreeWrap::Get),
+         InstanceMethod("getMany", &PriorityTreeWrap::GetMany), InstanceMethod("sample", &PriorityTreeWrap::Sample),
+         InstanceMethod("sampleWithUniforms", &PriorityTreeWrap::SampleWithUniforms),
+         InstanceMethod("total", &PriorityTreeWrap::Total), InstanceMethod("min", &PriorityTreeWrap::Min),
+         InstanceMethod("filled", &PriorityTreeWrap::Filled), InstanceMethod("capacity", &PriorityTreeWrap::Capacity),
+         InstanceMethod("memoryBytes", &PriorityTreeWrap::MemoryBytes)});
   }
 
   explicit PriorityTreeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PriorityTreeWrap>(info) {
@@ -65,7 +62,8 @@ class PriorityTreeWrap : public Napi::ObjectWrap<PriorityTreeWrap> {
     const bool is_f32 = p.IsTypedArray() && p.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
     const bool is_f64 = p.IsTypedArray() && p.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
     if (!is_f32 && !is_f64) {
-      throw Napi::TypeError::New(env, ExpectedMessage("a Float32Array or Float64Array", "priorities", DescribeValue(p)));
+      throw Napi::TypeError::New(env,
+                                 ExpectedMessage("a Float32Array or Float64Array", "priorities", DescribeValue(p)));
     }
     ExpectLength(env, p.As<Napi::TypedArray>(), indices.ElementLength(), "priorities");
     Guard(env, [&] {
@@ -147,14 +145,14 @@ class PriorityTreeWrap : public Napi::ObjectWrap<PriorityTreeWrap> {
 class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "CudaPriorityTree",
-                       {InstanceMethod("set", &CudaPriorityTreeWrap::SetPriorities),
-                        InstanceMethod("sample", &CudaPriorityTreeWrap::Sample),
-                        InstanceMethod("sampleWithUniforms", &CudaPriorityTreeWrap::SampleWithUniforms),
-                        InstanceMethod("total", &CudaPriorityTreeWrap::Total),
-                        InstanceMethod("min", &CudaPriorityTreeWrap::Min),
-                        InstanceMethod("memoryBytes", &CudaPriorityTreeWrap::MemoryBytes),
-                        InstanceMethod("dispose", &CudaPriorityTreeWrap::Dispose)});
+    return DefineClass(
+        env, "CudaPriorityTree",
+        {InstanceMethod("set", &CudaPriorityTreeWrap::SetPriorities),
+         InstanceMethod("sample", &CudaPriorityTreeWrap::Sample),
+         InstanceMethod("sampleWithUniforms", &CudaPriorityTreeWrap::SampleWithUniforms),
+         InstanceMethod("total", &CudaPriorityTreeWrap::Total), InstanceMethod("min", &CudaPriorityTreeWrap::Min),
+         InstanceMethod("memoryBytes", &CudaPriorityTreeWrap::MemoryBytes),
+         InstanceMethod("dispose", &CudaPriorityTreeWrap::Dispose)});
   }
 
   // new CudaPriorityTree(cpuTree: PriorityTree): mirrors cpuTree on device 0.
@@ -192,7 +190,8 @@ class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
   // Draws with the uniforms in uniforms_ (use_key false) or CounterUniform(key, i) (use_key true).
   void Draw(Napi::Env env, Napi::Int32Array& out_idx, Napi::Float32Array& out_w, double beta, bool use_key,
             uint64_t key) {
-    if (!(cpu_->total() > 0.0)) throw Napi::Error::New(env, "Cannot sample from a PriorityTree whose total priority is 0");
+    if (!(cpu_->total() > 0.0))
+      throw Napi::Error::New(env, "Cannot sample from a PriorityTree whose total priority is 0");
     CudaPriorityTree& g = gpu(env);
     Guard(env, [&] {
       if (use_key) {
@@ -214,7 +213,8 @@ class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
     ExpectLength(env, out_w, out_idx.ElementLength(), "outWeights");
     const double beta = ExpectBeta(info, 2);
     MaybeReseed(info, 3, rng_);
-    if (!(cpu_->total() > 0.0)) throw Napi::Error::New(env, "Cannot sample from a PriorityTree whose total priority is 0");
+    if (!(cpu_->total() > 0.0))
+      throw Napi::Error::New(env, "Cannot sample from a PriorityTree whose total priority is 0");
     // One key per call from the same stream as PriorityTree.sample: the kernel derives the uniforms.
     Draw(env, out_idx, out_w, beta, true, rng_.NextU64());
     return env.Undefined();
@@ -243,7 +243,8 @@ class CudaPriorityTreeWrap : public Napi::ObjectWrap<CudaPriorityTreeWrap> {
 
   static double ExpectBeta(const Napi::CallbackInfo& info, size_t index) {
     Napi::Value v = info[index];
-    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), ExpectedMessage("a number in [0, 1]", "beta", DescribeValue(v)));
+    if (!v.IsNumber())
+      throw Napi::TypeError::New(info.Env(), ExpectedMessage("a number in [0, 1]", "beta", DescribeValue(v)));
     const double beta = v.As<Napi::Number>().DoubleValue();
     if (!(beta >= 0.0 && beta <= 1.0)) {
       throw Napi::RangeError::New(info.Env(), ExpectedMessage("a number in [0, 1]", "beta", DescribeValue(v)));

@@ -23,9 +23,9 @@ inline void MaybeReseed(const Napi::CallbackInfo& info, size_t index, Rng& rng) 
 
 inline void ExpectIndexInRange(Napi::Env env, int64_t index, int64_t capacity, size_t position) {
   if (index < 0 || index >= capacity) {
-    throw Napi::RangeError::New(env, ExpectedMessage("an integer in [0, " + std::to_string(capacity - 1) + "]",
-                                                     "indices[" + std::to_string(position) + "]",
-                                                     std::to_string(index)));
+    throw Napi::RangeError::New(env,
+                                ExpectedMessage("an integer in [0, " + std::to_string(capacity - 1) + "]",
+                                                "indices[" + std::to_string(position) + "]", std::to_string(index)));
   }
 }
 
@@ -36,8 +36,9 @@ inline void ExpectIndicesAndPriorities(Napi::Env env, const Napi::Int32Array& in
   for (size_t i = 0; i < indices.ElementLength(); ++i) {
     ExpectIndexInRange(env, indices[i], capacity, i);
     if (!(priorities[i] >= 0.0) || std::isinf(priorities[i])) {
-      throw Napi::RangeError::New(env, ExpectedMessage("a finite priority >= 0", "priorities[" + std::to_string(i) + "]",
-                                                       DescribeValue(Napi::Number::New(env, priorities[i]))));
+      throw Napi::RangeError::New(env,
+                                  ExpectedMessage("a finite priority >= 0", "priorities[" + std::to_string(i) + "]",
+                                                  DescribeValue(Napi::Number::New(env, priorities[i]))));
     }
   }
 }

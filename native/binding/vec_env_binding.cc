@@ -52,7 +52,8 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
 
   explicit VecEnvWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VecEnvWrap>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsObject()) throw Napi::TypeError::New(env, ExpectedMessage("a config object", "config", DescribeValue(info[0])));
+    if (!info[0].IsObject())
+      throw Napi::TypeError::New(env, ExpectedMessage("a config object", "config", DescribeValue(info[0])));
     Napi::Object c = info[0].As<Napi::Object>();
     Napi::Uint8Array rom = ExpectUint8Array(info, 1, "rom");
     env::VecEnvConfig config;
@@ -60,11 +61,14 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     config.game_options.actions = GetString(c, "actions");
     config.game_options.reward = GetString(c, "reward");
     Napi::Value stages = c.Get("stages");
-    if (!stages.IsArray()) throw Napi::TypeError::New(env, ExpectedMessage("an array of strings", "stages", DescribeValue(stages)));
+    if (!stages.IsArray())
+      throw Napi::TypeError::New(env, ExpectedMessage("an array of strings", "stages", DescribeValue(stages)));
     Napi::Array arr = stages.As<Napi::Array>();
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       Napi::Value s = arr.Get(i);
-      if (!s.IsString()) throw Napi::TypeError::New(env, ExpectedMessage("a string", "stages[" + std::to_string(i) + "]", DescribeValue(s)));
+      if (!s.IsString())
+        throw Napi::TypeError::New(env,
+                                   ExpectedMessage("a string", "stages[" + std::to_string(i) + "]", DescribeValue(s)));
       config.game_options.stages.push_back(s.As<Napi::String>().Utf8Value());
     }
     config.num_envs = GetInt(c, "numEnvs");
@@ -112,7 +116,8 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
   }
   void RequireIdle(Napi::Env env, const char* what) {
     if (in_flight_) {
-      throw Napi::Error::New(env, std::string("VecEnv.") + what + "() called while a stepAsync() is in flight; await it first");
+      throw Napi::Error::New(
+          env, std::string("VecEnv.") + what + "() called while a stepAsync() is in flight; await it first");
     }
   }
 
@@ -153,7 +158,8 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     Napi::Env env = info.Env();
     env::VecEnv& e = Live(env);
     RequireIdle(env, "bind");
-    if (!info[0].IsObject()) throw Napi::TypeError::New(env, ExpectedMessage("a buffers object", "buffers", DescribeValue(info[0])));
+    if (!info[0].IsObject())
+      throw Napi::TypeError::New(env, ExpectedMessage("a buffers object", "buffers", DescribeValue(info[0])));
     Napi::Object o = info[0].As<Napi::Object>();
     const size_t n = static_cast<size_t>(e.NumEnvs());
     const size_t f = e.game().InfoFields().size();
@@ -191,7 +197,8 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
 
   void TakeActions(const Napi::CallbackInfo& info, env::VecEnv& e) {
     Napi::TypedArray a = ExpectTypedArray(info, 0, napi_int32_array, "Int32Array", "actions");
-    const auto* data = reinterpret_cast<const int32_t*>(static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+    const auto* data =
+        reinterpret_cast<const int32_t*>(static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
     Guard(info.Env(), [&] {
       e.SetActions(data, a.ElementLength());
       return 0;
@@ -218,8 +225,8 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     deferred_.emplace(env);
     Napi::Promise promise = deferred_->Promise();
     in_flight_ = true;
-    Ref();             // keep this object alive until the step settles
-    tsfn_.Ref(env);    // and the event loop, so the Promise can settle
+    Ref();           // keep this object alive until the step settles
+    tsfn_.Ref(env);  // and the event loop, so the Promise can settle
     try {
       e.StepAsync(
           [](void* ctx) {
@@ -243,9 +250,11 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     RequireIdle(env, "setRewardShaping");
     env::RewardShaping s;
     auto num = [&](size_t i, const char* name) {
-      if (!info[i].IsNumber()) throw Napi::TypeError::New(env, ExpectedMessage("a finite number", name, DescribeValue(info[i])));
+      if (!info[i].IsNumber())
+        throw Napi::TypeError::New(env, ExpectedMessage("a finite number", name, DescribeValue(info[i])));
       const double d = info[i].As<Napi::Number>().DoubleValue();
-      if (!std::isfinite(d)) throw Napi::RangeError::New(env, ExpectedMessage("a finite number", name, DescribeValue(info[i])));
+      if (!std::isfinite(d))
+        throw Napi::RangeError::New(env, ExpectedMessage("a finite number", name, DescribeValue(info[i])));
       return d;
     };
     s.start.distance = static_cast<float>(num(0, "distanceWeight"));
@@ -283,13 +292,15 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     Napi::Env env = info.Env();
     env::VecEnv& e = Live(env);
     RequireIdle(env, "setStartStates");
-    if (!info[0].IsArray()) throw Napi::TypeError::New(env, ExpectedMessage("an array of Uint8Array", "states", DescribeValue(info[0])));
+    if (!info[0].IsArray())
+      throw Napi::TypeError::New(env, ExpectedMessage("an array of Uint8Array", "states", DescribeValue(info[0])));
     Napi::Array arr = info[0].As<Napi::Array>();
     std::vector<std::vector<uint8_t>> states;
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       Napi::Value v = arr.Get(i);
       if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        throw Napi::TypeError::New(env, ExpectedMessage("a Uint8Array", "states[" + std::to_string(i) + "]", DescribeValue(v)));
+        throw Napi::TypeError::New(
+            env, ExpectedMessage("a Uint8Array", "states[" + std::to_string(i) + "]", DescribeValue(v)));
       }
       Napi::Uint8Array s = v.As<Napi::Uint8Array>();
       states.emplace_back(s.Data(), s.Data() + s.ByteLength());
@@ -299,7 +310,9 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     if (mode == "fixed") m = env::StartMode::kFixed;
     else if (mode == "sample") m = env::StartMode::kSample;
     else if (mode == "cycle") m = env::StartMode::kCycle;
-    else throw Napi::RangeError::New(env, ExpectedMessage("one of 'fixed', 'sample', 'cycle'", "mode", DescribeValue(info[1])));
+    else
+      throw Napi::RangeError::New(env,
+                                  ExpectedMessage("one of 'fixed', 'sample', 'cycle'", "mode", DescribeValue(info[1])));
     Guard(env, [&] {
       e.SetStartStates(states, m);
       return 0;

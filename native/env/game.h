@@ -23,9 +23,9 @@ namespace mario_rl::env {
 
 // Construction options handed to a game (validated in TS; the game re-checks and throws).
 struct GameOptions {
-  std::string actions = "simple";      // action-set name
-  std::vector<std::string> stages;     // start targets; empty = the game's default start
-  std::string reward = "v0";           // reward preset
+  std::string actions = "simple";   // action-set name
+  std::vector<std::string> stages;  // start targets; empty = the game's default start
+  std::string reward = "v0";        // reward preset
 };
 
 // Run-time reward shaping: the pool computes the current (annealed) weights before each step and

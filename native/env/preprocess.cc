@@ -48,7 +48,7 @@ __attribute__((target("ssse3"))) void LookupRowSsse3(const uint8_t* src, const u
 // 64 lookups in one instruction: VPERMB indexes the whole 64-entry LUT with the low 6 bits of
 // each byte (the same & 63 as the other paths). The row's tail uses masked loads and stores.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void LookupRowVbmi(const uint8_t* src, const uint8_t* prev,
-                                                                        const uint8_t* lut, uint8_t* dst, int n) {
+                                                                          const uint8_t* lut, uint8_t* dst, int n) {
   const __m512i table = _mm512_loadu_si512(lut);
   for (int x = 0; x < n; x += 64) {
     const int left = n - x;
@@ -67,8 +67,7 @@ Preprocessor::Simd DetectSimd() {
   if (!__builtin_cpu_supports("ssse3")) return Preprocessor::Simd::kNone;
   const char* cap = std::getenv("MARIO_RL_SIMD");
   if (cap != nullptr && std::string(cap) == "ssse3") return Preprocessor::Simd::kSsse3;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vbmi")) {
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi")) {
     return Preprocessor::Simd::kAvx512Vbmi;
   }
   return Preprocessor::Simd::kSsse3;

@@ -68,8 +68,8 @@ class Preprocessor {
   // Vertical taps: per output row, the first source row and count, weights flattened.
   std::vector<Tap> y_taps_;
   std::vector<uint32_t> y_weights_;
-  std::vector<uint32_t> y_offsets_;   // start of each output row's weights
-  int ring_rows_ = 1;                 // rows of the scratch ring: a power of two >= the rows one output spans
+  std::vector<uint32_t> y_offsets_;  // start of each output row's weights
+  int ring_rows_ = 1;                // rows of the scratch ring: a power of two >= the rows one output spans
   // Horizontal taps: every output padded to x_taps_ taps (zero weights past its own), weights
   // [width][x_taps_], x_first_ the first source column of each output.
   int x_taps_ = 0;
@@ -91,7 +91,9 @@ class FrameStack {
   void Init(int stack, size_t frame_bytes);
   uint8_t* NextSlot() { return data_.data() + static_cast<size_t>(head_) * frame_bytes_; }  // write then Commit()
   void Commit() { head_ = (head_ + 1) % stack_; }
-  const uint8_t* Newest() const { return data_.data() + static_cast<size_t>((head_ + stack_ - 1) % stack_) * frame_bytes_; }
+  const uint8_t* Newest() const {
+    return data_.data() + static_cast<size_t>((head_ + stack_ - 1) % stack_) * frame_bytes_;
+  }
   void FillWithNewest();
   void WriteObs(uint8_t* out) const;
 

@@ -50,10 +50,10 @@ Snapshot Read(const uint8_t* ram) {
 constexpr uint8_t A = 0x01, B = 0x02, UP = 0x10, DOWN = 0x20, LEFT = 0x40, RIGHT = 0x80;
 const std::vector<uint8_t> kRightOnly = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B};
 const std::vector<uint8_t> kSimple = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B, A, LEFT};
-const std::vector<uint8_t> kComplex = {0,        RIGHT,    RIGHT | A,    RIGHT | B, RIGHT | A | B, A, LEFT,
-                                       LEFT | A, LEFT | B, LEFT | A | B, DOWN,      UP};
+const std::vector<uint8_t> kComplex = {0,    RIGHT,    RIGHT | A, RIGHT | B,    RIGHT | A | B, A,
+                                       LEFT, LEFT | A, LEFT | B,  LEFT | A | B, DOWN,          UP};
 
-const std::vector<std::string> kInfoFields = {"xPos",  "yPos",    "stage",       "lives", "time",
+const std::vector<std::string> kInfoFields = {"xPos",    "yPos",        "stage", "lives", "time",
                                               "flagGet", "playerState", "dying", "stomps"};
 enum Component { kDistance, kTime, kFlag, kDeath, kNumComponents };
 const std::vector<std::string> kComponentNames = {"distance", "time", "flag", "death"};
@@ -65,7 +65,8 @@ int ParseStage(const std::string& text) {
   if (text.size() == 3 && text[0] == '1' && text[1] == '-' && text[2] >= '1' && text[2] <= '0' + kNumStages) {
     return text[2] - '0';
   }
-  throw RangeErrorOf(ExpectedMessage("a runner stage '1', '2' or '3' (or '1-1', '1-2', '1-3')", "stages", "\"" + text + "\""));
+  throw RangeErrorOf(
+      ExpectedMessage("a runner stage '1', '2' or '3' (or '1-1', '1-2', '1-3')", "stages", "\"" + text + "\""));
 }
 
 class RunnerLane final : public GameLane {
@@ -129,7 +130,8 @@ class RunnerLane final : public GameLane {
 
  private:
   void Capture(const Snapshot& s) {
-    const int32_t values[] = {s.x_pos, s.y_pos, s.stage, s.lives, s.time, s.cleared ? 1 : 0, s.player_state, s.dying ? 1 : 0, s.stomps};
+    const int32_t values[] = {s.x_pos,           s.y_pos,        s.stage,         s.lives, s.time,
+                              s.cleared ? 1 : 0, s.player_state, s.dying ? 1 : 0, s.stomps};
     static_assert(sizeof(values) / sizeof(values[0]) == 9, "one value per info field");
     std::memcpy(info_, values, sizeof(values));
     max_x_ = std::max(max_x_, s.x_pos);
@@ -145,13 +147,16 @@ class RunnerGame final : public Game {
  public:
   explicit RunnerGame(const GameOptions& options) {
     if (options.reward != "v0") {
-      throw RangeErrorOf(ExpectedMessage("'v0' (the only preset of game 'runner')", "reward", "\"" + options.reward + "\""));
+      throw RangeErrorOf(
+          ExpectedMessage("'v0' (the only preset of game 'runner')", "reward", "\"" + options.reward + "\""));
     }
     if (options.actions == "right") actions_ = &kRightOnly;
     else if (options.actions == "simple") actions_ = &kSimple;
     else if (options.actions == "complex") actions_ = &kComplex;
     else if (options.actions == "full") actions_ = nullptr;
-    else throw RangeErrorOf(ExpectedMessage("one of 'right', 'simple', 'complex', 'full'", "actions", "\"" + options.actions + "\""));
+    else
+      throw RangeErrorOf(
+          ExpectedMessage("one of 'right', 'simple', 'complex', 'full'", "actions", "\"" + options.actions + "\""));
     for (const auto& text : options.stages) stages_.push_back(ParseStage(text));
     single_stage_ = !stages_.empty();
     if (stages_.empty()) stages_.push_back(1);  // full game from stage 1
@@ -161,8 +166,9 @@ class RunnerGame final : public Game {
 
   void CheckRom(const nes::Rom& rom) const override {
     const std::string what = "the runner ROM (mapper 0, 16 KiB PRG, 8 KiB CHR, title 'RUNNER')";
-    const std::string found = "a ROM with mapper " + std::to_string(rom.mapper) + ", " + std::to_string(rom.prg.size() / 1024) +
-                              " KiB PRG and " + std::to_string(rom.chr.size() / 1024) + " KiB CHR";
+    const std::string found = "a ROM with mapper " + std::to_string(rom.mapper) + ", " +
+                              std::to_string(rom.prg.size() / 1024) + " KiB PRG and " +
+                              std::to_string(rom.chr.size() / 1024) + " KiB CHR";
     if (rom.mapper != 0 || rom.prg.size() != 16 * 1024 || rom.chr.size() != 8 * 1024) {
       throw TypeErrorOf(ExpectedMessage(what, "rom", found));
     }
@@ -171,7 +177,8 @@ class RunnerGame final : public Game {
     auto contains = [&](const char* text) {
       return std::search(rom.prg.begin(), rom.prg.end(), text, text + std::strlen(text)) != rom.prg.end();
     };
-    if (!contains(kTitle) || !contains(kPress)) throw TypeErrorOf(ExpectedMessage(what, "rom", found + " without runner's title text"));
+    if (!contains(kTitle) || !contains(kPress))
+      throw TypeErrorOf(ExpectedMessage(what, "rom", found + " without runner's title text"));
   }
 
   int NumActions() const override { return actions_ ? static_cast<int>(actions_->size()) : 256; }

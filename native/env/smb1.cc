@@ -133,7 +133,8 @@ float Tracker::Frame(const Snapshot& s, Preset preset, const RewardWeights& w, f
       c[kPowerUpReward] = 5.0f * static_cast<float>(dstatus);
       c[kFlagReward] = new_flag ? 50.0f : 0.0f;
       c[kDeathReward] = died ? -25.0f : 0.0f;
-      reward = Clip(c[kDistanceReward] + c[kTimeReward] + c[kScoreReward] + c[kCoinReward] + c[kPowerUpReward] + c[kFlagReward] + c[kDeathReward]);
+      reward = Clip(c[kDistanceReward] + c[kTimeReward] + c[kScoreReward] + c[kCoinReward] + c[kPowerUpReward] +
+                    c[kFlagReward] + c[kDeathReward]);
       break;
     case Preset::kUvipen: {
       c[kDistanceReward] = w.distance * static_cast<float>(dx);
@@ -161,15 +162,15 @@ using namespace smb1;
 constexpr uint8_t A = 0x01, B = 0x02, UP = 0x10, DOWN = 0x20, LEFT = 0x40, RIGHT = 0x80;
 const std::vector<uint8_t> kRightOnly = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B};
 const std::vector<uint8_t> kSimple = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B, A, LEFT};
-const std::vector<uint8_t> kComplex = {0,        RIGHT,    RIGHT | A,    RIGHT | B, RIGHT | A | B, A, LEFT,
-                                       LEFT | A, LEFT | B, LEFT | A | B, DOWN,      UP};
+const std::vector<uint8_t> kComplex = {0,    RIGHT,    RIGHT | A, RIGHT | B,    RIGHT | A | B, A,
+                                       LEFT, LEFT | A, LEFT | B,  LEFT | A | B, DOWN,          UP};
 
 const std::vector<std::string> kInfoFields = {"xPos",  "yPos", "world",  "stage",   "area",        "lives", "coins",
                                               "score", "time", "status", "flagGet", "playerState", "dying"};
 const std::vector<std::string> kComponentNames = {"distance", "time", "score", "coin", "powerUp", "flag", "death"};
 
-constexpr int kMaxBootFrames = 4000;   // start-screen skip gives up after this (broken ROM/core)
-constexpr int kMaxSkipFrames = 2000;   // unplayable stretch cap (a game-over screen, a core bug)
+constexpr int kMaxBootFrames = 4000;  // start-screen skip gives up after this (broken ROM/core)
+constexpr int kMaxSkipFrames = 2000;  // unplayable stretch cap (a game-over screen, a core bug)
 
 struct Target {
   int world = 0, stage = 0;  // 1-based; 0 = full game from the ROM's own start
@@ -222,8 +223,8 @@ class Smb1Lane final : public GameLane {
 
  private:
   void Capture(const Snapshot& s) {
-    const int32_t values[] = {s.x_pos, s.y_pos,  s.world,  s.stage,    s.area,         s.lives, s.coins,
-                              s.score, s.time,   s.status, s.flag_get, s.player_state, s.dying};
+    const int32_t values[] = {s.x_pos, s.y_pos, s.world,  s.stage,    s.area,         s.lives, s.coins,
+                              s.score, s.time,  s.status, s.flag_get, s.player_state, s.dying};
     static_assert(sizeof(values) / sizeof(values[0]) == 13, "one value per info field");
     std::memcpy(info_, values, sizeof(values));
     max_x_ = std::max(max_x_, s.x_pos);
@@ -244,7 +245,9 @@ class Smb1Game final : public Game {
     else if (options.actions == "simple") actions_ = &kSimple;
     else if (options.actions == "complex") actions_ = &kComplex;
     else if (options.actions == "full") actions_ = nullptr;
-    else throw RangeErrorOf(ExpectedMessage("one of 'right', 'simple', 'complex', 'full'", "actions", "\"" + options.actions + "\""));
+    else
+      throw RangeErrorOf(
+          ExpectedMessage("one of 'right', 'simple', 'complex', 'full'", "actions", "\"" + options.actions + "\""));
     for (const auto& text : options.stages) {
       Target t;
       if (!ParseStage(text, &t.world, &t.stage)) {
@@ -273,7 +276,8 @@ class Smb1Game final : public Game {
     auto contains = [&](const uint8_t* sig, size_t n) {
       return std::search(rom.prg.begin(), rom.prg.end(), sig, sig + n) != rom.prg.end();
     };
-    if (!contains(kMario, sizeof(kMario)) || !contains(kWorld, sizeof(kWorld)) || !contains(kTimeText, sizeof(kTimeText))) {
+    if (!contains(kMario, sizeof(kMario)) || !contains(kWorld, sizeof(kWorld)) ||
+        !contains(kTimeText, sizeof(kTimeText))) {
       throw TypeErrorOf(ExpectedMessage(what, "rom", found + " whose PRG lacks SMB1's status-bar text"));
     }
   }
@@ -302,8 +306,8 @@ class Smb1Game final : public Game {
     auto step = [&](uint8_t buttons) {
       console.StepFrame(buttons, true);
       if (++frames > kMaxBootFrames) {
-        throw Error("smb1: the start-screen skip did not reach a running clock within " + std::to_string(kMaxBootFrames) +
-                    " frames (is this SMB1, and does the emulator run it?)");
+        throw Error("smb1: the start-screen skip did not reach a running clock within " +
+                    std::to_string(kMaxBootFrames) + " frames (is this SMB1, and does the emulator run it?)");
       }
     };
     step(nes::kButtonStart);

@@ -11,11 +11,10 @@
 namespace mario_rl::env::smb1 {
 
 // RAM addresses.
-constexpr uint16_t kPlayerState = 0x000E, kFloatState = 0x001D, kEnemyTypes = 0x0016, kXPage = 0x006D,
-                   kXPixel = 0x0086, kYViewport = 0x00B5, kYPixel = 0x03B8, kScreenLeft = 0x071C,
-                   kChangeAreaTimer = 0x06DE, kPowerUp = 0x0756, kLives = 0x075A, kStage = 0x075C,
-                   kWorld = 0x075F, kArea = 0x0760, kGameMode = 0x0770, kPreLevelTimer = 0x07A0,
-                   kScore = 0x07DE, kCoins = 0x07ED, kTime = 0x07F8;
+constexpr uint16_t kPlayerState = 0x000E, kFloatState = 0x001D, kEnemyTypes = 0x0016, kXPage = 0x006D, kXPixel = 0x0086,
+                   kYViewport = 0x00B5, kYPixel = 0x03B8, kScreenLeft = 0x071C, kChangeAreaTimer = 0x06DE,
+                   kPowerUp = 0x0756, kLives = 0x075A, kStage = 0x075C, kWorld = 0x075F, kArea = 0x0760,
+                   kGameMode = 0x0770, kPreLevelTimer = 0x07A0, kScore = 0x07DE, kCoins = 0x07ED, kTime = 0x07F8;
 constexpr uint8_t kStateDead = 0x06, kStateDying = 0x0B, kStateFlagpole = 0x04, kEnemyBowser = 0x2D,
                   kEnemyFlagpole = 0x31;
 
@@ -40,7 +39,16 @@ bool ParseStage(const std::string& text, int* world, int* stage);
 
 // Reward presets.
 enum class Preset { kV0, kV9, kUvipen };
-enum Component { kDistanceReward, kTimeReward, kScoreReward, kCoinReward, kPowerUpReward, kFlagReward, kDeathReward, kNumComponents };
+enum Component {
+  kDistanceReward,
+  kTimeReward,
+  kScoreReward,
+  kCoinReward,
+  kPowerUpReward,
+  kFlagReward,
+  kDeathReward,
+  kNumComponents
+};
 
 // Per-episode bookkeeping of the reward rules.
 struct Tracker {

@@ -43,7 +43,8 @@ void SpinUntil(Done done, std::chrono::nanoseconds budget) {
 }  // namespace
 
 ThreadPool::ThreadPool(int num_threads) {
-  if (num_threads < 1) throw RangeErrorOf(ExpectedMessage("at least one thread", "numThreads", std::to_string(num_threads)));
+  if (num_threads < 1)
+    throw RangeErrorOf(ExpectedMessage("at least one thread", "numThreads", std::to_string(num_threads)));
   const unsigned cores = std::thread::hardware_concurrency();  // 0 when unknown: then never spin
   spin_ = cores > 0 && static_cast<unsigned>(num_threads) <= cores;
   workers_.reserve(static_cast<size_t>(num_threads));

@@ -9,10 +9,9 @@
 // is allocated per job, so the environment step path stays allocation-free.
 //
 // Waiting: threads sleep on condition variables, and spin briefly (yielding the core every few µs)
-// only where a core would sit idle anyway, so that back-to-back Run() steps do not pay a kernel wake-up (tens of µs on a VM) at each
-// end of every step. Both spins are used only when the pool has no more threads than the machine
-// has cores, and only around Run() jobs, where the caller and the NumThreads() - 1 workers fill
-// NumThreads() cores:
+// only where a core would sit idle anyway, so that back-to-back Run() steps do not pay a kernel wake-up (tens of µs on
+// a VM) at each end of every step. Both spins are used only when the pool has no more threads than the machine has
+// cores, and only around Run() jobs, where the caller and the NumThreads() - 1 workers fill NumThreads() cores:
 //  - the caller of Run(), done with its indices, polls for the job's end for up to kCallerSpin
 //    before sleeping (it would otherwise be woken by the last worker);
 //  - a worker done with its part of a Run() job polls until the job has ended (for up to
@@ -83,24 +82,24 @@ class ThreadPool {
 
   std::vector<std::thread> workers_;
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_;   // workers wait here for a new generation
-  std::condition_variable idle_cv_;   // Run() and the destructor wait here for the job to finish
+  std::condition_variable work_cv_;  // workers wait here for a new generation
+  std::condition_variable idle_cv_;  // Run() and the destructor wait here for the job to finish
   // Written under mutex_; atomic so that the spins above can poll them without it.
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> busy_{false};
   bool stopping_ = false;
-  bool spin_ = false;                 // NumThreads() <= the machine's cores: the spins may run
-  bool caller_job_ = false;           // under mutex_: the current job came from Run()
+  bool spin_ = false;                                   // NumThreads() <= the machine's cores: the spins may run
+  bool caller_job_ = false;                             // under mutex_: the current job came from Run()
   std::chrono::steady_clock::time_point started_at_{};  // under mutex_: the current job's start
   std::chrono::steady_clock::time_point ended_at_{};    // under mutex_: the last job's end
-  int slots_ = 0;                     // workers the current job still wants (taken on waking)
-  int active_ = 0;                    // participants (workers, the Run caller) still taking indices
+  int slots_ = 0;                                       // workers the current job still wants (taken on waking)
+  int active_ = 0;                                      // participants (workers, the Run caller) still taking indices
   // The current job (written under mutex_ before the generation bump).
   Task task_ = nullptr;
   void* ctx_ = nullptr;
   Completion done_ = nullptr;
   void* done_ctx_ = nullptr;
-  bool front_taken_ = false;           // under mutex_: a participant already counts up from 0
+  bool front_taken_ = false;  // under mutex_: a participant already counts up from 0
   // The untaken indices [front, back), packed as back << 32 | front so one CAS takes from
   // either end.
   std::atomic<uint64_t> range_{0};

@@ -27,7 +27,8 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
   CheckConfigRange(config.noop_max, 0, 10000, "noopMax");
   CheckConfigRange(config.max_episode_steps, 0, 1 << 30, "maxEpisodeSteps");
   if (!(config.sticky_prob >= 0.0 && config.sticky_prob <= 1.0)) {
-    throw RangeErrorOf(ExpectedMessage("a finite number in [0, 1]", "stickyActionProb", std::to_string(config.sticky_prob)));
+    throw RangeErrorOf(
+        ExpectedMessage("a finite number in [0, 1]", "stickyActionProb", std::to_string(config.sticky_prob)));
   }
   if (!config.obs_ram) ValidateObsSpec(config.obs);
 
@@ -233,7 +234,8 @@ void VecEnv::OrderLanes() {
     return step_cost_us_[a] != step_cost_us_[b] ? step_cost_us_[a] > step_cost_us_[b] : a < b;
   };
   std::sort(step_order_.begin(), step_order_.begin() + static_cast<std::ptrdiff_t>(front), by_cost);
-  std::sort(step_order_.rbegin(), step_order_.rbegin() + static_cast<std::ptrdiff_t>(step_order_.size() - front), by_cost);
+  std::sort(step_order_.rbegin(), step_order_.rbegin() + static_cast<std::ptrdiff_t>(step_order_.size() - front),
+            by_cost);
 }
 
 void VecEnv::Step() {
@@ -282,7 +284,7 @@ void VecEnv::StepLane(size_t index) {
   float reward = 0.0f;
   bool terminated = false;
   const uint8_t* pool_with = nullptr;  // the second-to-last frame's pixels, once rendered
-  bool rendered = false;  // whether the frame the lane is at now was rendered
+  bool rendered = false;               // whether the frame the lane is at now was rendered
   for (int f = 0; f < k; ++f) {
     const bool render = f >= first_render;
     uint8_t pressed = buttons;

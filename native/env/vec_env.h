@@ -29,11 +29,11 @@ struct VecEnvConfig {
   int num_envs = 1;
   int num_threads = 1;
   int frame_skip = 4;
-  bool max_pool = true;          // max over the last two frames of each skip
-  double sticky_prob = 0.0;      // per frame, repeat the previous buttons with this probability
-  int noop_max = 0;              // reset runs U{0..noop_max} no-op frames
-  int max_episode_steps = 0;     // 0 = no limit; else truncated after this many agent steps
-  bool obs_ram = false;          // observation is the 2 KiB RAM instead of pixels
+  bool max_pool = true;       // max over the last two frames of each skip
+  double sticky_prob = 0.0;   // per frame, repeat the previous buttons with this probability
+  int noop_max = 0;           // reset runs U{0..noop_max} no-op frames
+  int max_episode_steps = 0;  // 0 = no limit; else truncated after this many agent steps
+  bool obs_ram = false;       // observation is the 2 KiB RAM instead of pixels
   ObsSpec obs;
   uint64_t seed = 0;
 };
@@ -41,18 +41,18 @@ struct VecEnvConfig {
 // Caller-owned outputs, bound once; N = num_envs, F = info fields, C = reward components,
 // O = observation bytes per lane.
 struct StepBuffers {
-  uint8_t* obs = nullptr;             // [N, O]
-  float* reward = nullptr;            // [N]
-  uint8_t* terminated = nullptr;      // [N]
-  uint8_t* truncated = nullptr;       // [N]
-  int32_t* info = nullptr;            // [F, N]
-  float* components = nullptr;        // [C, N]
-  uint8_t* final_obs = nullptr;       // [N, O], written for lanes that finished this step
-  int32_t* final_info = nullptr;      // [F, N], idem
-  float* episode_return = nullptr;    // [N], idem
-  int32_t* episode_length = nullptr;  // [N], idem
-  int32_t* episode_progress = nullptr;// [N], idem (max x for SMB1)
-  uint8_t* episode_goal = nullptr;    // [N], idem (flag reached)
+  uint8_t* obs = nullptr;               // [N, O]
+  float* reward = nullptr;              // [N]
+  uint8_t* terminated = nullptr;        // [N]
+  uint8_t* truncated = nullptr;         // [N]
+  int32_t* info = nullptr;              // [F, N]
+  float* components = nullptr;          // [C, N]
+  uint8_t* final_obs = nullptr;         // [N, O], written for lanes that finished this step
+  int32_t* final_info = nullptr;        // [F, N], idem
+  float* episode_return = nullptr;      // [N], idem
+  int32_t* episode_length = nullptr;    // [N], idem
+  int32_t* episode_progress = nullptr;  // [N], idem (max x for SMB1)
+  uint8_t* episode_goal = nullptr;      // [N], idem (flag reached)
 };
 
 // Linear annealing of the reward weights over `anneal_steps` env steps (0 = constant start
@@ -107,8 +107,8 @@ class VecEnv {
     std::unique_ptr<GameLane> game;
     Rng rng;
     FrameStack stack;
-    std::vector<uint8_t> pool_frame;  // max-pool: the console renders here and into its own buffer in turn
-    std::vector<uint8_t> scratch;     // resize working area
+    std::vector<uint8_t> pool_frame;    // max-pool: the console renders here and into its own buffer in turn
+    std::vector<uint8_t> scratch;       // resize working area
     std::vector<uint8_t> before_frame;  // state before the current unrendered frame (re-render on termination)
     uint8_t last_buttons = 0;
     int32_t episode_steps = 0;
@@ -136,8 +136,8 @@ class VecEnv {
   std::shared_ptr<const nes::Rom> rom_;
   std::unique_ptr<Game> game_;
   std::unique_ptr<Preprocessor> preprocessor_;
-  std::vector<StartRecord> start_points_;   // from the game (e.g. one per stage)
-  std::vector<StartRecord> start_states_;   // from setStartStates (take precedence)
+  std::vector<StartRecord> start_points_;  // from the game (e.g. one per stage)
+  std::vector<StartRecord> start_states_;  // from setStartStates (take precedence)
   StartMode start_mode_ = StartMode::kFixed;
   std::vector<Lane> lanes_;
   std::vector<int32_t> actions_;

@@ -157,8 +157,7 @@ Bytes Header(int mapper, int prg_banks, int chr_banks, uint8_t flags6 = 0, uint8
 
 // A cartridge with random PRG (so execution wanders through arbitrary opcodes and register
 // writes) whose vectors point into PRG, and random CHR.
-Bytes Cartridge(mario_rl::Rng& rng, int mapper, int prg_banks, int chr_banks, uint8_t flags6 = 0,
-                uint8_t flags7 = 0) {
+Bytes Cartridge(mario_rl::Rng& rng, int mapper, int prg_banks, int chr_banks, uint8_t flags6 = 0, uint8_t flags7 = 0) {
   Bytes rom = Header(mapper, prg_banks, chr_banks, flags6, flags7);
   if (flags6 & 0x04) {
     for (int i = 0; i < 512; ++i) rom.push_back(static_cast<uint8_t>(rng.NextU32()));
@@ -181,26 +180,26 @@ Bytes Cartridge(mario_rl::Rng& rng, int mapper, int prg_banks, int chr_banks, ui
 
 std::vector<Bytes> SeedCorpus(mario_rl::Rng& rng) {
   std::vector<Bytes> corpus;
-  corpus.push_back(Cartridge(rng, 0, 1, 1));                // NROM-128
-  corpus.push_back(Cartridge(rng, 0, 2, 0, 0x01));          // NROM-256, CHR-RAM, vertical
-  corpus.push_back(Cartridge(rng, 1, 8, 0, 0x02));          // MMC1, battery PRG-RAM
-  corpus.push_back(Cartridge(rng, 1, 4, 2));                // MMC1 with CHR-ROM
-  corpus.push_back(Cartridge(rng, 2, 4, 0));                // UxROM
-  corpus.push_back(Cartridge(rng, 3, 2, 4));                // CNROM
-  corpus.push_back(Cartridge(rng, 4, 8, 8));                // MMC3
-  corpus.push_back(Cartridge(rng, 4, 4, 0, 0x08));          // MMC3, CHR-RAM, four-screen
-  corpus.push_back(Cartridge(rng, 7, 8, 0));                // AxROM
-  corpus.push_back(Cartridge(rng, 0, 1, 1, 0x04));          // trainer
-  Bytes nes2 = Cartridge(rng, 4, 2, 2, 0, 0x08);             // NES 2.0 header
-  nes2[10] = 0x07;                                           // 8 KiB PRG-RAM
-  nes2[11] = 0x07;                                           // 8 KiB CHR-RAM
+  corpus.push_back(Cartridge(rng, 0, 1, 1));        // NROM-128
+  corpus.push_back(Cartridge(rng, 0, 2, 0, 0x01));  // NROM-256, CHR-RAM, vertical
+  corpus.push_back(Cartridge(rng, 1, 8, 0, 0x02));  // MMC1, battery PRG-RAM
+  corpus.push_back(Cartridge(rng, 1, 4, 2));        // MMC1 with CHR-ROM
+  corpus.push_back(Cartridge(rng, 2, 4, 0));        // UxROM
+  corpus.push_back(Cartridge(rng, 3, 2, 4));        // CNROM
+  corpus.push_back(Cartridge(rng, 4, 8, 8));        // MMC3
+  corpus.push_back(Cartridge(rng, 4, 4, 0, 0x08));  // MMC3, CHR-RAM, four-screen
+  corpus.push_back(Cartridge(rng, 7, 8, 0));        // AxROM
+  corpus.push_back(Cartridge(rng, 0, 1, 1, 0x04));  // trainer
+  Bytes nes2 = Cartridge(rng, 4, 2, 2, 0, 0x08);    // NES 2.0 header
+  nes2[10] = 0x07;                                  // 8 KiB PRG-RAM
+  nes2[11] = 0x07;                                  // 8 KiB CHR-RAM
   corpus.push_back(nes2);
-  corpus.push_back(Header(0, 1, 1));                         // header only: truncated
-  corpus.push_back(Header(5, 1, 1));                         // unsupported mapper
+  corpus.push_back(Header(0, 1, 1));  // header only: truncated
+  corpus.push_back(Header(5, 1, 1));  // unsupported mapper
   Bytes bad_magic = Cartridge(rng, 0, 1, 1);
   bad_magic[3] = 0x1B;
   corpus.push_back(bad_magic);
-  Bytes exp = Header(0, 0xFF, 0, 0, 0x08);                   // NES 2.0 exponent size form
+  Bytes exp = Header(0, 0xFF, 0, 0, 0x08);  // NES 2.0 exponent size form
   exp[9] = 0x0F;
   corpus.push_back(exp);
   corpus.push_back(Bytes{});
@@ -215,7 +214,7 @@ Bytes Mutate(const Bytes& in, mario_rl::Rng& rng) {
       case 0:  // flip a bit, biased to the header
         if (!out.empty()) {
           const size_t i = rng.NextBelow(2) ? rng.NextBelow(static_cast<uint32_t>(std::min<size_t>(16, out.size())))
-                                             : rng.NextBelow(static_cast<uint32_t>(out.size()));
+                                            : rng.NextBelow(static_cast<uint32_t>(out.size()));
           out[i] ^= static_cast<uint8_t>(1u << rng.NextBelow(8));
         }
         break;
@@ -313,7 +312,8 @@ int main(int argc, char** argv) {
   for (; runs < iterations; ++runs) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (elapsed >= seconds) break;
-    Bytes input = runs < corpus.size() ? corpus[runs] : Mutate(corpus[rng.NextBelow(static_cast<uint32_t>(corpus.size()))], rng);
+    Bytes input =
+        runs < corpus.size() ? corpus[runs] : Mutate(corpus[rng.NextBelow(static_cast<uint32_t>(corpus.size()))], rng);
     std::signal(SIGALRM, OnTimeout);
     alarm(g_input_timeout_s);
     LLVMFuzzerTestOneInput(input.data(), input.size());
@@ -323,8 +323,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(seed), g_corrupt_states ? ", corrupt states" : "");
   if (g_corrupt_states) {
     std::printf("rom_fuzz: crafted states: %llu rejected by the field checks, %llu loaded and ran\n",
-                static_cast<unsigned long long>(g_crafted_rejected),
-                static_cast<unsigned long long>(g_crafted_ran));
+                static_cast<unsigned long long>(g_crafted_rejected), static_cast<unsigned long long>(g_crafted_ran));
   }
   return 0;
 }

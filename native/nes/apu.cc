@@ -123,7 +123,10 @@ void Apu::WriteRegister(uint16_t address, uint8_t value) {
     case 0x4004: a.halt[1] = (value >> 5) & 1; break;
     case 0x4008: a.halt[2] = (value >> 7) & 1; break;
     case 0x400C: a.halt[3] = (value >> 5) & 1; break;
-    case 0x4003: case 0x4007: case 0x400B: case 0x400F: {
+    case 0x4003:
+    case 0x4007:
+    case 0x400B:
+    case 0x400F: {
       const int ch = (address - 0x4003) >> 2;
       if (a.enabled & (1 << ch)) a.length[ch] = kLengthTable[value >> 3];
       break;
@@ -147,8 +150,7 @@ void Apu::WriteRegister(uint16_t address, uint8_t value) {
       a.pending_4017_cycle = now + ((now & 1) ? 4 : 3);
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 

@@ -47,8 +47,8 @@ class BodySum {
     const size_t words = size / 8;
     size_t i = 0;
     for (; i < words && (words_ + i) % 4 != 0; ++i) AddWord(dst, src, i);  // realign to lane 0
-    // Locals, not members, so the sums stay in registers; two 2-lane vectors where the compiler
-    // has vector types (GCC, Clang), which is what makes the sum nearly as cheap as the copy.
+      // Locals, not members, so the sums stay in registers; two 2-lane vectors where the compiler
+      // has vector types (GCC, Clang), which is what makes the sum nearly as cheap as the copy.
 #if defined(__GNUC__)
     using V2 = uint64_t __attribute__((vector_size(16)));
     V2 a01 = {a_[0], a_[1]}, a23 = {a_[2], a_[3]}, b01 = {b_[0], b_[1]}, b23 = {b_[2], b_[3]};

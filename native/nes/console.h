@@ -30,8 +30,8 @@ struct CpuRegisters {
 };
 
 // Joypad bits, as the console contract and jsnes order them.
-constexpr uint8_t kButtonA = 0x01, kButtonB = 0x02, kButtonSelect = 0x04, kButtonStart = 0x08,
-                  kButtonUp = 0x10, kButtonDown = 0x20, kButtonLeft = 0x40, kButtonRight = 0x80;
+constexpr uint8_t kButtonA = 0x01, kButtonB = 0x02, kButtonSelect = 0x04, kButtonStart = 0x08, kButtonUp = 0x10,
+                  kButtonDown = 0x20, kButtonLeft = 0x40, kButtonRight = 0x80;
 
 constexpr int kFrameWidth = 256;
 constexpr int kFrameHeight = 240;
@@ -55,14 +55,14 @@ class Console {
   void StepFrame(uint8_t buttons, bool render = true);
   void Reset();  // the console's reset button
 
-  uint8_t* Ram();                  // 2 KiB internal RAM, live, stable for the console's life
-  const uint8_t* Frame() const;    // 256*240 palette indices 0..63 (greyscale applied)
+  uint8_t* Ram();                // 2 KiB internal RAM, live, stable for the console's life
+  const uint8_t* Frame() const;  // 256*240 palette indices 0..63 (greyscale applied)
   // Where rendered frames go from now on: `pixels` (256*240 bytes, owned by the caller and alive
   // while in use) or, for nullptr, the console's own buffer; Frame() then points there. Lets a
   // caller keep one frame while the next renders, without copying. Not part of save states.
   void SetFrameBuffer(uint8_t* pixels);
-  uint8_t Peek(uint16_t address) const;          // side-effect-free CPU-bus read
-  void Poke(uint16_t address, uint8_t value);    // RAM ($0000-$1FFF) and PRG-RAM ($6000-$7FFF)
+  uint8_t Peek(uint16_t address) const;        // side-effect-free CPU-bus read
+  void Poke(uint16_t address, uint8_t value);  // RAM ($0000-$1FFF) and PRG-RAM ($6000-$7FFF)
 
   size_t StateSize() const;
   void SaveState(uint8_t* out) const;
@@ -70,7 +70,7 @@ class Console {
   // body (checksum) or a field out of range (CheckConsoleState).
   void LoadState(const uint8_t* data, size_t size);
 
-  uint8_t PeekPpu(uint16_t address) const;      // PPU-bus read ($0000-$3FFF), no side effects
+  uint8_t PeekPpu(uint16_t address) const;  // PPU-bus read ($0000-$3FFF), no side effects
 
   uint64_t FrameCount() const;
   int MapperNumber() const;
@@ -86,7 +86,7 @@ class Console {
  private:
   std::shared_ptr<const Rom> rom_;
   std::unique_ptr<Machine> machine_;
-  struct Staged;                   // LoadState copies and checks a state here before committing
+  struct Staged;  // LoadState copies and checks a state here before committing
   std::unique_ptr<Staged> staged_;
 };
 

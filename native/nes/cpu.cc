@@ -26,8 +26,7 @@
 namespace mario_rl::nes {
 
 namespace {
-constexpr uint8_t kC = 0x01, kZ = 0x02, kI = 0x04, kD = 0x08, kB = 0x10, kU = 0x20, kV = 0x40,
-                  kN = 0x80;
+constexpr uint8_t kC = 0x01, kZ = 0x02, kI = 0x04, kD = 0x08, kB = 0x10, kU = 0x20, kV = 0x40, kN = 0x80;
 }  // namespace
 
 void Cpu::PowerOn() {
@@ -64,8 +63,7 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   m.Write(0x100 | c.sp--, c.pc >> 8);
   m.Write(0x100 | c.sp--, c.pc & 0xFF);
   // NMI hijack: an NMI arriving during BRK/IRQ's pushes takes over the vector.
-  if (vector == 0xFFFE && c.nmi_pending &&
-      c.nmi_clock <= static_cast<uint64_t>(c.cycles * 3 + kPpuPhase)) {
+  if (vector == 0xFFFE && c.nmi_pending && c.nmi_clock <= static_cast<uint64_t>(c.cycles * 3 + kPpuPhase)) {
     vector = 0xFFFA;
     c.nmi_pending = 0;
   }
@@ -84,8 +82,16 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
 // the catch-up chips, and at the end), which never reads them.
 struct Cpu::Core {
   explicit Core(Machine& machine)
-      : m(machine), c(machine.s.cpu), ram(machine.s.ram), a(c.a), x(c.x), y(c.y), p(c.p), sp(c.sp),
-        pc(c.pc), cyc(c.cycles) {
+      : m(machine),
+        c(machine.s.cpu),
+        ram(machine.s.ram),
+        a(c.a),
+        x(c.x),
+        y(c.y),
+        p(c.p),
+        sp(c.sp),
+        pc(c.pc),
+        cyc(c.cycles) {
     RefreshLimit();
   }
 
@@ -109,12 +115,26 @@ struct Cpu::Core {
   MARIO_RL_ALWAYS_INLINE void sync_out() {
     // Barriers keep GCC from merging the byte stores into one word it would then assemble on
     // every instruction of the loop.
-    c.a = a; asm volatile("" ::: "memory"); c.x = x; asm volatile("" ::: "memory");
-    c.y = y; asm volatile("" ::: "memory"); c.p = p; asm volatile("" ::: "memory");
-    c.sp = sp; c.pc = pc; c.cycles = cyc;
+    c.a = a;
+    asm volatile("" ::: "memory");
+    c.x = x;
+    asm volatile("" ::: "memory");
+    c.y = y;
+    asm volatile("" ::: "memory");
+    c.p = p;
+    asm volatile("" ::: "memory");
+    c.sp = sp;
+    c.pc = pc;
+    c.cycles = cyc;
   }
   MARIO_RL_ALWAYS_INLINE void sync_in() {
-    a = c.a; x = c.x; y = c.y; p = c.p; sp = c.sp; pc = c.pc; cyc = c.cycles;
+    a = c.a;
+    x = c.x;
+    y = c.y;
+    p = c.p;
+    sp = c.sp;
+    pc = c.pc;
+    cyc = c.cycles;
   }
   // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
   MARIO_RL_ALWAYS_INLINE uint8_t rd(uint16_t address) {
@@ -138,7 +158,9 @@ struct Cpu::Core {
     cyc = c.cycles;
     limit = 0;
   }
-  MARIO_RL_ALWAYS_INLINE void set_zn(uint8_t v) { p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN)); }
+  MARIO_RL_ALWAYS_INLINE void set_zn(uint8_t v) {
+    p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN));
+  }
   MARIO_RL_ALWAYS_INLINE uint8_t fetch() { return rd(pc++); }
   MARIO_RL_ALWAYS_INLINE uint16_t fetch16() {
     const uint8_t lo = fetch();
@@ -236,7 +258,8 @@ struct Cpu::Core {
   MARIO_RL_ALWAYS_INLINE void skip_status_poll(uint16_t at, bool beq) {
     const uint16_t t = pc;
     if (t < 0x8000 || ((t ^ static_cast<uint16_t>(at + 2)) & 0xFF00)) return;
-    auto byte = [&](uint16_t address) MARIO_RL_ALWAYS_INLINE { return m.prg_map[(address >> 13) & 3][address & 0x1FFF]; };
+    auto byte = [&](uint16_t address)
+                    MARIO_RL_ALWAYS_INLINE { return m.prg_map[(address >> 13) & 3][address & 0x1FFF]; };
     if (byte(t) != 0xAD || byte(t + 1) != 0x02 || byte(t + 2) != 0x20 || byte(t + 3) != 0x29) return;
     if (c.nmi_pending || (m.IrqLine() && !(p & kI))) return;
     const PpuState& ps = m.s.ppu;
@@ -271,10 +294,12 @@ struct Cpu::Core {
     wr(target, v);
   }
 
+  // The opcode switch below is laid out by hand, one case per line; clang-format would rewrap it.
+  // clang-format off
   // The 6502's "group one" instructions share eight addressing modes at fixed opcode offsets:
   // (zp,x) +0x01, zp +0x05, #imm +0x09, abs +0x0D, (zp),y +0x11, zp,x +0x15, abs,y +0x19,
   // abs,x +0x1D. `body` uses the operand v.
-  #define MARIO_RL_ALU_GROUP(base, body)                                                     \
+#define MARIO_RL_ALU_GROUP(base, body)                                                       \
     case base + 0x09: { const uint8_t v = fetch(); body; } break;                             \
     case base + 0x05: { const uint8_t v = rd(zp()); body; } break;                           \
     case base + 0x15: { const uint8_t v = rd(zpi(x)); body; } break;                          \
@@ -351,7 +376,7 @@ struct Cpu::Core {
       case 0xC8: rd(pc); ++y; set_zn(y); break;
       case 0xCA: rd(pc); --x; set_zn(x); break;
       case 0x88: rd(pc); --y; set_zn(y); break;
-  #define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                       \
+#define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                         \
     case op_zp: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                              \
     case op_zpx: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                           \
     case op_abs: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                            \
@@ -497,7 +522,7 @@ struct Cpu::Core {
         set_zn(v);
         break;
       }
-  #define MARIO_RL_UNOFFICIAL_RMW(base, body)                                        \
+#define MARIO_RL_UNOFFICIAL_RMW(base, body)                                          \
     case base + 0x07: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                    \
     case base + 0x17: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                  \
     case base + 0x0F: rmw(abs(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                   \
@@ -511,9 +536,9 @@ struct Cpu::Core {
       MARIO_RL_UNOFFICIAL_RMW(0x60, v = ror(v); adc(v); return v)                     // RRA
       MARIO_RL_UNOFFICIAL_RMW(0xC0, --v; cmp(a, v); return v)                         // DCP
       MARIO_RL_UNOFFICIAL_RMW(0xE0, ++v; sbc(v); return v)                            // ISB
-  #undef MARIO_RL_UNOFFICIAL_RMW
-  #undef MARIO_RL_RMW_GROUP
-  #undef MARIO_RL_ALU_GROUP
+#undef MARIO_RL_UNOFFICIAL_RMW
+#undef MARIO_RL_RMW_GROUP
+#undef MARIO_RL_ALU_GROUP
       default:
         // KIL/JAM opcodes: the real CPU locks up; we spin on the opcode (PC does not advance).
         rd(pc);
@@ -544,6 +569,7 @@ struct Cpu::Core {
     } while (kLoop);
     sync_out();
   }
+  // clang-format on
 };
 
 template <bool kLoop>

@@ -77,9 +77,24 @@ void Machine::ScheduleSync() {
 void Machine::SetMirroring(Mirroring mirroring) {
   uint16_t* nt = s.ppu.nt_offset;
   switch (mirroring) {
-    case Mirroring::kHorizontal: nt[0] = 0; nt[1] = 0; nt[2] = 0x400; nt[3] = 0x400; break;
-    case Mirroring::kVertical: nt[0] = 0; nt[1] = 0x400; nt[2] = 0; nt[3] = 0x400; break;
-    case Mirroring::kFourScreen: nt[0] = 0; nt[1] = 0x400; nt[2] = 0x800; nt[3] = 0xC00; break;
+    case Mirroring::kHorizontal:
+      nt[0] = 0;
+      nt[1] = 0;
+      nt[2] = 0x400;
+      nt[3] = 0x400;
+      break;
+    case Mirroring::kVertical:
+      nt[0] = 0;
+      nt[1] = 0x400;
+      nt[2] = 0;
+      nt[3] = 0x400;
+      break;
+    case Mirroring::kFourScreen:
+      nt[0] = 0;
+      nt[1] = 0x400;
+      nt[2] = 0x800;
+      nt[3] = 0xC00;
+      break;
     case Mirroring::kSingleLow: nt[0] = nt[1] = nt[2] = nt[3] = 0; break;
     case Mirroring::kSingleHigh: nt[0] = nt[1] = nt[2] = nt[3] = 0x400; break;
   }

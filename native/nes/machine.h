@@ -67,8 +67,8 @@ class Machine {
   // Rebuilds pointer tables from state (after a mapper write or a state load).
   void ApplyBanks() { mapper->ApplyBanks(); }
   void SetMirroring(Mirroring mirroring);
-  void MapPrg8k(int slot, int bank);   // slot 0..3 = $8000,$A000,$C000,$E000; negative = from end
-  void MapChr1k(int slot, int bank);   // slot 0..7 = 1 KiB windows of $0000-$1FFF
+  void MapPrg8k(int slot, int bank);  // slot 0..3 = $8000,$A000,$C000,$E000; negative = from end
+  void MapChr1k(int slot, int bank);  // slot 0..7 = 1 KiB windows of $0000-$1FFF
 
   std::shared_ptr<const Rom> rom_ref;
   const Rom& rom;
@@ -78,7 +78,7 @@ class Machine {
   const uint8_t* prg_map[4] = {};
   uint8_t* chr_map[8] = {};
   bool chr_writable = false;
-  bool uses_a12 = false;  // the mapper watches PPU A12 (cached: asked once, not per event)
+  bool uses_a12 = false;       // the mapper watches PPU A12 (cached: asked once, not per event)
   bool line_fast_path = true;  // ConsoleOptions::line_fast_path
   std::unique_ptr<Mapper> mapper;
   Cpu cpu;

@@ -46,9 +46,9 @@ void Ppu::PowerOn() {
   p.clock = 0;
   p.sprite0_hit_dot = -1;
   // The palette RAM contents one real console powers up with (blargg's power_up_palette).
-  static constexpr uint8_t kPowerUpPalette[32] = {
-      0x09, 0x01, 0x00, 0x01, 0x00, 0x02, 0x02, 0x0D, 0x08, 0x10, 0x08, 0x24, 0x00, 0x00, 0x04, 0x2C,
-      0x09, 0x01, 0x34, 0x03, 0x00, 0x04, 0x00, 0x14, 0x08, 0x3A, 0x00, 0x02, 0x00, 0x20, 0x2C, 0x08};
+  static constexpr uint8_t kPowerUpPalette[32] = {0x09, 0x01, 0x00, 0x01, 0x00, 0x02, 0x02, 0x0D, 0x08, 0x10, 0x08,
+                                                  0x24, 0x00, 0x00, 0x04, 0x2C, 0x09, 0x01, 0x34, 0x03, 0x00, 0x04,
+                                                  0x00, 0x14, 0x08, 0x3A, 0x00, 0x02, 0x00, 0x20, 0x2C, 0x08};
   std::memcpy(p.palette, kPowerUpPalette, sizeof p.palette);
   InvalidateLineCaches();
   oam_dirty_ = true;
@@ -490,12 +490,12 @@ inline uint64_t TileIndices(const uint8_t* const chr[8], unsigned row_base, uint
 
 // palette: the 16 background entries; grey: the greyscale mask ($30 or $3F).
 __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
-                                                     const uint8_t* const chr[8], unsigned row_base,
-                                                     const uint8_t* palette, uint8_t grey, uint8_t* out) {
+                                                      const uint8_t* const chr[8], unsigned row_base,
+                                                      const uint8_t* palette, uint8_t grey, uint8_t* out) {
   // The 16-entry colour table, built in registers (byte stores then a vector load would stall
   // store forwarding): entry 4g+k = palette[4g+k] | opaque for k > 0, the backdrop for k = 0.
-  const __m128i pal = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(palette)),
-                                    _mm_set1_epi8(static_cast<char>(grey)));
+  const __m128i pal =
+      _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(palette)), _mm_set1_epi8(static_cast<char>(grey)));
   const __m128i first_of_group = _mm_set1_epi32(0xFF);  // bytes 0, 4, 8, 12
   const __m128i backdrop = _mm_set1_epi8(static_cast<char>(palette[0] & grey));
   const __m128i colours =
@@ -552,7 +552,8 @@ void Ppu::BuildBgLine() {
   const int fine_y = p.v >> 12;
 #if MARIO_RL_PPU_SSSE3
   if (kHasSsse3) {
-    ShadeTilesSsse3(row_tiles_, row_groups_, chr, static_cast<unsigned>(pattern_base | fine_y), p.palette, grey, bg_line_);
+    ShadeTilesSsse3(row_tiles_, row_groups_, chr, static_cast<unsigned>(pattern_base | fine_y), p.palette, grey,
+                    bg_line_);
     bg_valid_ = true;
     return;
   }
@@ -560,7 +561,8 @@ void Ppu::BuildBgLine() {
   uint64_t colours[4][4];
   for (int group = 0; group < 4; ++group) {
     colours[group][0] = (p.palette[0] & grey) * kBytes;
-    for (int k = 1; k < 4; ++k) colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
+    for (int k = 1; k < 4; ++k)
+      colours[group][k] = static_cast<uint64_t>((p.palette[group * 4 + k] & grey) | 0x80) * kBytes;
   }
   uint64_t out[33];
   for (int i = 0; i < 33; ++i) {
@@ -588,7 +590,7 @@ void Ppu::BuildSpriteLine() {
     const uint8_t flags = static_cast<uint8_t>(0x80 | ((s.attr & 0x20) ? 0x40 : 0));
     const uint8_t* group = p.palette + 16 + (s.attr & 3) * 4;
     const uint64_t pix = kSpreadBit0.v[s.lo] | kSpreadBit1.v[s.hi];  // byte k = pixel k's value 0..3
-    const uint64_t lo = pix & kBytes, hi = (pix >> 1) & kBytes;       // 1 per byte where the bit is set
+    const uint64_t lo = pix & kBytes, hi = (pix >> 1) & kBytes;      // 1 per byte where the bit is set
     const uint64_t is1 = (lo & ~hi) * 0xFF, is2 = (hi & ~lo) * 0xFF, is3 = (lo & hi) * 0xFF;
     const uint64_t colour = (is1 & (static_cast<uint8_t>(flags | (group[1] & grey)) * kBytes)) |
                             (is2 & (static_cast<uint8_t>(flags | (group[2] & grey)) * kBytes)) |
@@ -619,7 +621,8 @@ void Ppu::RenderSpan(int x0, int x1) {
   uint8_t bg[256];
   if (bg_on) {
     std::memcpy(bg + x0, bg_line_ + p.fine_x + x0, static_cast<size_t>(x1 - x0));
-    if (!(p.mask & 0x02)) for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = backdrop;
+    if (!(p.mask & 0x02))
+      for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = backdrop;
   } else {
     std::memset(bg + x0, backdrop, static_cast<size_t>(x1 - x0));
   }
@@ -680,8 +683,7 @@ uint8_t Ppu::ReadRegister(uint16_t address) {
       p.open_bus = result;
       return result;
     }
-    default:
-      return p.open_bus;
+    default: return p.open_bus;
   }
 }
 
@@ -728,9 +730,7 @@ void Ppu::WriteRegister(uint16_t address, uint8_t value) {
       // A mid-line change of the enables or clipping moves (or cancels) a pending sprite-0 hit.
       if (p.line < 240 && p.dot >= 1 && p.dot <= 256) ComputeSprite0Hit(p.dot);
       break;
-    case 3:
-      p.oam_addr = value;
-      break;
+    case 3: p.oam_addr = value; break;
     case 4:
       p.oam[p.oam_addr++] = value;
       oam_dirty_ = true;
@@ -763,8 +763,7 @@ void Ppu::WriteRegister(uint16_t address, uint8_t value) {
       p.v = static_cast<uint16_t>((p.v + ((p.ctrl & 0x04) ? 32 : 1)) & 0x7FFF);
       SetAddressBus(p.v);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

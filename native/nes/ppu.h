@@ -57,17 +57,17 @@ class Ppu {
   Machine& m_;
   // Per-line caches derived from state (not saved): rebuilt lazily each line.
   bool bg_valid_ = false, sprites_valid_ = false;
-  uint8_t bg_line_[256 + 16] = {};   // palette index per pixel, bit 7 = opaque
+  uint8_t bg_line_[256 + 16] = {};  // palette index per pixel, bit 7 = opaque
   // Palette index per pixel, bit 6 = behind the background, bit 7 = opaque; 8 spare bytes because
   // sprites are drawn 8 pixels at a time.
   uint8_t spr_line_[256 + 8] = {};
-  bool row_valid_ = false;            // row_tiles_/row_groups_ match row_key_ and VRAM
-  uint16_t row_key_ = 0;              // v & $0FFF (coarse X/Y, nametable) they were built for
+  bool row_valid_ = false;  // row_tiles_/row_groups_ match row_key_ and VRAM
+  uint16_t row_key_ = 0;    // v & $0FFF (coarse X/Y, nametable) they were built for
   uint8_t row_tiles_[33] = {};
   uint8_t row_groups_[33] = {};
-  bool oam_dirty_ = true;             // line_masks_ must be rebuilt from OAM
+  bool oam_dirty_ = true;  // line_masks_ must be rebuilt from OAM
   int mask_height_ = 0;
-  uint64_t line_masks_[240] = {};    // bit k: sprite k covers the line (Y range only)
+  uint64_t line_masks_[240] = {};  // bit k: sprite k covers the line (Y range only)
 };
 
 }  // namespace mario_rl::nes

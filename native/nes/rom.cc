@@ -23,8 +23,8 @@ uint64_t Nes2RomSize(uint8_t lsb, uint8_t msb_nibble, uint64_t unit, const char*
     const int exponent = lsb >> 2;
     const int multiplier = (lsb & 3) * 2 + 1;
     if (exponent > 30) {
-      throw Error(std::string("Invalid NES 2.0 header: ") + field + " size exponent " +
-                  std::to_string(exponent) + " is too large");
+      throw Error(std::string("Invalid NES 2.0 header: ") + field + " size exponent " + std::to_string(exponent) +
+                  " is too large");
     }
     return (uint64_t{1} << exponent) * multiplier;
   }
@@ -41,8 +41,7 @@ bool IsSupportedMapper(int mapper) {
 
 std::shared_ptr<const Rom> ParseRom(const uint8_t* data, size_t size) {
   if (data == nullptr || size < kHeaderSize) {
-    throw Error("Invalid ROM: expected at least a 16-byte iNES header but received " +
-                std::to_string(size) + " bytes");
+    throw Error("Invalid ROM: expected at least a 16-byte iNES header but received " + std::to_string(size) + " bytes");
   }
   if (data[0] != 'N' || data[1] != 'E' || data[2] != 'S' || data[3] != 0x1A) {
     throw Error("Invalid ROM: missing the iNES magic \"NES\\x1A\" at offset 0");
@@ -86,24 +85,20 @@ std::shared_ptr<const Rom> ParseRom(const uint8_t* data, size_t size) {
 
   if (prg_size == 0) throw Error("Invalid ROM header: PRG-ROM size (byte 4) is 0");
   if (prg_size > (uint64_t{8} << 20)) {
-    throw Error("Invalid ROM header: PRG-ROM size " + std::to_string(prg_size) +
-                " bytes exceeds the 8 MiB supported");
+    throw Error("Invalid ROM header: PRG-ROM size " + std::to_string(prg_size) + " bytes exceeds the 8 MiB supported");
   }
   if (chr_size > (uint64_t{8} << 20)) {
-    throw Error("Invalid ROM header: CHR-ROM size " + std::to_string(chr_size) +
-                " bytes exceeds the 8 MiB supported");
+    throw Error("Invalid ROM header: CHR-ROM size " + std::to_string(chr_size) + " bytes exceeds the 8 MiB supported");
   }
   if (rom->prg_ram_size > kMaxPrgRam) {
-    throw Error("Invalid ROM header: PRG-RAM size " + std::to_string(rom->prg_ram_size) +
-                " bytes exceeds the " + std::to_string(kMaxPrgRam) + " supported");
+    throw Error("Invalid ROM header: PRG-RAM size " + std::to_string(rom->prg_ram_size) + " bytes exceeds the " +
+                std::to_string(kMaxPrgRam) + " supported");
   }
   if (prg_size % 8192 != 0) {
-    throw Error("Invalid ROM header: PRG-ROM size " + std::to_string(prg_size) +
-                " bytes is not a multiple of 8 KiB");
+    throw Error("Invalid ROM header: PRG-ROM size " + std::to_string(prg_size) + " bytes is not a multiple of 8 KiB");
   }
   if (chr_size % 1024 != 0) {
-    throw Error("Invalid ROM header: CHR-ROM size " + std::to_string(chr_size) +
-                " bytes is not a multiple of 1 KiB");
+    throw Error("Invalid ROM header: CHR-ROM size " + std::to_string(chr_size) + " bytes is not a multiple of 1 KiB");
   }
   if (chr_size == 0 && rom->chr_ram_size == 0) rom->chr_ram_size = 8192;
   if (rom->chr_ram_size % 1024 != 0) {
@@ -112,8 +107,8 @@ std::shared_ptr<const Rom> ParseRom(const uint8_t* data, size_t size) {
   }
   if (chr_size != 0) rom->chr_ram_size = 0;
   if (rom->chr_ram_size > kMaxChrRam) {
-    throw Error("Invalid ROM header: CHR-RAM size " + std::to_string(rom->chr_ram_size) +
-                " bytes exceeds the " + std::to_string(kMaxChrRam) + " supported");
+    throw Error("Invalid ROM header: CHR-RAM size " + std::to_string(rom->chr_ram_size) + " bytes exceeds the " +
+                std::to_string(kMaxChrRam) + " supported");
   }
   if (!IsSupportedMapper(rom->mapper)) {
     throw Error("Unsupported mapper " + std::to_string(rom->mapper));
@@ -121,10 +116,10 @@ std::shared_ptr<const Rom> ParseRom(const uint8_t* data, size_t size) {
 
   const uint64_t needed = kHeaderSize + (trainer ? kTrainerSize : 0) + prg_size + chr_size;
   if (size < needed) {
-    throw Error("Invalid ROM: truncated; the header declares " + std::to_string(prg_size) +
-                " bytes of PRG-ROM and " + std::to_string(chr_size) + " bytes of CHR-ROM" +
-                (trainer ? " plus a 512-byte trainer" : "") + " (" + std::to_string(needed) +
-                " bytes with the header) but the image has " + std::to_string(size) + " bytes");
+    throw Error("Invalid ROM: truncated; the header declares " + std::to_string(prg_size) + " bytes of PRG-ROM and " +
+                std::to_string(chr_size) + " bytes of CHR-ROM" + (trainer ? " plus a 512-byte trainer" : "") + " (" +
+                std::to_string(needed) + " bytes with the header) but the image has " + std::to_string(size) +
+                " bytes");
   }
   size_t offset = kHeaderSize;
   if (trainer) {

@@ -11,9 +11,9 @@ namespace mario_rl::nes {
 struct CpuState {
   uint16_t pc = 0;
   uint8_t a = 0, x = 0, y = 0, sp = 0xFD, p = 0x24;
-  uint8_t nmi_pending = 0;   // an NMI edge was seen and not yet serviced
-  uint64_t cycles = 0;       // CPU cycles since power-on
-  uint64_t nmi_clock = 0;    // PPU clock of the pending NMI edge
+  uint8_t nmi_pending = 0;  // an NMI edge was seen and not yet serviced
+  uint64_t cycles = 0;      // CPU cycles since power-on
+  uint64_t nmi_clock = 0;   // PPU clock of the pending NMI edge
 };
 
 // One sprite fetched for the line being drawn.
@@ -34,8 +34,8 @@ struct PpuState {
   uint8_t sprite0_on_line = 0;
   uint8_t next_sprite_count = 0;
   uint8_t next_sprite0 = 0;
-  uint8_t skip_last_dot = 0;   // odd frame with rendering on: pre-render line is one dot short
-  uint8_t a12_high = 0;        // PPU address line A12 as last driven by CPU accesses
+  uint8_t skip_last_dot = 0;     // odd frame with rendering on: pre-render line is one dot short
+  uint8_t a12_high = 0;          // PPU address line A12 as last driven by CPU accesses
   int16_t sprite0_hit_dot = -1;  // dot at which sprite-0 hit sets on this line, -1 none
   int16_t rendered_x = 0;        // pixels already produced on this line
   uint64_t a12_low_cycle = 0;    // CPU cycle A12 last went low
@@ -48,18 +48,18 @@ struct PpuState {
 };
 
 struct ApuState {
-  uint64_t cycles = 0;          // CPU cycle the APU has been run to
-  uint64_t frame_reset_cycle = 0;  // CPU cycle the frame sequencer (re)started
+  uint64_t cycles = 0;              // CPU cycle the APU has been run to
+  uint64_t frame_reset_cycle = 0;   // CPU cycle the frame sequencer (re)started
   uint64_t pending_4017_cycle = 0;  // when a $4017 write takes effect (0: none)
   uint8_t pending_4017 = 0;
-  uint8_t frame_mode = 0;       // 0: 4-step, 1: 5-step
+  uint8_t frame_mode = 0;  // 0: 4-step, 1: 5-step
   uint8_t irq_inhibit = 0;
   uint8_t frame_irq = 0;
-  uint8_t enabled = 0;          // $4015 channel enables (bits 0-4)
+  uint8_t enabled = 0;  // $4015 channel enables (bits 0-4)
   uint8_t dmc_irq = 0;
   uint8_t length[4] = {};
   uint8_t halt[4] = {};
-  uint32_t frame_step = 0;      // index of the next sequencer step
+  uint32_t frame_step = 0;  // index of the next sequencer step
 };
 
 struct MapperState {
@@ -71,8 +71,8 @@ struct MapperState {
 };
 
 struct ControllerState {
-  uint8_t buttons = 0;   // joypad 1 held this frame
-  uint8_t shift = 0;     // bits left to shift out
+  uint8_t buttons = 0;  // joypad 1 held this frame
+  uint8_t shift = 0;    // bits left to shift out
   uint8_t strobe = 0;
   uint8_t reads = 0;
 };
@@ -84,7 +84,7 @@ struct ConsoleState {
   MapperState mapper;
   ControllerState pad1, pad2;
   uint64_t frame_count = 0;
-  uint64_t irq_clock = 0;    // PPU clock when the IRQ line last rose
+  uint64_t irq_clock = 0;  // PPU clock when the IRQ line last rose
   uint8_t ram[2048] = {};
 };
 

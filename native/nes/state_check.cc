@@ -55,8 +55,10 @@ std::string CheckPpu(const PpuState& p, uint64_t cpu_cycles) {
   if (p.sprite0_hit_dot < -1 || p.sprite0_hit_dot > 340) {
     return BadSigned("-1 or a dot in [0, 340]", "ppu.sprite0_hit_dot", p.sprite0_hit_dot);
   }
-  if (p.rendered_x < 0 || p.rendered_x > 256) return BadSigned("a pixel count in [0, 256]", "ppu.rendered_x", p.rendered_x);
-  if (p.a12_low_cycle > cpu_cycles) return Bad("a CPU cycle not after cpu.cycles", "ppu.a12_low_cycle", p.a12_low_cycle);
+  if (p.rendered_x < 0 || p.rendered_x > 256)
+    return BadSigned("a pixel count in [0, 256]", "ppu.rendered_x", p.rendered_x);
+  if (p.a12_low_cycle > cpu_cycles)
+    return Bad("a CPU cycle not after cpu.cycles", "ppu.a12_low_cycle", p.a12_low_cycle);
   for (int i = 0; i < 4; ++i) {
     const uint16_t offset = p.nt_offset[i];
     if (offset > 0xC00 || (offset & 0x3FF) != 0) {

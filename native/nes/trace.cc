@@ -17,6 +17,8 @@ struct Op {
   Mode mode;
 };
 #define U(n) "*" n
+// One row per 8 opcodes, as opcode tables are printed; clang-format would rewrap it.
+// clang-format off
 constexpr Op kOps[256] = {
     {"BRK", kImp}, {"ORA", kIzx}, {U("KIL"), kImp}, {U("SLO"), kIzx}, {U("NOP"), kZp}, {"ORA", kZp}, {"ASL", kZp}, {U("SLO"), kZp},
     {"PHP", kImp}, {"ORA", kImm}, {"ASL", kAcc}, {U("ANC"), kImm}, {U("NOP"), kAbs}, {"ORA", kAbs}, {"ASL", kAbs}, {U("SLO"), kAbs},
@@ -51,6 +53,7 @@ constexpr Op kOps[256] = {
     {"BEQ", kRel}, {"SBC", kIzy}, {U("KIL"), kImp}, {U("ISB"), kIzy}, {U("NOP"), kZpx}, {"SBC", kZpx}, {"INC", kZpx}, {U("ISB"), kZpx},
     {"SED", kImp}, {"SBC", kAby}, {U("NOP"), kImp}, {U("ISB"), kAby}, {U("NOP"), kAbx}, {"SBC", kAbx}, {"INC", kAbx}, {U("ISB"), kAbx},
 };
+// clang-format on
 #undef U
 }  // namespace
 
@@ -84,7 +87,9 @@ std::string Cpu::TraceLine() const {
     case kInd: std::snprintf(operand, sizeof operand, "($%04X)", w); break;
     case kIzx: std::snprintf(operand, sizeof operand, "($%02X,X)", b1); break;
     case kIzy: std::snprintf(operand, sizeof operand, "($%02X),Y", b1); break;
-    case kRel: std::snprintf(operand, sizeof operand, "$%04X", static_cast<uint16_t>(c.pc + 2 + static_cast<int8_t>(b1))); break;
+    case kRel:
+      std::snprintf(operand, sizeof operand, "$%04X", static_cast<uint16_t>(c.pc + 2 + static_cast<int8_t>(b1)));
+      break;
   }
   // PPU position at this CPU cycle (the catch-up PPU may lag; project forward).
   const PpuState& p = m.s.ppu;

@@ -22,7 +22,7 @@ class BinarySumTree {
   void Sample(size_t count, Rng& rng, int32_t* out) const;
 
  private:
-  size_t leaves_;  // a power of two >= capacity
+  size_t leaves_;              // a power of two >= capacity
   std::vector<double> nodes_;  // nodes_[1] is the root; leaves at [leaves_, 2 * leaves_)
 };
 

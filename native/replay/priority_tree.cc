@@ -106,8 +106,7 @@ void PriorityTree::FreeAligned::operator()(double* p) const {
   }
 }
 
-PriorityTree::PriorityTree(int64_t capacity)
-    : capacity_(capacity), min_(kInf), storage_(nullptr, FreeAligned{false}) {
+PriorityTree::PriorityTree(int64_t capacity) : capacity_(capacity), min_(kInf), storage_(nullptr, FreeAligned{false}) {
   if (capacity < 1 || capacity > kMaxCapacity) {
     throw RangeErrorOf(ExpectedMessage("an integer in [1, " + std::to_string(kMaxCapacity) + "]", "capacity",
                                        std::to_string(capacity)));
@@ -167,9 +166,9 @@ void PriorityTree::SetImpl(const int32_t* indices, const P* priorities, size_t c
     }
     const double p = static_cast<double>(priorities[i]);
     if (!(p >= 0.0) || p == kInf) {
-      throw RangeErrorOf(ExpectedMessage("a finite priority >= 0",
-                                         "priorities[" + std::to_string(i) + "] (tree index " + std::to_string(idx) + ")",
-                                         DescribeNumber(p)));
+      throw RangeErrorOf(ExpectedMessage(
+          "a finite priority >= 0", "priorities[" + std::to_string(i) + "] (tree index " + std::to_string(idx) + ")",
+          DescribeNumber(p)));
     }
     max_index = std::max(max_index, idx);
   }
@@ -208,8 +207,8 @@ inline NodeFold Fold(const double* cs, const double* cm) {
 }
 
 template <bool kLeaves>
-void RecomputeLevel(const int32_t* indices, size_t count, int shift, const double* child_sum,
-                    const double* child_min, double* sum, double* mn) {
+void RecomputeLevel(const int32_t* indices, size_t count, int shift, const double* child_sum, const double* child_min,
+                    double* sum, double* mn) {
   constexpr size_t kAhead = 8;
   int64_t previous = -1;
   for (size_t i = 0; i < count; ++i) {
@@ -221,7 +220,8 @@ void RecomputeLevel(const int32_t* indices, size_t count, int shift, const doubl
     const int64_t e = static_cast<int64_t>(indices[i]) >> shift;
     if (e == previous) continue;
     previous = e;
-    const NodeFold f = Fold<kLeaves>(child_sum + (e << PriorityTree::kFanoutShift), child_min + (e << PriorityTree::kFanoutShift));
+    const NodeFold f =
+        Fold<kLeaves>(child_sum + (e << PriorityTree::kFanoutShift), child_min + (e << PriorityTree::kFanoutShift));
     sum[e] = f.sum;
     mn[e] = f.min;
   }
@@ -241,7 +241,8 @@ void PriorityTree::Recompute(const int32_t* indices, size_t count) {
                             min_level_[k]);
     }
   }
-  const NodeFold f = top == 0 ? Fold<true>(sum_level_[0], min_level_[0]) : Fold<false>(sum_level_[top], min_level_[top]);
+  const NodeFold f =
+      top == 0 ? Fold<true>(sum_level_[0], min_level_[0]) : Fold<false>(sum_level_[top], min_level_[top]);
   total_ = f.sum;
   min_ = f.min;
 }

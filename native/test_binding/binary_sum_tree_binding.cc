@@ -17,10 +17,10 @@ namespace {
 class BinarySumTreeWrap : public Napi::ObjectWrap<BinarySumTreeWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "BinarySumTreeBaseline",
-                       {InstanceMethod("set", &BinarySumTreeWrap::SetPriorities),
-                        InstanceMethod("sample", &BinarySumTreeWrap::Sample),
-                        InstanceMethod("total", &BinarySumTreeWrap::Total)});
+    return DefineClass(
+        env, "BinarySumTreeBaseline",
+        {InstanceMethod("set", &BinarySumTreeWrap::SetPriorities), InstanceMethod("sample", &BinarySumTreeWrap::Sample),
+         InstanceMethod("total", &BinarySumTreeWrap::Total)});
   }
 
   explicit BinarySumTreeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BinarySumTreeWrap>(info) {

@@ -38,11 +38,13 @@ Napi::Value PaletteRgbJs(const Napi::CallbackInfo& info) {
 // t-1 when maxPool and t > 0. Returns Uint8Array(T * obsBytes), the observation after each push.
 Napi::Value PreprocessFramesJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject()) throw Napi::TypeError::New(env, ExpectedMessage("an obs spec", "spec", DescribeValue(info[0])));
+  if (!info[0].IsObject())
+    throw Napi::TypeError::New(env, ExpectedMessage("an obs spec", "spec", DescribeValue(info[0])));
   const env::ObsSpec spec = ReadObsSpec(info[0].As<Napi::Object>());
   Napi::Uint8Array frames = ExpectUint8Array(info, 1, "frames");
   if (frames.ByteLength() == 0 || frames.ByteLength() % env::kSourcePixels != 0) {
-    throw Napi::RangeError::New(env, ExpectedMessage("a whole number of 256x240 frames", "frames", DescribeValue(frames)));
+    throw Napi::RangeError::New(env,
+                                ExpectedMessage("a whole number of 256x240 frames", "frames", DescribeValue(frames)));
   }
   const bool max_pool = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   return Guard(env, [&]() -> Napi::Value {
@@ -98,7 +100,8 @@ Napi::Value Smb1RewardsJs(const Napi::CallbackInfo& info) {
   if (rams.ByteLength() < 2 * 2048 || rams.ByteLength() % 2048 != 0) {
     throw Napi::RangeError::New(env, ExpectedMessage("at least two 2048-byte RAMs", "rams", DescribeValue(rams)));
   }
-  if (!info[1].IsString()) throw Napi::TypeError::New(env, ExpectedMessage("a string", "preset", DescribeValue(info[1])));
+  if (!info[1].IsString())
+    throw Napi::TypeError::New(env, ExpectedMessage("a string", "preset", DescribeValue(info[1])));
   return Guard(env, [&]() -> Napi::Value {
     const auto preset = env::smb1::ParsePreset(info[1].As<Napi::String>().Utf8Value());
     env::RewardWeights w = env::smb1::DefaultWeights(preset);
@@ -198,12 +201,12 @@ Napi::Value ThreadPoolCheckJs(const Napi::CallbackInfo& info) {
 class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "EnvTestConsole",
-                       {InstanceMethod<&EnvTestConsole::LoadState>("loadState"),
-                        InstanceMethod<&EnvTestConsole::StepFrame>("stepFrame"),
-                        InstanceMethod<&EnvTestConsole::RamCopy>("ram"), InstanceMethod<&EnvTestConsole::FrameCopy>("frame"),
-                        InstanceMethod<&EnvTestConsole::Poke>("poke"),
-                        InstanceMethod<&EnvTestConsole::SkipFrames>("skipFrames")});
+    return DefineClass(
+        env, "EnvTestConsole",
+        {InstanceMethod<&EnvTestConsole::LoadState>("loadState"),
+         InstanceMethod<&EnvTestConsole::StepFrame>("stepFrame"), InstanceMethod<&EnvTestConsole::RamCopy>("ram"),
+         InstanceMethod<&EnvTestConsole::FrameCopy>("frame"), InstanceMethod<&EnvTestConsole::Poke>("poke"),
+         InstanceMethod<&EnvTestConsole::SkipFrames>("skipFrames")});
   }
   explicit EnvTestConsole(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EnvTestConsole>(info) {
     Napi::Uint8Array rom = ExpectUint8Array(info, 0, "rom");
@@ -246,15 +249,18 @@ class EnvTestConsole : public Napi::ObjectWrap<EnvTestConsole> {
   }
   Napi::Value SkipFrames(const Napi::CallbackInfo& info) {
     Napi::Uint8Array buttons = ExpectUint8Array(info, 0, "buttons");
-    if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    if (info.Length() < 2 || !info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
       throw Napi::TypeError::New(info.Env(), "Expected an Int32Array for pokes");
     }
     Napi::Int32Array pokes = info[1].As<Napi::Int32Array>();
-    if (pokes.ElementLength() % 3 != 0) throw Napi::RangeError::New(info.Env(), "Expected (at, address, value) triples for pokes");
+    if (pokes.ElementLength() % 3 != 0)
+      throw Napi::RangeError::New(info.Env(), "Expected (at, address, value) triples for pokes");
     for (size_t p = 0; p < pokes.ElementLength(); p += 3) {
-      if (pokes[p] < 0 || static_cast<size_t>(pokes[p]) >= buttons.ByteLength() || pokes[p + 1] < 0 || pokes[p + 1] > 0x7FF ||
-          pokes[p + 2] < 0 || pokes[p + 2] > 255) {
-        throw Napi::RangeError::New(info.Env(), "Expected pokes with at < buttons.length, address in [0, 2047], value in [0, 255]");
+      if (pokes[p] < 0 || static_cast<size_t>(pokes[p]) >= buttons.ByteLength() || pokes[p + 1] < 0 ||
+          pokes[p + 1] > 0x7FF || pokes[p + 2] < 0 || pokes[p + 2] > 255) {
+        throw Napi::RangeError::New(info.Env(),
+                                    "Expected pokes with at < buttons.length, address in [0, 2047], value in [0, 255]");
       }
     }
     std::vector<uint8_t> state(console_->StateSize());

@@ -13,9 +13,9 @@
 //       --no-line-fast-path            step every visible line event by event (same results)
 //   nes_run trace <rom> <n>                    print n trace lines from the reset vector
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <string>

@@ -21,7 +21,7 @@ class Mapper {
   virtual void Write(uint16_t address, uint8_t value) = 0;  // CPU write to $8000-$FFFF
   virtual void ApplyBanks() = 0;                            // registers -> pointer tables
   virtual bool UsesA12() const { return false; }
-  virtual void OnA12Rise(uint64_t ppu_clock) {}             // PPU address line A12 rose
+  virtual void OnA12Rise(uint64_t ppu_clock) {}  // PPU address line A12 rose
   // "" when a restored MapperState holds only what this board's registers can (LoadState), else an
   // "Expected … for … but received …" message. Bank numbers are always safe (see MapPrg8k).
   virtual std::string CheckState(const MapperState&) const { return {}; }

@@ -39,11 +39,13 @@ class Mmc1 final : public Mapper {
     // Registers and the shift register are loaded 5 bits at a time.
     for (int i = 0; i < 4; ++i) {
       if (s.regs[i] > 0x1F) {
-        return ExpectedMessage("a 5-bit MMC1 register", "mapper.regs[" + std::to_string(i) + "]", std::to_string(s.regs[i]));
+        return ExpectedMessage("a 5-bit MMC1 register", "mapper.regs[" + std::to_string(i) + "]",
+                               std::to_string(s.regs[i]));
       }
     }
     if (s.shift > 0x1F) return ExpectedMessage("a 5-bit shift register", "mapper.shift", std::to_string(s.shift));
-    if (s.shift_count > 4) return ExpectedMessage("a bit count in [0, 4]", "mapper.shift_count", std::to_string(s.shift_count));
+    if (s.shift_count > 4)
+      return ExpectedMessage("a bit count in [0, 4]", "mapper.shift_count", std::to_string(s.shift_count));
     return {};
   }
   void ApplyBanks() override {

@@ -69,7 +69,8 @@ class Mmc3 final : public Mapper {
     }
   }
   std::string CheckState(const MapperState& s) const override {
-    if (s.regs[9] > 1) return ExpectedMessage("0 (vertical) or 1 (horizontal)", "mapper.regs[9]", std::to_string(s.regs[9]));
+    if (s.regs[9] > 1)
+      return ExpectedMessage("0 (vertical) or 1 (horizontal)", "mapper.regs[9]", std::to_string(s.regs[9]));
     return {};
   }
   void ApplyBanks() override {

@@ -242,7 +242,8 @@ void CudaPriorityTree::Set(const int32_t* indices, const double* priorities, siz
   }
   // Pack the unique pairs contiguously: priorities right after the (padded) indices.
   const size_t packed_idx_bytes = (unique * sizeof(int32_t) + 7) & ~size_t{7};
-  if (packed_idx_bytes != idx_bytes) std::memmove(static_cast<char*>(im.host_in) + packed_idx_bytes, host_p, unique * sizeof(double));
+  if (packed_idx_bytes != idx_bytes)
+    std::memmove(static_cast<char*>(im.host_in) + packed_idx_bytes, host_p, unique * sizeof(double));
   const size_t bytes = packed_idx_bytes + unique * sizeof(double);
   Check(cudaMemcpyAsync(im.device_in, im.host_in, bytes, cudaMemcpyHostToDevice, im.stream), "cudaMemcpyAsync");
   const auto* dev_idx = static_cast<const int32_t*>(im.device_in);
@@ -281,8 +282,8 @@ void CudaPriorityTree::Launch(const double* uniforms, uint64_t key, size_t count
   const int threads = static_cast<int>(count) * kFanout;
   const int blocks = (threads + kSampleBlock - 1) / kSampleBlock;
   SampleKernel<<<blocks, kSampleBlock, 0, im.stream>>>(im.levels, im.total_min, dev_uniforms, key,
-                                                      static_cast<int>(count), beta, std::max<int64_t>(filled - 1, 0),
-                                                      dev_idx, dev_w);
+                                                       static_cast<int>(count), beta, std::max<int64_t>(filled - 1, 0),
+                                                       dev_idx, dev_w);
   Check(cudaGetLastError(), "SampleKernel launch");
   // The kernel wrote indices then weights into the mapped host_out; its completion makes them visible.
   Check(cudaStreamSynchronize(im.stream), "SampleKernel");
