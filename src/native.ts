@@ -195,7 +195,8 @@ export interface NativeVecEnvConfig {
   stickyActionProb: number;
   noopMax: number;
   maxEpisodeSteps: number;
-  obsRam: boolean;
+  /** Pixels (width ... cropRight), the 2 KiB RAM, or the game's tile grid (tileRows x tileCols); `stack` is the frame stack of pixels and tiles. */
+  obsKind: 'pixels' | 'ram' | 'tiles';
   width: number;
   height: number;
   stack: number;
@@ -204,6 +205,8 @@ export interface NativeVecEnvConfig {
   cropBottom: number;
   cropLeft: number;
   cropRight: number;
+  tileRows: number;
+  tileCols: number;
   seed: number;
 }
 

@@ -54,6 +54,8 @@ export interface NativeTestAddon {
   smb1ReadRam(ram: Uint8Array): Record<string, number | boolean>;
   /** [sync] SMB1 per-frame rewards over a RAM sequence; Error naming an unknown preset. */
   smb1Rewards(rams: Uint8Array, preset: string, distanceWeight?: number, scoreWeight?: number): { reward: Float32Array; components: Float32Array };
+  /** [sync] A game's tile grid of a RAM image, rows x cols class ids (Game::WriteTiles). RangeError for an unknown game, one without a tile map or a size out of range. */
+  envTileGrid(game: string, ram: Uint8Array, rows: number, cols: number): Uint8Array;
   /** [sync] Visit counts, completions and stale writes of a thread-pool stress run; RangeError for bad sizes. */
   envThreadPoolCheck(numThreads: number, count: number, rounds: number): Uint32Array;
   /** [sync] Error naming the bad header field for a ROM the core cannot run. */

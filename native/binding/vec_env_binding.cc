@@ -78,8 +78,17 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     config.sticky_prob = GetNumber(c, "stickyActionProb");
     config.noop_max = GetInt(c, "noopMax");
     config.max_episode_steps = GetInt(c, "maxEpisodeSteps");
-    config.obs_ram = GetBool(c, "obsRam");
+    const std::string obs_kind = GetString(c, "obsKind");
+    if (obs_kind == "pixels") config.obs_kind = env::ObsKind::kPixels;
+    else if (obs_kind == "ram") config.obs_kind = env::ObsKind::kRam;
+    else if (obs_kind == "tiles") config.obs_kind = env::ObsKind::kTiles;
+    else
+      throw Napi::RangeError::New(env,
+                                  ExpectedMessage("one of 'pixels', 'ram', 'tiles'", "obsKind", "'" + obs_kind + "'"));
     config.obs = ReadObsSpec(c);
+    config.tiles.rows = GetInt(c, "tileRows");
+    config.tiles.cols = GetInt(c, "tileCols");
+    config.tiles.stack = config.obs.stack;
     config.seed = SeedFrom(env, c.Get("seed"));
     Guard(env, [&] {
       env_ = std::make_unique<env::VecEnv>(config, rom.Data(), rom.ByteLength());

@@ -7,6 +7,8 @@
 //   GameLane  one per lane, owned by that lane and only touched by the thread stepping it:
 //             per-episode bookkeeping (last x, last clock, ...), reward, termination, the frames
 //             the agent never sees, and the info fields.
+// A game may also describe its screen as a tile grid (obs kind 'tiles'): Game::WriteTiles, a
+// const function of RAM, so every thread calls it on the shared Game.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "env/tiles.h"
 #include "nes/console.h"
 #include "nes/rom.h"
 
@@ -121,6 +124,11 @@ class Game {
   virtual void BuildStartPoint(size_t index, nes::Console& console) const = 0;
 
   virtual std::unique_ptr<GameLane> NewLane() const = 0;
+
+  // Tile-grid observations (tiles.h): whether the game has a tile map, and the grid of the screen
+  // the 2 KiB RAM shows, every cell written. Called by any thread, so it reads only `ram`.
+  virtual bool HasTileMap() const { return false; }
+  virtual void WriteTiles(const uint8_t* /*ram*/, TileGrid& grid) const { grid.Clear(); }
 };
 
 }  // namespace mario_rl::env

@@ -16,10 +16,13 @@ namespace {
 
 // RAM map (docs/builtin-game.md; RUNNER_RAM in src/games/runner.ts).
 constexpr uint16_t kMode = 0x20, kStage = 0x21, kLives = 0x22, kPlayerState = 0x23, kXLow = 0x24, kXHigh = 0x25,
-                   kY = 0x27, kClock = 0x32, kStomps = 0x3A;
+                   kY = 0x27, kCameraLow = 0x30, kCameraHigh = 0x31, kClock = 0x32, kStomps = 0x3A, kFlagColumn = 0x3B,
+                   kWalkerState = 0x40, kWalkerXLow = 0x46, kWalkerXHigh = 0x4C, kWalkerY = 0x52, kLevel = 0x0400;
 constexpr uint8_t kModePlaying = 1, kModeGameOver = 2;
 constexpr uint8_t kAlive = 0, kDying = 1, kDead = 2, kCleared = 3;
 constexpr int kNumStages = 3;
+constexpr int kLevelColumns = 64, kScreenRows = 15, kWalkerSlots = 6;
+constexpr uint8_t kWalking = 1;
 
 constexpr int kBootIdleFrames = 10;   // frames on the title screen before the stage is written
 constexpr int kMaxLoadFrames = 30;    // a stage loads in 2 frames; more means a broken ROM/core
@@ -45,6 +48,37 @@ Snapshot Read(const uint8_t* ram) {
   s.dead = s.playing && s.player_state == kDead;
   s.cleared = s.playing && s.player_state == kCleared;
   return s;
+}
+
+// The tile grid (tiles.h geometry): the level is in RAM, one byte per 16 px column ($RH: brick
+// at screen row R, 0 none; ground H blocks high, 0 = pit), so the grid is that, cut to the screen
+// from the camera, minus the top 32 px (the HUD; nothing of a level is drawn there). The flag pole
+// (its ball at screen row 2 down to the ground) is an item, the one thing the runner has to reach.
+// Sprites are 16 x 16 with y their top, so objects sit at the cell of their centre.
+void WriteRunnerTiles(const uint8_t* ram, TileGrid& grid) {
+  const int first_col = (ram[kCameraHigh] * 256 + ram[kCameraLow]) / kTilePixels;
+  const int first_row = kTileFieldTop / kTilePixels;
+  for (int c = 0; c < grid.cols(); ++c) {
+    const int col = first_col + c;
+    const uint8_t column = col < kLevelColumns ? ram[kLevel + col] : 0;
+    const int ground = col < kLevelColumns ? kScreenRows - (column & 0x0F) : kScreenRows;  // first ground row
+    const int brick = column >> 4;
+    const bool pole = col == ram[kFlagColumn];
+    for (int r = 0; r < grid.rows(); ++r) {
+      const int y = first_row + r;  // screen row
+      TileClass cls = kTileEmpty;
+      if (y < kScreenRows && (y >= ground || (brick != 0 && y == brick))) cls = kTileSolid;
+      else if (y < kScreenRows && pole) cls = kTileItem;
+      grid.Set(r, c, cls);
+    }
+  }
+  auto row_of = [&](int y) { return FloorDiv16(y + kTilePixels / 2) - first_row; };
+  auto col_of = [&](int x) { return FloorDiv16(x + kTilePixels / 2) - first_col; };
+  for (int i = 0; i < kWalkerSlots; ++i) {
+    if (ram[kWalkerState + i] != kWalking) continue;  // squashed walkers are harmless
+    grid.Stamp(row_of(ram[kWalkerY + i]), col_of(ram[kWalkerXHigh + i] * 256 + ram[kWalkerXLow + i]), kTileEnemy);
+  }
+  grid.StampClamped(row_of(ram[kY]), col_of(ram[kXHigh] * 256 + ram[kXLow]), kTilePlayer);
 }
 
 constexpr uint8_t A = 0x01, B = 0x02, UP = 0x10, DOWN = 0x20, LEFT = 0x40, RIGHT = 0x80;
@@ -206,6 +240,9 @@ class RunnerGame final : public Game {
   }
 
   std::unique_ptr<GameLane> NewLane() const override { return std::make_unique<RunnerLane>(single_stage_); }
+
+  bool HasTileMap() const override { return true; }
+  void WriteTiles(const uint8_t* ram, TileGrid& grid) const override { WriteRunnerTiles(ram, grid); }
 
  private:
   const std::vector<uint8_t>* actions_ = nullptr;  // null = all 256 button bytes

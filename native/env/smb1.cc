@@ -152,6 +152,66 @@ float Tracker::Frame(const Snapshot& s, Preset preset, const RewardWeights& w, f
   return reward;
 }
 
+TileClass MetatileClass(uint8_t metatile) {
+  // The block buffer holds only what the game collides with: bushes, hills, clouds and water are
+  // stored as 0 (BlockBuffLowBounds). Of the rest, the hidden blocks (0x5F, 0x60: invisible, hit
+  // only from below) and the vine's blank (0x26) are passable; the flag pole (0x24, 0x25, 0x6D),
+  // the '?' blocks (0xC0 coin, 0xC1 power-up), coins (0xC2, 0xC3) and the axe (0xC5) are items;
+  // everything else (ground, bricks, pipes, used and solid blocks, cannons, bridges) is solid.
+  // Bricks that hold an item look like bricks and stay solid: the grid shows what the screen does.
+  switch (metatile) {
+    case 0x00:
+    case 0x26:
+    case 0x5F:
+    case 0x60: return kTileEmpty;
+    case 0x24:
+    case 0x25:
+    case 0x6D:
+    case 0xC0:
+    case 0xC1:
+    case 0xC2:
+    case 0xC3:
+    case 0xC5: return kTileItem;
+    default: return kTileSolid;
+  }
+}
+
+bool IsHazard(uint8_t enemy_type) {
+  // Enemies up to Bowser's flame (0x00-0x15), fire bars (0x1B-0x1F), Bowser (0x2D) and cannon
+  // bullet bills (0x33); not the fireworks and frenzy controllers, platforms, vine, flags,
+  // jumpspring, warp zone or retainer, which share the slots.
+  return enemy_type <= 0x15 || (enemy_type >= 0x1B && enemy_type <= 0x1F) || enemy_type == kEnemyBowser ||
+         enemy_type == 0x33;
+}
+
+void WriteTiles(const uint8_t* ram, TileGrid& grid) {
+  const int first_col = (ram[kScreenLeftPage] * 256 + ram[kScreenLeft]) / kTilePixels;
+  const int next_col = ram[kParserPage] * 16 + ram[kParserColumn];
+  for (int c = 0; c < grid.cols(); ++c) {
+    const int col = first_col + c;
+    const bool loaded = col < next_col && col >= next_col - 32;
+    const uint8_t* column = ram + kMetatiles + ((col / 16) & 1) * kMetatilePage + col % 16;
+    for (int r = 0; r < grid.rows(); ++r) {
+      grid.Set(r, c, loaded && r < kMetatileRows ? MetatileClass(column[r * 16]) : kTileEmpty);
+    }
+  }
+  // Objects at (y / 16 - 1, the column of x + 8): y is the top of a 32 px box whose lower half the
+  // object fills when standing; the y viewport byte is 1 on the screen, 0 above, 2 below.
+  auto row_of = [](int viewport, int y) { return FloorDiv16((viewport - 1) * 256 + y) - 1; };
+  auto col_of = [&](int x) { return FloorDiv16(x + 8) - first_col; };
+  auto slot = [&](int i, TileClass cls) {
+    grid.Stamp(row_of(ram[kObjectYViewport + i], ram[kObjectYPixel + i]),
+               col_of(ram[kObjectXPage + i] * 256 + ram[kObjectXPixel + i]), cls);
+  };
+  if (ram[kObjectActive + kPowerUpSlot] != 0 && ram[kEnemyTypes + kPowerUpSlot] == kPowerUpObject) {
+    slot(kPowerUpSlot, kTileItem);
+  }
+  for (int i = 0; i < kEnemySlots; ++i) {
+    if (ram[kObjectActive + i] != 0 && IsHazard(ram[kEnemyTypes + i])) slot(i, kTileEnemy);
+  }
+  grid.StampClamped(row_of(ram[kYViewport], ram[kPlayerYPixel]), col_of(ram[kXPage] * 256 + ram[kXPixel]), kTilePlayer);
+}
+
 }  // namespace smb1
 
 namespace {
@@ -329,6 +389,9 @@ class Smb1Game final : public Game {
   std::unique_ptr<GameLane> NewLane() const override {
     return std::make_unique<Smb1Lane>(preset_, targets_.front().world != 0);
   }
+
+  bool HasTileMap() const override { return true; }
+  void WriteTiles(const uint8_t* ram, TileGrid& grid) const override { smb1::WriteTiles(ram, grid); }
 
  private:
   Preset preset_;

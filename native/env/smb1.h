@@ -7,6 +7,7 @@
 #include <string>
 
 #include "env/game.h"
+#include "env/tiles.h"
 
 namespace mario_rl::env::smb1 {
 
@@ -15,8 +16,16 @@ constexpr uint16_t kPlayerState = 0x000E, kFloatState = 0x001D, kEnemyTypes = 0x
                    kYViewport = 0x00B5, kYPixel = 0x03B8, kScreenLeft = 0x071C, kChangeAreaTimer = 0x06DE,
                    kPowerUp = 0x0756, kLives = 0x075A, kStage = 0x075C, kWorld = 0x075F, kArea = 0x0760,
                    kGameMode = 0x0770, kPreLevelTimer = 0x07A0, kScore = 0x07DE, kCoins = 0x07ED, kTime = 0x07F8;
+// Tile map (smb.md "The level as a tile grid"): the metatile buffer (two pages of 13 rows x 16
+// columns, circular over 32 level columns), the area parser's next column (page, column: the
+// buffer holds the 32 level columns before it), the screen's left page, the object slots (5
+// enemies, then the power-up in slot 5) and the player's y.
+constexpr uint16_t kMetatiles = 0x0500, kParserPage = 0x0725, kParserColumn = 0x0726, kScreenLeftPage = 0x071A,
+                   kObjectActive = 0x000F, kObjectXPage = 0x006E, kObjectXPixel = 0x0087, kObjectYViewport = 0x00B6,
+                   kObjectYPixel = 0x00CF, kPlayerYPixel = 0x00CE;
+constexpr int kMetatileRows = 13, kMetatilePage = 0xD0, kEnemySlots = 5, kPowerUpSlot = 5;
 constexpr uint8_t kStateDead = 0x06, kStateDying = 0x0B, kStateFlagpole = 0x04, kEnemyBowser = 0x2D,
-                  kEnemyFlagpole = 0x31;
+                  kEnemyFlagpole = 0x31, kPowerUpObject = 0x2E;
 
 // Decoded quantities of one RAM snapshot.
 struct Snapshot {
@@ -36,6 +45,12 @@ bool StageOver(const uint8_t* ram);
 int TargetArea(int world, int stage);
 // Parses "W-S" (W 1..8, S 1..4); returns false when malformed or out of range.
 bool ParseStage(const std::string& text, int* world, int* stage);
+
+// Tile grid (docs/env.md "Tile grids"): the class of a block-buffer metatile, and the grid of the
+// screen RAM shows.
+TileClass MetatileClass(uint8_t metatile);
+bool IsHazard(uint8_t enemy_type);
+void WriteTiles(const uint8_t* ram, TileGrid& grid);
 
 // Reward presets.
 enum class Preset { kV0, kV9, kUvipen };

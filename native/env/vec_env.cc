@@ -30,9 +30,14 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
     throw RangeErrorOf(
         ExpectedMessage("a finite number in [0, 1]", "stickyActionProb", std::to_string(config.sticky_prob)));
   }
-  if (!config.obs_ram) ValidateObsSpec(config.obs);
+  if (config.obs_kind == ObsKind::kPixels) ValidateObsSpec(config.obs);
+  if (config.obs_kind == ObsKind::kTiles) ValidateTileSpec(config.tiles);
 
   game_ = MakeGame(config.game, config.game_options);
+  if (config.obs_kind == ObsKind::kTiles && !game_->HasTileMap()) {
+    throw RangeErrorOf(
+        ExpectedMessage("pixels or 'ram' (game '" + config.game + "' has no tile map)", "obs", "'tiles'"));
+  }
   if (rom_size == 0) {
     throw TypeErrorOf(ExpectedMessage("a ROM image", "rom", "none (game '" + config.game + "')"));
   }
@@ -81,7 +86,8 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
     lane.console = std::make_unique<nes::Console>(rom_);
     lane.game = game_->NewLane();
     lane.rng.Seed(config.seed, i);
-    if (!config.obs_ram) {
+    if (config.obs_kind == ObsKind::kTiles) lane.stack.Init(config.tiles.stack, config.tiles.GridBytes());
+    if (config.obs_kind == ObsKind::kPixels) {
       lane.stack.Init(config.obs.stack, preprocessor_->FrameBytes());
       lane.scratch.assign(preprocessor_->ScratchBytes(), 0);
       lane.before_frame.assign(lane.console->StateSize(), 0);
@@ -92,7 +98,14 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
 
 VecEnv::~VecEnv() { pool_.reset(); }
 
-size_t VecEnv::ObsBytes() const { return config_.obs_ram ? kRamBytes : preprocessor_->ObsBytes(); }
+size_t VecEnv::ObsBytes() const {
+  switch (config_.obs_kind) {
+    case ObsKind::kRam: return kRamBytes;
+    case ObsKind::kTiles: return config_.tiles.GridBytes() * static_cast<size_t>(config_.tiles.stack);
+    case ObsKind::kPixels:
+    default: return preprocessor_->ObsBytes();
+  }
+}
 
 void VecEnv::RequireBuffers() const {
   if (!buffers_.obs || !buffers_.reward || !buffers_.terminated || !buffers_.truncated || !buffers_.info ||
@@ -173,23 +186,32 @@ void VecEnv::ResetLane(size_t index) {
   const uint8_t* frame = rec->frame.data();
   if (config_.noop_max > 0) {
     const uint32_t noops = lane.rng.NextBelow(static_cast<uint32_t>(config_.noop_max) + 1);
-    for (uint32_t f = 0; f < noops; ++f) console.StepFrame(0, !config_.obs_ram && f + 1 == noops);
+    for (uint32_t f = 0; f < noops; ++f) console.StepFrame(0, config_.obs_kind == ObsKind::kPixels && f + 1 == noops);
     if (noops > 0) frame = console.Frame();
   }
   lane.game->OnReset(console);
   lane.last_buttons = 0;
   lane.episode_steps = 0;
   lane.episode_return = 0.0;
-  if (!config_.obs_ram) {
+  if (config_.obs_kind == ObsKind::kPixels) {
     preprocessor_->Resize(frame, nullptr, lane.scratch.data(), lane.stack.NextSlot());
     lane.stack.Commit();
+    lane.stack.FillWithNewest();
+  } else if (config_.obs_kind == ObsKind::kTiles) {
+    PushTiles(lane);
     lane.stack.FillWithNewest();
   }
 }
 
+void VecEnv::PushTiles(Lane& lane) const {
+  TileGrid grid(lane.stack.NextSlot(), config_.tiles.rows, config_.tiles.cols);
+  game_->WriteTiles(lane.console->Ram(), grid);
+  lane.stack.Commit();
+}
+
 void VecEnv::WriteObs(size_t index) {
   uint8_t* out = buffers_.obs + index * ObsBytes();
-  if (config_.obs_ram) {
+  if (config_.obs_kind == ObsKind::kRam) {
     std::memcpy(out, lanes_[index].console->Ram(), kRamBytes);
   } else {
     lanes_[index].stack.WriteObs(out);
@@ -274,7 +296,7 @@ void VecEnv::StepLane(size_t index) {
   nes::Console& console = *lane.console;
   const size_t n = lanes_.size();
   const int k = config_.frame_skip;
-  const bool pixels = !config_.obs_ram;
+  const bool pixels = config_.obs_kind == ObsKind::kPixels;
   const bool pool = pixels && !lane.pool_frame.empty();
   const int first_render = pixels ? k - (pool ? 2 : 1) : k;
   const uint8_t buttons = game_->ActionButtons(actions_[index]);
@@ -317,6 +339,8 @@ void VecEnv::StepLane(size_t index) {
   if (rendered) {
     preprocessor_->Resize(console.Frame(), pool_with, lane.scratch.data(), lane.stack.NextSlot());
     lane.stack.Commit();
+  } else if (config_.obs_kind == ObsKind::kTiles) {
+    PushTiles(lane);  // from RAM where the step ended, the state the pixels would show
   }
   ++lane.episode_steps;
   lane.episode_return += reward;
@@ -331,8 +355,8 @@ void VecEnv::StepLane(size_t index) {
     // Same-step autoreset: the finished episode's last observation/info go to final_*, and this
     // step's obs/info already show the new episode.
     uint8_t* final_obs = buffers_.final_obs + index * ObsBytes();
-    if (pixels) lane.stack.WriteObs(final_obs);
-    else std::memcpy(final_obs, console.Ram(), kRamBytes);
+    if (config_.obs_kind == ObsKind::kRam) std::memcpy(final_obs, console.Ram(), kRamBytes);
+    else lane.stack.WriteObs(final_obs);
     lane.game->WriteInfo(buffers_.final_info + index, n);
     buffers_.episode_return[index] = static_cast<float>(lane.episode_return);
     buffers_.episode_length[index] = lane.episode_steps;

@@ -16,12 +16,17 @@
 #include "env/game.h"
 #include "env/preprocess.h"
 #include "env/thread_pool.h"
+#include "env/tiles.h"
 #include "nes/console.h"
 
 namespace mario_rl::env {
 
 constexpr int kMaxLanes = 512;
 constexpr size_t kRamBytes = 2048;
+
+// What a lane's observation is: preprocessed pixels (ObsSpec), the 2 KiB RAM, or the game's tile
+// grid (TileSpec). RAM and tiles render no pixels.
+enum class ObsKind { kPixels, kRam, kTiles };
 
 struct VecEnvConfig {
   std::string game = "smb1";
@@ -33,8 +38,9 @@ struct VecEnvConfig {
   double sticky_prob = 0.0;   // per frame, repeat the previous buttons with this probability
   int noop_max = 0;           // reset runs U{0..noop_max} no-op frames
   int max_episode_steps = 0;  // 0 = no limit; else truncated after this many agent steps
-  bool obs_ram = false;       // observation is the 2 KiB RAM instead of pixels
-  ObsSpec obs;
+  ObsKind obs_kind = ObsKind::kPixels;
+  ObsSpec obs;     // kPixels
+  TileSpec tiles;  // kTiles
   uint64_t seed = 0;
 };
 
@@ -106,7 +112,7 @@ class VecEnv {
     std::unique_ptr<nes::Console> console;
     std::unique_ptr<GameLane> game;
     Rng rng;
-    FrameStack stack;
+    FrameStack stack;                   // pixels: [stack, C, H, W]; tiles: [stack, rows, cols]
     std::vector<uint8_t> pool_frame;    // max-pool: the console renders here and into its own buffer in turn
     std::vector<uint8_t> scratch;       // resize working area
     std::vector<uint8_t> before_frame;  // state before the current unrendered frame (re-render on termination)
@@ -128,6 +134,7 @@ class VecEnv {
   void StepLane(size_t index);
   void ResetLane(size_t index);
   void WriteObs(size_t index);
+  void PushTiles(Lane& lane) const;  // the lane's grid now, onto its frame stack
   void ThrowLaneError();
   void RequireBuffers() const;
   StartRecord RecordFromState(const uint8_t* data, size_t size) const;

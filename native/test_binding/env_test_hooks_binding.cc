@@ -1,6 +1,6 @@
 // Test addon: hooks into the env module for tests/env: the core palette, the preprocessing on
-// synthetic frames, the SMB1 RAM rules on synthetic RAM, a thread-pool stress run, and a plain
-// console for reference runs.
+// synthetic frames, the SMB1 RAM rules and the games' tile grids on synthetic RAM, a thread-pool
+// stress run, and a plain console for reference runs.
 #include <napi.h>
 
 #include <atomic>
@@ -17,6 +17,7 @@
 #include "binding/napi_util.h"
 #include "common/rng.h"
 #include "env/game.h"
+#include "env/game_registry.h"
 #include "env/preprocess.h"
 #include "env/smb1.h"
 #include "env/thread_pool.h"
@@ -89,6 +90,33 @@ Napi::Value Smb1ReadRamJs(const Napi::CallbackInfo& info) {
   o.Set("flagGet", s.flag_get);
   o.Set("worldOver", s.world_over);
   return o;
+}
+
+// [sync] envTileGrid(game, ram: Uint8Array(2048), rows, cols): the game's tile grid of that RAM,
+// Uint8Array(rows * cols) row-major (Game::WriteTiles). RangeError for an unknown game, a game
+// without a tile map or a size out of range.
+Napi::Value TileGridJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString())
+    throw Napi::TypeError::New(env, ExpectedMessage("a game name", "game", DescribeValue(info[0])));
+  Napi::Uint8Array ram = ExpectUint8Array(info, 1, "ram");
+  ExpectLength(env, ram, 2048, "ram");
+  if (!info[2].IsNumber() || !info[3].IsNumber()) {
+    throw Napi::TypeError::New(env, ExpectedMessage("integer rows and cols", "rows, cols", DescribeValue(info[2])));
+  }
+  env::TileSpec spec;
+  spec.rows = info[2].As<Napi::Number>().Int32Value();
+  spec.cols = info[3].As<Napi::Number>().Int32Value();
+  return Guard(env, [&]() -> Napi::Value {
+    env::ValidateTileSpec(spec);
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    const auto game = env::MakeGame(name, env::GameOptions{});
+    if (!game->HasTileMap()) throw RangeErrorOf(ExpectedMessage("a game with a tile map", "game", "'" + name + "'"));
+    Napi::Uint8Array out = Napi::Uint8Array::New(env, spec.GridBytes());
+    env::TileGrid grid(out.Data(), spec.rows, spec.cols);
+    game->WriteTiles(ram.Data(), grid);
+    return out;
+  });
 }
 
 // [sync] smb1Rewards(rams: Uint8Array(T*2048), preset, distanceWeight, scoreWeight): starts the
@@ -283,6 +311,7 @@ void InitEnvTestHooks(Napi::Env env, Napi::Object exports) {
   exports.Set("envPreprocessFrames", Napi::Function::New(env, PreprocessFramesJs, "envPreprocessFrames"));
   exports.Set("smb1ReadRam", Napi::Function::New(env, Smb1ReadRamJs, "smb1ReadRam"));
   exports.Set("smb1Rewards", Napi::Function::New(env, Smb1RewardsJs, "smb1Rewards"));
+  exports.Set("envTileGrid", Napi::Function::New(env, TileGridJs, "envTileGrid"));
   exports.Set("envThreadPoolCheck", Napi::Function::New(env, ThreadPoolCheckJs, "envThreadPoolCheck"));
 }
 

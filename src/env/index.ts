@@ -1,5 +1,15 @@
 /** Batched environments: see vec-env.ts and docs/env.md. */
-export { ACTION_SET_SIZES, BUILTIN_GAME_NOTICE, MAX_EPISODE_STEPS, MAX_VEC_ENVS, RAM_OBS_BYTES, VecEnv, actionSetName, observationShape } from './vec-env.js';
+export {
+  ACTION_SET_SIZES,
+  BUILTIN_GAME_NOTICE,
+  MAX_EPISODE_STEPS,
+  MAX_VEC_ENVS,
+  RAM_OBS_BYTES,
+  TILE_CLASSES,
+  VecEnv,
+  actionSetName,
+  observationShape,
+} from './vec-env.js';
 export type {
   ActionSetName,
   EpisodeStats,
@@ -9,5 +19,6 @@ export type {
   RewardShaping,
   StartStateMode,
   StepResult,
+  TileObsOptions,
   VecEnvOptions,
 } from './vec-env.js';

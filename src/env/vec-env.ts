@@ -37,6 +37,8 @@ export type StartStateMode = 'fixed' | 'sample' | 'cycle';
 
 /** Pixel observation options. */
 export interface ObsOptions {
+  /** The observation kind; pixels when omitted. */
+  kind?: 'pixels';
   /** Output width in pixels (1..256). Default 84. */
   width?: number;
   /** Output height in pixels (1..240). Default 84. */
@@ -50,6 +52,28 @@ export interface ObsOptions {
   /** Pixels dropped from each side of the 256x240 frame before resizing, e.g. `{ top: 32 }` drops the HUD. */
   crop?: { top?: number; bottom?: number; left?: number; right?: number };
 }
+
+/**
+ * Tile-grid observation options (`obs: { kind: 'tiles' }`, or `obs: 'tiles'` for the defaults): the
+ * screen as rows x cols cells of 16 px, one class id per cell (`TILE_CLASSES`), read from RAM without
+ * rendering. Row 0 is the top of the play field (32 px below the screen's top), column 0 the
+ * screen's left edge (docs/env.md "Tile grids").
+ */
+export interface TileObsOptions {
+  kind: 'tiles';
+  /** Rows of cells (1..32). Default 13: the play field (rows past the screen are empty). */
+  rows?: number;
+  /** Columns of cells (1..64). Default 16: one screen (columns the game has not loaded are empty). */
+  cols?: number;
+  /** Grids in the stack, one per agent step, oldest first (1..16). Default 4. */
+  frameStack?: number;
+}
+
+/** Class ids of tile-grid observations: `TILE_CLASSES[id]` names class `id` (0 empty ... 4 item). */
+export const TILE_CLASSES = Object.freeze(['empty', 'solid', 'enemy', 'player', 'item'] as const);
+/** Default tile grid: 13 rows x 16 columns, the whole play field of one screen. */
+const DEFAULT_TILE_ROWS = 13;
+const DEFAULT_TILE_COLS = 16;
 
 /** Reward shaping, changeable at run time with `setRewardShaping`. */
 export interface RewardShaping {
@@ -96,8 +120,11 @@ export interface VecEnvOptions {
   stickyActionProb?: number;
   /** Each reset runs a uniform number of no-op frames in [0, noopMax] (seeded). Default 0. */
   noopMax?: number;
-  /** Pixel observation options, or `'ram'` for the 2 KiB RAM per lane. */
-  obs?: ObsOptions | 'ram';
+  /**
+   * Pixel observation options (default), `{ kind: 'tiles', ... }` or `'tiles'` for a tile grid, or
+   * `'ram'` for the 2 KiB RAM per lane.
+   */
+  obs?: ObsOptions | TileObsOptions | 'ram' | 'tiles';
   /** Reward preset. Default 'v0'. */
   reward?: RewardPreset;
   /** Initial reward shaping (see `setRewardShaping`). */
@@ -125,7 +152,7 @@ export interface EpisodeStats {
  * step/reset: copy what you keep.
  */
 export interface StepResult {
-  /** Observations [numEnvs, stack, C, H, W] (or [numEnvs, 2048] RAM); finished lanes already show their new episode. */
+  /** Observations [numEnvs, stack, C, H, W] (or [numEnvs, 2048] RAM, or [numEnvs, stack, rows, cols] tiles); finished lanes already show their new episode. */
   obs: Uint8Array;
   /** Rewards of this step. */
   reward: Float32Array;
@@ -155,7 +182,8 @@ const OPTION_KEYS = [
   'rom', 'game', 'numEnvs', 'numThreads', 'stages', 'actions', 'frameSkip', 'maxPool', 'stickyActionProb',
   'noopMax', 'obs', 'reward', 'rewardShaping', 'maxEpisodeSteps', 'seed',
 ] as const;
-const OBS_KEYS = ['width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
+const OBS_KEYS = ['kind', 'width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
+const TILE_OBS_KEYS = ['kind', 'rows', 'cols', 'frameStack'] as const;
 const CROP_KEYS = ['top', 'bottom', 'left', 'right'] as const;
 const SHAPING_KEYS = ['distanceWeight', 'scoreWeight', 'distanceWeightEnd', 'scoreWeightEnd', 'annealSteps'] as const;
 const ACTION_SETS = ['right-only', 'simple', 'complex', 'full'] as const;
@@ -174,10 +202,17 @@ export const RAM_OBS_BYTES = 2048;
 
 /**
  * The one place the observation shape is computed: [stack, C, H, W] per lane for pixels, [2048]
- * for RAM (VecEnv's `obsShape` is this with the lane axis in front).
+ * for RAM, [stack, rows, cols] for tiles (VecEnv's `obsShape` is this with the lane axis in front).
  */
-export function observationShape(obs: 'ram' | { width: number; height: number; frameStack: number; grayscale: boolean }): number[] {
-  return obs === 'ram' ? [RAM_OBS_BYTES] : [obs.frameStack, obs.grayscale ? 1 : 3, obs.height, obs.width];
+export function observationShape(
+  obs:
+    | 'ram'
+    | { kind?: 'pixels'; width: number; height: number; frameStack: number; grayscale: boolean }
+    | { kind: 'tiles'; rows: number; cols: number; frameStack: number },
+): number[] {
+  if (obs === 'ram') return [RAM_OBS_BYTES];
+  if (obs.kind === 'tiles') return [obs.frameStack, obs.rows, obs.cols];
+  return [obs.frameStack, obs.grayscale ? 1 : 3, obs.height, obs.width];
 }
 
 /** The canonical name of an action set (older spellings mapped); errors name `name`. */
@@ -250,16 +285,22 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
       return s;
     });
   }
-  let obsRam = false;
-  let obs: Required<Omit<ObsOptions, 'crop' | 'stack'>> & { crop: Required<NonNullable<ObsOptions['crop']>> } = {
+  let obsKind: NativeVecEnvConfig['obsKind'] = 'pixels';
+  let obs: Required<Omit<ObsOptions, 'crop' | 'stack' | 'kind'>> & { crop: Required<NonNullable<ObsOptions['crop']>> } = {
     width: 84, height: 84, frameStack: 4, grayscale: true, crop: { top: 0, bottom: 0, left: 0, right: 0 },
   };
+  let tiles = { rows: DEFAULT_TILE_ROWS, cols: DEFAULT_TILE_COLS, frameStack: 4 };
+  const tileObs = o.obs === 'tiles' || (typeof o.obs === 'object' && o.obs !== null && (o.obs as { kind?: unknown }).kind === 'tiles');
   if (o.obs === 'ram') {
-    obsRam = true;
+    obsKind = 'ram';
+  } else if (tileObs) {
+    obsKind = 'tiles';
+    if (o.obs !== 'tiles') tiles = tileOptions(o.obs);
   } else if (o.obs !== undefined) {
-    if (typeof o.obs === 'string') throw new RangeError(expectedMessage("an obs options object or 'ram'", 'obs', o.obs));
+    if (typeof o.obs === 'string') throw new RangeError(expectedMessage("an obs options object, 'ram' or 'tiles'", 'obs', o.obs));
     const ob = expectOptions<ObsOptions>(o.obs, 'obs');
     rejectUnknownKeys(ob, 'obs', OBS_KEYS);
+    if (ob.kind !== undefined) expectOneOf(ob.kind, 'obs.kind', ['pixels', 'tiles'] as const);
     const crop = expectOptions<NonNullable<ObsOptions['crop']>>(ob.crop, 'obs.crop');
     rejectUnknownKeys(crop, 'obs.crop', CROP_KEYS);
     const top = crop.top === undefined ? 0 : expectInteger(crop.top, 'obs.crop.top', 0, 239);
@@ -287,18 +328,31 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     stickyActionProb: o.stickyActionProb === undefined ? 0 : expectNumber(o.stickyActionProb, 'stickyActionProb', 0, 1),
     noopMax: o.noopMax === undefined ? 0 : expectInteger(o.noopMax, 'noopMax', 0, 10000),
     maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, MAX_EPISODE_STEPS),
-    obsRam,
+    obsKind,
     width: obs.width,
     height: obs.height,
-    stack: obs.frameStack,
+    stack: obsKind === 'tiles' ? tiles.frameStack : obs.frameStack,
     grayscale: obs.grayscale,
     cropTop: obs.crop.top,
     cropBottom: obs.crop.bottom,
     cropLeft: obs.crop.left,
     cropRight: obs.crop.right,
+    tileRows: tiles.rows,
+    tileCols: tiles.cols,
     seed: o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
   };
   return { config, rom, shaping };
+}
+
+/** The options of `obs: { kind: 'tiles', rows?, cols?, frameStack? }`. */
+function tileOptions(value: unknown): { rows: number; cols: number; frameStack: number } {
+  const ob = expectOptions<TileObsOptions>(value, 'obs');
+  rejectUnknownKeys(ob, 'obs', TILE_OBS_KEYS);
+  return {
+    rows: ob.rows === undefined ? DEFAULT_TILE_ROWS : expectInteger(ob.rows, 'obs.rows', 1, 32),
+    cols: ob.cols === undefined ? DEFAULT_TILE_COLS : expectInteger(ob.cols, 'obs.cols', 1, 64),
+    frameStack: ob.frameStack === undefined ? 4 : expectInteger(ob.frameStack, 'obs.frameStack', 1, 16),
+  };
 }
 
 /** `obs.frameStack`, or its older name `obs.stack` (not both). */
@@ -339,7 +393,7 @@ export class VecEnv {
   readonly numActions: number;
   /** Joypad byte of each action (A=0x01, B=0x02, SELECT=0x04, START=0x08, UP, DOWN, LEFT, RIGHT=0x80). */
   readonly actionButtons: readonly number[];
-  /** Shape of `obs`: [numEnvs, stack, C, H, W] for pixels, [numEnvs, 2048] for RAM. */
+  /** Shape of `obs`: [numEnvs, stack, C, H, W] for pixels, [numEnvs, 2048] for RAM, [numEnvs, stack, rows, cols] for tiles. */
   readonly obsShape: readonly number[];
   /** Names of the info fields, in `info` order. */
   readonly infoFields: readonly string[];
@@ -367,7 +421,13 @@ export class VecEnv {
     this.infoFields = Object.freeze([...d.infoFields]);
     this.rewardComponentNames = Object.freeze([...d.rewardComponents]);
     this.stateSize = d.stateSize;
-    this.obsShape = Object.freeze([n, ...observationShape(config.obsRam ? 'ram' : { width: config.width, height: config.height, frameStack: config.stack, grayscale: config.grayscale })]);
+    const shape =
+      config.obsKind === 'ram'
+        ? observationShape('ram')
+        : config.obsKind === 'tiles'
+          ? observationShape({ kind: 'tiles', rows: config.tileRows, cols: config.tileCols, frameStack: config.stack })
+          : observationShape({ width: config.width, height: config.height, frameStack: config.stack, grayscale: config.grayscale });
+    this.obsShape = Object.freeze([n, ...shape]);
     const buffers = {
       obs: new Uint8Array(n * d.obsBytes),
       reward: new Float32Array(n),

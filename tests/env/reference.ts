@@ -112,3 +112,76 @@ export function refV0Reward(prev: { xPos: number; time: number }, cur: ReturnTyp
   const death = cur.dying || cur.dead ? -25 : 0;
   return Math.max(-15, Math.min(15, dx + dclock + death));
 }
+
+/**
+ * Tile grids (docs/env.md "Tile grids"), cell by cell from the definition: cell (r, c) covers
+ * screen y in [32 + 16r, 48 + 16r) and level column floor(screenLeft / 16) + c; objects are
+ * stamped items, then enemies, then the player (clamped into the grid); class ids 0 empty,
+ * 1 solid, 2 enemy, 3 player, 4 item.
+ */
+function stampInto(grid: Uint8Array, rows: number, cols: number, row: number, col: number, cls: number, clamp = false): void {
+  if (clamp) {
+    row = Math.min(rows - 1, Math.max(0, row));
+    col = Math.min(cols - 1, Math.max(0, col));
+  }
+  if (row >= 0 && row < rows && col >= 0 && col < cols) grid[row * cols + col] = cls;
+}
+
+/** SMB1 block-buffer metatile -> class. */
+export function refSmb1MetatileClass(m: number): number {
+  if (m === 0 || m === 0x26 || m === 0x5f || m === 0x60) return 0;
+  if ([0x24, 0x25, 0x6d, 0xc0, 0xc1, 0xc2, 0xc3, 0xc5].includes(m)) return 4;
+  return 1;
+}
+
+/** SMB1 tile grid from RAM (smb.md "The level as a tile grid"). */
+export function refSmb1Tiles(ram: Uint8Array, rows: number, cols: number): Uint8Array {
+  const grid = new Uint8Array(rows * cols);
+  const firstCol = Math.floor((ram[0x071a]! * 256 + ram[0x071c]!) / 16);
+  const nextCol = ram[0x0725]! * 16 + ram[0x0726]!; // the area parser's next column
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const col = firstCol + c;
+      if (r >= 13 || col >= nextCol || col < nextCol - 32) continue;
+      grid[r * cols + c] = refSmb1MetatileClass(ram[0x0500 + (Math.floor(col / 16) % 2) * 0xd0 + r * 16 + (col % 16)]!);
+    }
+  }
+  const at = (slot: number) => {
+    const y = (ram[0x00b5 + slot]! - 1) * 256 + ram[0x00ce + slot]!;
+    const x = ram[0x006d + slot]! * 256 + ram[0x0086 + slot]!;
+    return [Math.floor(y / 16) - 1, Math.floor((x + 8) / 16) - firstCol] as const;
+  };
+  // SprObject slots: 0 the player, 1..5 enemies, 6 the power-up.
+  if (ram[0x0014] && ram[0x001b] === 0x2e) stampInto(grid, rows, cols, ...at(6), 4);
+  for (let i = 0; i < 5; i++) {
+    const t = ram[0x0016 + i]!;
+    const hazard = t <= 0x15 || (t >= 0x1b && t <= 0x1f) || t === 0x2d || t === 0x33;
+    if (ram[0x000f + i] && hazard) stampInto(grid, rows, cols, ...at(1 + i), 2);
+  }
+  stampInto(grid, rows, cols, ...at(0), 3, true);
+  return grid;
+}
+
+/** Built-in game's tile grid from RAM (docs/builtin-game.md: level bytes at 0x0400, walkers, flag column). */
+export function refRunnerTiles(ram: Uint8Array, rows: number, cols: number): Uint8Array {
+  const grid = new Uint8Array(rows * cols);
+  const firstCol = Math.floor((ram[0x31]! * 256 + ram[0x30]!) / 16);
+  for (let r = 0; r < rows; r++) {
+    const screenRow = r + 2;
+    for (let c = 0; c < cols; c++) {
+      const col = firstCol + c;
+      if (col >= 64 || screenRow >= 15) continue;
+      const byte = ram[0x0400 + col]!;
+      const height = byte & 15;
+      const brick = byte >> 4;
+      if (screenRow >= 15 - height || (brick !== 0 && screenRow === brick)) grid[r * cols + c] = 1;
+      else if (col === ram[0x3b]) grid[r * cols + c] = 4;
+    }
+  }
+  const cell = (x: number, y: number) => [Math.floor((y + 8) / 16) - 2, Math.floor((x + 8) / 16) - firstCol] as const;
+  for (let i = 0; i < 6; i++) {
+    if (ram[0x40 + i] === 1) stampInto(grid, rows, cols, ...cell(ram[0x4c + i]! * 256 + ram[0x46 + i]!, ram[0x52 + i]!), 2);
+  }
+  stampInto(grid, rows, cols, ...cell(ram[0x25]! * 256 + ram[0x24]!, ram[0x27]!), 3, true);
+  return grid;
+}

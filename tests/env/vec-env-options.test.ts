@@ -20,7 +20,7 @@ describe('VecEnv options', () => {
     const { config } = normalizeVecEnvOptions({ rom, numEnvs: 3 });
     expect(config).toMatchObject({
       game: 'smb1', actions: 'simple', reward: 'v0', stages: [], frameSkip: 4, maxPool: true, stickyActionProb: 0,
-      noopMax: 0, maxEpisodeSteps: 0, obsRam: false, width: 84, height: 84, stack: 4, grayscale: true, seed: 0,
+      noopMax: 0, maxEpisodeSteps: 0, obsKind: 'pixels', width: 84, height: 84, stack: 4, grayscale: true, seed: 0,
     });
     expect(config.numThreads).toBeGreaterThanOrEqual(1);
     expect(config.numThreads).toBeLessThanOrEqual(3);
@@ -39,12 +39,30 @@ describe('VecEnv options', () => {
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, game: 'zelda' })).toThrow(/for game/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { width: 300 } })).toThrow(/obs.width/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { crop: { top: 200, bottom: 40 } } })).toThrow(/obs.crop.bottom/);
-    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'rgb' })).toThrow(/for obs/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'rgb' })).toThrow(
+      new RangeError('Expected an obs options object, \'ram\' or \'tiles\' for obs but received "rgb"'),
+    );
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, stickyActionProb: 2 })).toThrow(/stickyActionProb/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, frameSkip: 0 })).toThrow(/frameSkip/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, numEnv: 2 })).toThrow(/Unknown option 'numEnv'/);
     expect(() => normalizeVecEnvOptions({ rom: 'mario.nes', numEnvs: 1 })).toThrow(/Expected a BufferSource .* for rom/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, rewardShaping: { annealSteps: -1 } })).toThrow(/annealSteps/);
+  });
+
+  it("reads obs: 'tiles' and { kind: 'tiles', rows, cols, frameStack }, and rejects bad tile options naming them", () => {
+    expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'tiles' }).config).toMatchObject({ obsKind: 'tiles', tileRows: 13, tileCols: 16, stack: 4 });
+    expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { kind: 'tiles', rows: 6, cols: 64, frameStack: 2 } }).config).toMatchObject({
+      obsKind: 'tiles', tileRows: 6, tileCols: 64, stack: 2,
+    });
+    expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { kind: 'pixels', width: 42 } }).config).toMatchObject({ obsKind: 'pixels', width: 42 });
+    expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'ram' }).config).toMatchObject({ obsKind: 'ram' });
+    const bad = (obs: unknown) => () => normalizeVecEnvOptions({ rom, numEnvs: 1, obs });
+    expect(bad({ kind: 'tiles', rows: 40 })).toThrow(new RangeError('Expected an integer in [1, 32] for obs.rows but received 40'));
+    expect(bad({ kind: 'tiles', cols: 0 })).toThrow(new RangeError('Expected an integer in [1, 64] for obs.cols but received 0'));
+    expect(bad({ kind: 'tiles', rows: 2.5 })).toThrow(/for obs.rows but received 2.5/);
+    expect(bad({ kind: 'tiles', frameStack: 17 })).toThrow(new RangeError('Expected an integer in [1, 16] for obs.frameStack but received 17'));
+    expect(bad({ kind: 'tiles', width: 84 })).toThrow(/Unknown option 'width'/);
+    expect(bad({ kind: 'voxels' })).toThrow(/Expected one of 'pixels', 'tiles' for obs.kind but received/);
   });
 
   it('rejects ROMs that are not SMB1 and says what was found', () => {
@@ -95,5 +113,13 @@ describe('one name per thing (older spellings still accepted)', () => {
     const ram = new VecEnv({ game: 'runner', numEnvs: 2, obs: 'ram' });
     expect(ram.obsShape).toEqual([2, ...observationShape('ram')]);
     ram.close();
+    const tiles = new VecEnv({ game: 'runner', numEnvs: 2, obs: { kind: 'tiles', rows: 7, cols: 9, frameStack: 3 } });
+    expect(tiles.obsShape).toEqual([2, ...observationShape({ kind: 'tiles', rows: 7, cols: 9, frameStack: 3 })]);
+    expect(tiles.obsShape).toEqual([2, 3, 7, 9]);
+    tiles.close();
+    // The existing kinds keep their shapes.
+    expect(observationShape('ram')).toEqual([2048]);
+    expect(observationShape({ width: 84, height: 84, frameStack: 4, grayscale: true })).toEqual([4, 1, 84, 84]);
+    expect(observationShape({ width: 20, height: 16, frameStack: 2, grayscale: false })).toEqual([2, 3, 16, 20]);
   });
 });
