@@ -35,4 +35,6 @@ const ours = best(crc32c);
 const base = best(byteAtATime);
 if (ours.crc !== base.crc) throw new Error('CRC mismatch');
 const rate = (ms: number) => (mib / (ms / 1000)).toFixed(0);
-console.log(`crc32c ${mib} MiB: slicing-by-8 ${ours.ms.toFixed(0)} ms (${rate(ours.ms)} MiB/s), byte-at-a-time ${base.ms.toFixed(0)} ms (${rate(base.ms)} MiB/s), ratio ${(base.ms / ours.ms).toFixed(2)}x`);
+console.log(
+  `crc32c ${mib} MiB: slicing-by-8 ${ours.ms.toFixed(0)} ms (${rate(ours.ms)} MiB/s), byte-at-a-time ${base.ms.toFixed(0)} ms (${rate(base.ms)} MiB/s), ratio ${(base.ms / ours.ms).toFixed(2)}x`,
+);

@@ -113,9 +113,7 @@ console.log('');
 console.log('| emulator | seconds | frames/s | µs/frame | vs jsnes |');
 console.log('|---|---:|---:|---:|---:|');
 for (const [name, s] of rows) {
-  console.log(
-    `| ${name} | ${s.toFixed(2)} | ${fps(s).toFixed(0)} | ${((s * 1e6) / frames).toFixed(1)} | ${(fps(s) / fps(baseline)).toFixed(1)}× |`,
-  );
+  console.log(`| ${name} | ${s.toFixed(2)} | ${fps(s).toFixed(0)} | ${((s * 1e6) / frames).toFixed(1)} | ${(fps(s) / fps(baseline)).toFixed(1)}× |`);
 }
 console.log('');
 console.log(`| save + load (saveStateInto + loadState, ${sl.bytes}-byte state) | ${sl.micros.toFixed(2)} µs |`);

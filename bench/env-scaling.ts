@@ -36,8 +36,10 @@ const cells = envs.map((env) => ({ itemsPerStep: N, step: randomStepper(env, 1) 
 const best = measureInTurns(cells, { seconds: SECONDS, windows: 5 });
 for (const env of envs) env.close();
 
-console.log(`VecEnv thread scaling: built-in game, ${N} lanes, skip ${BENCH_FRAME_SKIP} + max-pool, ${BENCH_OBS.width}x${BENCH_OBS.height} gray x ${BENCH_OBS.stack}, random actions, ${SECONDS} s per cell in turns, ` +
-  `${cores} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
+console.log(
+  `VecEnv thread scaling: built-in game, ${N} lanes, skip ${BENCH_FRAME_SKIP} + max-pool, ${BENCH_OBS.width}x${BENCH_OBS.height} gray x ${BENCH_OBS.stack}, random actions, ${SECONDS} s per cell in turns, ` +
+    `${cores} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`,
+);
 console.log('| threads | agent steps/s | emulated frames/s | per thread | vs 1 thread |');
 console.log('|---:|---:|---:|---:|---:|');
 const one = best[0]!;

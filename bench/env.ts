@@ -57,8 +57,10 @@ async function ceilingCell(n: number): Promise<{ cell: ThroughputSubject; close:
   const flags = new Int32Array(control);
   // Workers do not inherit tsx's loader: register it in the worker before importing the script.
   const script = new URL('./env-half-worker.ts', import.meta.url).href;
-  const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`,
-    { eval: true, workerData: { romPath, lanes: theirs, control, seed: 2 } });
+  const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`, {
+    eval: true,
+    workerData: { romPath, lanes: theirs, control, seed: 2 },
+  });
   await new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', reject);
@@ -142,9 +144,11 @@ class JsnesLane {
 function areaResize(src: Uint8Array, dst: Uint8Array) {
   // Same integer area average as the native path (sources span 256/84 x 240/84 pixels).
   for (let y = 0; y < H; y++) {
-    const y0 = y * 240, y1 = (y + 1) * 240;
+    const y0 = y * 240,
+      y1 = (y + 1) * 240;
     for (let x = 0; x < W; x++) {
-      const x0 = x * 256, x1 = (x + 1) * 256;
+      const x0 = x * 256,
+        x1 = (x + 1) * 256;
       let sum = 0;
       for (let sy = Math.floor(y0 / H); sy < Math.ceil(y1 / H); sy++) {
         const wy = Math.min(y1, (sy + 1) * H) - Math.max(y0, sy * H);
@@ -173,8 +177,10 @@ function baselineCell(n: number): ThroughputSubject {
 }
 
 const scaling: string[] = [];
-console.log(`VecEnv bench: SMB1 1-1, skip ${SKIP} + max-pool, ${W}x${H} gray x ${STACK}, ${SECONDS}s per cell, ` +
-  `best of ${WINDOWS} windows taken in turns, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
+console.log(
+  `VecEnv bench: SMB1 1-1, skip ${SKIP} + max-pool, ${W}x${H} gray x ${STACK}, ${SECONDS}s per cell, ` +
+    `best of ${WINDOWS} windows taken in turns, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]!.toFixed(1)}, Node ${process.version}`,
+);
 console.log('| N | jsnes baseline (agent steps/s) | threads | VecEnv (agent steps/s) | emulated frames/s | per thread | vs baseline |');
 console.log('|---|---|---|---|---|---|---|');
 for (const n of LANES) {
@@ -192,12 +198,14 @@ for (const n of LANES) {
   }
   if (ceiling) {
     const [one, two, halves] = [rates[0]!, rates[1]!, rates[THREADS.length]!];
-    scaling.push(`| ${n} | ${one.toFixed(0)} | ${two.toFixed(0)} | ${(two / one).toFixed(2)}x | ${halves.toFixed(0)} | ` +
-      `${(halves / one).toFixed(2)}x | ${((100 * two) / halves).toFixed(0)}% |`);
+    scaling.push(
+      `| ${n} | ${one.toFixed(0)} | ${two.toFixed(0)} | ${(two / one).toFixed(2)}x | ${halves.toFixed(0)} | ` +
+        `${(halves / one).toFixed(2)}x | ${((100 * two) / halves).toFixed(0)}% |`,
+    );
   }
 }
 if (scaling.length > 0) {
-  console.log('\n1 -> 2 threads against the machine\'s own two-thread ceiling, measured in the same turns:');
+  console.log("\n1 -> 2 threads against the machine's own two-thread ceiling, measured in the same turns:");
   console.log('| N | 1 thread | 2 threads | speed-up | two independent halves (ceiling) | ceiling speed-up | 2 threads of ceiling |');
   console.log('|---|---|---|---|---|---|---|');
   for (const row of scaling) console.log(row);

@@ -185,14 +185,17 @@ for (const log2 of capacityLog2s) {
       const updateNs = time((k) => subject.set(updIdx[k % pool], updP[k % pool]), batch, 60);
       // Pushes write consecutive slots with a fresh (max) priority, like a ring buffer.
       let pushCall = 0;
-      const pushNs = time(() => {
-        const k = pushCall++ % pool;
-        subject.set(pushIdx[k], updP[k]);
-      }, batch, 60);
+      const pushNs = time(
+        () => {
+          const k = pushCall++ % pool;
+          subject.set(pushIdx[k], updP[k]);
+        },
+        batch,
+        60,
+      );
       const nums = [sampleNs, updateNs, pushNs];
       oursRow ??= nums;
-      const ratio = (i: number) =>
-        subject.name === 'PriorityTree' || subject.name === 'cuda' ? '1' : (nums[i] / oursRow![i]).toFixed(1);
+      const ratio = (i: number) => (subject.name === 'PriorityTree' || subject.name === 'cuda' ? '1' : (nums[i] / oursRow![i]).toFixed(1));
       rows.push([`2^${log2}`, String(batch), subject.name, ...nums.map((v) => v.toFixed(1)), ratio(0), ratio(1), ratio(2)]);
       process.stderr.write('.');
     }
@@ -222,8 +225,11 @@ for (const row of rows) console.log(line(row));
   }
   replay.begin(obs);
   const step = {
-    actions: new Int32Array(lanes), rewards: new Float32Array(lanes), terminated: new Uint8Array(lanes),
-    truncated: new Uint8Array(lanes), obs,
+    actions: new Int32Array(lanes),
+    rewards: new Float32Array(lanes),
+    terminated: new Uint8Array(lanes),
+    truncated: new Uint8Array(lanes),
+    obs,
   };
   const fill = () => {
     for (let i = 0; i < (1 << 16) / lanes + 16; i++) replay.addBatch(step);

@@ -28,16 +28,27 @@ const numEnvs = 16;
 const numSteps = 128;
 
 async function measure(overlap: boolean): Promise<LoopMeasurement> {
-  return measureTrainLoop({
-    network, device, threads, overlap, seed: 1,
-    env: { width: size, height: size, obs, frameSkip },
-    ppo: { numEnvs, numSteps, epochs: 4, minibatches: 4 },
-  }, updates);
+  return measureTrainLoop(
+    {
+      network,
+      device,
+      threads,
+      overlap,
+      seed: 1,
+      env: { width: size, height: size, obs, frameSkip },
+      ppo: { numEnvs, numSteps, epochs: 4, minibatches: 4 },
+    },
+    updates,
+  );
 }
 
 const obsText = obs === 'ram' ? 'RAM (2 KiB)' : `${size}x${size} gray x4`;
-console.log(`train-e2e: PPO, ${network} network, ${numEnvs} lanes x ${numSteps} steps, ${obsText}, frame skip ${frameSkip}, 4 epochs x 4 minibatches, device ${device}, learner threads ${threads}, ${updates} measured updates; load ${loadavg()[0]!.toFixed(2)}`);
+console.log(
+  `train-e2e: PPO, ${network} network, ${numEnvs} lanes x ${numSteps} steps, ${obsText}, frame skip ${frameSkip}, 4 epochs x 4 minibatches, device ${device}, learner threads ${threads}, ${updates} measured updates; load ${loadavg()[0]!.toFixed(2)}`,
+);
 for (const overlap of [false, true]) {
   const r = await measure(overlap);
-  console.log(`overlap ${overlap ? 'on ' : 'off'}: ${r.sps.toFixed(0)} agent steps/s (env phase ${r.envSps.toFixed(0)} steps/s, learner phase ${r.learnerSps.toFixed(0)} steps/s)`);
+  console.log(
+    `overlap ${overlap ? 'on ' : 'off'}: ${r.sps.toFixed(0)} agent steps/s (env phase ${r.envSps.toFixed(0)} steps/s, learner phase ${r.learnerSps.toFixed(0)} steps/s)`,
+  );
 }

@@ -40,10 +40,21 @@ const convGradAt = args.indexOf('--conv-grad');
 const convWeightGrad = (convGradAt >= 0 ? args[convGradAt + 1] : EP === 'cuda' ? 'gemm' : 'conv') as 'conv' | 'gemm';
 if (convWeightGrad !== 'conv' && convWeightGrad !== 'gemm') throw new Error(`Expected conv or gemm for --conv-grad but received ${convWeightGrad}`);
 
-const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: [EP], extra: { session: { intra_op: { allow_spinning: '0' } } } };
+const sessionOptions: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: THREADS,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  executionProviders: [EP],
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
 
 /** Median and best of `reps` timed runs (the machine is shared: the median is typical, the best is what the code can do). */
-async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, reps: number, warmUp = true): Promise<{ median: number; best: number }> {
+async function timeRuns(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  reps: number,
+  warmUp = true,
+): Promise<{ median: number; best: number }> {
   if (warmUp) await session.run(feeds); // pre-packing, allocations
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -68,9 +79,12 @@ function paramFeeds(spec: TrainSpec, values: Map<string, Float32Array>, feeds: R
 function batchFeeds(spec: TrainSpec, n: number, rng: Rng, feeds: Record<string, ort.Tensor>): void {
   for (const i of batchInputs(spec)) {
     const len = n * i.sample.reduce((a, b) => a * b, 1);
-    const data = i.dtype === 'uint8' ? Uint8Array.from({ length: len }, () => rng.nextInt(256))
-      : i.dtype === 'int64' ? BigInt64Array.from({ length: len }, () => BigInt(rng.nextInt(spec.model.actions)))
-      : Float32Array.from({ length: len }, () => (i.name === 'old_logprobs' ? Math.log(1 / spec.model.actions) : rng.nextNormal()));
+    const data =
+      i.dtype === 'uint8'
+        ? Uint8Array.from({ length: len }, () => rng.nextInt(256))
+        : i.dtype === 'int64'
+          ? BigInt64Array.from({ length: len }, () => BigInt(rng.nextInt(spec.model.actions)))
+          : Float32Array.from({ length: len }, () => (i.name === 'old_logprobs' ? Math.log(1 / spec.model.actions) : rng.nextNormal()));
     feeds[i.name] = toOrt({ dtype: i.dtype, dims: [n, ...i.sample], data });
   }
   feeds.lr = toOrt({ dtype: 'float32', dims: [], data: new Float32Array([2.5e-4]) });
@@ -113,7 +127,9 @@ async function printProfile(label: string, model: Uint8Array, feeds: Record<stri
     });
     const total = [...byOp.values()].reduce((a, b) => a + b.us, 0);
     const runMs = runStarts.slice(2).map((e) => (e.dur ?? 0) / 1000);
-    console.log(`\nprofile: ${label}, ${runs} runs after two warm-up runs (${skipped} warm-up kernel events left out); model_run ${runMs.map((m) => m.toFixed(1)).join(', ')} ms; kernels ${(total / runs / 1000).toFixed(1)} ms per run`);
+    console.log(
+      `\nprofile: ${label}, ${runs} runs after two warm-up runs (${skipped} warm-up kernel events left out); model_run ${runMs.map((m) => m.toFixed(1)).join(', ')} ms; kernels ${(total / runs / 1000).toFixed(1)} ms per run`,
+    );
     console.log('| op (provider) | ms per run | share | kernels per run |');
     console.log('|---|---|---|---|');
     for (const [k, v] of [...byOp].sort((a, b) => b[1].us - a[1].us).slice(0, 14)) {
@@ -143,7 +159,7 @@ for (const network of networks) {
   const values = initParams(spec.model, 1);
   const rng = new Rng(1);
   const fwdMacs = forwardMacs(spec.model);
-  console.error(`${network}: ${paramCount(spec.model)} params, ${(2 * fwdMacs / 1e6).toFixed(1)} MFLOP forward per sample`);
+  console.error(`${network}: ${paramCount(spec.model)} params, ${((2 * fwdMacs) / 1e6).toFixed(1)} MFLOP forward per sample`);
 
   const fwd: Record<number, { baked: { median: number; best: number }; inputs: { median: number; best: number } }> = {};
   for (const b of stepOnly ? [256] : [8, 256]) {
@@ -165,12 +181,14 @@ for (const network of networks) {
   // Acting choice: baked needs a new session after every update.
   const actB = 8;
   if (!stepOnly) {
-  const t0 = performance.now();
-  const rebuilt = await ort.InferenceSession.create(toModel(buildPolicyGraph(spec.model, actB, values), { params: 'baked' }), sessionOptions);
-  const rebuildMs = performance.now() - t0;
-  await rebuilt.release();
-  const perStepSaving = fwd[actB]!.inputs.median - fwd[actB]!.baked.median;
-  console.error(`acting: rebuilding a baked session costs ${rebuildMs.toFixed(0)} ms; baked saves ${perStepSaving.toFixed(2)} ms per batch-${actB} call → break-even after ${perStepSaving > 0 ? Math.ceil(rebuildMs / perStepSaving) : '∞'} calls per update`);
+    const t0 = performance.now();
+    const rebuilt = await ort.InferenceSession.create(toModel(buildPolicyGraph(spec.model, actB, values), { params: 'baked' }), sessionOptions);
+    const rebuildMs = performance.now() - t0;
+    await rebuilt.release();
+    const perStepSaving = fwd[actB]!.inputs.median - fwd[actB]!.baked.median;
+    console.error(
+      `acting: rebuilding a baked session costs ${rebuildMs.toFixed(0)} ms; baked saves ${perStepSaving.toFixed(2)} ms per batch-${actB} call → break-even after ${perStepSaving > 0 ? Math.ceil(rebuildMs / perStepSaving) : '∞'} calls per update`,
+    );
   }
 
   const base256 = fwd[256]!.inputs.median;
@@ -183,12 +201,22 @@ for (const network of networks) {
   await step.release();
   if (profile) await printProfile(`${network} PPO train step, batch 256, ${EP}`, stepModel, feeds, 3);
   const stepGflop = (2 * trainMacs(spec.model) * 256) / 1e9;
-  rows.push({ what: `${network} PPO train step (fwd+bwd+clip+Adam)`, batch: 256, ms: stepMs.median, best: stepMs.best, gflop: stepGflop, ratio: stepMs.median / base256 });
+  rows.push({
+    what: `${network} PPO train step (fwd+bwd+clip+Adam)`,
+    batch: 256,
+    ms: stepMs.median,
+    best: stepMs.best,
+    gflop: stepGflop,
+    ratio: stepMs.median / base256,
+  });
 
   if (stepOnly) continue;
   const epochs = 4;
   const minibatches = 8;
-  const loop = await ort.InferenceSession.create(toModel(buildTrainLoopGraph(spec, { epochs, minibatches, minibatchSize: 256, rolloutSize: 2048, convWeightGrad })), sessionOptions);
+  const loop = await ort.InferenceSession.create(
+    toModel(buildTrainLoopGraph(spec, { epochs, minibatches, minibatchSize: 256, rolloutSize: 2048, convWeightGrad })),
+    sessionOptions,
+  );
   const lf: Record<string, ort.Tensor> = {};
   paramFeeds(spec, values, lf, true);
   batchFeeds(spec, 2048, rng, lf);
@@ -199,11 +227,24 @@ for (const network of networks) {
   // step); on CUDA the first run also holds cuDNN's algorithm searches, so it is left out.
   const loopMs = await timeRuns(loop, lf, quick ? 1 : 2, EP !== 'cpu');
   await loop.release();
-  console.error(`${network} PPO training throughput in the Loop: ${((epochs * 2048) / (loopMs.median / 1000)).toFixed(0)} samples/s (${epochs} epochs over 2048 samples)`);
-  rows.push({ what: `${network} Loop update 4 epochs × 8 minibatches`, batch: 2048, ms: loopMs.median, best: loopMs.best, gflop: stepGflop * epochs * minibatches, ratio: loopMs.median / (base256 * epochs * minibatches) });
+  console.error(
+    `${network} PPO training throughput in the Loop: ${((epochs * 2048) / (loopMs.median / 1000)).toFixed(0)} samples/s (${epochs} epochs over 2048 samples)`,
+  );
+  rows.push({
+    what: `${network} Loop update 4 epochs × 8 minibatches`,
+    batch: 2048,
+    ms: loopMs.median,
+    best: loopMs.best,
+    gflop: stepGflop * epochs * minibatches,
+    ratio: loopMs.median / (base256 * epochs * minibatches),
+  });
 }
 
-console.log(`onnxruntime-node ${ort.env.versions?.common}, ${EP} EP, ${THREADS} threads, Conv weight gradient as ${convWeightGrad}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; × = median / (median forward at batch 256 with params as inputs, same run)`);
+console.log(
+  `onnxruntime-node ${ort.env.versions?.common}, ${EP} EP, ${THREADS} threads, Conv weight gradient as ${convWeightGrad}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; × = median / (median forward at batch 256 with params as inputs, same run)`,
+);
 console.log('| what | batch | median ms | best ms | GFLOP | GFLOP/s (median) | GFLOP/s (best) | × forward |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(fmt(r));

@@ -11,9 +11,7 @@ import { AsmError } from '../src/asm/index.js';
 import { buildRunnerRom, RUNNER_ROM_RELATIVE_PATH } from '../src/games/runner.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outputs = (bytes: Uint8Array): [string, Uint8Array][] => [
-  [RUNNER_ROM_RELATIVE_PATH, bytes],
-];
+const outputs = (bytes: Uint8Array): [string, Uint8Array][] => [[RUNNER_ROM_RELATIVE_PATH, bytes]];
 try {
   const { bytes } = buildRunnerRom(root);
   for (const [relative, content] of outputs(bytes)) {

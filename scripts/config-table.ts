@@ -8,8 +8,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_FIELDS, formatFieldValue } from '../src/train/config.js';
 
 const range = (f: (typeof CONFIG_FIELDS)[number]): string => {
-  if (f.type === 'enum') return ` (${f.choices.map((c) => `'${c}'`).join(', ')}${f.aliases ? `; also ${Object.entries(f.aliases).map(([a, c]) => `'${a}' for '${c}'`).join(', ')}` : ''})`;
-  if (f.type === 'int' || f.type === 'number' || f.type === 'schedule') return ` (${f.min === Number.MIN_VALUE ? '> 0' : f.min}…${f.max === Infinity || f.max === Number.MAX_SAFE_INTEGER ? '' : f.max})`;
+  if (f.type === 'enum')
+    return ` (${f.choices.map((c) => `'${c}'`).join(', ')}${
+      f.aliases
+        ? `; also ${Object.entries(f.aliases)
+            .map(([a, c]) => `'${a}' for '${c}'`)
+            .join(', ')}`
+        : ''
+    })`;
+  if (f.type === 'int' || f.type === 'number' || f.type === 'schedule')
+    return ` (${f.min === Number.MIN_VALUE ? '> 0' : f.min}…${f.max === Infinity || f.max === Number.MAX_SAFE_INTEGER ? '' : f.max})`;
   return '';
 };
 const table = [

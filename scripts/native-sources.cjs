@@ -52,7 +52,11 @@ const lists = {
 
 const args = process.argv.slice(2);
 if (args[0] === '--cmake' && lists[args[1]]) {
-  process.stdout.write(lists[args[1]]().map((p) => p.split(path.sep).join('/')).join(';'));
+  process.stdout.write(
+    lists[args[1]]()
+      .map((p) => p.split(path.sep).join('/'))
+      .join(';'),
+  );
 } else if (args[0] === '--gyp') {
   const all = [...lists.core(), ...lists.binding()];
   process.stdout.write(all.map((p) => path.relative(root, p).split(path.sep).join('/')).join(' '));

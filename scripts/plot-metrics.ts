@@ -29,12 +29,15 @@ if (rows.length === 0) throw new Error(`${input}: no rows`);
 const W = 640;
 const H = 160;
 const M = { l: 60, r: 20, t: 24, b: 28 };
-const fmt = (v: number) => (Math.abs(v) >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : Math.abs(v) >= 1e3 ? `${(v / 1e3).toFixed(0)}k` : Number(v.toPrecision(3)).toString());
+const fmt = (v: number) =>
+  Math.abs(v) >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : Math.abs(v) >= 1e3 ? `${(v / 1e3).toFixed(0)}k` : Number(v.toPrecision(3)).toString();
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const maxStep = Math.max(...rows.map((r) => Number(r.global_step) || 0), 1);
 const parts: string[] = [];
 columns.forEach((col, k) => {
-  const all = rows.filter((r) => typeof r[col] === 'number' && typeof r.global_step === 'number').map((r) => [r.global_step as number, r[col] as number] as const);
+  const all = rows
+    .filter((r) => typeof r[col] === 'number' && typeof r.global_step === 'number')
+    .map((r) => [r.global_step as number, r[col] as number] as const);
   // At most ~400 points a panel: keep every k-th row and the last.
   const every = Math.max(1, Math.ceil(all.length / 400));
   const pts = all.filter((_, i) => i % every === 0 || i === all.length - 1);
@@ -45,7 +48,9 @@ columns.forEach((col, k) => {
     const hi = Math.max(...pts.map((p) => p[1]), lo + 1e-9);
     const x = (s: number) => M.l + ((W - M.l - M.r) * s) / maxStep;
     const y = (v: number) => H - M.b - ((H - M.t - M.b) * (v - lo)) / (hi - lo);
-    parts.push(`<line x1="${M.l}" y1="${H - M.b}" x2="${W - M.r}" y2="${H - M.b}" stroke="#888"/><line x1="${M.l}" y1="${M.t}" x2="${M.l}" y2="${H - M.b}" stroke="#888"/>`);
+    parts.push(
+      `<line x1="${M.l}" y1="${H - M.b}" x2="${W - M.r}" y2="${H - M.b}" stroke="#888"/><line x1="${M.l}" y1="${M.t}" x2="${M.l}" y2="${H - M.b}" stroke="#888"/>`,
+    );
     parts.push(`<text x="${M.l - 4}" y="${(y(hi) + 4).toFixed(1)}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(hi)}</text>`);
     parts.push(`<text x="${M.l - 4}" y="${(y(lo) + 4).toFixed(1)}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(lo)}</text>`);
     parts.push(`<text x="${W - M.r}" y="${H - 10}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(maxStep)} steps</text>`);
@@ -57,5 +62,8 @@ columns.forEach((col, k) => {
   parts.push('</g>');
 });
 const height = columns.length * (H + 10);
-writeFileSync(output, `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`);
+writeFileSync(
+  output,
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`,
+);
 console.log(`${output}: ${columns.length} panels, ${rows.length} rows`);

@@ -9,8 +9,7 @@ import { expectedMessage } from './validate.js';
 
 /** True for ArrayBuffer, SharedArrayBuffer and every ArrayBuffer view. */
 export function isBufferSource(value: unknown): value is BufferSource {
-  return value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
-    (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer);
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value) || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer);
 }
 
 /** Views a BufferSource as bytes (no copy); TypeError naming `name` for anything else. */

@@ -23,8 +23,17 @@ export { PriorityTree, MAX_PRIORITY_TREE_CAPACITY } from './replay/priority-tree
 export type { PriorityTreeSampleOptions } from './replay/priority-tree.js';
 export { PrioritizedReplay } from './replay/prioritized-replay.js';
 export type {
-  PrioritizedReplayOptions, ReplayStep, ReplayBatch, ReplayStats, TransitionInfo,
-  ReplayState, ReplayStateHeader, ReplayStateSection, ReplayStateDtype, ReplayRestoreOptions, ResolvedReplayOptions,
+  PrioritizedReplayOptions,
+  ReplayStep,
+  ReplayBatch,
+  ReplayStats,
+  TransitionInfo,
+  ReplayState,
+  ReplayStateHeader,
+  ReplayStateSection,
+  ReplayStateDtype,
+  ReplayRestoreOptions,
+  ResolvedReplayOptions,
 } from './replay/prioritized-replay.js';
 export { CudaPrioritySampler, cudaAvailability } from './replay/cuda-sampler.js';
 export type { NativeCudaInfo } from './native.js';
@@ -38,9 +47,28 @@ export { noisyLinear, sampleNoise, NOISY_SIGMA0, type NoiseSpec } from './models
 export { ppoLoss, ppoConfig, PPO_LOSS_FIELDS, type PpoLossConfig } from './algos/ppo.js';
 export { a2cLoss, a2cConfig, A2C_LOSS_FIELDS, type A2cLossConfig } from './algos/a2c.js';
 export { dqnLoss, dqnConfig, DQN_LOSS_FIELDS, type DqnLossConfig } from './algos/dqn.js';
-export { trainSpec, batchInputs, stateNames, buildTrainStepGraph, buildTrainLoopGraph, buildPolicyGraph, type TrainSpec, type Algo, type PolicyGraphOptions } from './runtime/train-graph.js';
+export {
+  trainSpec,
+  batchInputs,
+  stateNames,
+  buildTrainStepGraph,
+  buildTrainLoopGraph,
+  buildPolicyGraph,
+  type TrainSpec,
+  type Algo,
+  type PolicyGraphOptions,
+} from './runtime/train-graph.js';
 export { SessionRunner, type RunnerOptions, type Device, type DeviceSetting } from './runtime/session-runner.js';
-export { Learner, type LearnerOptions, type Batch as LearnerBatch, type StepResult as LearnerStepResult, type UpdateResult as LearnerUpdateResult, type UpdateOptions as LearnerUpdateOptions, type ActOptions as LearnerActOptions, type ActResult as LearnerActResult } from './runtime/learner.js';
+export {
+  Learner,
+  type LearnerOptions,
+  type Batch as LearnerBatch,
+  type StepResult as LearnerStepResult,
+  type UpdateResult as LearnerUpdateResult,
+  type UpdateOptions as LearnerUpdateOptions,
+  type ActOptions as LearnerActOptions,
+  type ActResult as LearnerActResult,
+} from './runtime/learner.js';
 export { encodeSafetensors, decodeSafetensors, type StoredTensor } from './runtime/safetensors.js';
 
 // Trainer building blocks (algos, train/, cli/progress): see docs/training.md.
@@ -55,7 +83,13 @@ export type { Schedule, ConstantSchedule, RampSchedule } from './train/schedule.
 export { Rng } from './util/rng.js';
 export type { RngState } from './util/rng.js';
 export {
-  CheckpointStore, CheckpointError, readCheckpoint, readCheckpointHeader, writeCheckpoint, findNewestCheckpoint, sectionAsFloat32,
+  CheckpointStore,
+  CheckpointError,
+  readCheckpoint,
+  readCheckpointHeader,
+  writeCheckpoint,
+  findNewestCheckpoint,
+  sectionAsFloat32,
   CHECKPOINT_SCHEMA_VERSION,
 } from './run/checkpoint-store.js';
 export type { Checkpoint, CheckpointHeader, CheckpointHeaderInput, CheckpointStoreOptions, ResumeResult, ResumeSetting } from './run/checkpoint-store.js';
@@ -66,17 +100,46 @@ export type { MetricsRow, EpisodeRecord, HeartbeatOptions, GpuSample } from './r
 export { RunLogger, runPaths } from './run/run-logger.js';
 export type { RunLoggerOptions, RunPaths } from './run/run-logger.js';
 export {
-  defaultConfig, validateConfig, loadConfigFile, resolveConfig, parseConfigFlags, deriveSizes, configHelp, CONFIG_FIELDS, CONFIG_TABLE,
+  defaultConfig,
+  validateConfig,
+  loadConfigFile,
+  resolveConfig,
+  parseConfigFlags,
+  deriveSizes,
+  configHelp,
+  CONFIG_FIELDS,
+  CONFIG_TABLE,
 } from './train/config.js';
 export type {
-  TrainerConfig, TrainerConfigInput, ScheduleInput, EnvConfig, PpoConfig, A2cConfig, DqnConfig, PerConfig, CheckpointConfig, LogConfig, EarlyStopConfig,
-  DerivedSizes, ConfigField,
+  TrainerConfig,
+  TrainerConfigInput,
+  ScheduleInput,
+  EnvConfig,
+  PpoConfig,
+  A2cConfig,
+  DqnConfig,
+  PerConfig,
+  CheckpointConfig,
+  LogConfig,
+  EarlyStopConfig,
+  DerivedSizes,
+  ConfigField,
 } from './train/config.js';
 export { type FieldSpec, type FieldType, validateFields } from './fields.js';
 export { ShutdownController } from './run/signals.js';
 export type { ShutdownControllerOptions, ShutdownMode, StopReason } from './run/signals.js';
 export { Trainer, vecEnvOptions, TRAINER_CHECKPOINT_FORMAT, EVAL_EPSILON } from './train/trainer.js';
-export type { TrainerOptions, TrainOptions, TrainSummary, TrainerEvents, EpisodeEvent, EvaluateOptions, EvaluateResult, RecordedEpisode, RecordEpisodeOptions } from './train/trainer.js';
+export type {
+  TrainerOptions,
+  TrainOptions,
+  TrainSummary,
+  TrainerEvents,
+  EpisodeEvent,
+  EvaluateOptions,
+  EvaluateResult,
+  RecordedEpisode,
+  RecordEpisodeOptions,
+} from './train/trainer.js';
 export { CallbackList, EarlyStop } from './train/callbacks.js';
 export type { TrainerCallback, CallbackContext, CheckpointInfo, EvaluationInfo, TrainingControls, EarlyStopOptions } from './train/callbacks.js';
 export { episodeToGif } from './train/media.js';

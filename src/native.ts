@@ -25,11 +25,11 @@ export interface NativeBuildInfo {
 }
 
 /**
- * The raw addon. Each module's section below adds its members (see docs/boundary.md): classes
- * take already-validated arguments from the TS wrappers, but still re-check sizes and throw
- * TypeError/RangeError rather than crash.
+ * The raw addon's core members; each module's section below has its own, and `NativeAddon` at the
+ * end is their union (see docs/boundary.md). Classes take already-validated arguments from the TS
+ * wrappers, but still re-check sizes and throw TypeError/RangeError rather than crash.
  */
-export interface NativeAddon {
+export interface NativeCoreAddon {
   /** [sync] Describes the binary. Never throws. */
   buildInfo(): NativeBuildInfo;
 }
@@ -176,9 +176,6 @@ export type NativeNesCoreCtor = new (rom: Uint8Array, powerOnRam: number, seed: 
 export interface NativeNesAddon {
   NesCore: NativeNesCoreCtor;
 }
-// Declaration merging: adds the nes constructor to NativeAddon without editing its body.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface NativeAddon extends NativeNesAddon {}
 
 // ---- env (native/binding/vec_env_binding.cc; wrapped by src/env/vec-env.ts) ----
 
@@ -250,8 +247,6 @@ export interface NativeEnvAddon {
   /** [sync] Names of the registered game adapters (native/env/game_registry.cc). */
   envGameNames(): string[];
 }
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface NativeAddon extends NativeEnvAddon {}
 
 // ---- replay (native/binding/priority_tree_binding.cc, frame_gather_binding.cc; wrapped by src/replay/) ----
 
@@ -328,6 +323,5 @@ export interface NativeReplayAddon {
   /** [sync] RangeError unless capacity is an integer in [1, 2^30] (or on out of memory). */
   PriorityTree: new (capacity: number) => RawPriorityTree;
 }
-// Declaration merging: adds the replay constructors to NativeAddon without editing its body.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NativeAddon extends NativeReplayAddon {}
+/** The whole raw addon: the core members plus each module's section. */
+export type NativeAddon = NativeCoreAddon & NativeNesAddon & NativeEnvAddon & NativeReplayAddon;

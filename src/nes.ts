@@ -6,14 +6,7 @@
  */
 import { toBytes } from './bytes.js';
 import { loadNative, type NativeNesCore } from './native.js';
-import {
-  expectBoolean,
-  expectInteger,
-  expectOneOf,
-  expectOptions,
-  expectTypedArray,
-  rejectUnknownKeys,
-} from './validate.js';
+import { expectBoolean, expectInteger, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from './validate.js';
 
 /** Width of a frame in pixels. */
 export const FRAME_WIDTH = 256;
@@ -199,9 +192,7 @@ export class Nes {
     const core = this.#live();
     const a = expectInteger(address, 'address', 0, 0xffff);
     if (!(a < 0x2000 || (a >= 0x6000 && a < 0x8000))) {
-      throw new RangeError(
-        `Expected an address in [0x0000, 0x1FFF] or [0x6000, 0x7FFF] for address but received ${hex(a, 4)}`,
-      );
+      throw new RangeError(`Expected an address in [0x0000, 0x1FFF] or [0x6000, 0x7FFF] for address but received ${hex(a, 4)}`);
     }
     core.poke(a, expectInteger(value, 'value', 0, 255));
   }

@@ -37,8 +37,7 @@ export function expectInteger(value: unknown, name: string, min: number, max: nu
 
 /** Returns value if it is a finite number in [min, max]. */
 export function expectNumber(value: unknown, name: string, min = -Infinity, max = Infinity): number {
-  const what =
-    min === -Infinity && max === Infinity ? 'a finite number' : `a finite number in [${min}, ${max}]`;
+  const what = min === -Infinity && max === Infinity ? 'a finite number' : `a finite number in [${min}, ${max}]`;
   if (typeof value !== 'number') throw new TypeError(expectedMessage(what, name, value));
   if (!Number.isFinite(value) || value < min || value > max) throw new RangeError(expectedMessage(what, name, value));
   return value;
@@ -82,12 +81,7 @@ type TypedArrayCtor<T> = { new (length: number): T; name: string };
  * Returns value if it is an instance of `ctor` and, when `length` is given, has that length.
  * Wrong type -> TypeError, wrong length -> RangeError.
  */
-export function expectTypedArray<T extends ArrayBufferView & { length: number }>(
-  value: unknown,
-  name: string,
-  ctor: TypedArrayCtor<T>,
-  length?: number,
-): T {
+export function expectTypedArray<T extends ArrayBufferView & { length: number }>(value: unknown, name: string, ctor: TypedArrayCtor<T>, length?: number): T {
   if (!(value instanceof (ctor as unknown as abstract new (...args: never[]) => unknown))) {
     throw new TypeError(expectedMessage(`a ${ctor.name}${length === undefined ? '' : ` of length ${length}`}`, name, value));
   }

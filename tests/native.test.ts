@@ -18,9 +18,7 @@ describe('native loader', () => {
 
   it('tries the prebuilds folder before build/', () => {
     const list = nativeCandidates('/pkg');
-    expect(list.indexOf(`/pkg/prebuilds/${process.platform}-${process.arch}/mario_rl.node`)).toBeLessThan(
-      list.indexOf('/pkg/build/Release/mario_rl.node'),
-    );
+    expect(list.indexOf(`/pkg/prebuilds/${process.platform}-${process.arch}/mario_rl.node`)).toBeLessThan(list.indexOf('/pkg/build/Release/mario_rl.node'));
   });
 
   it('falls through broken candidates and otherwise throws one error listing every path', () => {

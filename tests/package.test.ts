@@ -69,15 +69,17 @@ describe.skipIf(!ready)('npm package', () => {
     // No copyrighted image: compare every shipped file's hash with the local-only game images.
     const games = join(root, '..', 'shared', 'roms', 'games');
     const forbidden = existsSync(games)
-      ? readdirSync(games).map((f) => createHash('sha1').update(readFileSync(join(games, f))).digest('hex'))
+      ? readdirSync(games).map((f) =>
+          createHash('sha1')
+            .update(readFileSync(join(games, f)))
+            .digest('hex'),
+        )
       : [];
     const unpacked = join(work, 'unpacked');
     mkdirSync(unpacked);
     execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
     const walk = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-      );
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
     for (const file of walk(unpacked)) {
       const sha = createHash('sha1').update(readFileSync(file)).digest('hex');
       expect(forbidden, `${file} is a copyrighted game image`).not.toContain(sha);
@@ -103,11 +105,11 @@ describe.skipIf(!ready)('npm package', () => {
       { cwd: project, env: hiddenEnv(), encoding: 'utf8' },
     );
     expect(JSON.parse(esm).napiVersion).toBeGreaterThanOrEqual(8);
-    const cjs = execFileSync(
-      process.execPath,
-      ['-e', "const m = require('mario-rl'); console.log(typeof m.buildInfo().version);"],
-      { cwd: project, env: hiddenEnv(), encoding: 'utf8' },
-    );
+    const cjs = execFileSync(process.execPath, ['-e', "const m = require('mario-rl'); console.log(typeof m.buildInfo().version);"], {
+      cwd: project,
+      env: hiddenEnv(),
+      encoding: 'utf8',
+    });
     expect(cjs.trim()).toBe('string');
   }, 240_000);
 });

@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
 import { toBytes, bytesEqual, concatBytes } from '../src/bytes.js';
-import {
-  expectBoolean,
-  expectInteger,
-  expectNumber,
-  expectOneOf,
-  expectOptions,
-  expectTypedArray,
-  rejectUnknownKeys,
-} from '../src/validate.js';
+import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from '../src/validate.js';
 
 describe('validate', () => {
   it('accepts integers in range and names the field otherwise', () => {
     expect(expectInteger(255, 'buttons', 0, 255)).toBe(255);
-    expect(() => expectInteger(300, 'buttons', 0, 255)).toThrow(
-      new RangeError('Expected an integer in [0, 255] for buttons but received 300'),
-    );
+    expect(() => expectInteger(300, 'buttons', 0, 255)).toThrow(new RangeError('Expected an integer in [0, 255] for buttons but received 300'));
     expect(() => expectInteger(1.5, 'buttons', 0, 255)).toThrow(RangeError);
-    expect(() => expectInteger('1', 'buttons', 0, 255)).toThrow(
-      new TypeError('Expected an integer in [0, 255] for buttons but received "1"'),
-    );
+    expect(() => expectInteger('1', 'buttons', 0, 255)).toThrow(new TypeError('Expected an integer in [0, 255] for buttons but received "1"'));
     expect(() => expectInteger(NaN, 'buttons', 0, 255)).toThrow(/received NaN/);
   });
 

@@ -11,14 +11,7 @@ import type { Rng } from '../util/rng.js';
  * Samples one action per row from softmax(logits) and writes its log-probability
  * (log-softmax of the chosen logit). Non-finite logits are errors (a diverged network).
  */
-export function sampleFromLogits(
-  logits: Float32Array,
-  batch: number,
-  numActions: number,
-  rng: Rng,
-  actions: Int32Array,
-  logProbs?: Float32Array,
-): void {
+export function sampleFromLogits(logits: Float32Array, batch: number, numActions: number, rng: Rng, actions: Int32Array, logProbs?: Float32Array): void {
   expectInteger(batch, 'batch', 1, 2 ** 31 - 1);
   expectInteger(numActions, 'numActions', 1, 2 ** 31 - 1);
   expectTypedArray(logits, 'logits', Float32Array, batch * numActions);
@@ -65,14 +58,7 @@ export function argmaxRows(values: Float32Array, batch: number, numActions: numb
  * ε-greedy: each row takes a uniformly random action with probability ε, else argmax Q. Draws
  * exactly one uniform per row, plus one more for rows that explore, so the stream stays aligned.
  */
-export function epsilonGreedy(
-  qValues: Float32Array,
-  batch: number,
-  numActions: number,
-  epsilon: number,
-  rng: Rng,
-  actions: Int32Array,
-): void {
+export function epsilonGreedy(qValues: Float32Array, batch: number, numActions: number, epsilon: number, rng: Rng, actions: Int32Array): void {
   expectNumber(epsilon, 'epsilon', 0, 1);
   argmaxRows(qValues, batch, numActions, actions);
   for (let b = 0; b < batch; b++) {

@@ -61,9 +61,7 @@ export function computeGae(input: GaeInput, out?: Partial<GaeOutput>): GaeOutput
   const truncated = expectTypedArray(input.truncated, 'truncated', Uint8Array, size);
   const finalValues = expectTypedArray(input.finalValues, 'finalValues', Float32Array, size);
   const nextValues = expectTypedArray(input.nextValues, 'nextValues', Float32Array, N);
-  const advantages = out?.advantages
-    ? expectTypedArray(out.advantages, 'advantages', Float32Array, size)
-    : new Float32Array(size);
+  const advantages = out?.advantages ? expectTypedArray(out.advantages, 'advantages', Float32Array, size) : new Float32Array(size);
   const returns = out?.returns ? expectTypedArray(out.returns, 'returns', Float32Array, size) : new Float32Array(size);
 
   const gl = gamma * lambda;

@@ -266,7 +266,9 @@ class Assembler {
     const mnemonic = head.text.toUpperCase();
     const row = OPCODES[mnemonic];
     if (!row) {
-      throw new LineError(`unknown instruction '${head.text}': expected a 6502 mnemonic (official opcodes only), a directive such as .byte, or a label followed by ':'`);
+      throw new LineError(
+        `unknown instruction '${head.text}': expected a 6502 mnemonic (official opcodes only), a directive such as .byte, or a label followed by ':'`,
+      );
     }
     this.#instruction(mnemonic, row, this.#operand(mnemonic, tokens, pos + 1), index);
   }

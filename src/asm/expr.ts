@@ -95,24 +95,38 @@ export function evaluate(expr: Expr, lookup: SymbolLookup, pc: number): number |
       const b = evaluate(expr.right, lookup, pc);
       if (a === undefined || b === undefined) return undefined;
       switch (expr.op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
         case '/':
         case '%':
           if (b === 0) throw new LineError('division by zero in expression');
           return expr.op === '/' ? Math.trunc(a / b) : a % b;
-        case '<<': return a << b;
-        case '>>': return a >> b;
-        case '&': return a & b;
-        case '==': return a === b ? 1 : 0;
-        case '!=': return a !== b ? 1 : 0;
-        case '<': return a < b ? 1 : 0;
-        case '>': return a > b ? 1 : 0;
-        case '<=': return a <= b ? 1 : 0;
-        case '>=': return a >= b ? 1 : 0;
-        case '^': return a ^ b;
-        default: return a | b;
+        case '<<':
+          return a << b;
+        case '>>':
+          return a >> b;
+        case '&':
+          return a & b;
+        case '==':
+          return a === b ? 1 : 0;
+        case '!=':
+          return a !== b ? 1 : 0;
+        case '<':
+          return a < b ? 1 : 0;
+        case '>':
+          return a > b ? 1 : 0;
+        case '<=':
+          return a <= b ? 1 : 0;
+        case '>=':
+          return a >= b ? 1 : 0;
+        case '^':
+          return a ^ b;
+        default:
+          return a | b;
       }
     }
   }
@@ -121,10 +135,14 @@ export function evaluate(expr: Expr, lookup: SymbolLookup, pc: number): number |
 /** Source-like text of an expression, for messages (`branch target 'loop' ...`). */
 export function exprText(expr: Expr, nested = false): string {
   switch (expr.kind) {
-    case 'num': return String(expr.value);
-    case 'pc': return '*';
-    case 'sym': return expr.name;
-    case 'unary': return `${expr.op}${exprText(expr.arg, true)}`;
+    case 'num':
+      return String(expr.value);
+    case 'pc':
+      return '*';
+    case 'sym':
+      return expr.name;
+    case 'unary':
+      return `${expr.op}${exprText(expr.arg, true)}`;
     case 'binary': {
       const text = `${exprText(expr.left, true)} ${expr.op} ${exprText(expr.right, true)}`;
       return nested ? `(${text})` : text;

@@ -18,8 +18,7 @@ import { measureTrainLoop } from './loop-bench.js';
 import { measureInTurns, type ThroughputSubject } from '../util/throughput.js';
 import { choiceFlag, intFlag, parseKnownFlags, UsageError } from './flags.js';
 
-const USAGE =
-  'usage: mario-rl bench [--what env|train|all] [--seconds S] [--updates N] [--preset NAME] [config flags for train, e.g. --network baseline]';
+const USAGE = 'usage: mario-rl bench [--what env|train|all] [--seconds S] [--updates N] [--preset NAME] [config flags for train, e.g. --network baseline]';
 
 /** Agent steps/s of VecEnvs with each of `threadCounts` stepping random actions, measured in turns. */
 function envStepsPerSecond(threadCounts: readonly number[], seconds: number): number[] {
@@ -27,7 +26,15 @@ function envStepsPerSecond(threadCounts: readonly number[], seconds: number): nu
   const envs: VecEnv[] = [];
   try {
     const subjects = threadCounts.map((numThreads): ThroughputSubject => {
-      const env = new VecEnv({ game: 'runner', numEnvs, numThreads, stages: ['1'], frameSkip: 4, obs: { width: 84, height: 84, stack: 4, grayscale: true }, seed: 1 });
+      const env = new VecEnv({
+        game: 'runner',
+        numEnvs,
+        numThreads,
+        stages: ['1'],
+        frameSkip: 4,
+        obs: { width: 84, height: 84, stack: 4, grayscale: true },
+        seed: 1,
+      });
       envs.push(env);
       env.reset();
       const actions = new Int32Array(numEnvs);
@@ -89,7 +96,9 @@ export const benchCommand = {
     }
     if (what === 'train' || what === 'all') {
       const obs = config.env.obs === 'ram' ? 'RAM' : `${config.env.width}x${config.env.height}`;
-      console.log(`train: ${config.algo}, ${config.network} network, ${obs}, game ${config.env.game}, device ${config.device}, ${updates} measured updates after a warm-up`);
+      console.log(
+        `train: ${config.algo}, ${config.network} network, ${obs}, game ${config.env.game}, device ${config.device}, ${updates} measured updates after a warm-up`,
+      );
       const off = await measureTrainLoop({ ...config, overlap: false }, updates);
       const on = await measureTrainLoop({ ...config, overlap: true }, updates);
       console.log('| overlap | agent steps/s | acting phase | learning phase | vs off |\n|---|---:|---:|---:|---:|');

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { toModel } from '../graph/onnx-writer.js';
 import { relu } from '../graph/ops.js';
 import { Graph } from '../graph/tensor.js';
-import { CUDA_PROVIDER_FILES, PINNED_ORT_VERSION, missingProviderFiles, missingSharedLibraries, nvidiaSmi, ortBinaryDir, ortPackageVersion } from '../runtime/device.js';
+import {
+  CUDA_PROVIDER_FILES,
+  PINNED_ORT_VERSION,
+  missingProviderFiles,
+  missingSharedLibraries,
+  nvidiaSmi,
+  ortBinaryDir,
+  ortPackageVersion,
+} from '../runtime/device.js';
 import { UsageError, parseFlags } from './flags.js';
 
 /** ANSI colour codes (ESC [ … m) in ORT's messages. */
@@ -47,7 +55,9 @@ export const doctorCommand = {
     const missing = missingProviderFiles();
     line(missing.length === 0, 'CUDA provider files', missing.length ? `missing ${missing.join(', ')} in ${dir}` : `present in ${dir}`);
     if (missing.length) {
-      todo.push(`copy ${CUDA_PROVIDER_FILES.join(' and ')} from the npm package com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 (ORT 1.29.0, CUDA 13) into ${dir} (docs/gpu.md)`);
+      todo.push(
+        `copy ${CUDA_PROVIDER_FILES.join(' and ')} from the npm package com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 (ORT 1.29.0, CUDA 13) into ${dir} (docs/gpu.md)`,
+      );
     } else {
       const libs = missingSharedLibraries(join(dir, 'libonnxruntime_providers_cuda.so'));
       line(libs.length === 0, 'CUDA provider dependencies', libs.length ? `not found: ${libs.join(', ')}` : 'all shared libraries found');
@@ -69,7 +79,11 @@ export const doctorCommand = {
     }
     line(loads, 'CUDA execution provider', loads ? 'loads' : missing.length ? 'not tried (provider files missing)' : `does not load: ${loadError}`);
     const gpus = nvidiaSmi();
-    line(gpus !== undefined && gpus.length > 0, 'GPU', gpus === undefined ? 'nvidia-smi not found (no NVIDIA driver on this machine)' : gpus.length ? gpus.join('; ') : 'nvidia-smi lists no GPU');
+    line(
+      gpus !== undefined && gpus.length > 0,
+      'GPU',
+      gpus === undefined ? 'nvidia-smi not found (no NVIDIA driver on this machine)' : gpus.length ? gpus.join('; ') : 'nvidia-smi lists no GPU',
+    );
     if (gpus === undefined) todo.push("no NVIDIA driver: training runs on the CPU (device: 'auto' falls back by itself)");
     console.log('');
     if (todo.length === 0) console.log("All set: device: 'cuda' (or 'auto') will run on the GPU.");

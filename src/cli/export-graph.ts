@@ -38,7 +38,8 @@ export const exportGraphCommand = {
     try {
       ({ flags, rest } = parseKnownFlags(args, { batch: {}, out: {}, grads: { boolean: true }, model: {}, actions: {} }));
       if (flags.model !== undefined) throw new UsageError(`--model is now --network (the name mario-rl train uses): pass --network ${flags.model}`);
-      if (flags.actions !== undefined) throw new UsageError('--actions is now the action set of the env: pass --env.actions right-only|simple|complex (5, 7 or 12 actions)');
+      if (flags.actions !== undefined)
+        throw new UsageError('--actions is now the action set of the env: pass --env.actions right-only|simple|complex (5, 7 or 12 actions)');
       for (const k of ['batch', 'out']) if (flags[k] === undefined) throw new UsageError(`missing --${k}`);
       batch = intFlag(flags.batch!, 'batch', 1, 65536);
     } catch (err) {
@@ -60,7 +61,9 @@ export const exportGraphCommand = {
     const bytes = toModel(graph);
     writeFileSync(flags.out!, bytes);
     const inputs = [...graph.params.map((p) => p.name), ...graph.inputs.map((i) => i.name)];
-    console.log(`wrote ${flags.out} (${(bytes.length / 1024).toFixed(0)} KiB): ${spec.algo} loss, ${spec.model.network} network, ${inputs.length} inputs, ${graph.outputs.length} outputs`);
+    console.log(
+      `wrote ${flags.out} (${(bytes.length / 1024).toFixed(0)} KiB): ${spec.algo} loss, ${spec.model.network} network, ${inputs.length} inputs, ${graph.outputs.length} outputs`,
+    );
     return 0;
   },
 };

@@ -26,10 +26,7 @@ export function parseFlags(args: readonly string[], spec: Readonly<Record<string
  * (for commands whose remaining flags are run-config flags, parsed by `resolveConfig`). A flag of
  * `spec` given twice, without its value, or with a value it does not take is still an error.
  */
-export function parseKnownFlags(
-  args: readonly string[],
-  spec: Readonly<Record<string, FlagSpec>>,
-): { flags: Record<string, string>; rest: string[] } {
+export function parseKnownFlags(args: readonly string[], spec: Readonly<Record<string, FlagSpec>>): { flags: Record<string, string>; rest: string[] } {
   const rest: string[] = [];
   const flags = parse(args, spec, rest);
   return { flags, rest };

@@ -31,12 +31,9 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  return [
-    'usage: mario-rl <command> [options]',
-    '',
-    'commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-  ].join('\n');
+  return ['usage: mario-rl <command> [options]', '', 'commands:', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)].join(
+    '\n',
+  );
 }
 
 /** Runs the CLI with `argv` (the arguments after `mario-rl`); resolves to the exit code. */

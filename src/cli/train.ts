@@ -29,7 +29,8 @@ export function parseRunConfig(args: string[], usage: string, extra: string[] = 
   }
 }
 
-const TRAIN_USAGE = 'usage: mario-rl train [--config file.json] [--total-steps N] [--env.game runner|smb1 --env.rom FILE] [--run-dir DIR] [--resume latest|auto|FILE] [...]';
+const TRAIN_USAGE =
+  'usage: mario-rl train [--config file.json] [--total-steps N] [--env.game runner|smb1 --env.rom FILE] [--run-dir DIR] [--resume latest|auto|FILE] [...]';
 
 /** The `train` subcommand. */
 export const trainCommand = {
@@ -54,7 +55,11 @@ export const trainCommand = {
     trainer.on('update', (row) => {
       const ret = row['charts/episodic_return'];
       const flag = row['charts/flag_rate'];
-      progress.update({ step: row.global_step as number, ...(typeof ret === 'number' ? { episodeReturn: ret } : {}), ...(typeof flag === 'number' ? { flagRate: flag } : {}) });
+      progress.update({
+        step: row.global_step as number,
+        ...(typeof ret === 'number' ? { episodeReturn: ret } : {}),
+        ...(typeof flag === 'number' ? { flagRate: flag } : {}),
+      });
     });
     trainer.on('checkpoint', (c) => {
       if (c.kind === 'periodic') progress.log(`checkpoint ${c.path}`);
@@ -73,7 +78,8 @@ export const trainCommand = {
   },
 };
 
-const EVAL_USAGE = 'usage: mario-rl eval --checkpoint FILE [--episodes N] [--deterministic] [config flags of the run, e.g. --config run/config.json --env.noop-max 30]';
+const EVAL_USAGE =
+  'usage: mario-rl eval --checkpoint FILE [--episodes N] [--deterministic] [config flags of the run, e.g. --config run/config.json --env.noop-max 30]';
 
 /** The `eval` subcommand. */
 export const evalCommand = {
@@ -104,7 +110,9 @@ export const evalCommand = {
     try {
       await trainer.load(checkpoint);
       const r = await trainer.evaluate({ episodes, deterministic });
-      console.log(`episodes ${r.episodes.length}, flag rate ${(r.flagRate * 100).toFixed(1)}%, mean return ${r.meanReturn.toFixed(2)}, mean max x ${(r.episodes.reduce((s, e) => s + e.maxX, 0) / r.episodes.length).toFixed(1)}`);
+      console.log(
+        `episodes ${r.episodes.length}, flag rate ${(r.flagRate * 100).toFixed(1)}%, mean return ${r.meanReturn.toFixed(2)}, mean max x ${(r.episodes.reduce((s, e) => s + e.maxX, 0) / r.episodes.length).toFixed(1)}`,
+      );
       return 0;
     } finally {
       await trainer.close();

@@ -6,16 +6,7 @@
 import { toBytes } from '../bytes.js';
 import { loadRunnerRom, RUNNER_GAME } from '../games/runner.js';
 import { loadNative, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
-import {
-  expectBoolean,
-  expectInteger,
-  expectNumber,
-  expectOneOf,
-  expectOptions,
-  expectTypedArray,
-  expectedMessage,
-  rejectUnknownKeys,
-} from '../validate.js';
+import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 
 /** Most lanes one VecEnv steps. */
 export const MAX_VEC_ENVS = 512;
@@ -179,8 +170,21 @@ export interface ResetResult {
 }
 
 const OPTION_KEYS = [
-  'rom', 'game', 'numEnvs', 'numThreads', 'stages', 'actions', 'frameSkip', 'maxPool', 'stickyActionProb',
-  'noopMax', 'obs', 'reward', 'rewardShaping', 'maxEpisodeSteps', 'seed',
+  'rom',
+  'game',
+  'numEnvs',
+  'numThreads',
+  'stages',
+  'actions',
+  'frameSkip',
+  'maxPool',
+  'stickyActionProb',
+  'noopMax',
+  'obs',
+  'reward',
+  'rewardShaping',
+  'maxEpisodeSteps',
+  'seed',
 ] as const;
 const OBS_KEYS = ['kind', 'width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
 const TILE_OBS_KEYS = ['kind', 'rows', 'cols', 'frameStack'] as const;
@@ -287,7 +291,11 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
   }
   let obsKind: NativeVecEnvConfig['obsKind'] = 'pixels';
   let obs: Required<Omit<ObsOptions, 'crop' | 'stack' | 'kind'>> & { crop: Required<NonNullable<ObsOptions['crop']>> } = {
-    width: 84, height: 84, frameStack: 4, grayscale: true, crop: { top: 0, bottom: 0, left: 0, right: 0 },
+    width: 84,
+    height: 84,
+    frameStack: 4,
+    grayscale: true,
+    crop: { top: 0, bottom: 0, left: 0, right: 0 },
   };
   let tiles = { rows: DEFAULT_TILE_ROWS, cols: DEFAULT_TILE_COLS, frameStack: 4 };
   const tileObs = o.obs === 'tiles' || (typeof o.obs === 'object' && o.obs !== null && (o.obs as { kind?: unknown }).kind === 'tiles');
@@ -319,7 +327,10 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
   const config: NativeVecEnvConfig = {
     game,
     actions: NATIVE_ACTION_NAME[o.actions === undefined ? 'simple' : actionSetName(o.actions)],
-    reward: NATIVE_PRESET_NAME[o.reward === undefined ? 'v0' : ((typeof o.reward === 'string' ? PRESET_ALIASES[o.reward] : undefined) ?? expectOneOf(o.reward, 'reward', PRESETS))],
+    reward:
+      NATIVE_PRESET_NAME[
+        o.reward === undefined ? 'v0' : ((typeof o.reward === 'string' ? PRESET_ALIASES[o.reward] : undefined) ?? expectOneOf(o.reward, 'reward', PRESETS))
+      ],
     stages,
     numEnvs,
     numThreads,

@@ -61,7 +61,11 @@ function reduceAxes(node: Node, x: Tensor): number[] {
     const axesT = inp(node, 1);
     return Array.from(axesT.data as BigInt64Array, (v) => Number(v));
   }
-  return intsAttr(node, 'axes', x.shape.map((_, i) => i));
+  return intsAttr(
+    node,
+    'axes',
+    x.shape.map((_, i) => i),
+  );
 }
 
 /**
@@ -324,7 +328,9 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[], options: Gradien
     if (!g) continue;
     const rule = RULES[node.op];
     if (!rule) {
-      throw new Error(`Autodiff: op ${node.op} (output ${node.outputs[0]!.name}) has no gradient rule but lies on a differentiated path; differentiable ops are ${DIFFERENTIABLE_OPS.join(', ')}`);
+      throw new Error(
+        `Autodiff: op ${node.op} (output ${node.outputs[0]!.name}) has no gradient rule but lies on a differentiated path; differentiable ops are ${DIFFERENTIABLE_OPS.join(', ')}`,
+      );
     }
     const needs = node.inputs.map((i) => i !== undefined && depends.get(i) === true);
     const dins = rule(node, g, needs, options);

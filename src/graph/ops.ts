@@ -143,8 +143,10 @@ export function cast(x: Tensor, to: DType): Tensor {
 /** 2-D matrix product a[M,K] @ b[K,N]. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   sameDType('MatMul', a, b);
-  if (a.rank !== 2 || b.rank !== 2) throw new RangeError(`MatMul: inputs must be 2-D but A has shape ${fmtShape(a.shape)} and B has shape ${fmtShape(b.shape)}`);
-  if (a.shape[1] !== b.shape[0]) throw new RangeError(`MatMul: input B shape ${fmtShape(b.shape)} does not match input A shape ${fmtShape(a.shape)} (inner dimensions differ)`);
+  if (a.rank !== 2 || b.rank !== 2)
+    throw new RangeError(`MatMul: inputs must be 2-D but A has shape ${fmtShape(a.shape)} and B has shape ${fmtShape(b.shape)}`);
+  if (a.shape[1] !== b.shape[0])
+    throw new RangeError(`MatMul: input B shape ${fmtShape(b.shape)} does not match input A shape ${fmtShape(a.shape)} (inner dimensions differ)`);
   return one(graphOf(a, b), 'MatMul', [a, b], a.dtype, [a.shape[0]!, b.shape[1]!]);
 }
 
@@ -163,16 +165,20 @@ export interface GemmOptions {
 /** alpha * op(A) @ op(B) + beta * C, C broadcast to [M, N]. */
 export function gemm(a: Tensor, b: Tensor, c?: Tensor, options: GemmOptions = {}): Tensor {
   sameDType('Gemm', a, b);
-  if (a.rank !== 2 || b.rank !== 2) throw new RangeError(`Gemm: inputs A and B must be 2-D but A has shape ${fmtShape(a.shape)} and B has shape ${fmtShape(b.shape)}`);
+  if (a.rank !== 2 || b.rank !== 2)
+    throw new RangeError(`Gemm: inputs A and B must be 2-D but A has shape ${fmtShape(a.shape)} and B has shape ${fmtShape(b.shape)}`);
   const [m, ka] = options.transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [kb, n] = options.transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
   if (ka !== kb) {
-    throw new RangeError(`Gemm: input B shape ${fmtShape(b.shape)}${options.transB ? ' (transposed)' : ''} does not match input A shape ${fmtShape(a.shape)}${options.transA ? ' (transposed)' : ''} (inner dimensions ${ka} and ${kb})`);
+    throw new RangeError(
+      `Gemm: input B shape ${fmtShape(b.shape)}${options.transB ? ' (transposed)' : ''} does not match input A shape ${fmtShape(a.shape)}${options.transA ? ' (transposed)' : ''} (inner dimensions ${ka} and ${kb})`,
+    );
   }
   if (c) {
     sameDType('Gemm', a, c, 'A', 'C');
     const bs = broadcastShapes('Gemm', [m, n], c.shape, 'A·B', 'C');
-    if (bs[0] !== m || bs[1] !== n || c.rank > 2) throw new RangeError(`Gemm: input C shape ${fmtShape(c.shape)} does not broadcast to the product shape ${fmtShape([m, n])}`);
+    if (bs[0] !== m || bs[1] !== n || c.rank > 2)
+      throw new RangeError(`Gemm: input C shape ${fmtShape(c.shape)} does not broadcast to the product shape ${fmtShape([m, n])}`);
   }
   const attrs: Record<string, Attr> = {};
   if (options.transA) attrs.transA = { i: 1 };
@@ -202,14 +208,19 @@ export function conv(x: Tensor, w: Tensor, b?: Tensor, options: ConvOptions = {}
   sameDType('Conv', x, w, 'X', 'W');
   if (x.rank !== 4) throw new RangeError(`Conv: input X must be 4-D [N, C, H, W] but has shape ${fmtShape(x.shape)}`);
   if (w.rank !== 4) throw new RangeError(`Conv: input W must be 4-D [O, C, KH, KW] but has shape ${fmtShape(w.shape)}`);
-  if (w.shape[1] !== x.shape[1]) throw new RangeError(`Conv: input W shape ${fmtShape(w.shape)} does not match input X shape ${fmtShape(x.shape)} (channels ${w.shape[1]} vs ${x.shape[1]})`);
-  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) throw new RangeError(`Conv: input B shape ${fmtShape(b.shape)} does not match input W shape ${fmtShape(w.shape)} (expected [${w.shape[0]}])`);
+  if (w.shape[1] !== x.shape[1])
+    throw new RangeError(
+      `Conv: input W shape ${fmtShape(w.shape)} does not match input X shape ${fmtShape(x.shape)} (channels ${w.shape[1]} vs ${x.shape[1]})`,
+    );
+  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0]))
+    throw new RangeError(`Conv: input B shape ${fmtShape(b.shape)} does not match input W shape ${fmtShape(w.shape)} (expected [${w.shape[0]}])`);
   const s = options.strides ?? [1, 1];
   const p = options.pads ?? [0, 0, 0, 0];
   const d = options.dilations ?? [1, 1];
   const oh = convOutSize(x.shape[2]!, w.shape[2]!, s[0], p[0], p[2], d[0]);
   const ow = convOutSize(x.shape[3]!, w.shape[3]!, s[1], p[1], p[3], d[1]);
-  if (oh < 1 || ow < 1) throw new RangeError(`Conv: input W shape ${fmtShape(w.shape)} is larger than input X shape ${fmtShape(x.shape)} allows with these pads`);
+  if (oh < 1 || ow < 1)
+    throw new RangeError(`Conv: input W shape ${fmtShape(w.shape)} is larger than input X shape ${fmtShape(x.shape)} allows with these pads`);
   return one(graphOf(x, w), 'Conv', b ? [x, w, b] : [x, w], x.dtype, [x.shape[0]!, w.shape[0]!, oh, ow], {
     kernel_shape: { ints: [w.shape[2]!, w.shape[3]!] },
     strides: { ints: [...s] },
@@ -272,7 +283,14 @@ export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   if (perm.length !== x.rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
     throw new RangeError(`Transpose: perm ${fmtShape(perm)} is not a permutation of the axes of input shape ${fmtShape(x.shape)}`);
   }
-  return one(x.graph, 'Transpose', [x], x.dtype, perm.map((p) => x.shape[p]!), { perm: { ints: [...perm] } });
+  return one(
+    x.graph,
+    'Transpose',
+    [x],
+    x.dtype,
+    perm.map((p) => x.shape[p]!),
+    { perm: { ints: [...perm] } },
+  );
 }
 
 /** Concatenate along `axis`. */
@@ -383,7 +401,10 @@ export function clip(x: Tensor, lo: TensorLike, hi: TensorLike): Tensor {
   const g = graphOf(x, lo, hi);
   const tl = lift(g, lo, x.dtype);
   const th = lift(g, hi, x.dtype);
-  for (const [n, t] of [['min', tl], ['max', th]] as const) {
+  for (const [n, t] of [
+    ['min', tl],
+    ['max', th],
+  ] as const) {
     if (t.rank !== 0) throw new RangeError(`Clip: input ${n} must be a scalar but has shape ${fmtShape(t.shape)}`);
     sameDType('Clip', x, t, 'input', n);
   }

@@ -143,10 +143,11 @@ function matmulRef(a: RefArray, b: RefArray, ta: boolean, tb: boolean): RefArray
   const [m, k] = A.shape as [number, number];
   const n = B.shape[1]!;
   const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) {
-    const av = A.data[i * k + p]!;
-    for (let j = 0; j < n; j++) out[i * n + j]! += av * B.data[p * n + j]!;
-  }
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < k; p++) {
+      const av = A.data[i * k + p]!;
+      for (let j = 0; j < n; j++) out[i * n + j]! += av * B.data[p * n + j]!;
+    }
   return { shape: [m, n], data: out };
 }
 
@@ -159,19 +160,23 @@ function convRef(node: Node, x: RefArray, w: RefArray, b?: RefArray): RefArray {
   const OH = Math.floor((H + pt + pb - dh * (KH - 1) - 1) / sh) + 1;
   const OW = Math.floor((W + pl + pr - dw * (KW - 1) - 1) / sw) + 1;
   const out = new Float64Array(N * O * OH * OW);
-  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    let acc = b ? b.data[o]! : 0;
-    for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) {
-      const ih = oh * sh + kh * dh - pt;
-      if (ih < 0 || ih >= H) continue;
-      for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * sw + kw * dw - pl;
-        if (iw < 0 || iw >= W) continue;
-        acc += x.data[((n * C + c) * H + ih) * W + iw]! * w.data[((o * C + c) * KH + kh) * KW + kw]!;
-      }
-    }
-    out[((n * O + o) * OH + oh) * OW + ow] = acc;
-  }
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let acc = b ? b.data[o]! : 0;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * sh + kh * dh - pt;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * sw + kw * dw - pl;
+                if (iw < 0 || iw >= W) continue;
+                acc += x.data[((n * C + c) * H + ih) * W + iw]! * w.data[((o * C + c) * KH + kh) * KW + kw]!;
+              }
+            }
+          out[((n * O + o) * OH + oh) * OW + ow] = acc;
+        }
   return { shape: [N, O, OH, OW], data: out };
 }
 
@@ -184,18 +189,22 @@ function convTransposeRef(node: Node, x: RefArray, w: RefArray, shape: readonly 
   const OH = shape[2]!;
   const OW = shape[3]!;
   const out = new Float64Array(N * CO * OH * OW);
-  for (let n = 0; n < N; n++) for (let ci = 0; ci < CI; ci++) for (let h = 0; h < H; h++) for (let x0 = 0; x0 < W; x0++) {
-    const v = x.data[((n * CI + ci) * H + h) * W + x0]!;
-    for (let co = 0; co < CO; co++) for (let kh = 0; kh < KH; kh++) {
-      const oh = h * sh + kh * dh - pt;
-      if (oh < 0 || oh >= OH) continue;
-      for (let kw = 0; kw < KW; kw++) {
-        const ow = x0 * sw + kw * dw - pl;
-        if (ow < 0 || ow >= OW) continue;
-        out[((n * CO + co) * OH + oh) * OW + ow]! += v * w.data[((ci * CO + co) * KH + kh) * KW + kw]!;
-      }
-    }
-  }
+  for (let n = 0; n < N; n++)
+    for (let ci = 0; ci < CI; ci++)
+      for (let h = 0; h < H; h++)
+        for (let x0 = 0; x0 < W; x0++) {
+          const v = x.data[((n * CI + ci) * H + h) * W + x0]!;
+          for (let co = 0; co < CO; co++)
+            for (let kh = 0; kh < KH; kh++) {
+              const oh = h * sh + kh * dh - pt;
+              if (oh < 0 || oh >= OH) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const ow = x0 * sw + kw * dw - pl;
+                if (ow < 0 || ow >= OW) continue;
+                out[((n * CO + co) * OH + oh) * OW + ow]! += v * w.data[((ci * CO + co) * KH + kh) * KW + kw]!;
+              }
+            }
+        }
   return { shape: [...shape], data: out };
 }
 
@@ -244,36 +253,62 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
   const u = (f: (v: number) => number): RefArray => ({ shape: [...a!.shape], data: a!.data.map(f) });
   const bin = (f: (x: number, y: number) => number): RefArray => broadcastMap(bshape(a!.shape, b!.shape), [a!, b!], f);
   switch (node.op) {
-    case 'Add': return bin((x, y) => x + y);
-    case 'Sub': return bin((x, y) => x - y);
-    case 'Mul': return bin((x, y) => x * y);
-    case 'Div': return bin((x, y) => x / y);
-    case 'Pow': return bin((x, y) => x ** y);
-    case 'Min': return bin((x, y) => Math.min(x, y));
-    case 'Max': return bin((x, y) => Math.max(x, y));
-    case 'Equal': return bin((x, y) => (x === y ? 1 : 0));
-    case 'Less': return bin((x, y) => (x < y ? 1 : 0));
-    case 'Greater': return bin((x, y) => (x > y ? 1 : 0));
-    case 'Or': return bin((x, y) => (x || y ? 1 : 0));
-    case 'Not': return u((x) => (x ? 0 : 1));
-    case 'Relu': return u((x) => Math.max(x, 0));
-    case 'Elu': { const al = attrF(node, 'alpha', 1); return u((x) => (x > 0 ? x : al * Math.expm1(x))); }
-    case 'Tanh': return u(Math.tanh);
-    case 'Sigmoid': return u((x) => 1 / (1 + Math.exp(-x)));
-    case 'Exp': return u(Math.exp);
-    case 'Log': return u(Math.log);
-    case 'Sqrt': return u(Math.sqrt);
-    case 'Neg': return u((x) => -x);
-    case 'Abs': return u(Math.abs);
-    case 'Sign': return u(Math.sign);
-    case 'Identity': return u((x) => x);
+    case 'Add':
+      return bin((x, y) => x + y);
+    case 'Sub':
+      return bin((x, y) => x - y);
+    case 'Mul':
+      return bin((x, y) => x * y);
+    case 'Div':
+      return bin((x, y) => x / y);
+    case 'Pow':
+      return bin((x, y) => x ** y);
+    case 'Min':
+      return bin((x, y) => Math.min(x, y));
+    case 'Max':
+      return bin((x, y) => Math.max(x, y));
+    case 'Equal':
+      return bin((x, y) => (x === y ? 1 : 0));
+    case 'Less':
+      return bin((x, y) => (x < y ? 1 : 0));
+    case 'Greater':
+      return bin((x, y) => (x > y ? 1 : 0));
+    case 'Or':
+      return bin((x, y) => (x || y ? 1 : 0));
+    case 'Not':
+      return u((x) => (x ? 0 : 1));
+    case 'Relu':
+      return u((x) => Math.max(x, 0));
+    case 'Elu': {
+      const al = attrF(node, 'alpha', 1);
+      return u((x) => (x > 0 ? x : al * Math.expm1(x)));
+    }
+    case 'Tanh':
+      return u(Math.tanh);
+    case 'Sigmoid':
+      return u((x) => 1 / (1 + Math.exp(-x)));
+    case 'Exp':
+      return u(Math.exp);
+    case 'Log':
+      return u(Math.log);
+    case 'Sqrt':
+      return u(Math.sqrt);
+    case 'Neg':
+      return u((x) => -x);
+    case 'Abs':
+      return u(Math.abs);
+    case 'Sign':
+      return u(Math.sign);
+    case 'Identity':
+      return u((x) => x);
     case 'Cast': {
       const to = attrI(node, 'to', 1);
       if (to === 9) return u((x) => (x ? 1 : 0));
       if (to === 7 || to === 6) return u(Math.trunc);
       return u((x) => x);
     }
-    case 'Softmax': case 'LogSoftmax': {
+    case 'Softmax':
+    case 'LogSoftmax': {
       const logMode = node.op === 'LogSoftmax';
       return alongAxis(a!, attrI(node, 'axis', -1), (row) => {
         const m = Math.max(...row);
@@ -282,7 +317,8 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
         return row.map((v) => (logMode ? v - m - Math.log(s) : Math.exp(v - m) / s));
       });
     }
-    case 'MatMul': return matmulRef(a!, b!, false, false);
+    case 'MatMul':
+      return matmulRef(a!, b!, false, false);
     case 'Gemm': {
       const p = matmulRef(a!, b!, attrI(node, 'transA', 0) === 1, attrI(node, 'transB', 0) === 1);
       const al = attrF(node, 'alpha', 1);
@@ -290,10 +326,15 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
       if (!c) return { shape: p.shape, data: p.data.map((v) => al * v) };
       return broadcastMap(p.shape, [p, c], (x, y) => al * x + be * y);
     }
-    case 'Conv': return convRef(node, a!, b!, c);
-    case 'ConvTranspose': return convTransposeRef(node, a!, b!, out.shape);
-    case 'Reshape': case 'Flatten': return { shape: [...out.shape], data: a!.data.slice() };
-    case 'Transpose': return transposeRef(a!, attrInts(node, 'perm', []));
+    case 'Conv':
+      return convRef(node, a!, b!, c);
+    case 'ConvTranspose':
+      return convTransposeRef(node, a!, b!, out.shape);
+    case 'Reshape':
+    case 'Flatten':
+      return { shape: [...out.shape], data: a!.data.slice() };
+    case 'Transpose':
+      return transposeRef(a!, attrInts(node, 'perm', []));
     case 'Concat': {
       const axis = attrI(node, 'axis', 0);
       const outer = sizeOf(out.shape.slice(0, axis));
@@ -308,9 +349,12 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
       }
       return { shape: [...out.shape], data };
     }
-    case 'Slice': return sliceRef(a!, ints(b!), ints(ins[3]!), ins[4] ? ints(ins[4]) : undefined, out.shape);
-    case 'Pad': return padRef(a!, ints(b!), out.shape);
-    case 'Expand': return broadcastMap(out.shape, [a!], (x) => x);
+    case 'Slice':
+      return sliceRef(a!, ints(b!), ints(ins[3]!), ins[4] ? ints(ins[4]) : undefined, out.shape);
+    case 'Pad':
+      return padRef(a!, ints(b!), out.shape);
+    case 'Expand':
+      return broadcastMap(out.shape, [a!], (x) => x);
     case 'Gather': {
       const axis = attrI(node, 'axis', 0);
       const outer = sizeOf(a!.shape.slice(0, axis));
@@ -318,10 +362,11 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
       const inner = sizeOf(a!.shape.slice(axis + 1));
       const idx = b!.data;
       const data = new Float64Array(sizeOf(out.shape));
-      for (let o = 0; o < outer; o++) for (let j = 0; j < idx.length; j++) {
-        const r = idx[j]! < 0 ? idx[j]! + len : idx[j]!;
-        for (let k = 0; k < inner; k++) data[(o * idx.length + j) * inner + k] = a!.data[(o * len + r) * inner + k]!;
-      }
+      for (let o = 0; o < outer; o++)
+        for (let j = 0; j < idx.length; j++) {
+          const r = idx[j]! < 0 ? idx[j]! + len : idx[j]!;
+          for (let k = 0; k < inner; k++) data[(o * idx.length + j) * inner + k] = a!.data[(o * len + r) * inner + k]!;
+        }
       return { shape: [...out.shape], data };
     }
     case 'OneHot': {
@@ -330,14 +375,16 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
       a!.data.forEach((v, i) => (data[i * depth + (v < 0 ? v + depth : v)] = c!.data[1]!));
       return { shape: [...out.shape], data };
     }
-    case 'ReduceSum': return reduce(a!, ints(b!), attrI(node, 'keepdims', 1) === 1, 0, (s, v) => s + v);
+    case 'ReduceSum':
+      return reduce(a!, ints(b!), attrI(node, 'keepdims', 1) === 1, 0, (s, v) => s + v);
     case 'ReduceMean': {
       const axes = attrInts(node, 'axes', []);
       const r = reduce(a!, axes, attrI(node, 'keepdims', 1) === 1, 0, (s, v) => s + v);
       const n = a!.data.length / r.data.length;
       return { shape: r.shape, data: r.data.map((v) => v / n) };
     }
-    case 'ReduceMax': return reduce(a!, attrInts(node, 'axes', []), attrI(node, 'keepdims', 1) === 1, -Infinity, Math.max);
+    case 'ReduceMax':
+      return reduce(a!, attrInts(node, 'axes', []), attrI(node, 'keepdims', 1) === 1, -Infinity, Math.max);
     case 'ArgMax': {
       const axis = attrI(node, 'axis', 0);
       const full = alongAxis(a!, axis, (row) => {
@@ -345,11 +392,19 @@ function evalNode(node: Node, ins: (RefArray | undefined)[]): RefArray {
         for (let k = 1; k < row.length; k++) if (row[k]! > row[best]!) best = k;
         return row.map(() => best);
       });
-      const sl = sliceRef(full, [0], [1], [axis], full.shape.map((d, i) => (i === axis ? 1 : d)));
+      const sl = sliceRef(
+        full,
+        [0],
+        [1],
+        [axis],
+        full.shape.map((d, i) => (i === axis ? 1 : d)),
+      );
       return { shape: [...out.shape], data: sl.data };
     }
-    case 'Clip': return u((x) => Math.min(Math.max(x, b!.data[0]!), c!.data[0]!));
-    case 'Where': return broadcastMap(bshape(a!.shape, b!.shape, c!.shape), [a!, b!, c!], (k, x, y) => (k ? x : y));
+    case 'Clip':
+      return u((x) => Math.min(Math.max(x, b!.data[0]!), c!.data[0]!));
+    case 'Where':
+      return broadcastMap(bshape(a!.shape, b!.shape, c!.shape), [a!, b!, c!], (k, x, y) => (k ? x : y));
     default:
       throw new Error(`The float64 reference interpreter does not implement op ${node.op}`);
   }
@@ -379,7 +434,10 @@ export function evaluate(targets: readonly Tensor[], values: ReadonlyMap<string,
     else {
       const node = t.producer!;
       if (node.outputs.length !== 1) throw new Error(`The reference interpreter does not evaluate multi-output op ${node.op}`);
-      r = evalNode(node, node.inputs.map((i) => (i ? visit(i) : undefined)));
+      r = evalNode(
+        node,
+        node.inputs.map((i) => (i ? visit(i) : undefined)),
+      );
     }
     cache.set(t, r);
     return r;

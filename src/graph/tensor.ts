@@ -21,13 +21,7 @@ export const ONNX_DTYPE: Record<DType, number> = {
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** An attribute value, tagged so ints and floats stay distinct on the wire. */
-export type Attr =
-  | { i: number }
-  | { f: number }
-  | { s: string }
-  | { ints: readonly number[] }
-  | { floats: readonly number[] }
-  | { g: Graph };
+export type Attr = { i: number } | { f: number } | { s: string } | { ints: readonly number[] } | { floats: readonly number[] } | { g: Graph };
 
 /** Where a tensor comes from. */
 export type TensorKind = 'input' | 'param' | 'const' | 'node';
@@ -262,12 +256,18 @@ export class Graph {
 /** Typed array of `n` copies of `value` for `dtype`. */
 export function fillData(dtype: DType, n: number, value: number): TensorData {
   switch (dtype) {
-    case 'float32': return new Float32Array(n).fill(value);
-    case 'float64': return new Float64Array(n).fill(value);
-    case 'int64': return new BigInt64Array(n).fill(BigInt(Math.trunc(value)));
-    case 'int32': return new Int32Array(n).fill(value);
-    case 'uint8': return new Uint8Array(n).fill(value);
-    case 'bool': return new Uint8Array(n).fill(value ? 1 : 0);
+    case 'float32':
+      return new Float32Array(n).fill(value);
+    case 'float64':
+      return new Float64Array(n).fill(value);
+    case 'int64':
+      return new BigInt64Array(n).fill(BigInt(Math.trunc(value)));
+    case 'int32':
+      return new Int32Array(n).fill(value);
+    case 'uint8':
+      return new Uint8Array(n).fill(value);
+    case 'bool':
+      return new Uint8Array(n).fill(value ? 1 : 0);
   }
 }
 

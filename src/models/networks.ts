@@ -60,7 +60,8 @@ export function modelSpec(options: unknown): ModelSpec {
   const def = NETWORKS[network];
   const head = expectOneOf(o.head ?? 'actor-critic', 'model.head', ['actor-critic', 'dueling', 'q'] as const);
   const obs = o.obsShape ?? [4, 84, 84];
-  if (!Array.isArray(obs) || obs.length !== 3) throw new TypeError(`Expected an array [channels, height, width] for model.obsShape but received ${JSON.stringify(obs)}`);
+  if (!Array.isArray(obs) || obs.length !== 3)
+    throw new TypeError(`Expected an array [channels, height, width] for model.obsShape but received ${JSON.stringify(obs)}`);
   // A dense trunk takes any shape (RAM is [1, 1, 2048]); pixel conv trunks need a frame; the
   // tiles convs pad, so any grid fits them.
   const minSide = def.convs.length === 0 || def.input === 'tiles' ? 1 : 8;
@@ -155,7 +156,9 @@ function convLayers(spec: ModelSpec): { layer: ConvLayer; inC: number; outH: num
     const outH = op.convOutSize(h, layer.kernel, layer.stride, layer.pad, layer.pad);
     const outW = op.convOutSize(w, layer.kernel, layer.stride, layer.pad, layer.pad);
     if (outH < 1 || outW < 1) {
-      throw new RangeError(`Expected a larger frame for model.obsShape but received [${spec.obsShape.join(', ')}] (conv${i + 1} of the ${spec.network} trunk has no output)`);
+      throw new RangeError(
+        `Expected a larger frame for model.obsShape but received [${spec.obsShape.join(', ')}] (conv${i + 1} of the ${spec.network} trunk has no output)`,
+      );
     }
     const r = { layer, inC: c, outH, outW };
     [c, h, w] = [layer.out, outH, outW];
@@ -177,8 +180,16 @@ export interface ParamSpec {
 
 /** The names of the head's linear layers: `pi`, `v` / `adv`, `val` / `q`. */
 function headLayers(spec: ModelSpec): { name: string; outputs: number; gain: number }[] {
-  if (spec.head === 'actor-critic') return [{ name: 'pi', outputs: spec.actions, gain: 0.01 }, { name: 'v', outputs: 1, gain: 1 }];
-  if (spec.head === 'dueling') return [{ name: 'adv', outputs: spec.actions, gain: 1 }, { name: 'val', outputs: 1, gain: 1 }];
+  if (spec.head === 'actor-critic')
+    return [
+      { name: 'pi', outputs: spec.actions, gain: 0.01 },
+      { name: 'v', outputs: 1, gain: 1 },
+    ];
+  if (spec.head === 'dueling')
+    return [
+      { name: 'adv', outputs: spec.actions, gain: 1 },
+      { name: 'val', outputs: 1, gain: 1 },
+    ];
   return [{ name: 'q', outputs: spec.actions, gain: 1 }];
 }
 
@@ -245,7 +256,13 @@ export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Ar
  * Declares the model's parameters in `g` (initial values from `values`), by name. `sigmas: false`
  * leaves out a noisy model's `<layer>.*_sigma` (graphs that act with the means μ only).
  */
-export function declareParams(g: Graph, spec: ModelSpec, values: ReadonlyMap<string, Float32Array>, prefix = '', options: { sigmas?: boolean } = {}): Record<string, Tensor> {
+export function declareParams(
+  g: Graph,
+  spec: ModelSpec,
+  values: ReadonlyMap<string, Float32Array>,
+  prefix = '',
+  options: { sigmas?: boolean } = {},
+): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const p of paramSpecs(spec)) {
     if (options.sigmas === false && p.name.endsWith('_sigma')) continue;
@@ -274,7 +291,12 @@ export interface ModelOutputs {
 export function oneHotTiles(obs: Tensor, classes: number): Tensor {
   const [b, s, r, c] = obs.shape as [number, number, number, number];
   const ids = op.reshape(op.cast(obs, 'float32'), [b, s, 1, r, c]);
-  const classIds = obs.graph.constant(Float32Array.from({ length: classes }, (_, k) => k), 'float32', [classes, 1, 1], 'tile_classes');
+  const classIds = obs.graph.constant(
+    Float32Array.from({ length: classes }, (_, k) => k),
+    'float32',
+    [classes, 1, 1],
+    'tile_classes',
+  );
   return op.reshape(op.cast(op.equal(ids, classIds), 'float32'), [b, s * classes, r, c]);
 }
 

@@ -23,7 +23,10 @@ export interface NoiseSpec {
 
 /** The two noise vectors of noisy layer `layer` with `inputs` p and `outputs` q, in draw order. */
 export function layerNoiseSpecs(layer: string, inputs: number, outputs: number): NoiseSpec[] {
-  return [{ name: `noise.${layer}.in`, size: inputs }, { name: `noise.${layer}.out`, size: outputs }];
+  return [
+    { name: `noise.${layer}.in`, size: inputs },
+    { name: `noise.${layer}.out`, size: outputs },
+  ];
 }
 
 /** Draws one set of factorised noise, f(x) of standard normals, one vector per spec in order. */
@@ -31,7 +34,10 @@ export function sampleNoise(specs: readonly NoiseSpec[], rng: Rng): Map<string, 
   const out = new Map<string, Float32Array>();
   for (const s of specs) {
     const v = rng.fillNormal(new Float64Array(s.size));
-    out.set(s.name, Float32Array.from(v, (x) => Math.sign(x) * Math.sqrt(Math.abs(x))));
+    out.set(
+      s.name,
+      Float32Array.from(v, (x) => Math.sign(x) * Math.sqrt(Math.abs(x))),
+    );
   }
   return out;
 }

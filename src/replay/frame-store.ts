@@ -53,7 +53,7 @@ export class FrameStore {
   copyRowsFrom(saved: readonly Uint8Array[], savedRowsPerChunk: number): void {
     const F = this.frameBytes;
     const rows = this.#chunks.reduce((sum, c) => sum + c.length / F, 0);
-    for (let row = 0; row < rows; ) {
+    for (let row = 0; row < rows;) {
       const src = saved[Math.floor(row / savedRowsPerChunk)];
       const srcRow = row % savedRowsPerChunk;
       const dst = this.#chunks[row >> this.#shift];
@@ -88,9 +88,7 @@ export function observationFrames(obs: unknown, name: string, lanes: number, sta
  * An episode's first observation must be padded as the replay will rebuild it: older stack frames
  * are copies of the newest ('repeat') or zeros ('zero'). Error naming the lane and frame otherwise.
  */
-export function checkStartPadding(
-  obs: Uint8Array, lane: number, perLane: number, frameBytes: number, padding: 'repeat' | 'zero', name: string,
-): void {
+export function checkStartPadding(obs: Uint8Array, lane: number, perLane: number, frameBytes: number, padding: 'repeat' | 'zero', name: string): void {
   const F = frameBytes;
   const base = lane * perLane * F;
   const newest = base + (perLane - 1) * F;

@@ -147,7 +147,12 @@ export class PrioritizedReplay {
     // each invalidating up to `stack` old entries, plus up to nStep + 1 newly ready ones.
     const perLane = 2 * o.stack + o.nStep + 4;
     this.#priorities = new PriorityBackend({
-      capacity: o.capacity, alpha: o.alpha, epsilon: o.epsilon, seed: o.seed, device: o.device, queueCapacity: o.numEnvs * perLane,
+      capacity: o.capacity,
+      alpha: o.alpha,
+      epsilon: o.epsilon,
+      seed: o.seed,
+      device: o.device,
+      queueCapacity: o.numEnvs * perLane,
     });
     this.#frames = new FrameStore(o.capacity, this.#frameBytes, o.framesPerChunk);
     this.#store = new TransitionStore(o.numEnvs, laneCapacity, o.stack, o.scalarDtype, this.#priorities);
@@ -438,7 +443,9 @@ export class PrioritizedReplay {
 
     // Commit: the n-step windows (checked again there, atomically), then storage, then the tree.
     this.#staging.restore(h.nStep);
-    const frameChunks = Object.keys(h.sections).filter((k) => k.startsWith('frames.')).map((k) => reader.bytes(k));
+    const frameChunks = Object.keys(h.sections)
+      .filter((k) => k.startsWith('frames.'))
+      .map((k) => reader.bytes(k));
     this.#frames.copyRowsFrom(frameChunks, h.options.framesPerChunk);
     st.actions.set(views.actions);
     st.returns.data.set(views.returns);

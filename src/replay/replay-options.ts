@@ -86,10 +86,11 @@ export const MAX_REPLAY_CAPACITY = 2 ** 30;
 
 const int = (min: number, max: number, def?: number) => (v: unknown, name: string) =>
   v === undefined && def !== undefined ? def : expectInteger(v, name, min, max);
-const num = (min: number, max: number, def: number) => (v: unknown, name: string) =>
-  v === undefined ? def : expectNumber(v, name, min, max);
-const oneOf = <T extends string>(choices: readonly T[], def: T) => (v: unknown, name: string) =>
-  v === undefined ? def : expectOneOf(v, name, choices);
+const num = (min: number, max: number, def: number) => (v: unknown, name: string) => (v === undefined ? def : expectNumber(v, name, min, max));
+const oneOf =
+  <T extends string>(choices: readonly T[], def: T) =>
+  (v: unknown, name: string) =>
+    v === undefined ? def : expectOneOf(v, name, choices);
 
 function frameShape(v: unknown): [number, number] {
   if (!Array.isArray(v) || v.length !== 2) throw new TypeError(expectedMessage('an array [height, width]', 'frameShape', v));

@@ -158,8 +158,13 @@ export function checkStateHeader(h: Record<string, unknown>, options: ResolvedRe
 function sameSection(want: ReplayStateSection | undefined, got: unknown): boolean {
   const g = got as Partial<ReplayStateSection> | undefined;
   return (
-    want !== undefined && g !== null && typeof g === 'object' && g.dtype === want.dtype && Array.isArray(g.shape) &&
-    g.shape.length === want.shape.length && g.shape.every((d, k) => d === want.shape[k])
+    want !== undefined &&
+    g !== null &&
+    typeof g === 'object' &&
+    g.dtype === want.dtype &&
+    Array.isArray(g.shape) &&
+    g.shape.length === want.shape.length &&
+    g.shape.every((d, k) => d === want.shape[k])
   );
 }
 

@@ -117,8 +117,12 @@ export class TransitionStore {
 
   get memoryBytes(): number {
     return (
-      this.actions.byteLength + this.returns.data.byteLength + this.nextOffset.byteLength + this.flags.byteLength +
-      this.epStep.byteLength + this.episode.byteLength
+      this.actions.byteLength +
+      this.returns.data.byteLength +
+      this.nextOffset.byteLength +
+      this.flags.byteLength +
+      this.epStep.byteLength +
+      this.episode.byteLength
     );
   }
 

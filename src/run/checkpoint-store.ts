@@ -191,10 +191,15 @@ function parseHeader(
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const container = view.getUint32(8, true);
   if (container !== CHECKPOINT_CONTAINER_VERSION) {
-    throw new CheckpointError(path, 'incompatible', `Checkpoint ${path} uses container version ${container}; this mario-rl reads version ${CHECKPOINT_CONTAINER_VERSION}`);
+    throw new CheckpointError(
+      path,
+      'incompatible',
+      `Checkpoint ${path} uses container version ${container}; this mario-rl reads version ${CHECKPOINT_CONTAINER_VERSION}`,
+    );
   }
   const headerLength = view.getUint32(12, true);
-  if (headerLength > MAX_HEADER_BYTES) throw new CheckpointError(path, 'corrupt', `Checkpoint ${path} is corrupt: header length ${headerLength} is implausible`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new CheckpointError(path, 'corrupt', `Checkpoint ${path} is corrupt: header length ${headerLength} is implausible`);
   if (head.length < PREFIX_BYTES + headerLength) {
     throw new CheckpointError(path, 'truncated', `Checkpoint ${path} is truncated: the file ends inside its header (${fileLength} bytes)`);
   }
@@ -202,7 +207,11 @@ function parseHeader(
   const stored = view.getUint32(16, true);
   const computed = crc32c(headerBytes);
   if (stored !== computed) {
-    throw new CheckpointError(path, 'corrupt', `Checkpoint ${path} is corrupt: its header fails the CRC-32C check (stored ${hex(stored)}, computed ${hex(computed)})`);
+    throw new CheckpointError(
+      path,
+      'corrupt',
+      `Checkpoint ${path} is corrupt: its header fails the CRC-32C check (stored ${hex(stored)}, computed ${hex(computed)})`,
+    );
   }
   let header: CheckpointHeader;
   try {
@@ -244,7 +253,11 @@ export function decodeCheckpoint(bytes: Uint8Array, path = '<memory>', options: 
     if (data.length !== s.length) throw new CheckpointError(path, 'truncated', `Checkpoint ${path} is truncated inside section '${s.name}'`);
     const computed = crc32c(data);
     if (computed !== s.crc32c) {
-      throw new CheckpointError(path, 'corrupt', `Checkpoint ${path} is corrupt: section '${s.name}' fails its CRC-32C check (stored ${hex(s.crc32c)}, computed ${hex(computed)})`);
+      throw new CheckpointError(
+        path,
+        'corrupt',
+        `Checkpoint ${path} is corrupt: section '${s.name}' fails its CRC-32C check (stored ${hex(s.crc32c)}, computed ${hex(computed)})`,
+      );
     }
     sections[s.name] = data;
   }
@@ -350,7 +363,8 @@ export class CheckpointStore {
     this.#hooks = options.hooks ?? {};
     mkdirSync(this.dir, { recursive: true });
     const removed = removeStaleTempFiles(this.dir);
-    if (removed.length) this.#warn(`removed ${removed.length} incomplete checkpoint write(s) in ${this.dir} (a previous run stopped mid-save): ${removed.join(', ')}`);
+    if (removed.length)
+      this.#warn(`removed ${removed.length} incomplete checkpoint write(s) in ${this.dir} (a previous run stopped mid-save): ${removed.join(', ')}`);
   }
 
   /** Path of the periodic checkpoint for `globalStep`. */
@@ -465,10 +479,7 @@ export function findCheckpointFiles(root: string): string[] {
  * then step. Corrupt or truncated ones are skipped with a warning naming the file and why;
  * incompatible ones are skipped quietly (they belong to other runs).
  */
-export function findNewestCheckpoint(
-  root: string,
-  options: CheckpointReadOptions & { onWarning?: (message: string) => void } = {},
-): ResumeResult {
+export function findNewestCheckpoint(root: string, options: CheckpointReadOptions & { onWarning?: (message: string) => void } = {}): ResumeResult {
   const warn = options.onWarning ?? ((m: string) => console.warn(`mario-rl: ${m}`));
   return newestValid(findCheckpointFiles(root), options, warn);
 }

@@ -91,9 +91,15 @@ export class RunLogger {
     this.#metrics = new MetricsWriter(this.paths.metrics, { flushEveryRows: options.flushEveryRows ?? 1 });
     this.#tb = options.tensorboard === false ? null : new TensorBoardWriter(this.paths.tensorboard);
     const hb = options.heartbeatSeconds ?? 10;
-    this.#heartbeat = hb > 0
-      ? new Heartbeat(this.paths.heartbeat, { intervalSeconds: hb, gpu: options.gpu ?? true, extra: options.heartbeatExtra, ...(options.nvidiaSmi ? { nvidiaSmi: options.nvidiaSmi } : {}) }).start()
-      : null;
+    this.#heartbeat =
+      hb > 0
+        ? new Heartbeat(this.paths.heartbeat, {
+            intervalSeconds: hb,
+            gpu: options.gpu ?? true,
+            extra: options.heartbeatExtra,
+            ...(options.nvidiaSmi ? { nvidiaSmi: options.nvidiaSmi } : {}),
+          }).start()
+        : null;
     this.#lag.start();
   }
 

@@ -77,10 +77,7 @@ export class TensorBoardWriter {
     let path = '';
     let fd: number | null = null;
     for (let k = 0; fd === null; k++) {
-      path = join(
-        logDir,
-        `events.out.tfevents.${Math.floor(t / 1000)}.${hostname()}.${process.pid}${k ? `.${k}` : ''}${options.filenameSuffix ?? ''}`,
-      );
+      path = join(logDir, `events.out.tfevents.${Math.floor(t / 1000)}.${hostname()}.${process.pid}${k ? `.${k}` : ''}${options.filenameSuffix ?? ''}`);
       try {
         fd = openSync(path, 'wx');
       } catch (err) {
@@ -89,7 +86,13 @@ export class TensorBoardWriter {
     }
     this.path = path;
     this.#fd = fd;
-    this.#push(new ProtobufWriter().double(1, t / 1000).varint(2, 0).string(3, 'brain.Event:2').finish());
+    this.#push(
+      new ProtobufWriter()
+        .double(1, t / 1000)
+        .varint(2, 0)
+        .string(3, 'brain.Event:2')
+        .finish(),
+    );
     this.flush();
   }
 
@@ -143,10 +146,11 @@ export class TensorBoardWriter {
     const event = new ProtobufWriter().double(1, wallTimeMs / 1000).varint(2, step);
     event.message(5, (summary) =>
       summary.message(1, (v) =>
-        v.string(1, tag).message(5, (h) =>
-          h.double(1, min).double(2, max).double(3, num).double(4, sum).double(5, sumSquares)
-            .packedDoubles(6, limits).packedDoubles(7, counts),
-        ),
+        v
+          .string(1, tag)
+          .message(5, (h) =>
+            h.double(1, min).double(2, max).double(3, num).double(4, sum).double(5, sumSquares).packedDoubles(6, limits).packedDoubles(7, counts),
+          ),
       ),
     );
     this.#push(event.finish());

@@ -39,7 +39,10 @@ export function missingProviderFiles(): string[] {
 export function missingSharedLibraries(lib: string): string[] {
   try {
     const out = execFileSync('ldd', [lib], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').filter((l) => l.includes('not found')).map((l) => l.trim().split(/\s+/)[0]!);
+    return out
+      .split('\n')
+      .filter((l) => l.includes('not found'))
+      .map((l) => l.trim().split(/\s+/)[0]!);
   } catch {
     return [];
   }
@@ -48,8 +51,15 @@ export function missingSharedLibraries(lib: string): string[] {
 /** The GPUs nvidia-smi reports (name, driver, memory), or undefined when nvidia-smi is absent. */
 export function nvidiaSmi(): string[] | undefined {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
-    return out.split('\n').map((l) => l.trim()).filter(Boolean);
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    });
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   } catch {
     return undefined;
   }
@@ -57,7 +67,8 @@ export function nvidiaSmi(): string[] | undefined {
 
 /** A one-line reason the CUDA provider cannot load, found on disk, or undefined if all is there. */
 export function cudaBlocker(): string | undefined {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `the CUDA provider is only set up for linux-x64 (this is ${process.platform}-${process.arch})`;
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return `the CUDA provider is only set up for linux-x64 (this is ${process.platform}-${process.arch})`;
   const missing = missingProviderFiles();
   if (missing.length) return `${missing.join(' and ')} missing from ${ortBinaryDir()}`;
   const libs = missingSharedLibraries(join(ortBinaryDir(), 'libonnxruntime_providers_cuda.so'));

@@ -239,10 +239,15 @@ export class Learner {
   #batchFeeds(batch: unknown, what: string, feeds: Record<string, HostTensor>): number {
     const b = expectOptions<Batch>(batch, what);
     const inputs = batchInputs(this.spec);
-    rejectUnknownKeys(b, what, inputs.map((i) => i.name));
+    rejectUnknownKeys(
+      b,
+      what,
+      inputs.map((i) => i.name),
+    );
     const obsSize = this.spec.model.obsShape.reduce((x, y) => x * y, 1);
     const obs = expectTypedArray(b.obs, `${what}.obs`, Uint8Array);
-    if (obs.length === 0 || obs.length % obsSize !== 0) throw new RangeError(`Expected a Uint8Array whose length is a positive multiple of ${obsSize} for ${what}.obs but received Uint8Array(${obs.length})`);
+    if (obs.length === 0 || obs.length % obsSize !== 0)
+      throw new RangeError(`Expected a Uint8Array whose length is a positive multiple of ${obsSize} for ${what}.obs but received Uint8Array(${obs.length})`);
     const n = obs.length / obsSize;
     for (const i of inputs) {
       const len = n * i.sample.reduce((x, y) => x * y, 1);
@@ -342,7 +347,8 @@ export class Learner {
       }
     }
     const targetKl = o.targetKl === undefined ? undefined : expectNumber(o.targetKl, 'targetKl', Number.MIN_VALUE, 1e6);
-    if (targetKl !== undefined && this.spec.algo !== 'ppo') throw new RangeError(`Expected no targetKl for algo '${this.spec.algo}' (only PPO reports approx_kl) but received ${targetKl}`);
+    if (targetKl !== undefined && this.spec.algo !== 'ppo')
+      throw new RangeError(`Expected no targetKl for algo '${this.spec.algo}' (only PPO reports approx_kl) but received ${targetKl}`);
     if (targetKl === undefined) return this.#runLoop(feeds, indices, epochs, minibatches, n, lr);
     // One Loop per epoch; stop once an epoch's mean approx KL is above the target.
     const perEpoch = minibatches * mb;
@@ -370,7 +376,9 @@ export class Learner {
     feeds.indices = { dtype: 'int64', dims: [iters, mb], data: indices };
     this.#trainNoiseFeeds(feeds, iters, true);
     const key = `loop:${epochs}:${minibatches}:${n}`;
-    await this.#ensure(key, () => toModel(buildTrainLoopGraph(this.spec, { epochs, minibatches, minibatchSize: mb, rolloutSize: n, convWeightGrad: this.#convWeightGrad })));
+    await this.#ensure(key, () =>
+      toModel(buildTrainLoopGraph(this.spec, { epochs, minibatches, minibatchSize: mb, rolloutSize: n, convWeightGrad: this.#convWeightGrad })),
+    );
     const out = await this.#runner.run(key, feeds);
     this.#absorb(out);
     this.#step += iters;
@@ -390,7 +398,8 @@ export class Learner {
     const feeds: Record<string, HostTensor> = {};
     const obsSize = this.spec.model.obsShape.reduce((x, y) => x * y, 1);
     expectTypedArray(obs, 'obs', Uint8Array);
-    if (obs.length === 0 || obs.length % obsSize !== 0) throw new RangeError(`Expected a Uint8Array whose length is a positive multiple of ${obsSize} for obs but received Uint8Array(${obs.length})`);
+    if (obs.length === 0 || obs.length % obsSize !== 0)
+      throw new RangeError(`Expected a Uint8Array whose length is a positive multiple of ${obsSize} for obs but received Uint8Array(${obs.length})`);
     const n = obs.length / obsSize;
     feeds.obs = { dtype: 'uint8', dims: [n, ...this.spec.model.obsShape], data: obs };
     const key = `policy:${this.#acting}:${n}`;
@@ -422,7 +431,13 @@ export class Learner {
       if (this.#target) tensors.set(`target.${p.name}`, { shape: p.shape, data: this.#target.get(p.name)! });
     }
     const noise = this.noiseRngState;
-    return encodeSafetensors(tensors, { ...metadata, format: 'mario-rl', spec: JSON.stringify(this.spec), step: String(this.#step), ...(noise && { [NOISE_RNG_KEY]: JSON.stringify(noise) }) });
+    return encodeSafetensors(tensors, {
+      ...metadata,
+      format: 'mario-rl',
+      spec: JSON.stringify(this.spec),
+      step: String(this.#step),
+      ...(noise && { [NOISE_RNG_KEY]: JSON.stringify(noise) }),
+    });
   }
 
   /** Restores parameters, optimizer state, step (and noise streams) from `toSafetensors` bytes of the same spec. */
@@ -433,7 +448,8 @@ export class Learner {
     }
     const take = (name: string, shape: number[]): Float32Array => {
       const t = tensors.get(name);
-      if (!t || !(t.data instanceof Float32Array) || t.data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`The checkpoint lacks float32 tensor ${name} of shape [${shape.join(', ')}]`);
+      if (!t || !(t.data instanceof Float32Array) || t.data.length !== shape.reduce((a, b) => a * b, 1))
+        throw new Error(`The checkpoint lacks float32 tensor ${name} of shape [${shape.join(', ')}]`);
       return t.data;
     };
     let noiseRng = this.#noiseRng;
@@ -468,7 +484,10 @@ export class Learner {
 
   /** A standalone ONNX policy (uint8 `obs` [batch, C, H, W] → `logits`, `value` or `q`) with the current parameters baked in; a noisy model's means μ only. */
   policyModel(batch = 1): Uint8Array {
-    return toModel(buildPolicyGraph(this.spec.model, expectInteger(batch, 'batch', 1, 1 << 20), undefined, { noise: false }), { params: 'baked', values: this.#params });
+    return toModel(buildPolicyGraph(this.spec.model, expectInteger(batch, 'batch', 1, 1 << 20), undefined, { noise: false }), {
+      params: 'baked',
+      values: this.#params,
+    });
   }
 
   /** [async] Writes `policyModel(batch)` to `path`. */

@@ -78,7 +78,8 @@ export function decodeSafetensors(bytes: unknown): { tensors: Map<string, Stored
     if (!code) throw new Error(`Safetensors tensor ${name} has unsupported dtype ${e.dtype}`);
     const [begin, end] = e.data_offsets;
     const n = e.shape.reduce((x, y) => x * y, 1);
-    if (end - begin !== n * code[2] || base + end > b.length) throw new RangeError(`Safetensors tensor ${name} has offsets [${begin}, ${end}] that do not fit its shape or the file`);
+    if (end - begin !== n * code[2] || base + end > b.length)
+      throw new RangeError(`Safetensors tensor ${name} has offsets [${begin}, ${end}] that do not fit its shape or the file`);
     // Copy into an aligned buffer (the data section need not be aligned for this dtype).
     const buf = b.slice(base + begin, base + end).buffer as ArrayBuffer;
     tensors.set(name, { shape: [...e.shape], data: new code[1](buf, 0, n) });

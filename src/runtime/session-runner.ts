@@ -40,7 +40,9 @@ export function workerLocation(): { url: URL | string; eval: boolean } {
   const self = import.meta.url;
   if (self.endsWith('.ts')) {
     // tsx's ESM entry sits next to the CommonJS one that require.resolve finds.
-    const api = createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+    const api = createRequire(self)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs');
     const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./session-worker.ts', self).href)}); })`;
     return { url: code, eval: true };
   }
@@ -103,7 +105,10 @@ export class SessionRunner {
           runner.#device = 'cuda';
         } catch (err) {
           const why = firstLine((err as Error).message);
-          if (device === 'cuda') throw new Error(`The CUDA execution provider did not load: ${why}. Run 'npx mario-rl doctor' for what is missing, or use device: 'cpu'.`, { cause: err });
+          if (device === 'cuda')
+            throw new Error(`The CUDA execution provider did not load: ${why}. Run 'npx mario-rl doctor' for what is missing, or use device: 'cpu'.`, {
+              cause: err,
+            });
           runner.#fallback = why;
           warn(`device 'auto': using the CPU because the CUDA execution provider did not load (${why}); run 'npx mario-rl doctor' for details`);
           runner.#ortVersion = (await runner.#call({ type: 'probe', device: 'cpu' })).version ?? 'unknown';

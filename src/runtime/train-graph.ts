@@ -44,7 +44,9 @@ export function trainSpec(options: unknown): TrainSpec {
   const m = expectOptions<ModelSpec>(o.model, 'train.model');
   const model = modelSpec({ ...m, head: m.head ?? (algo === 'dqn' ? 'dueling' : 'actor-critic') });
   if ((algo === 'dqn') !== (model.head !== 'actor-critic')) {
-    throw new RangeError(`Expected a ${algo === 'dqn' ? "'dueling' or 'q'" : "'actor-critic'"} head for train.model.head with algo '${algo}' but received '${model.head}'`);
+    throw new RangeError(
+      `Expected a ${algo === 'dqn' ? "'dueling' or 'q'" : "'actor-critic'"} head for train.model.head with algo '${algo}' but received '${model.head}'`,
+    );
   }
   return {
     model,
@@ -61,7 +63,12 @@ export function trainSpec(options: unknown): TrainSpec {
 export function optimizerConfig(options: unknown): OptimizerConfig {
   const o = expectOptions<OptimizerConfig & Record<string, number>>(options ?? { kind: 'adam', eps: 1e-5 }, 'train.optimizer');
   const kind = expectOneOf(o.kind ?? 'adam', 'train.optimizer.kind', ['adam', 'adamw', 'rmsprop', 'sgd'] as const);
-  const known: Record<string, string[]> = { adam: ['beta1', 'beta2', 'eps'], adamw: ['beta1', 'beta2', 'eps', 'weightDecay'], rmsprop: ['alpha', 'eps'], sgd: [] };
+  const known: Record<string, string[]> = {
+    adam: ['beta1', 'beta2', 'eps'],
+    adamw: ['beta1', 'beta2', 'eps', 'weightDecay'],
+    rmsprop: ['alpha', 'eps'],
+    sgd: [],
+  };
   rejectUnknownKeys(o, 'train.optimizer', ['kind', ...known[kind]!]);
   const out: Record<string, unknown> = { kind };
   for (const k of known[kind]!) if (o[k] !== undefined) out[k] = expectNumber(o[k], `train.optimizer.${k}`, 0, 1e6);
@@ -84,9 +91,12 @@ export function batchInputs(spec: TrainSpec): BatchInput[] {
   const vec = (name: string): BatchInput => ({ name, dtype: 'float32', sample: [] });
   const actions: BatchInput = { name: 'actions', dtype: 'int64', sample: [] };
   switch (spec.algo) {
-    case 'ppo': return [obs, actions, vec('old_logprobs'), vec('advantages'), vec('returns'), vec('old_values')];
-    case 'a2c': return [obs, actions, vec('advantages'), vec('returns')];
-    case 'dqn': return [obs, actions, vec('rewards'), { ...obs, name: 'next_obs' }, vec('dones'), vec('discounts'), vec('weights')];
+    case 'ppo':
+      return [obs, actions, vec('old_logprobs'), vec('advantages'), vec('returns'), vec('old_values')];
+    case 'a2c':
+      return [obs, actions, vec('advantages'), vec('returns')];
+    case 'dqn':
+      return [obs, actions, vec('rewards'), { ...obs, name: 'next_obs' }, vec('dones'), vec('discounts'), vec('weights')];
   }
 }
 
@@ -102,17 +112,46 @@ interface StepNoise {
   target: Record<string, Tensor>;
 }
 
-function lossFor(spec: TrainSpec, p: Record<string, Tensor>, b: Record<string, Tensor>, target: Record<string, Tensor> | undefined, noise: StepNoise | undefined): LossResult {
+function lossFor(
+  spec: TrainSpec,
+  p: Record<string, Tensor>,
+  b: Record<string, Tensor>,
+  target: Record<string, Tensor> | undefined,
+  noise: StepNoise | undefined,
+): LossResult {
   const out = applyModel(spec.model, p, b.obs!, noise?.online);
   if (spec.algo === 'ppo') {
-    return ppoLoss({ logits: out.logits!, values: out.value!, actions: b.actions!, oldLogProbs: b.old_logprobs!, advantages: b.advantages!, returns: b.returns!, oldValues: b.old_values! }, spec.ppo);
+    return ppoLoss(
+      {
+        logits: out.logits!,
+        values: out.value!,
+        actions: b.actions!,
+        oldLogProbs: b.old_logprobs!,
+        advantages: b.advantages!,
+        returns: b.returns!,
+        oldValues: b.old_values!,
+      },
+      spec.ppo,
+    );
   }
   if (spec.algo === 'a2c') {
     return a2cLoss({ logits: out.logits!, values: out.value!, actions: b.actions!, advantages: b.advantages!, returns: b.returns! }, spec.a2c);
   }
   const next = applyModel(spec.model, p, b.next_obs!, noise?.online);
   const nextTarget = applyModel(spec.model, target!, b.next_obs!, noise?.target);
-  return dqnLoss({ q: out.q!, qNextOnline: next.q!, qNextTarget: nextTarget.q!, actions: b.actions!, rewards: b.rewards!, dones: b.dones!, discounts: b.discounts!, weights: b.weights! }, spec.dqn);
+  return dqnLoss(
+    {
+      q: out.q!,
+      qNextOnline: next.q!,
+      qNextTarget: nextTarget.q!,
+      actions: b.actions!,
+      rewards: b.rewards!,
+      dones: b.dones!,
+      discounts: b.discounts!,
+      weights: b.weights!,
+    },
+    spec.dqn,
+  );
 }
 
 interface UpdateTensors {
@@ -124,7 +163,17 @@ interface UpdateTensors {
 }
 
 /** Forward, loss, gradients, clipping and optimizer on already-declared tensors. */
-function buildUpdate(spec: TrainSpec, params: Tensor[], state: Tensor[][], batch: Record<string, Tensor>, lr: Tensor, step: Tensor, target: Record<string, Tensor> | undefined, noise: StepNoise | undefined, grad: GradientOptions): UpdateTensors {
+function buildUpdate(
+  spec: TrainSpec,
+  params: Tensor[],
+  state: Tensor[][],
+  batch: Record<string, Tensor>,
+  lr: Tensor,
+  step: Tensor,
+  target: Record<string, Tensor> | undefined,
+  noise: StepNoise | undefined,
+  grad: GradientOptions,
+): UpdateTensors {
   const names = paramSpecs(spec.model).map((p) => p.name);
   const p: Record<string, Tensor> = {};
   names.forEach((n, i) => (p[n] = params[i]!));
@@ -169,7 +218,8 @@ function declareState(g: Graph, spec: TrainSpec, params: Tensor[]): Tensor[][] {
 function declareStepNoise(g: Graph, spec: TrainSpec, lead: number[]): StepNoise | undefined {
   const specs = noiseSpecs(spec.model);
   if (specs.length === 0) return undefined;
-  const declare = (prefix: string): Record<string, Tensor> => Object.fromEntries(specs.map((n) => [n.name, g.input(prefix + n.name, 'float32', [...lead, n.size])]));
+  const declare = (prefix: string): Record<string, Tensor> =>
+    Object.fromEntries(specs.map((n) => [n.name, g.input(prefix + n.name, 'float32', [...lead, n.size])]));
   return { online: declare(''), target: declare('target.') };
 }
 
@@ -274,7 +324,11 @@ export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions):
   const outs = g.addNode(
     'Loop',
     [g.scalar(iters, 'int64'), g.scalar(1, 'bool'), ...carried],
-    [...carried.map((t) => ({ dtype: t.dtype, shape: t.shape })), { dtype: 'float32', shape: [iters] }, ...statNames.map(() => ({ dtype: 'float32' as DType, shape: [iters] }))],
+    [
+      ...carried.map((t) => ({ dtype: t.dtype, shape: t.shape })),
+      { dtype: 'float32', shape: [iters] },
+      ...statNames.map(() => ({ dtype: 'float32' as DType, shape: [iters] })),
+    ],
     { body: { g: body } },
   );
   carried.forEach((t, i) => g.output(`new.${t.name}`, outs[i]!));
@@ -297,7 +351,9 @@ export function buildPolicyGraph(model: ModelSpec, batch: number, values?: Reado
   expectInteger(batch, 'batch', 1, 1 << 20);
   const g = new Graph(`policy_${model.network}`);
   const meansOnly = options.noise === false;
-  const p = declareParams(g, model, values ?? new Map(paramSpecs(model).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))])), '', { sigmas: !meansOnly });
+  const p = declareParams(g, model, values ?? new Map(paramSpecs(model).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))])), '', {
+    sigmas: !meansOnly,
+  });
   const obs = g.input('obs', 'uint8', [batch, ...model.obsShape]);
   const noise = meansOnly ? undefined : Object.fromEntries(noiseSpecs(model).map((n) => [n.name, g.input(n.name, 'float32', [n.size])]));
   const out = applyModel(model, p, obs, noise);

@@ -20,6 +20,4 @@ export type WorkerRequest =
 export type WorkerRequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** Worker → main. */
-export type WorkerReply =
-  | { id: number; ok: true; outputs?: Record<string, HostTensor>; version?: string }
-  | { id: number; ok: false; error: string };
+export type WorkerReply = { id: number; ok: true; outputs?: Record<string, HostTensor>; version?: string } | { id: number; ok: false; error: string };

@@ -100,9 +100,12 @@ export class CallbackList {
   /** Adds a callback; its name must be unique. */
   add(callback: TrainerCallback): void {
     if (callback === null || typeof callback !== 'object' || typeof callback.name !== 'string' || callback.name === '') {
-      throw new TypeError('Expected a callback object with a non-empty string name for callback but received ' + (callback === null ? 'null' : typeof callback));
+      throw new TypeError(
+        'Expected a callback object with a non-empty string name for callback but received ' + (callback === null ? 'null' : typeof callback),
+      );
     }
-    if (this.#callbacks.some((c) => c.name === callback.name)) throw new RangeError(`Expected a unique name for callback but received '${callback.name}' twice`);
+    if (this.#callbacks.some((c) => c.name === callback.name))
+      throw new RangeError(`Expected a unique name for callback but received '${callback.name}' twice`);
     this.#callbacks.push(callback);
   }
 
@@ -112,7 +115,11 @@ export class CallbackList {
   }
 
   /** Calls `hook` on each callback that has it, in order, awaiting each. */
-  async call<H extends Hook>(hook: H, ctx: CallbackContext, ...args: Parameters<NonNullable<TrainerCallback[H]>> extends [CallbackContext, ...infer R] ? R : never): Promise<void> {
+  async call<H extends Hook>(
+    hook: H,
+    ctx: CallbackContext,
+    ...args: Parameters<NonNullable<TrainerCallback[H]>> extends [CallbackContext, ...infer R] ? R : never
+  ): Promise<void> {
     for (const c of this.#callbacks) {
       const fn = c[hook] as ((ctx: CallbackContext, ...rest: unknown[]) => void | Promise<void>) | undefined;
       if (fn) await fn.call(c, ctx, ...args);

@@ -15,11 +15,25 @@ import { PRESETS, presetConfig } from './presets.js';
 import { formatSchedule, parseSchedule, parseScheduleString, resolveSchedule, type Schedule } from './schedule.js';
 
 export {
-  CONFIG_FIELDS, CONFIG_TABLE, kebabCase, type A2cConfig, type Algo, type CheckpointConfig, type ConfigField, type ConfigFieldType, type DeviceSetting,
-  type DqnConfig, type EarlyStopConfig, type EnvConfig, type LogConfig, type PerConfig, type PpoConfig, type ScheduleInput, type TrainerConfig,
+  CONFIG_FIELDS,
+  CONFIG_TABLE,
+  kebabCase,
+  type A2cConfig,
+  type Algo,
+  type CheckpointConfig,
+  type ConfigField,
+  type ConfigFieldType,
+  type DeviceSetting,
+  type DqnConfig,
+  type EarlyStopConfig,
+  type EnvConfig,
+  type LogConfig,
+  type PerConfig,
+  type PpoConfig,
+  type ScheduleInput,
+  type TrainerConfig,
   type TrainerConfigInput,
 } from './config-fields.js';
-
 
 const FIELD_BY_PATH = new Map(CONFIG_FIELDS.map((f) => [f.path, f]));
 const FIELD_BY_FLAG = new Map(CONFIG_FIELDS.map((f) => [f.flag, f]));
@@ -101,9 +115,7 @@ export function validateConfig(input: unknown, base: TrainerConfig = defaultConf
         continue;
       }
       const siblings = new Set(
-        CONFIG_FIELDS.filter((f) => f.path.startsWith(prefix ? `${prefix}.` : '')).map(
-          (f) => f.path.slice(prefix ? prefix.length + 1 : 0).split('.')[0],
-        ),
+        CONFIG_FIELDS.filter((f) => f.path.startsWith(prefix ? `${prefix}.` : '')).map((f) => f.path.slice(prefix ? prefix.length + 1 : 0).split('.')[0]),
       );
       const hint = closest(key, siblings);
       throw new TypeError(
@@ -342,9 +354,7 @@ export function deriveSizes(config: TrainerConfig): DerivedSizes {
   const minibatches = config.algo === 'ppo' ? config.ppo.minibatches : 1;
   if (config.algo === 'ppo') {
     if (minibatches > batchSize || batchSize % minibatches !== 0) {
-      throw new RangeError(
-        expectedMessage(`a divisor of the batch size ${batchSize} (ppo.numEnvs × ppo.numSteps)`, 'ppo.minibatches', minibatches),
-      );
+      throw new RangeError(expectedMessage(`a divisor of the batch size ${batchSize} (ppo.numEnvs × ppo.numSteps)`, 'ppo.minibatches', minibatches));
     }
   }
   const numUpdates = Math.floor(total / batchSize);

@@ -18,7 +18,12 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
     actions: e.actions,
     frameSkip: e.frameSkip,
     maxPool: e.maxPoolLastTwo,
-    obs: e.obs === 'ram' ? ('ram' as const) : e.obs === 'tiles' ? { kind: 'tiles' as const, rows: e.tileRows, cols: e.tileCols, frameStack: e.frameStack } : { width: e.width, height: e.height, frameStack: e.frameStack, grayscale: e.grayscale },
+    obs:
+      e.obs === 'ram'
+        ? ('ram' as const)
+        : e.obs === 'tiles'
+          ? { kind: 'tiles' as const, rows: e.tileRows, cols: e.tileCols, frameStack: e.frameStack }
+          : { width: e.width, height: e.height, frameStack: e.frameStack, grayscale: e.grayscale },
     ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
     ...(e.noopMax > 0 ? { noopMax: e.noopMax } : {}),
     ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
@@ -38,7 +43,8 @@ export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']):
     throw new RangeError(`Expected 'mlp' for network with env.obs 'ram' (conv trunks need frames) but received '${network}'`);
   }
   if (e.obs === 'tiles' && !tileNet) throw new RangeError(`Expected 'tiles' or 'tiles-mlp' for network with env.obs 'tiles' but received '${network}'`);
-  if (e.obs !== 'tiles' && tileNet) throw new RangeError(`Expected 'tiles' for env.obs with network '${network}' (it reads tile grids) but received '${e.obs}'`);
+  if (e.obs !== 'tiles' && tileNet)
+    throw new RangeError(`Expected 'tiles' for env.obs with network '${network}' (it reads tile grids) but received '${e.obs}'`);
   if (e.game === 'runner' && e.stage > 3) {
     throw new RangeError(`Expected a stage in 1…3 for env.stage with env.game 'runner' (the built-in game has three stages) but received ${e.stage}`);
   }
@@ -94,5 +100,10 @@ export function trainSpecFor(config: TrainerConfig): TrainSpec {
     return trainSpec({ algo: 'a2c', model, maxGradNorm: c.a2c.maxGradNorm, a2c: { entCoef, vfCoef, normAdvantages } });
   }
   const d = c.dqn;
-  return trainSpec({ algo: 'dqn', model: { ...model, head: d.dueling ? 'dueling' : 'q', ...(d.exploration === 'noisy' ? { noisy: true } : {}) }, maxGradNorm: d.maxGradNorm, dqn: { double: d.double, huberDelta: d.huberDelta } });
+  return trainSpec({
+    algo: 'dqn',
+    model: { ...model, head: d.dueling ? 'dueling' : 'q', ...(d.exploration === 'noisy' ? { noisy: true } : {}) },
+    maxGradNorm: d.maxGradNorm,
+    dqn: { double: d.double, huberDelta: d.huberDelta },
+  });
 }

@@ -20,7 +20,14 @@ export const EVAL_EPSILON = 0.05;
  * Actions outside training (evaluate, recordEpisode, act): greedy when `deterministic`; otherwise
  * ε-greedy (ε = EVAL_EPSILON) on DQN's `q`, sampled from PPO/A2C's `logits`.
  */
-export function pickActions(out: { logits?: Float32Array; q?: Float32Array }, n: number, numActions: number, deterministic: boolean, rng: Rng, actions: Int32Array): void {
+export function pickActions(
+  out: { logits?: Float32Array; q?: Float32Array },
+  n: number,
+  numActions: number,
+  deterministic: boolean,
+  rng: Rng,
+  actions: Int32Array,
+): void {
   if (deterministic) argmaxRows((out.q ?? out.logits)!, n, numActions, actions);
   else if (out.q) epsilonGreedy(out.q, n, numActions, EVAL_EPSILON, rng, actions);
   else sampleFromLogits(out.logits!, n, numActions, rng, actions);
@@ -170,7 +177,12 @@ export function recordOptions(options: RecordEpisodeOptions, config: TrainerConf
 }
 
 /** Plays and records one episode with `learner`'s current parameters on a one-lane env. */
-export async function recordPolicyEpisode(learner: Learner, config: TrainerConfig, options: ResolvedRecordOptions, romBytes?: Uint8Array): Promise<RecordedEpisode> {
+export async function recordPolicyEpisode(
+  learner: Learner,
+  config: TrainerConfig,
+  options: ResolvedRecordOptions,
+  romBytes?: Uint8Array,
+): Promise<RecordedEpisode> {
   const { seed, maxSteps, deterministic } = options;
   const envOptions = vecEnvOptions(config, 1, seed, romBytes);
   const rom = envOptions.rom === undefined ? loadRunnerRom() : toBytes(envOptions.rom, 'rom');
@@ -194,13 +206,35 @@ export async function recordPolicyEpisode(learner: Learner, config: TrainerConfi
       ret += r.reward[0]!;
       maxX = Math.max(maxX, r.info.xPos[0]!);
       if (r.terminated[0] || r.truncated[0]) {
-        return { rom, frameSkip: config.env.frameSkip, startState, buttons: Uint8Array.from(buttons), states, actions: Int32Array.from(actions),
-          return: r.episode.return[0]!, length: r.episode.length[0]!, maxX: r.episode.maxX[0]!, flag: r.episode.flag[0] === 1, cut: false };
+        return {
+          rom,
+          frameSkip: config.env.frameSkip,
+          startState,
+          buttons: Uint8Array.from(buttons),
+          states,
+          actions: Int32Array.from(actions),
+          return: r.episode.return[0]!,
+          length: r.episode.length[0]!,
+          maxX: r.episode.maxX[0]!,
+          flag: r.episode.flag[0] === 1,
+          cut: false,
+        };
       }
       states.push(env.saveStates([0])[0]!);
       if (actions.length >= maxSteps) {
-        return { rom, frameSkip: config.env.frameSkip, startState, buttons: Uint8Array.from(buttons), states, actions: Int32Array.from(actions),
-          return: ret, length: actions.length, maxX, flag: false, cut: true };
+        return {
+          rom,
+          frameSkip: config.env.frameSkip,
+          startState,
+          buttons: Uint8Array.from(buttons),
+          states,
+          actions: Int32Array.from(actions),
+          return: ret,
+          length: actions.length,
+          maxX,
+          flag: false,
+          cut: true,
+        };
       }
       obs = r.obs;
     }

@@ -55,7 +55,10 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
   const restored = replayFromSections(run.restoredSections);
   if (restored) replay.importState(restored);
   else {
-    if (state.globalUpdate > 0) run.ctx.warn(`resumed DQN at step ${state.globalStep} with an empty replay buffer (the checkpoint has none: checkpoint.includeReplay was off); learning restarts after dqn.learningStarts more steps`);
+    if (state.globalUpdate > 0)
+      run.ctx.warn(
+        `resumed DQN at step ${state.globalStep} with an empty replay buffer (the checkpoint has none: checkpoint.includeReplay was off); learning restarts after dqn.learningStarts more steps`,
+      );
     replay.begin(obs);
   }
   const actions = new Int32Array(N);
@@ -83,7 +86,14 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
       replay.addBatch({ actions, rewards: scaledRewards, terminated: r.terminated, truncated: r.truncated, obs: r.obs, finalObs: r.finalObs });
       for (let n = 0; n < N; n++) {
         if (!r.terminated[n] && !r.truncated[n]) continue;
-        run.episode({ globalStep: state.globalStep + N, lane: n, return: r.episode.return[n]!, length: r.episode.length[n]!, maxX: r.episode.maxX[n]!, flag: r.episode.flag[n] === 1 });
+        run.episode({
+          globalStep: state.globalStep + N,
+          lane: n,
+          return: r.episode.return[n]!,
+          length: r.episode.length[n]!,
+          maxX: r.episode.maxX[n]!,
+          flag: r.episode.flag[n] === 1,
+        });
       }
       obs.set(r.obs);
       timer.stop('env');
@@ -101,7 +111,15 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
           for (let i = 0; i < B; i++) batchActions[i] = BigInt(sample.actions[i]!);
           timer.start('learner');
           const res = await learner.trainStep(
-            { obs: sample.obs, actions: batchActions, rewards: sample.returns, next_obs: sample.nextObs, dones, discounts: sample.discounts, weights: d.per.enabled ? sample.weights : ones },
+            {
+              obs: sample.obs,
+              actions: batchActions,
+              rewards: sample.returns,
+              next_obs: sample.nextObs,
+              dones,
+              discounts: sample.discounts,
+              weights: d.per.enabled ? sample.weights : ones,
+            },
             { lr },
           );
           timer.stop('learner');

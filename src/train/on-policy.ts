@@ -151,7 +151,21 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
       ready = null;
 
       // ---- advantages (GAE)
-      computeGae({ numSteps: T, numEnvs: N, rewards: s.rewards, values: s.values, terminated: s.terminated, truncated: s.truncated, finalValues: s.finalValues, nextValues: s.nextValues, gamma: a.gamma, lambda: a.gaeLambda }, s);
+      computeGae(
+        {
+          numSteps: T,
+          numEnvs: N,
+          rewards: s.rewards,
+          values: s.values,
+          terminated: s.terminated,
+          truncated: s.truncated,
+          finalValues: s.finalValues,
+          nextValues: s.nextValues,
+          gamma: a.gamma,
+          lambda: a.gaeLambda,
+        },
+        s,
+      );
 
       // ---- update (in the learner's worker), overlapped with the next rollout
       const lr = run.learningRate(`${c.algo}.learningRate`);

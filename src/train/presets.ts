@@ -18,7 +18,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   'runner-ram': {
     summary: 'built-in game stage 1 from RAM (mlp network, skip 8): ≥ 80% flags after ~700k agent steps (3–4 minutes on 2 cores)',
     config: {
-      algo: 'ppo', network: 'mlp', threads: 1,
+      algo: 'ppo',
+      network: 'mlp',
+      threads: 1,
       env: { game: 'runner', stage: 1, obs: 'ram', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
       ppo: { numEnvs: 32, numSteps: 32, epochs: 4, minibatches: 4, learningRate: 'linear:0.0005:0', gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01 },
       totalSteps: 1_000_000,
@@ -27,7 +29,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   'runner-pixels': {
     summary: 'built-in game stage 1 from 42x42 gray frames (baseline network, skip 8)',
     config: {
-      algo: 'ppo', network: 'baseline',
+      algo: 'ppo',
+      network: 'baseline',
       env: { game: 'runner', stage: 1, actions: 'right-only', width: 42, height: 42, frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
       ppo: { numEnvs: 32, numSteps: 32, epochs: 2, minibatches: 4, learningRate: 0.00025, gamma: 0.99, gaeLambda: 0.95, entCoef: 0.02 },
       totalSteps: 3_000_000,
@@ -36,7 +39,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   'runner-tiles': {
     summary: 'built-in game stage 1 from its tile grid (tiles network, skip 8): the tiles counterpart of runner-ram',
     config: {
-      algo: 'ppo', network: 'tiles', threads: 1,
+      algo: 'ppo',
+      network: 'tiles',
+      threads: 1,
       env: { game: 'runner', stage: 1, obs: 'tiles', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
       ppo: { numEnvs: 32, numSteps: 32, epochs: 4, minibatches: 4, learningRate: 'linear:0.0005:0', gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01 },
       totalSteps: 1_000_000,
@@ -45,7 +50,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   'smb-1-1-tiles': {
     summary: 'Super Mario Bros. 1-1 from the 13x16 tile grid (tiles network, right-only, uvipen reward); docs/results.md',
     config: {
-      algo: 'ppo', network: 'tiles', threads: 1,
+      algo: 'ppo',
+      network: 'tiles',
+      threads: 1,
       env: { game: 'smb1', world: 1, stage: 1, obs: 'tiles', actions: 'right-only', frameSkip: 4 },
       ppo: { numEnvs: 16, numSteps: 128, epochs: 4, minibatches: 4, learningRate: 0.00025, gamma: 0.9, gaeLambda: 0.95 },
     },
@@ -53,7 +60,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   'smb-1-1': {
     summary: 'Super Mario Bros. 1-1 from 42x42 gray frames (baseline network, right-only, uvipen reward); the docs/results.md run',
     config: {
-      algo: 'ppo', network: 'baseline',
+      algo: 'ppo',
+      network: 'baseline',
       env: { game: 'smb1', world: 1, stage: 1, actions: 'right-only', width: 42, height: 42 },
       // γ 0.9 (uvipen's): with 0.99 the value loss stayed at 10–55 and the flag rate near 0 after
       // 2 hours (docs/results.md); with 0.9 the same run reached the flag in most episodes.
@@ -65,6 +73,11 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
 /** The preset called `name`, or a TypeError listing the known ones. */
 export function presetConfig(name: string): Preset['config'] {
   const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
-  if (!p) throw new TypeError(`Expected one of ${Object.keys(PRESETS).map((n) => `'${n}'`).join(', ')} for preset (--preset) but received ${JSON.stringify(name)}`);
+  if (!p)
+    throw new TypeError(
+      `Expected one of ${Object.keys(PRESETS)
+        .map((n) => `'${n}'`)
+        .join(', ')} for preset (--preset) but received ${JSON.stringify(name)}`,
+    );
   return p.config;
 }

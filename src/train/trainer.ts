@@ -33,7 +33,17 @@ import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '.
 import { type CallbackContext, CallbackList, type CheckpointInfo, EarlyStop, type TrainerCallback, type TrainingControls } from './callbacks.js';
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
 import { checkEnvConfig, numActions, trainSpecFor, vecEnvOptions } from './env-options.js';
-import { type EvaluateOptions, type EvaluateResult, type RecordedEpisode, type RecordEpisodeOptions, evaluateOptions, evaluatePolicy, pickActions, recordOptions, recordPolicyEpisode } from './evaluation.js';
+import {
+  type EvaluateOptions,
+  type EvaluateResult,
+  type RecordedEpisode,
+  type RecordEpisodeOptions,
+  evaluateOptions,
+  evaluatePolicy,
+  pickActions,
+  recordOptions,
+  recordPolicyEpisode,
+} from './evaluation.js';
 import { trainOffPolicy } from './off-policy.js';
 import { trainOnPolicy } from './on-policy.js';
 import { type EpisodeEvent, type ExtraSections, type TrainingRun, TrainingState } from './run-context.js';
@@ -141,8 +151,10 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.#options = o;
     this.#warn = o.onWarning ?? ((m) => console.warn(`mario-rl: ${m}`));
     const c = this.config;
-    if (c.algo === 'dqn' && !c.env.grayscale) throw new RangeError('Expected true for env.grayscale with algo dqn (the replay stores one channel per frame) but received false');
-    if (c.checkpoint.includeReplay && c.algo !== 'dqn') throw new RangeError(`Expected false for checkpoint.includeReplay with algo '${c.algo}' (only DQN has a replay buffer) but received true`);
+    if (c.algo === 'dqn' && !c.env.grayscale)
+      throw new RangeError('Expected true for env.grayscale with algo dqn (the replay stores one channel per frame) but received false');
+    if (c.checkpoint.includeReplay && c.algo !== 'dqn')
+      throw new RangeError(`Expected false for checkpoint.includeReplay with algo '${c.algo}' (only DQN has a replay buffer) but received true`);
     checkEnvConfig(c.env, c.network);
     this.sizes = deriveSizes(c);
     this.#spec = trainSpecFor(c); // the model and loss, checked now rather than when the learner starts
@@ -293,7 +305,11 @@ export class Trainer extends EventEmitter<TrainerEvents> {
 
     // ---- learner, checkpoints, resume
     const learner = await this.#ensureLearner();
-    const store = new CheckpointStore(runPaths(c.runDir).checkpoints, { keep: c.checkpoint.keep, isCompatible: this.#isCompatible, onWarning: (m) => this.#warning(m) });
+    const store = new CheckpointStore(runPaths(c.runDir).checkpoints, {
+      keep: c.checkpoint.keep,
+      isCompatible: this.#isCompatible,
+      onWarning: (m) => this.#warning(m),
+    });
     if (c.resume !== 'none' && this.#state.globalUpdate === 0) {
       const { checkpoint } = store.resolveResume(c.resume, c.runDir);
       if (checkpoint) this.#restore(checkpoint, learner);

@@ -97,7 +97,10 @@ describe('computeGae', () => {
       const { advantages, returns } = computeGae(x);
       const ref = referenceAdvantages(x);
       expectClose(advantages, ref);
-      expectClose(returns, Array.from(ref, (a, i) => a + x.values[i]));
+      expectClose(
+        returns,
+        Array.from(ref, (a, i) => a + x.values[i]),
+      );
     }
   });
 
@@ -117,7 +120,11 @@ describe('computeGae', () => {
   it('γ = 0 gives r - V and ignores every bootstrap', () => {
     const x = { ...randomRollout(6, 3, 99), gamma: 0, lambda: 0.9 };
     const { advantages } = computeGae(x);
-    expectClose(advantages, Array.from(x.rewards, (r, i) => r - x.values[i]), 1e-6);
+    expectClose(
+      advantages,
+      Array.from(x.rewards, (r, i) => r - x.values[i]),
+      1e-6,
+    );
   });
 
   it('bootstraps from the final value on truncation but not on termination', () => {
@@ -146,9 +153,7 @@ describe('computeGae', () => {
     expect(out.advantages).toBe(advantages);
     expect(out.returns).toBe(returns);
     expect(advantages.some((v) => v !== 0)).toBe(true);
-    expect(() => computeGae({ ...x, values: new Float32Array(5) })).toThrow(
-      'Expected a Float32Array of length 6 for values but received Float32Array(5)',
-    );
+    expect(() => computeGae({ ...x, values: new Float32Array(5) })).toThrow('Expected a Float32Array of length 6 for values but received Float32Array(5)');
     expect(() => computeGae({ ...x, lambda: 1.5 })).toThrow(/for lambda but received 1.5/);
   });
 });

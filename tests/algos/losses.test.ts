@@ -24,10 +24,24 @@ function actionsInput(g: Graph): Tensor {
 const actionFeed = { data: BigInt64Array.from(ACTIONS.map(BigInt)), values: ACTIONS };
 
 /** float64 PPO loss written out directly (cleanrl's formulas) for an independent check. */
-function ppoReference(logits: Float64Array, values: Float64Array, oldLogp: Float64Array, adv: Float64Array, ret: Float64Array, oldV: Float64Array, c: number, vc: number, ent: number, vf: number) {
+function ppoReference(
+  logits: Float64Array,
+  values: Float64Array,
+  oldLogp: Float64Array,
+  adv: Float64Array,
+  ret: Float64Array,
+  oldV: Float64Array,
+  c: number,
+  vc: number,
+  ent: number,
+  vf: number,
+) {
   const m = adv.reduce((s, v) => s + v, 0) / B;
   const sd = Math.sqrt(adv.reduce((s, v) => s + (v - m) ** 2, 0) / (B - 1)); // torch .std() is unbiased
-  let pg = 0, vl = 0, en = 0, clipped = 0;
+  let pg = 0,
+    vl = 0,
+    en = 0,
+    clipped = 0;
   for (let i = 0; i < B; i++) {
     const row = Array.from(logits.subarray(i * A, i * A + A));
     const mx = Math.max(...row);
@@ -38,7 +52,7 @@ function ppoReference(logits: Float64Array, values: Float64Array, oldLogp: Float
     pg += Math.max(-a * ratio, -a * Math.min(Math.max(ratio, 1 - c), 1 + c)) / B;
     if (Math.abs(ratio - 1) > c) clipped++;
     const vClipped = oldV[i]! + Math.min(Math.max(values[i]! - oldV[i]!, -vc), vc);
-    vl += 0.5 * Math.max((values[i]! - ret[i]!) ** 2, (vClipped - ret[i]!) ** 2) / B;
+    vl += (0.5 * Math.max((values[i]! - ret[i]!) ** 2, (vClipped - ret[i]!) ** 2)) / B;
     en -= logp.reduce((s, l) => s + Math.exp(l) * l, 0) / B;
   }
   return { loss: pg - ent * en + vf * vl, clipped };
@@ -66,7 +80,18 @@ describe('PPO loss', () => {
       const oldV = vec(g, rng, 'old_values', 0.2);
       // Some old values 0.25 away from the current ones: clipped by ε = 0.2, not by 0.3.
       for (let i = 0; i < B; i++) oldV.values[i] = values.values[i]! + (i % 2 ? 0.5 : i % 3 ? 0.25 : -0.05);
-      const r = ppoLoss({ logits, values: values.tensor, actions: actionsInput(g), oldLogProbs: oldLogp.tensor, advantages: adv.tensor, returns: ret.tensor, oldValues: oldV.tensor }, cfg);
+      const r = ppoLoss(
+        {
+          logits,
+          values: values.tensor,
+          actions: actionsInput(g),
+          oldLogProbs: oldLogp.tensor,
+          advantages: adv.tensor,
+          returns: ret.tensor,
+          oldValues: oldV.tensor,
+        },
+        cfg,
+      );
       ref = ppoReference(lv, values.values, oldLogp.values, adv.values, ret.values, oldV.values, 0.2, 0.3, 0.01, 0.5);
       const inputs = [{ tensor: logits, values: lv }, values, oldLogp, adv, ret, oldV];
       const m = new Map<string, ArrayLike<number>>(inputs.map((i) => [i.tensor.name, i.values]));
@@ -85,20 +110,35 @@ describe('PPO loss', () => {
     await gradCheck((g, rng) => {
       const logits = { tensor: g.input('logits', 'float32', [B, A]), values: randomValues(rng, B * A) };
       const values = vec(g, rng, 'values');
-      const consts = ['old_logprobs', 'advantages', 'returns', 'old_values'].map((n) => g.constant(Float32Array.from(randomValues(rng, B).map((v) => v * 0.3 - 1.4)), 'float32', [B], n));
-      const r = ppoLoss({ logits: logits.tensor, values: values.tensor, actions: actionsInput(g), oldLogProbs: consts[0]!, advantages: consts[1]!, returns: consts[2]!, oldValues: consts[3]! }, cfg);
+      const consts = ['old_logprobs', 'advantages', 'returns', 'old_values'].map((n) =>
+        g.constant(Float32Array.from(randomValues(rng, B).map((v) => v * 0.3 - 1.4)), 'float32', [B], n),
+      );
+      const r = ppoLoss(
+        {
+          logits: logits.tensor,
+          values: values.tensor,
+          actions: actionsInput(g),
+          oldLogProbs: consts[0]!,
+          advantages: consts[1]!,
+          returns: consts[2]!,
+          oldValues: consts[3]!,
+        },
+        cfg,
+      );
       return { inputs: [logits, values], output: r.loss, feeds: { actions: actionFeed }, scalarLoss: true };
     });
   });
 
-  it('has the Trainer\'s defaults (one table) and rejects bad options and shapes', () => {
+  it("has the Trainer's defaults (one table) and rejects bad options and shapes", () => {
     expect(ppoConfig()).toEqual({ clipCoef: 0.2, clipValueLoss: false, valueClipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdvantages: true });
     expect(() => ppoConfig({ clipCoef: -1 })).toThrow('Expected a finite number in [0, 10] for ppo.clipCoef but received -1');
     expect(() => ppoConfig({ clipValue: true })).toThrow(/Unknown option 'clipValue' for ppo/);
     const g = new Graph();
     const logits = g.input('l', 'float32', [B, A]);
     const v = g.input('v', 'float32', [B + 1]);
-    expect(() => ppoLoss({ logits, values: v, actions: actionsInput(g), oldLogProbs: v, advantages: v, returns: v, oldValues: v }, ppoConfig())).toThrow('ppo: input values shape [7] does not match expected shape [6]');
+    expect(() => ppoLoss({ logits, values: v, actions: actionsInput(g), oldLogProbs: v, advantages: v, returns: v, oldValues: v }, ppoConfig())).toThrow(
+      'ppo: input values shape [7] does not match expected shape [6]',
+    );
   });
 });
 
@@ -109,7 +149,10 @@ describe('A2C loss', () => {
       const values = vec(g, rng, 'values');
       const adv = g.constant(Float32Array.from(randomValues(rng, B)), 'float32', [B], 'adv');
       const ret = g.constant(Float32Array.from(randomValues(rng, B)), 'float32', [B], 'ret');
-      const r = a2cLoss({ logits: logits.tensor, values: values.tensor, actions: actionsInput(g), advantages: adv, returns: ret }, a2cConfig({ entCoef: 0.05 }));
+      const r = a2cLoss(
+        { logits: logits.tensor, values: values.tensor, actions: actionsInput(g), advantages: adv, returns: ret },
+        a2cConfig({ entCoef: 0.05 }),
+      );
       return { inputs: [logits, values], output: r.loss, feeds: { actions: actionFeed }, scalarLoss: true };
     });
   });
@@ -125,8 +168,17 @@ describe('A2C loss', () => {
       const logits = g.input('logits', 'float32', [B, A]);
       const zeros = g.constant(new Float32Array(B), 'float32', [B], 'zeros');
       const a = g.constant(Float32Array.from(advantages), 'float32', [B], 'adv');
-      const r = a2cLoss({ logits, values: zeros, actions: actionsInput(g), advantages: a, returns: zeros }, a2cConfig({ entCoef: 0, vfCoef: 0, normAdvantages }));
-      return evaluate([r.loss], new Map<string, ArrayLike<number>>([['logits', lv], ['actions', ACTIONS]]))[0]!.data[0]!;
+      const r = a2cLoss(
+        { logits, values: zeros, actions: actionsInput(g), advantages: a, returns: zeros },
+        a2cConfig({ entCoef: 0, vfCoef: 0, normAdvantages }),
+      );
+      return evaluate(
+        [r.loss],
+        new Map<string, ArrayLike<number>>([
+          ['logits', lv],
+          ['actions', ACTIONS],
+        ]),
+      )[0]!.data[0]!;
     };
     const normalized = Array.from(adv, (v) => (v - m) / (sd + 1e-8));
     expect(loss(adv, true)).toBeCloseTo(loss(normalized, false), 5);
@@ -149,8 +201,23 @@ describe('DQN loss', () => {
       const disc = Float64Array.from([0.99, 0.99, 0.9801, 0.99, 0.970299, 0.99]);
       const w = Float64Array.from({ length: B }, () => 0.2 + rng.nextFloat());
       const c = (name: string, v: Float64Array, shape: number[]) => g.constant(Float32Array.from(v), 'float32', shape, name);
-      const r = dqnLoss({ q: q.tensor, qNextOnline: c('qn', qn, [B, A]), qNextTarget: c('qt', qt, [B, A]), actions: actionsInput(g), rewards: c('r', rew, [B]), dones: c('d', done, [B]), discounts: c('disc', disc, [B]), weights: c('w', w, [B]) }, cfg);
-      const m = new Map<string, ArrayLike<number>>([['q', q.values], ['actions', ACTIONS]]);
+      const r = dqnLoss(
+        {
+          q: q.tensor,
+          qNextOnline: c('qn', qn, [B, A]),
+          qNextTarget: c('qt', qt, [B, A]),
+          actions: actionsInput(g),
+          rewards: c('r', rew, [B]),
+          dones: c('d', done, [B]),
+          discounts: c('disc', disc, [B]),
+          weights: c('w', w, [B]),
+        },
+        cfg,
+      );
+      const m = new Map<string, ArrayLike<number>>([
+        ['q', q.values],
+        ['actions', ACTIONS],
+      ]);
       td = evaluate([r.perSample!.td_errors!], m)[0]!.data;
       expected = ACTIONS.map((a, i) => {
         const row = Array.from(qn.subarray(i * A, i * A + A));

@@ -167,7 +167,11 @@ describe('NStepAccumulator', () => {
     const fromA = a.push(r, no, new Uint8Array([1, 0]));
     const outA = { count: fromA.count, returns: Array.from(fromA.returns.subarray(0, fromA.count)), steps: Array.from(fromA.steps.subarray(0, fromA.count)) };
     const fromB = b.push(r, no, new Uint8Array([1, 0]));
-    expect({ count: fromB.count, returns: Array.from(fromB.returns.subarray(0, fromB.count)), steps: Array.from(fromB.steps.subarray(0, fromB.count)) }).toEqual(outA);
+    expect({
+      count: fromB.count,
+      returns: Array.from(fromB.returns.subarray(0, fromB.count)),
+      steps: Array.from(fromB.steps.subarray(0, fromB.count)),
+    }).toEqual(outA);
     expect(outA.count).toBe(4); // lane 0 ended: 3 transitions; lane 1 full window: 1
     expect(() => b.restore({ step: 0, pending: [[]], firstStep: [0] })).toThrow(/state for 2 lanes/);
   });

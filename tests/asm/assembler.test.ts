@@ -47,7 +47,8 @@ ROR -- 66 76 -- 6E 7E -- -- -- --
 `;
 const OPERAND_FORMS = ['#$12', '$12', '$12,x', '$12,y', '$1234', '$1234,x', '$1234,y', '($1234)', '($12,x)', '($12),y'];
 const OPERAND_BYTES = ['12', '12', '12', '12', '3412', '3412', '3412', '3412', '12', '12'];
-const IMPLIED = 'BRK 00 CLC 18 CLD D8 CLI 58 CLV B8 DEX CA DEY 88 INX E8 INY C8 NOP EA PHA 48 PHP 08 PLA 68 PLP 28 RTI 40 RTS 60 SEC 38 SED F8 SEI 78 TAX AA TAY A8 TSX BA TXA 8A TXS 9A TYA 98';
+const IMPLIED =
+  'BRK 00 CLC 18 CLD D8 CLI 58 CLV B8 DEX CA DEY 88 INX E8 INY C8 NOP EA PHA 48 PHP 08 PLA 68 PLP 28 RTI 40 RTS 60 SEC 38 SED F8 SEI 78 TAX AA TAY A8 TSX BA TXA 8A TXS 9A TYA 98';
 const ACCUMULATOR = 'ASL 0A LSR 4A ROL 2A ROR 6A';
 const BRANCHES = 'BPL 10 BMI 30 BVC 50 BVS 70 BCC 90 BCS B0 BNE D0 BEQ F0';
 
@@ -65,9 +66,7 @@ describe('assembler: opcodes and addressing modes', () => {
       const [mnemonic, ...codes] = row.split(/\s+/);
       codes.forEach((code, i) => {
         if (code === '--') return;
-        expect(hex(`  ${mnemonic!.toLowerCase()} ${OPERAND_FORMS[i]}`), `${mnemonic} ${OPERAND_FORMS[i]}`).toBe(
-          code.toLowerCase() + OPERAND_BYTES[i],
-        );
+        expect(hex(`  ${mnemonic!.toLowerCase()} ${OPERAND_FORMS[i]}`), `${mnemonic} ${OPERAND_FORMS[i]}`).toBe(code.toLowerCase() + OPERAND_BYTES[i]);
         count++;
       });
     }
@@ -163,9 +162,7 @@ reset: jmp reset
       ['PRG', 0xc000, 0x4000],
       ['CHR', 0, 0x2000],
     ]);
-    expect(Array.from(inesHeader({ prgBanks: 2, chrBanks: 0, mapper: 0x42, mirroring: 'horizontal' }).slice(4, 8))).toEqual([
-      2, 0, 0x20, 0x40,
-    ]);
+    expect(Array.from(inesHeader({ prgBanks: 2, chrBanks: 0, mapper: 0x42, mirroring: 'horizontal' }).slice(4, 8))).toEqual([2, 0, 0x20, 0x40]);
   });
 
   it('includes files relative to the including file and reports their own lines', () => {
@@ -238,9 +235,7 @@ describe('assembler: errors name file:line and what was expected', () => {
     expect(errorsOf('  .org 0\n  lda (base + 1) * 2\n')).toEqual([
       "<source>:2: unknown symbol in '(base + 1) * 2': 'base' is never defined as a label or constant",
     ]);
-    expect(errorsOf('  .org 0\n  lda missing\n')).toEqual([
-      "<source>:2: unknown symbol in 'missing': 'missing' is never defined as a label or constant",
-    ]);
+    expect(errorsOf('  .org 0\n  lda missing\n')).toEqual(["<source>:2: unknown symbol in 'missing': 'missing' is never defined as a label or constant"]);
     expect(errorsOf('x: nop\nx: nop\n')).toEqual(["<source>:2: 'x' is already defined"]);
     expect(errorsOf('  lda #$zz\n')).toEqual(["<source>:1: bad number '$zz': expected $hex, %binary or decimal digits"]);
     expect(errorsOf('  .bogus 1\n')[0]).toMatch(/^<source>:1: unknown directive '.bogus': expected one of \.org/);
@@ -253,9 +248,7 @@ describe('assembler: errors name file:line and what was expected', () => {
   });
 
   it('rejects overflowing segments and inconsistent iNES sizes', () => {
-    expect(errorsOf('  .segment "ZP", $00, 2\n  .byte 1, 2, 3\n')).toEqual([
-      "<source>:2: segment 'ZP' overflows: $0002 is past its end $0001",
-    ]);
+    expect(errorsOf('  .segment "ZP", $00, 2\n  .byte 1, 2, 3\n')).toEqual(["<source>:2: segment 'ZP' overflows: $0002 is past its end $0001"]);
     expect(errorsOf('  .ines 1, 1, 0, 0\n  .segment "PRG", $C000, $4000\n')[0]).toMatch(
       /the \.ines header promises 1 x 16 KiB PRG and 1 x 8 KiB CHR \(24576 bytes\) but the segments hold 16384 bytes/,
     );
@@ -270,9 +263,59 @@ describe('assembler: errors name file:line and what was expected', () => {
 
 describe('assembler: bad input never crashes', () => {
   it('answers random token soup with a result or an AsmError, nothing else', () => {
-    const pieces = ['lda', 'sta', 'jmp', 'bne', '.byte', '.word', '.org', '.res', '.align', '.segment', '.ines', '.tile',
-      '.assert', '.include', 'x', '@l', 'lbl:', '@q:', '=', '#', '(', ')', ',', 'y', 'a', '$', '$ff', '$10000', '%', '%101',
-      '-', '+', '*', '/', '<', '>', '<<', '==', '"s"', '"', "'a'", "'", '0', '99999999999', '~', '[', ']', ';c', '!', '.', '1/0'];
+    const pieces = [
+      'lda',
+      'sta',
+      'jmp',
+      'bne',
+      '.byte',
+      '.word',
+      '.org',
+      '.res',
+      '.align',
+      '.segment',
+      '.ines',
+      '.tile',
+      '.assert',
+      '.include',
+      'x',
+      '@l',
+      'lbl:',
+      '@q:',
+      '=',
+      '#',
+      '(',
+      ')',
+      ',',
+      'y',
+      'a',
+      '$',
+      '$ff',
+      '$10000',
+      '%',
+      '%101',
+      '-',
+      '+',
+      '*',
+      '/',
+      '<',
+      '>',
+      '<<',
+      '==',
+      '"s"',
+      '"',
+      "'a'",
+      "'",
+      '0',
+      '99999999999',
+      '~',
+      '[',
+      ']',
+      ';c',
+      '!',
+      '.',
+      '1/0',
+    ];
     let seed = 1;
     const below = (n: number): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -286,7 +329,11 @@ describe('assembler: bad input never crashes', () => {
         lines.push(tokens.join(below(2) ? ' ' : ''));
       }
       try {
-        assemble(lines.join('\n'), { readFile: () => { throw new Error('no such file'); } });
+        assemble(lines.join('\n'), {
+          readFile: () => {
+            throw new Error('no such file');
+          },
+        });
       } catch (err) {
         if (!(err instanceof AsmError)) throw new Error(`crash on ${JSON.stringify(lines.join('\n'))}: ${err}`, { cause: err });
         for (const d of err.diagnostics) expect(d.message.length).toBeGreaterThan(10);

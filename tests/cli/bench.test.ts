@@ -6,11 +6,30 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'bench', ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, MARIO_ROM: '' } });
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'bench', ...args], {
+    encoding: 'utf8',
+    cwd: root,
+    env: { ...process.env, MARIO_ROM: '' },
+  });
 
 describe('mario-rl bench', () => {
   it('prints the env table (1 thread = baseline) and the training-loop table (overlap off = baseline)', () => {
-    const r = cli('--seconds', '1', '--updates', '1', '--preset', 'runner-ram', '--ppo.num-envs', '4', '--ppo.num-steps', '16', '--ppo.minibatches', '2', '--device', 'cpu');
+    const r = cli(
+      '--seconds',
+      '1',
+      '--updates',
+      '1',
+      '--preset',
+      'runner-ram',
+      '--ppo.num-envs',
+      '4',
+      '--ppo.num-steps',
+      '16',
+      '--ppo.minibatches',
+      '2',
+      '--device',
+      'cpu',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| 1 \(baseline\) \| \d+ \| \d+ \| 1\.00x \|/);
     expect(r.stdout).toContain('train: ppo, mlp network, RAM, game runner, device cpu, 1 measured updates');

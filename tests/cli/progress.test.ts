@@ -69,11 +69,7 @@ describe('ProgressDisplay', () => {
     }
     const lines = stream.text.split('\n').filter(Boolean);
     // t=1s (first), t=6s (interval), t=10s (last step always shown).
-    expect(lines).toEqual([
-      '10.0% 10/100 steps | -- SPS | ETA --:--',
-      '60.0% 60/100 steps | 10 SPS | ETA 0:04',
-      '100.0% 100/100 steps | 10 SPS | ETA 0:00',
-    ]);
+    expect(lines).toEqual(['10.0% 10/100 steps | -- SPS | ETA --:--', '60.0% 60/100 steps | 10 SPS | ETA 0:04', '100.0% 100/100 steps | 10 SPS | ETA 0:00']);
     expect(stream.text).not.toContain('\r');
   });
 

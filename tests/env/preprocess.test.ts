@@ -86,7 +86,14 @@ describe('fused preprocessing equals the TS reference exactly', () => {
 
   it('every horizontal tap width: padded fixed-tap rows (1..8 taps) and the general loop (more)', () => {
     // 256 source columns to W outputs: at most 3 taps each at 200 wide, 4 at 84 and 64, 8 at 37, 16 at 16.
-    for (const [width, seed] of [[200, 6], [84, 7], [64, 8], [37, 9], [16, 10], [1, 11]] as const) {
+    for (const [width, seed] of [
+      [200, 6],
+      [84, 7],
+      [64, 8],
+      [37, 9],
+      [16, 10],
+      [1, 11],
+    ] as const) {
       runBoth({ ...base, width, height: 30, stack: 1 }, 2, true, seed);
     }
   });
@@ -94,7 +101,12 @@ describe('fused preprocessing equals the TS reference exactly', () => {
   it('every vertical span: the ring of source rows holds what each output row needs', () => {
     // 240 source rows to H outputs: up to 240 rows per output at H = 1, 3 at 200; with a crop to
     // 110 rows, 200 outputs reuse each source row (up-sampling).
-    for (const [height, seed] of [[1, 12], [7, 13], [84, 14], [200, 15]] as const) {
+    for (const [height, seed] of [
+      [1, 12],
+      [7, 13],
+      [84, 14],
+      [200, 15],
+    ] as const) {
       runBoth({ ...base, width: 32, height, stack: 1 }, 2, true, seed);
     }
     runBoth({ ...base, width: 32, height: 200, stack: 1, cropTop: 100, cropBottom: 30 }, 2, true, 16);

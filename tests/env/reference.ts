@@ -16,7 +16,9 @@ export interface RefSpec {
 
 /** Channel values of palette index i: luma (one channel) or R, G, B. */
 export function channelsOf(palette: Uint8Array, grayscale: boolean, index: number): number[] {
-  const r = palette[3 * index]!, g = palette[3 * index + 1]!, b = palette[3 * index + 2]!;
+  const r = palette[3 * index]!,
+    g = palette[3 * index + 1]!,
+    b = palette[3 * index + 2]!;
   return grayscale ? [Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000)] : [r, g, b];
 }
 

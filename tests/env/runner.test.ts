@@ -54,7 +54,15 @@ describe('runner adapter: ROM and options', () => {
     for (const stage of [1, 2, 3]) {
       const e = env({ stages: [String(stage)] });
       expect(snapshot(e.reset().info)).toEqual({
-        xPos: 32, yPos: 255 - 192, stage, lives: 3, time: 300, flagGet: 0, playerState: 0, dying: 0, stomps: 0,
+        xPos: 32,
+        yPos: 255 - 192,
+        stage,
+        lives: 3,
+        time: 300,
+        flagGet: 0,
+        playerState: 0,
+        dying: 0,
+        stomps: 0,
       });
       e.close();
     }

@@ -27,8 +27,23 @@ function playing(): RawEnvTestConsole {
 describe('SkippedFrames', () => {
   const cases: { name: string; frames: number; pokes: [number, number, number][] }[] = [
     { name: 'one frame, no pokes', frames: 1, pokes: [] },
-    { name: 'twelve frames, pokes between frames', frames: 12, pokes: [[2, RUNNER_RAM.xSpeed, 40], [7, RUNNER_RAM.stomps, 9]] },
-    { name: 'pokes after the last frame (kept through the re-run)', frames: 6, pokes: [[5, RUNNER_RAM.stomps, 77], [5, 0x0700, 0xa5], [1, RUNNER_RAM.xLow, 3]] },
+    {
+      name: 'twelve frames, pokes between frames',
+      frames: 12,
+      pokes: [
+        [2, RUNNER_RAM.xSpeed, 40],
+        [7, RUNNER_RAM.stomps, 9],
+      ],
+    },
+    {
+      name: 'pokes after the last frame (kept through the re-run)',
+      frames: 6,
+      pokes: [
+        [5, RUNNER_RAM.stomps, 77],
+        [5, 0x0700, 0xa5],
+        [1, RUNNER_RAM.xLow, 3],
+      ],
+    },
   ];
   for (const { name, frames, pokes } of cases) {
     it(`${name}: picture and RAM equal a console that renders every frame`, () => {

@@ -111,7 +111,8 @@ describe('SMB1 reward presets', () => {
       x = Math.max(0, jump ? x + 200 - rng.below(400) : x + rng.below(9) - 3);
       if (rng.below(10) === 0) t = Math.max(0, t - 1);
       const dying = rng.below(50) === 0;
-      const cx = x, ct = t;
+      const cx = x,
+        ct = t;
       frames.push((r) => {
         withX(r, cx % 65536);
         withTime(r, ct);
@@ -145,11 +146,21 @@ describe('SMB1 reward presets', () => {
       (r) => withX(r, 44), // +4 new ground
       (r) => withX(r, 42), // back: 0
       (r) => withX(r, 45), // +1 (max was 44)
-      (r) => { r[0x07ee] = 1; }, // a coin: +5
-      (r) => { r[0x0756] = 1; }, // power-up: +5
+      (r) => {
+        r[0x07ee] = 1;
+      }, // a coin: +5
+      (r) => {
+        r[0x0756] = 1;
+      }, // power-up: +5
       (r) => withScore(r, 200), // +2
-      (r) => { r[0x001d] = 3; r[0x0016] = 0x31; }, // flag: +50, clipped
-      (r) => { r[0x001d] = 3; r[0x0016] = 0x31; }, // flag again: nothing
+      (r) => {
+        r[0x001d] = 3;
+        r[0x0016] = 0x31;
+      }, // flag: +50, clipped
+      (r) => {
+        r[0x001d] = 3;
+        r[0x0016] = 0x31;
+      }, // flag again: nothing
     ]);
     const { reward, components } = native.smb1Rewards(rams, 'v9');
     expect(Array.from(reward)).toEqual([4, 0, 1, 5, 5, 2, 15, 0]);
@@ -157,7 +168,14 @@ describe('SMB1 reward presets', () => {
   });
 
   it("'uvipen' is (v0 + score/40 + 50 on flag - 50 on death) / 10", () => {
-    const rams = sequence([() => {}, (r) => { withX(r, 43); withScore(r, 400); }, (r) => (r[0x000e] = 0x0b)]);
+    const rams = sequence([
+      () => {},
+      (r) => {
+        withX(r, 43);
+        withScore(r, 400);
+      },
+      (r) => (r[0x000e] = 0x0b),
+    ]);
     const { reward } = native.smb1Rewards(rams, 'uvipen');
     expect(reward[0]).toBeCloseTo((3 + 400 / 40) / 10, 6);
     expect(reward[1]).toBeCloseTo((-15 - 50) / 10, 6);

@@ -19,17 +19,28 @@ describe('VecEnv options', () => {
   it('fills documented defaults', () => {
     const { config } = normalizeVecEnvOptions({ rom, numEnvs: 3 });
     expect(config).toMatchObject({
-      game: 'smb1', actions: 'simple', reward: 'v0', stages: [], frameSkip: 4, maxPool: true, stickyActionProb: 0,
-      noopMax: 0, maxEpisodeSteps: 0, obsKind: 'pixels', width: 84, height: 84, stack: 4, grayscale: true, seed: 0,
+      game: 'smb1',
+      actions: 'simple',
+      reward: 'v0',
+      stages: [],
+      frameSkip: 4,
+      maxPool: true,
+      stickyActionProb: 0,
+      noopMax: 0,
+      maxEpisodeSteps: 0,
+      obsKind: 'pixels',
+      width: 84,
+      height: 84,
+      stack: 4,
+      grayscale: true,
+      seed: 0,
     });
     expect(config.numThreads).toBeGreaterThanOrEqual(1);
     expect(config.numThreads).toBeLessThanOrEqual(3);
   });
 
   it('rejects bad options with the standard message', () => {
-    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 0 })).toThrow(
-      new RangeError('Expected an integer in [1, 512] for numEnvs but received 0'),
-    );
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 0 })).toThrow(new RangeError('Expected an integer in [1, 512] for numEnvs but received 0'));
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, stages: ['9-1'] })).toThrow(
       /Expected a stage 'W-S' with W in 1..8 and S in 1..4 for stages\[0\] but received "9-1"/,
     );
@@ -40,7 +51,7 @@ describe('VecEnv options', () => {
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { width: 300 } })).toThrow(/obs.width/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { crop: { top: 200, bottom: 40 } } })).toThrow(/obs.crop.bottom/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'rgb' })).toThrow(
-      new RangeError('Expected an obs options object, \'ram\' or \'tiles\' for obs but received "rgb"'),
+      new RangeError("Expected an obs options object, 'ram' or 'tiles' for obs but received \"rgb\""),
     );
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, stickyActionProb: 2 })).toThrow(/stickyActionProb/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, frameSkip: 0 })).toThrow(/frameSkip/);
@@ -52,7 +63,10 @@ describe('VecEnv options', () => {
   it("reads obs: 'tiles' and { kind: 'tiles', rows, cols, frameStack }, and rejects bad tile options naming them", () => {
     expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'tiles' }).config).toMatchObject({ obsKind: 'tiles', tileRows: 13, tileCols: 16, stack: 4 });
     expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { kind: 'tiles', rows: 6, cols: 64, frameStack: 2 } }).config).toMatchObject({
-      obsKind: 'tiles', tileRows: 6, tileCols: 64, stack: 2,
+      obsKind: 'tiles',
+      tileRows: 6,
+      tileCols: 64,
+      stack: 2,
     });
     expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { kind: 'pixels', width: 42 } }).config).toMatchObject({ obsKind: 'pixels', width: 42 });
     expect(normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'ram' }).config).toMatchObject({ obsKind: 'ram' });
@@ -97,7 +111,9 @@ describe('one name per thing (older spellings still accepted)', () => {
     expect(a).toEqual(b);
     expect(a.stack).toBe(3);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 2, obs: { frameStack: 3, stack: 3 } })).toThrow(/not both/);
-    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 2, actions: 'left-only' as never })).toThrow(/Expected one of 'right-only', 'simple', 'complex', 'full' for actions/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 2, actions: 'left-only' as never })).toThrow(
+      /Expected one of 'right-only', 'simple', 'complex', 'full' for actions/,
+    );
   });
 
   it('ACTION_SET_SIZES and observationShape agree with what VecEnv builds', () => {

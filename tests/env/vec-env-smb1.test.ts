@@ -31,7 +31,11 @@ function make(options: Partial<VecEnvOptions>): VecEnv {
 class ReferenceEnv {
   console: RawEnvTestConsole;
   last: { xPos: number; time: number };
-  constructor(state: Uint8Array, readonly singleStage: boolean, readonly frameSkip: number) {
+  constructor(
+    state: Uint8Array,
+    readonly singleStage: boolean,
+    readonly frameSkip: number,
+  ) {
     this.console = new (loadTestAddon().EnvTestConsole)(rom);
     this.console.loadState(state);
     this.last = refSmb1(this.console.ram());
@@ -66,7 +70,6 @@ class ReferenceEnv {
     return { reward, terminated, info, ram: this.console.ram(), frame: () => this.console.frame(), pool };
   }
 }
-
 
 const DET_OPTIONS: Partial<VecEnvOptions> = {
   numEnvs: 8,
@@ -104,9 +107,7 @@ async function trajectory(numThreads: number, useAsync: boolean, steps = 90): Pr
  * A run of 1-1 to the flag: a random runner with backtracking over save states (seeded, so the
  * run is the same each time). states[i] is the state before action taken[i]. Computed once.
  */
-let flagRunCache:
-  | { flagged: boolean; finalFlagGet: number; finalX: number; states: Uint8Array[]; taken: number[] }
-  | undefined;
+let flagRunCache: { flagged: boolean; finalFlagGet: number; finalX: number; states: Uint8Array[]; taken: number[] } | undefined;
 function flagRun(): NonNullable<typeof flagRunCache> {
   if (flagRunCache) return flagRunCache;
   const env = make({ obs: 'ram' });
@@ -165,9 +166,7 @@ function pictureOf(frame: Uint8Array, poolWith?: Uint8Array, grayscale = true): 
  * `maxPool`, keeps the second-to-last frame's picture for the max; this pins both. Returns how
  * many lives values and which stages were seen, and whether the game ended.
  */
-function compareSkippedFrames(
-  k: number, start: Uint8Array | undefined, action: (t: number) => number, steps: number, maxPool = false, grayscale = true,
-) {
+function compareSkippedFrames(k: number, start: Uint8Array | undefined, action: (t: number) => number, steps: number, maxPool = false, grayscale = true) {
   const env = make({ stages: undefined, frameSkip: k, maxPool, obs: { width: 256, height: 240, stack: 1, grayscale } });
   if (start) env.setStartStates([start]);
   env.reset();
@@ -235,7 +234,11 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
       const want = ref.step(RIGHT_ONLY[actions[0]!]!);
       const got = r.terminated[0] ? r.finalInfo : r.info;
       expect([got.xPos[0], got.time[0], got.lives[0], r.reward[0], r.terminated[0]], `step ${t}`).toEqual([
-        want.info.xPos, want.info.time, want.info.lives, want.reward, want.terminated ? 1 : 0,
+        want.info.xPos,
+        want.info.time,
+        want.info.lives,
+        want.reward,
+        want.terminated ? 1 : 0,
       ]);
       compared++;
       if (r.terminated[0]) break;
@@ -257,7 +260,10 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
       const want = ref.step(RIGHT_ONLY[actions[0]!]!);
       if (r.terminated[0]) break;
       expect([r.info.xPos[0], r.info.time[0], r.info.lives[0], r.reward[0]], `step ${t}`).toEqual([
-        want.info.xPos, want.info.time, want.info.lives, want.reward,
+        want.info.xPos,
+        want.info.time,
+        want.info.lives,
+        want.reward,
       ]);
       expect(Buffer.compare(r.obs, want.ram), `RAM after step ${t}`).toBe(0);
       livesSeen.add(r.info.lives[0]!);

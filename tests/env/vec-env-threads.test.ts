@@ -14,8 +14,17 @@ import { stepDigest } from './step-digest.js';
 const LANES = 9;
 
 async function trajectory(numThreads: number, useAsync: boolean): Promise<{ digests: string[]; finished: number }> {
-  const env = new VecEnv({ game: 'runner', numEnvs: LANES, numThreads, actions: 'simple', stickyActionProb: 0.2,
-    noopMax: 6, maxEpisodeSteps: 35, obs: { width: 42, height: 42, stack: 2 }, seed: 17 });
+  const env = new VecEnv({
+    game: 'runner',
+    numEnvs: LANES,
+    numThreads,
+    actions: 'simple',
+    stickyActionProb: 0.2,
+    noopMax: 6,
+    maxEpisodeSteps: 35,
+    obs: { width: 42, height: 42, stack: 2 },
+    seed: 17,
+  });
   const digests: string[] = [];
   let finished = 0;
   try {
@@ -38,7 +47,13 @@ describe('VecEnv scheduling', () => {
   it('is byte-identical across numThreads 1, 2, 4 and between step and stepAsync (built-in game)', async () => {
     const reference = await trajectory(1, false);
     expect(reference.finished, 'the run crosses autoresets').toBeGreaterThan(LANES);
-    for (const [threads, useAsync] of [[2, false], [4, false], [2, true], [4, true], [1, true]] as const) {
+    for (const [threads, useAsync] of [
+      [2, false],
+      [4, false],
+      [2, true],
+      [4, true],
+      [1, true],
+    ] as const) {
       const run = await trajectory(threads, useAsync);
       const first = run.digests.findIndex((d, t) => d !== reference.digests[t]);
       expect(first, `numThreads ${threads}, ${useAsync ? 'stepAsync' : 'step'}: first differing step`).toBe(-1);

@@ -7,14 +7,7 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import {
-  buildRunnerRom,
-  loadRunnerRom,
-  RUNNER_MODE,
-  RUNNER_PLAYER_STATE as PS,
-  RUNNER_RAM as RAM,
-  runnerRomPath,
-} from '../../src/games/runner.js';
+import { buildRunnerRom, loadRunnerRom, RUNNER_MODE, RUNNER_PLAYER_STATE as PS, RUNNER_RAM as RAM, runnerRomPath } from '../../src/games/runner.js';
 import { A, B, JsnesConsole, LEFT, poke, RIGHT, START } from './jsnes-harness.js';
 import { expand, STAGE1_CLEAR } from './runner-scripts.js';
 
@@ -170,7 +163,7 @@ describe('runner: events an environment sees in RAM', () => {
     expect(c.ram(RAM.y)).toBeGreaterThanOrEqual(217);
     expect(x(c)).toBeGreaterThanOrEqual(9 * 16 - 12); // the first pit is columns 9-10
     expect(x(c)).toBeLessThan(11 * 16);
-    expect(c.ram(RAM.level + (x(c) + 8) / 16 | 0)).toBe(0);
+    expect(c.ram((RAM.level + (x(c) + 8) / 16) | 0)).toBe(0);
     const dyingFrames = stepUntil(c, 0, () => c.ram(RAM.playerState) === PS.dead, 100);
     expect(dyingFrames).toBe(64);
     expect(c.ram(RAM.lives)).toBe(3);

@@ -6,7 +6,6 @@ import { Graph, type Tensor } from '../../src/graph/tensor.js';
 import { type Rng } from '../../src/util/rng.js';
 import { gradCheck, randomValues } from './grad-check.js';
 
-
 function x(g: Graph, rng: Rng, name: string, shape: number[], gap = 0, scale = 1) {
   const tensor = g.input(name, 'float32', shape);
   return { tensor, values: randomValues(rng, tensor.size, scale, gap) };
@@ -88,7 +87,12 @@ describe('autodiff rules vs float64 central differences', () => {
     });
   });
 
-  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+  for (const [ta, tb] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     it(`Gemm transA=${ta} transB=${tb} alpha/beta and bias`, async () => {
       await gradCheck((g, rng) => {
         const a = x(g, rng, 'a', ta ? [4, 3] : [3, 4]);
@@ -100,24 +104,40 @@ describe('autodiff rules vs float64 central differences', () => {
   }
 
   for (const convWeightGrad of ['conv', 'gemm'] as const) {
-    for (const [stride, pad] of [[1, 0], [2, 1], [3, 0], [2, 0]] as const) {
+    for (const [stride, pad] of [
+      [1, 0],
+      [2, 1],
+      [3, 0],
+      [2, 0],
+    ] as const) {
       it(`Conv stride ${stride} pad ${pad} (input, weight and bias gradients; weight gradient as ${convWeightGrad})`, async () => {
-        await gradCheck((g, rng) => {
-          const a = x(g, rng, 'x', [2, 3, 7, 8]);
-          const w = x(g, rng, 'w', [4, 3, 3, 2], 0, 0.5);
-          const b = x(g, rng, 'b', [4]);
-          return { inputs: [a, w, b], output: op.conv(a.tensor, w.tensor, b.tensor, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
-        }, { grad: { convWeightGrad } });
+        await gradCheck(
+          (g, rng) => {
+            const a = x(g, rng, 'x', [2, 3, 7, 8]);
+            const w = x(g, rng, 'w', [4, 3, 3, 2], 0, 0.5);
+            const b = x(g, rng, 'b', [4]);
+            return { inputs: [a, w, b], output: op.conv(a.tensor, w.tensor, b.tensor, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
+          },
+          { grad: { convWeightGrad } },
+        );
       });
     }
 
-    for (const [k, stride, pad, size] of [[4, 2, 0, 11], [8, 4, 0, 16], [4, 3, 1, 10], [3, 2, 1, 12]] as const) {
+    for (const [k, stride, pad, size] of [
+      [4, 2, 0, 11],
+      [8, 4, 0, 16],
+      [4, 3, 1, 10],
+      [3, 2, 1, 12],
+    ] as const) {
       it(`Conv ${k}×${k} stride ${stride} pad ${pad} on ${size}×${size} (Nature-CNN and baseline shapes; weight gradient as ${convWeightGrad})`, async () => {
-        await gradCheck((g, rng) => {
-          const a = x(g, rng, 'x', [2, 2, size, size]);
-          const w = x(g, rng, 'w', [3, 2, k, k], 0, 0.3);
-          return { inputs: [a, w], output: op.conv(a.tensor, w.tensor, undefined, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
-        }, { grad: { convWeightGrad } });
+        await gradCheck(
+          (g, rng) => {
+            const a = x(g, rng, 'x', [2, 2, size, size]);
+            const w = x(g, rng, 'w', [3, 2, k, k], 0, 0.3);
+            return { inputs: [a, w], output: op.conv(a.tensor, w.tensor, undefined, { strides: [stride, stride], pads: [pad, pad, pad, pad] }) };
+          },
+          { grad: { convWeightGrad } },
+        );
       });
     }
   }
@@ -125,7 +145,9 @@ describe('autodiff rules vs float64 central differences', () => {
   it('rejects an unknown convWeightGrad, bad slice steps and differentiating a strided slice', () => {
     const g = new Graph();
     const v = g.input('x', 'float32', [6]);
-    expect(() => gradients(op.reduceSum(v), [v], { convWeightGrad: 'fft' as 'gemm' })).toThrow("Expected 'conv' or 'gemm' for convWeightGrad but received \"fft\"");
+    expect(() => gradients(op.reduceSum(v), [v], { convWeightGrad: 'fft' as 'gemm' })).toThrow(
+      "Expected 'conv' or 'gemm' for convWeightGrad but received \"fft\"",
+    );
     expect(() => op.slice(v, [0], [6], [0], [0])).toThrow('Slice: steps [0] must be 1 positive integers');
     expect(op.slice(v, [1], [6], [0], [2]).shape).toEqual([3]);
     expect(() => gradients(op.reduceSum(op.slice(v, [0], [6], [0], [2])), [v])).toThrow('Autodiff: the Slice rule supports step 1 only');
@@ -156,7 +178,33 @@ describe('autodiff rules vs float64 central differences', () => {
   });
 
   it('covers every rule', () => {
-    for (const name of ['Conv', 'Gemm', 'MatMul', 'Relu', 'Elu', 'Tanh', 'LogSoftmax', 'Softmax', 'Gather', 'Add', 'Sub', 'Mul', 'Div', 'ReduceSum', 'ReduceMean', 'ReduceMax', 'Min', 'Max', 'Clip', 'Where', 'Reshape', 'Flatten', 'Transpose', 'Concat', 'Cast']) {
+    for (const name of [
+      'Conv',
+      'Gemm',
+      'MatMul',
+      'Relu',
+      'Elu',
+      'Tanh',
+      'LogSoftmax',
+      'Softmax',
+      'Gather',
+      'Add',
+      'Sub',
+      'Mul',
+      'Div',
+      'ReduceSum',
+      'ReduceMean',
+      'ReduceMax',
+      'Min',
+      'Max',
+      'Clip',
+      'Where',
+      'Reshape',
+      'Flatten',
+      'Transpose',
+      'Concat',
+      'Cast',
+    ]) {
       expect(DIFFERENTIABLE_OPS).toContain(name);
     }
   });

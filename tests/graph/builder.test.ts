@@ -14,7 +14,11 @@ describe('graph builder and ONNX writer', () => {
     const g = new Graph();
     const obs = g.input('obs', 'uint8', [2, 2, 6, 6]);
     const idx = g.input('idx', 'int64', [3]);
-    const w = g.param('w', [3, 2, 3, 3], Float32Array.from({ length: 54 }, () => rng.nextNormal() * 0.2));
+    const w = g.param(
+      'w',
+      [3, 2, 3, 3],
+      Float32Array.from({ length: 54 }, () => rng.nextNormal() * 0.2),
+    );
     const b = g.param('b', [3], new Float32Array([0.1, -0.2, 0.3]));
     const xf = op.mul(op.cast(obs, 'float32'), 1 / 255);
     const c = op.elu(op.conv(xf, w, b, { strides: [2, 2], pads: [1, 1, 1, 1] }));
@@ -44,7 +48,13 @@ describe('graph builder and ONNX writer', () => {
         feeds.b = { dtype: 'float32', dims: [3], data: b.data! };
       }
       const res = await runSession(session, feeds);
-      const ref = evaluate(g.outputs.map((o) => o.tensor), new Map<string, ArrayLike<number | bigint>>([['obs', obsData], ['idx', idxData]]));
+      const ref = evaluate(
+        g.outputs.map((o) => o.tensor),
+        new Map<string, ArrayLike<number | bigint>>([
+          ['obs', obsData],
+          ['idx', idxData],
+        ]),
+      );
       g.outputs.forEach((o, k) => {
         const got = res[o.name]!;
         expect(got.dims).toEqual(o.tensor.shape);

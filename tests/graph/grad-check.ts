@@ -32,7 +32,16 @@ export function randomValues(rng: Rng, n: number, scale = 1, gap = 0): Float64Ar
  * cost two float64 forward passes).
  */
 export async function gradCheck(
-  body: (g: Graph, rng: Rng) => { inputs: CheckInput[]; output: Tensor; feeds?: Record<string, { data: TensorData; values: ArrayLike<number | bigint> }> ; scalarLoss?: boolean; extraValues?: CheckInput[] },
+  body: (
+    g: Graph,
+    rng: Rng,
+  ) => {
+    inputs: CheckInput[];
+    output: Tensor;
+    feeds?: Record<string, { data: TensorData; values: ArrayLike<number | bigint> }>;
+    scalarLoss?: boolean;
+    extraValues?: CheckInput[];
+  },
   options: { seed?: number; eps?: number; rtol?: number; atol?: number; grad?: GradientOptions; maxElements?: number } = {},
 ): Promise<number> {
   const rng = new Rng(options.seed ?? 1);
@@ -40,10 +49,19 @@ export async function gradCheck(
   const built = body(g, rng);
   let loss = built.output;
   if (!built.scalarLoss) {
-    const w = g.constant(Float32Array.from({ length: loss.size }, () => rng.nextNormal()), 'float32', loss.shape, 'check_w');
+    const w = g.constant(
+      Float32Array.from({ length: loss.size }, () => rng.nextNormal()),
+      'float32',
+      loss.shape,
+      'check_w',
+    );
     loss = op.reduceSum(op.mul(loss, w));
   }
-  const grads = gradients(loss, built.inputs.map((i) => i.tensor), options.grad);
+  const grads = gradients(
+    loss,
+    built.inputs.map((i) => i.tensor),
+    options.grad,
+  );
   g.output('loss', loss);
   grads.forEach((d, i) => g.output(`grad${i}`, d));
   const session = await createSession(toModel(g), TEST_SESSION);
@@ -76,9 +94,10 @@ export async function gradCheck(
     expect(analytic.length).toBe(input.values.length);
     const v = Float64Array.from(input.values);
     values.set(input.tensor.name, v);
-    const picked = options.maxElements === undefined || v.length <= options.maxElements
-      ? Array.from({ length: v.length }, (_, j) => j)
-      : Array.from({ length: options.maxElements }, () => rng.nextInt(v.length));
+    const picked =
+      options.maxElements === undefined || v.length <= options.maxElements
+        ? Array.from({ length: v.length }, (_, j) => j)
+        : Array.from({ length: options.maxElements }, () => rng.nextInt(v.length));
     for (const j of picked) {
       const keep = v[j]!;
       v[j] = keep + eps;

@@ -24,7 +24,7 @@ function reference(cfg: OptimizerConfig, p: number[], g: number[], state: number
   const v = state[1]!.map((s, i) => b2 * s + (1 - b2) * g[i]! ** 2);
   const bc1 = 1 - b1 ** t;
   const bc2 = 1 - b2 ** t;
-  const np = p.map((x, i) => x * (1 - lr * wd) - (lr / bc1) * m[i]! / (Math.sqrt(v[i]!) / Math.sqrt(bc2) + eps));
+  const np = p.map((x, i) => x * (1 - lr * wd) - ((lr / bc1) * m[i]!) / (Math.sqrt(v[i]!) / Math.sqrt(bc2) + eps));
   return { p: np, state: [m, v] };
 }
 
@@ -67,7 +67,14 @@ describe('in-graph optimizers equal a float64 JS computation', () => {
         };
         slots.forEach((s, j) => (feeds[`p.${s}`] = { dtype: 'float32', dims: [n], data: s32[j]! }));
         const r = await runSession(session, feeds);
-        const ref = reference(cfg, pv, gv.map((x) => Math.fround(x)), sv, Math.fround(lrv), t);
+        const ref = reference(
+          cfg,
+          pv,
+          gv.map((x) => Math.fround(x)),
+          sv,
+          Math.fround(lrv),
+          t,
+        );
         p32 = r['new.p']!.data as Float32Array;
         s32 = slots.map((s) => r[`new.p.${s}`]!.data as Float32Array);
         for (let i = 0; i < n; i++) expect(p32[i]).toBeCloseTo(ref.p[i]!, 5);

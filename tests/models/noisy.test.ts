@@ -16,27 +16,40 @@ describe('NoisyNet layers (factorised Gaussian noise)', () => {
     const spec = modelSpec({ network: 'baseline', head: 'dueling', obsShape: OBS, actions: 3, noisy: true });
     const head = paramSpecs(spec).filter((p) => !p.name.startsWith('conv') && !p.name.startsWith('fc'));
     expect(head.map((p) => `${p.name}:${p.shape.join('x')}`)).toEqual([
-      'adv.weight:3x512', 'adv.weight_sigma:3x512', 'adv.bias:3', 'adv.bias_sigma:3',
-      'val.weight:1x512', 'val.weight_sigma:1x512', 'val.bias:1', 'val.bias_sigma:1',
+      'adv.weight:3x512',
+      'adv.weight_sigma:3x512',
+      'adv.bias:3',
+      'adv.bias_sigma:3',
+      'val.weight:1x512',
+      'val.weight_sigma:1x512',
+      'val.bias:1',
+      'val.bias_sigma:1',
     ]);
     expect(noiseSpecs(spec)).toEqual([
-      { name: 'noise.adv.in', size: 512 }, { name: 'noise.adv.out', size: 3 },
-      { name: 'noise.val.in', size: 512 }, { name: 'noise.val.out', size: 1 },
+      { name: 'noise.adv.in', size: 512 },
+      { name: 'noise.adv.out', size: 3 },
+      { name: 'noise.val.in', size: 512 },
+      { name: 'noise.val.out', size: 1 },
     ]);
     const q = modelSpec({ network: 'mlp', head: 'q', obsShape: [1, 1, 8], actions: 4, noisy: true });
     expect(noiseSpecs(q).map((n) => `${n.name}:${n.size}`)).toEqual(['noise.q.in:256', 'noise.q.out:4']);
     // The flag is absent unless set, so other models' specs (and checkpoint metadata) are unchanged.
     expect('noisy' in modelSpec({ network: 'baseline', head: 'q', obsShape: OBS, actions: 3, noisy: false })).toBe(false);
     expect(noiseSpecs(modelSpec({ network: 'baseline', head: 'q', obsShape: OBS, actions: 3 }))).toEqual([]);
-    expect(() => modelSpec({ network: 'baseline', obsShape: OBS, actions: 3, noisy: true })).toThrow("Expected a 'dueling' or 'q' head for model.head with model.noisy but received 'actor-critic'");
-    expect(() => modelSpec({ network: 'baseline', head: 'q', obsShape: OBS, actions: 3, noisy: 1 })).toThrow('Expected a boolean for model.noisy but received 1');
+    expect(() => modelSpec({ network: 'baseline', obsShape: OBS, actions: 3, noisy: true })).toThrow(
+      "Expected a 'dueling' or 'q' head for model.head with model.noisy but received 'actor-critic'",
+    );
+    expect(() => modelSpec({ network: 'baseline', head: 'q', obsShape: OBS, actions: 3, noisy: 1 })).toThrow(
+      'Expected a boolean for model.noisy but received 1',
+    );
   });
 
   it('initialises μ ~ U(±1/√p), σ = σ0/√p, and leaves the trunk draws unchanged', () => {
     const spec = modelSpec({ network: 'baseline', head: 'dueling', obsShape: OBS, actions: 64, noisy: true });
     const v = initParams(spec, 5);
     const plain = initParams(modelSpec({ network: 'baseline', head: 'dueling', obsShape: OBS, actions: 64 }), 5);
-    for (const k of ['conv1.weight', 'conv4.weight', 'fc.weight']) expect(Buffer.from(v.get(k)!.buffer).equals(Buffer.from(plain.get(k)!.buffer)), k).toBe(true);
+    for (const k of ['conv1.weight', 'conv4.weight', 'fc.weight'])
+      expect(Buffer.from(v.get(k)!.buffer).equals(Buffer.from(plain.get(k)!.buffer)), k).toBe(true);
     const bound = 1 / Math.sqrt(512);
     const mu = v.get('adv.weight')!; // 64·512 draws
     let sum = 0;
@@ -47,13 +60,16 @@ describe('NoisyNet layers (factorised Gaussian noise)', () => {
       sumSq += x * x;
     }
     expect(Math.abs(sum / mu.length)).toBeLessThan(0.02 * bound);
-    expect(sumSq / mu.length / (bound * bound / 3)).toBeCloseTo(1, 1); // Var U(−b, b) = b²/3
+    expect(sumSq / mu.length / ((bound * bound) / 3)).toBeCloseTo(1, 1); // Var U(−b, b) = b²/3
     const deciles = new Array(10).fill(0);
-    for (const x of mu) deciles[Math.min(9, Math.floor(((x / bound) + 1) * 5))]++;
+    for (const x of mu) deciles[Math.min(9, Math.floor((x / bound + 1) * 5))]++;
     for (const d of deciles) expect(Math.abs(d / mu.length - 0.1)).toBeLessThan(0.01);
     for (const b of v.get('adv.bias')!) expect(Math.abs(b)).toBeLessThan(bound);
     for (const k of ['adv.weight_sigma', 'adv.bias_sigma', 'val.weight_sigma', 'val.bias_sigma']) {
-      expect(v.get(k)!.every((s) => s === Math.fround(NOISY_SIGMA0 / Math.sqrt(512))), k).toBe(true);
+      expect(
+        v.get(k)!.every((s) => s === Math.fround(NOISY_SIGMA0 / Math.sqrt(512))),
+        k,
+      ).toBe(true);
     }
     expect(Buffer.from(initParams(spec, 5).get('val.weight')!.buffer).equals(Buffer.from(v.get('val.weight')!.buffer))).toBe(true);
   });
@@ -131,7 +147,12 @@ describe('NoisyNet layers (factorised Gaussian noise)', () => {
       return dense(x, w, b, false);
     };
     for (let row = 0; row < 2; row++) {
-      const h1 = dense(Array.from(obs.subarray(row * 6, row * 6 + 6), (v) => v / 255), values.get('fc.weight')!, values.get('fc.bias')!, true);
+      const h1 = dense(
+        Array.from(obs.subarray(row * 6, row * 6 + 6), (v) => v / 255),
+        values.get('fc.weight')!,
+        values.get('fc.bias')!,
+        true,
+      );
       const h2 = dense(h1, values.get('fc2.weight')!, values.get('fc2.bias')!, true);
       const adv = noisyDense(h2, 'adv');
       const val = noisyDense(h2, 'val')[0]!;

@@ -43,7 +43,15 @@ describe.skipIf(!hasTool)('ROM parsing', () => {
 
   it.each([
     ['an image shorter than the header', new Uint8Array(10), /at least a 16-byte iNES header but received 10 bytes/],
-    ['a missing magic', (() => { const b = image(); b[0] = 0x4d; return b; })(), /missing the iNES magic/],
+    [
+      'a missing magic',
+      (() => {
+        const b = image();
+        b[0] = 0x4d;
+        return b;
+      })(),
+      /missing the iNES magic/,
+    ],
     ['PRG-ROM size 0', image({ 4: 0 }), /PRG-ROM size \(byte 4\) is 0/],
     ['a truncated image', image().subarray(0, 16 + 16384), /truncated; the header declares 16384 bytes of PRG-ROM and 8192 bytes of CHR-ROM/],
     ['a missing trainer', image({ 6: 0x04 }), /plus a 512-byte trainer/],

@@ -48,35 +48,61 @@ describe.skipIf(!hasTool || !roms)('NES core on the test ROMs', () => {
   });
 
   const instr = [
-    '01-basics', '02-implied', '03-immediate', '04-zero_page', '05-zp_xy', '06-absolute', '07-abs_xy', '08-ind_x',
-    '09-ind_y', '10-branches', '11-stack', '12-jmp_jsr', '13-rts', '14-rti', '15-brk', '16-special',
+    '01-basics',
+    '02-implied',
+    '03-immediate',
+    '04-zero_page',
+    '05-zp_xy',
+    '06-absolute',
+    '07-abs_xy',
+    '08-ind_x',
+    '09-ind_y',
+    '10-branches',
+    '11-stack',
+    '12-jmp_jsr',
+    '13-rts',
+    '14-rti',
+    '15-brk',
+    '16-special',
   ];
   it.each(instr)('instr_test-v5 %s', (name) => blargg(dir(`instr_test-v5/${name}.nes`)));
 
   it.each(['1-instr_timing', '2-branch_timing'])('instr_timing %s', (name) => blargg(dir(`instr_timing/${name}.nes`)));
 
   const vbl = [
-    '01-vbl_basics', '02-vbl_set_time', '03-vbl_clear_time', '04-nmi_control', '05-nmi_timing', '06-suppression',
-    '07-nmi_on_timing', '08-nmi_off_timing', '09-even_odd_frames', '10-even_odd_timing',
+    '01-vbl_basics',
+    '02-vbl_set_time',
+    '03-vbl_clear_time',
+    '04-nmi_control',
+    '05-nmi_timing',
+    '06-suppression',
+    '07-nmi_on_timing',
+    '08-nmi_off_timing',
+    '09-even_odd_frames',
+    '10-even_odd_timing',
   ];
   it.each(vbl)('ppu_vbl_nmi %s', (name) => blargg(dir(`ppu_vbl_nmi/${name}.nes`)));
 
-  it.each(['1-clocking', '2-details', '3-A12_clocking', '4-scanline_timing'])('mmc3_test_2 %s', (name) =>
-    blargg(dir(`mmc3_test_2/${name}.nes`)),
-  );
+  it.each(['1-clocking', '2-details', '3-A12_clocking', '4-scanline_timing'])('mmc3_test_2 %s', (name) => blargg(dir(`mmc3_test_2/${name}.nes`)));
 
-  it.each(['palette_ram', 'power_up_palette', 'sprite_ram', 'vbl_clear_time', 'vram_access'])(
-    'blargg_ppu_tests %s reports $01',
-    (name) => expect(screen(dir(`blargg_ppu_tests/${name}.nes`), 300)).toMatch(/\$01/),
+  it.each(['palette_ram', 'power_up_palette', 'sprite_ram', 'vbl_clear_time', 'vram_access'])('blargg_ppu_tests %s reports $01', (name) =>
+    expect(screen(dir(`blargg_ppu_tests/${name}.nes`), 300)).toMatch(/\$01/),
   );
 
   const spriteHit = [
-    '01.basics', '02.alignment', '03.corners', '04.flip', '05.left_clip', '06.right_edge', '07.screen_bottom',
-    '08.double_height', '09.timing_basics', '10.timing_order', '11.edge_timing',
+    '01.basics',
+    '02.alignment',
+    '03.corners',
+    '04.flip',
+    '05.left_clip',
+    '06.right_edge',
+    '07.screen_bottom',
+    '08.double_height',
+    '09.timing_basics',
+    '10.timing_order',
+    '11.edge_timing',
   ];
-  it.each(spriteHit)('sprite_hit_tests %s', (name) =>
-    expect(screen(dir(`sprite_hit_tests/${name}.nes`), 300)).toMatch(/PASSED/),
-  );
+  it.each(spriteHit)('sprite_hit_tests %s', (name) => expect(screen(dir(`sprite_hit_tests/${name}.nes`), 300)).toMatch(/PASSED/));
 
   it('cpu_timing_test6 passes', () => {
     expect(screen(dir('cpu_timing_test6/cpu_timing_test.nes'), 1300)).toMatch(/PASSED/);
@@ -106,9 +132,14 @@ describe.skipIf(!hasTool || !mario)('NES core on SMB1', () => {
       const cpu = (nes as unknown as { cpu: { mem: ArrayLike<number> } }).cpu;
       type Button = Parameters<NES['buttonDown']>[1];
       const buttons: [number, Button][] = [
-        [0x01, Controller.BUTTON_A], [0x02, Controller.BUTTON_B], [0x04, Controller.BUTTON_SELECT],
-        [0x08, Controller.BUTTON_START], [0x10, Controller.BUTTON_UP], [0x20, Controller.BUTTON_DOWN],
-        [0x40, Controller.BUTTON_LEFT], [0x80, Controller.BUTTON_RIGHT],
+        [0x01, Controller.BUTTON_A],
+        [0x02, Controller.BUTTON_B],
+        [0x04, Controller.BUTTON_SELECT],
+        [0x08, Controller.BUTTON_START],
+        [0x10, Controller.BUTTON_UP],
+        [0x20, Controller.BUTTON_DOWN],
+        [0x40, Controller.BUTTON_LEFT],
+        [0x80, Controller.BUTTON_RIGHT],
       ];
       let previous = 0;
       let firstDiff = -1;
@@ -189,7 +220,18 @@ describe.skipIf(!hasTool)('NES core: the whole-line PPU fast path equals event-b
   });
 
   it.skipIf(!roms)('on the sprite-0 hit test ROMs', () => {
-    for (const name of ['01.basics', '02.alignment', '03.corners', '04.flip', '05.left_clip', '06.right_edge', '07.screen_bottom', '09.timing_basics', '10.timing_order', '11.edge_timing']) {
+    for (const name of [
+      '01.basics',
+      '02.alignment',
+      '03.corners',
+      '04.flip',
+      '05.left_clip',
+      '06.right_edge',
+      '07.screen_bottom',
+      '09.timing_basics',
+      '10.timing_order',
+      '11.edge_timing',
+    ]) {
       bothWays(join(roms!, 'sprite_hit_tests', `${name}.nes`), 240, 'none');
     }
   });

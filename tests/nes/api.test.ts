@@ -15,13 +15,7 @@ const ROM = syntheticRom();
 
 describe('Nes construction', () => {
   it('accepts every BufferSource form of the ROM', () => {
-    const copies: NesBytes[] = [
-      ROM,
-      ROM.slice().buffer,
-      Buffer.from(ROM),
-      new DataView(ROM.slice().buffer),
-      new Uint16Array(ROM.slice().buffer),
-    ];
+    const copies: NesBytes[] = [ROM, ROM.slice().buffer, Buffer.from(ROM), new DataView(ROM.slice().buffer), new Uint16Array(ROM.slice().buffer)];
     for (const rom of copies) {
       const nes = new Nes(rom);
       expect(nes.mapper).toBe(0);
@@ -32,9 +26,7 @@ describe('Nes construction', () => {
 
   it('rejects a ROM that is not a BufferSource', () => {
     expect(() => new Nes('game.nes' as never)).toThrow(
-      new TypeError(
-        'Expected a BufferSource (Uint8Array, Buffer, ArrayBuffer or typed array) for rom but received "game.nes"',
-      ),
+      new TypeError('Expected a BufferSource (Uint8Array, Buffer, ArrayBuffer or typed array) for rom but received "game.nes"'),
     );
     expect(() => new Nes(undefined as never)).toThrow(TypeError);
     expect(() => new Nes([0x4e, 0x45] as never)).toThrow(/for rom but received an array of length 2/);
@@ -56,9 +48,7 @@ describe('Nes construction', () => {
     expect(() => new Nes(ROM, { powerOnRam: 'one' as never })).toThrow(
       new RangeError("Expected one of 'zero', 'ff', 'random' for powerOnRam but received \"one\""),
     );
-    expect(() => new Nes(ROM, { seed: -1 })).toThrow(
-      new RangeError('Expected an integer in [0, 9007199254740991] for seed but received -1'),
-    );
+    expect(() => new Nes(ROM, { seed: -1 })).toThrow(new RangeError('Expected an integer in [0, 9007199254740991] for seed but received -1'));
     expect(() => new Nes(ROM, { seed: 1.5 })).toThrow(RangeError);
     expect(() => new Nes(ROM, { seed: '1' as never })).toThrow(TypeError);
     expect(() => new Nes(ROM, 3 as never)).toThrow(/an options object for Nes options but received 3/);
@@ -87,32 +77,20 @@ describe('Nes argument validation', () => {
     expect(() => nes.stepFrame(-1)).toThrow(RangeError);
     expect(() => nes.stepFrame(0.5)).toThrow(RangeError);
     expect(() => nes.stepFrame('8' as never)).toThrow(TypeError);
-    expect(() => nes.stepFrame(0, { rendr: false } as never)).toThrow(
-      new TypeError("Unknown option 'rendr' for stepFrame options; known options are render"),
-    );
-    expect(() => nes.stepFrame(0, { render: 0 as never })).toThrow(
-      new TypeError('Expected a boolean for render but received 0'),
-    );
-    expect(() => nes.stepFrames([1, 2] as never)).toThrow(
-      new TypeError('Expected a Uint8Array for buttons but received an array of length 2'),
-    );
+    expect(() => nes.stepFrame(0, { rendr: false } as never)).toThrow(new TypeError("Unknown option 'rendr' for stepFrame options; known options are render"));
+    expect(() => nes.stepFrame(0, { render: 0 as never })).toThrow(new TypeError('Expected a boolean for render but received 0'));
+    expect(() => nes.stepFrames([1, 2] as never)).toThrow(new TypeError('Expected a Uint8Array for buttons but received an array of length 2'));
     expect(() => nes.stepFrames(new Int8Array(2) as never)).toThrow(TypeError);
     expect(() => nes.stepFrames(new Uint8Array(2), null as never)).toThrow(TypeError);
     expect(nes.frameCount).toBe(0);
   });
 
   it('checks addresses and values of peek/poke', () => {
-    expect(() => nes.peek(0x10000)).toThrow(
-      new RangeError('Expected an integer in [0, 65535] for address but received 65536'),
-    );
+    expect(() => nes.peek(0x10000)).toThrow(new RangeError('Expected an integer in [0, 65535] for address but received 65536'));
     expect(() => nes.peek(-1)).toThrow(RangeError);
     expect(() => nes.peek('0' as never)).toThrow(TypeError);
-    expect(() => nes.peekPpu(0x4000)).toThrow(
-      new RangeError('Expected an integer in [0, 16383] for address but received 16384'),
-    );
-    expect(() => nes.poke(0x8000, 1)).toThrow(
-      new RangeError('Expected an address in [0x0000, 0x1FFF] or [0x6000, 0x7FFF] for address but received 0x8000'),
-    );
+    expect(() => nes.peekPpu(0x4000)).toThrow(new RangeError('Expected an integer in [0, 16383] for address but received 16384'));
+    expect(() => nes.poke(0x8000, 1)).toThrow(new RangeError('Expected an address in [0x0000, 0x1FFF] or [0x6000, 0x7FFF] for address but received 0x8000'));
     expect(() => nes.poke(0x2000, 1)).toThrow(RangeError);
     expect(() => nes.poke(0x10, 256)).toThrow(new RangeError('Expected an integer in [0, 255] for value but received 256'));
     nes.poke(0x0812, 0x5a); // mirror of $0012
@@ -168,9 +146,7 @@ describe('Nes argument validation', () => {
     for (const at of [32, STATE_OFFSETS.ppuClock + 5, state.length - 1]) {
       const bad = state.slice();
       bad[at] ^= 0x10;
-      expect(() => nes.loadState(bad)).toThrow(
-        new Error('Invalid save state: state is corrupt (the checksum of its body does not match)'),
-      );
+      expect(() => nes.loadState(bad)).toThrow(new Error('Invalid save state: state is corrupt (the checksum of its body does not match)'));
     }
     expect(Array.from(nes.ram)).toEqual(ramBefore);
     nes.loadState(state);
@@ -186,7 +162,10 @@ describe('Nes argument validation', () => {
       return sealState(bad);
     };
     const cases: Array<[(view: DataView) => void, RegExp]> = [
-      [(v) => v.setBigUint64(STATE_OFFSETS.ppuClock, 715782093350652n, true), /Expected a PPU clock within \d+ dots of 3 × cpu.cycles \(\d+\) for ppu.clock but received 715782093350652/],
+      [
+        (v) => v.setBigUint64(STATE_OFFSETS.ppuClock, 715782093350652n, true),
+        /Expected a PPU clock within \d+ dots of 3 × cpu.cycles \(\d+\) for ppu.clock but received 715782093350652/,
+      ],
       [(v) => v.setInt16(STATE_OFFSETS.ppuLine, 300, true), /Expected a scanline in \[0, 261\] for ppu.line but received 300/],
       [(v) => v.setInt16(STATE_OFFSETS.ppuDot, -5, true), /for ppu.dot but received -5/],
       [(v) => v.setUint8(STATE_OFFSETS.ppuFineX, 200), /Expected a fine X scroll in \[0, 7\] for ppu.fine_x but received 200/],
@@ -211,9 +190,7 @@ describe('Nes argument validation', () => {
   it('checks CPU register writes', () => {
     const regs = nes.cpu;
     expect(Object.keys(regs).sort()).toEqual(['a', 'cycles', 'p', 'pc', 'sp', 'x', 'y']);
-    expect(() => nes.setCpu({ ...regs, pc: 0x10000 })).toThrow(
-      new RangeError('Expected an integer in [0, 65535] for pc but received 65536'),
-    );
+    expect(() => nes.setCpu({ ...regs, pc: 0x10000 })).toThrow(new RangeError('Expected an integer in [0, 65535] for pc but received 65536'));
     expect(() => nes.setCpu({ ...regs, a: 256 })).toThrow(RangeError);
     expect(() => nes.setCpu({ pc: 0 } as never)).toThrow(/for a but received undefined/);
     expect(() => nes.setCpu({ ...regs, q: 1 } as never)).toThrow(/Unknown option 'q'/);
@@ -226,9 +203,7 @@ describe('raw NesCore re-checks arguments in C++', () => {
   const { NesCore } = loadNative();
 
   it('rejects bad constructor arguments', () => {
-    expect(() => new NesCore('rom' as never, 0, 0)).toThrow(
-      new TypeError('Expected a Uint8Array for rom but received a string'),
-    );
+    expect(() => new NesCore('rom' as never, 0, 0)).toThrow(new TypeError('Expected a Uint8Array for rom but received a string'));
     expect(() => new NesCore(ROM, 3, 0)).toThrow(RangeError);
     expect(() => new NesCore(ROM, 0, -1)).toThrow(RangeError);
     expect(() => new NesCore(new Uint8Array(3), 0, 0)).toThrow(/iNES header/);
@@ -236,9 +211,7 @@ describe('raw NesCore re-checks arguments in C++', () => {
 
   it('rejects bad method arguments without crashing', () => {
     const core = new NesCore(ROM, 0, 0);
-    expect(() => core.stepFrame(300, true)).toThrow(
-      new RangeError('Expected an integer in [0, 255] for buttons but received 300'),
-    );
+    expect(() => core.stepFrame(300, true)).toThrow(new RangeError('Expected an integer in [0, 255] for buttons but received 300'));
     expect(() => core.stepFrame(1, 'yes' as never)).toThrow(TypeError);
     expect(() => core.stepFrames(new Uint16Array(4) as never, true)).toThrow(TypeError);
     expect(() => core.peek(70000)).toThrow(RangeError);

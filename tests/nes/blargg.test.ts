@@ -27,14 +27,34 @@ function knownFailure(suite: string, file: string) {
 
 const PROTOCOL_SUITES: Record<string, string[]> = {
   'instr_test-v5': [
-    '01-basics.nes', '02-implied.nes', '03-immediate.nes', '04-zero_page.nes', '05-zp_xy.nes', '06-absolute.nes',
-    '07-abs_xy.nes', '08-ind_x.nes', '09-ind_y.nes', '10-branches.nes', '11-stack.nes', '12-jmp_jsr.nes',
-    '13-rts.nes', '14-rti.nes', '15-brk.nes', '16-special.nes',
+    '01-basics.nes',
+    '02-implied.nes',
+    '03-immediate.nes',
+    '04-zero_page.nes',
+    '05-zp_xy.nes',
+    '06-absolute.nes',
+    '07-abs_xy.nes',
+    '08-ind_x.nes',
+    '09-ind_y.nes',
+    '10-branches.nes',
+    '11-stack.nes',
+    '12-jmp_jsr.nes',
+    '13-rts.nes',
+    '14-rti.nes',
+    '15-brk.nes',
+    '16-special.nes',
   ],
   instr_timing: ['1-instr_timing.nes', '2-branch_timing.nes'],
   ppu_vbl_nmi: [
-    '01-vbl_basics.nes', '02-vbl_set_time.nes', '03-vbl_clear_time.nes', '04-nmi_control.nes', '05-nmi_timing.nes',
-    '06-suppression.nes', '07-nmi_on_timing.nes', '08-nmi_off_timing.nes', '09-even_odd_frames.nes',
+    '01-vbl_basics.nes',
+    '02-vbl_set_time.nes',
+    '03-vbl_clear_time.nes',
+    '04-nmi_control.nes',
+    '05-nmi_timing.nes',
+    '06-suppression.nes',
+    '07-nmi_on_timing.nes',
+    '08-nmi_off_timing.nes',
+    '09-even_odd_frames.nes',
     '10-even_odd_timing.nes',
   ],
   mmc3_test_2: ['1-clocking.nes', '2-details.nes', '3-A12_clocking.nes', '4-scanline_timing.nes'],
@@ -66,8 +86,16 @@ function zeroPageResult(rom: Uint8Array, address: number, frames: number): numbe
 
 describe.skipIf(!ROOT)('blargg 2005 suites (result code in zero page)', () => {
   const spriteHit = [
-    '01.basics.nes', '02.alignment.nes', '03.corners.nes', '04.flip.nes', '05.left_clip.nes', '06.right_edge.nes',
-    '07.screen_bottom.nes', '08.double_height.nes', '09.timing_basics.nes', '10.timing_order.nes',
+    '01.basics.nes',
+    '02.alignment.nes',
+    '03.corners.nes',
+    '04.flip.nes',
+    '05.left_clip.nes',
+    '06.right_edge.nes',
+    '07.screen_bottom.nes',
+    '08.double_height.nes',
+    '09.timing_basics.nes',
+    '10.timing_order.nes',
     '11.edge_timing.nes',
   ];
   describe('sprite_hit_tests ($F8 = 1)', () => {
@@ -87,7 +115,6 @@ describe.skipIf(!ROOT)('blargg 2005 suites (result code in zero page)', () => {
   });
 });
 
-
 describe.skipIf(!ROOT)('cpu_timing_test6 (verdict on screen)', () => {
   it('prints PASSED in its nametable after 20 s', () => {
     const nes = new Nes(readTestRom(ROOT!, 'cpu_timing_test6', 'cpu_timing_test.nes'));
@@ -98,7 +125,7 @@ describe.skipIf(!ROOT)('cpu_timing_test6 (verdict on screen)', () => {
     expect(text.join('\n')).not.toMatch(/FAIL|ERROR|WRONG/);
   });
 
-  knownFailure('cpu_timing_test6', 'screen')('and the rendered screen matches jsnes\'s (which shows PASSED)', () => {
+  knownFailure('cpu_timing_test6', 'screen')("and the rendered screen matches jsnes's (which shows PASSED)", () => {
     const rom = readTestRom(ROOT!, 'cpu_timing_test6', 'cpu_timing_test.nes');
     const frames = 20 * 60;
     const oracle = new JsnesOracle(rom);

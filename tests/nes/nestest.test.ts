@@ -39,7 +39,9 @@ function show(l: LogLine): string {
 
 describe.skipIf(!ROOT)('nestest', () => {
   it('matches every line of nestest.log (PC, A, X, Y, P, SP, CYC)', () => {
-    const log = readFileSync(join(ROOT!, 'nestest', 'nestest.log'), 'latin1').split(/\r?\n/).filter((l) => l.trim());
+    const log = readFileSync(join(ROOT!, 'nestest', 'nestest.log'), 'latin1')
+      .split(/\r?\n/)
+      .filter((l) => l.trim());
     const expected = log.map((l, i) => {
       const parsed = parse(l);
       if (!parsed) throw new Error(`nestest.log line ${i + 1} does not parse: ${l}`);

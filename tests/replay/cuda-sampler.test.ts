@@ -70,7 +70,10 @@ describe.skipIf(!cuda.available)('CUDA sampler equals the CPU path', () => {
     const capacity = 1 << 18;
     const tree = new PriorityTree(capacity);
     const all = Int32Array.from({ length: capacity }, (_, i) => i);
-    tree.set(all, Float64Array.from(all, () => (r() < 0.2 ? 0 : r())));
+    tree.set(
+      all,
+      Float64Array.from(all, () => (r() < 0.2 ? 0 : r())),
+    );
     const gpu = new CudaPrioritySampler(tree);
     try {
       for (const n of [1, 256, 4096]) {
@@ -115,8 +118,7 @@ describe.skipIf(!cuda.available)('CUDA sampler equals the CPU path', () => {
   });
 
   it("gives PrioritizedReplay({ device: 'cuda' }) the same batches as the CPU replay for one seed", () => {
-    const make = (device: 'cpu' | 'cuda') =>
-      new PrioritizedReplay({ capacity: 4 * 64, numEnvs: 4, frameShape: [2, 2], stack: 2, nStep: 2, seed: 3, device });
+    const make = (device: 'cpu' | 'cuda') => new PrioritizedReplay({ capacity: 4 * 64, numEnvs: 4, frameShape: [2, 2], stack: 2, nStep: 2, seed: 3, device });
     const a = make('cpu');
     const b = make('cuda');
     const r = testRng(8);

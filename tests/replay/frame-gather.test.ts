@@ -15,9 +15,7 @@ describe('gatherRows (frame stacking copy)', () => {
   it('rejects bad rows, chunks and lengths before writing anything', () => {
     const src = [new Uint8Array(12)];
     const out = new Uint8Array(6).fill(5);
-    expect(() => gatherRows(src, 4, 3, new Int32Array([0, 4]), out)).toThrow(
-      new RangeError('Expected an integer in [-1, 4) for rows[1] but received 4'),
-    );
+    expect(() => gatherRows(src, 4, 3, new Int32Array([0, 4]), out)).toThrow(new RangeError('Expected an integer in [-1, 4) for rows[1] but received 4'));
     expect(() => gatherRows(src, 4, 3, new Int32Array([-2, 0]), out)).toThrow(/rows\[0\] but received -2/);
     expect(Array.from(out)).toEqual([5, 5, 5, 5, 5, 5]);
     expect(() => gatherRows([new Uint8Array(5)], 4, 3, new Int32Array([0]), new Uint8Array(3))).toThrow(/whole rows.*for chunks\[0\]/);

@@ -21,11 +21,16 @@ function run(
   const stack = opts.stack ?? 4;
   const padding = opts.startPadding ?? 'repeat';
   const env = new ReferenceVecEnv({
-    lanes: opts.numEnvs, height: H, width: W, stack, padding, maxEpisodeLength: 14, seed: feed.envSeed ?? 7,
+    lanes: opts.numEnvs,
+    height: H,
+    width: W,
+    stack,
+    padding,
+    maxEpisodeLength: 14,
+    seed: feed.envSeed ?? 7,
   });
   const replay = new PrioritizedReplay({ frameShape: [H, W], ...opts });
-  const layout = (x: Uint8Array) =>
-    feed.layout === 'frames' ? ReferenceVecEnv.newestFrames(x, opts.numEnvs, stack, H * W) : x;
+  const layout = (x: Uint8Array) => (feed.layout === 'frames' ? ReferenceVecEnv.newestFrames(x, opts.numEnvs, stack, H * W) : x);
   replay.begin(layout(env.observe()));
   for (let t = 0; t < steps; t++) {
     const actions = env.randomActions();
@@ -110,10 +115,7 @@ describe('PrioritizedReplay storage', () => {
 
   it('accepts newest frames only ([N, H, W]) and zero start padding', () => {
     checkAgainstReference(run({ capacity: 3 * 100, numEnvs: 3, stack: 3, nStep: 4, gamma: 0.8 }, 80, { layout: 'frames' }), 4, 0.8, true);
-    checkAgainstReference(
-      run({ capacity: 3 * 100, numEnvs: 3, stack: 3, nStep: 2, gamma: 0.8, startPadding: 'zero' }, 80),
-      2, 0.8, true,
-    );
+    checkAgainstReference(run({ capacity: 3 * 100, numEnvs: 3, stack: 3, nStep: 2, gamma: 0.8, startPadding: 'zero' }, 80), 2, 0.8, true);
   });
 
   it('treats a truncation without finalObs as the end of bootstrapping (discount 0)', () => {
@@ -164,8 +166,11 @@ describe('PrioritizedReplay episode cuts', () => {
     const replay = new PrioritizedReplay({ capacity: 16, numEnvs: 1, frameShape: [1, 1], stack: 1, nStep: 3, gamma: 0.5 });
     const frame = (v: number) => new Uint8Array([v]);
     const step = (reward: number, obs: number) => ({
-      actions: new Int32Array([reward]), rewards: new Float32Array([reward]),
-      terminated: new Uint8Array(1), truncated: new Uint8Array(1), obs: frame(obs),
+      actions: new Int32Array([reward]),
+      rewards: new Float32Array([reward]),
+      terminated: new Uint8Array(1),
+      truncated: new Uint8Array(1),
+      obs: frame(obs),
     });
     replay.begin(frame(10));
     replay.addBatch(step(1, 11));
@@ -311,10 +316,16 @@ describe('PrioritizedReplay errors', () => {
     const replay = new PrioritizedReplay(good);
     const obs = new Uint8Array(2 * 2 * H * W);
     const step = {
-      actions: new Int32Array(2), rewards: new Float32Array(2), terminated: new Uint8Array(2), truncated: new Uint8Array(2), obs,
+      actions: new Int32Array(2),
+      rewards: new Float32Array(2),
+      terminated: new Uint8Array(2),
+      truncated: new Uint8Array(2),
+      obs,
     };
     expect(() => replay.addBatch(step)).toThrow(/call begin\(obs\)/);
-    expect(() => replay.begin(new Uint8Array(5))).toThrow(/Expected a Uint8Array of length 48 \(\[N, stack, H, W\]\) or 24 \(\[N, H, W\]\) for obs but received Uint8Array\(5\)/);
+    expect(() => replay.begin(new Uint8Array(5))).toThrow(
+      /Expected a Uint8Array of length 48 \(\[N, stack, H, W\]\) or 24 \(\[N, H, W\]\) for obs but received Uint8Array\(5\)/,
+    );
     const badStart = new Uint8Array(48);
     badStart[3] = 1; // older stack frame differs from the newest: not 'repeat' padding
     expect(() => replay.begin(badStart)).toThrow(/lane 0 starts an episode, but its stack frame 0 is not a copy of the newest frame/);

@@ -136,7 +136,11 @@ describe('PriorityTree', () => {
         for (const i of out) counts[i]++;
       }
       const draws = rounds * out.length;
-      const { stat, df } = chiSquare(counts, priorities.map((p) => p / total), draws);
+      const { stat, df } = chiSquare(
+        counts,
+        priorities.map((p) => p / total),
+        draws,
+      );
       // Stratification only lowers the statistic, so the usual upper bound holds.
       expect(stat).toBeLessThan(chiSquareCritical(df));
       if (name === 'random with zeros') {
@@ -168,9 +172,7 @@ describe('PriorityTree', () => {
     // Capacities with 1 to 7 levels, some not multiples of 8; batches that take both the per-node
     // path (nodes seen once) and the shared-node path (many targets per node).
     for (const capacity of [1, 5, 8, 9, 64, 515, 4099, 40_000, 300_001]) {
-      const priorities = Array.from({ length: capacity }, (_, i) =>
-        r() < 0.15 ? 0 : i % 97 === 0 ? r() * 1e6 : r() * (1 + (i % 7)),
-      );
+      const priorities = Array.from({ length: capacity }, (_, i) => (r() < 0.15 ? 0 : i % 97 === 0 ? r() * 1e6 : r() * (1 + (i % 7))));
       if (!priorities.some((q) => q > 0)) priorities[0] = 0.5;
       const tree = new PriorityTree(capacity);
       fill(tree, priorities);
@@ -263,7 +265,10 @@ describe('PriorityTree', () => {
     for (const capacity of [1, 7, 8, 9, 63, 64, 65, 513, 4097]) {
       const tree = new PriorityTree(capacity);
       const filled = Math.max(1, capacity >> 1);
-      tree.set(Int32Array.from({ length: filled }, (_, i) => i), new Float64Array(filled).fill(1));
+      tree.set(
+        Int32Array.from({ length: filled }, (_, i) => i),
+        new Float64Array(filled).fill(1),
+      );
       expect(tree.filled).toBe(filled);
       const out = tree.sample(1000, { seed: capacity });
       for (const i of out) {
@@ -280,7 +285,10 @@ describe('PriorityTree', () => {
     const make = () => {
       const tree = new PriorityTree(1 << 14);
       const r = testRng(1);
-      tree.set(Int32Array.from({ length: 1 << 14 }, (_, i) => i), Float64Array.from({ length: 1 << 14 }, () => r()));
+      tree.set(
+        Int32Array.from({ length: 1 << 14 }, (_, i) => i),
+        Float64Array.from({ length: 1 << 14 }, () => r()),
+      );
       return tree;
     };
     const a = make();
@@ -311,9 +319,7 @@ describe('PriorityTree', () => {
     }
     expect(tree.total).toBe(3);
     expect(tree.get(4)).toBe(0);
-    expect(() => tree.set(new Int32Array([8]), new Float32Array([1]))).toThrow(
-      new RangeError('Expected an integer in [0, 7] for indices[0] but received 8'),
-    );
+    expect(() => tree.set(new Int32Array([8]), new Float32Array([1]))).toThrow(new RangeError('Expected an integer in [0, 7] for indices[0] but received 8'));
     expect(() => tree.set(new Int32Array([-1]), new Float32Array([1]))).toThrow(/indices\[0\] but received -1/);
     expect(() => tree.set([0] as unknown as Int32Array, new Float32Array([1]))).toThrow(TypeError);
     expect(() => tree.set(new Int32Array([0]), [1] as unknown as Float32Array)).toThrow(TypeError);

@@ -55,7 +55,7 @@ export class ReferenceVecEnv {
   /** Bytes of a unique frame. */
   frame(id: number): Uint8Array {
     const out = new Uint8Array(this.frameBytes);
-    for (let b = 0; b < out.length; b++) out[b] = (id * 131 + b * 7 + ((id >> 8) * 17) + (b === 0 ? id : 0)) & 255;
+    for (let b = 0; b < out.length; b++) out[b] = (id * 131 + b * 7 + (id >> 8) * 17 + (b === 0 ? id : 0)) & 255;
     out[0] = id & 255;
     if (out.length > 1) out[1] = (id >> 8) & 255;
     return out;

@@ -7,12 +7,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { cudaAvailability } from '../../src/replay/cuda-sampler.js';
-import {
-  PrioritizedReplay,
-  type PrioritizedReplayOptions,
-  type ReplayBatch,
-  type ReplayState,
-} from '../../src/replay/prioritized-replay.js';
+import { PrioritizedReplay, type PrioritizedReplayOptions, type ReplayBatch, type ReplayState } from '../../src/replay/prioritized-replay.js';
 import { testRng } from './stats-helpers.js';
 
 const H = 3;
@@ -21,8 +16,18 @@ const F = H * W;
 const LANES = 4;
 
 const base = {
-  capacity: LANES * 40, numEnvs: LANES, frameShape: [H, W] as [number, number], stack: 3, nStep: 3, gamma: 0.93,
-  alpha: 0.7, beta: 0.4, betaFinal: 1, betaSteps: 60, seed: 11, framesPerChunk: 32,
+  capacity: LANES * 40,
+  numEnvs: LANES,
+  frameShape: [H, W] as [number, number],
+  stack: 3,
+  nStep: 3,
+  gamma: 0.93,
+  alpha: 0.7,
+  beta: 0.4,
+  betaFinal: 1,
+  betaSteps: 60,
+  seed: 11,
+  framesPerChunk: 32,
 } satisfies PrioritizedReplayOptions;
 
 /** A stream of random calls (steps with episode ends on every lane, samples, updates, begin cuts), replayable on several buffers. */
@@ -223,11 +228,17 @@ describe('PrioritizedReplay state errors', () => {
     expect(() => fresh().importState(withSection('actions', actions.subarray(0, actions.length - 1)))).toThrow(
       new RangeError("Expected a Uint8Array of 640 bytes (int32 [160]) for state.sections['actions'] but received Uint8Array(639)"),
     );
-    expect(() => fresh().importState(withSection('frames.4', new Uint8Array(0)))).toThrow(/of 192 bytes \(uint8 \[32, 3, 2\]\) for state\.sections\['frames\.4'\]/);
+    expect(() => fresh().importState(withSection('frames.4', new Uint8Array(0)))).toThrow(
+      /of 192 bytes \(uint8 \[32, 3, 2\]\) for state\.sections\['frames\.4'\]/,
+    );
     expect(() => fresh().importState(withSection('actions', undefined))).toThrow(TypeError);
-    expect(() => fresh().importState(withSection('actions', new Int32Array(160)))).toThrow(/Expected a Uint8Array of 640 bytes .* but received Int32Array\(160\)/);
+    expect(() => fresh().importState(withSection('actions', new Int32Array(160)))).toThrow(
+      /Expected a Uint8Array of 640 bytes .* but received Int32Array\(160\)/,
+    );
     expect(() => fresh().importState(withSection('junk', new Uint8Array(1)))).toThrow(/for state\.sections\['junk'\]/);
-    expect(() => fresh().importState(withHeader({ treeFilled: state.header.treeFilled - 1 }))).toThrow(/for state\.header\.sections\['priorities'\] but received float64 \[\d+\]/);
+    expect(() => fresh().importState(withHeader({ treeFilled: state.header.treeFilled - 1 }))).toThrow(
+      /for state\.header\.sections\['priorities'\] but received float64 \[\d+\]/,
+    );
   });
 
   it('refuses a wrong envelope or inconsistent contents', () => {
@@ -243,8 +254,12 @@ describe('PrioritizedReplay state errors', () => {
     expect(() => fresh().importState(corrupt('priorities', (b) => new Float64Array(b.buffer).fill(1, idle, idle + 1)))).toThrow(
       new RegExp(`Expected priority 0 \\(the slot is not sampleable\\) for state\\.sections\\['priorities'\\]\\[${idle}\\] but received 1`),
     );
-    expect(() => fresh().importState(corrupt('priorities', (b) => new Float64Array(b.buffer).fill(NaN, 3, 4)))).toThrow(/finite priority >= 0 .*\[3\] but received NaN/);
-    expect(() => fresh().importState(corrupt('head', (b) => new Float64Array(b.buffer).fill(-1, 0, 1)))).toThrow(/for state\.sections\['head'\]\[0\] but received -1/);
+    expect(() => fresh().importState(corrupt('priorities', (b) => new Float64Array(b.buffer).fill(NaN, 3, 4)))).toThrow(
+      /finite priority >= 0 .*\[3\] but received NaN/,
+    );
+    expect(() => fresh().importState(corrupt('head', (b) => new Float64Array(b.buffer).fill(-1, 0, 1)))).toThrow(
+      /for state\.sections\['head'\]\[0\] but received -1/,
+    );
     const pending = state.header.nStep.pending.map((p, lane) => (lane === 1 ? [...p, 0.5, 0.5, 0.5] : p));
     expect(() => fresh().importState(withHeader({ nStep: { ...state.header.nStep, pending } }))).toThrow(/for state\.header\.nStep\.pending\[1\]/);
   });

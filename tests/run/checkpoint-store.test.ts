@@ -71,7 +71,9 @@ describe('checkpoint container', () => {
     const misaligned = new Uint8Array(9).subarray(1);
     misaligned.set(new Uint8Array(new Float32Array([1.5, -2]).buffer));
     expect(Array.from(sectionAsFloat32(misaligned))).toEqual([1.5, -2]);
-    expect(() => sectionAsFloat32(ck.sections.replay, 'replay')).toThrow('Expected a byte length that is a multiple of 4 for replay but received Uint8Array(3)');
+    expect(() => sectionAsFloat32(ck.sections.replay, 'replay')).toThrow(
+      'Expected a byte length that is a multiple of 4 for replay but received Uint8Array(3)',
+    );
   });
 
   it('detects a flipped byte in a section and in the header, naming the file and the part', () => {
@@ -82,9 +84,7 @@ describe('checkpoint container', () => {
     const headerByte = bytes.slice();
     headerByte[30] ^= 0x01;
     expect(() => decodeCheckpoint(headerByte, 'x.ckpt')).toThrow(/header fails the CRC-32C check/);
-    expect(() => decodeCheckpoint(new TextEncoder().encode('hello world, not a checkpoint'), 'y')).toThrow(
-      'y is not a mario-rl checkpoint (bad magic bytes)',
-    );
+    expect(() => decodeCheckpoint(new TextEncoder().encode('hello world, not a checkpoint'), 'y')).toThrow('y is not a mario-rl checkpoint (bad magic bytes)');
   });
 
   it('detects truncation at any length', () => {
@@ -108,9 +108,9 @@ describe('checkpoint container', () => {
       `Checkpoint ${path} has schema version 2, but this version of mario-rl reads schema version 1; resume it with the mario-rl version that wrote it, or start a new run`,
     );
     expect(readCheckpoint(path, { schemaVersion: 2 }).header.globalStep).toBe(1);
-    expect(() => readCheckpoint(path, { schemaVersion: 2, isCompatible: (h) => (h.config as { algo: string }).algo === 'dqn' || 'it was written by a ppo run' })).toThrow(
-      /is not compatible with this run: it was written by a ppo run/,
-    );
+    expect(() =>
+      readCheckpoint(path, { schemaVersion: 2, isCompatible: (h) => (h.config as { algo: string }).algo === 'dqn' || 'it was written by a ppo run' }),
+    ).toThrow(/is not compatible with this run: it was written by a ppo run/);
   });
 });
 

@@ -35,10 +35,10 @@ describe('MetricsWriter', () => {
     let clock = 0;
     const path = join(dir, 'sub', 'metrics.jsonl');
     const w = new MetricsWriter(path, { flushEveryRows: 3, flushIntervalMs: 1000, now: () => clock });
-    w.write({ 'global_step': 8, 'losses/value_loss': 0.5 });
-    w.write({ 'global_step': 16, 'losses/value_loss': NaN });
+    w.write({ global_step: 8, 'losses/value_loss': 0.5 });
+    w.write({ global_step: 16, 'losses/value_loss': NaN });
     expect(readFileSync(path, 'utf8')).toBe(''); // buffered
-    w.write({ 'global_step': 24, 'charts/SPS': Infinity });
+    w.write({ global_step: 24, 'charts/SPS': Infinity });
     expect(readRows(path)).toEqual([
       { global_step: 8, 'losses/value_loss': 0.5 },
       { global_step: 16, 'losses/value_loss': null },
@@ -150,7 +150,7 @@ describe('Heartbeat', () => {
     expect(readRows(hb.path)).toHaveLength(count); // timer gone
   });
 
-  it('never keeps the process alive (unref\'d timer)', () => {
+  it("never keeps the process alive (unref'd timer)", () => {
     const path = join(dir, 'child-heartbeat.jsonl');
     const child = fileURLToPath(new URL('./fixtures/heartbeat-child.ts', import.meta.url));
     const start = Date.now();

@@ -43,7 +43,10 @@ describe('RunLogger', () => {
     log.close();
     expect(() => log.update(1, 1, {})).toThrow(/closed/);
 
-    const rows = readFileSync(log.paths.metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(log.paths.metrics, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(2);
     expect(rows[1]).toEqual(second);
     expect(rows[1]).toMatchObject({ global_step: 8192, update: 2, 'losses/value_loss': 0.25, 'charts/episodic_return': 3, 'charts/flag_rate': 1 / 3 });
@@ -59,7 +62,7 @@ describe('RunLogger', () => {
     expect(existsSync(log.paths.heartbeat)).toBe(false);
   });
 
-  it('puts the heartbeat\'s nvidia-smi sample into each row as perf/gpu<i>_* scalars', async () => {
+  it("puts the heartbeat's nvidia-smi sample into each row as perf/gpu<i>_* scalars", async () => {
     const fake = join(dir, 'nvidia-smi');
     writeFileSync(fake, '#!/bin/sh\necho "0, 42, 1000, 80000"\necho "1, 7, 20, 80000"\n');
     chmodSync(fake, 0o755);
@@ -68,8 +71,10 @@ describe('RunLogger', () => {
     const row = log.update(10, 1, {});
     log.close();
     expect(row).toMatchObject({
-      'perf/gpu0_utilization_percent': 42, 'perf/gpu0_memory_used_mib': 1000,
-      'perf/gpu1_utilization_percent': 7, 'perf/gpu1_memory_used_mib': 20,
+      'perf/gpu0_utilization_percent': 42,
+      'perf/gpu0_memory_used_mib': 1000,
+      'perf/gpu1_utilization_percent': 7,
+      'perf/gpu1_memory_used_mib': 20,
     });
     const none = new RunLogger(join(dir, 'nogpu'), { tensorboard: false, heartbeatSeconds: 60, nvidiaSmi: join(dir, 'missing') });
     await none.settled();
@@ -86,7 +91,10 @@ describe('RunLogger', () => {
     expect(log.update(1, 1, {})['charts/episodic_return']).toBe(7);
     log.close();
     expect(existsSync(runPaths(dir).tensorboard)).toBe(false);
-    const hb = readFileSync(runPaths(dir).heartbeat, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const hb = readFileSync(runPaths(dir).heartbeat, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(hb).toHaveLength(1); // the final row written by stop()
     expect(hb[0].global_step).toBe(1);
   });

@@ -22,7 +22,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
  * Runs the child loop and sends each signal once the output contains its trigger (in order; a
  * signal waits for the previous one to be seen, since the OS merges identical pending signals).
  */
-function runChild(updateMs: number, mode: string, plan: [NodeJS.Signals, string][]): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; ms: number }> {
+function runChild(
+  updateMs: number,
+  mode: string,
+  plan: [NodeJS.Signals, string][],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; ms: number }> {
   // ms: from the first signal to the exit (startup time under load does not count).
   return new Promise((resolveRun, reject) => {
     let firstSignalAt = 0;
@@ -111,7 +115,10 @@ describe('SIGINT in a training process', () => {
   });
 
   it('a second signal forces exit without waiting for the update', async () => {
-    const { code, signal, ms, out } = await runChild(20_000, 'finish-update', [['SIGINT', 'ready'], ['SIGINT', 'stop requested']]);
+    const { code, signal, ms, out } = await runChild(20_000, 'finish-update', [
+      ['SIGINT', 'ready'],
+      ['SIGINT', 'stop requested'],
+    ]);
     // It dies of the signal itself (a shell reports status 130), not through process.exit().
     expect(signal).toBe('SIGINT');
     expect(code).toBeNull();

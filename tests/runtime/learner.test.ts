@@ -57,7 +57,12 @@ function slice(batch: Batch, rows: number[], total = 16): Batch {
 
 describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
   it('a PPO train step decreases the loss on a fixed batch', async () => {
-    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1, seed: 1 });
+    const learner = await Learner.create({
+      train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } },
+      device: TEST_DEVICE,
+      threads: 1,
+      seed: 1,
+    });
     try {
       const batch = ppoBatch(16, 2);
       const first = await learner.trainStep(batch, { lr: 1e-3 });
@@ -133,7 +138,8 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       expect(meta.note).toBe('hello');
       expect(b.step).toBe(1);
       for (const [k, v] of a.params) expect(Buffer.from(b.params.get(k)!.buffer).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength))).toBe(true);
-      for (const [k, v] of a.optimizerState) expect(Buffer.from(b.optimizerState.get(k)!.buffer).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength))).toBe(true);
+      for (const [k, v] of a.optimizerState)
+        expect(Buffer.from(b.optimizerState.get(k)!.buffer).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength))).toBe(true);
       expect(Buffer.from(b.toSafetensors({ note: 'hello' })).equals(Buffer.from(a.toSafetensors({ note: 'hello' })))).toBe(true);
     } finally {
       await a.close();
@@ -187,13 +193,19 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
   });
 
   it('DQN: syncTarget(tau) is Polyak averaging; tau 1 is an exact copy', async () => {
-    const l = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1, seed: 3 });
+    const l = await Learner.create({
+      train: { algo: 'dqn', model: { network: 'baseline', obsShape: OBS, actions: 3 } },
+      device: TEST_DEVICE,
+      threads: 1,
+      seed: 3,
+    });
     const ppo = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
     const target = () => {
       const { tensors } = decodeSafetensors(l.toSafetensors());
       return new Map([...l.params.keys()].map((k) => [k, tensors.get(`target.${k}`)!.data as Float32Array]));
     };
-    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    const same = (a: Float32Array, b: Float32Array) =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     try {
       const before = target();
       await l.trainStep(dqnBatch(8, 2), { lr: 1e-2 });
@@ -228,19 +240,31 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
   });
 
   it('rejects bad input with clear errors', async () => {
-    await expect(Learner.create({ train: { algo: 'ppo', model: { network: 'nature', actions: 3, head: 'dueling' } } })).rejects.toThrow(/Expected a 'actor-critic' head/);
-    await expect(Learner.create({ train: { algo: 'sac', model: { actions: 3 } } })).rejects.toThrow("Expected one of 'ppo', 'a2c', 'dqn' for train.algo but received \"sac\"");
-    await expect(Learner.create({ train: { model: { actions: 3 } }, device: 'tpu' as never })).rejects.toThrow("Expected one of 'auto', 'cpu', 'cuda' for device but received \"tpu\"");
+    await expect(Learner.create({ train: { algo: 'ppo', model: { network: 'nature', actions: 3, head: 'dueling' } } })).rejects.toThrow(
+      /Expected a 'actor-critic' head/,
+    );
+    await expect(Learner.create({ train: { algo: 'sac', model: { actions: 3 } } })).rejects.toThrow(
+      "Expected one of 'ppo', 'a2c', 'dqn' for train.algo but received \"sac\"",
+    );
+    await expect(Learner.create({ train: { model: { actions: 3 } }, device: 'tpu' as never })).rejects.toThrow(
+      "Expected one of 'auto', 'cpu', 'cuda' for device but received \"tpu\"",
+    );
     const l = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } }, device: TEST_DEVICE, threads: 1 });
     try {
       const b = ppoBatch(4, 1);
-      await expect(l.trainStep({ ...b, actions: new Int32Array(4) }, { lr: 1e-3 })).rejects.toThrow('Expected a BigInt64Array of length 4 for batch.actions but received Int32Array(4)');
-      await expect(l.trainStep({ ...b, returns: new Float32Array(3) }, { lr: 1e-3 })).rejects.toThrow('Expected a Float32Array of length 4 for batch.returns but received Float32Array(3)');
+      await expect(l.trainStep({ ...b, actions: new Int32Array(4) }, { lr: 1e-3 })).rejects.toThrow(
+        'Expected a BigInt64Array of length 4 for batch.actions but received Int32Array(4)',
+      );
+      await expect(l.trainStep({ ...b, returns: new Float32Array(3) }, { lr: 1e-3 })).rejects.toThrow(
+        'Expected a Float32Array of length 4 for batch.returns but received Float32Array(3)',
+      );
       await expect(l.trainStep(b, { lr: -1 })).rejects.toThrow('Expected a finite number in [0, 10] for lr but received -1');
       await expect(l.update(b, { epochs: 1, minibatches: 3, lr: 1e-3 })).rejects.toThrow(/minibatches to divide the rollout size 4/);
       await expect(l.act(new Uint8Array(5))).rejects.toThrow(/positive multiple of 1024 for obs/);
       const first = l.trainStep(b, { lr: 1e-3 });
-      await expect(l.update(b, { epochs: 1, minibatches: 1, lr: 1e-3 })).rejects.toThrow('Learner.update() called while trainStep() is still running; await it first');
+      await expect(l.update(b, { epochs: 1, minibatches: 1, lr: 1e-3 })).rejects.toThrow(
+        'Learner.update() called while trainStep() is still running; await it first',
+      );
       await first;
     } finally {
       await l.close();
@@ -317,7 +341,9 @@ describe(`Learner with a NoisyNet DQN (${TEST_DEVICE})`, () => {
       expect(rc.loss).toBe(ra.loss);
       for (const [k, v] of a!.params) expect(bytes(c.params.get(k)!).equals(bytes(v)), k).toBe(true);
       delete metadata.noise_rng;
-      expect(() => c.fromSafetensors(encodeSafetensors(new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])), metadata))).toThrow(/lacks a valid noise_rng/);
+      expect(() =>
+        c.fromSafetensors(encodeSafetensors(new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])), metadata)),
+      ).toThrow(/lacks a valid noise_rng/);
     } finally {
       await a!.close();
       await b!.close();
@@ -328,7 +354,12 @@ describe(`Learner with a NoisyNet DQN (${TEST_DEVICE})`, () => {
   it('learns a contextual bandit exploring only by its noise', async () => {
     const obsShape: [number, number, number] = [1, 16, 16];
     const size = 256;
-    const learner = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2, noisy: true } }, device: TEST_DEVICE, threads: 1, seed: 4 });
+    const learner = await Learner.create({
+      train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2, noisy: true } },
+      device: TEST_DEVICE,
+      threads: 1,
+      seed: 4,
+    });
     const rng = new Rng(6);
     const n = 64;
     try {
@@ -339,7 +370,18 @@ describe(`Learner with a NoisyNet DQN (${TEST_DEVICE})`, () => {
         const { q } = await learner.act(obs); // greedy on the noisy Q: no ε
         const actions = BigInt64Array.from(contexts, (_, i) => BigInt(q![2 * i + 1]! > q![2 * i]! ? 1 : 0));
         const rewards = Float32Array.from(contexts, (c, i) => (Number(actions[i]) === c ? 1 : 0));
-        await learner.trainStep({ obs, actions, rewards, next_obs: obs, dones: new Float32Array(n).fill(1), discounts: new Float32Array(n).fill(0.99), weights: new Float32Array(n).fill(1) }, { lr: 2e-3 });
+        await learner.trainStep(
+          {
+            obs,
+            actions,
+            rewards,
+            next_obs: obs,
+            dones: new Float32Array(n).fill(1),
+            discounts: new Float32Array(n).fill(0.99),
+            weights: new Float32Array(n).fill(1),
+          },
+          { lr: 2e-3 },
+        );
         if (it % 10 === 9) learner.syncTarget();
       }
       const probe = new Uint8Array(2 * size);

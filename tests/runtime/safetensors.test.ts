@@ -40,7 +40,9 @@ describe('safetensors', () => {
   });
 
   it('rejects malformed bytes with clear errors', () => {
-    expect(() => decodeSafetensors('nope')).toThrow('Expected a BufferSource (Uint8Array, Buffer, ArrayBuffer or typed array) for safetensors bytes but received "nope"');
+    expect(() => decodeSafetensors('nope')).toThrow(
+      'Expected a BufferSource (Uint8Array, Buffer, ArrayBuffer or typed array) for safetensors bytes but received "nope"',
+    );
     expect(() => decodeSafetensors(new Uint8Array(4))).toThrow('Expected at least 8 bytes for safetensors bytes but received 4');
     const bad = new Uint8Array(16);
     new DataView(bad.buffer).setBigUint64(0, 100n, true);

@@ -119,7 +119,9 @@ describe('bundled build (dist/)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mario-rl-dist-'));
     try {
       const script = join(dir, 'run.mjs');
-      writeFileSync(script, `
+      writeFileSync(
+        script,
+        `
         import { createRequire } from 'node:module';
         const target = process.argv[2];
         const mod = target.endsWith('.cjs') ? createRequire(import.meta.url)(target) : await import(target);
@@ -128,7 +130,8 @@ describe('bundled build (dist/)', () => {
         const r = await l.trainStep({ obs: new Uint8Array(n * 256).fill(9), actions: new BigInt64Array(n), old_logprobs: new Float32Array(n).fill(-0.69), advantages: Float32Array.from([1, -1, 0.5, 0]), returns: new Float32Array(n), old_values: new Float32Array(n) }, { lr: 1e-3 });
         console.log(JSON.stringify({ device: l.device, loss: r.loss }));
         await l.close();
-      `);
+      `,
+      );
       for (const entry of ['dist/index.js', 'dist/index.cjs']) {
         const out = execFileSync(process.execPath, [script, join(root, entry)], { encoding: 'utf8', cwd: dir });
         const res = JSON.parse(out.trim().split('\n').pop()!) as { device: string; loss: number };

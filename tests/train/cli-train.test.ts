@@ -11,7 +11,11 @@ const dir = mkdtempSync(join(tmpdir(), 'mario-rl-cli-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, MARIO_ROM: '' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], {
+    encoding: 'utf8',
+    cwd: root,
+    env: { ...process.env, MARIO_ROM: '' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -19,12 +23,18 @@ describe('mario-rl train / eval', () => {
   it('trains a tiny run on the built-in game from a config file plus flags, then evaluates its checkpoint', () => {
     const runDir = join(dir, 'run');
     const config = join(dir, 'tiny.json');
-    writeFileSync(config, JSON.stringify({
-      network: 'baseline', device: 'cpu', threads: 1, overlap: false,
-      env: { width: 42, height: 42, maxEpisodeSteps: 60 },
-      ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 2 },
-      log: { heartbeatSeconds: 0, tensorboard: false },
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        network: 'baseline',
+        device: 'cpu',
+        threads: 1,
+        overlap: false,
+        env: { width: 42, height: 42, maxEpisodeSteps: 60 },
+        ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 2 },
+        log: { heartbeatSeconds: 0, tensorboard: false },
+      }),
+    );
     const r = cli('train', '--config', config, '--total-steps', '128', '--run-dir', runDir, '--log.progress', 'plain');
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain("built-in game 'runner'");
@@ -33,7 +43,16 @@ describe('mario-rl train / eval', () => {
     expect(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(existsSync(join(runDir, 'checkpoints', 'latest.ckpt'))).toBe(true);
 
-    const e = cli('eval', '--config', join(runDir, 'config.json'), '--checkpoint', join(runDir, 'checkpoints', 'latest.ckpt'), '--episodes', '2', '--deterministic');
+    const e = cli(
+      'eval',
+      '--config',
+      join(runDir, 'config.json'),
+      '--checkpoint',
+      join(runDir, 'checkpoints', 'latest.ckpt'),
+      '--episodes',
+      '2',
+      '--deterministic',
+    );
     expect(e.code, e.err).toBe(0);
     expect(e.out).toMatch(/episodes 2, flag rate \d+\.\d%, mean return/);
   });

@@ -30,8 +30,23 @@ describe('mario-rl export-graph', () => {
     const session = await createSession(new Uint8Array(readFileSync(out)), { intraOpNumThreads: 1 });
     const spec = trainSpec({ algo: 'ppo', model: { network: 'baseline', actions: 7 } });
     const names = paramSpecs(spec.model).map((p) => p.name);
-    expect(session.inputNames).toEqual(expect.arrayContaining([...names, ...names.flatMap((n) => [`${n}.m`, `${n}.v`]), 'lr', 'step', 'obs', 'actions', 'old_logprobs', 'advantages', 'returns', 'old_values']));
-    expect(session.outputNames).toEqual(expect.arrayContaining(['loss', 'grad_norm', 'stat.approx_kl', 'stat.clip_fraction', ...names.map((n) => `grad.${n}`), ...names.map((n) => `new.${n}`)]));
+    expect(session.inputNames).toEqual(
+      expect.arrayContaining([
+        ...names,
+        ...names.flatMap((n) => [`${n}.m`, `${n}.v`]),
+        'lr',
+        'step',
+        'obs',
+        'actions',
+        'old_logprobs',
+        'advantages',
+        'returns',
+        'old_values',
+      ]),
+    );
+    expect(session.outputNames).toEqual(
+      expect.arrayContaining(['loss', 'grad_norm', 'stat.approx_kl', 'stat.clip_fraction', ...names.map((n) => `grad.${n}`), ...names.map((n) => `new.${n}`)]),
+    );
   });
 
   it('DQN graph takes target parameters and returns TD errors', async () => {
@@ -45,7 +60,10 @@ describe('mario-rl export-graph', () => {
 
   it('exits with code 2 and a clear message on bad usage', () => {
     const cases: [string[], RegExp][] = [
-      [['--network', 'resnet', '--algo', 'ppo', '--batch', '4', '--out', 'x'], /Expected one of 'nature', 'baseline', 'mlp' for network \(--network\) but received "resnet"/],
+      [
+        ['--network', 'resnet', '--algo', 'ppo', '--batch', '4', '--out', 'x'],
+        /Expected one of 'nature', 'baseline', 'mlp' for network \(--network\) but received "resnet"/,
+      ],
       [['--network', 'nature', '--algo', 'ppo', '--batch', '0', '--out', 'x'], /--batch must be an integer in \[1, 65536\] but is '0'/],
       [['--network', 'nature', '--algo', 'ppo', '--out', 'x'], /missing --batch/],
       [['--network', 'nature', '--algo', 'ppo', '--batch', '4', '--out', 'x', '--frobnicate'], /Unknown option --frobnicate/],
@@ -62,9 +80,23 @@ describe('mario-rl export-graph', () => {
 });
 
 describe('mario-rl export-graph builds the loss train trains', () => {
-  it('writes the same graph as the Trainer\'s train spec for the same config, clip and value clip included', () => {
+  it("writes the same graph as the Trainer's train spec for the same config, clip and value clip included", () => {
     const out = join(dir, 'same.onnx');
-    const flags = ['--algo', 'ppo', '--network', 'baseline', '--env.width', '42', '--env.height', '42', '--ppo.clip-value-loss', '--ppo.value-clip-coef', '0.5', '--ppo.clip-coef', '0.15'];
+    const flags = [
+      '--algo',
+      'ppo',
+      '--network',
+      'baseline',
+      '--env.width',
+      '42',
+      '--env.height',
+      '42',
+      '--ppo.clip-value-loss',
+      '--ppo.value-clip-coef',
+      '0.5',
+      '--ppo.clip-coef',
+      '0.15',
+    ];
     expect(cli('export-graph', ...flags, '--batch', '8', '--out', out).code).toBe(0);
     const trainer = new Trainer(resolveConfig({ argv: flags }).config, { handleSignals: false });
     const expected = toModel(buildTrainStepGraph(trainer.trainSpec, { batch: 8 }));

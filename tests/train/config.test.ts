@@ -132,7 +132,20 @@ describe('command-line flags', () => {
     const file = join(dir, 'c.json');
     writeFileSync(file, JSON.stringify({ seed: 3, ppo: { epochs: 4, clipCoef: 0.3 } }));
     const { config, rest } = resolveConfig({
-      argv: ['run1', '--config', file, '--ppo.clip-coef', '0.1', '--no-overlap', '--env.grayscale', 'false', '--ppo.learning-rate=linear:2.5e-4:0', '--log.tensorboard', '--', '--not-a-flag'],
+      argv: [
+        'run1',
+        '--config',
+        file,
+        '--ppo.clip-coef',
+        '0.1',
+        '--no-overlap',
+        '--env.grayscale',
+        'false',
+        '--ppo.learning-rate=linear:2.5e-4:0',
+        '--log.tensorboard',
+        '--',
+        '--not-a-flag',
+      ],
       overrides: { seed: 5, ppo: { epochs: 6 } },
     });
     expect(rest).toEqual(['run1', '--not-a-flag']);
@@ -151,12 +164,8 @@ describe('command-line flags', () => {
     expect(() => parseConfigFlags(['--ppo.clip-coeff', '0.1'])).toThrow(
       'Unknown option --ppo.clip-coeff (did you mean --ppo.clip-coef?); see --help for the list',
     );
-    expect(() => parseConfigFlags(['--ppo.clip-coef', 'x'])).toThrow(
-      'Expected a number for ppo.clipCoef (--ppo.clip-coef) but received "x"',
-    );
-    expect(() => parseConfigFlags(['--ppo.num-envs', '0'])).toThrow(
-      'Expected an integer in [1, 512] for ppo.numEnvs (--ppo.num-envs) but received 0',
-    );
+    expect(() => parseConfigFlags(['--ppo.clip-coef', 'x'])).toThrow('Expected a number for ppo.clipCoef (--ppo.clip-coef) but received "x"');
+    expect(() => parseConfigFlags(['--ppo.num-envs', '0'])).toThrow('Expected an integer in [1, 512] for ppo.numEnvs (--ppo.num-envs) but received 0');
     expect(() => parseConfigFlags(['--algo', 'sac'])).toThrow(/for algo \(--algo\) but received "sac"/);
     expect(() => parseConfigFlags(['--overlap=maybe'])).toThrow(/Expected true or false for overlap \(--overlap\)/);
     expect(() => parseConfigFlags(['--seed'])).toThrow('Missing value for --seed');
@@ -175,7 +184,9 @@ describe('presets', () => {
     expect(config.ppo.numEnvs).toBe(16); // the flag wins
     expect(config.ppo.learningRate).toMatchObject({ kind: 'linear', start: 0.0005, end: 0 });
     expect(resolveConfig({ argv: ['--preset=smb-1-1'] }).config.env.game).toBe('smb1');
-    expect(() => resolveConfig({ argv: ['--preset', 'nope'] })).toThrow("Expected one of 'runner-ram', 'runner-pixels', 'smb-1-1' for preset (--preset) but received \"nope\"");
+    expect(() => resolveConfig({ argv: ['--preset', 'nope'] })).toThrow(
+      "Expected one of 'runner-ram', 'runner-pixels', 'smb-1-1' for preset (--preset) but received \"nope\"",
+    );
     expect(() => resolveConfig({ argv: ['--presets', 'x'] })).toThrow('did you mean --preset');
     expect(configHelp()).toContain('runner-ram');
   });

@@ -28,11 +28,25 @@ describe('DQN on the built-in game', () => {
   it(`gets a mean max x ≥ ${THRESHOLD_X} on stage 1 after ${BUDGET} agent steps`, async () => {
     const trainer = new Trainer(
       {
-        algo: 'dqn', network: 'mlp', device: 'cpu', threads: 1, seed: 1, runDir: dir, totalSteps: BUDGET,
+        algo: 'dqn',
+        network: 'mlp',
+        device: 'cpu',
+        threads: 1,
+        seed: 1,
+        runDir: dir,
+        totalSteps: BUDGET,
         env: { game: 'builtin', stage: 1, obs: 'ram', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
         dqn: {
-          numEnvs: 8, bufferSize: 50_000, batchSize: 64, learningStarts: 2000, trainFrequency: 8, nStep: 3, gamma: 0.99,
-          learningRate: 5e-4, targetUpdateInterval: 2000, epsilon: 'linear:1:0.05:0.5',
+          numEnvs: 8,
+          bufferSize: 50_000,
+          batchSize: 64,
+          learningStarts: 2000,
+          trainFrequency: 8,
+          nStep: 3,
+          gamma: 0.99,
+          learningRate: 5e-4,
+          targetUpdateInterval: 2000,
+          epsilon: 'linear:1:0.05:0.5',
         },
         checkpoint: { interval: 0 },
         log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' },

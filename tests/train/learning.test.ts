@@ -14,7 +14,12 @@ describe('learning a contextual bandit with PPO', () => {
   it('raises the probability of the paying action in both contexts', async () => {
     const obsShape: [number, number, number] = [1, 16, 16];
     const size = 256;
-    const learner = await Learner.create({ train: { algo: 'ppo', model: { network: 'baseline', obsShape, actions: 2 }, ppo: { entCoef: 0, clipCoef: 0.1, clipValueLoss: true, valueClipCoef: 0.1 } }, device: TEST_DEVICE, threads: 1, seed: 3 });
+    const learner = await Learner.create({
+      train: { algo: 'ppo', model: { network: 'baseline', obsShape, actions: 2 }, ppo: { entCoef: 0, clipCoef: 0.1, clipValueLoss: true, valueClipCoef: 0.1 } },
+      device: TEST_DEVICE,
+      threads: 1,
+      seed: 3,
+    });
     const rng = new Rng(5);
     const n = 64;
     const frames = (contexts: number[]) => {
@@ -39,7 +44,10 @@ describe('learning a contextual bandit with PPO', () => {
         const actions = BigInt64Array.from(picked, BigInt);
         const rewards = Float32Array.from(contexts, (c, i) => (picked[i] === c ? 1 : 0));
         const advantages = Float32Array.from(rewards, (r, i) => r - value![i]!);
-        await learner.update({ obs, actions, old_logprobs: logProbs, advantages, returns: rewards, old_values: value! }, { epochs: 2, minibatches: 2, lr: 3e-3 });
+        await learner.update(
+          { obs, actions, old_logprobs: logProbs, advantages, returns: rewards, old_values: value! },
+          { epochs: 2, minibatches: 2, lr: 3e-3 },
+        );
       }
       const after = await probOfPaying();
       expect(after[0]).toBeGreaterThan(Math.max(before[0]!, 0.8));
@@ -54,7 +62,12 @@ describe('learning a contextual bandit with DQN', () => {
   it('Q(s, paying action) approaches 1 and the other 0', async () => {
     const obsShape: [number, number, number] = [1, 16, 16];
     const size = 256;
-    const learner = await Learner.create({ train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2 } }, device: TEST_DEVICE, threads: 1, seed: 4 });
+    const learner = await Learner.create({
+      train: { algo: 'dqn', model: { network: 'baseline', obsShape, actions: 2 } },
+      device: TEST_DEVICE,
+      threads: 1,
+      seed: 4,
+    });
     const rng = new Rng(6);
     const n = 64;
     try {
@@ -64,7 +77,18 @@ describe('learning a contextual bandit with DQN', () => {
         contexts.forEach((c, i) => obs.fill(c ? 255 : 0, i * size, (i + 1) * size));
         const actions = BigInt64Array.from(contexts, () => BigInt(rng.nextInt(2)));
         const rewards = Float32Array.from(contexts, (c, i) => (Number(actions[i]) === c ? 1 : 0));
-        const r = await learner.trainStep({ obs, actions, rewards, next_obs: obs, dones: new Float32Array(n).fill(1), discounts: new Float32Array(n).fill(0.99), weights: new Float32Array(n).fill(1) }, { lr: 2e-3 });
+        const r = await learner.trainStep(
+          {
+            obs,
+            actions,
+            rewards,
+            next_obs: obs,
+            dones: new Float32Array(n).fill(1),
+            discounts: new Float32Array(n).fill(0.99),
+            weights: new Float32Array(n).fill(1),
+          },
+          { lr: 2e-3 },
+        );
         expect(r.tdErrors!.length).toBe(n);
         if (it % 10 === 9) learner.syncTarget();
       }

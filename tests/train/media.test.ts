@@ -21,7 +21,12 @@ const dir = mkdtempSync(join(tmpdir(), 'mario-rl-play-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = (runDir: string): TrainerConfigInput => ({
-  network: 'baseline', device: 'cpu', threads: 1, overlap: false, runDir, seed: 5,
+  network: 'baseline',
+  device: 'cpu',
+  threads: 1,
+  overlap: false,
+  runDir,
+  seed: 5,
   env: { width: 42, height: 42, maxEpisodeSteps: 40 },
   ppo: { numEnvs: 2, numSteps: 16, epochs: 1, minibatches: 1 },
   log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' },
@@ -94,12 +99,56 @@ describe('recordEpisode + episodeToGif', () => {
 describe('mario-rl play', () => {
   it('trains a tiny run, then writes a GIF of one episode', () => {
     const runDir = join(dir, 'cli');
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, MARIO_ROM: '' } });
-    const t = cli('train', '--network', 'baseline', '--device', 'cpu', '--threads', '1', '--env.width', '42', '--env.height', '42', '--env.max-episode-steps', '30',
-      '--ppo.num-envs', '2', '--ppo.num-steps', '16', '--ppo.epochs', '1', '--ppo.minibatches', '1', '--total-steps', '32', '--run-dir', runDir, '--log.progress', 'off', '--log.heartbeat-seconds', '0');
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], {
+        encoding: 'utf8',
+        cwd: root,
+        env: { ...process.env, MARIO_ROM: '' },
+      });
+    const t = cli(
+      'train',
+      '--network',
+      'baseline',
+      '--device',
+      'cpu',
+      '--threads',
+      '1',
+      '--env.width',
+      '42',
+      '--env.height',
+      '42',
+      '--env.max-episode-steps',
+      '30',
+      '--ppo.num-envs',
+      '2',
+      '--ppo.num-steps',
+      '16',
+      '--ppo.epochs',
+      '1',
+      '--ppo.minibatches',
+      '1',
+      '--total-steps',
+      '32',
+      '--run-dir',
+      runDir,
+      '--log.progress',
+      'off',
+      '--log.heartbeat-seconds',
+      '0',
+    );
     expect(t.status, t.stderr).toBe(0);
     const out = join(dir, 'ep.gif');
-    const p = cli('play', '--config', join(runDir, 'config.json'), '--checkpoint', join(runDir, 'checkpoints', 'latest.ckpt'), '--out', out, '--max-steps', '20');
+    const p = cli(
+      'play',
+      '--config',
+      join(runDir, 'config.json'),
+      '--checkpoint',
+      join(runDir, 'checkpoints', 'latest.ckpt'),
+      '--out',
+      out,
+      '--max-steps',
+      '20',
+    );
     expect(p.status, p.stderr).toBe(0);
     expect(p.stdout).toMatch(/episode: return -?\d+\.\d\d, \d+ steps.*wrote .*ep\.gif \(\d+ frames/);
     expect(existsSync(out)).toBe(true);

@@ -30,7 +30,13 @@ describe('PPO on the built-in game', () => {
   it(`reaches the flag of stage 1 in ≥ 80% of 20 evaluation episodes after ${PPO_LEARNING_BUDGET} agent steps`, async () => {
     const trainer = new Trainer(
       {
-        algo: 'ppo', network: 'mlp', device: 'cpu', threads: 1, seed: SEED, runDir: dir, totalSteps: SCHEDULE_STEPS,
+        algo: 'ppo',
+        network: 'mlp',
+        device: 'cpu',
+        threads: 1,
+        seed: SEED,
+        runDir: dir,
+        totalSteps: SCHEDULE_STEPS,
         env: { game: 'builtin', stage: 1, obs: 'ram', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
         ppo: { numEnvs: 32, numSteps: 32, epochs: 4, minibatches: 4, learningRate: 'linear:0.0005:0', gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01 },
         checkpoint: { interval: 0 },

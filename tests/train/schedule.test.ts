@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  formatSchedule,
-  parseSchedule,
-  parseScheduleString,
-  resolveSchedule,
-  scheduleValue,
-  type Schedule,
-} from '../../src/train/schedule.js';
+import { formatSchedule, parseSchedule, parseScheduleString, resolveSchedule, scheduleValue, type Schedule } from '../../src/train/schedule.js';
 
 describe('schedules', () => {
   it('constant, linear and cosine follow their formulas and clamp at the ends', () => {
@@ -49,9 +42,7 @@ describe('schedules', () => {
       'Expected a finite number in [0, Infinity] for ppo.learningRate.start but received -1',
     );
     expect(() => parseSchedule({ kind: 'step', value: 1 }, 'dqn.epsilon')).toThrow(/for dqn.epsilon.kind/);
-    expect(() => parseSchedule({ kind: 'linear', start: 1, end: 0, steps: 3 }, 'dqn.epsilon')).toThrow(
-      /Unknown option 'steps' for dqn.epsilon/,
-    );
+    expect(() => parseSchedule({ kind: 'linear', start: 1, end: 0, steps: 3 }, 'dqn.epsilon')).toThrow(/Unknown option 'steps' for dqn.epsilon/);
     expect(() => parseSchedule([1], 'x')).toThrow(TypeError);
     expect(parseScheduleString('2.5e-4', 'lr')).toEqual({ kind: 'constant', value: 2.5e-4 });
     expect(parseScheduleString('linear:2.5e-4:0', 'lr')).toEqual({ kind: 'linear', start: 2.5e-4, end: 0 });

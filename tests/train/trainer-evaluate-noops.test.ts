@@ -28,11 +28,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Trainer.evaluate no-op starts', () => {
   it('builds the evaluation env with the config noopMax, or the override', async () => {
-    const trainer = new Trainer({
-      network: 'baseline', device: 'cpu', threads: 1, overlap: false, runDir: join(dir, 'run'), seed: 3,
-      env: { width: 42, height: 42, maxEpisodeSteps: 20, noopMax: 5 },
-      ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 1 },
-    }, { handleSignals: false, onWarning: () => {} });
+    const trainer = new Trainer(
+      {
+        network: 'baseline',
+        device: 'cpu',
+        threads: 1,
+        overlap: false,
+        runDir: join(dir, 'run'),
+        seed: 3,
+        env: { width: 42, height: 42, maxEpisodeSteps: 20, noopMax: 5 },
+        ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 1 },
+      },
+      { handleSignals: false, onWarning: () => {} },
+    );
     try {
       const noopsOf = async (options: { noopMax?: number }) => {
         built.length = 0;

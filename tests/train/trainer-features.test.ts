@@ -27,8 +27,19 @@ const run = (config: TrainerConfigInput, totalSteps: number, callbacks: TrainerC
 
 function dqn(runDir: string, extra: TrainerConfigInput['dqn'] = {}, more: TrainerConfigInput = {}): TrainerConfigInput {
   return tiny(runDir, {
-    algo: 'dqn', network: 'mlp', env: { obs: 'ram', maxEpisodeSteps: 60 },
-    dqn: { numEnvs: 4, bufferSize: 400, batchSize: 16, learningStarts: 100, trainFrequency: 4, targetUpdateInterval: 50, epsilon: 'linear:1:0.05:0.5', ...extra },
+    algo: 'dqn',
+    network: 'mlp',
+    env: { obs: 'ram', maxEpisodeSteps: 60 },
+    dqn: {
+      numEnvs: 4,
+      bufferSize: 400,
+      batchSize: 16,
+      learningStarts: 100,
+      trainFrequency: 4,
+      targetUpdateInterval: 50,
+      epsilon: 'linear:1:0.05:0.5',
+      ...extra,
+    },
     ...more,
   });
 }
@@ -117,7 +128,10 @@ describe('callbacks', () => {
     expect(() => new EarlyStop({ flagRate: 0.5, minEpisodes: 0 })).toThrow(/minEpisodes/);
     const fake = (episodes: number, rate: number) => {
       let stopped: string | undefined;
-      const ctx = { window: { summary: () => ({ 'charts/episodes': episodes, 'charts/flag_rate': rate }) }, requestStop: (r: string) => (stopped = r) } as unknown as CallbackContext;
+      const ctx = {
+        window: { summary: () => ({ 'charts/episodes': episodes, 'charts/flag_rate': rate }) },
+        requestStop: (r: string) => (stopped = r),
+      } as unknown as CallbackContext;
       new EarlyStop({ flagRate: 0.8, minEpisodes: 10 }).onUpdateEnd(ctx);
       return stopped;
     };

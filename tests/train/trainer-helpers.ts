@@ -12,7 +12,12 @@ export const STEPS_PER_UPDATE = 2 * 32;
 /** 42×42 frames, baseline network, 2 lanes × 32 steps, 2 epochs × 2 minibatches, one ORT thread, CPU. */
 export function tiny(runDir: string, extra: TrainerConfigInput = {}): TrainerConfigInput {
   return {
-    network: 'baseline', device: 'cpu', threads: 1, overlap: false, runDir, seed: 3,
+    network: 'baseline',
+    device: 'cpu',
+    threads: 1,
+    overlap: false,
+    runDir,
+    seed: 3,
     env: { width: 42, height: 42, maxEpisodeSteps: 60 },
     ppo: { numEnvs: 2, numSteps: 32, epochs: 2, minibatches: 2 },
     checkpoint: { interval: 2, keep: 5 },
@@ -23,7 +28,10 @@ export function tiny(runDir: string, extra: TrainerConfigInput = {}): TrainerCon
 
 /** The run's metrics.jsonl rows. */
 export function rows(runDir: string): MetricsRow[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as MetricsRow);
 }
 
 /** Rows without wall-clock fields (speeds, elapsed time, event-loop lag). */

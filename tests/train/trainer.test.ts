@@ -56,7 +56,19 @@ describe('Trainer (PPO on the built-in game)', () => {
     const r = rows(runDir);
     expect(r.map((x) => x.update)).toEqual([1, 2, 3, 4]);
     expect(r.map((x) => x.global_step)).toEqual([1, 2, 3, 4].map((u) => u * STEPS_PER_UPDATE));
-    for (const key of ['losses/policy_loss', 'losses/value_loss', 'losses/entropy', 'losses/approx_kl', 'losses/clipfrac', 'losses/explained_variance', 'charts/learning_rate', 'charts/SPS', 'charts/env_SPS', 'charts/learner_SPS', 'charts/policy_lag']) {
+    for (const key of [
+      'losses/policy_loss',
+      'losses/value_loss',
+      'losses/entropy',
+      'losses/approx_kl',
+      'losses/clipfrac',
+      'losses/explained_variance',
+      'charts/learning_rate',
+      'charts/SPS',
+      'charts/env_SPS',
+      'charts/learner_SPS',
+      'charts/policy_lag',
+    ]) {
       expect(typeof r[3]![key], key).toBe('number');
     }
     expect(episodes).toBeGreaterThan(0);
@@ -98,7 +110,9 @@ describe('Trainer (PPO on the built-in game)', () => {
     const latest = join(runDir, 'checkpoints', 'latest.ckpt');
     truncateSync(latest, statSync(latest).size - 100);
     const warnings: string[] = [];
-    const summary = await run(tiny(runDir, { resume: 'latest', checkpoint: { interval: 1, keep: 5 } }), 3 * STEPS_PER_UPDATE, { onWarning: (m: string) => warnings.push(m) });
+    const summary = await run(tiny(runDir, { resume: 'latest', checkpoint: { interval: 1, keep: 5 } }), 3 * STEPS_PER_UPDATE, {
+      onWarning: (m: string) => warnings.push(m),
+    });
     expect(warnings.join('\n')).toMatch(/latest\.ckpt is truncated/);
     expect(summary.resumedFrom).toBe(join(runDir, 'checkpoints', 'step-000000000192.ckpt'));
     expect(summary).toMatchObject({ globalUpdate: 3, updates: 0 });
@@ -146,12 +160,13 @@ describe('Trainer (PPO on the built-in game)', () => {
   });
 
   it('trains DQN (double, dueling, 3-step, PER, target copies) with replay and ε rows, deterministically', async () => {
-    const dqn = (runDir: string) => tiny(runDir, {
-      algo: 'dqn',
-      dqn: { numEnvs: 4, bufferSize: 1000, batchSize: 16, learningStarts: 200, trainFrequency: 4, targetUpdateInterval: 100, epsilon: 'linear:1:0.05:0.5' },
-      checkpoint: { interval: 1, keep: 2 },
-      totalSteps: 1000,
-    });
+    const dqn = (runDir: string) =>
+      tiny(runDir, {
+        algo: 'dqn',
+        dqn: { numEnvs: 4, bufferSize: 1000, batchSize: 16, learningStarts: 200, trainFrequency: 4, targetUpdateInterval: 100, epsilon: 'linear:1:0.05:0.5' },
+        checkpoint: { interval: 1, keep: 2 },
+        totalSteps: 1000,
+      });
     const a = await run(dqn(join(dir, 'q1')), 1000);
     await run(dqn(join(dir, 'q2')), 1000);
     expect(a).toMatchObject({ globalStep: 1000, globalUpdate: 250 });
@@ -189,6 +204,7 @@ describe('Trainer (PPO on the built-in game)', () => {
       [{ seed: -1 }, /seed/],
       [{ device: 'tpu' }, /device/],
     ];
-    for (const [config, message] of cases) expect(() => new Trainer(config as TrainerConfigInput, { handleSignals: false }), JSON.stringify(config)).toThrow(message);
+    for (const [config, message] of cases)
+      expect(() => new Trainer(config as TrainerConfigInput, { handleSignals: false }), JSON.stringify(config)).toThrow(message);
   });
 });

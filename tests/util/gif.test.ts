@@ -59,7 +59,10 @@ describe('GifEncoder', () => {
   });
 
   it('encodes tiny frames (1 × 1, 3 × 2)', () => {
-    for (const [w, h] of [[1, 1], [3, 2]] as const) {
+    for (const [w, h] of [
+      [1, 1],
+      [3, 2],
+    ] as const) {
       const enc = new GifEncoder({ width: w, height: h });
       const idx = Uint8Array.from({ length: w * h }, (_, i) => (i * 17) % GIF_COLORS);
       enc.add({ indices: idx, palette: palette(3) });
@@ -70,9 +73,13 @@ describe('GifEncoder', () => {
 
   it('rejects bad frames and options with messages naming the field', () => {
     const enc = new GifEncoder({ width: 2, height: 2 });
-    expect(() => enc.add({ indices: new Uint8Array(3), palette: palette(1) })).toThrow('Expected a Uint8Array of length 4 for frame.indices but received Uint8Array(3)');
+    expect(() => enc.add({ indices: new Uint8Array(3), palette: palette(1) })).toThrow(
+      'Expected a Uint8Array of length 4 for frame.indices but received Uint8Array(3)',
+    );
     expect(() => enc.add({ indices: new Uint8Array(4), palette: new Uint8Array(3) })).toThrow('for frame.palette');
-    expect(() => enc.add({ indices: Uint8Array.of(0, 64, 0, 0), palette: palette(1) })).toThrow('Expected colour indices in [0, 63] for frame.indices but received 64 at 1');
+    expect(() => enc.add({ indices: Uint8Array.of(0, 64, 0, 0), palette: palette(1) })).toThrow(
+      'Expected colour indices in [0, 63] for frame.indices but received 64 at 1',
+    );
     expect(() => enc.finish()).toThrow('no frames');
     expect(() => new GifEncoder({ width: 0, height: 2 })).toThrow('width');
     expect(() => new GifEncoder({ width: 2, height: 2, delayCs: -1 })).toThrow('delayCs');

@@ -19,9 +19,7 @@ describe('ProtobufWriter', () => {
 
   it('writes negative int64 as ten bytes and zigzags sint fields', () => {
     expect(hex(new ProtobufWriter().varint(1, -1).finish())).toBe('08ffffffffffffffffff01');
-    expect([0, -1, 1, -2, 2147483647, -2147483648].map((v) => zigzag(v))).toEqual([
-      0n, 1n, 2n, 3n, 4294967294n, 4294967295n,
-    ]);
+    expect([0, -1, 1, -2, 2147483647, -2147483648].map((v) => zigzag(v))).toEqual([0n, 1n, 2n, 3n, 4294967294n, 4294967295n]);
     expect(hex(new ProtobufWriter().sint(1, -2).finish())).toBe('0803');
     expect(hex(new ProtobufWriter().varint(1, 2n ** 64n - 1n).finish())).toBe('08ffffffffffffffffff01');
     expect(hex(new ProtobufWriter().varint(1, 2 ** 40).finish())).toBe('08808080808020');

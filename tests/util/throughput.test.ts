@@ -6,7 +6,12 @@ import { measureInTurns } from '../../src/util/throughput.js';
 /** A simulated clock: steps advance it by their cost, so the rates are exact. */
 function fakeClock() {
   let t = 0;
-  return { now: () => t, spend: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    spend: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('measureInTurns', () => {
@@ -16,9 +21,22 @@ describe('measureInTurns', () => {
     let bCost = 2;
     const rates = measureInTurns(
       [
-        { step: () => { log.push('a'); clock.spend(1); }, itemsPerStep: 4 },
+        {
+          step: () => {
+            log.push('a');
+            clock.spend(1);
+          },
+          itemsPerStep: 4,
+        },
         // b slows down after its first window: its best (first) window is what it reports.
-        { step: () => { log.push('b'); clock.spend(bCost); if (log.filter((x) => x === 'b').length === 1 + 13) bCost = 8; }, itemsPerStep: 3 },
+        {
+          step: () => {
+            log.push('b');
+            clock.spend(bCost);
+            if (log.filter((x) => x === 'b').length === 1 + 13) bCost = 8;
+          },
+          itemsPerStep: 3,
+        },
       ],
       { seconds: 0.1, windows: 4, warmup: 1, now: clock.now },
     );
@@ -34,7 +52,19 @@ describe('measureInTurns', () => {
   it('runs at least minSteps per window and rejects bad options', () => {
     const clock = fakeClock();
     let calls = 0;
-    measureInTurns([{ step: () => { calls++; clock.spend(5); }, itemsPerStep: 1, minSteps: 3 }], { seconds: 0.001, windows: 2, warmup: 0, now: clock.now });
+    measureInTurns(
+      [
+        {
+          step: () => {
+            calls++;
+            clock.spend(5);
+          },
+          itemsPerStep: 1,
+          minSteps: 3,
+        },
+      ],
+      { seconds: 0.001, windows: 2, warmup: 0, now: clock.now },
+    );
     expect(calls).toBe(6);
     expect(() => measureInTurns([], { seconds: 0 })).toThrow('Expected seconds > 0 for measureInTurns but received 0');
     expect(() => measureInTurns([], { seconds: 1, windows: 0 })).toThrow('Expected an integer >= 1 for windows but received 0');
@@ -54,8 +84,16 @@ describe('measureInTurns', () => {
             if (open) outside += 5; // another thread's items while the window is open
           },
           itemsPerStep: 1,
-          begin: () => { log.push('['); open = true; outside = 0; },
-          end: () => { log.push(']'); open = false; return outside; },
+          begin: () => {
+            log.push('[');
+            open = true;
+            outside = 0;
+          },
+          end: () => {
+            log.push(']');
+            open = false;
+            return outside;
+          },
         },
       ],
       { seconds: 0.02, windows: 2, warmup: 2, now: clock.now },
