@@ -184,13 +184,13 @@ class RunnerGame final : public Game {
       throw RangeErrorOf(
           ExpectedMessage("'v0' (the only preset of game 'runner')", "reward", "\"" + options.reward + "\""));
     }
-    if (options.actions == "right") actions_ = &kRightOnly;
+    if (options.actions == "right-only" || options.actions == "right") actions_ = &kRightOnly;
     else if (options.actions == "simple") actions_ = &kSimple;
     else if (options.actions == "complex") actions_ = &kComplex;
     else if (options.actions == "full") actions_ = nullptr;
     else
-      throw RangeErrorOf(
-          ExpectedMessage("one of 'right', 'simple', 'complex', 'full'", "actions", "\"" + options.actions + "\""));
+      throw RangeErrorOf(ExpectedMessage("one of 'right-only', 'simple', 'complex', 'full'", "actions",
+                                         "\"" + options.actions + "\""));
     for (const auto& text : options.stages) stages_.push_back(ParseStage(text));
     single_stage_ = !stages_.empty();
     if (stages_.empty()) stages_.push_back(1);  // full game from stage 1

@@ -61,15 +61,15 @@ bool ParseStage(const std::string& text, int* world, int* stage) {
 
 Preset ParsePreset(const std::string& name) {
   if (name == "v0") return Preset::kV0;
-  if (name == "v9") return Preset::kV9;
+  if (name == "shaped" || name == "v9") return Preset::kShaped;  // 'v9': the older name
   if (name == "uvipen") return Preset::kUvipen;
-  throw RangeErrorOf(ExpectedMessage("one of 'v0', 'v9', 'uvipen'", "reward", "\"" + name + "\""));
+  throw RangeErrorOf(ExpectedMessage("one of 'v0', 'shaped', 'uvipen'", "reward", "\"" + name + "\""));
 }
 
 RewardWeights DefaultWeights(Preset preset) {
   switch (preset) {
     case Preset::kV0: return {1.0f, 0.0f};
-    case Preset::kV9: return {1.0f, 1.0f / 100.0f};
+    case Preset::kShaped: return {1.0f, 1.0f / 100.0f};
     case Preset::kUvipen: return {1.0f, 1.0f / 40.0f};
   }
   return {};
@@ -94,7 +94,7 @@ float Tracker::Frame(const Snapshot& s, Preset preset, const RewardWeights& w, f
   int32_t dx = s.x_pos - x_last;
   const bool teleport = dx < -5 || dx > 5;
   if (teleport) dx = 0;
-  int32_t progress = 0;  // v9: only new ground counts; a teleport restarts the max
+  int32_t progress = 0;  // shaped: only new ground counts; a teleport restarts the max
   if (teleport) {
     max_x = s.x_pos;
   } else if (s.x_pos > max_x) {
@@ -125,7 +125,7 @@ float Tracker::Frame(const Snapshot& s, Preset preset, const RewardWeights& w, f
       c[kDeathReward] = died ? -25.0f : 0.0f;
       reward = Clip(c[kDistanceReward] + c[kTimeReward] + c[kScoreReward] + c[kDeathReward]);
       break;
-    case Preset::kV9:
+    case Preset::kShaped:
       c[kDistanceReward] = w.distance * static_cast<float>(progress);
       c[kTimeReward] = static_cast<float>(dtime);
       c[kScoreReward] = w.score * static_cast<float>(dscore);
@@ -301,13 +301,13 @@ class Smb1Lane final : public GameLane {
 class Smb1Game final : public Game {
  public:
   explicit Smb1Game(const GameOptions& options) : preset_(ParsePreset(options.reward)) {
-    if (options.actions == "right") actions_ = &kRightOnly;
+    if (options.actions == "right-only" || options.actions == "right") actions_ = &kRightOnly;
     else if (options.actions == "simple") actions_ = &kSimple;
     else if (options.actions == "complex") actions_ = &kComplex;
     else if (options.actions == "full") actions_ = nullptr;
     else
-      throw RangeErrorOf(
-          ExpectedMessage("one of 'right', 'simple', 'complex', 'full'", "actions", "\"" + options.actions + "\""));
+      throw RangeErrorOf(ExpectedMessage("one of 'right-only', 'simple', 'complex', 'full'", "actions",
+                                         "\"" + options.actions + "\""));
     for (const auto& text : options.stages) {
       Target t;
       if (!ParseStage(text, &t.world, &t.stage)) {

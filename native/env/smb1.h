@@ -53,7 +53,7 @@ bool IsHazard(uint8_t enemy_type);
 void WriteTiles(const uint8_t* ram, TileGrid& grid);
 
 // Reward presets.
-enum class Preset { kV0, kV9, kUvipen };
+enum class Preset { kV0, kShaped, kUvipen };
 enum Component {
   kDistanceReward,
   kTimeReward,

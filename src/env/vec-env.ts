@@ -192,11 +192,9 @@ const CROP_KEYS = ['top', 'bottom', 'left', 'right'] as const;
 const SHAPING_KEYS = ['distanceWeight', 'scoreWeight', 'distanceWeightEnd', 'scoreWeightEnd', 'annealSteps'] as const;
 const ACTION_SETS = ['right-only', 'simple', 'complex', 'full'] as const;
 const PRESETS = ['v0', 'shaped', 'uvipen'] as const;
-/** Older spellings still accepted, and the names the native adapters use (docs/env.md). */
+/** Older spellings still accepted (the native adapters accept them too). */
 const ACTION_ALIASES: Record<string, (typeof ACTION_SETS)[number]> = { right: 'right-only' };
 const PRESET_ALIASES: Record<string, (typeof PRESETS)[number]> = { v9: 'shaped' };
-const NATIVE_ACTION_NAME: Record<(typeof ACTION_SETS)[number], string> = { 'right-only': 'right', simple: 'simple', complex: 'complex', full: 'full' };
-const NATIVE_PRESET_NAME: Record<(typeof PRESETS)[number], string> = { v0: 'v0', shaped: 'v9', uvipen: 'uvipen' };
 
 /** Actions in each set (the native adapters' tables; pinned by tests/env/vec-env-options.test.ts). */
 export const ACTION_SET_SIZES: Readonly<Record<(typeof ACTION_SETS)[number], number>> = Object.freeze({ 'right-only': 5, simple: 7, complex: 12, full: 256 });
@@ -326,11 +324,8 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
   const shaping = o.rewardShaping === undefined ? undefined : checkShaping(o.rewardShaping);
   const config: NativeVecEnvConfig = {
     game,
-    actions: NATIVE_ACTION_NAME[o.actions === undefined ? 'simple' : actionSetName(o.actions)],
-    reward:
-      NATIVE_PRESET_NAME[
-        o.reward === undefined ? 'v0' : ((typeof o.reward === 'string' ? PRESET_ALIASES[o.reward] : undefined) ?? expectOneOf(o.reward, 'reward', PRESETS))
-      ],
+    actions: o.actions === undefined ? 'simple' : actionSetName(o.actions),
+    reward: o.reward === undefined ? 'v0' : ((typeof o.reward === 'string' ? PRESET_ALIASES[o.reward] : undefined) ?? expectOneOf(o.reward, 'reward', PRESETS)),
     stages,
     numEnvs,
     numThreads,

@@ -140,7 +140,7 @@ describe('SMB1 reward presets', () => {
     expect(Array.from(native.smb1Rewards(rams, 'v0', 2, 0).reward)).toEqual([10, 0, 4, -15]);
   });
 
-  it("'v9' pays new ground only, coins, power-ups, score/100 and the flag once", () => {
+  it("'shaped' ('v9') pays new ground only, coins, power-ups, score/100 and the flag once", () => {
     const rams = sequence([
       () => {},
       (r) => withX(r, 44), // +4 new ground
@@ -179,6 +179,6 @@ describe('SMB1 reward presets', () => {
     const { reward } = native.smb1Rewards(rams, 'uvipen');
     expect(reward[0]).toBeCloseTo((3 + 400 / 40) / 10, 6);
     expect(reward[1]).toBeCloseTo((-15 - 50) / 10, 6);
-    expect(() => native.smb1Rewards(rams, 'v7')).toThrow(/Expected one of 'v0', 'v9', 'uvipen' for reward but received "v7"/);
+    expect(() => native.smb1Rewards(rams, 'v7')).toThrow(/Expected one of 'v0', 'shaped', 'uvipen' for reward but received "v7"/);
   });
 });
