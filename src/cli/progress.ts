@@ -62,6 +62,10 @@ export function formatCount(n: number): string {
 
 /** The status text after the bar: steps, SPS, ETA, return, flag rate. */
 export function formatStatus(step: number, totalSteps: number, sps: number, update: ProgressUpdate): string {
+  return statusParts(step, totalSteps, sps, update).join(' | ');
+}
+
+function statusParts(step: number, totalSteps: number, sps: number, update: ProgressUpdate): string[] {
   const parts = [
     `${formatCount(step)}/${formatCount(totalSteps)} steps`,
     `${Number.isFinite(sps) ? Math.round(sps).toLocaleString('en-US') : '--'} SPS`,
@@ -69,7 +73,7 @@ export function formatStatus(step: number, totalSteps: number, sps: number, upda
   ];
   if (update.episodeReturn !== undefined && Number.isFinite(update.episodeReturn)) parts.push(`return ${update.episodeReturn.toFixed(1)}`);
   if (update.flagRate !== undefined && Number.isFinite(update.flagRate)) parts.push(`flag ${(update.flagRate * 100).toFixed(0)}%`);
-  return parts.join(' | ');
+  return parts;
 }
 
 /** A `[####----]` bar of `width` characters inside the brackets. */
@@ -77,6 +81,30 @@ export function formatBar(fraction: number, width: number): string {
   const f = Math.min(Math.max(fraction, 0), 1);
   const filled = Math.round(f * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
+/**
+ * One bar line that fits in `columns - 1` characters. What gives way, in order, when it does not:
+ * the bar shrinks (40 down to 10), the SPS goes, the bar goes, the step count goes; only then is
+ * the line cut. ETA, return and flag rate, what a reader watches, stay longest.
+ */
+export function formatBarLine(fraction: number, parts: readonly string[], columns: number): string {
+  const max = Math.max(columns - 1, 1);
+  const percent = `${(Math.min(Math.max(fraction, 0), 1) * 100).toFixed(1).padStart(5)}%`;
+  let kept = [...parts];
+  const tryFit = (withBar: boolean): string | undefined => {
+    const text = `${percent} ${kept.join(' | ')}`;
+    if (!withBar) return text.length <= max ? text : undefined;
+    const barWidth = Math.min(40, max - text.length - 3);
+    return barWidth >= 10 ? `${formatBar(fraction, barWidth)} ${text}` : undefined;
+  };
+  const steps: [RegExp | null, boolean][] = [[null, true], [/ SPS$/, true], [null, false], [/ steps$/, false]];
+  for (const [drop, withBar] of steps) {
+    if (drop) kept = kept.filter((p) => !drop.test(p));
+    const line = tryFit(withBar);
+    if (line !== undefined) return line;
+  }
+  return `${percent} ${kept.join(' | ')}`.slice(0, max);
 }
 
 /** Progress bar or lines, depending on the stream. */
@@ -92,6 +120,7 @@ export class ProgressDisplay {
   #lastDraw = -Infinity;
   #barShown = false;
   #last: ProgressUpdate | null = null;
+  #lastDrawn: ProgressUpdate | null = null;
 
   /** Chooses the mode from the options and the stream. */
   constructor(options: ProgressOptions) {
@@ -133,18 +162,14 @@ export class ProgressDisplay {
   }
 
   #draw(update: ProgressUpdate): void {
+    this.#lastDrawn = update;
     const fraction = update.step / this.#total;
-    const status = formatStatus(update.step, this.#total, this.stepsPerSecond, update);
+    const parts = statusParts(update.step, this.#total, this.stepsPerSecond, update);
     if (this.#mode === 'plain') {
-      this.#stream.write(`${(fraction * 100).toFixed(1)}% ${status}\n`);
+      this.#stream.write(`${(fraction * 100).toFixed(1)}% ${parts.join(' | ')}\n`);
       return;
     }
-    const columns = this.#stream.columns ?? 80;
-    const percent = `${(fraction * 100).toFixed(1).padStart(5)}%`;
-    const barWidth = Math.max(10, Math.min(40, columns - status.length - percent.length - 5));
-    let line = `${formatBar(fraction, barWidth)} ${percent} ${status}`;
-    if (line.length > columns - 1) line = line.slice(0, columns - 1);
-    this.#stream.write(`\r\x1b[2K${line}`);
+    this.#stream.write(`\r\x1b[2K${formatBarLine(fraction, parts, this.#stream.columns ?? 80)}`);
     this.#barShown = true;
   }
 
@@ -156,10 +181,10 @@ export class ProgressDisplay {
     if (this.#barShown && this.#last) this.#draw(this.#last);
   }
 
-  /** Draws the final state and ends the line (call once at the end of training). */
+  /** Draws the final state (unless a plain line already shows it) and ends the line (call once at the end of training). */
   finish(message?: string): void {
     if (this.#mode === 'off') return;
-    if (this.#last) this.#draw(this.#last);
+    if (this.#last && (this.#mode === 'bar' || this.#last !== this.#lastDrawn)) this.#draw(this.#last);
     if (this.#barShown) this.#stream.write('\n');
     this.#barShown = false;
     if (message) this.#stream.write(`${message}\n`);

@@ -37,9 +37,9 @@ export interface ShutdownControllerOptions {
   signals?: NodeJS.Signals[];
   /** 'finish-update' (default: the update completes, then `latest` is written) or 'abandon-update' (the loop skips the rest of the update; `latest` holds the state before it). */
   mode?: ShutdownMode;
-  /** Called on the first signal, e.g. to print "finishing the update; press Ctrl+C again to quit now". Default prints that to stderr. */
+  /** Called on the first signal, e.g. to print "finishing the update; press Ctrl+C again to quit without saving". Default prints {@link requestMessage} to stderr. */
   onRequest?: (reason: StopReason) => void;
-  /** Called on the second signal. Default: the process dies of that signal (its default action). */
+  /** Called on the second signal. Default: prints "quitting without saving" and the process dies of that signal (its default action). */
   onForceExit?: (signal: NodeJS.Signals) => void;
   /** Where signals come from. Default `process`. */
   source?: SignalSource;
@@ -52,10 +52,20 @@ export interface ShutdownControllerOptions {
  * process at once with the conventional status (128 + signal number in a shell).
  */
 function forceExit(signal: NodeJS.Signals): void {
+  // Said before dying: a process that ends without a word after Ctrl+C looks like a crash.
+  process.stderr.write(`\nmario-rl: ${signal} again: quitting without saving.\n`);
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
   // Should the signal not end the process (it is ignored by the parent), fall back to exit.
   setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 2)), 1000).unref();
+}
+
+/** What the default `onRequest` prints: what happens now, and for a signal how to quit at once. */
+export function requestMessage(reason: StopReason, mode: ShutdownMode): string {
+  const what = `${mode === 'finish-update' ? 'finishing the current update' : 'abandoning the current update'}, then saving 'latest'`;
+  if (reason === 'maxWallTime' || reason === 'requested') return `mario-rl: stop ${reason === 'requested' ? 'requested' : 'at maxWallTime'}: ${what}.`;
+  const again = reason === 'SIGINT' ? 'Press Ctrl+C again' : `Send ${reason} again`;
+  return `mario-rl: ${reason} received: ${what}. ${again} to quit at once without saving.`;
 }
 
 /** Turns signals into a flag the training loop polls. */
@@ -75,12 +85,7 @@ export class ShutdownController {
   constructor(options: ShutdownControllerOptions = {}) {
     this.#signals = options.signals ?? ['SIGINT', 'SIGTERM'];
     this.#mode = expectOneOf(options.mode ?? 'finish-update', 'mode', ['finish-update', 'abandon-update'] as const);
-    this.#onRequest =
-      options.onRequest ??
-      ((reason) =>
-        process.stderr.write(
-          `\nmario-rl: ${reason} received: ${this.#mode === 'finish-update' ? 'finishing the current update' : 'abandoning the current update'}, then saving 'latest'. Send it again to quit now.\n`,
-        ));
+    this.#onRequest = options.onRequest ?? ((reason) => process.stderr.write(`\n${requestMessage(reason, this.#mode)}\n`));
     this.#onForceExit = options.onForceExit ?? forceExit;
     this.#source = options.source ?? process;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatBar, formatCount, formatDuration, formatStatus, ProgressDisplay } from '../../src/cli/progress.js';
+import { formatBar, formatBarLine, formatCount, formatDuration, formatStatus, ProgressDisplay } from '../../src/cli/progress.js';
 
 class FakeStream {
   chunks: string[] = [];
@@ -71,6 +71,42 @@ describe('ProgressDisplay', () => {
     // t=1s (first), t=6s (interval), t=10s (last step always shown).
     expect(lines).toEqual(['10.0% 10/100 steps | -- SPS | ETA --:--', '60.0% 60/100 steps | 10 SPS | ETA 0:04', '100.0% 100/100 steps | 10 SPS | ETA 0:00']);
     expect(stream.text).not.toContain('\r');
+  });
+
+  it('prints the last plain line once when finish() follows the update that drew it', () => {
+    const stream = new FakeStream(false);
+    const p = new ProgressDisplay({ totalSteps: 4096, stream, now: () => 0 });
+    p.update({ step: 4096, episodeReturn: 161.5 });
+    p.finish('stopped');
+    expect(stream.text.split('\n').filter(Boolean)).toEqual(['100.0% 4096/4096 steps | -- SPS | ETA --:-- | return 161.5', 'stopped']);
+    // An update the interval skipped is still drawn by finish().
+    const s2 = new FakeStream(false);
+    let clock = 0;
+    const q = new ProgressDisplay({ totalSteps: 100, stream: s2, now: () => clock });
+    q.update({ step: 10 });
+    clock += 1000;
+    q.update({ step: 20 });
+    q.finish();
+    expect(s2.text.split('\n').filter(Boolean)).toEqual(['10.0% 10/100 steps | -- SPS | ETA --:--', '20.0% 20/100 steps | 10 SPS | ETA 0:08']);
+  });
+
+  it('fits an 80-column terminal without cutting the status: the bar shrinks, then SPS and the bar give way', () => {
+    const parts = ['4.10k/5.00M steps', '1,234 SPS', 'ETA 16:00:00', 'return 161.5', 'flag 12%'];
+    const at80 = formatBarLine(0.001, parts, 80);
+    expect(at80.length).toBeLessThanOrEqual(79);
+    expect(at80).toMatch(/^\[#*-+\] {3}0\.1% 4\.10k\/5\.00M steps \| ETA 16:00:00 \| return 161\.5 \| flag 12%$/);
+    expect(formatBarLine(0.5, parts, 120)).toContain('| 1,234 SPS |');
+    expect(formatBarLine(0.5, parts, 120)).toMatch(/^\[#{20}-{19}\] /);
+    const at60 = formatBarLine(0.5, parts, 60);
+    expect(at60.length).toBeLessThanOrEqual(59);
+    expect(at60).not.toContain('[');
+    expect(at60).toContain('flag 12%');
+    expect(formatBarLine(0.5, parts, 20).length).toBeLessThanOrEqual(19);
+    // Through the display: a long status on an 80-column TTY is never cut mid-part.
+    const stream = new FakeStream(true, 80);
+    const d = new ProgressDisplay({ totalSteps: 5_000_000, stream, now: () => 0 });
+    d.update({ step: 4096, episodeReturn: 161.5, flagRate: 0.12 });
+    expect(stream.chunks[0]).toMatch(/ETA --:-- \| return 161\.5 \| flag 12%$/);
   });
 
   it("'off' writes nothing and bad options are named", () => {

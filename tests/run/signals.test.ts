@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { readCheckpoint } from '../../src/run/checkpoint-store.js';
-import { ShutdownController, type SignalSource } from '../../src/run/signals.js';
+import { requestMessage, ShutdownController, type SignalSource } from '../../src/run/signals.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/signal-child.ts', import.meta.url));
@@ -55,6 +55,15 @@ function runChild(
 }
 
 describe('ShutdownController', () => {
+  it('says what the first stop does and how to quit at once', () => {
+    expect(requestMessage('SIGINT', 'finish-update')).toBe(
+      "mario-rl: SIGINT received: finishing the current update, then saving 'latest'. Press Ctrl+C again to quit at once without saving.",
+    );
+    expect(requestMessage('SIGTERM', 'abandon-update')).toContain('abandoning the current update, then saving \'latest\'. Send SIGTERM again to quit');
+    expect(requestMessage('requested', 'finish-update')).toBe("mario-rl: stop requested: finishing the current update, then saving 'latest'.");
+    expect(requestMessage('maxWallTime', 'finish-update')).toMatch(/^mario-rl: stop at maxWallTime: /);
+  });
+
   it('turns the first signal into a request and the second into a forced exit', () => {
     const listeners = new Map<string, (s: NodeJS.Signals) => void>();
     const source: SignalSource = {
@@ -124,6 +133,7 @@ describe('SIGINT in a training process', () => {
     expect(code).toBeNull();
     expect(ms).toBeLessThan(20_000);
     expect(out).not.toContain('saved');
+    expect(out).toContain('mario-rl: SIGINT again: quitting without saving.');
     expect(existsSync(join(dir, 'latest.ckpt'))).toBe(false);
   });
 });
