@@ -7,10 +7,11 @@
  * - `train`: the whole Trainer loop (acting + learning) for a config (default: the
  *   `runner-pixels` preset; `--preset` or config flags change it), overlap off (baseline) vs on.
  *
- * The full benches with external baselines (jsnes, Python numbers) are `npm run bench:*` in a
+ * Before measuring it says when the machine is busy (load average vs cores), since every number
+ * then comes out low. The full benches with external baselines (jsnes, Python numbers) are `npm run bench:*` in a
  * source checkout (docs/benchmarks.md).
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 import { VecEnv } from '../env/vec-env.js';
 import { resolveConfig } from '../train/config.js';
@@ -51,6 +52,18 @@ function envStepsPerSecond(threadCounts: readonly number[], seconds: number): nu
   }
 }
 
+/**
+ * A note when other work shares the cores (1-minute load average ≥ half the cores): the absolute
+ * numbers come out low and the all-cores row's speed-up understated. Undefined on an idle machine.
+ */
+export function busyMachineNote(load1: number, cores: number): string | undefined {
+  if (!(load1 >= cores / 2)) return undefined;
+  return (
+    `note: this machine is busy (load average ${load1.toFixed(2)} over the last minute on ${cores} cores): ` +
+    'other work shares the cores, so the numbers below come out low and the speed-up of more threads understated; rerun on an idle machine'
+  );
+}
+
 /** The `bench` subcommand. */
 export const benchCommand = {
   summary: 'measure env and training-loop speed on this machine (each next to a baseline from the same run)',
@@ -87,6 +100,14 @@ export const benchCommand = {
       return 2;
     }
     const cores = cpus().length;
+    const busy = busyMachineNote(loadavg()[0]!, cores);
+    if (busy) console.log(busy);
+    // The two training-loop runs start a Trainer each: say each warning (CPU fallback, speed) once.
+    const warned = new Set<string>();
+    const onWarning = (m: string) => {
+      if (!warned.has(m)) console.warn(`mario-rl: ${m}`);
+      warned.add(m);
+    };
     if (what === 'env' || what === 'all') {
       console.log(`env: built-in game, 16 lanes, frame skip 4, 84x84 gray x4, random actions, ${seconds} s per row in turns (${cores} cores)`);
       const [one, all] = envStepsPerSecond(cores > 1 ? [1, cores] : [1], seconds) as [number, number | undefined];
@@ -99,8 +120,8 @@ export const benchCommand = {
       console.log(
         `train: ${config.algo}, ${config.network} network, ${obs}, game ${config.env.game}, device ${config.device}, ${updates} measured updates after a warm-up`,
       );
-      const off = await measureTrainLoop({ ...config, overlap: false }, updates);
-      const on = await measureTrainLoop({ ...config, overlap: true }, updates);
+      const off = await measureTrainLoop({ ...config, overlap: false }, updates, { onWarning });
+      const on = await measureTrainLoop({ ...config, overlap: true }, updates, { onWarning });
       console.log('| overlap | agent steps/s | acting phase | learning phase | vs off |\n|---|---:|---:|---:|---:|');
       console.log(`| off (baseline) | ${off.sps.toFixed(0)} | ${off.envSps.toFixed(0)} | ${off.learnerSps.toFixed(0)} | 1.00x |`);
       console.log(`| on | ${on.sps.toFixed(0)} | ${on.envSps.toFixed(0)} | ${on.learnerSps.toFixed(0)} | ${(on.sps / off.sps).toFixed(2)}x |`);

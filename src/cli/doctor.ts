@@ -1,7 +1,8 @@
 /**
  * `mario-rl doctor`: what onnxruntime-node can use on this machine. Prints the ORT version, whether
  * the CUDA execution provider loads (and if not, which files or shared libraries are missing),
- * the GPU nvidia-smi sees, and what to do about each problem. See docs/gpu.md.
+ * the GPU nvidia-smi sees, and what to do about each problem. See docs/gpu.md. On a Linux machine
+ * without an NVIDIA driver it says so in one line (CPU only) and checks no provider files.
  */
 import { join } from 'node:path';
 
@@ -13,6 +14,7 @@ import {
   PINNED_ORT_VERSION,
   missingProviderFiles,
   missingSharedLibraries,
+  nvidiaDriverPresent,
   nvidiaSmi,
   ortBinaryDir,
   ortPackageVersion,
@@ -31,7 +33,10 @@ const DOCTOR_USAGE = `usage: mario-rl doctor
 
 Checks what onnxruntime-node can use here: its version, the CUDA execution provider's files and
 shared libraries, and the GPU nvidia-smi sees; ends with what to do about each problem
-(docs/gpu.md). Takes no options.`;
+(docs/gpu.md). Without an NVIDIA driver it says "CPU only" and stops there.
+
+options:
+  -h, --help   print this help`;
 
 /** The subcommand. */
 export const doctorCommand = {
@@ -50,6 +55,14 @@ export const doctorCommand = {
     const todo: string[] = [];
     const version = ortPackageVersion();
     line(version === PINNED_ORT_VERSION, 'onnxruntime-node', `${version} (pinned: ${PINNED_ORT_VERSION})`);
+    if (process.platform === 'linux' && !nvidiaDriverPresent()) {
+      // Nothing to install or fix: the provider checks would only list files that cannot help here.
+      line(undefined, 'GPU', 'no NVIDIA driver: CPU only');
+      console.log("\nNo NVIDIA driver: CPU only. Training runs on the CPU by itself (device 'auto').");
+      if (version !== PINNED_ORT_VERSION)
+        console.log(`(onnxruntime-node ${version} is not the pinned ${PINNED_ORT_VERSION}; the CPU provider works with either.)`);
+      return 0;
+    }
     if (version !== PINNED_ORT_VERSION) todo.push(`install onnxruntime-node@${PINNED_ORT_VERSION}: the CUDA-13 provider libraries exist for that release only`);
     const dir = ortBinaryDir();
     const missing = missingProviderFiles();

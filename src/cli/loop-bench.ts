@@ -22,15 +22,16 @@ export interface LoopMeasurement {
 
 /**
  * Trains `config` (PPO or A2C; a throwaway run directory, no checkpoints, TensorBoard or
- * heartbeat) for `updates` measured updates after one warm-up update.
+ * heartbeat) for `updates` measured updates after one warm-up update. Warnings (device fallback,
+ * CPU speed) go to `options.onWarning`, else the Trainer's default.
  */
-export async function measureTrainLoop(config: unknown, updates: number): Promise<LoopMeasurement> {
+export async function measureTrainLoop(config: unknown, updates: number, options: { onWarning?: (message: string) => void } = {}): Promise<LoopMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'mario-rl-loop-bench-'));
   try {
     const c: TrainerConfig = validateConfig(config);
     if (c.algo === 'dqn') throw new RangeError("Expected algo 'ppo' or 'a2c' for the loop benchmark but received 'dqn'");
     const run = validateConfig({ runDir: dir, checkpoint: { interval: 0 }, log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' } }, c);
-    const trainer = new Trainer(run, { handleSignals: false });
+    const trainer = new Trainer(run, { handleSignals: false, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
     const perUpdate = trainer.sizes.stepsPerUpdate;
     const rows: Record<string, unknown>[] = [];
     let t1 = 0;

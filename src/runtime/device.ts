@@ -65,10 +65,29 @@ export function nvidiaSmi(): string[] | undefined {
   }
 }
 
-/** A one-line reason the CUDA provider cannot load, found on disk, or undefined if all is there. */
+/** Where an NVIDIA driver shows itself on Linux: its control device, its /proc entry, WSL2's GPU device. */
+const NVIDIA_DRIVER_PATHS = ['/dev/nvidiactl', '/proc/driver/nvidia/version', '/dev/dxg'] as const;
+
+/** {@link cudaBlocker}'s reason on a machine without an NVIDIA driver: nothing to set up, CPU only. */
+export const NO_NVIDIA_DRIVER = 'no NVIDIA driver on this machine';
+
+/**
+ * Whether this Linux machine has an NVIDIA driver, from the files the driver creates: nothing is
+ * run or loaded, so it is cheap enough for every command. Always false elsewhere.
+ */
+export function nvidiaDriverPresent(): boolean {
+  return process.platform === 'linux' && NVIDIA_DRIVER_PATHS.some((p) => existsSync(p));
+}
+
+/**
+ * A one-line reason the CUDA provider cannot load, found on disk, or undefined if all is there.
+ * Without an NVIDIA driver the reason is {@link NO_NVIDIA_DRIVER} (the provider's files do not
+ * matter then).
+ */
 export function cudaBlocker(): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64')
     return `the CUDA provider is only set up for linux-x64 (this is ${process.platform}-${process.arch})`;
+  if (!nvidiaDriverPresent()) return NO_NVIDIA_DRIVER;
   const missing = missingProviderFiles();
   if (missing.length) return `${missing.join(' and ')} missing from ${ortBinaryDir()}`;
   const libs = missingSharedLibraries(join(ortBinaryDir(), 'libonnxruntime_providers_cuda.so'));

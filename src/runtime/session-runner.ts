@@ -3,7 +3,7 @@
  * model bytes once and typed arrays per run; the worker replies with the outputs.
  *
  * Device choice: 'cpu', 'cuda' (an error if the CUDA provider does not load) or 'auto' (CUDA if
- * it loads, else CPU with a warning saying why).
+ * it loads, else CPU with a warning saying why; one short line when there is no NVIDIA driver).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 
 import { type HostTensor } from '../graph/session.js';
 import { expectInteger, expectOneOf, expectOptions, rejectUnknownKeys } from '../validate.js';
-import { cudaBlocker } from './device.js';
+import { cudaBlocker, NO_NVIDIA_DRIVER } from './device.js';
 import type { Device, DeviceSetting, WorkerReply, WorkerRequest, WorkerRequestBody } from './worker-protocol.js';
 
 export type { Device, DeviceSetting } from './worker-protocol.js';
@@ -110,7 +110,9 @@ export class SessionRunner {
               cause: err,
             });
           runner.#fallback = why;
-          warn(`device 'auto': using the CPU because the CUDA execution provider did not load (${why}); run 'npx mario-rl doctor' for details`);
+          // Without a driver there is nothing to fix: one short line, not the provider's story.
+          if (why === NO_NVIDIA_DRIVER) warn("device 'auto': no NVIDIA driver, so this runs on the CPU");
+          else warn(`device 'auto': using the CPU because the CUDA execution provider did not load (${why}); run 'npx mario-rl doctor' for details`);
           runner.#ortVersion = (await runner.#call({ type: 'probe', device: 'cpu' })).version ?? 'unknown';
         }
       }

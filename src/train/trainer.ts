@@ -32,6 +32,7 @@ import { type TrainSpec } from '../runtime/train-graph.js';
 import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type CallbackContext, CallbackList, type CheckpointInfo, EarlyStop, type TrainerCallback, type TrainingControls } from './callbacks.js';
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
+import { cpuSpeedWarning } from './cpu-speed.js';
 import { checkEnvConfig, numActions, trainSpecFor, vecEnvOptions } from './env-options.js';
 import {
   type EvaluateOptions,
@@ -317,8 +318,9 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.#callbacks.restore(this.#callbackStates, (m) => this.#warning(m));
     this.#callbackStates = undefined;
     if (learner.device === 'cpu' && c.device === 'auto') {
-      // SessionRunner already warned with the reason; say what it costs.
-      this.#warning('training on the CPU: expect a few hundred agent steps/s at most with the nature network on 2 cores');
+      // SessionRunner already warned with the reason; say what it costs, for this network.
+      const slow = cpuSpeedWarning(c, this.#spec.model);
+      if (slow) this.#warning(slow);
     }
 
     // ---- env, run files, signals

@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { busyMachineNote } from '../../src/cli/bench.js';
+import { nvidiaDriverPresent } from '../../src/runtime/device.js';
+
 const root = resolve(import.meta.dirname, '../..');
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'bench', ...args], {
@@ -36,6 +39,21 @@ describe('mario-rl bench', () => {
     expect(r.stdout).toMatch(/\| off \(baseline\) \| \d+ \| \d+ \| \d+ \| 1\.00x \|/);
     expect(r.stdout).toMatch(/\| on \| \d+ \| \d+ \| \d+ \| \d+\.\d\dx \|/);
   }, 120_000);
+
+  it('says each warning once although it starts two Trainers', () => {
+    const r = cli('--what', 'train', '--updates', '1', '--preset', 'runner-ram', '--ppo.num-envs', '4', '--ppo.num-steps', '16', '--ppo.minibatches', '2', '--network', 'mlp');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('mario-rl: '));
+    expect(lines.length).toBe(new Set(lines).size);
+    if (!nvidiaDriverPresent()) expect(lines).toEqual(["mario-rl: device 'auto': no NVIDIA driver, so this runs on the CPU"]);
+  }, 120_000);
+
+  it('notes a busy machine (load average vs cores) before measuring', () => {
+    expect(busyMachineNote(0.3, 2)).toBeUndefined();
+    expect(busyMachineNote(3.01, 2)).toMatch(/^note: this machine is busy \(load average 3\.01 over the last minute on 2 cores\)/);
+    expect(busyMachineNote(1, 2)).toContain('speed-up of more threads understated');
+    expect(busyMachineNote(7.9, 16)).toBeUndefined();
+  });
 
   it('exits 2 with the usage on bad flags', () => {
     const a = cli('--what', 'nope');

@@ -9,7 +9,7 @@ import { toModel } from '../../src/graph/onnx-writer.js';
 import * as op from '../../src/graph/ops.js';
 import { Graph } from '../../src/graph/tensor.js';
 import { Rng } from '../../src/util/rng.js';
-import { cudaBlocker } from '../../src/runtime/device.js';
+import { cudaBlocker, NO_NVIDIA_DRIVER, nvidiaDriverPresent } from '../../src/runtime/device.js';
 import { Learner } from '../../src/runtime/learner.js';
 import { SessionRunner } from '../../src/runtime/session-runner.js';
 
@@ -20,6 +20,13 @@ function tinyModel(): Uint8Array {
   g.output('y', op.mul(op.relu(g.input('x', 'float32', [3])), 2));
   return toModel(g);
 }
+
+describe('device checks', () => {
+  it('name a missing NVIDIA driver before the provider files, which do not matter without one', () => {
+    if (process.platform === 'linux' && process.arch === 'x64') expect(noCuda === NO_NVIDIA_DRIVER).toBe(!nvidiaDriverPresent());
+    expect(nvidiaDriverPresent()).toBe(process.platform === 'linux' && ['/dev/nvidiactl', '/proc/driver/nvidia/version', '/dev/dxg'].some((p) => existsSync(p)));
+  });
+});
 
 describe('SessionRunner', () => {
   it('loads, runs and releases sessions in a worker on the CPU', async () => {
@@ -45,8 +52,13 @@ describe('SessionRunner', () => {
     try {
       expect(r.device).toBe('cpu');
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toContain("device 'auto': using the CPU because the CUDA execution provider did not load");
-      expect(warnings[0]).toContain(noCuda!);
+      if (noCuda === NO_NVIDIA_DRIVER) {
+        // Nothing to fix without a driver: one short line, no provider files or doctor advice.
+        expect(warnings[0]).toBe("device 'auto': no NVIDIA driver, so this runs on the CPU");
+      } else {
+        expect(warnings[0]).toContain("device 'auto': using the CPU because the CUDA execution provider did not load");
+        expect(warnings[0]).toContain(noCuda!);
+      }
       expect(r.fallbackReason).toBe(noCuda);
     } finally {
       await r.close();
@@ -54,7 +66,7 @@ describe('SessionRunner', () => {
   });
 
   it.skipIf(!noCuda)("'cuda' without a usable provider is an error that says what is missing", async () => {
-    await expect(SessionRunner.create({ device: 'cuda' })).rejects.toThrow(/The CUDA execution provider did not load: .*missing|cannot find/);
+    await expect(SessionRunner.create({ device: 'cuda' })).rejects.toThrow(/The CUDA execution provider did not load: .*(missing|cannot find|no NVIDIA driver)/);
   });
 
   it.skipIf(!!noCuda)("'cuda' runs on the GPU when the provider loads", async () => {

@@ -9,6 +9,7 @@ import { createSession } from '../../src/graph/session.js';
 import { paramSpecs } from '../../src/models/networks.js';
 import { toModel } from '../../src/graph/onnx-writer.js';
 import { buildTrainStepGraph, trainSpec } from '../../src/runtime/train-graph.js';
+import { nvidiaDriverPresent } from '../../src/runtime/device.js';
 import { resolveConfig } from '../../src/train/config.js';
 import { Trainer } from '../../src/train/trainer.js';
 
@@ -114,13 +115,25 @@ describe('mario-rl doctor', () => {
     expect(r.out).toContain('usage: mario-rl doctor');
   });
 
-  it('reports the ORT version, the CUDA provider state and what to do', () => {
+  it.skipIf(!nvidiaDriverPresent())('reports the ORT version, the CUDA provider state and what to do', () => {
     const r = cli('doctor');
     expect(r.code).toBe(0);
     expect(r.out).toContain('onnxruntime-node: 1.29.0 (pinned: 1.29.0)');
     expect(r.out).toMatch(/CUDA (provider files|execution provider)/);
     expect(r.out).toMatch(/GPU: /);
     expect(r.out).toMatch(/What to do:|All set/);
+  });
+
+  it.skipIf(process.platform !== 'linux' || nvidiaDriverPresent())('says "no NVIDIA driver: CPU only" in one line without a driver, with no failures or downloads to suggest', () => {
+    const r = cli('doctor');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('onnxruntime-node: 1.29.0 (pinned: 1.29.0)');
+    expect(r.out).toContain('[ -- ] GPU: no NVIDIA driver: CPU only');
+    expect(r.out).not.toContain('FAIL');
+    expect(r.out).not.toMatch(/CUDA provider|asus4|LD_LIBRARY_PATH/);
+  });
+
+  it('exits 2 on an unknown option', () => {
     expect(cli('doctor', '--verbose').code).toBe(2);
   });
 });
