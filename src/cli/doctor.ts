@@ -58,7 +58,9 @@ export const doctorCommand = {
     if (process.platform === 'linux' && !nvidiaDriverPresent()) {
       // Nothing to install or fix: the provider checks would only list files that cannot help here.
       line(undefined, 'GPU', 'no NVIDIA driver: CPU only');
-      console.log("\nNo NVIDIA driver: CPU only. Training runs on the CPU by itself (device 'auto').");
+      console.log(
+        "\nNo NVIDIA driver: CPU only. Training runs on the CPU by itself (device 'auto'), and `mario-rl train` with no preset trains runner-ram, which learns the built-in game in minutes there.",
+      );
       if (version !== PINNED_ORT_VERSION)
         console.log(`(onnxruntime-node ${version} is not the pinned ${PINNED_ORT_VERSION}; the CPU provider works with either.)`);
       return 0;

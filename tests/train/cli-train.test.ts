@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { chooseDefaultSetup } from '../../src/cli/train.js';
+import { cudaBlocker } from '../../src/runtime/device.js';
+
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-cli-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,7 +41,9 @@ describe('mario-rl train / eval', () => {
     const r = cli('train', '--config', config, '--total-steps', '128', '--run-dir', runDir, '--log.progress', 'plain');
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain("built-in game 'runner'");
-    expect(r.err).toContain('--env.game smb1 --env.rom');
+    expect(r.err).toContain('--preset smb-1-1 --env.rom');
+    // A config file chooses the setup: no CPU default.
+    expect(r.err).not.toContain('--preset runner-ram');
     expect(r.err).toMatch(/done: 128 agent steps, 2 updates/);
     expect(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(existsSync(join(runDir, 'checkpoints', 'latest.ckpt'))).toBe(true);
@@ -55,6 +60,38 @@ describe('mario-rl train / eval', () => {
     );
     expect(e.code, e.err).toBe(0);
     expect(e.out).toMatch(/episodes 2, flag rate \d+\.\d%, mean return/);
+  });
+
+  it.skipIf(cudaBlocker() === undefined)('with no setup chosen on a CPU-only machine, trains runner-ram, says why, and says at once what the first rollout collects', () => {
+    const runDir = join(dir, 'cpu-default');
+    const r = cli('train', '--total-steps', '2048', '--run-dir', runDir, '--log.progress', 'plain', '--log.tensorboard', 'false');
+    expect(r.code, r.err).toBe(0);
+    const lines = r.err.split('\n');
+    const chose = lines.findIndex((l) => l.startsWith('mario-rl: CPU only (') && l.includes('training --preset runner-ram'));
+    const collecting = lines.findIndex((l) => l.startsWith('collecting the first rollout (ppo, mlp network on RAM, game runner): 32 lanes × 32 steps = 1,024 agent steps'));
+    const device = lines.findIndex((l) => l.includes("device 'auto'"));
+    expect(chose).toBeGreaterThanOrEqual(0);
+    // Before the learner starts: the line comes at once, not after the first update.
+    expect(collecting).toBeGreaterThan(chose);
+    if (device >= 0) expect(collecting).toBeLessThan(device);
+    expect(r.err).not.toMatch(/expect roughly \d+ agent steps/); // the CPU-speed warning is for slow setups
+    expect(r.err.match(/^100\.0% /gm)).toHaveLength(1); // the last progress line once
+    const saved = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    expect([saved.network, saved.env.obs, saved.env.frameSkip, saved.ppo.numEnvs]).toEqual(['mlp', 'ram', 8, 32]);
+  });
+
+  it('chooses the CPU default only when nothing chooses the setup and CUDA cannot load', () => {
+    const cpu = 'no NVIDIA driver on this machine';
+    expect(chooseDefaultSetup([], cpu)?.preset).toBe('runner-ram');
+    expect(chooseDefaultSetup([], cpu)?.line).toContain('CPU only (no NVIDIA driver)');
+    expect(chooseDefaultSetup(['--run-dir', 'x', '--total-steps', '5000', '--log.progress', 'plain', '--seed', '3'], cpu)?.preset).toBe('runner-ram');
+    expect(chooseDefaultSetup([], undefined)).toBeUndefined(); // a GPU: the pixel default
+    expect(chooseDefaultSetup(['--device', 'cpu'], undefined)?.line).toContain('CPU only (--device cpu)');
+    expect(chooseDefaultSetup(['--device', 'cuda'], cpu)).toBeUndefined();
+    for (const chosen of [['--preset', 'runner-pixels'], ['--config', 'x.json'], ['--network', 'baseline'], ['--env.width', '64'], ['--ppo.epochs', '2'], ['--algo', 'dqn']]) {
+      expect(chooseDefaultSetup(chosen, cpu), chosen.join(' ')).toBeUndefined();
+    }
+    expect(chooseDefaultSetup(['--ppo.clip-coeff', '1'], cpu)).toBeUndefined(); // errors are parseRunConfig's to report
   });
 
   it('bad flags and config values exit 2 naming the field', () => {
