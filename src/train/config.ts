@@ -130,6 +130,10 @@ export function validateConfig(input: unknown, base: TrainerConfig = defaultConf
 
 /** Reads and validates a JSON config file; errors start with the file name and name the field. */
 export function loadConfigFile(file: string, base?: TrainerConfig): TrainerConfig {
+  return validateConfigJson(file, readConfigJson(file), base);
+}
+
+function readConfigJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -142,6 +146,10 @@ export function loadConfigFile(file: string, base?: TrainerConfig): TrainerConfi
   } catch (err) {
     throw new SyntaxError(`Config file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
+  return json;
+}
+
+function validateConfigJson(file: string, json: unknown, base?: TrainerConfig): TrainerConfig {
   try {
     return validateConfig(json, base);
   } catch (err) {
@@ -257,18 +265,38 @@ export interface ConfigSources {
   argv?: readonly string[];
 }
 
-/** defaults ← preset ← file ← overrides ← flags; returns the validated config and the unused arguments. */
+/** Whether a (partial) config object sets `env.game`. */
+function setsGame(input: unknown): boolean {
+  const env = typeof input === 'object' && input !== null ? (input as { env?: unknown }).env : undefined;
+  return typeof env === 'object' && env !== null && Object.hasOwn(env, 'game');
+}
+
+/**
+ * defaults ← preset ← file ← overrides ← flags; returns the validated config and the unused
+ * arguments. A ROM (`env.rom`) with no source naming `env.game` means Super Mario Bros., as in
+ * VecEnv: `--env.rom smb.nes` alone trains smb1, not the built-in game. A source that names
+ * 'runner' next to a ROM is left for the Trainer to refuse (checkEnvConfig).
+ */
 export function resolveConfig(sources: ConfigSources = {}): { config: TrainerConfig; rest: string[] } {
   const flags: ParsedFlags = sources.argv ? parseConfigFlags(sources.argv) : { values: new Map<string, unknown>(), rest: [] as string[] };
   let config = defaultConfig();
+  let gameGiven = flags.values.has('env.game') || setsGame(sources.overrides);
   const preset = flags.preset ?? sources.preset;
-  if (preset !== undefined) config = validateConfig(presetConfig(preset), config);
+  if (preset !== undefined) {
+    config = validateConfig(presetConfig(preset), config);
+    gameGiven ||= setsGame(presetConfig(preset));
+  }
   const file = flags.configFile ?? sources.file;
-  if (file) config = loadConfigFile(file, config);
+  if (file) {
+    const json = readConfigJson(file);
+    config = validateConfigJson(file, json, config);
+    gameGiven ||= setsGame(json);
+  }
   if (sources.overrides !== undefined) config = validateConfig(sources.overrides, config);
   const fromFlags: Record<string, unknown> = {};
   for (const [path, value] of flags.values) setPath(fromFlags, path, value);
   config = validateConfig(fromFlags, config);
+  if (config.env.rom !== '' && !gameGiven) config.env.game = 'smb1';
   return { config, rest: flags.rest };
 }
 

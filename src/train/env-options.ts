@@ -48,6 +48,10 @@ export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']):
   if (e.game === 'runner' && e.stage > 3) {
     throw new RangeError(`Expected a stage in 1…3 for env.stage with env.game 'runner' (the built-in game has three stages) but received ${e.stage}`);
   }
+  // A ROM with the built-in game would be ignored: the run would train the wrong game without a word.
+  if (e.game === 'runner' && e.rom !== '') {
+    throw new RangeError(`Expected 'smb1' for env.game with env.rom ${JSON.stringify(e.rom)} (the built-in game 'runner' takes no ROM: pass --env.game smb1, or drop --env.rom) but received 'runner'`);
+  }
 }
 
 /** The ROM for smb1: `path`, else $MARIO_ROM; errors say which and how to fix it. */

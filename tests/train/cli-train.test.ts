@@ -104,6 +104,13 @@ describe('mario-rl train / eval', () => {
     const c = cli('train', '--env.game', 'smb1', '--run-dir', join(dir, 'nope'));
     expect(c.code).toBe(2);
     expect(c.err).toMatch(/needs a Super Mario Bros\. ROM: pass env\.rom/);
+    // A ROM alone means Super Mario Bros. (it is read, not ignored); a ROM with the built-in game is refused.
+    const romOnly = cli('train', '--env.rom', join(dir, 'no-such.nes'), '--run-dir', join(dir, 'nope'));
+    expect(romOnly.code).toBe(2);
+    expect(romOnly.err).toContain(`Cannot read the ROM for env.rom at ${join(dir, 'no-such.nes')}`);
+    const both = cli('train', '--preset', 'runner-ram', '--env.rom', 'smb.nes', '--run-dir', join(dir, 'nope'));
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("for env.game with env.rom \"smb.nes\" (the built-in game 'runner' takes no ROM: pass --env.game smb1, or drop --env.rom) but received 'runner'");
     const h = cli('train', '--help');
     expect(h.code).toBe(0);
     expect(h.out).toContain('--ppo.clip-coef');

@@ -16,6 +16,7 @@ import {
   validateConfig,
 } from '../../src/train/config.js';
 import { PRESETS } from '../../src/train/presets.js';
+import { Trainer } from '../../src/train/trainer.js';
 import { scheduleValue } from '../../src/train/schedule.js';
 
 let dir = '';
@@ -171,6 +172,24 @@ describe('command-line flags', () => {
     expect(() => parseConfigFlags(['--seed'])).toThrow('Missing value for --seed');
     expect(() => parseConfigFlags(['--dqn.epsilon', 'linear:1'])).toThrow(/for dqn.epsilon \(--dqn.epsilon\)/);
     expect(() => parseConfigFlags(['--no-seed'])).toThrow(/Unknown option --no-seed/);
+  });
+});
+
+describe('a ROM without a game', () => {
+  it('means Super Mario Bros. when no source names env.game, and is refused next to the built-in game', () => {
+    expect(resolveConfig({ argv: ['--env.rom', 'smb.nes'] }).config.env).toMatchObject({ game: 'smb1', rom: 'smb.nes', world: 1, stage: 1 });
+    expect(resolveConfig({ overrides: { env: { rom: 'smb.nes' } } }).config.env.game).toBe('smb1');
+    const file = join(dir, 'rom-only.json');
+    writeFileSync(file, JSON.stringify({ env: { rom: 'smb.nes' } }));
+    expect(resolveConfig({ file }).config.env.game).toBe('smb1');
+    // A source that names the game keeps it: the Trainer refuses the ROM with the built-in game.
+    const named = resolveConfig({ argv: ['--preset', 'runner-ram', '--env.rom', 'smb.nes'] }).config;
+    expect(named.env.game).toBe('runner');
+    expect(() => new Trainer(named, { handleSignals: false })).toThrow(
+      `Expected 'smb1' for env.game with env.rom "smb.nes" (the built-in game 'runner' takes no ROM: pass --env.game smb1, or drop --env.rom) but received 'runner'`,
+    );
+    expect(resolveConfig({ argv: ['--env.game', 'runner', '--env.rom', 'x'] }).config.env.game).toBe('runner');
+    expect(resolveConfig({}).config.env.game).toBe('runner');
   });
 });
 
