@@ -8,14 +8,25 @@ import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
 import { playCommand } from './play.js';
-import { evalCommand, trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { trainCommand } from './train.js';
 
 type Command = { summary: string; run: (args: string[]) => Promise<number> | number };
 
+const VERSION_USAGE = 'usage: mario-rl version (or mario-rl --version, mario-rl -v)\n\nPrints the package version and what the native binary was built with.';
+
 const COMMANDS: Record<string, Command> = {
   version: {
-    summary: 'print the package and native binary versions',
-    run: () => {
+    summary: 'print the package and native binary versions (also --version, -v)',
+    run: (args) => {
+      if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) {
+        console.log(VERSION_USAGE);
+        return 0;
+      }
+      if (args.length) {
+        console.error(`mario-rl version: unexpected argument '${args[0]}'\n\n${VERSION_USAGE}`);
+        return 2;
+      }
       const info = loadNative().buildInfo();
       console.log(`mario-rl ${info.version} (native: ${info.compiler}, N-API ${info.napiVersion}, CUDA kernels ${info.cuda ? 'yes' : 'no'})`);
       return 0;
@@ -31,18 +42,26 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  return ['usage: mario-rl <command> [options]', '', 'commands:', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)].join(
-    '\n',
-  );
+  return [
+    "usage: mario-rl <command> [options]   (mario-rl <command> -h: the command's options)",
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'options:',
+    '  -h, --help     print this help',
+    '  -v, --version  print the versions (as mario-rl version)',
+  ].join('\n');
 }
 
 /** Runs the CLI with `argv` (the arguments after `mario-rl`); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  const [first, ...more] = argv;
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
     console.log(usage());
-    return name ? 0 : 2;
+    return first ? 0 : 2;
   }
+  const [name, rest] = first === '--version' || first === '-v' ? ['version', more] : [first, more];
   const command = COMMANDS[name];
   if (!command) {
     console.error(`mario-rl: unknown command '${name}'\n\n${usage()}`);

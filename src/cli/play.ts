@@ -5,13 +5,27 @@
 import { writeFileSync } from 'node:fs';
 
 import { episodeToGif } from '../train/media.js';
-import { Trainer } from '../train/trainer.js';
+import { EVAL_EPSILON, Trainer } from '../train/trainer.js';
+import { actionChoice, checkpointRunConfig, describeStage } from './checkpoint-config.js';
 import { intFlag, parseKnownFlags, UsageError } from './flags.js';
-import { parseRunConfig } from './train.js';
 
-const PLAY_USAGE =
-  'usage: mario-rl play --checkpoint FILE [--out episode.gif] [--sample] [--seed N] [--max-steps N] [--frame-stride N] ' +
-  '[config flags of the run, e.g. --config run/config.json]';
+export const PLAY_USAGE = `usage: mario-rl play --checkpoint FILE [--out episode.gif] [--sample] [--seed N] [--max-steps N] [--frame-stride N] [run-config flags]
+
+Plays one episode with a checkpoint's policy and writes it as an animated GIF (256x240 NES frames).
+The run config (game, stage, observations, network) is the checkpoint's own.
+
+options:
+  --checkpoint FILE   the checkpoint, e.g. runs/mario-rl/checkpoints/latest.ckpt (required)
+  --out FILE.gif      where to write the GIF [default: episode.gif]
+  --sample            sample actions from the policy instead of greedy ones (DQN: ε-greedy, ε ${EVAL_EPSILON})
+  --seed N            seed of the env and of sampling, 0…2^32-1
+  --max-steps N       stop after N agent steps, 1…100000 [default: 10000]
+  --frame-stride N    emulator frames per GIF frame, 1…60 [default: the frame skip, one per agent step]
+  -h, --help          print this help
+
+Run-config flags are accepted and override the checkpoint's config: any flag of mario-rl train
+(e.g. --env.noop-max 30), --config FILE or --preset NAME to use another config (refused when it
+is for another game or stage; name the stage with --env.stage to play another one on purpose).`;
 
 /** The `play` subcommand. */
 export const playCommand = {
@@ -32,7 +46,12 @@ export const playCommand = {
         seed: {},
         'max-steps': {},
         'frame-stride': {},
+        help: { boolean: true, short: 'h' },
       });
+      if (flags.help) {
+        console.log(PLAY_USAGE);
+        return 0;
+      }
       checkpoint = flags.checkpoint;
       if (flags.out !== undefined) out = flags.out;
       deterministic = flags.sample !== 'true';
@@ -40,29 +59,31 @@ export const playCommand = {
       if (flags['max-steps'] !== undefined) maxSteps = intFlag(flags['max-steps'], 'max-steps', 1, 100_000);
       if (flags['frame-stride'] !== undefined) frameStride = intFlag(flags['frame-stride'], 'frame-stride', 1, 60);
       remaining = rest;
+      if (!checkpoint) throw new UsageError('--checkpoint is required');
+      if (!out.endsWith('.gif')) throw new UsageError(`--out must name a .gif file but is '${out}'`);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       console.error(`mario-rl play: ${err.message}\n\n${PLAY_USAGE}`);
       return 2;
     }
-    const parsed = parseRunConfig(remaining, PLAY_USAGE);
-    if (typeof parsed === 'number') return parsed;
-    if (!checkpoint) {
-      console.error(`mario-rl play: --checkpoint is required\n\n${PLAY_USAGE}`);
+    let run;
+    try {
+      run = checkpointRunConfig(checkpoint, remaining);
+      if (run.rest.length) throw new UsageError(`unexpected argument '${run.rest[0]}'`);
+    } catch (err) {
+      console.error(`mario-rl play: ${(err as Error).message}\n\n${PLAY_USAGE}`);
       return 2;
     }
-    if (!out.endsWith('.gif')) {
-      console.error(`mario-rl play: --out must name a .gif file but is '${out}'\n\n${PLAY_USAGE}`);
-      return 2;
-    }
-    const trainer = new Trainer(parsed.config, { handleSignals: false });
+    const trainer = new Trainer(run.config, { handleSignals: false });
     try {
       await trainer.load(checkpoint);
+      const how = actionChoice(run.config, deterministic, EVAL_EPSILON);
+      console.log(`playing ${checkpoint} (step ${run.globalStep}) on ${describeStage(run.config)} with ${run.source}: ${how}`);
       const ep = await trainer.recordEpisode({ deterministic, maxSteps, ...(seed === undefined ? {} : { seed }) });
       const { gif, frames, resyncs } = episodeToGif(ep, frameStride === undefined ? {} : { frameStride });
       writeFileSync(out, gif);
       console.log(
-        `episode: return ${ep.return.toFixed(2)}, ${ep.length} steps${ep.cut ? ' (cut by --max-steps)' : ''}, max x ${ep.maxX}, flag ${ep.flag ? 'yes' : 'no'}; ` +
+        `episode (${how}): return ${ep.return.toFixed(2)}, ${ep.length} steps${ep.cut ? ' (cut by --max-steps)' : ''}, max x ${ep.maxX}, flag ${ep.flag ? 'yes' : 'no'}; ` +
           `wrote ${out} (${frames} frames, ${(gif.length / 1024).toFixed(0)} KiB${resyncs ? `, ${resyncs} replay resyncs` : ''})`,
       );
       return 0;

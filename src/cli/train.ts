@@ -1,5 +1,5 @@
 /**
- * `mario-rl train` and `mario-rl eval`. Every config field is a flag (`--ppo.clip-coef 0.1`, see
+ * `mario-rl train`. Every config field is a flag (`--ppo.clip-coef 0.1`, see
  * `--help`), `--config file.json` loads a file first. With no setup chosen, a machine without a
  * usable GPU trains the `runner-ram` preset ({@link chooseDefaultSetup}) and says so. Without a ROM
  * the run uses the built-in game and says how to train on Super Mario Bros. instead. Progress: a
@@ -9,7 +9,6 @@
 import { cudaBlocker, NO_NVIDIA_DRIVER } from '../runtime/device.js';
 import { configHelp, type DerivedSizes, parseConfigFlags, resolveConfig, type TrainerConfig } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
-import { intFlag, parseKnownFlags, UsageError } from './flags.js';
 import { ProgressDisplay } from './progress.js';
 
 const SMB_HINT =
@@ -133,48 +132,6 @@ export const trainCommand = {
           `${s.sps.toFixed(0)} steps/s; latest checkpoint ${s.latestCheckpoint}; metrics ${config.runDir}/metrics.jsonl`,
       );
       return s.stopReason === 'done' || s.stopReason === 'maxWallTime' || s.stopReason === 'callback' ? 0 : 128 + (s.stopReason === 'SIGTERM' ? 15 : 2);
-    } finally {
-      await trainer.close();
-    }
-  },
-};
-
-const EVAL_USAGE =
-  'usage: mario-rl eval --checkpoint FILE [--episodes N] [--deterministic] [config flags of the run, e.g. --config run/config.json --env.noop-max 30]';
-
-/** The `eval` subcommand. */
-export const evalCommand = {
-  summary: 'evaluate a checkpoint: flag rate and returns over N episodes',
-  async run(args: string[]): Promise<number> {
-    let checkpoint: string | undefined;
-    let episodes = 20;
-    let deterministic: boolean;
-    let remaining: string[];
-    try {
-      const { flags, rest } = parseKnownFlags(args, { checkpoint: {}, episodes: {}, deterministic: { boolean: true } });
-      checkpoint = flags.checkpoint;
-      if (flags.episodes !== undefined) episodes = intFlag(flags.episodes, 'episodes', 1, 10_000);
-      deterministic = flags.deterministic === 'true';
-      remaining = rest;
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      console.error(`mario-rl eval: ${err.message}\n\n${EVAL_USAGE}`);
-      return 2;
-    }
-    const parsed = parseRunConfig(remaining, EVAL_USAGE);
-    if (typeof parsed === 'number') return parsed;
-    if (!checkpoint) {
-      console.error(`mario-rl eval: --checkpoint is required\n\n${EVAL_USAGE}`);
-      return 2;
-    }
-    const trainer = new Trainer(parsed.config, { handleSignals: false });
-    try {
-      await trainer.load(checkpoint);
-      const r = await trainer.evaluate({ episodes, deterministic });
-      console.log(
-        `episodes ${r.episodes.length}, flag rate ${(r.flagRate * 100).toFixed(1)}%, mean return ${r.meanReturn.toFixed(2)}, mean max x ${(r.episodes.reduce((s, e) => s + e.maxX, 0) / r.episodes.length).toFixed(1)}`,
-      );
-      return 0;
     } finally {
       await trainer.close();
     }

@@ -48,37 +48,65 @@ describe('mario-rl train / eval', () => {
     expect(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(existsSync(join(runDir, 'checkpoints', 'latest.ckpt'))).toBe(true);
 
-    const e = cli(
-      'eval',
-      '--config',
-      join(runDir, 'config.json'),
-      '--checkpoint',
-      join(runDir, 'checkpoints', 'latest.ckpt'),
-      '--episodes',
-      '2',
-      '--deterministic',
-    );
+    const ckpt = join(runDir, 'checkpoints', 'latest.ckpt');
+    const e = cli('eval', '--config', join(runDir, 'config.json'), '--checkpoint', ckpt, '--episodes', '2', '--deterministic');
     expect(e.code, e.err).toBe(0);
-    expect(e.out).toMatch(/episodes 2, flag rate \d+\.\d%, mean return/);
+    expect(e.out).toMatch(/episodes 2 \(greedy actions \(argmax\)\), flag rate \d+\.\d%, mean return/);
+
+    // Without --config: the checkpoint's own config (its header holds it); sampled by default.
+    const own = cli('eval', '--checkpoint', ckpt, '--episodes', '2');
+    expect(own.code, own.err).toBe(0);
+    expect(own.out).toContain(`evaluating ${ckpt} (step 128) on runner stage 1 with the checkpoint's own config: 2 episodes, sampled actions`);
+    expect(own.out).toMatch(/episodes 2 \(sampled actions\), flag rate/);
+
+    // A config for another game or stage is refused; a stage named by a flag is taken as meant.
+    const smb = cli('eval', '--checkpoint', ckpt, '--preset', 'smb-1-1');
+    expect(smb.code).toBe(2);
+    expect(smb.err).toContain(
+      `checkpoint ${ckpt} was trained on runner stage 1, but the config says smb1 1-1 (--preset smb-1-1): drop --preset to use the checkpoint's own config`,
+    );
+    const stage2 = join(dir, 'stage2.json');
+    writeFileSync(
+      stage2,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')),
+        env: { ...JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).env, stage: 2 },
+      }),
+    );
+    const other = cli('eval', '--checkpoint', ckpt, '--config', stage2, '--episodes', '1');
+    expect(other.code).toBe(2);
+    expect(other.err).toContain('was trained on runner stage 1, but --config');
+    expect(other.err).toContain('name the stage with --env.stage');
+    const meant = cli('eval', '--checkpoint', ckpt, '--env.stage', '2', '--episodes', '1');
+    expect(meant.code, meant.err).toBe(0);
+    expect(meant.out).toContain("on runner stage 2 with the checkpoint's own config");
+    const missing = cli('eval', '--checkpoint', join(dir, 'none.ckpt'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/does not exist/);
   });
 
-  it.skipIf(cudaBlocker() === undefined)('with no setup chosen on a CPU-only machine, trains runner-ram, says why, and says at once what the first rollout collects', () => {
-    const runDir = join(dir, 'cpu-default');
-    const r = cli('train', '--total-steps', '2048', '--run-dir', runDir, '--log.progress', 'plain', '--log.tensorboard', 'false');
-    expect(r.code, r.err).toBe(0);
-    const lines = r.err.split('\n');
-    const chose = lines.findIndex((l) => l.startsWith('mario-rl: CPU only (') && l.includes('training --preset runner-ram'));
-    const collecting = lines.findIndex((l) => l.startsWith('collecting the first rollout (ppo, mlp network on RAM, game runner): 32 lanes × 32 steps = 1,024 agent steps'));
-    const device = lines.findIndex((l) => l.includes("device 'auto'"));
-    expect(chose).toBeGreaterThanOrEqual(0);
-    // Before the learner starts: the line comes at once, not after the first update.
-    expect(collecting).toBeGreaterThan(chose);
-    if (device >= 0) expect(collecting).toBeLessThan(device);
-    expect(r.err).not.toMatch(/expect roughly \d+ agent steps/); // the CPU-speed warning is for slow setups
-    expect(r.err.match(/^100\.0% /gm)).toHaveLength(1); // the last progress line once
-    const saved = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
-    expect([saved.network, saved.env.obs, saved.env.frameSkip, saved.ppo.numEnvs]).toEqual(['mlp', 'ram', 8, 32]);
-  });
+  it.skipIf(cudaBlocker() === undefined)(
+    'with no setup chosen on a CPU-only machine, trains runner-ram, says why, and says at once what the first rollout collects',
+    () => {
+      const runDir = join(dir, 'cpu-default');
+      const r = cli('train', '--total-steps', '2048', '--run-dir', runDir, '--log.progress', 'plain', '--log.tensorboard', 'false');
+      expect(r.code, r.err).toBe(0);
+      const lines = r.err.split('\n');
+      const chose = lines.findIndex((l) => l.startsWith('mario-rl: CPU only (') && l.includes('training --preset runner-ram'));
+      const collecting = lines.findIndex((l) =>
+        l.startsWith('collecting the first rollout (ppo, mlp network on RAM, game runner): 32 lanes × 32 steps = 1,024 agent steps'),
+      );
+      const device = lines.findIndex((l) => l.includes("device 'auto'"));
+      expect(chose).toBeGreaterThanOrEqual(0);
+      // Before the learner starts: the line comes at once, not after the first update.
+      expect(collecting).toBeGreaterThan(chose);
+      if (device >= 0) expect(collecting).toBeLessThan(device);
+      expect(r.err).not.toMatch(/expect roughly \d+ agent steps/); // the CPU-speed warning is for slow setups
+      expect(r.err.match(/^100\.0% /gm)).toHaveLength(1); // the last progress line once
+      const saved = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+      expect([saved.network, saved.env.obs, saved.env.frameSkip, saved.ppo.numEnvs]).toEqual(['mlp', 'ram', 8, 32]);
+    },
+  );
 
   it('chooses the CPU default only when nothing chooses the setup and CUDA cannot load', () => {
     const cpu = 'no NVIDIA driver on this machine';
@@ -88,7 +116,14 @@ describe('mario-rl train / eval', () => {
     expect(chooseDefaultSetup([], undefined)).toBeUndefined(); // a GPU: the pixel default
     expect(chooseDefaultSetup(['--device', 'cpu'], undefined)?.line).toContain('CPU only (--device cpu)');
     expect(chooseDefaultSetup(['--device', 'cuda'], cpu)).toBeUndefined();
-    for (const chosen of [['--preset', 'runner-pixels'], ['--config', 'x.json'], ['--network', 'baseline'], ['--env.width', '64'], ['--ppo.epochs', '2'], ['--algo', 'dqn']]) {
+    for (const chosen of [
+      ['--preset', 'runner-pixels'],
+      ['--config', 'x.json'],
+      ['--network', 'baseline'],
+      ['--env.width', '64'],
+      ['--ppo.epochs', '2'],
+      ['--algo', 'dqn'],
+    ]) {
       expect(chooseDefaultSetup(chosen, cpu), chosen.join(' ')).toBeUndefined();
     }
     expect(chooseDefaultSetup(['--ppo.clip-coeff', '1'], cpu)).toBeUndefined(); // errors are parseRunConfig's to report
@@ -110,7 +145,9 @@ describe('mario-rl train / eval', () => {
     expect(romOnly.err).toContain(`Cannot read the ROM for env.rom at ${join(dir, 'no-such.nes')}`);
     const both = cli('train', '--preset', 'runner-ram', '--env.rom', 'smb.nes', '--run-dir', join(dir, 'nope'));
     expect(both.code).toBe(2);
-    expect(both.err).toContain("for env.game with env.rom \"smb.nes\" (the built-in game 'runner' takes no ROM: pass --env.game smb1, or drop --env.rom) but received 'runner'");
+    expect(both.err).toContain(
+      "for env.game with env.rom \"smb.nes\" (the built-in game 'runner' takes no ROM: pass --env.game smb1, or drop --env.rom) but received 'runner'",
+    );
     const h = cli('train', '--help');
     expect(h.code).toBe(0);
     expect(h.out).toContain('--ppo.clip-coef');
