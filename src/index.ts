@@ -143,4 +143,5 @@ export type {
 export { CallbackList, EarlyStop } from './train/callbacks.js';
 export type { TrainerCallback, CallbackContext, CheckpointInfo, EvaluationInfo, TrainingControls, EarlyStopOptions } from './train/callbacks.js';
 export { episodeToGif } from './train/media.js';
+export { encodePng } from './util/png.js';
 export type { EpisodeGif, EpisodeGifOptions } from './train/media.js';

@@ -5,6 +5,8 @@ export {
   MAX_EPISODE_STEPS,
   MAX_VEC_ENVS,
   RAM_OBS_BYTES,
+  RENDER_HEIGHT,
+  RENDER_WIDTH,
   TILE_CLASSES,
   VecEnv,
   actionSetName,

@@ -5,7 +5,7 @@
  */
 import { toBytes } from '../bytes.js';
 import { loadRunnerRom, RUNNER_GAME } from '../games/runner.js';
-import { loadNative, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
+import { loadNative, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
 import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 
 /** Most lanes one VecEnv steps. */
@@ -419,6 +419,7 @@ export class VecEnv {
     const addon = loadNative();
     const native = new addon.VecEnv(config, rom) as NativeVecEnv;
     this.#native = native;
+    this.#rom = rom; // for render()
     const d = native.description;
     const n = d.numEnvs;
     this.numEnvs = n;
@@ -475,7 +476,7 @@ export class VecEnv {
   }
 
   #checkActions(actions: unknown): Int32Array {
-    const a = expectTypedArray(actions, 'actions', Int32Array, this.numEnvs);
+    const a = Array.isArray(actions) ? this.#copyActions(actions) : expectTypedArray(actions, 'actions', Int32Array, this.numEnvs);
     const max = this.numActions - 1;
     for (let i = 0; i < a.length; i++) {
       const v = a[i]!;
@@ -496,8 +497,8 @@ export class VecEnv {
     return { obs: this.#result.obs, info: this.#result.info };
   }
 
-  /** Steps every lane with `actions` (Int32Array [numEnvs]) on the worker threads and waits. [sync] */
-  step(actions: Int32Array): StepResult {
+  /** Steps every lane with `actions` (Int32Array [numEnvs], or a plain array, copied) on the worker threads and waits. [sync] */
+  step(actions: Int32Array | readonly number[]): StepResult {
     const native = this.#live('step');
     native.step(this.#checkActions(actions));
     return this.#result;
@@ -508,7 +509,7 @@ export class VecEnv {
    * lane is done, and the event loop stays free meanwhile. A second call (or any other method)
    * before it settles throws. The actions are copied, so the array may be reused at once. [async]
    */
-  async stepAsync(actions: Int32Array): Promise<StepResult> {
+  async stepAsync(actions: Int32Array | readonly number[]): Promise<StepResult> {
     const native = this.#live('stepAsync');
     const promise = native.stepAsync(this.#checkActions(actions));
     this.#inFlight = true;
@@ -577,5 +578,59 @@ export class VecEnv {
     if (this.#inFlight) throw new Error('VecEnv.close() called while a stepAsync() is in flight; await it first');
     this.#native.close();
     this.#native = undefined;
+    this.#renderCore?.close();
+    this.#renderCore = undefined;
+  }
+
+  // ---- Gymnasium habits: space descriptions, plain-array actions, render(lane). Kept together here.
+
+  #rom: Uint8Array;
+  /** Where plain-array actions are copied (allocated at the first such call). */
+  #actionScratch: Int32Array | undefined;
+  /** A console of the env's ROM that render() loads lane states into (made at the first call). */
+  #renderCore: NativeNesCore | undefined;
+
+  /** The action space of one lane, gymnasium's `Discrete(n)`: actions are integers in [0, n). */
+  get actionSpace(): { readonly n: number } {
+    return Object.freeze({ n: this.numActions });
+  }
+
+  /**
+   * The observation space of one lane, gymnasium's `single_observation_space`: `obsShape` without
+   * the lane axis ([stack, C, H, W] pixels, [2048] RAM, [stack, rows, cols] tiles), uint8 values.
+   */
+  get observationSpace(): { readonly shape: readonly number[]; readonly dtype: 'uint8' } {
+    return Object.freeze({ shape: Object.freeze(this.obsShape.slice(1)), dtype: 'uint8' as const });
+  }
+
+  /** A plain array of actions, checked to be integers and copied into the scratch Int32Array. */
+  #copyActions(actions: readonly unknown[]): Int32Array {
+    if (actions.length !== this.numEnvs) throw new RangeError(expectedMessage(`an array of ${this.numEnvs} actions`, 'actions', actions));
+    const out = (this.#actionScratch ??= new Int32Array(this.numEnvs));
+    actions.forEach((v, i) => {
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(expectedMessage('an integer', `actions[${i}]`, v));
+      out[i] = v;
+    });
+    return out;
+  }
+
+  /**
+   * The picture of lane `lane` as RGB bytes, 240 rows × 256 columns × 3 (R, G, B), row-major: a
+   * new array per call, e.g. for `encodePng(frame, 256, 240)`. Save states hold no picture, so
+   * the lane's state is loaded into a separate console that renders one frame with no buttons
+   * held: the picture the lane's console draws next (1/60 s ahead of the last step). The lane
+   * itself is not changed. [sync]
+   */
+  render(lane = 0): Uint8Array {
+    const native = this.#live('render');
+    const state = native.saveState(expectInteger(lane, 'lane', 0, this.numEnvs - 1));
+    const core = (this.#renderCore ??= new (loadNative().NesCore)(this.#rom, 0, 0));
+    core.loadState(state);
+    core.stepFrame(0, true);
+    return core.toRgb(new Uint8Array(RENDER_WIDTH * RENDER_HEIGHT * 3));
   }
 }
+
+/** Width and height of `render()`'s frames (the NES picture). */
+export const RENDER_WIDTH = 256;
+export const RENDER_HEIGHT = 240;
