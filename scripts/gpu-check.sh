@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The device side of docs/gpu.md, "Checking a GPU machine": run from the repository root on the
+# The device side of scripts/README.md, "Checking a GPU machine without Node or network": run from the repository root on the
 # lent GPU machine once /tmp/gpu holds the send-* files of scripts/gpu-pack.sh (or app.tar.xz and
 # the part-* files of ../shared/gpu/stage.sh). Sets up Node, the ORT CUDA provider and the CUDA libraries, then runs,
 # most important first, each under a time limit:

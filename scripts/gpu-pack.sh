@@ -5,7 +5,7 @@
 # CUDA provider libraries come from ../shared/gpu/stage.sh (.gpu/part-*): run that first, and
 # this script also cuts app.tar.xz and those parts into .gpu/send-NN files of at most 60 MiB
 # (one tar stream), so the whole set travels in as few device calls as the limit allows.
-# Device side: scripts/gpu-check.sh. Steps: docs/gpu.md, "Checking a GPU machine".
+# Device side: scripts/gpu-check.sh. Steps: scripts/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f build/Release/mario_rl.node ] || [ ! -f dist/index.js ]; then
