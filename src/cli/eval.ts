@@ -63,7 +63,9 @@ export const evalCommand = {
       console.log(`evaluating ${checkpoint} (step ${run.globalStep}) on ${describeStage(config)} with ${run.source}: ${episodes} episodes, ${how}`);
       const r = await trainer.evaluate({ episodes, deterministic });
       const meanMaxX = r.episodes.reduce((s, e) => s + e.maxX, 0) / r.episodes.length;
-      console.log(`episodes ${r.episodes.length} (${how}), flag rate ${(r.flagRate * 100).toFixed(1)}%, mean return ${r.meanReturn.toFixed(2)}, mean max x ${meanMaxX.toFixed(1)}`);
+      console.log(
+        `episodes ${r.episodes.length} (${how}), flag rate ${(r.flagRate * 100).toFixed(1)}%, mean return ${r.meanReturn.toFixed(2)}, mean max x ${meanMaxX.toFixed(1)}`,
+      );
       return 0;
     } finally {
       await trainer.close();

@@ -98,7 +98,12 @@ export function formatBarLine(fraction: number, parts: readonly string[], column
     const barWidth = Math.min(40, max - text.length - 3);
     return barWidth >= 10 ? `${formatBar(fraction, barWidth)} ${text}` : undefined;
   };
-  const steps: [RegExp | null, boolean][] = [[null, true], [/ SPS$/, true], [null, false], [/ steps$/, false]];
+  const steps: [RegExp | null, boolean][] = [
+    [null, true],
+    [/ SPS$/, true],
+    [null, false],
+    [/ steps$/, false],
+  ];
   for (const [drop, withBar] of steps) {
     if (drop) kept = kept.filter((p) => !drop.test(p));
     const line = tryFit(withBar);

@@ -50,7 +50,9 @@ export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']):
   }
   // A ROM with the built-in game would be ignored: the run would train the wrong game without a word.
   if (e.game === 'runner' && e.rom !== '') {
-    throw new RangeError(`Expected 'smb1' for env.game with env.rom ${JSON.stringify(e.rom)} (the built-in game 'runner' takes no ROM: pass --env.game smb1, or drop --env.rom) but received 'runner'`);
+    throw new RangeError(
+      `Expected 'smb1' for env.game with env.rom ${JSON.stringify(e.rom)} (the built-in game 'runner' takes no ROM: pass --env.game smb1, or drop --env.rom) but received 'runner'`,
+    );
   }
 }
 

@@ -41,7 +41,22 @@ describe('mario-rl bench', () => {
   }, 120_000);
 
   it('says each warning once although it starts two Trainers', () => {
-    const r = cli('--what', 'train', '--updates', '1', '--preset', 'runner-ram', '--ppo.num-envs', '4', '--ppo.num-steps', '16', '--ppo.minibatches', '2', '--network', 'mlp');
+    const r = cli(
+      '--what',
+      'train',
+      '--updates',
+      '1',
+      '--preset',
+      'runner-ram',
+      '--ppo.num-envs',
+      '4',
+      '--ppo.num-steps',
+      '16',
+      '--ppo.minibatches',
+      '2',
+      '--network',
+      'mlp',
+    );
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('mario-rl: '));
     expect(lines.length).toBe(new Set(lines).size);

@@ -59,7 +59,7 @@ describe('ShutdownController', () => {
     expect(requestMessage('SIGINT', 'finish-update')).toBe(
       "mario-rl: SIGINT received: finishing the current update, then saving 'latest'. Press Ctrl+C again to quit at once without saving.",
     );
-    expect(requestMessage('SIGTERM', 'abandon-update')).toContain('abandoning the current update, then saving \'latest\'. Send SIGTERM again to quit');
+    expect(requestMessage('SIGTERM', 'abandon-update')).toContain("abandoning the current update, then saving 'latest'. Send SIGTERM again to quit");
     expect(requestMessage('requested', 'finish-update')).toBe("mario-rl: stop requested: finishing the current update, then saving 'latest'.");
     expect(requestMessage('maxWallTime', 'finish-update')).toMatch(/^mario-rl: stop at maxWallTime: /);
   });

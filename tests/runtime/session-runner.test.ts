@@ -24,7 +24,9 @@ function tinyModel(): Uint8Array {
 describe('device checks', () => {
   it('name a missing NVIDIA driver before the provider files, which do not matter without one', () => {
     if (process.platform === 'linux' && process.arch === 'x64') expect(noCuda === NO_NVIDIA_DRIVER).toBe(!nvidiaDriverPresent());
-    expect(nvidiaDriverPresent()).toBe(process.platform === 'linux' && ['/dev/nvidiactl', '/proc/driver/nvidia/version', '/dev/dxg'].some((p) => existsSync(p)));
+    expect(nvidiaDriverPresent()).toBe(
+      process.platform === 'linux' && ['/dev/nvidiactl', '/proc/driver/nvidia/version', '/dev/dxg'].some((p) => existsSync(p)),
+    );
   });
 });
 
@@ -66,7 +68,9 @@ describe('SessionRunner', () => {
   });
 
   it.skipIf(!noCuda)("'cuda' without a usable provider is an error that says what is missing", async () => {
-    await expect(SessionRunner.create({ device: 'cuda' })).rejects.toThrow(/The CUDA execution provider did not load: .*(missing|cannot find|no NVIDIA driver)/);
+    await expect(SessionRunner.create({ device: 'cuda' })).rejects.toThrow(
+      /The CUDA execution provider did not load: .*(missing|cannot find|no NVIDIA driver)/,
+    );
   });
 
   it.skipIf(!!noCuda)("'cuda' runs on the GPU when the provider loads", async () => {

@@ -124,14 +124,17 @@ describe('mario-rl doctor', () => {
     expect(r.out).toMatch(/What to do:|All set/);
   });
 
-  it.skipIf(process.platform !== 'linux' || nvidiaDriverPresent())('says "no NVIDIA driver: CPU only" in one line without a driver, with no failures or downloads to suggest', () => {
-    const r = cli('doctor');
-    expect(r.code).toBe(0);
-    expect(r.out).toContain('onnxruntime-node: 1.29.0 (pinned: 1.29.0)');
-    expect(r.out).toContain('[ -- ] GPU: no NVIDIA driver: CPU only');
-    expect(r.out).not.toContain('FAIL');
-    expect(r.out).not.toMatch(/CUDA provider|asus4|LD_LIBRARY_PATH/);
-  });
+  it.skipIf(process.platform !== 'linux' || nvidiaDriverPresent())(
+    'says "no NVIDIA driver: CPU only" in one line without a driver, with no failures or downloads to suggest',
+    () => {
+      const r = cli('doctor');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('onnxruntime-node: 1.29.0 (pinned: 1.29.0)');
+      expect(r.out).toContain('[ -- ] GPU: no NVIDIA driver: CPU only');
+      expect(r.out).not.toContain('FAIL');
+      expect(r.out).not.toMatch(/CUDA provider|asus4|LD_LIBRARY_PATH/);
+    },
+  );
 
   it('exits 2 on an unknown option', () => {
     expect(cli('doctor', '--verbose').code).toBe(2);

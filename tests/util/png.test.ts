@@ -23,7 +23,7 @@ function readPng(png: Uint8Array): { width: number; height: number; header: Uint
   const types: string[] = [];
   let header: Uint8Array = new Uint8Array(0);
   const idat: Uint8Array[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
     const data = png.subarray(at + 8, at + 8 + length);
@@ -49,7 +49,11 @@ function readPng(png: Uint8Array): { width: number; height: number; header: Uint
 
 describe('encodePng', () => {
   it('writes IHDR, IDAT, IEND with valid CRCs, and the rows decode to the pixels', () => {
-    for (const [w, h] of [[1, 1], [3, 2], [256, 240]] as const) {
+    for (const [w, h] of [
+      [1, 1],
+      [3, 2],
+      [256, 240],
+    ] as const) {
       const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + (i >> 5)) & 0xff);
       const png = readPng(encodePng(rgb, w, h));
       expect(png.types).toEqual(['IHDR', 'IDAT', 'IEND']);
