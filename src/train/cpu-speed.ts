@@ -29,9 +29,12 @@ export function cpuSpeedWarning(config: TrainerConfig, model: ModelSpec): string
   if (sps >= SLOW_STEPS_PER_SECOND) return undefined;
   const rounded = sps < 100 ? Math.max(10, Math.round(sps / 10) * 10) : Math.round(sps / 100) * 100;
   const inputs = config.env.obs === 'pixels' ? `${config.env.width}×${config.env.height} frames` : `${config.env.obs} observations`;
-  const cpuSetup =
-    config.env.game === 'smb1'
-      ? '--preset smb-1-1 (42×42 frames, baseline network) is the measured CPU setup for 1-1'
-      : '--preset runner-ram learns the built-in game in minutes';
-  return `training the ${config.network} network on ${inputs} on the CPU: expect roughly ${rounded} agent steps/s on 2 cores; a GPU is much faster (on a CPU, ${cpuSetup})`;
+  // What runs well on a CPU instead, unless the run already is that setup.
+  const instead =
+    config.env.game === 'runner'
+      ? ', and on a CPU --preset runner-ram learns the built-in game in minutes'
+      : config.network === 'nature'
+        ? ', and on a CPU --preset smb-1-1 (42×42 frames, baseline network) is the measured setup for 1-1'
+        : '';
+  return `training the ${config.network} network on ${inputs} on the CPU: expect roughly ${rounded} agent steps/s on 2 cores; a GPU is much faster${instead}`;
 }

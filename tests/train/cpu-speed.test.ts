@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/train/config.js';
 import { cpuSpeedWarning, estimateCpuStepsPerSecond } from '../../src/train/cpu-speed.js';
 import { trainSpecFor } from '../../src/train/env-options.js';
+import { PRESETS } from '../../src/train/presets.js';
 
 const warn = (sources: Parameters<typeof resolveConfig>[0]) => {
   const { config } = resolveConfig(sources);
@@ -25,5 +26,10 @@ describe('cpuSpeedWarning', () => {
     expect(warn({ preset: 'runner-ram' }).text).toBeUndefined();
     expect(warn({ preset: 'runner-ram' }).sps).toBeGreaterThan(2000);
     expect(warn({ preset: 'runner-pixels' }).text).toBeUndefined();
+  });
+
+  it('estimates every preset and algorithm without throwing', () => {
+    for (const preset of Object.keys(PRESETS)) expect(warn({ preset }).sps, preset).toBeGreaterThan(0);
+    for (const algo of ['a2c', 'dqn']) expect(warn({ argv: ['--algo', algo] }).text).toMatch(/nature network/);
   });
 });
