@@ -70,8 +70,8 @@ export function checkpointRunConfig(checkpoint: string, args: readonly string[])
   return { config, source: chosen ?? "the checkpoint's own config", globalStep: header.globalStep, rest };
 }
 
-/** 'greedy actions', 'sampled actions' or DQN's 'ε-greedy actions (ε 0.05)': how the policy acts. */
+/** 'greedy actions' (argmax), 'sampled actions' or DQN's 'ε-greedy actions (ε 0.05)': how the policy acts. */
 export function actionChoice(config: TrainerConfig, deterministic: boolean, epsilon: number): string {
-  if (deterministic) return 'greedy actions (argmax)';
+  if (deterministic) return 'greedy actions';
   return config.algo === 'dqn' ? `ε-greedy actions (ε ${epsilon})` : 'sampled actions';
 }

@@ -150,7 +150,7 @@ describe('mario-rl play', () => {
       '20',
     );
     expect(p.status, p.stderr).toBe(0);
-    expect(p.stdout).toMatch(/episode \(greedy actions \(argmax\)\): return -?\d+\.\d\d, \d+ steps.*wrote .*ep\.gif \(\d+ frames/);
+    expect(p.stdout).toMatch(/episode \(greedy actions\): return -?\d+\.\d\d, \d+ steps.*wrote .*ep\.gif \(\d+ frames/);
     expect(p.stdout).toContain(`with --config ${join(runDir, 'config.json')}: greedy actions`);
     expect(existsSync(out)).toBe(true);
     expect(new GifReader(readFileSync(out)).numFrames()).toBeGreaterThan(1);
