@@ -63,7 +63,7 @@ describe('mario-rl export-graph', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--network', 'resnet', '--algo', 'ppo', '--batch', '4', '--out', 'x'],
-        /Expected one of 'nature', 'baseline', 'mlp' for network \(--network\) but received "resnet"/,
+        /Expected one of 'nature', 'baseline', 'mlp', 'tiles', 'tiles-mlp' for network \(--network\) but received "resnet"/,
       ],
       [['--network', 'nature', '--algo', 'ppo', '--batch', '0', '--out', 'x'], /--batch must be an integer in \[1, 65536\] but is '0'/],
       [['--network', 'nature', '--algo', 'ppo', '--out', 'x'], /missing --batch/],
