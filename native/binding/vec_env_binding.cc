@@ -185,7 +185,7 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     b.final_info = Field<int32_t>(o, "finalInfo", napi_int32_array, "Int32Array", f * n);
     b.episode_return = Field<float>(o, "episodeReturn", napi_float32_array, "Float32Array", n);
     b.episode_length = Field<int32_t>(o, "episodeLength", napi_int32_array, "Int32Array", n);
-    b.episode_progress = Field<int32_t>(o, "episodeMaxX", napi_int32_array, "Int32Array", n);
+    b.episode_max_x = Field<int32_t>(o, "episodeMaxX", napi_int32_array, "Int32Array", n);
     b.episode_goal = Field<uint8_t>(o, "episodeFlag", napi_uint8_array, "Uint8Array", n);
     e.Bind(b);
     return env.Undefined();

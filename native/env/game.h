@@ -98,8 +98,9 @@ class GameLane {
   // Writes the captured info fields: info[f * stride] for field f (stride = number of lanes).
   virtual void WriteInfo(int32_t* info, size_t stride) const = 0;
 
-  // Episode statistics: furthest progress (e.g. max x) and whether the goal was reached.
-  virtual int32_t MaxProgress() const = 0;
+  // Episode statistics: the largest x position reached (level pixels; TS episode.maxX) and whether
+  // the goal (the flag) was reached.
+  virtual int32_t MaxX() const = 0;
   virtual bool ReachedGoal() const = 0;
 };
 

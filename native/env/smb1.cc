@@ -278,7 +278,7 @@ class Smb1Lane final : public GameLane {
   void WriteInfo(int32_t* info, size_t stride) const override {
     for (size_t f = 0; f < kInfoFields.size(); ++f) info[f * stride] = info_[f];
   }
-  int32_t MaxProgress() const override { return max_x_; }
+  int32_t MaxX() const override { return max_x_; }
   bool ReachedGoal() const override { return reached_goal_; }
 
  private:

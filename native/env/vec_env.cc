@@ -110,7 +110,7 @@ size_t VecEnv::ObsBytes() const {
 void VecEnv::RequireBuffers() const {
   if (!buffers_.obs || !buffers_.reward || !buffers_.terminated || !buffers_.truncated || !buffers_.info ||
       !buffers_.components || !buffers_.final_obs || !buffers_.final_info || !buffers_.episode_return ||
-      !buffers_.episode_length || !buffers_.episode_progress || !buffers_.episode_goal) {
+      !buffers_.episode_length || !buffers_.episode_max_x || !buffers_.episode_goal) {
     throw Error("VecEnv: output buffers are not bound");
   }
 }
@@ -360,7 +360,7 @@ void VecEnv::StepLane(size_t index) {
     lane.game->WriteInfo(buffers_.final_info + index, n);
     buffers_.episode_return[index] = static_cast<float>(lane.episode_return);
     buffers_.episode_length[index] = lane.episode_steps;
-    buffers_.episode_progress[index] = lane.game->MaxProgress();
+    buffers_.episode_max_x[index] = lane.game->MaxX();
     buffers_.episode_goal[index] = lane.game->ReachedGoal() ? 1 : 0;
     ResetLane(index);
   }

@@ -47,18 +47,18 @@ struct VecEnvConfig {
 // Caller-owned outputs, bound once; N = num_envs, F = info fields, C = reward components,
 // O = observation bytes per lane.
 struct StepBuffers {
-  uint8_t* obs = nullptr;               // [N, O]
-  float* reward = nullptr;              // [N]
-  uint8_t* terminated = nullptr;        // [N]
-  uint8_t* truncated = nullptr;         // [N]
-  int32_t* info = nullptr;              // [F, N]
-  float* components = nullptr;          // [C, N]
-  uint8_t* final_obs = nullptr;         // [N, O], written for lanes that finished this step
-  int32_t* final_info = nullptr;        // [F, N], idem
-  float* episode_return = nullptr;      // [N], idem
-  int32_t* episode_length = nullptr;    // [N], idem
-  int32_t* episode_progress = nullptr;  // [N], idem (max x for SMB1)
-  uint8_t* episode_goal = nullptr;      // [N], idem (flag reached)
+  uint8_t* obs = nullptr;             // [N, O]
+  float* reward = nullptr;            // [N]
+  uint8_t* terminated = nullptr;      // [N]
+  uint8_t* truncated = nullptr;       // [N]
+  int32_t* info = nullptr;            // [F, N]
+  float* components = nullptr;        // [C, N]
+  uint8_t* final_obs = nullptr;       // [N, O], written for lanes that finished this step
+  int32_t* final_info = nullptr;      // [F, N], idem
+  float* episode_return = nullptr;    // [N], idem
+  int32_t* episode_length = nullptr;  // [N], idem
+  int32_t* episode_max_x = nullptr;   // [N], idem (largest x position)
+  uint8_t* episode_goal = nullptr;    // [N], idem (flag reached)
 };
 
 // Linear annealing of the reward weights over `anneal_steps` env steps (0 = constant start
