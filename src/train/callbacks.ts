@@ -134,10 +134,10 @@ export class CallbackList {
   }
 
   /** Hands each callback its stored state; a registered stateful callback missing from `states` is warned about. */
-  restore(states: Record<string, unknown> | undefined, warn: (message: string) => void): void {
+  restore(states: Record<string, unknown>, warn: (message: string) => void): void {
     for (const c of this.#callbacks) {
       if (!c.restore) continue;
-      if (states && Object.hasOwn(states, c.name)) c.restore(states[c.name]);
+      if (Object.hasOwn(states, c.name)) c.restore(states[c.name]);
       else warn(`callback '${c.name}' has no state in the checkpoint; it starts fresh`);
     }
   }

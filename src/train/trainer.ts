@@ -235,7 +235,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     learner.fromSafetensors(checkpoint.sections.learner!);
     this.#state.restore(h);
     this.#restoredSections = Object.fromEntries(Object.entries(checkpoint.sections).filter(([k]) => k !== 'learner'));
-    this.#callbackStates = h.callbacks as Record<string, unknown> | undefined;
+    this.#callbackStates = (h.callbacks as Record<string, unknown> | undefined) ?? {};
     this.#resumedFrom = checkpoint.path;
   }
 
@@ -315,8 +315,11 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       const { checkpoint } = store.resolveResume(c.resume, c.runDir);
       if (checkpoint) this.#restore(checkpoint, learner);
     }
-    this.#callbacks.restore(this.#callbackStates, (m) => this.#warning(m));
-    this.#callbackStates = undefined;
+    if (this.#callbackStates) {
+      // Only after a checkpoint was loaded: a fresh run has no state to hand back.
+      this.#callbacks.restore(this.#callbackStates, (m) => this.#warning(m));
+      this.#callbackStates = undefined;
+    }
     if (learner.device === 'cpu' && c.device === 'auto') {
       // SessionRunner already warned with the reason; say what it costs, for this network.
       const slow = cpuSpeedWarning(c, this.#spec.model);

@@ -148,6 +148,18 @@ describe('callbacks', () => {
     expect(summary.globalUpdate).toBe(1);
   });
 
+  it('warns about a stateful callback missing from a resumed checkpoint, and not on a fresh run', async () => {
+    const warnings: string[] = [];
+    const stateful = (): TrainerCallback => ({ name: 'counter', state: () => 1, restore: () => {} });
+    const fresh = join(dir, 'fresh');
+    await runWith(tiny(fresh), STEPS_PER_UPDATE, { callbacks: [stateful()], onWarning: (m) => warnings.push(m) });
+    expect(warnings.filter((m) => m.includes('counter'))).toEqual([]);
+    const plain = join(dir, 'plain');
+    await run(tiny(plain), STEPS_PER_UPDATE);
+    await runWith(tiny(plain, { resume: 'latest' }), 2 * STEPS_PER_UPDATE, { callbacks: [stateful()], onWarning: (m) => warnings.push(m) });
+    expect(warnings).toContainEqual(expect.stringMatching(/callback 'counter' has no state in the checkpoint/));
+  });
+
   it('rejects duplicate names and non-callbacks', () => {
     const t = new Trainer(tiny(join(dir, 'x')), { handleSignals: false, callbacks: [{ name: 'a' }] });
     expect(() => t.addCallback({ name: 'a' })).toThrow(/unique name/);
