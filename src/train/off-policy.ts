@@ -171,8 +171,12 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
     }
   } finally {
     // `latest` is written by the Trainer after this returns, with the buffer as it is now; the
-    // buffer is released after that.
-    if (c.checkpoint.includeReplay) run.setExtraSections(() => replaySections(replay));
+    // buffer is released after that. Its episodes are cut at the reset a resumed run (and a next
+    // train() call) starts from, so the buffer and the env agree there.
+    if (c.checkpoint.includeReplay) {
+      replay.begin(env.reset({ seed: run.envSeed(state.globalUpdate) }).obs);
+      run.setExtraSections(() => replaySections(replay));
+    }
     run.defer(() => replay.dispose());
   }
   return lastRow;

@@ -83,6 +83,12 @@ describe('DQN: Polyak targets, NoisyNet, replay in checkpoints', () => {
     expect(summary.resumedFrom).toBe(first);
     expect(learningRows(resumed)).toEqual(learningRows(straight).slice(1));
     expect(rows(resumed)[0]!['losses/td_loss']).not.toBeNull();
+    // `latest` (written at the end, its episodes cut at the next reset) resumes with the full buffer.
+    const onward = join(dir, 'onward');
+    const warnings: string[] = [];
+    await runWith(cfg(onward, join(straight, 'checkpoints', 'latest.ckpt')), 3000, { onWarning: (m) => warnings.push(m) });
+    expect(rows(onward).map((r) => r.global_step)).toEqual([3000]);
+    expect(warnings.filter((m) => m.includes('empty replay buffer'))).toEqual([]);
   });
 });
 
