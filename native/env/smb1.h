@@ -1,4 +1,4 @@
-// Super Mario Bros. (NES) adapter: RAM rules from /work/shared/reference/smb.md (the semantics of
+// Super Mario Bros. (NES) adapter: RAM rules from the SMB RAM map reference (the semantics of
 // gym-super-mario-bros), as pure functions on the 2 KiB RAM so they are testable on synthetic RAM,
 // plus the Game/GameLane implementation in smb1.cc.
 #pragma once

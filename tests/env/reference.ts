@@ -1,7 +1,7 @@
 /**
  * Straightforward TypeScript references for the env tests: the preprocessing (luma, crop,
  * area-average resize, max-pool, frame stack) written pixel by pixel from its definition, and the
- * SMB1 RAM rules of /work/shared/reference/smb.md.
+ * SMB1 RAM rules of the SMB RAM map reference (docs/env.md).
  */
 export interface RefSpec {
   width: number;
