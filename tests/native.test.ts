@@ -52,7 +52,16 @@ describe('test addon', () => {
   // What the shipped addon exports: the raw classes and functions src/ wraps, nothing for tests.
   // A new export goes here and into src/native.ts; a test hook goes into native/test_binding/.
   const SHIPPED = ['CudaPriorityTree', 'NesCore', 'PriorityTree', 'VecEnv', 'buildInfo', 'cudaInfo', 'envGameNames', 'gatherRows'];
-  const HOOKS = ['BinarySumTreeBaseline', 'EnvTestConsole', 'envPaletteRgb', 'envPreprocessFrames', 'envThreadPoolCheck', 'envTileGrid', 'smb1ReadRam', 'smb1Rewards'];
+  const HOOKS = [
+    'BinarySumTreeBaseline',
+    'EnvTestConsole',
+    'envPaletteRgb',
+    'envPreprocessFrames',
+    'envThreadPoolCheck',
+    'envTileGrid',
+    'smb1ReadRam',
+    'smb1Rewards',
+  ];
 
   it('holds the test hooks, and the shipped addon none of them', () => {
     expect(Object.keys(loadTestAddon()).sort()).toEqual(HOOKS);
