@@ -233,10 +233,19 @@ export interface NativeVecEnv {
   rewardWeights(): { distanceWeight: number; scoreWeight: number };
   /** [sync] Save state of one lane. */
   saveState(lane: number): Uint8Array;
-  /** [sync] Start states for resets; throws naming a state the core rejects. */
-  setStartStates(states: Uint8Array[], mode: string): void;
+  /**
+   * [sync] Start states for resets, each reset using one with probability `share` (in [0, 1]; 1
+   * draws nothing). Throws naming a state the core rejects, or RangeError for a bad share.
+   */
+  setStartStates(states: Uint8Array[], mode: string, share: number): void;
   /** [sync] Back to the game's start points. */
   clearStartStates(): void;
+  /** [sync] One weight per start point (finite, >= 0, one > 0); throws TypeError/RangeError naming `weights`/`weights[i]`. */
+  setStageWeights(weights: number[]): void;
+  /** [sync] The weights last set (all 1 until then). */
+  stageWeights(): number[];
+  /** [sync] Resets (and those from start states) since the last call, summed over lanes; zeroes the counters. Throws while a step is in flight. */
+  startStats(): { resets: number; fromStartStates: number };
   /** [sync] Joins the threads. Throws while a step is in flight. */
   close(): void;
 }

@@ -8,7 +8,8 @@
 //   step(actions)                    [sync] steps every lane; throws if a step is in flight
 //   stepAsync(actions)               [async] Promise<void> resolved from the worker threads
 //   setRewardShaping(dS, dE, sS, sE, steps), rewardWeights()                 [sync]
-//   saveState(lane), setStartStates(states, mode), clearStartStates()         [sync]
+//   saveState(lane), setStartStates(states, mode, share), clearStartStates()  [sync]
+//   setStageWeights(weights), stageWeights(), startStats()                     [sync]
 //   close()                          [sync] joins the threads; throws if a step is in flight
 //   envGameNames()                   [sync] the registered game adapters
 #include <napi.h>
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "binding/env_options.h"
 #include "binding/module_registry.h"
@@ -45,6 +47,9 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
                            InstanceMethod<&VecEnvWrap::SaveState>("saveState"),
                            InstanceMethod<&VecEnvWrap::SetStartStates>("setStartStates"),
                            InstanceMethod<&VecEnvWrap::ClearStartStates>("clearStartStates"),
+                           InstanceMethod<&VecEnvWrap::SetStageWeights>("setStageWeights"),
+                           InstanceMethod<&VecEnvWrap::StageWeightsJs>("stageWeights"),
+                           InstanceMethod<&VecEnvWrap::StartStatsJs>("startStats"),
                            InstanceMethod<&VecEnvWrap::Close>("close"),
                            InstanceAccessor<&VecEnvWrap::Describe>("description"),
                        });
@@ -187,6 +192,7 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     b.episode_length = Field<int32_t>(o, "episodeLength", napi_int32_array, "Int32Array", n);
     b.episode_max_x = Field<int32_t>(o, "episodeMaxX", napi_int32_array, "Int32Array", n);
     b.episode_goal = Field<uint8_t>(o, "episodeFlag", napi_uint8_array, "Uint8Array", n);
+    b.episode_start_state = Field<uint8_t>(o, "episodeStartState", napi_uint8_array, "Uint8Array", n);
     e.Bind(b);
     return env.Undefined();
   }
@@ -322,8 +328,11 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     else
       throw Napi::RangeError::New(env,
                                   ExpectedMessage("one of 'fixed', 'sample', 'cycle'", "mode", DescribeValue(info[1])));
+    if (!info[2].IsNumber())
+      throw Napi::TypeError::New(env, ExpectedMessage("a number in [0, 1]", "share", DescribeValue(info[2])));
+    const double share = info[2].As<Napi::Number>().DoubleValue();
     Guard(env, [&] {
-      e.SetStartStates(states, m);
+      e.SetStartStates(states, m, share);  // the core range-checks share
       return 0;
     });
     return env.Undefined();
@@ -335,6 +344,47 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     RequireIdle(env, "clearStartStates");
     e.ClearStartStates();
     return env.Undefined();
+  }
+
+  Napi::Value SetStageWeights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    env::VecEnv& e = Live(env);
+    RequireIdle(env, "setStageWeights");
+    if (!info[0].IsArray())
+      throw Napi::TypeError::New(env, ExpectedMessage("an array of numbers", "weights", DescribeValue(info[0])));
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<double> weights;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      Napi::Value v = arr.Get(i);
+      if (!v.IsNumber())
+        throw Napi::TypeError::New(env,
+                                   ExpectedMessage("a number", "weights[" + std::to_string(i) + "]", DescribeValue(v)));
+      weights.push_back(v.As<Napi::Number>().DoubleValue());
+    }
+    Guard(env, [&] {
+      e.SetStageWeights(weights);  // the core checks length and values
+      return 0;
+    });
+    return env.Undefined();
+  }
+
+  Napi::Value StageWeightsJs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::vector<double>& weights = Live(env).StageWeights();
+    Napi::Array out = Napi::Array::New(env, weights.size());
+    for (size_t i = 0; i < weights.size(); ++i) out.Set(static_cast<uint32_t>(i), weights[i]);
+    return out;
+  }
+
+  Napi::Value StartStatsJs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    env::VecEnv& e = Live(env);
+    RequireIdle(env, "startStats");  // the lanes write the counters while a step runs
+    const env::StartStats stats = e.TakeStartStats();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("resets", static_cast<double>(stats.resets));
+    o.Set("fromStartStates", static_cast<double>(stats.from_start_states));
+    return o;
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

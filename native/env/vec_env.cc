@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "common/error.h"
@@ -16,6 +18,20 @@ void CheckConfigRange(int64_t value, int64_t lo, int64_t hi, const char* name) {
     throw RangeErrorOf(ExpectedMessage("an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", name,
                                        std::to_string(value)));
   }
+}
+
+// A number as JS prints the common cases (NaN, Infinity, 0.5), for error messages.
+std::string NumberText(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.17g", value);
+  return text;
+}
+
+// A probability as a threshold out of kStartDrawScale (rounded to nearest).
+uint32_t DrawThreshold(double probability) {
+  return static_cast<uint32_t>(std::llround(probability * static_cast<double>(kStartDrawScale)));
 }
 
 }  // namespace
@@ -79,6 +95,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
   for (const auto& e : errors) {
     if (!e.empty()) throw Error(e);
   }
+  stage_weights_.assign(start_points_.size(), 1.0);
 
   lanes_.resize(static_cast<size_t>(config.num_envs));
   for (size_t i = 0; i < lanes_.size(); ++i) {
@@ -110,7 +127,7 @@ size_t VecEnv::ObsBytes() const {
 void VecEnv::RequireBuffers() const {
   if (!buffers_.obs || !buffers_.reward || !buffers_.terminated || !buffers_.truncated || !buffers_.info ||
       !buffers_.components || !buffers_.final_obs || !buffers_.final_info || !buffers_.episode_return ||
-      !buffers_.episode_length || !buffers_.episode_max_x || !buffers_.episode_goal) {
+      !buffers_.episode_length || !buffers_.episode_max_x || !buffers_.episode_goal || !buffers_.episode_start_state) {
     throw Error("VecEnv: output buffers are not bound");
   }
 }
@@ -163,24 +180,36 @@ void VecEnv::ResetTask(void* self, size_t index) {
   }
 }
 
-void VecEnv::ResetLane(size_t index) {
+const VecEnv::StartRecord& VecEnv::DrawStart(size_t index) {
   Lane& lane = lanes_[index];
-  const StartRecord* rec;
-  if (!start_states_.empty()) {
+  bool from_states = !start_states_.empty();
+  // share 1 draws nothing, so runs that never set a share keep their random streams.
+  if (from_states && start_share_ < kStartDrawScale) from_states = (lane.rng.NextU32() >> 8) < start_share_;
+  lane.from_start_state = from_states;
+  ++lane.resets;
+  if (from_states) {
+    ++lane.resets_from_states;
     const size_t n = start_states_.size();
     switch (start_mode_) {
-      case StartMode::kFixed: rec = &start_states_[index % n]; break;
-      case StartMode::kSample: rec = &start_states_[lane.rng.NextBelow(static_cast<uint32_t>(n))]; break;
+      case StartMode::kFixed: return start_states_[index % n];
+      case StartMode::kSample: return start_states_[lane.rng.NextBelow(static_cast<uint32_t>(n))];
       case StartMode::kCycle:
-      default:
-        rec = &start_states_[(index + lane.cycle * lanes_.size()) % n];
-        ++lane.cycle;
-        break;
+      default: return start_states_[(index + lane.cycle++ * lanes_.size()) % n];
     }
-  } else {
-    const size_t n = start_points_.size();
-    rec = &start_points_[n == 1 ? 0 : lane.rng.NextBelow(static_cast<uint32_t>(n))];
   }
+  const size_t n = start_points_.size();
+  if (n == 1) return start_points_[0];
+  // Unset or equal weights: the uniform draw every seeded run made before weights existed.
+  if (stage_thresholds_.empty()) return start_points_[lane.rng.NextBelow(static_cast<uint32_t>(n))];
+  const uint32_t r = lane.rng.NextU32() >> 8;  // uniform in [0, kStartDrawScale)
+  size_t i = 0;
+  while (r >= stage_thresholds_[i]) ++i;  // ends: the last threshold is kStartDrawScale
+  return start_points_[i];
+}
+
+void VecEnv::ResetLane(size_t index) {
+  Lane& lane = lanes_[index];
+  const StartRecord* rec = &DrawStart(index);
   nes::Console& console = *lane.console;
   console.LoadState(rec->state.data(), rec->state.size());
   const uint8_t* frame = rec->frame.data();
@@ -362,6 +391,7 @@ void VecEnv::StepLane(size_t index) {
     buffers_.episode_length[index] = lane.episode_steps;
     buffers_.episode_max_x[index] = lane.game->MaxX();
     buffers_.episode_goal[index] = lane.game->ReachedGoal() ? 1 : 0;
+    buffers_.episode_start_state[index] = lane.from_start_state ? 1 : 0;
     ResetLane(index);
   }
   WriteObs(index);
@@ -388,8 +418,11 @@ VecEnv::StartRecord VecEnv::RecordFromState(const uint8_t* data, size_t size) co
   return rec;
 }
 
-void VecEnv::SetStartStates(const std::vector<std::vector<uint8_t>>& states, StartMode mode) {
+void VecEnv::SetStartStates(const std::vector<std::vector<uint8_t>>& states, StartMode mode, double share) {
   if (states.empty()) throw RangeErrorOf(ExpectedMessage("a non-empty array of states", "states", "an empty array"));
+  if (!(share >= 0.0 && share <= 1.0)) {
+    throw RangeErrorOf(ExpectedMessage("a finite number in [0, 1]", "share", NumberText(share)));
+  }
   std::vector<StartRecord> records;
   records.reserve(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
@@ -401,9 +434,56 @@ void VecEnv::SetStartStates(const std::vector<std::vector<uint8_t>>& states, Sta
   }
   start_states_ = std::move(records);
   start_mode_ = mode;
+  start_share_ = DrawThreshold(share);
   for (auto& lane : lanes_) lane.cycle = 0;
 }
 
-void VecEnv::ClearStartStates() { start_states_.clear(); }
+void VecEnv::ClearStartStates() {
+  start_states_.clear();
+  start_share_ = kStartDrawScale;
+}
+
+void VecEnv::SetStageWeights(const std::vector<double>& weights) {
+  const size_t n = start_points_.size();
+  if (weights.size() != n) {
+    const std::string what = n == 1 ? "an array of 1 weight (no stages list: one start point)"
+                                    : "an array of " + std::to_string(n) + " weights (one per stage)";
+    throw RangeErrorOf(ExpectedMessage(what, "weights", "an array of length " + std::to_string(weights.size())));
+  }
+  double max = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!(std::isfinite(weights[i]) && weights[i] >= 0.0)) {
+      throw RangeErrorOf(
+          ExpectedMessage("a finite number >= 0", "weights[" + std::to_string(i) + "]", NumberText(weights[i])));
+    }
+    max = std::max(max, weights[i]);
+  }
+  if (max == 0.0) throw RangeErrorOf(ExpectedMessage("at least one weight > 0", "weights", "all zeros"));
+  std::vector<uint32_t> thresholds;
+  if (std::any_of(weights.begin(), weights.end(), [&](double w) { return w != weights[0]; })) {
+    // Divided by the largest first, so the sum cannot overflow; zero weights get empty ranges.
+    double total = 0.0;
+    for (double w : weights) total += w / max;
+    double prefix = 0.0;
+    thresholds.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      prefix += weights[i] / max;
+      thresholds[i] = std::min(DrawThreshold(prefix / total), kStartDrawScale);
+    }
+    thresholds.back() = kStartDrawScale;
+  }
+  stage_weights_ = weights;
+  stage_thresholds_ = std::move(thresholds);
+}
+
+StartStats VecEnv::TakeStartStats() {
+  StartStats stats;
+  for (auto& lane : lanes_) {
+    stats.resets += lane.resets;
+    stats.from_start_states += lane.resets_from_states;
+    lane.resets = lane.resets_from_states = 0;
+  }
+  return stats;
+}
 
 }  // namespace mario_rl::env

@@ -47,18 +47,19 @@ struct VecEnvConfig {
 // Caller-owned outputs, bound once; N = num_envs, F = info fields, C = reward components,
 // O = observation bytes per lane.
 struct StepBuffers {
-  uint8_t* obs = nullptr;             // [N, O]
-  float* reward = nullptr;            // [N]
-  uint8_t* terminated = nullptr;      // [N]
-  uint8_t* truncated = nullptr;       // [N]
-  int32_t* info = nullptr;            // [F, N]
-  float* components = nullptr;        // [C, N]
-  uint8_t* final_obs = nullptr;       // [N, O], written for lanes that finished this step
-  int32_t* final_info = nullptr;      // [F, N], idem
-  float* episode_return = nullptr;    // [N], idem
-  int32_t* episode_length = nullptr;  // [N], idem
-  int32_t* episode_max_x = nullptr;   // [N], idem (largest x position)
-  uint8_t* episode_goal = nullptr;    // [N], idem (flag reached)
+  uint8_t* obs = nullptr;                  // [N, O]
+  float* reward = nullptr;                 // [N]
+  uint8_t* terminated = nullptr;           // [N]
+  uint8_t* truncated = nullptr;            // [N]
+  int32_t* info = nullptr;                 // [F, N]
+  float* components = nullptr;             // [C, N]
+  uint8_t* final_obs = nullptr;            // [N, O], written for lanes that finished this step
+  int32_t* final_info = nullptr;           // [F, N], idem
+  float* episode_return = nullptr;         // [N], idem
+  int32_t* episode_length = nullptr;       // [N], idem
+  int32_t* episode_max_x = nullptr;        // [N], idem (largest x position)
+  uint8_t* episode_goal = nullptr;         // [N], idem (flag reached)
+  uint8_t* episode_start_state = nullptr;  // [N], idem (1 = began from a start state)
 };
 
 // Linear annealing of the reward weights over `anneal_steps` env steps (0 = constant start
@@ -69,6 +70,16 @@ struct RewardShaping {
 };
 
 enum class StartMode { kFixed, kSample, kCycle };
+
+// Resets counted since the last TakeStartStats(), summed over the lanes.
+struct StartStats {
+  uint64_t resets = 0;
+  uint64_t from_start_states = 0;
+};
+
+// Draws with a probability are integer comparisons against thresholds out of 2^24, computed once
+// when the weights or the share are set: the same on every platform and thread count.
+constexpr uint32_t kStartDrawScale = 1u << 24;
 
 class VecEnv {
  public:
@@ -100,8 +111,16 @@ class VecEnv {
 
   size_t StateSize() const;
   void SaveState(int lane, uint8_t* out) const;
-  void SetStartStates(const std::vector<std::vector<uint8_t>>& states, StartMode mode);
+  // share in [0, 1]: each reset starts from a start state with this probability (1 = always,
+  // and no draw), else from a start point drawn by the stage weights.
+  void SetStartStates(const std::vector<std::vector<uint8_t>>& states, StartMode mode, double share = 1.0);
   void ClearStartStates();
+  // One weight per start point (finite, >= 0, at least one > 0); a reset without a start state
+  // draws start point i with probability weights[i] / sum. Equal weights draw exactly as unset
+  // ones do (uniformly, one NextBelow(n)), so seeded runs without weights are unchanged.
+  void SetStageWeights(const std::vector<double>& weights);
+  const std::vector<double>& StageWeights() const { return stage_weights_; }
+  StartStats TakeStartStats();
 
  private:
   struct StartRecord {
@@ -120,6 +139,9 @@ class VecEnv {
     int32_t episode_steps = 0;
     double episode_return = 0.0;
     uint64_t cycle = 0;
+    bool from_start_state = false;  // how the current episode began
+    uint64_t resets = 0;            // since the last TakeStartStats()
+    uint64_t resets_from_states = 0;
     std::string error;
   };
 
@@ -133,6 +155,7 @@ class VecEnv {
   static void ResetTask(void* self, size_t lane);
   void StepLane(size_t index);
   void ResetLane(size_t index);
+  const StartRecord& DrawStart(size_t index);  // the record the lane's next episode starts from
   void WriteObs(size_t index);
   void PushTiles(Lane& lane) const;  // the lane's grid now, onto its frame stack
   void ThrowLaneError();
@@ -146,6 +169,10 @@ class VecEnv {
   std::vector<StartRecord> start_points_;  // from the game (e.g. one per stage)
   std::vector<StartRecord> start_states_;  // from setStartStates (take precedence)
   StartMode start_mode_ = StartMode::kFixed;
+  uint32_t start_share_ = kStartDrawScale;  // out of kStartDrawScale; kStartDrawScale = no draw
+  std::vector<double> stage_weights_;       // [start points], all 1 until SetStageWeights
+  // Cumulative thresholds out of kStartDrawScale, one per start point; empty = uniform draw.
+  std::vector<uint32_t> stage_thresholds_;
   std::vector<Lane> lanes_;
   std::vector<int32_t> actions_;
   StepBuffers buffers_;

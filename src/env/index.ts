@@ -20,6 +20,8 @@ export type {
   RewardPreset,
   RewardShaping,
   StartStateMode,
+  StartStateOptions,
+  StartStats,
   StepResult,
   TileObsOptions,
   VecEnvOptions,

@@ -26,6 +26,24 @@ export type RewardPreset = 'v0' | 'shaped' | 'uvipen' | 'v9';
 /** How `setStartStates` assigns states to lanes at each reset. */
 export type StartStateMode = 'fixed' | 'sample' | 'cycle';
 
+/** Options of `setStartStates`. */
+export interface StartStateOptions {
+  /**
+   * Probability, in [0, 1], that a reset starts from one of the states; the other resets start from
+   * a stage start point drawn by `setStageWeights`. Drawn per reset from the lane's seeded stream
+   * (resolution 2^-24). Default 1: every reset uses a state, and no draw is made.
+   */
+  share?: number;
+}
+
+/** Reset counts returned (and zeroed) by `startStats()`. */
+export interface StartStats {
+  /** Lane resets since the previous call (autoresets and `reset()`), summed over the lanes. */
+  resets: number;
+  /** How many of them started from a `setStartStates` state. */
+  fromStartStates: number;
+}
+
 /** Pixel observation options. */
 export interface ObsOptions {
   /** The observation kind; pixels when omitted. */
@@ -99,7 +117,10 @@ export interface VecEnvOptions {
    * `stepAsync` numThreads workers. Default: min(numEnvs, cores). Results do not depend on it.
    */
   numThreads?: number;
-  /** Single-stage targets like `['1-1']`; more than one draws a stage per reset. Omit for the full game. */
+  /**
+   * Single-stage targets like `['1-1']`; more than one draws a stage per reset (uniformly, or by
+   * `setStageWeights`). Omit for the full game.
+   */
   stages?: string[];
   /** Action set. Default 'simple'. */
   actions?: ActionSetName;
@@ -136,6 +157,8 @@ export interface EpisodeStats {
   maxX: Int32Array;
   /** 1 if the flag (or the world's end) was reached. */
   flag: Uint8Array;
+  /** 1 if the episode began from a `setStartStates` state, 0 if from a stage start point. */
+  startState: Uint8Array;
 }
 
 /**
@@ -411,6 +434,8 @@ export class VecEnv {
   #native: NativeVecEnv | undefined;
   #result: StepResult;
   #inFlight = false;
+  /** Start points: one per `stages` entry, or 1 for the full game. */
+  #numStartPoints: number;
   #defaults: { distanceWeight: number; scoreWeight: number };
 
   /** Builds the lanes and boots each start point (e.g. the start-screen skip per stage); throws on bad options. */
@@ -428,6 +453,7 @@ export class VecEnv {
     this.infoFields = Object.freeze([...d.infoFields]);
     this.rewardComponentNames = Object.freeze([...d.rewardComponents]);
     this.stateSize = d.stateSize;
+    this.#numStartPoints = native.stageWeights().length; // the game's start points, as the core counts them
     const shape =
       config.obsKind === 'ram'
         ? observationShape('ram')
@@ -448,6 +474,7 @@ export class VecEnv {
       episodeLength: new Int32Array(n),
       episodeMaxX: new Int32Array(n),
       episodeFlag: new Uint8Array(n),
+      episodeStartState: new Uint8Array(n),
     };
     native.bind(buffers);
     const components: Record<string, Float32Array> = {};
@@ -461,12 +488,19 @@ export class VecEnv {
       rewardComponents: components,
       finalObs: buffers.finalObs,
       finalInfo: sliceFields(buffers.finalInfo, d.infoFields, n),
-      episode: { return: buffers.episodeReturn, length: buffers.episodeLength, maxX: buffers.episodeMaxX, flag: buffers.episodeFlag },
+      episode: {
+        return: buffers.episodeReturn,
+        length: buffers.episodeLength,
+        maxX: buffers.episodeMaxX,
+        flag: buffers.episodeFlag,
+        startState: buffers.episodeStartState,
+      },
     };
     const w = native.rewardWeights();
     this.#defaults = { distanceWeight: w.distanceWeight, scoreWeight: w.scoreWeight };
     if (shaping) this.setRewardShaping(shaping);
     native.reset(undefined);
+    native.startStats(); // startStats() counts the caller's resets, not this one
   }
 
   #live(what: string): NativeVecEnv {
@@ -554,17 +588,59 @@ export class VecEnv {
   /**
    * Makes resets start from these save states instead of the game's start points: `'fixed'`
    * gives lane i state i mod k, `'sample'` draws one per reset from the lane's stream, `'cycle'`
-   * gives lane i states i, i+N, i+2N, ... mod k. Each state is advanced one no-op frame to render
-   * its observation. Takes effect at each lane's next reset. [sync]
+   * gives lane i states i, i+N, i+2N, ... mod k (counting only the resets that use a state). With
+   * `share` < 1 each reset first draws from the lane's stream whether to use a state at all; the
+   * others start from a stage start point (`setStageWeights`). Each state is advanced one no-op
+   * frame to render its observation. Takes effect at each lane's next reset. [sync]
    */
-  setStartStates(states: readonly (BufferSource | ArrayBufferView)[], mode: StartStateMode = 'fixed'): void {
+  setStartStates(states: readonly (BufferSource | ArrayBufferView)[], mode: StartStateMode = 'fixed', options: StartStateOptions = {}): void {
     if (!Array.isArray(states)) throw new TypeError(expectedMessage('an array of save states', 'states', states));
     if (states.length === 0) throw new RangeError(expectedMessage('a non-empty array of save states', 'states', states));
+    const m = expectOneOf(mode, 'mode', ['fixed', 'sample', 'cycle'] as const);
+    const o = expectOptions<StartStateOptions>(options, 'setStartStates options');
+    rejectUnknownKeys(o, 'setStartStates options', ['share']);
+    const share = o.share === undefined ? 1 : expectNumber(o.share, 'share', 0, 1);
     const bytes = states.map((s, i) => {
       const b = toBytes(s, `states[${i}]`);
       return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     });
-    this.#live('setStartStates').setStartStates(bytes, expectOneOf(mode, 'mode', ['fixed', 'sample', 'cycle'] as const));
+    this.#live('setStartStates').setStartStates(bytes, m, share);
+  }
+
+  /**
+   * Sets how resets without a start state pick their stage: one weight per `stages` entry, in
+   * that order (exactly one weight without `stages`), each finite and >= 0, at least one > 0.
+   * Each such reset draws stage i with probability weights[i] / sum from the lane's seeded stream,
+   * in integer arithmetic (resolution 2^-24), so runs stay identical for any `numThreads`. Equal
+   * weights draw exactly as before any call (uniformly, the same random numbers). Takes effect at
+   * each lane's next reset. [sync]
+   */
+  setStageWeights(weights: readonly number[]): void {
+    const n = this.#numStartPoints;
+    const what = n === 1 ? 'an array of 1 weight (no stages list: one start point)' : `an array of ${n} weights (one per stage)`;
+    if (!Array.isArray(weights)) throw new TypeError(expectedMessage(what, 'weights', weights));
+    if (weights.length !== n) throw new RangeError(expectedMessage(what, 'weights', weights));
+    const checked = weights.map((w: unknown, i) => {
+      if (typeof w !== 'number') throw new TypeError(expectedMessage('a finite number >= 0', `weights[${i}]`, w));
+      if (!Number.isFinite(w) || w < 0) throw new RangeError(expectedMessage('a finite number >= 0', `weights[${i}]`, w));
+      return w;
+    });
+    if (checked.every((w) => w === 0)) throw new RangeError('Expected at least one weight > 0 for weights but received all zeros');
+    this.#live('setStageWeights').setStageWeights(checked);
+  }
+
+  /** The stage weights resets draw by (as last set; all 1 until `setStageWeights`). */
+  stageWeights(): number[] {
+    return this.#live('stageWeights').stageWeights();
+  }
+
+  /**
+   * How many lane resets (autoresets and `reset()`, not the one at construction) happened since
+   * the previous call, and how many of them started from a start state; the counts restart at
+   * zero. [sync]
+   */
+  startStats(): StartStats {
+    return this.#live('startStats').startStats();
   }
 
   /** Goes back to the game's own start points. [sync] */

@@ -18,7 +18,7 @@ export function stepDigest(r: StepResult, lanes: number): string {
     if (!r.terminated[i] && !r.truncated[i]) continue;
     h.update(r.finalObs.subarray(i * obsBytes, (i + 1) * obsBytes));
     for (const v of Object.values(r.finalInfo)) h.update(String(v[i]));
-    h.update(`${r.episode.return[i]},${r.episode.length[i]},${r.episode.maxX[i]},${r.episode.flag[i]}`);
+    h.update(`${r.episode.return[i]},${r.episode.length[i]},${r.episode.maxX[i]},${r.episode.flag[i]},${r.episode.startState[i]}`);
   }
   return h.digest('hex');
 }
