@@ -122,6 +122,9 @@ export type {
   CheckpointConfig,
   LogConfig,
   EarlyStopConfig,
+  EvalConfig,
+  CurriculumConfig,
+  StartStatesConfig,
   DerivedSizes,
   ConfigField,
 } from './train/config.js';
@@ -141,7 +144,23 @@ export type {
   RecordEpisodeOptions,
 } from './train/trainer.js';
 export { CallbackList, EarlyStop } from './train/callbacks.js';
-export type { TrainerCallback, CallbackContext, CheckpointInfo, EvaluationInfo, TrainingControls, EarlyStopOptions } from './train/callbacks.js';
+export type {
+  TrainerCallback,
+  CallbackContext,
+  CheckpointInfo,
+  EvaluationInfo,
+  TrainingControls,
+  EarlyStopOptions,
+  ProbeResult,
+  ProbeStageResult,
+} from './train/callbacks.js';
+export { EvalProbes, probeScore, summarizeProbe } from './train/probes.js';
+export { Curriculum } from './train/curriculum.js';
+export type { CurriculumDecision, CurriculumRow } from './train/curriculum.js';
+export { EpisodeBreakdown } from './train/episode-breakdown.js';
+export { StartStateQueue, encodeStartStates, decodeStartStates, START_STATE_FILE_VERSION } from './train/start-states.js';
+export { SMB1_STAGES, RUNNER_STAGE_NAMES, parseStageList } from './train/stages.js';
+export type { StageList } from './train/stages.js';
 export { episodeToGif } from './train/media.js';
 export { encodePng } from './util/png.js';
 export type { EpisodeGif, EpisodeGifOptions } from './train/media.js';

@@ -396,6 +396,19 @@ export class CheckpointStore {
     return this.latestPath;
   }
 
+  /**
+   * Writes `<name>.ckpt` (e.g. the eval probes' `best`), atomically. Named checkpoints are never
+   * pruned and never picked by resume ('latest', 'auto'): load one by path. Returns its path.
+   */
+  saveNamed(name: string, header: CheckpointHeaderInput, sections: Record<string, Uint8Array>): string {
+    if (!/^[a-z][a-z0-9-]{0,63}$/.test(name) || name === 'latest' || name.startsWith('step-')) {
+      throw new RangeError(`Expected a lower-case name other than 'latest' and 'step-…' for checkpoint name but received ${JSON.stringify(name)}`);
+    }
+    const path = join(this.dir, `${name}${CHECKPOINT_EXTENSION}`);
+    writeCheckpoint(path, header, sections, { schemaVersion: this.#read.schemaVersion, savedAt: this.#now(), hooks: this.#hooks });
+    return path;
+  }
+
   /** Periodic checkpoint files in this store, oldest first (by save time, then step). */
   listPeriodic(): string[] {
     const entries: { path: string; savedAt: number; step: number }[] = [];
@@ -432,7 +445,7 @@ export class CheckpointStore {
 
   #candidatePaths(): string[] {
     return readdirSync(this.dir)
-      .filter((n) => n.endsWith(CHECKPOINT_EXTENSION) && !isTempFileName(n))
+      .filter((n) => isResumeCandidate(n))
       .map((n) => join(this.dir, n));
   }
 
@@ -459,7 +472,17 @@ export class CheckpointStore {
   }
 }
 
-/** Every `*.ckpt` file under `root` (recursively), skipping temp files. */
+/** `latest.ckpt` and periodic `step-*.ckpt` files: what resume may pick in a store. */
+function isResumeCandidate(name: string): boolean {
+  return !isTempFileName(name) && (name === LATEST_NAME || /^step-\d+\.ckpt$/.test(name));
+}
+
+/** Checkpoints the Trainer writes by name (`best.ckpt`), which resume never picks. */
+function isNamedCheckpoint(name: string): boolean {
+  return name === `best${CHECKPOINT_EXTENSION}`;
+}
+
+/** Every `*.ckpt` file under `root` (recursively), skipping temp files and named checkpoints (`best.ckpt`). */
 export function findCheckpointFiles(root: string): string[] {
   const out: string[] = [];
   if (!existsSync(root)) return out;
@@ -467,7 +490,7 @@ export function findCheckpointFiles(root: string): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && entry.name.endsWith(CHECKPOINT_EXTENSION) && !isTempFileName(entry.name)) out.push(path);
+      else if (entry.isFile() && entry.name.endsWith(CHECKPOINT_EXTENSION) && !isTempFileName(entry.name) && !isNamedCheckpoint(entry.name)) out.push(path);
     }
   };
   walk(root);

@@ -3,23 +3,28 @@
  * training loops (in the spirit of Stable-Baselines3's callbacks). The loops call the hooks at fixed
  * points, in registration order:
  *
- *   onTrainStart → (onRolloutEnd → onUpdateEnd [→ onCheckpoint])* → onTrainEnd
+ *   onTrainStart → ((onStep)* → onRolloutEnd → onUpdateEnd [→ onProbe] [→ onCheckpoint])* → onTrainEnd
  *
- * plus onEvaluation after every `Trainer.evaluate`. PPO/A2C call onRolloutEnd after each rollout
+ * plus onEvaluation after every `Trainer.evaluate`. onStep runs after every training env step
+ * (synchronously: it must be cheap). onProbe runs when the eval probes (probes.ts) have measured
+ * the policy, right after the update they followed. PPO/A2C call onRolloutEnd after each rollout
  * (with `overlap`, the next rollout may already be under way while the learner trains); DQN, which
  * has no rollouts, calls it after every metrics row's worth of env steps, just before onUpdateEnd.
  *
  * Through the {@link CallbackContext} a hook can read the row and the episode window, act on the
  * training env between steps (its stages, start states, reward shaping: `ctx.env`), scale the
- * learning rate (`ctx.controls.lrScale`), and stop the run (`ctx.requestStop`). A callback with
- * state to keep across a resume implements `state`/`restore`; the Trainer stores it in every
- * checkpoint under the callback's `name`.
+ * learning rate (`ctx.controls.lrScale`), add values to the next metrics row (`ctx.record`), and
+ * stop the run (`ctx.requestStop`). A callback with state to keep across a resume implements
+ * `state`/`restore` (JSON, stored in the checkpoint header under the callback's `name`) and, for
+ * binary data such as save states, `sections`/`restoreSections` (checkpoint sections named
+ * `cb.<name>.<key>`).
  *
  * Hooks run on the training loop's thread and may be async; the loop awaits them, so a slow hook
  * slows training. A hook that throws ends the run (after `latest` is written) with its error.
  */
-import { type VecEnv } from '../env/vec-env.js';
-import { type EpisodeWindow, type MetricsRow } from '../run/metrics.js';
+import { type StepResult, type VecEnv } from '../env/vec-env.js';
+import { type EpisodeWindow, type MetricsRow, type MetricsValue } from '../run/metrics.js';
+import { type Learner } from '../runtime/learner.js';
 import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type TrainerConfig } from './config.js';
 
@@ -43,10 +48,56 @@ export interface CallbackContext {
   readonly env: VecEnv;
   /** Knobs read by the loop at each update. */
   readonly controls: TrainingControls;
+  /**
+   * The learner holding the current parameters (for acting on a separate env, as the eval probes
+   * do). Idle during onUpdateEnd, onProbe and onCheckpoint; do not call it from onStep.
+   */
+  readonly learner: Learner;
   /** Ends the run after the current update (writes `latest`); `reason` goes into the summary. */
   requestStop(reason: string): void;
   /** Prints a warning through the Trainer's `onWarning` and `warning` event. */
   warn(message: string): void;
+  /** Adds `key: value` to the next metrics row (and TensorBoard, when numeric); a later value for the same key wins. */
+  record(key: string, value: MetricsValue): void;
+  /** A TensorBoard histogram of `values` at the current step (no-op without TensorBoard or outside train()). */
+  histogram(tag: string, values: ArrayLike<number>): void;
+  /** Writes the current state as `checkpoints/<name>.ckpt` (e.g. 'best'); never pruned, never picked by resume. Returns the path. */
+  saveCheckpoint(name: string): string;
+  /** Hands a probe's result to every callback's onProbe (the eval probes call this). */
+  probeDone(result: ProbeResult): Promise<void>;
+}
+
+/** One probed stage's measurements (a row of `RUN/evals.jsonl`). */
+export interface ProbeStageResult {
+  /** Stage name ('1-1'). */
+  stage: string;
+  /** Episodes run. */
+  episodes: number;
+  /** Share of episodes that reached the flag (or the castle's end). */
+  flagRate: number;
+  /** Mean / min / 10th / 50th percentile of the episodes' largest x. */
+  maxXMean: number;
+  maxXMin: number;
+  maxXP10: number;
+  maxXP50: number;
+  /** Mean undiscounted return. */
+  returnMean: number;
+  /** Share of episodes that ended without the flag in their first `eval.earlySteps` agent steps. */
+  earlyDeathRate: number;
+  /** Where episodes that did not reach the flag ended: counts per `binWidth` px of x. */
+  deathXHist: { binWidth: number; counts: number[] };
+  /** The stage's length in px as far as measured: the largest x at which a probe episode reached the flag; 0 before any did. */
+  length: number;
+}
+
+/** What the eval probes measured after one update. */
+export interface ProbeResult {
+  /** Agent steps when the probe ran. */
+  globalStep: number;
+  /** One entry per probed stage. */
+  stages: ProbeStageResult[];
+  /** The probe's score (mean flag rate over stages, ties broken by progress); `best.ckpt` keeps the best. */
+  score: number;
 }
 
 /** A checkpoint was written. */
@@ -75,12 +126,16 @@ export interface TrainerCallback {
   readonly name: string;
   /** Before the first rollout of a `train()` call (after a resume). */
   onTrainStart?(ctx: CallbackContext): void | Promise<void>;
+  /** After every training env step, with its result (synchronous; keep it cheap; copy what you keep). */
+  onStep?(ctx: CallbackContext, step: StepResult): void;
   /** After a rollout was collected (DQN: after each row's worth of env steps). */
   onRolloutEnd?(ctx: CallbackContext): void | Promise<void>;
   /** After an update's metrics row was written. */
   onUpdateEnd?(ctx: CallbackContext, row: MetricsRow): void | Promise<void>;
   /** After a checkpoint was written. */
   onCheckpoint?(ctx: CallbackContext, info: CheckpointInfo): void | Promise<void>;
+  /** After the eval probes measured the policy (see {@link ProbeResult}). */
+  onProbe?(ctx: CallbackContext, result: ProbeResult): void | Promise<void>;
   /** After `Trainer.evaluate` (outside training too). */
   onEvaluation?(ctx: CallbackContext, result: EvaluationInfo): void | Promise<void>;
   /** After the loop ended and `latest` was written. */
@@ -89,9 +144,13 @@ export interface TrainerCallback {
   state?(): unknown;
   /** Restores what `state` returned, when a checkpoint is loaded. */
   restore?(state: unknown): void;
+  /** Binary state to keep across a resume, by key (stored as checkpoint sections `cb.<name>.<key>`). */
+  sections?(): Record<string, Uint8Array>;
+  /** Restores what `sections` returned (called after `restore`, with an empty object when the checkpoint had none). */
+  restoreSections?(sections: Record<string, Uint8Array>): void;
 }
 
-type Hook = 'onTrainStart' | 'onRolloutEnd' | 'onUpdateEnd' | 'onCheckpoint' | 'onEvaluation' | 'onTrainEnd';
+type Hook = 'onTrainStart' | 'onRolloutEnd' | 'onUpdateEnd' | 'onProbe' | 'onCheckpoint' | 'onEvaluation' | 'onTrainEnd';
 
 /** The Trainer's registered callbacks, called in order. */
 export class CallbackList {
@@ -133,12 +192,42 @@ export class CallbackList {
     return out;
   }
 
-  /** Hands each callback its stored state; a registered stateful callback missing from `states` is warned about. */
-  restore(states: Record<string, unknown>, warn: (message: string) => void): void {
+  /** True when some callback has an onStep hook (the loops skip the call otherwise). */
+  get hasStepHooks(): boolean {
+    return this.#callbacks.some((c) => c.onStep);
+  }
+
+  /** Calls every onStep hook (synchronously). */
+  step(ctx: CallbackContext, result: StepResult): void {
+    for (const c of this.#callbacks) c.onStep?.(ctx, result);
+  }
+
+  /** Every callback's binary sections, named `cb.<name>.<key>` (for checkpoints). */
+  sections(): Record<string, Uint8Array> {
+    const out: Record<string, Uint8Array> = {};
     for (const c of this.#callbacks) {
-      if (!c.restore) continue;
-      if (Object.hasOwn(states, c.name)) c.restore(states[c.name]);
-      else warn(`callback '${c.name}' has no state in the checkpoint; it starts fresh`);
+      if (!c.sections) continue;
+      for (const [key, bytes] of Object.entries(c.sections())) out[`cb.${c.name}.${key}`] = bytes;
+    }
+    return out;
+  }
+
+  /**
+   * Hands each callback its stored state and sections; a registered stateful callback missing
+   * from `states` is warned about.
+   */
+  restore(states: Record<string, unknown>, sections: Record<string, Uint8Array>, warn: (message: string) => void): void {
+    for (const c of this.#callbacks) {
+      if (c.restore) {
+        if (Object.hasOwn(states, c.name)) c.restore(states[c.name]);
+        else warn(`callback '${c.name}' has no state in the checkpoint; it starts fresh`);
+      }
+      if (c.restoreSections) {
+        const prefix = `cb.${c.name}.`;
+        const mine: Record<string, Uint8Array> = {};
+        for (const [k, v] of Object.entries(sections)) if (k.startsWith(prefix)) mine[k.slice(prefix.length)] = v;
+        c.restoreSections(mine);
+      }
     }
   }
 }

@@ -33,6 +33,12 @@ export interface EnvConfig {
   world: number;
   /** Stage within the world (1-based). Default 1. */
   stage: number;
+  /**
+   * Several stages instead of `world`/`stage`: 'all' (SMB1's 32, the built-in game's 3) or a comma
+   * list with optional weights, '1-1,1-2:2' (each reset draws a stage ∝ weight from the lane's
+   * seeded stream). '' = the single `world`-`stage`. Default ''.
+   */
+  stages: string;
   /** Action set: 'right-only', 'simple' or 'complex' (gym-super-mario-bros order). Default 'simple'. */
   actions: 'right-only' | 'simple' | 'complex';
   /** Observation width in pixels. Default 84. */
@@ -188,6 +194,73 @@ export interface LogConfig {
   progress: 'auto' | 'bar' | 'plain' | 'off';
 }
 
+/**
+ * Eval probes during training (the `EvalProbes` callback, src/train/probes.ts): every `interval`
+ * updates, `episodes` episodes per probed stage on a separate env, written to `RUN/evals.jsonl`
+ * and TensorBoard; the best probe keeps `checkpoints/best.ckpt`.
+ */
+export interface EvalConfig {
+  /** Episodes per probed stage; 0 = no probes. Default 0. */
+  episodes: number;
+  /** Updates (DQN: metrics rows) between probes. Default 20. */
+  interval: number;
+  /** Seeds the episodes are spread over (each seed a fresh env reset with its own no-op draws). Default 2. */
+  seeds: number;
+  /** Random no-op frames (0…N) before each probe episode. Default 30. */
+  noopMax: number;
+  /** Lanes of each probe env. Default 8. */
+  numEnvs: number;
+  /** Stages to probe ('all', a comma list, or '' = the training stages; with a curriculum, the stages reached so far). Default ''. */
+  stages: string;
+  /** An episode that ends without the flag within this many agent steps counts as an early death. Default 50. */
+  earlySteps: number;
+  /** Width in px of the bins of the death-x histogram. Default 256. */
+  deathBinWidth: number;
+  /** Greedy actions instead of sampled ones. Default false. */
+  deterministic: boolean;
+  /** Write the best and the worst episode of each probed stage as GIFs under `RUN/media/`. Default false. */
+  record: boolean;
+}
+
+/**
+ * A stage curriculum with gated promotion (the `Curriculum` callback, src/train/curriculum.ts):
+ * train on the current stage (plus a share of the passed ones), promote once the probe passes the
+ * gate `consecutive` probes in a row. Needs eval probes (`eval.episodes` > 0).
+ */
+export interface CurriculumConfig {
+  /** The stages in order ('1-1,1-2,1-3,1-4' or 'all'); '' = no curriculum. Default ''. */
+  stages: string;
+  /** Gate: the probe's flag rate on the current stage must reach this share. Default 0.5. */
+  flagRate: number;
+  /** Gate: the probe's 10th percentile of max x must reach this share of the stage's measured length. Default 0.5. */
+  progressP10: number;
+  /** Probes in a row that must pass the gate before a promotion. Default 2. */
+  consecutive: number;
+  /** Share of episodes started on the passed stages (against forgetting); 0 = only the current stage. Default 0.25. */
+  mixEarlier: number;
+  /**
+   * Go back to a passed stage when its probe's flag rate falls below half the gate's
+   * `consecutive` probes in a row. Default false (never demote).
+   */
+  demote: boolean;
+  /** End training once the last stage passed the gate. Default true. */
+  stopWhenDone: boolean;
+}
+
+/** The start-state queue (the `StartStateQueue` callback, src/train/start-states.ts). */
+export interface StartStatesConfig {
+  /** Share of episodes started from a queued state (0 = no queue). Default 0. */
+  share: number;
+  /** States kept per stage (oldest out). Default 64. */
+  capacity: number;
+  /** How long before a death the queued state was saved, in seconds of game time. Default 2. */
+  secondsBefore: number;
+  /** Also queue the state where an episode first passes every multiple of this x (px); 0 = only deaths. Default 0. */
+  milestonePx: number;
+  /** A start-state file (a run's `RUN/start-states.bin`) that seeds the queue; '' = start empty. Default ''. */
+  file: string;
+}
+
 /** Stop training early (the `EarlyStop` callback; docs/training.md, "Callbacks"). */
 export interface EarlyStopConfig {
   /** Stop once the rolling flag rate reaches this share of episodes; 0 = off. Default 0. */
@@ -236,6 +309,12 @@ export interface TrainerConfig {
   log: LogConfig;
   /** Early stopping. */
   earlyStop: EarlyStopConfig;
+  /** Eval probes during training. */
+  eval: EvalConfig;
+  /** Stage curriculum. */
+  curriculum: CurriculumConfig;
+  /** Start-state queue. */
+  startStates: StartStatesConfig;
 }
 
 /** A schedule as a config accepts it: a number (constant), a flag string (`linear:1e-4:0`) or a schedule object. */
@@ -299,6 +378,7 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     rom: f(str, '', "ROM image path ('' = $MARIO_ROM for smb1)"),
     world: f(int(1, 8), 1, 'world (1-based)'),
     stage: f(int(1, 4), 1, 'stage (1-based; the built-in game has 3)'),
+    stages: f(str, '', "several stages: 'all' or '1-1,1-2:2' (optional weights); '' = env.world-env.stage"),
     actions: f(oneOf(['right-only', 'simple', 'complex'], { right: 'right-only' }), 'simple', 'action set'),
     width: f(int(8, 256), 84, 'observation width'),
     height: f(int(8, 240), 84, 'observation height'),
@@ -378,6 +458,34 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
   earlyStop: {
     flagRate: f(num(0, 1), 0, 'stop once the rolling flag rate reaches this share (0 = off)'),
     minEpisodes: f(int(1, 1_000_000), 20, 'episodes in the window before earlyStop.flagRate applies'),
+  },
+  eval: {
+    episodes: f(int(0, 10_000), 0, 'eval-probe episodes per probed stage (0 = no probes)'),
+    interval: f(int(1, INT_MAX), 20, 'updates between eval probes'),
+    seeds: f(int(1, 1000), 2, 'seeds the probe episodes are spread over'),
+    noopMax: f(int(0, 10_000), 30, 'random no-op frames (0…N) before each probe episode'),
+    numEnvs: f(int(1, MAX_VEC_ENVS), 8, 'lanes of each probe env'),
+    stages: f(str, '', "stages to probe: 'all', a list, or '' (training stages; with a curriculum, those reached)"),
+    earlySteps: f(int(1, MAX_EPISODE_STEPS), 50, 'a flagless end within this many steps is an early death'),
+    deathBinWidth: f(int(1, 65_536), 256, 'px per bin of the death-x histogram'),
+    deterministic: f(bool, false, 'greedy probe actions instead of sampled ones'),
+    record: f(bool, false, 'write the best and worst probe episode per stage as GIFs under RUN/media'),
+  },
+  curriculum: {
+    stages: f(str, '', "curriculum stages in order ('1-1,1-2,1-3,1-4' or 'all'); '' = none"),
+    flagRate: f(num(0, 1), 0.5, 'gate: probe flag rate on the current stage ≥ this'),
+    progressP10: f(num(0, 1), 0.5, "gate: probe p10 of max x ≥ this share of the stage's length"),
+    consecutive: f(int(1, 1000), 2, 'probes in a row that must pass the gate'),
+    mixEarlier: f(num(0, 0.95), 0.25, 'share of episodes on passed stages (against forgetting)'),
+    demote: f(bool, false, "go back to a passed stage whose probe falls below half the gate's flag rate"),
+    stopWhenDone: f(bool, true, 'end training once the last stage passed'),
+  },
+  startStates: {
+    share: f(num(0, 1), 0, 'share of episodes started from the start-state queue (0 = off)'),
+    capacity: f(int(1, 100_000), 64, 'states kept per stage (oldest out)'),
+    secondsBefore: f(num(0.1, 60), 2, 'queue the state from this many seconds before each death'),
+    milestonePx: f(int(0, 65_535), 0, 'also queue states at every multiple of this x (0 = deaths only)'),
+    file: f(str, '', "seed the queue from a run's start-states.bin ('' = start empty)"),
   },
 };
 

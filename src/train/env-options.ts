@@ -9,10 +9,38 @@ import { readFileSync } from 'node:fs';
 import { ACTION_SET_SIZES, observationShape, type VecEnvOptions } from '../env/vec-env.js';
 import { type TrainSpec, trainSpec } from '../runtime/train-graph.js';
 import { type EnvConfig, type TrainerConfig } from './config.js';
+import { parseStageList, type StageList, trainingStages } from './stages.js';
 
-/** VecEnv options for `numEnvs` lanes seeded with `seed`; reads the ROM for smb1 (errors name env.rom). */
-export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: number, rom?: Uint8Array): VecEnvOptions {
+/** The stages the training env is built with: the curriculum's when there is one, else {@link trainingStages}. */
+export function runStages(config: TrainerConfig): StageList {
+  if (config.curriculum.stages !== '') return parseStageList(config.curriculum.stages, config.env.game, 'curriculum.stages');
+  return trainingStages(config.env);
+}
+
+/** Cross-field rules of the stage options (env.stages, curriculum.*, eval.*); errors name the flag. */
+export function checkStageConfig(c: TrainerConfig): void {
+  runStages(c); // parses env.stages or curriculum.stages
+  if (c.env.stages !== '' && c.curriculum.stages !== '') {
+    throw new RangeError(
+      `Expected '' for env.stages with curriculum.stages ${JSON.stringify(c.curriculum.stages)} (the curriculum chooses the stages) but received ${JSON.stringify(c.env.stages)}`,
+    );
+  }
+  if (c.eval.stages !== '') parseStageList(c.eval.stages, c.env.game, 'eval.stages');
+  if (c.curriculum.stages !== '' && c.eval.episodes === 0) {
+    throw new RangeError('Expected eval.episodes > 0 with curriculum.stages (the gate reads the eval probes; e.g. --eval.episodes 20) but received 0');
+  }
+  if (c.eval.record && c.eval.episodes === 0)
+    throw new RangeError('Expected eval.episodes > 0 with eval.record true (it records probe episodes) but received 0');
+}
+
+/**
+ * VecEnv options for `numEnvs` lanes seeded with `seed`; reads the ROM for smb1 (errors name
+ * env.rom). The stages are `stages` when given, else the run's: the curriculum's stages (all of
+ * them, the curriculum sets their weights), else `env.stages`, else `env.world`-`env.stage`.
+ */
+export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: number, rom?: Uint8Array, stages?: readonly string[]): VecEnvOptions {
   const e = config.env;
+  const stageNames = [...(stages ?? runStages(config).names)];
   const common = {
     numEnvs,
     actions: e.actions,
@@ -31,9 +59,9 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
   };
   if (e.game === 'runner') {
     // The built-in game has one reward ('v0': progress, clock, death, flag); env.reward applies to smb1.
-    return { ...common, game: 'runner', stages: [String(e.stage)], reward: 'v0' };
+    return { ...common, game: 'runner', stages: stageNames, reward: 'v0' };
   }
-  return { ...common, game: 'smb1', rom: rom ?? readRom(e.rom), stages: [`${e.world}-${e.stage}`], reward: e.reward };
+  return { ...common, game: 'smb1', rom: rom ?? readRom(e.rom), stages: stageNames, reward: e.reward };
 }
 
 /** Cross-field env rules the field table cannot state; errors name the field. */

@@ -124,42 +124,127 @@ export function evaluateOptions(options: EvaluateOptions, config: TrainerConfig)
   };
 }
 
+/** One finished episode of {@link collectEpisodes}. */
+export interface CollectedEpisode {
+  return: number;
+  length: number;
+  maxX: number;
+  flag: boolean;
+  /** x position on the episode's last step (where it died, when it did not reach the flag). */
+  endX: number;
+  /** True when the game ended it (death, flag), false when cut by maxEpisodeSteps. */
+  terminated: boolean;
+}
+
+/** Options of {@link collectEpisodes}. */
+export interface CollectOptions {
+  /** Episodes to collect. */
+  episodes: number;
+  /** Seed of the env reset. */
+  seed: number;
+  /** Greedy actions (see {@link pickActions}). */
+  deterministic: boolean;
+  /** Action sampling stream. */
+  rng: Rng;
+  /**
+   * Called with each counted episode's recording (start state, buttons, per-step states), for
+   * GIFs; recording saves a state per lane and step, so pass it only when needed.
+   */
+  onRecorded?: (episode: CollectedEpisode, recording: RecordedEpisode) => void;
+  /** The ROM, for recordings. */
+  rom?: Uint8Array;
+  /** Emulator frames per agent step, for recordings. */
+  frameSkip?: number;
+}
+
+/**
+ * Runs `episodes` episodes of `learner`'s policy on `env` (reset with `seed`), in the order they
+ * finish. Lanes that start an episode after enough were started are not counted, so short
+ * episodes are not favoured.
+ */
+export async function collectEpisodes(learner: Learner, env: VecEnv, options: CollectOptions): Promise<CollectedEpisode[]> {
+  const { episodes, seed, deterministic, rng, onRecorded } = options;
+  const n = env.numEnvs;
+  const actions = new Int32Array(n);
+  const out: CollectedEpisode[] = [];
+  let obs = env.reset({ seed }).obs;
+  const started = new Uint8Array(n).fill(1);
+  let startedCount = n;
+  // Recording: per lane, the episode's start state, buttons, actions and states after each step.
+  const rec = onRecorded
+    ? env.saveStates().map((startState) => ({ startState, buttons: [] as number[], actions: [] as number[], states: [] as Uint8Array[] }))
+    : null;
+  while (out.length < episodes) {
+    // A NoisyNet head acts on its means when deterministic, with noise otherwise.
+    const { logits, q } = await learner.act(obs, { noise: !deterministic });
+    pickActions({ logits, q }, n, env.numActions, deterministic, rng, actions);
+    const r = await env.stepAsync(actions);
+    for (let lane = 0; lane < n; lane++) {
+      const done = r.terminated[lane] || r.truncated[lane];
+      if (rec) {
+        rec[lane]!.buttons.push(env.actionButtons[actions[lane]!]!);
+        rec[lane]!.actions.push(actions[lane]!);
+      }
+      if (!done) continue;
+      if (started[lane] && out.length < episodes) {
+        const ep: CollectedEpisode = {
+          return: r.episode.return[lane]!,
+          length: r.episode.length[lane]!,
+          maxX: r.episode.maxX[lane]!,
+          flag: r.episode.flag[lane] === 1,
+          endX: r.finalInfo.xPos?.[lane] ?? 0,
+          terminated: r.terminated[lane] === 1,
+        };
+        out.push(ep);
+        if (rec && onRecorded) {
+          const l = rec[lane]!;
+          onRecorded(ep, {
+            rom: options.rom!,
+            frameSkip: options.frameSkip ?? 1,
+            startState: l.startState,
+            buttons: Uint8Array.from(l.buttons),
+            states: l.states,
+            actions: Int32Array.from(l.actions),
+            return: ep.return,
+            length: ep.length,
+            maxX: ep.maxX,
+            flag: ep.flag,
+            cut: !ep.terminated,
+          });
+        }
+      }
+      started[lane] = startedCount < episodes ? 1 : 0;
+      if (started[lane]) startedCount++;
+    }
+    if (rec) {
+      const states = env.saveStates();
+      for (let lane = 0; lane < n; lane++) {
+        const l = rec[lane]!;
+        if (r.terminated[lane] || r.truncated[lane]) rec[lane] = { startState: states[lane]!, buttons: [], actions: [], states: [] };
+        else l.states.push(states[lane]!);
+      }
+    }
+    obs = r.obs;
+  }
+  return out;
+}
+
 /** Runs evaluation episodes with `learner`'s current parameters on a separate env. */
 export async function evaluatePolicy(learner: Learner, config: TrainerConfig, options: ResolvedEvaluateOptions, rom?: Uint8Array): Promise<EvaluateResult> {
   const { episodes, numEnvs, seed, noopMax, deterministic } = options;
   const evalConfig = { ...config, env: { ...config.env, noopMax } };
   const env = new VecEnv(vecEnvOptions(evalConfig, numEnvs, seed, rom));
-  const rng = new Rng(seed, 2);
-  const actions = new Int32Array(numEnvs);
-  const out: EvaluateResult['episodes'] = [];
   try {
-    let obs = env.reset({ seed }).obs;
-    // Lanes that started an episode after enough were started are not counted (no bias towards short episodes).
-    const started = new Uint8Array(numEnvs).fill(1);
-    let startedCount = numEnvs;
-    while (out.length < episodes) {
-      // A NoisyNet head acts on its means when deterministic, with noise otherwise.
-      const { logits, q } = await learner.act(obs, { noise: !deterministic });
-      pickActions({ logits, q }, numEnvs, env.numActions, deterministic, rng, actions);
-      const r = await env.stepAsync(actions);
-      for (let n = 0; n < numEnvs; n++) {
-        if (!r.terminated[n] && !r.truncated[n]) continue;
-        if (started[n] && out.length < episodes) {
-          out.push({ return: r.episode.return[n]!, length: r.episode.length[n]!, maxX: r.episode.maxX[n]!, flag: r.episode.flag[n] === 1 });
-        }
-        started[n] = startedCount < episodes ? 1 : 0;
-        if (started[n]) startedCount++;
-      }
-      obs = r.obs;
-    }
+    const eps = await collectEpisodes(learner, env, { episodes, seed, deterministic, rng: new Rng(seed, 2) });
+    const out = eps.map((e) => ({ return: e.return, length: e.length, maxX: e.maxX, flag: e.flag }));
+    return {
+      episodes: out,
+      meanReturn: mean(out.map((e) => e.return)),
+      flagRate: out.filter((e) => e.flag).length / out.length,
+    };
   } finally {
     env.close();
   }
-  return {
-    episodes: out,
-    meanReturn: mean(out.map((e) => e.return)),
-    flagRate: out.filter((e) => e.flag).length / out.length,
-  };
 }
 
 /** recordEpisode options with the defaults filled in. */

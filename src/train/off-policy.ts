@@ -68,6 +68,7 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
   const ones = new Float32Array(B).fill(1);
   const scaledRewards = new Float32Array(N);
   const noisy = d.exploration === 'noisy';
+  const stepHooks = run.callbacks.hasStepHooks;
 
   let lastRow: MetricsRow | undefined;
   let tdLoss = 0;
@@ -82,6 +83,7 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
       const { q } = await learner.act(obs);
       epsilonGreedy(q!, N, A, epsilon, state.rngAct, actions);
       const r = await env.stepAsync(actions);
+      if (stepHooks) run.callbacks.step(run.ctx, r);
       for (let n = 0; n < N; n++) scaledRewards[n] = r.reward[n]! * rewardScale;
       replay.addBatch({ actions, rewards: scaledRewards, terminated: r.terminated, truncated: r.truncated, obs: r.obs, finalObs: r.finalObs });
       for (let n = 0; n < N; n++) {

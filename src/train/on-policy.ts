@@ -73,6 +73,7 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
   const A = env.numActions;
   const obsSize = obsBytes(c.env);
   const actor: Learner = c.overlap ? await run.actor() : learner;
+  const stepHooks = run.callbacks.hasStepHooks;
 
   // ---- storage (two sets: overlap collects into one while the learner reads the other)
   const newStorage = (): Storage => ({
@@ -109,6 +110,7 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
         s.values[i0 + n] = out.value![n]!;
       }
       const r = await env.stepAsync(actions);
+      if (stepHooks) run.callbacks.step(run.ctx, r);
       for (let n = 0; n < N; n++) s.rewards[i0 + n] = r.reward[n]! * rewardScale;
       s.terminated.set(r.terminated, i0);
       s.truncated.set(r.truncated, i0);

@@ -47,6 +47,19 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
       totalSteps: 1_000_000,
     },
   },
+  'runner-curriculum': {
+    summary: 'built-in game stages 1-1 → 1-3 with one tiles-mlp policy: a gated curriculum over the eval probes (curriculum.jsonl); docs/results.md',
+    config: {
+      algo: 'ppo',
+      network: 'tiles-mlp',
+      threads: 1,
+      env: { game: 'runner', obs: 'tiles', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
+      ppo: { numEnvs: 32, numSteps: 32, epochs: 4, minibatches: 4, learningRate: 0.0005, gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01 },
+      eval: { episodes: 20, interval: 10, seeds: 2, noopMax: 30 },
+      curriculum: { stages: '1-1,1-2,1-3', flagRate: 0.5, progressP10: 0.5, consecutive: 2, mixEarlier: 0.25 },
+      totalSteps: 3_000_000,
+    },
+  },
   'smb-1-1-tiles': {
     summary: 'Super Mario Bros. 1-1 from the 13x16 tile grid (tiles-mlp network, right-only, uvipen reward); docs/results.md',
     config: {
@@ -55,6 +68,21 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
       threads: 1,
       env: { game: 'smb1', world: 1, stage: 1, obs: 'tiles', actions: 'right-only', frameSkip: 4 },
       ppo: { numEnvs: 16, numSteps: 128, epochs: 4, minibatches: 4, learningRate: 0.00025, gamma: 0.9, gaeLambda: 0.95 },
+    },
+  },
+  'smb-world-1-tiles': {
+    summary: 'Super Mario Bros. World 1 (1-1 → 1-4) with one tiles-mlp policy: gated curriculum, eval probes, start-state queue; docs/results.md',
+    config: {
+      algo: 'ppo',
+      network: 'tiles-mlp',
+      threads: 1,
+      env: { game: 'smb1', obs: 'tiles', actions: 'right-only', frameSkip: 4, noopMax: 30 },
+      ppo: { numEnvs: 16, numSteps: 128, epochs: 4, minibatches: 4, learningRate: 0.00025, gamma: 0.9, gaeLambda: 0.95 },
+      eval: { episodes: 20, interval: 25, seeds: 2, noopMax: 30 },
+      curriculum: { stages: '1-1,1-2,1-3,1-4', flagRate: 0.5, progressP10: 0.3, consecutive: 2, mixEarlier: 0.25, stopWhenDone: false },
+      startStates: { share: 0.2, capacity: 64, secondsBefore: 2 },
+      checkpoint: { interval: 50, keep: 5 },
+      totalSteps: 100_000_000,
     },
   },
   'smb-1-1': {

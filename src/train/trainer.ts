@@ -24,16 +24,26 @@ import { EventEmitter } from 'node:events';
 
 import { VecEnv } from '../env/vec-env.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
-import { type MetricsRow, PhaseTimer } from '../run/metrics.js';
+import { type MetricsRow, type MetricsValue, PhaseTimer } from '../run/metrics.js';
 import { RunLogger, runPaths } from '../run/run-logger.js';
 import { ShutdownController } from '../run/signals.js';
 import { Learner } from '../runtime/learner.js';
 import { type TrainSpec } from '../runtime/train-graph.js';
 import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
-import { type CallbackContext, CallbackList, type CheckpointInfo, EarlyStop, type TrainerCallback, type TrainingControls } from './callbacks.js';
+import {
+  type CallbackContext,
+  CallbackList,
+  type CheckpointInfo,
+  EarlyStop,
+  type ProbeResult,
+  type TrainerCallback,
+  type TrainingControls,
+} from './callbacks.js';
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
 import { cpuSpeedWarning } from './cpu-speed.js';
-import { checkEnvConfig, numActions, trainSpecFor, vecEnvOptions } from './env-options.js';
+import { Curriculum } from './curriculum.js';
+import { checkEnvConfig, checkStageConfig, numActions, runStages, trainSpecFor, vecEnvOptions } from './env-options.js';
+import { EpisodeBreakdown } from './episode-breakdown.js';
 import {
   type EvaluateOptions,
   type EvaluateResult,
@@ -47,8 +57,11 @@ import {
 } from './evaluation.js';
 import { trainOffPolicy } from './off-policy.js';
 import { trainOnPolicy } from './on-policy.js';
+import { EvalProbes } from './probes.js';
 import { type EpisodeEvent, type ExtraSections, type TrainingRun, TrainingState } from './run-context.js';
 import { scheduleValue } from './schedule.js';
+import { parseStageList } from './stages.js';
+import { StartStateQueue } from './start-states.js';
 
 export { EVAL_EPSILON } from './evaluation.js';
 export type { EvaluateOptions, EvaluateResult, RecordedEpisode, RecordEpisodeOptions } from './evaluation.js';
@@ -134,7 +147,12 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   #state: TrainingState;
   #callbacks = new CallbackList();
   #callbackStates: Record<string, unknown> | undefined;
+  #callbackSections: Record<string, Uint8Array> = {};
+  /** What callbacks reach during train(): the run's logger, checkpoint store and the pending `ctx.record` values. */
+  #live: { log: RunLogger; store: CheckpointStore; learner: Learner; pending: MetricsRow } | null = null;
   #restoredSections: Record<string, Uint8Array> = {};
+  /** The loop's extra checkpoint sections (DQN's replay), for `latest` and named checkpoints. */
+  #extra: ExtraSections | undefined;
   #resumedFrom: string | undefined;
   #stopMessage: string | undefined;
   #closed = false;
@@ -157,10 +175,21 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     if (c.checkpoint.includeReplay && c.algo !== 'dqn')
       throw new RangeError(`Expected false for checkpoint.includeReplay with algo '${c.algo}' (only DQN has a replay buffer) but received true`);
     checkEnvConfig(c.env, c.network);
+    checkStageConfig(c);
     this.sizes = deriveSizes(c);
     this.#spec = trainSpecFor(c); // the model and loss, checked now rather than when the learner starts
     vecEnvOptions(c, 1, 0, o.rom); // a readable ROM for smb1 before anything starts
     this.#state = new TrainingState(c.seed, c.log.windowEpisodes);
+    // Built-in components, in the order their hooks run: the curriculum reacts to the probes' onProbe.
+    const stages = runStages(c);
+    this.addCallback(new EpisodeBreakdown(c.log.windowEpisodes, stages.names.length > 1));
+    const curriculum = c.curriculum.stages !== '' ? new Curriculum(c) : undefined;
+    if (curriculum) this.addCallback(curriculum);
+    if (c.startStates.share > 0) this.addCallback(new StartStateQueue(c));
+    if (c.eval.episodes > 0) {
+      const fixed = c.eval.stages !== '' ? parseStageList(c.eval.stages, c.env.game, 'eval.stages').names : undefined;
+      this.addCallback(new EvalProbes(c, () => fixed ?? curriculum?.probeStages() ?? stages.names, o.rom));
+    }
     if (c.earlyStop.flagRate > 0) this.addCallback(new EarlyStop({ flagRate: c.earlyStop.flagRate, minEpisodes: c.earlyStop.minEpisodes }));
     if (o.callbacks !== undefined) {
       if (!Array.isArray(o.callbacks)) throw new TypeError(`Expected an array of callbacks for callbacks but received ${typeof o.callbacks}`);
@@ -234,12 +263,14 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     const h = checkpoint.header;
     learner.fromSafetensors(checkpoint.sections.learner!);
     this.#state.restore(h);
-    this.#restoredSections = Object.fromEntries(Object.entries(checkpoint.sections).filter(([k]) => k !== 'learner'));
+    const rest = Object.entries(checkpoint.sections).filter(([k]) => k !== 'learner');
+    this.#restoredSections = Object.fromEntries(rest.filter(([k]) => !k.startsWith('cb.')));
+    this.#callbackSections = Object.fromEntries(rest.filter(([k]) => k.startsWith('cb.')));
     this.#callbackStates = (h.callbacks as Record<string, unknown> | undefined) ?? {};
     this.#resumedFrom = checkpoint.path;
   }
 
-  #checkpoint(store: CheckpointStore, kind: 'periodic' | 'latest', learner: Learner, extra: ExtraSections | undefined): CheckpointInfo {
+  #checkpoint(store: CheckpointStore, kind: 'periodic' | 'latest' | 'named', learner: Learner, extra: ExtraSections | undefined, name = ''): CheckpointInfo {
     const header = {
       ...this.#state.toHeader(),
       trainerFormat: TRAINER_CHECKPOINT_FORMAT,
@@ -249,7 +280,8 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       learnerStep: learner.step,
       ...(this.#callbacks.size ? { callbacks: this.#callbacks.states() } : {}),
     };
-    const sections = { learner: learner.toSafetensors(), ...(extra?.() ?? {}) };
+    const sections = { learner: learner.toSafetensors(), ...(extra?.() ?? {}), ...this.#callbacks.sections() };
+    if (kind === 'named') return { path: store.saveNamed(name, header, sections), globalStep: this.#state.globalStep, kind: 'periodic' };
     const path = kind === 'periodic' ? store.save(header, sections) : store.saveLatest(header, sections);
     const info = { path, globalStep: this.#state.globalStep, kind };
     this.emit('checkpoint', info);
@@ -268,7 +300,15 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       if (!this.#env) throw new Error('The training env exists only during and after train()');
       return this.#env;
     };
-    return {
+    const live = (what: string) => {
+      if (!this.#live) throw new Error(`ctx.${what} works only during train()`);
+      return this.#live;
+    };
+    const learner = () => {
+      if (!this.#learner) throw new Error('The learner exists only after train(), evaluate() or act() started');
+      return this.#learner;
+    };
+    const ctx: CallbackContext = {
       config: this.config,
       get globalStep() {
         return state().globalStep;
@@ -283,6 +323,19 @@ export class Trainer extends EventEmitter<TrainerEvents> {
         return env();
       },
       controls: this.controls,
+      get learner() {
+        return learner();
+      },
+      record: (key: string, value: MetricsValue) => void (live('record').pending[key] = value),
+      histogram: (tag: string, values: ArrayLike<number>) => this.#live?.log.histogram(tag, values, this.#state.globalStep),
+      saveCheckpoint: (name: string) => {
+        const l = live('saveCheckpoint');
+        return this.#checkpoint(l.store, 'named', l.learner, this.#extra, name).path;
+      },
+      probeDone: async (result: ProbeResult) => {
+        live('probeDone');
+        await this.#callbacks.call('onProbe', ctx, result);
+      },
       requestStop: (reason: string) => {
         if (!shutdown) throw new Error('requestStop works only during train()');
         this.#stopMessage = reason;
@@ -290,6 +343,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       },
       warn: (message: string) => this.#warning(message),
     };
+    return ctx;
   }
 
   /**
@@ -317,8 +371,9 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     }
     if (this.#callbackStates) {
       // Only after a checkpoint was loaded: a fresh run has no state to hand back.
-      this.#callbacks.restore(this.#callbackStates, (m) => this.#warning(m));
+      this.#callbacks.restore(this.#callbackStates, this.#callbackSections, (m) => this.#warning(m));
       this.#callbackStates = undefined;
+      this.#callbackSections = {};
     }
     if (learner.device === 'cpu' && c.device === 'auto') {
       // SessionRunner already warned with the reason; say what it costs, for this network.
@@ -327,7 +382,12 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     }
 
     // ---- env, run files, signals
-    this.#env ??= new VecEnv(vecEnvOptions(c, this.sizes.numEnvs, this.#envSeed(0), this.#options.rom));
+    if (!this.#env) {
+      this.#env = new VecEnv(vecEnvOptions(c, this.sizes.numEnvs, this.#envSeed(0), this.#options.rom));
+      // env.stages weights (a curriculum sets its own at onTrainStart).
+      const { weights } = runStages(c);
+      if (c.curriculum.stages === '' && weights.some((w) => w !== weights[0])) this.#env.setStageWeights(weights);
+    }
     const state = this.#state;
     const log = new RunLogger(c.runDir, {
       config: c,
@@ -341,11 +401,13 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     if (this.#options.handleSignals !== false) shutdown.install();
     this.#stopMessage = undefined;
     const t0 = performance.now();
-    let extra: ExtraSections | undefined;
+    this.#extra = undefined;
     const cleanups: (() => void)[] = [];
     const restoredSections = this.#restoredSections;
     this.#restoredSections = {};
     const ctx = this.#context(shutdown);
+    this.#live = { log, store, learner, pending: {} };
+    const live = this.#live;
     const run: TrainingRun = {
       config: c,
       sizes: this.sizes,
@@ -366,7 +428,8 @@ export class Trainer extends EventEmitter<TrainerEvents> {
         this.emit('episode', ep);
       },
       row: async (globalStep, values) => {
-        const row = log.update(globalStep, state.globalUpdate, values);
+        const row = log.update(globalStep, state.globalUpdate, { ...values, ...live.pending });
+        live.pending = {};
         this.emit('update', row);
         await this.#callbacks.call('onUpdateEnd', ctx, row);
         return row;
@@ -384,7 +447,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
         this.#actor.fromSafetensors(learner.toSafetensors());
         return this.#actor;
       },
-      setExtraSections: (e) => (extra = e),
+      setExtraSections: (e) => (this.#extra = e),
       defer: (cleanup) => void cleanups.push(cleanup),
     };
 
@@ -397,8 +460,9 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     } finally {
       // ---- end of the run: `latest`, run files, signal handlers
       try {
-        latest = this.#checkpoint(store, 'latest', learner, extra);
+        latest = this.#checkpoint(store, 'latest', learner, this.#extra);
       } finally {
+        this.#live = null;
         log.close();
         shutdown.dispose();
         for (const cleanup of cleanups) cleanup();

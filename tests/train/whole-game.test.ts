@@ -1,0 +1,285 @@
+/**
+ * The whole-game machinery on the built-in game (no ROM needed): stage lists, eval probes
+ * (evals.jsonl, best.ckpt), the gated curriculum (curriculum.jsonl, resume), the start-state queue
+ * (metrics, checkpoint sections, files), per-episode reward components, and the bad-input errors.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { readCheckpoint } from '../../src/run/checkpoint-store.js';
+import { type CallbackContext, type ProbeResult, type ProbeStageResult } from '../../src/train/callbacks.js';
+import { resolveConfig, type TrainerConfigInput, validateConfig } from '../../src/train/config.js';
+import { Curriculum } from '../../src/train/curriculum.js';
+import { checkStageConfig } from '../../src/train/env-options.js';
+import { type CollectedEpisode } from '../../src/train/evaluation.js';
+import { probeScore, summarizeProbe } from '../../src/train/probes.js';
+import { parseStageList, SMB1_STAGES } from '../../src/train/stages.js';
+import { decodeStartStates, encodeStartStates } from '../../src/train/start-states.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { rows } from './trainer-helpers.js';
+
+let dir = '';
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mario-rl-whole-game-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A tiny tiles run on the built-in game: 4 lanes × 32 steps, one ORT thread, CPU. */
+function tiny(runDir: string, extra: TrainerConfigInput = {}): TrainerConfigInput {
+  return {
+    network: 'tiles-mlp',
+    device: 'cpu',
+    threads: 1,
+    overlap: false,
+    runDir,
+    seed: 5,
+    ...extra,
+    env: { game: 'runner', obs: 'tiles', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 60, rewardScale: 0.02, ...extra.env },
+    ppo: { numEnvs: 4, numSteps: 32, epochs: 1, minibatches: 2, ...extra.ppo },
+    checkpoint: { interval: 2, keep: 5, ...extra.checkpoint },
+    log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off', ...extra.log },
+  };
+}
+
+const jsonl = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+async function train(config: TrainerConfigInput, totalSteps: number, warnings: string[] = []) {
+  const t = new Trainer(config, { handleSignals: false, onWarning: (m) => warnings.push(m) });
+  try {
+    return await t.train({ totalSteps });
+  } finally {
+    await t.close();
+  }
+}
+
+describe('stage lists', () => {
+  it('parses all, lists, weights and the built-in game’s short names', () => {
+    expect(parseStageList('all', 'smb1', 'env.stages').names).toEqual(SMB1_STAGES);
+    expect(parseStageList('all', 'runner', 'env.stages').names).toEqual(['1-1', '1-2', '1-3']);
+    expect(parseStageList('1-1, 4-4:2.5', 'smb1', 'env.stages')).toEqual({ names: ['1-1', '4-4'], weights: [1, 2.5] });
+    expect(parseStageList('1,3', 'runner', 'env.stages').names).toEqual(['1-1', '1-3']);
+  });
+
+  it.each([
+    ['9-1', 'smb1', /for env.stages but received '9-1'/],
+    ['1-4', 'runner', /'1-1' … '1-3'.*for env.stages but received '1-4'/],
+    ['1-1,1-1', 'smb1', /each stage once for env.stages/],
+    ['1-1:0', 'smb1', /weight > 0 for env.stages but received '1-1:0'/],
+    ['1-1:x', 'smb1', /weight > 0/],
+    ['1-1:', 'smb1', /weight > 0/],
+    [' ', 'smb1', /'all' or a comma list/],
+  ] as const)('rejects %j for %s', (spec, game, message) => {
+    expect(() => parseStageList(spec, game, 'env.stages')).toThrow(message);
+  });
+
+  it('config errors name the flag, before anything starts', () => {
+    const check = (input: TrainerConfigInput) => () => new Trainer(validateConfig(input), { handleSignals: false });
+    expect(check({ env: { game: 'runner', stages: '1-9' } })).toThrow(/env.stages/);
+    expect(check({ env: { game: 'runner' }, curriculum: { stages: '1-1,1-2' } })).toThrow(/eval.episodes > 0 with curriculum.stages/);
+    expect(check({ env: { game: 'runner', stages: '1-1' }, eval: { episodes: 4 }, curriculum: { stages: '1-1,1-2' } })).toThrow(
+      /'' for env.stages with curriculum.stages/,
+    );
+    expect(check({ env: { game: 'runner' }, eval: { episodes: 4, stages: 'x' } })).toThrow(/eval.stages/);
+    expect(check({ env: { game: 'runner' }, eval: { record: true } })).toThrow(/eval.episodes > 0 with eval.record/);
+    expect(() => resolveConfig({ argv: ['--eval.interval', '0'] })).toThrow(/--eval.interval/);
+    expect(() => resolveConfig({ argv: ['--curriculum.flag-rate', '1.5'] })).toThrow(/--curriculum.flag-rate/);
+    expect(() => resolveConfig({ argv: ['--curriculum.progress-p10', '-0.1'] })).toThrow(/--curriculum.progress-p10/);
+    expect(() => resolveConfig({ argv: ['--start-states.share', '2'] })).toThrow(/--start-states.share/);
+    expect(() => checkStageConfig(validateConfig({ env: { game: 'smb1', stages: '1-1,1-2' } }))).not.toThrow();
+  });
+});
+
+describe('eval probes', () => {
+  const ep = (maxX: number, flag: boolean, length = 100, endX = maxX): CollectedEpisode => ({ return: maxX / 10, length, maxX, flag, endX, terminated: true });
+
+  it('summarizes a stage: flag rate, max-x quantiles, early deaths and the death histogram', () => {
+    const config = validateConfig({ eval: { earlySteps: 20, deathBinWidth: 100 } });
+    const s = summarizeProbe('1-1', [ep(50, false, 10), ep(150, false, 30, 140), ep(250, false), ep(1000, true)], 1000, config);
+    expect(s.flagRate).toBe(0.25);
+    expect(s.maxXMin).toBe(50);
+    expect(s.maxXMean).toBe(362.5);
+    expect(s.maxXP50).toBe(200);
+    expect(s.maxXP10).toBeCloseTo(80);
+    expect(s.earlyDeathRate).toBe(0.25);
+    expect(s.deathXHist).toEqual({ binWidth: 100, counts: [1, 1, 1] });
+    expect(probeScore([s, { ...s, flagRate: 1 }])).toBeCloseTo(1.25 + 362.5 / 1e7, 9);
+  });
+
+  it('writes evals.jsonl rows and best.ckpt, which resume never picks', async () => {
+    const config = tiny(dir, { eval: { episodes: 4, interval: 1, seeds: 2, numEnvs: 2, noopMax: 10 }, env: { stages: '1-1,1-2' } });
+    await train(config, 4 * 128);
+    const evals = jsonl(join(dir, 'evals.jsonl'));
+    expect(evals).toHaveLength(8); // 4 updates × 2 stages
+    expect(evals.map((r) => r.stage)).toEqual(['1-1', '1-2', '1-1', '1-2', '1-1', '1-2', '1-1', '1-2']);
+    for (const r of evals) {
+      expect(Object.keys(r).sort()).toEqual(
+        [
+          'global_step',
+          'probe',
+          'stage',
+          'episodes',
+          'flag_rate',
+          'max_x_mean',
+          'max_x_min',
+          'max_x_p10',
+          'max_x_p50',
+          'return_mean',
+          'early_death_rate',
+          'death_x_hist',
+          'length',
+          'score',
+        ].sort(),
+      );
+      expect(r.episodes).toBe(4);
+    }
+    const metrics = rows(dir);
+    expect(metrics.some((r) => typeof r['eval/1-2/flag_rate'] === 'number')).toBe(true);
+    expect(metrics.some((r) => typeof r['stages/1-1/flag_rate'] === 'number')).toBe(true);
+    expect(typeof metrics.at(-1)!['rewards/distance']).toBe('number');
+    const best = join(dir, 'checkpoints', 'best.ckpt');
+    expect(existsSync(best)).toBe(true);
+    // Resume picks latest, not best (even when best is newer than a periodic checkpoint).
+    const t = new Trainer({ ...config, resume: 'latest' }, { handleSignals: false, onWarning: () => {} });
+    try {
+      const s = await t.train({ totalSteps: 5 * 128 });
+      expect(s.resumedFrom).toMatch(/latest\.ckpt$/);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
+  it('probes are the same for the same seed, and do not disturb training', async () => {
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    await train(tiny(a, { eval: { episodes: 2, interval: 2, numEnvs: 2 } }), 4 * 128);
+    await train(tiny(b), 4 * 128);
+    await train(tiny(join(dir, 'a2'), { eval: { episodes: 2, interval: 2, numEnvs: 2 } }), 4 * 128);
+    const strip = (rs: Record<string, unknown>[]) =>
+      rs.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !/SPS|^time\/|^perf\/|^eval\//.test(k))));
+    expect(strip(rows(a))).toEqual(strip(rows(b)));
+    expect(readFileSync(join(a, 'evals.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'a2', 'evals.jsonl'), 'utf8'));
+  }, 120_000);
+});
+
+describe('curriculum', () => {
+  const stage = (name: string, flagRate: number, maxXP10: number, length: number): ProbeStageResult => ({
+    stage: name,
+    episodes: 20,
+    flagRate,
+    maxXMean: maxXP10,
+    maxXMin: 0,
+    maxXP10,
+    maxXP50: maxXP10,
+    returnMean: 0,
+    earlyDeathRate: 0,
+    deathXHist: { binWidth: 256, counts: [] },
+    length,
+  });
+  function fakeCtx(runDir: string) {
+    const weights: number[][] = [];
+    const stops: string[] = [];
+    const ctx = {
+      config: validateConfig({ runDir }),
+      env: { setStageWeights: (w: number[]) => weights.push(w) },
+      record: () => {},
+      warn: () => {},
+      requestStop: (why: string) => stops.push(why),
+    } as unknown as CallbackContext;
+    return { ctx, weights, stops };
+  }
+  const probe = (step: number, ...stages: ProbeStageResult[]): ProbeResult => ({ globalStep: step, stages, score: 0 });
+
+  it('promotes after k passes in a row on ratio gates, mixes passed stages, and ends with done', () => {
+    const config = validateConfig({
+      runDir: dir,
+      env: { game: 'runner' },
+      eval: { episodes: 20 },
+      curriculum: { stages: '1-1,1-2,1-3', flagRate: 0.5, progressP10: 0.5, consecutive: 2, mixEarlier: 0.2 },
+    });
+    const c = new Curriculum(config);
+    const { ctx, weights, stops } = fakeCtx(dir);
+    c.onTrainStart(ctx);
+    expect(weights.at(-1)).toEqual([1, 0, 0]);
+    c.onProbe(ctx, probe(1, stage('1-1', 0.6, 600, 1000))); // pass 1
+    c.onProbe(ctx, probe(2, stage('1-1', 0.6, 400, 1000))); // p10 only 40 % of the length: hold, streak reset
+    c.onProbe(ctx, probe(3, stage('1-1', 0.5, 500, 1000))); // pass 1
+    expect(c.index).toBe(0);
+    c.onProbe(ctx, probe(4, stage('1-1', 0.9, 900, 1000))); // pass 2: promote
+    expect(c.index).toBe(1);
+    expect(c.probeStages()).toEqual(['1-1', '1-2']);
+    expect(weights.at(-1)![0]).toBeCloseTo(0.2);
+    expect(weights.at(-1)![1]).toBeCloseTo(0.8);
+    expect(weights.at(-1)![2]).toBe(0);
+    c.onProbe(ctx, probe(5, stage('1-1', 1, 1000, 1000), stage('1-2', 0.5, 0, 0))); // no length measured yet: cannot pass
+    expect(c.index).toBe(1);
+    const saved = JSON.parse(JSON.stringify(c.state()));
+    for (let i = 0; i < 2; i++) c.onProbe(ctx, probe(6 + i, stage('1-2', 1, 900, 900)));
+    for (let i = 0; i < 2; i++) c.onProbe(ctx, probe(8 + i, stage('1-3', 1, 900, 900)));
+    expect(c.done).toBe(true);
+    expect(stops).toHaveLength(1);
+    const log = jsonl(join(dir, 'curriculum.jsonl'));
+    expect(log.map((r) => r.decision)).toEqual(['hold', 'hold', 'hold', 'promote', 'hold', 'hold', 'promote', 'hold', 'done']);
+    expect(log[1]).toMatchObject({ stage: '1-1', flag_rate: 0.6, max_x_p10: 400, length: 1000, progress_p10: 0.4, streak: 0 });
+    expect(log[3]).toMatchObject({ stage: '1-1', decision: 'promote', thresholds: { flag_rate: 0.5, progress_p10: 0.5, consecutive: 2 } });
+    // A resumed curriculum continues where it was.
+    const d = new Curriculum(config);
+    d.restore(saved);
+    expect(d.index).toBe(1);
+  });
+
+  it('never demotes unless configured; with demote, goes back to a stage that fell below half the gate', () => {
+    const base = { runDir: dir, env: { game: 'runner' as const }, eval: { episodes: 20 } };
+    for (const demote of [false, true]) {
+      const c = new Curriculum(validateConfig({ ...base, curriculum: { stages: '1-1,1-2', consecutive: 1, demote } }));
+      const { ctx } = fakeCtx(dir);
+      c.onProbe(ctx, probe(1, stage('1-1', 1, 1000, 1000)));
+      expect(c.index).toBe(1);
+      c.onProbe(ctx, probe(2, stage('1-1', 0.1, 100, 1000), stage('1-2', 0, 0, 0)));
+      expect(c.index).toBe(demote ? 0 : 1);
+    }
+  });
+});
+
+describe('start-state queue', () => {
+  it('fills from deaths, starts a share of episodes from it, logs it, and keeps it in checkpoints', async () => {
+    const config = tiny(dir, { startStates: { share: 0.5, capacity: 8, secondsBefore: 0.5 } });
+    await train(config, 6 * 128);
+    const metrics = rows(dir);
+    const last = metrics.at(-1)!;
+    expect(last['start_states/queue_len']).toBeGreaterThan(0);
+    expect(last['start_states/1-1/queue_len']).toBe(last['start_states/queue_len']);
+    expect(last['start_states/share']).toBe(0.5);
+    const ratios = metrics.map((r) => r['start_states/override_ratio'] as number);
+    expect(Math.max(...ratios)).toBeGreaterThan(0.2);
+    expect(metrics.reduce((a, r) => a + (r['start_states/refills'] as number), 0)).toBeGreaterThan(0);
+    const ckpt = readCheckpoint(join(dir, 'checkpoints', 'latest.ckpt'));
+    const queue = decodeStartStates(ckpt.sections['cb.startStates.queue']!, 'test');
+    expect(queue.get('1-1')!.length).toBe(last['start_states/queue_len']);
+    const file = readFileSync(join(dir, 'start-states.bin'));
+    expect(decodeStartStates(new Uint8Array(file), 'test').get('1-1')!.length).toBeLessThanOrEqual(8);
+  }, 120_000);
+
+  it('a start-state file seeds the queue; a broken or foreign one fails with the flag named', async () => {
+    expect(() => decodeStartStates(new Uint8Array(20), 'startStates.file x')).toThrow(/for startStates.file x but its magic is wrong/);
+    const bytes = encodeStartStates(new Map([['1-1', [new Uint8Array([1, 2, 3])]]]));
+    expect(decodeStartStates(bytes, 'x').get('1-1')).toEqual([new Uint8Array([1, 2, 3])]);
+    expect(() => decodeStartStates(bytes.subarray(0, bytes.length - 1), 'x')).toThrow(/truncated/);
+    const bad = join(dir, 'bad.bin');
+    writeFileSync(bad, bytes); // a 3-byte "state": not a console state of this ROM
+    await expect(train(tiny(join(dir, 'r'), { startStates: { share: 0.5, file: bad } }), 128)).rejects.toThrow(
+      /startStates.file .*bad.bin.*Invalid save state/,
+    );
+    writeFileSync(bad, encodeStartStates(new Map([['1-3', []]])));
+    expect(() => new Trainer(validateConfig(tiny(join(dir, 'r'), { startStates: { share: 0.5, file: bad } })))).toThrow(/states of the run's stages \(1-1\)/);
+    expect(() => new Trainer(validateConfig(tiny(join(dir, 'r'), { startStates: { share: 0.5, file: join(dir, 'none.bin') } })))).toThrow(
+      /Cannot read startStates.file/,
+    );
+  }, 60_000);
+});
