@@ -10,6 +10,7 @@
  */
 import { readCheckpointHeader } from '../run/checkpoint-store.js';
 import { parseConfigFlags, resolveConfig, type TrainerConfig } from '../train/config.js';
+import { parseStageList } from '../train/stages.js';
 import { UsageError } from './flags.js';
 
 /** What {@link checkpointRunConfig} returns. */
@@ -24,9 +25,17 @@ export interface CheckpointRunConfig {
   rest: string[];
 }
 
-/** 'smb1 1-1' or 'runner stage 1': the part of a config a policy is trained for. */
-export function describeStage(config: Pick<TrainerConfig, 'env'>): string {
+/** The stages a (possibly older) run config trains on; older checkpoints have no env.stages or curriculum. */
+function stagesOf(config: Pick<TrainerConfig, 'env'> & Partial<Pick<TrainerConfig, 'curriculum'>>): string[] | undefined {
+  const list = config.curriculum?.stages || config.env.stages || '';
+  return list === '' ? undefined : parseStageList(list, config.env.game, config.curriculum?.stages ? 'curriculum.stages' : 'env.stages').names;
+}
+
+/** 'smb1 1-1', 'runner stage 1' or 'smb1 stages 1-1,1-2': the part of a config a policy is trained for. */
+export function describeStage(config: Pick<TrainerConfig, 'env'> & Partial<Pick<TrainerConfig, 'curriculum'>>): string {
   const e = config.env;
+  const list = stagesOf(config);
+  if (list) return `${e.game} stages ${list.join(',')}`;
   return e.game === 'smb1' ? `smb1 ${e.world}-${e.stage}` : `${e.game} stage ${e.stage}`;
 }
 
@@ -60,8 +69,8 @@ export function checkpointRunConfig(checkpoint: string, args: readonly string[])
     if (saved.env.game !== config.env.game) {
       throw new UsageError(`checkpoint ${checkpoint} was trained on ${trained}, but the config says ${describeStage(config)} (${chosen ?? 'flags'}): ${fix}`);
     }
-    const stageFlag = flags.values.has('env.stage') || flags.values.has('env.world');
-    if (!stageFlag && (saved.env.stage !== config.env.stage || (config.env.game === 'smb1' && saved.env.world !== config.env.world))) {
+    const stageFlag = ['env.stage', 'env.world', 'env.stages', 'curriculum.stages'].some((k) => flags.values.has(k));
+    if (!stageFlag && describeStage(saved) !== describeStage(config)) {
       throw new UsageError(
         `checkpoint ${checkpoint} was trained on ${trained}, but ${chosen} says ${describeStage(config)}: ${fix}, or name the stage with --env.stage (and --env.world) to evaluate on another one on purpose`,
       );

@@ -12,6 +12,7 @@ import { Rng } from '../util/rng.js';
 import { expectInteger, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type TrainerConfig } from './config.js';
 import { vecEnvOptions } from './env-options.js';
+import { parseStageList } from './stages.js';
 
 /** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
 export const EVAL_EPSILON = 0.05;
@@ -55,6 +56,8 @@ export interface EvaluateOptions {
    * is the same trajectory; a few dozen no-ops make them differ (the usual Atari protocol).
    */
   noopMax?: number;
+  /** Play only this stage ('1-2'; a stage of the config's game). Default: the run's stages (a random one per episode when there are several). */
+  stage?: string;
 }
 
 /** What {@link Trainer.evaluate} returns. */
@@ -108,12 +111,15 @@ export interface RecordedEpisode {
 }
 
 /** Evaluate options with the defaults filled in. */
-export type ResolvedEvaluateOptions = Required<Omit<EvaluateOptions, 'deterministic'>> & { deterministic: boolean };
+export type ResolvedEvaluateOptions = Required<Omit<EvaluateOptions, 'deterministic' | 'stage'>> & { deterministic: boolean; stage?: string };
 
 /** Checks evaluate options before anything is built (errors name the option). */
 export function evaluateOptions(options: EvaluateOptions, config: TrainerConfig): ResolvedEvaluateOptions {
   const o = expectOptions<EvaluateOptions>(options, 'evaluate options');
-  rejectUnknownKeys(o, 'evaluate options', ['episodes', 'deterministic', 'numEnvs', 'seed', 'noopMax']);
+  rejectUnknownKeys(o, 'evaluate options', ['episodes', 'deterministic', 'numEnvs', 'seed', 'noopMax', 'stage']);
+  if (o.stage !== undefined && typeof o.stage !== 'string') throw new TypeError(`Expected a stage name like '1-2' for stage but received ${typeof o.stage}`);
+  const stage = o.stage === undefined ? undefined : parseStageList(o.stage, config.env.game, 'stage').names;
+  if (stage && stage.length !== 1) throw new RangeError(`Expected one stage for stage but received ${JSON.stringify(o.stage)}`);
   const episodes = expectInteger(o.episodes, 'episodes', 1, 10_000);
   return {
     episodes,
@@ -121,6 +127,7 @@ export function evaluateOptions(options: EvaluateOptions, config: TrainerConfig)
     numEnvs: o.numEnvs === undefined ? Math.min(episodes, 8) : expectInteger(o.numEnvs, 'numEnvs', 1, 512),
     seed: o.seed === undefined ? (config.seed + 1_000_003) % 2 ** 32 : expectInteger(o.seed, 'seed', 0, 2 ** 32 - 1),
     noopMax: o.noopMax === undefined ? config.env.noopMax : expectInteger(o.noopMax, 'noopMax', 0, 10_000),
+    ...(stage ? { stage: stage[0]! } : {}),
   };
 }
 
@@ -233,7 +240,7 @@ export async function collectEpisodes(learner: Learner, env: VecEnv, options: Co
 export async function evaluatePolicy(learner: Learner, config: TrainerConfig, options: ResolvedEvaluateOptions, rom?: Uint8Array): Promise<EvaluateResult> {
   const { episodes, numEnvs, seed, noopMax, deterministic } = options;
   const evalConfig = { ...config, env: { ...config.env, noopMax } };
-  const env = new VecEnv(vecEnvOptions(evalConfig, numEnvs, seed, rom));
+  const env = new VecEnv(vecEnvOptions(evalConfig, numEnvs, seed, rom, options.stage === undefined ? undefined : [options.stage]));
   try {
     const eps = await collectEpisodes(learner, env, { episodes, seed, deterministic, rng: new Rng(seed, 2) });
     const out = eps.map((e) => ({ return: e.return, length: e.length, maxX: e.maxX, flag: e.flag }));

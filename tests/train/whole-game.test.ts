@@ -3,7 +3,7 @@
  * (evals.jsonl, best.ckpt), the gated curriculum (curriculum.jsonl, resume), the start-state queue
  * (metrics, checkpoint sections, files), per-episode reward components, and the bad-input errors.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -150,6 +150,28 @@ describe('eval probes', () => {
     try {
       const s = await t.train({ totalSteps: 5 * 128 });
       expect(s.resumedFrom).toMatch(/latest\.ckpt$/);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
+  it('eval.record writes the best and the worst probe episode of each stage as GIFs; evaluate() takes a stage', async () => {
+    const config = tiny(dir, { eval: { episodes: 3, interval: 2, numEnvs: 2, record: true }, env: { stages: '1-1,1-2' } });
+    const t = new Trainer(config, { handleSignals: false, onWarning: () => {} });
+    try {
+      await t.train({ totalSteps: 2 * 128 });
+      const gifs = readdirSync(join(dir, 'media')).sort();
+      expect(gifs).toEqual([
+        'probe-0000000256-1-1-best.gif',
+        'probe-0000000256-1-1-worst.gif',
+        'probe-0000000256-1-2-best.gif',
+        'probe-0000000256-1-2-worst.gif',
+      ]);
+      const gif = readFileSync(join(dir, 'media', gifs[0]!));
+      expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+      const r = await t.evaluate({ episodes: 2, stage: '1-2' });
+      expect(r.episodes).toHaveLength(2);
+      await expect(t.evaluate({ episodes: 2, stage: '1-4' })).rejects.toThrow(/for stage but received '1-4'/);
     } finally {
       await t.close();
     }
