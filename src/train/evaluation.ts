@@ -5,13 +5,13 @@
  */
 import { argmaxRows, epsilonGreedy, sampleFromLogits } from '../algos/action-sampling.js';
 import { toBytes } from '../bytes.js';
-import { VecEnv } from '../env/vec-env.js';
+import { VecEnv, type VecEnvOptions } from '../env/vec-env.js';
 import { loadRunnerRom } from '../games/runner.js';
 import { type Learner } from '../runtime/learner.js';
 import { Rng } from '../util/rng.js';
 import { expectInteger, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type TrainerConfig } from './config.js';
-import { vecEnvOptions } from './env-options.js';
+import { finalRewardShaping, vecEnvOptions } from './env-options.js';
 
 /** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
 export const EVAL_EPSILON = 0.05;
@@ -107,6 +107,13 @@ export interface RecordedEpisode {
   cut: boolean;
 }
 
+/** The training env's options with the reward weights the run anneals to, held constant (no annealing over evaluation steps). */
+function evaluationEnvOptions(config: TrainerConfig, numEnvs: number, seed: number, rom?: Uint8Array): VecEnvOptions {
+  const { rewardShaping: _, ...options } = vecEnvOptions(config, numEnvs, seed, rom);
+  const shaping = finalRewardShaping(config.env);
+  return shaping ? { ...options, rewardShaping: shaping } : options;
+}
+
 /** Evaluate options with the defaults filled in. */
 export type ResolvedEvaluateOptions = Required<Omit<EvaluateOptions, 'deterministic'>> & { deterministic: boolean };
 
@@ -128,7 +135,7 @@ export function evaluateOptions(options: EvaluateOptions, config: TrainerConfig)
 export async function evaluatePolicy(learner: Learner, config: TrainerConfig, options: ResolvedEvaluateOptions, rom?: Uint8Array): Promise<EvaluateResult> {
   const { episodes, numEnvs, seed, noopMax, deterministic } = options;
   const evalConfig = { ...config, env: { ...config.env, noopMax } };
-  const env = new VecEnv(vecEnvOptions(evalConfig, numEnvs, seed, rom));
+  const env = new VecEnv(evaluationEnvOptions(evalConfig, numEnvs, seed, rom));
   const rng = new Rng(seed, 2);
   const actions = new Int32Array(numEnvs);
   const out: EvaluateResult['episodes'] = [];
@@ -184,7 +191,7 @@ export async function recordPolicyEpisode(
   romBytes?: Uint8Array,
 ): Promise<RecordedEpisode> {
   const { seed, maxSteps, deterministic } = options;
-  const envOptions = vecEnvOptions(config, 1, seed, romBytes);
+  const envOptions = evaluationEnvOptions(config, 1, seed, romBytes);
   const rom = envOptions.rom === undefined ? loadRunnerRom() : toBytes(envOptions.rom, 'rom');
   const env = new VecEnv(envOptions);
   const rng = new Rng(seed, 3);

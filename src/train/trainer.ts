@@ -6,7 +6,8 @@
  *   on-policy.ts   PPO, A2C: rollout → GAE → fused update (cleanrl's ppo_atari.py shape)
  *   off-policy.ts  DQN: act → replay → train step → target update (cleanrl's dqn_atari.py shape)
  *
- * — and writes `latest` when the loop ends. Evaluation and recording live in evaluation.ts.
+ * — and writes `latest` when the loop ends. Evaluation and recording live in evaluation.ts; a warm
+ * start (`initFrom`: another run's weights only) in warm-start.ts.
  *
  * Everything random is seeded from `config.seed` (action sampling and minibatch shuffles on our
  * own `Rng` streams, env resets from the seed and the update count), so the same config, seed and
@@ -21,6 +22,7 @@
  * there, so that continuation is statistically, not bit-for-bit, equal.
  */
 import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
 
 import { VecEnv } from '../env/vec-env.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
@@ -33,7 +35,7 @@ import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '.
 import { type CallbackContext, CallbackList, type CheckpointInfo, EarlyStop, type TrainerCallback, type TrainingControls } from './callbacks.js';
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
 import { cpuSpeedWarning } from './cpu-speed.js';
-import { checkEnvConfig, numActions, trainSpecFor, vecEnvOptions } from './env-options.js';
+import { checkEnvConfig, numActions, rewardShapingAfter, trainSpecFor, vecEnvOptions } from './env-options.js';
 import {
   type EvaluateOptions,
   type EvaluateResult,
@@ -49,6 +51,7 @@ import { trainOffPolicy } from './off-policy.js';
 import { trainOnPolicy } from './on-policy.js';
 import { type EpisodeEvent, type ExtraSections, type TrainingRun, TrainingState } from './run-context.js';
 import { scheduleValue } from './schedule.js';
+import { checkInitFrom, type InitSource, loadInitFrom } from './warm-start.js';
 
 export { EVAL_EPSILON } from './evaluation.js';
 export type { EvaluateOptions, EvaluateResult, RecordedEpisode, RecordEpisodeOptions } from './evaluation.js';
@@ -100,6 +103,8 @@ export interface TrainSummary {
   latestCheckpoint: string;
   /** Checkpoint the run resumed from, if any. */
   resumedFrom?: string;
+  /** Checkpoint whose network weights the run started from (config `initFrom`; also after resuming such a run). */
+  initializedFrom?: string;
 }
 
 /** The Trainer's events and their arguments (`trainer.on('update', (row) => …)`). */
@@ -136,13 +141,19 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   #callbackStates: Record<string, unknown> | undefined;
   #restoredSections: Record<string, Uint8Array> = {};
   #resumedFrom: string | undefined;
+  /** The checked `initFrom` checkpoint (warm start), loaded into the learner when it is created. */
+  #initSource: InitSource | undefined;
+  /** Where the run's starting weights came from (a warm start, or the header of the checkpoint resumed). */
+  #initializedFrom: string | undefined;
+  #initNoted = false;
   #stopMessage: string | undefined;
   #closed = false;
 
   /**
    * Validates `config` (a partial config merged over the defaults; errors name the field), the
    * cross-field rules, the derived sizes, the model and the env options (an smb1 ROM must be
-   * readable). Nothing is started until `train`, `evaluate` or `act`.
+   * readable), and that an `initFrom` checkpoint's network fits. Nothing is started until `train`,
+   * `evaluate` or `act`.
    */
   constructor(config: TrainerConfigInput = {}, options: TrainerOptions = {}) {
     super();
@@ -160,6 +171,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.sizes = deriveSizes(c);
     this.#spec = trainSpecFor(c); // the model and loss, checked now rather than when the learner starts
     vecEnvOptions(c, 1, 0, o.rom); // a readable ROM for smb1 before anything starts
+    if (c.initFrom !== '') this.#initSource = checkInitFrom(c.initFrom, c, TRAINER_CHECKPOINT_FORMAT);
     this.#state = new TrainingState(c.seed, c.log.windowEpisodes);
     if (c.earlyStop.flagRate > 0) this.addCallback(new EarlyStop({ flagRate: c.earlyStop.flagRate, minEpisodes: c.earlyStop.minEpisodes }));
     if (o.callbacks !== undefined) {
@@ -195,14 +207,26 @@ export class Trainer extends EventEmitter<TrainerEvents> {
 
   async #ensureLearner(): Promise<Learner> {
     if (this.#closed) throw new Error('The Trainer is closed');
-    this.#learner ??= await Learner.create({
+    if (this.#learner) return this.#learner;
+    const learner = await Learner.create({
       train: this.#spec,
       seed: this.config.seed,
       device: this.config.device,
       threads: this.config.threads,
       onWarning: (m) => this.#warning(m),
     });
-    return this.#learner;
+    if (this.#initSource) {
+      // Warm start before anything acts or trains; a resume in train() replaces these weights.
+      try {
+        loadInitFrom(this.#initSource, learner);
+      } catch (err) {
+        await learner.close();
+        throw err;
+      }
+      this.#initializedFrom = this.#initSource.path;
+    }
+    this.#learner = learner;
+    return learner;
   }
 
   #warning(message: string): void {
@@ -237,6 +261,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.#restoredSections = Object.fromEntries(Object.entries(checkpoint.sections).filter(([k]) => k !== 'learner'));
     this.#callbackStates = (h.callbacks as Record<string, unknown> | undefined) ?? {};
     this.#resumedFrom = checkpoint.path;
+    this.#initializedFrom = typeof h.initializedFrom === 'string' ? h.initializedFrom : undefined;
   }
 
   #checkpoint(store: CheckpointStore, kind: 'periodic' | 'latest', learner: Learner, extra: ExtraSections | undefined): CheckpointInfo {
@@ -247,6 +272,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       // Schedules are pure functions of globalStep; stored for readers, not needed to resume.
       schedules: this.sizes.schedules,
       learnerStep: learner.step,
+      ...(this.#initializedFrom ? { initializedFrom: this.#initializedFrom } : {}),
       ...(this.#callbacks.size ? { callbacks: this.#callbacks.states() } : {}),
     };
     const sections = { learner: learner.toSafetensors(), ...(extra?.() ?? {}) };
@@ -311,10 +337,23 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       isCompatible: this.#isCompatible,
       onWarning: (m) => this.#warning(m),
     });
+    const init = this.#initSource;
     if (c.resume !== 'none' && this.#state.globalUpdate === 0) {
       const { checkpoint } = store.resolveResume(c.resume, c.runDir);
-      if (checkpoint) this.#restore(checkpoint, learner);
+      // The warm-start file itself (under runDir, found by 'auto') is where the run starts, not a checkpoint of it.
+      if (checkpoint && resolve(checkpoint.path) !== init?.path) {
+        if (init && !this.#initNoted) this.#warning(`initFrom ${init.path} ignored: resuming this run from ${checkpoint.path}`);
+        this.#restore(checkpoint, learner);
+        this.#initNoted = true;
+      }
     }
+    if (init && !this.#initNoted && this.#resumedFrom === undefined) {
+      this.#warning(
+        `initFrom: the network starts from the weights of ${init.path} (agent step ${init.globalStep} of its run); ` +
+          'counters, optimizer state, episode window and callback state start fresh',
+      );
+    }
+    this.#initNoted = true;
     if (this.#callbackStates) {
       // Only after a checkpoint was loaded: a fresh run has no state to hand back.
       this.#callbacks.restore(this.#callbackStates, (m) => this.#warning(m));
@@ -327,8 +366,16 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     }
 
     // ---- env, run files, signals
-    this.#env ??= new VecEnv(vecEnvOptions(c, this.sizes.numEnvs, this.#envSeed(0), this.#options.rom));
     const state = this.#state;
+    if (!this.#env) {
+      const envOptions = vecEnvOptions(c, this.sizes.numEnvs, this.#envSeed(0), this.#options.rom);
+      this.#env = new VecEnv(envOptions);
+      // A resumed run's fresh env continues the reward annealing where the run stopped.
+      const shaping = envOptions.rewardShaping;
+      if (shaping?.annealSteps && state.globalStep > 0) {
+        this.#env.setRewardShaping(rewardShapingAfter(shaping, this.#env.rewardWeights(), state.globalStep / this.sizes.numEnvs));
+      }
+    }
     const log = new RunLogger(c.runDir, {
       config: c,
       tensorboard: c.log.tensorboard,
@@ -424,6 +471,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       lastRow,
       latestCheckpoint: latest.path,
       ...(this.#resumedFrom ? { resumedFrom: this.#resumedFrom } : {}),
+      ...(this.#initializedFrom ? { initializedFrom: this.#initializedFrom } : {}),
     };
   }
 
