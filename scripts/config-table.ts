@@ -17,7 +17,9 @@ const range = (f: (typeof CONFIG_FIELDS)[number]): string => {
         : ''
     })`;
   if (f.type === 'int' || f.type === 'number' || f.type === 'schedule')
-    return ` (${f.min === Number.MIN_VALUE ? '> 0' : f.min}…${f.max === Infinity || f.max === Number.MAX_SAFE_INTEGER ? '' : f.max})`;
+    return ` (${f.min === Number.MIN_VALUE ? '> 0' : f.min}…${f.max === Infinity || f.max === Number.MAX_SAFE_INTEGER ? '' : f.max}${
+      f.type === 'number' && f.unset !== undefined ? `, or '${f.unset}'` : ''
+    })`;
   return '';
 };
 const table = [

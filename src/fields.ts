@@ -9,7 +9,7 @@ import { expectBoolean, expectedMessage, expectInteger, expectNumber, expectOneO
 /** The kind of value a field holds, with its bounds. */
 export type FieldType =
   | { type: 'int'; min: number; max: number }
-  | { type: 'number'; min: number; max: number }
+  | { type: 'number'; min: number; max: number; unset?: string }
   | { type: 'bool' }
   | { type: 'enum'; choices: readonly string[]; aliases?: Readonly<Record<string, string>> }
   | { type: 'string'; nonEmpty?: boolean };
@@ -24,6 +24,11 @@ export type FieldSpec<V = unknown> = FieldType & {
 
 export const int = (min: number, max: number) => ({ type: 'int' as const, min, max });
 export const num = (min: number, max: number) => ({ type: 'number' as const, min, max });
+/**
+ * A number that may be left unset: null in objects and JSON, the word `unset` (e.g. 'preset') in
+ * flags, help and docs; the field's doc says what unset means (e.g. the reward preset's own weight).
+ */
+export const optionalNum = (min: number, max: number, unset: string) => ({ type: 'number' as const, min, max, unset });
 export const bool = { type: 'bool' as const };
 /** An enum; `aliases` maps older spellings that are still accepted onto their choice. */
 export const oneOf = (choices: readonly string[], aliases?: Record<string, string>) => ({ type: 'enum' as const, choices, ...(aliases ? { aliases } : {}) });
@@ -34,7 +39,12 @@ export function validateFieldValue(field: FieldType, value: unknown, name: strin
     case 'int':
       return expectInteger(value, name, field.min, field.max);
     case 'number':
-      return expectNumber(value, name, field.min, field.max);
+      if (field.unset === undefined) return expectNumber(value, name, field.min, field.max);
+      if (value === null || value === field.unset) return null;
+      if (typeof value === 'number' && Number.isFinite(value) && value >= field.min && value <= field.max) return value;
+      throw new (typeof value === 'number' ? RangeError : TypeError)(
+        expectedMessage(`a finite number in [${field.min}, ${field.max}], or null ('${field.unset}')`, name, value),
+      );
     case 'bool':
       return expectBoolean(value, name);
     case 'enum': {

@@ -58,8 +58,9 @@ export function checkpointRunConfig(checkpoint: string, args: readonly string[])
   let rest: string[];
   if (chosen === undefined) {
     if (!saved) throw new UsageError(`checkpoint ${checkpoint} holds no run config (not a mario-rl Trainer checkpoint?): pass the run's --config FILE`);
-    // The device is the training machine's, not the policy's: let this machine choose.
-    ({ config, rest } = resolveConfig({ overrides: { ...saved, device: 'auto' }, argv: args }));
+    // The device is the training machine's, not the policy's: let this machine choose. The weights
+    // are the checkpoint's, so a warm start the run began with is not read (its file may be gone).
+    ({ config, rest } = resolveConfig({ overrides: { ...saved, device: 'auto', initFrom: '' }, argv: args }));
   } else {
     ({ config, rest } = resolveConfig({ argv: args }));
   }

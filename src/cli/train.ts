@@ -23,7 +23,10 @@ export const CPU_DEFAULT_PRESET = 'runner-ram';
  * setup to it (`mario-rl train --run-dir runs/a --total-steps 200000` still gets the CPU default).
  */
 function isRunField(path: string): boolean {
-  return ['runDir', 'resume', 'seed', 'totalSteps', 'maxWallTime', 'device', 'threads', 'overlap'].includes(path) || /^(log|checkpoint|earlyStop)\./.test(path);
+  return (
+    ['runDir', 'resume', 'initFrom', 'seed', 'totalSteps', 'maxWallTime', 'device', 'threads', 'overlap'].includes(path) ||
+    /^(log|checkpoint|earlyStop)\./.test(path)
+  );
 }
 
 /**

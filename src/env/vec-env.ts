@@ -84,6 +84,11 @@ export const TILE_CLASSES = Object.freeze(['empty', 'solid', 'enemy', 'player', 
 const DEFAULT_TILE_ROWS = 13;
 const DEFAULT_TILE_COLS = 16;
 
+/** Largest |weight| of `rewardShaping`. */
+export const MAX_REWARD_WEIGHT = 1e6;
+/** Largest `rewardShaping.annealSteps`. */
+export const MAX_SHAPING_ANNEAL_STEPS = 2 ** 50;
+
 /** Reward shaping, changeable at run time with `setRewardShaping`. */
 export interface RewardShaping {
   /** Weight of the distance/progress component (preset default 1). */
@@ -398,9 +403,9 @@ function checkShaping(value: unknown): RewardShaping {
   rejectUnknownKeys(s, 'rewardShaping', SHAPING_KEYS);
   const out: RewardShaping = {};
   for (const key of ['distanceWeight', 'scoreWeight', 'distanceWeightEnd', 'scoreWeightEnd'] as const) {
-    if (s[key] !== undefined) out[key] = expectNumber(s[key], `rewardShaping.${key}`, -1e6, 1e6);
+    if (s[key] !== undefined) out[key] = expectNumber(s[key], `rewardShaping.${key}`, -MAX_REWARD_WEIGHT, MAX_REWARD_WEIGHT);
   }
-  if (s.annealSteps !== undefined) out.annealSteps = expectInteger(s.annealSteps, 'rewardShaping.annealSteps', 0, 2 ** 50);
+  if (s.annealSteps !== undefined) out.annealSteps = expectInteger(s.annealSteps, 'rewardShaping.annealSteps', 0, MAX_SHAPING_ANNEAL_STEPS);
   return out;
 }
 

@@ -442,16 +442,7 @@ export class Learner {
 
   /** Restores parameters, optimizer state, step (and noise streams) from `toSafetensors` bytes of the same spec. */
   fromSafetensors(bytes: Uint8Array): Record<string, string> {
-    const { tensors, metadata } = decodeSafetensors(bytes);
-    if (metadata.spec !== undefined && metadata.spec !== JSON.stringify(this.spec)) {
-      throw new Error(`The checkpoint was written for a different spec: ${metadata.spec}`);
-    }
-    const take = (name: string, shape: number[]): Float32Array => {
-      const t = tensors.get(name);
-      if (!t || !(t.data instanceof Float32Array) || t.data.length !== shape.reduce((a, b) => a * b, 1))
-        throw new Error(`The checkpoint lacks float32 tensor ${name} of shape [${shape.join(', ')}]`);
-      return t.data;
-    };
+    const { metadata, take } = this.#decode(bytes, 'spec');
     let noiseRng = this.#noiseRng;
     if (noiseRng) {
       try {
@@ -470,6 +461,49 @@ export class Learner {
     this.#step = Number(metadata.step ?? 0);
     this.#policyVersion++;
     return metadata;
+  }
+
+  /**
+   * Warm start: takes only the parameters from `toSafetensors` bytes of a learner with the same
+   * model (its algorithm, loss settings and optimizer may differ) and starts training afresh from
+   * them: optimizer state zero, step 0, a DQN target equal to the loaded parameters and a noisy
+   * model's noise streams as seeded, as in a new learner. The arrays are copies, so the bytes (a
+   * whole checkpoint file) can be dropped. Returns the bytes' metadata.
+   */
+  loadParams(bytes: Uint8Array): Record<string, string> {
+    const { metadata, take } = this.#decode(bytes, 'model');
+    const params = new Map(paramSpecs(this.spec.model).map((p) => [p.name, take(p.name, p.shape).slice()]));
+    this.#params = params;
+    for (const key of this.#state.keys()) this.#state.set(key, new Float32Array(this.#state.get(key)!.length));
+    if (this.#target) this.#target = this.#copyParams();
+    if (this.#noiseRng) this.#noiseRng = { act: new Rng(this.#seed, NOISE_STREAMS.act), train: new Rng(this.#seed, NOISE_STREAMS.train) };
+    this.#step = 0;
+    this.#policyVersion++;
+    return metadata;
+  }
+
+  /**
+   * Decodes `toSafetensors` bytes written for the same spec (`'spec'`: resuming) or only the same
+   * model (`'model'`: a warm start, which reads the parameters alone); `take` returns a float32
+   * tensor of the expected shape or throws naming it.
+   */
+  #decode(bytes: Uint8Array, match: 'spec' | 'model'): { metadata: Record<string, string>; take: (name: string, shape: readonly number[]) => Float32Array } {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    if (metadata.spec !== undefined) {
+      if (match === 'spec' && metadata.spec !== JSON.stringify(this.spec)) throw new Error(`The checkpoint was written for a different spec: ${metadata.spec}`);
+      if (match === 'model') {
+        const saved = JSON.stringify((JSON.parse(metadata.spec) as { model?: unknown }).model);
+        const own = JSON.stringify(this.spec.model);
+        if (saved !== own) throw new Error(`The checkpoint was written for a different model: ${saved}, not ${own}`);
+      }
+    }
+    const take = (name: string, shape: readonly number[]): Float32Array => {
+      const t = tensors.get(name);
+      if (!t || !(t.data instanceof Float32Array) || t.data.length !== shape.reduce((a, b) => a * b, 1))
+        throw new Error(`The checkpoint lacks float32 tensor ${name} of shape [${shape.join(', ')}]`);
+      return t.data;
+    };
+    return { metadata, take };
   }
 
   /** [async] Writes a safetensors checkpoint. */

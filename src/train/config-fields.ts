@@ -13,8 +13,8 @@
 import { A2C_LOSS_FIELDS, type A2cLossConfig } from '../algos/a2c.js';
 import { DQN_LOSS_FIELDS, type DqnLossConfig } from '../algos/dqn.js';
 import { PPO_LOSS_FIELDS, type PpoLossConfig } from '../algos/ppo.js';
-import { MAX_EPISODE_STEPS, MAX_VEC_ENVS } from '../env/vec-env.js';
-import { bool, type FieldSpec, type FieldType, int, num, oneOf } from '../fields.js';
+import { MAX_EPISODE_STEPS, MAX_REWARD_WEIGHT, MAX_SHAPING_ANNEAL_STEPS, MAX_VEC_ENVS } from '../env/vec-env.js';
+import { bool, type FieldSpec, type FieldType, int, num, oneOf, optionalNum } from '../fields.js';
 import { MAX_REPLAY_CAPACITY, MAX_REPLAY_N_STEP } from '../replay/prioritized-replay.js';
 import { type Algo } from '../runtime/train-graph.js';
 import { type DeviceSetting } from '../runtime/worker-protocol.js';
@@ -66,6 +66,27 @@ export interface EnvConfig {
   frameStack: number;
   /** Reward: 'uvipen' (v0 + Δscore/40, ±50 flag/death, /10), 'v0' (classic gym) or 'shaped' (gym 9.1; 'v9' is accepted). Default 'uvipen'. */
   reward: 'uvipen' | 'v0' | 'shaped';
+  /**
+   * Weight of the reward's distance (progress) term, VecEnv's `rewardShaping.distanceWeight`; null
+   * (flag value 'preset') = the reward preset's own, 1 for every preset and the built-in game.
+   * Default null.
+   */
+  distanceWeight: number | null;
+  /**
+   * Weight of the reward's score-difference term; null ('preset') = the preset's own (v0 0, shaped
+   * 1/100, uvipen 1/40). smb1 only: the built-in game has no score, so a weight is refused there.
+   * Default null.
+   */
+  scoreWeight: number | null;
+  /** Distance weight reached after `shapingAnnealSteps`, linearly; null ('none') = no annealing. Default null. */
+  distanceWeightEnd: number | null;
+  /** Score weight reached after `shapingAnnealSteps`, linearly; null ('none') = no annealing (smb1 only). Default null. */
+  scoreWeightEnd: number | null;
+  /**
+   * Agent steps (all lanes counted, from step 0 of the run) over which the weights move from their
+   * start to their end values; a resumed run continues where it stopped. 0 = constant. Default 0.
+   */
+  shapingAnnealSteps: number;
   /**
    * Factor applied to every reward before it reaches the learner (PPO/A2C storage, the DQN replay
    * buffer); episode returns in the metrics stay unscaled. Keep value targets near unit scale: the
@@ -295,6 +316,14 @@ export interface TrainerConfig {
   overlap: boolean;
   /** 'none', 'latest' (this run's newest), 'auto' (newest compatible under runDir, else fresh) or a checkpoint path. Default 'none'. */
   resume: string;
+  /**
+   * Warm start: a Trainer checkpoint whose network weights the run starts from (e.g. fine-tune a
+   * 1-1 policy on 1-2); its counters, optimizer state, episode window and callback state are not
+   * used. The network, observation shape, action set and head must match this config's. A
+   * checkpoint of this run found by `resume` wins (restarting a fine-tune run resumes it). '' = off.
+   * Default ''.
+   */
+  initFrom: string;
   /** Environment. */
   env: EnvConfig;
   /** PPO settings (used when algo is 'ppo'). */
@@ -326,7 +355,7 @@ export type ScheduleInput = Schedule | number | string;
  */
 export type TrainerConfigInput = DeepPartialConfig<TrainerConfig>;
 type DeepPartialConfig<T> = {
-  [K in keyof T]?: T[K] extends Schedule ? ScheduleInput : T[K] extends string | number | boolean ? T[K] | AliasOf<T[K]> : DeepPartialConfig<T[K]>;
+  [K in keyof T]?: T[K] extends Schedule ? ScheduleInput : T[K] extends string | number | boolean | null ? T[K] | AliasOf<T[K]> : DeepPartialConfig<T[K]>;
 };
 /** Older spellings still accepted for some enum values. */
 type AliasOf<T> = T extends 'runner' ? 'builtin' : T extends 'right-only' ? 'right' : T extends 'shaped' ? 'v9' : never;
@@ -344,7 +373,7 @@ export type ConfigFieldType = FieldType | ScheduleFieldType;
 export type FieldTable<T> = {
   readonly [K in keyof T]-?: T[K] extends Schedule
     ? ScheduleFieldType & { default: Schedule; doc: string }
-    : T[K] extends string | number | boolean
+    : T[K] extends string | number | boolean | null
       ? FieldSpec<T[K]>
       : FieldTable<T[K]>;
 };
@@ -373,6 +402,11 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
   maxWallTime: f(num(0, Infinity), 0, 'wall-clock limit in seconds (0 = none); writes latest and stops'),
   overlap: f(bool, true, 'collect the next rollout while the learner trains'),
   resume: f(nonEmptyStr, 'none', "'none', 'latest', 'auto' or a checkpoint path"),
+  initFrom: f(
+    str,
+    '',
+    "warm start: a Trainer checkpoint whose network weights start the run (no counters, optimizer state or episode window; a checkpoint resume finds wins; '' = off)",
+  ),
   env: {
     game: f(oneOf(['runner', 'smb1'], { builtin: 'runner' }), 'runner', "'runner' (the built-in game, no ROM needed) or 'smb1' (needs env.rom or $MARIO_ROM)"),
     rom: f(str, '', "ROM image path ('' = $MARIO_ROM for smb1)"),
@@ -394,6 +428,15 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     maxPoolLastTwo: f(bool, true, 'max-pool the last two skipped frames'),
     frameStack: f(int(1, 16), 4, 'observations stacked per step'),
     reward: f(oneOf(['uvipen', 'v0', 'shaped'], { v9: 'shaped' }), 'uvipen', 'reward function'),
+    distanceWeight: f(optionalNum(0, MAX_REWARD_WEIGHT, 'preset'), null, "weight of the reward's distance term ('preset' = the reward preset's own, 1)"),
+    scoreWeight: f(
+      optionalNum(0, MAX_REWARD_WEIGHT, 'preset'),
+      null,
+      "weight of the reward's score term, smb1 only ('preset' = the preset's own: v0 0, shaped 1/100, uvipen 1/40)",
+    ),
+    distanceWeightEnd: f(optionalNum(0, MAX_REWARD_WEIGHT, 'none'), null, "distance weight reached after env.shapingAnnealSteps ('none' = constant)"),
+    scoreWeightEnd: f(optionalNum(0, MAX_REWARD_WEIGHT, 'none'), null, "score weight reached after env.shapingAnnealSteps ('none' = constant)"),
+    shapingAnnealSteps: f(int(0, MAX_SHAPING_ANNEAL_STEPS), 0, 'agent steps over which the reward weights move linearly from start to end (0 = constant)'),
     rewardScale: f(num(1e-9, 1e9), 1, 'factor on every reward the learner sees (metrics keep raw returns)'),
     maxEpisodeSteps: f(int(0, MAX_EPISODE_STEPS), 0, 'truncate episodes after this many agent steps (0 = never)'),
     noopMax: f(int(0, 10_000), 0, 'random no-op frames (0…N, seeded) before each episode'),

@@ -244,9 +244,12 @@ export function parseConfigFlags(argv: readonly string[]): ParsedFlags {
     const text = takeValue();
     inline = undefined;
     let value: unknown = text;
-    if (field.type === 'int' || field.type === 'number') {
+    if (field.type === 'number' && field.unset !== undefined && text === field.unset) {
+      value = null;
+    } else if (field.type === 'int' || field.type === 'number') {
       value = text.trim() === '' ? NaN : Number(text);
-      if (Number.isNaN(value)) throw new TypeError(expectedMessage(field.type === 'int' ? 'an integer' : 'a number', name, text));
+      const what = field.type === 'int' ? 'an integer' : field.unset === undefined ? 'a number' : `a number or '${field.unset}'`;
+      if (Number.isNaN(value)) throw new TypeError(expectedMessage(what, name, text));
       validateField(field, value, name);
     } else if (field.type === 'schedule') {
       value = parseScheduleString(text, name, field.min, field.max);
@@ -307,6 +310,7 @@ export function resolveConfig(sources: ConfigSources = {}): { config: TrainerCon
 export function formatFieldValue(field: ConfigField, value: unknown): string {
   if (field.type === 'schedule') return formatSchedule(value as Schedule);
   if (field.type === 'string') return value === '' ? "''" : String(value);
+  if (field.type === 'number' && value === null && field.unset !== undefined) return field.unset;
   return String(value);
 }
 
@@ -319,7 +323,14 @@ export function configHelp(): string {
     ...Object.entries(PRESETS).map(([name, p]) => `      ${name.padEnd(width - 4)}${p.summary}`),
   ];
   for (const f of CONFIG_FIELDS) {
-    const choices = f.type === 'enum' ? ` (${f.choices.join('|')})` : f.type === 'schedule' ? ' (a number or linear|cosine:START:END[:FRACTION])' : '';
+    const choices =
+      f.type === 'enum'
+        ? ` (${f.choices.join('|')})`
+        : f.type === 'schedule'
+          ? ' (a number or linear|cosine:START:END[:FRACTION])'
+          : f.type === 'number' && f.unset !== undefined
+            ? ` (a number or ${f.unset})`
+            : '';
     lines.push(`  ${f.flag.padEnd(width)}  ${f.doc}${choices} [default: ${formatFieldValue(f, f.default)}]`);
   }
   return lines.join('\n');

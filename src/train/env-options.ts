@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { ACTION_SET_SIZES, observationShape, type VecEnvOptions } from '../env/vec-env.js';
+import { ACTION_SET_SIZES, observationShape, type RewardShaping, type VecEnvOptions } from '../env/vec-env.js';
 import { type TrainSpec, trainSpec } from '../runtime/train-graph.js';
-import { type EnvConfig, type TrainerConfig } from './config.js';
+import { CONFIG_FIELDS, type EnvConfig, type TrainerConfig } from './config.js';
 import { parseStageList, type StageList, trainingStages } from './stages.js';
 
 /** The stages the training env is built with: the curriculum's when there is one, else {@link trainingStages}. */
@@ -55,6 +55,7 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
     ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
     ...(e.noopMax > 0 ? { noopMax: e.noopMax } : {}),
     ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
+    ...withShaping(rewardShaping(e, numEnvs)),
     seed,
   };
   if (e.game === 'runner') {
@@ -64,8 +65,94 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
   return { ...common, game: 'smb1', rom: rom ?? readRom(e.rom), stages: stageNames, reward: e.reward };
 }
 
+const withShaping = (shaping: RewardShaping | undefined) => (shaping ? { rewardShaping: shaping } : {});
+
+/**
+ * The config's reward weights as VecEnv `rewardShaping` for `numEnvs` lanes: weights left unset
+ * (null) stay the reward preset's, and `env.shapingAnnealSteps` (agent steps, all lanes counted)
+ * becomes VecEnv's `annealSteps` (its steps, each of every lane), rounded up. Undefined when
+ * nothing is set: the preset's own reward.
+ */
+export function rewardShaping(e: EnvConfig, numEnvs: number): RewardShaping | undefined {
+  const s: RewardShaping = {};
+  if (e.distanceWeight !== null) s.distanceWeight = e.distanceWeight;
+  if (e.scoreWeight !== null) s.scoreWeight = e.scoreWeight;
+  if (e.shapingAnnealSteps > 0) {
+    if (e.distanceWeightEnd !== null) s.distanceWeightEnd = e.distanceWeightEnd;
+    if (e.scoreWeightEnd !== null) s.scoreWeightEnd = e.scoreWeightEnd;
+    s.annealSteps = Math.ceil(e.shapingAnnealSteps / numEnvs);
+  }
+  return Object.keys(s).length ? s : undefined;
+}
+
+/**
+ * The weights a run anneals to, held constant (evaluation and recording measure the policy on the
+ * reward it is trained towards); undefined when the config sets none.
+ */
+export function finalRewardShaping(e: EnvConfig): RewardShaping | undefined {
+  const distance = e.distanceWeightEnd ?? e.distanceWeight;
+  const score = e.scoreWeightEnd ?? e.scoreWeight;
+  if (distance === null && score === null) return undefined;
+  return { ...(distance === null ? {} : { distanceWeight: distance }), ...(score === null ? {} : { scoreWeight: score }) };
+}
+
+/**
+ * `shaping` continued after `envSteps` VecEnv steps, for a resumed run's fresh env (whose annealing
+ * clock starts at 0): the weights reached by then become the start, the rest of the annealing is to
+ * go. `start` is what the shaping starts from, a fresh env's `rewardWeights()` (the preset's
+ * weights where the config leaves them unset).
+ */
+export function rewardShapingAfter(shaping: RewardShaping, start: { distanceWeight: number; scoreWeight: number }, envSteps: number): RewardShaping {
+  const anneal = shaping.annealSteps ?? 0;
+  if (anneal === 0 || envSteps === 0) return shaping;
+  const t = Math.min(1, envSteps / anneal);
+  const distanceEnd = shaping.distanceWeightEnd ?? start.distanceWeight;
+  const scoreEnd = shaping.scoreWeightEnd ?? start.scoreWeight;
+  return {
+    distanceWeight: start.distanceWeight + (distanceEnd - start.distanceWeight) * t,
+    scoreWeight: start.scoreWeight + (scoreEnd - start.scoreWeight) * t,
+    distanceWeightEnd: distanceEnd,
+    scoreWeightEnd: scoreEnd,
+    annealSteps: Math.max(0, anneal - envSteps),
+  };
+}
+
+/** `env.scoreWeight (--env.score-weight)`: a field as errors name it, with its flag. */
+function named(path: string): string {
+  return `${path} (${CONFIG_FIELDS.find((f) => f.path === path)!.flag})`;
+}
+
+/** Cross-field reward-shaping rules: weights the game has, end weights with annealing steps and back. */
+function checkShaping(e: EnvConfig): void {
+  if (e.game === 'runner') {
+    // The built-in game's reward has no score term: a score weight would change nothing, silently.
+    for (const key of ['scoreWeight', 'scoreWeightEnd'] as const) {
+      if (e[key] !== null) {
+        throw new RangeError(
+          `Expected ${key === 'scoreWeight' ? "'preset'" : "'none'"} for ${named(`env.${key}`)} with env.game 'runner' ` +
+            `(the built-in game has no score; env.distanceWeight shapes its reward) but received ${e[key]}`,
+        );
+      }
+    }
+  }
+  const ends = (['distanceWeightEnd', 'scoreWeightEnd'] as const).filter((k) => e[k] !== null);
+  if (ends.length && e.shapingAnnealSteps === 0) {
+    throw new RangeError(
+      `Expected a positive number of agent steps for ${named('env.shapingAnnealSteps')} with env.${ends[0]} set ` +
+        `(the steps over which the weight moves to it) but received 0`,
+    );
+  }
+  if (!ends.length && e.shapingAnnealSteps > 0) {
+    throw new RangeError(
+      `Expected 0 for ${named('env.shapingAnnealSteps')} without env.distanceWeightEnd or env.scoreWeightEnd ` +
+        `(no weight to anneal to) but received ${e.shapingAnnealSteps}`,
+    );
+  }
+}
+
 /** Cross-field env rules the field table cannot state; errors name the field. */
 export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']): void {
+  checkShaping(e);
   const tileNet = network === 'tiles' || network === 'tiles-mlp';
   if (e.obs === 'ram' && network !== 'mlp') {
     throw new RangeError(`Expected 'mlp' for network with env.obs 'ram' (conv trunks need frames) but received '${network}'`);

@@ -5,13 +5,13 @@
  */
 import { argmaxRows, epsilonGreedy, sampleFromLogits } from '../algos/action-sampling.js';
 import { toBytes } from '../bytes.js';
-import { VecEnv } from '../env/vec-env.js';
+import { VecEnv, type VecEnvOptions } from '../env/vec-env.js';
 import { loadRunnerRom } from '../games/runner.js';
 import { type Learner } from '../runtime/learner.js';
 import { Rng } from '../util/rng.js';
 import { expectInteger, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type TrainerConfig } from './config.js';
-import { vecEnvOptions } from './env-options.js';
+import { finalRewardShaping, vecEnvOptions } from './env-options.js';
 import { parseStageList } from './stages.js';
 
 /** ε of DQN's non-deterministic evaluation and acting (the usual Atari evaluation ε). */
@@ -108,6 +108,16 @@ export interface RecordedEpisode {
   flag: boolean;
   /** True when the episode was stopped by `maxSteps` rather than by the game. */
   cut: boolean;
+}
+
+/**
+ * The training env's options with the reward weights the run anneals to, held constant (no
+ * annealing over evaluation steps); `stages` as in {@link vecEnvOptions}.
+ */
+export function evaluationEnvOptions(config: TrainerConfig, numEnvs: number, seed: number, rom?: Uint8Array, stages?: readonly string[]): VecEnvOptions {
+  const { rewardShaping: _, ...options } = vecEnvOptions(config, numEnvs, seed, rom, stages);
+  const shaping = finalRewardShaping(config.env);
+  return shaping ? { ...options, rewardShaping: shaping } : options;
 }
 
 /** Evaluate options with the defaults filled in. */
@@ -240,7 +250,7 @@ export async function collectEpisodes(learner: Learner, env: VecEnv, options: Co
 export async function evaluatePolicy(learner: Learner, config: TrainerConfig, options: ResolvedEvaluateOptions, rom?: Uint8Array): Promise<EvaluateResult> {
   const { episodes, numEnvs, seed, noopMax, deterministic } = options;
   const evalConfig = { ...config, env: { ...config.env, noopMax } };
-  const env = new VecEnv(vecEnvOptions(evalConfig, numEnvs, seed, rom, options.stage === undefined ? undefined : [options.stage]));
+  const env = new VecEnv(evaluationEnvOptions(evalConfig, numEnvs, seed, rom, options.stage === undefined ? undefined : [options.stage]));
   try {
     const eps = await collectEpisodes(learner, env, { episodes, seed, deterministic, rng: new Rng(seed, 2) });
     const out = eps.map((e) => ({ return: e.return, length: e.length, maxX: e.maxX, flag: e.flag }));
@@ -276,7 +286,7 @@ export async function recordPolicyEpisode(
   romBytes?: Uint8Array,
 ): Promise<RecordedEpisode> {
   const { seed, maxSteps, deterministic } = options;
-  const envOptions = vecEnvOptions(config, 1, seed, romBytes);
+  const envOptions = evaluationEnvOptions(config, 1, seed, romBytes);
   const rom = envOptions.rom === undefined ? loadRunnerRom() : toBytes(envOptions.rom, 'rom');
   const env = new VecEnv(envOptions);
   const rng = new Rng(seed, 3);

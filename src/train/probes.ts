@@ -23,7 +23,7 @@ import { Rng } from '../util/rng.js';
 import { type CallbackContext, type ProbeResult, type ProbeStageResult, type TrainerCallback } from './callbacks.js';
 import { type TrainerConfig } from './config.js';
 import { vecEnvOptions } from './env-options.js';
-import { type CollectedEpisode, collectEpisodes, type RecordedEpisode } from './evaluation.js';
+import { type CollectedEpisode, collectEpisodes, evaluationEnvOptions, type RecordedEpisode } from './evaluation.js';
 import { episodeToGif } from './media.js';
 
 /** State kept across a resume. */
@@ -170,7 +170,7 @@ export class EvalProbes implements TrainerCallback {
       const c = this.#config;
       const cfg = { ...c, env: { ...c.env, noopMax: c.eval.noopMax } };
       const lanes = Math.min(c.eval.numEnvs, Math.ceil(c.eval.episodes / c.eval.seeds));
-      env = new VecEnv(vecEnvOptions(cfg, lanes, probeSeed(c, 0), this.#rom, [stage]));
+      env = new VecEnv(evaluationEnvOptions(cfg, lanes, probeSeed(c, 0), this.#rom, [stage]));
       this.#envs.set(stage, env);
     }
     return env;

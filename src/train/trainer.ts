@@ -6,7 +6,8 @@
  *   on-policy.ts   PPO, A2C: rollout → GAE → fused update (cleanrl's ppo_atari.py shape)
  *   off-policy.ts  DQN: act → replay → train step → target update (cleanrl's dqn_atari.py shape)
  *
- * — and writes `latest` when the loop ends. Evaluation and recording live in evaluation.ts.
+ * — and writes `latest` when the loop ends. Evaluation and recording live in evaluation.ts; a warm
+ * start (`initFrom`: another run's weights only) in warm-start.ts.
  *
  * Everything random is seeded from `config.seed` (action sampling and minibatch shuffles on our
  * own `Rng` streams, env resets from the seed and the update count), so the same config, seed and
@@ -21,6 +22,7 @@
  * there, so that continuation is statistically, not bit-for-bit, equal.
  */
 import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
 
 import { VecEnv } from '../env/vec-env.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
@@ -42,7 +44,7 @@ import {
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
 import { cpuSpeedWarning } from './cpu-speed.js';
 import { Curriculum } from './curriculum.js';
-import { checkEnvConfig, checkStageConfig, numActions, runStages, trainSpecFor, vecEnvOptions } from './env-options.js';
+import { checkEnvConfig, checkStageConfig, numActions, rewardShapingAfter, runStages, trainSpecFor, vecEnvOptions } from './env-options.js';
 import { EpisodeBreakdown } from './episode-breakdown.js';
 import {
   type EvaluateOptions,
@@ -62,6 +64,7 @@ import { type EpisodeEvent, type ExtraSections, type TrainingRun, TrainingState 
 import { scheduleValue } from './schedule.js';
 import { parseStageList } from './stages.js';
 import { StartStateQueue } from './start-states.js';
+import { checkInitFrom, type InitSource, loadInitFrom } from './warm-start.js';
 
 export { EVAL_EPSILON } from './evaluation.js';
 export type { EvaluateOptions, EvaluateResult, RecordedEpisode, RecordEpisodeOptions } from './evaluation.js';
@@ -113,6 +116,8 @@ export interface TrainSummary {
   latestCheckpoint: string;
   /** Checkpoint the run resumed from, if any. */
   resumedFrom?: string;
+  /** Checkpoint whose network weights the run started from (config `initFrom`; also after resuming such a run). */
+  initializedFrom?: string;
 }
 
 /** The Trainer's events and their arguments (`trainer.on('update', (row) => …)`). */
@@ -154,13 +159,19 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   /** The loop's extra checkpoint sections (DQN's replay), for `latest` and named checkpoints. */
   #extra: ExtraSections | undefined;
   #resumedFrom: string | undefined;
+  /** The checked `initFrom` checkpoint (warm start), loaded into the learner when it is created. */
+  #initSource: InitSource | undefined;
+  /** Where the run's starting weights came from (a warm start, or the header of the checkpoint resumed). */
+  #initializedFrom: string | undefined;
+  #initNoted = false;
   #stopMessage: string | undefined;
   #closed = false;
 
   /**
    * Validates `config` (a partial config merged over the defaults; errors name the field), the
    * cross-field rules, the derived sizes, the model and the env options (an smb1 ROM must be
-   * readable). Nothing is started until `train`, `evaluate` or `act`.
+   * readable), and that an `initFrom` checkpoint's network fits. Nothing is started until `train`,
+   * `evaluate` or `act`.
    */
   constructor(config: TrainerConfigInput = {}, options: TrainerOptions = {}) {
     super();
@@ -179,6 +190,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.sizes = deriveSizes(c);
     this.#spec = trainSpecFor(c); // the model and loss, checked now rather than when the learner starts
     vecEnvOptions(c, 1, 0, o.rom); // a readable ROM for smb1 before anything starts
+    if (c.initFrom !== '') this.#initSource = checkInitFrom(c.initFrom, c, TRAINER_CHECKPOINT_FORMAT);
     this.#state = new TrainingState(c.seed, c.log.windowEpisodes);
     // Built-in components, in the order their hooks run: the curriculum reacts to the probes' onProbe.
     const stages = runStages(c);
@@ -224,14 +236,26 @@ export class Trainer extends EventEmitter<TrainerEvents> {
 
   async #ensureLearner(): Promise<Learner> {
     if (this.#closed) throw new Error('The Trainer is closed');
-    this.#learner ??= await Learner.create({
+    if (this.#learner) return this.#learner;
+    const learner = await Learner.create({
       train: this.#spec,
       seed: this.config.seed,
       device: this.config.device,
       threads: this.config.threads,
       onWarning: (m) => this.#warning(m),
     });
-    return this.#learner;
+    if (this.#initSource) {
+      // Warm start before anything acts or trains; a resume in train() replaces these weights.
+      try {
+        loadInitFrom(this.#initSource, learner);
+      } catch (err) {
+        await learner.close();
+        throw err;
+      }
+      this.#initializedFrom = this.#initSource.path;
+    }
+    this.#learner = learner;
+    return learner;
   }
 
   #warning(message: string): void {
@@ -268,6 +292,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.#callbackSections = Object.fromEntries(rest.filter(([k]) => k.startsWith('cb.')));
     this.#callbackStates = (h.callbacks as Record<string, unknown> | undefined) ?? {};
     this.#resumedFrom = checkpoint.path;
+    this.#initializedFrom = typeof h.initializedFrom === 'string' ? h.initializedFrom : undefined;
   }
 
   #checkpoint(store: CheckpointStore, kind: 'periodic' | 'latest' | 'named', learner: Learner, extra: ExtraSections | undefined, name = ''): CheckpointInfo {
@@ -278,6 +303,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       // Schedules are pure functions of globalStep; stored for readers, not needed to resume.
       schedules: this.sizes.schedules,
       learnerStep: learner.step,
+      ...(this.#initializedFrom ? { initializedFrom: this.#initializedFrom } : {}),
       ...(this.#callbacks.size ? { callbacks: this.#callbacks.states() } : {}),
     };
     const sections = { learner: learner.toSafetensors(), ...(extra?.() ?? {}), ...this.#callbacks.sections() };
@@ -365,10 +391,23 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       isCompatible: this.#isCompatible,
       onWarning: (m) => this.#warning(m),
     });
+    const init = this.#initSource;
     if (c.resume !== 'none' && this.#state.globalUpdate === 0) {
       const { checkpoint } = store.resolveResume(c.resume, c.runDir);
-      if (checkpoint) this.#restore(checkpoint, learner);
+      // The warm-start file itself (under runDir, found by 'auto') is where the run starts, not a checkpoint of it.
+      if (checkpoint && resolve(checkpoint.path) !== init?.path) {
+        if (init && !this.#initNoted) this.#warning(`initFrom ${init.path} ignored: resuming this run from ${checkpoint.path}`);
+        this.#restore(checkpoint, learner);
+        this.#initNoted = true;
+      }
     }
+    if (init && !this.#initNoted && this.#resumedFrom === undefined) {
+      this.#warning(
+        `initFrom: the network starts from the weights of ${init.path} (agent step ${init.globalStep} of its run); ` +
+          'counters, optimizer state, episode window and callback state start fresh',
+      );
+    }
+    this.#initNoted = true;
     if (this.#callbackStates) {
       // Only after a checkpoint was loaded: a fresh run has no state to hand back.
       this.#callbacks.restore(this.#callbackStates, this.#callbackSections, (m) => this.#warning(m));
@@ -382,13 +421,19 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     }
 
     // ---- env, run files, signals
+    const state = this.#state;
     if (!this.#env) {
-      this.#env = new VecEnv(vecEnvOptions(c, this.sizes.numEnvs, this.#envSeed(0), this.#options.rom));
+      const envOptions = vecEnvOptions(c, this.sizes.numEnvs, this.#envSeed(0), this.#options.rom);
+      this.#env = new VecEnv(envOptions);
+      // A resumed run's fresh env continues the reward annealing where the run stopped.
+      const shaping = envOptions.rewardShaping;
+      if (shaping?.annealSteps && state.globalStep > 0) {
+        this.#env.setRewardShaping(rewardShapingAfter(shaping, this.#env.rewardWeights(), state.globalStep / this.sizes.numEnvs));
+      }
       // env.stages weights (a curriculum sets its own at onTrainStart).
       const { weights } = runStages(c);
       if (c.curriculum.stages === '' && weights.some((w) => w !== weights[0])) this.#env.setStageWeights(weights);
     }
-    const state = this.#state;
     const log = new RunLogger(c.runDir, {
       config: c,
       tensorboard: c.log.tensorboard,
@@ -488,6 +533,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       lastRow,
       latestCheckpoint: latest.path,
       ...(this.#resumedFrom ? { resumedFrom: this.#resumedFrom } : {}),
+      ...(this.#initializedFrom ? { initializedFrom: this.#initializedFrom } : {}),
     };
   }
 

@@ -147,6 +147,51 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     }
   });
 
+  it('loadParams (warm start) takes the parameters only: optimizer state zero, step 0, a DQN target equal to them', async () => {
+    const model = { network: 'baseline', obsShape: OBS, actions: 3 };
+    const a = await Learner.create({ train: { algo: 'dqn', model }, device: TEST_DEVICE, threads: 1, seed: 1 });
+    // Other loss settings and a different seed: only the model has to match.
+    const b = await Learner.create({ train: { algo: 'dqn', model, dqn: { double: false } }, device: TEST_DEVICE, threads: 1, seed: 2 });
+    const ppo = await Learner.create({ train: { algo: 'ppo', model }, device: TEST_DEVICE, threads: 1 });
+    const same = (x: Float32Array, y: Float32Array) =>
+      Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+    try {
+      const batch = dqnBatch(8, 2);
+      await a.trainStep(batch, { lr: 1e-3 });
+      await a.trainStep(batch, { lr: 1e-3 });
+      await b.trainStep(dqnBatch(8, 5), { lr: 1e-3 });
+      const bytes = a.toSafetensors();
+      b.loadParams(bytes);
+      expect(b.step).toBe(0);
+      for (const [k, v] of a.params) expect(same(b.params.get(k)!, v), k).toBe(true);
+      for (const [k, v] of b.optimizerState)
+        expect(
+          v.every((x) => x === 0),
+          k,
+        ).toBe(true);
+      const { tensors } = decodeSafetensors(b.toSafetensors());
+      for (const [k, v] of a.params) expect(same(tensors.get(`target.${k}`)!.data as Float32Array, v), `target.${k}`).toBe(true);
+      // It acts with the loaded weights and trains on from them like a fresh learner (step 1, first Adam step).
+      const qa = await a.act(batch.obs as Uint8Array);
+      const qb = await b.act(batch.obs as Uint8Array);
+      expect(same(qb.q!, qa.q!)).toBe(true);
+      await b.trainStep(batch, { lr: 1e-3 });
+      expect(b.step).toBe(1);
+      expect([...b.optimizerState.values()].some((v) => v.some((x) => x !== 0))).toBe(true);
+      // The parameters are copies: the bytes can be dropped or reused.
+      bytes.fill(0);
+      expect([...b.params.values()].some((v) => v.some((x) => x !== 0))).toBe(true);
+      // Another model (the actor-critic head) does not fit.
+      expect(() => ppo.loadParams(a.toSafetensors())).toThrow(
+        /^The checkpoint was written for a different model: .*"head":"dueling".*, not .*"head":"actor-critic"/,
+      );
+    } finally {
+      await a.close();
+      await b.close();
+      await ppo.close();
+    }
+  });
+
   it('the exported policy gives the training session’s logits, and baked/inputs acting agree', async () => {
     const train = { algo: 'ppo', model: { network: 'nature', obsShape: [4, 36, 36], actions: 5 } };
     const a = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 7, acting: 'inputs' });

@@ -151,5 +151,7 @@ describe('mario-rl train / eval', () => {
     const h = cli('train', '--help');
     expect(h.code).toBe(0);
     expect(h.out).toContain('--ppo.clip-coef');
+    expect(h.out).toMatch(/--init-from +warm start: /);
+    expect(h.out).toMatch(/--env\.distance-weight +weight of the reward's distance term/);
   });
 });
