@@ -89,6 +89,7 @@ function batchFeeds(spec: TrainSpec, n: number, rng: Rng, feeds: Record<string, 
   }
   feeds.lr = toOrt({ dtype: 'float32', dims: [], data: new Float32Array([2.5e-4]) });
   feeds.step = toOrt({ dtype: 'float32', dims: [], data: new Float32Array([1]) });
+  if (spec.algo !== 'dqn') feeds.ent_coef = toOrt({ dtype: 'float32', dims: [], data: new Float32Array([spec[spec.algo].entCoef]) });
 }
 
 /**

@@ -66,6 +66,7 @@ export {
   type StepResult as LearnerStepResult,
   type UpdateResult as LearnerUpdateResult,
   type UpdateOptions as LearnerUpdateOptions,
+  type TrainStepOptions as LearnerTrainStepOptions,
   type ActOptions as LearnerActOptions,
   type ActResult as LearnerActResult,
 } from './runtime/learner.js';

@@ -1,15 +1,18 @@
 /**
  * A2C's loss (Mnih et al. 2016, synchronous): −mean(log π(a|s)·A) (A optionally normalized over the batch) + vfCoef·0.5·mean((v − R)²)
- * − entCoef·entropy.
+ * − entCoef·entropy, entCoef a graph input or a constant.
  */
 import * as op from '../graph/ops.js';
 import { bool, type FieldSpec, num, validateFields } from '../fields.js';
-import { type LossResult, actionLogProbs, expectVector, explainedVariance, meanEntropy, normalize, valueLoss } from './common.js';
+import { type LossResult, actionLogProbs, entropyCoefficient, expectVector, explainedVariance, meanEntropy, normalize, valueLoss } from './common.js';
 import { type Tensor } from '../graph/tensor.js';
 
 /** A2C's loss settings (the Trainer's `a2c.*` config extends these). */
 export interface A2cLossConfig {
-  /** Entropy bonus coefficient. Default 0.01. */
+  /**
+   * Entropy bonus coefficient. The train graphs take it as their `ent_coef` input, so it can
+   * change between updates (`Learner.update`'s `entCoef`); this is its default. Default 0.01.
+   */
   entCoef: number;
   /** Value loss coefficient. Default 0.5. */
   vfCoef: number;
@@ -41,6 +44,8 @@ export interface A2cBatch {
   advantages: Tensor;
   /** Returns [B]. */
   returns: Tensor;
+  /** Entropy coefficient, a float32 scalar [] (the train graphs' `ent_coef` input); default: `config.entCoef` as a constant. */
+  entCoef?: Tensor;
 }
 
 /** Builds A2C's loss and statistics. */
@@ -52,6 +57,6 @@ export function a2cLoss(b: A2cBatch, config: A2cLossConfig): LossResult {
   const policyLoss = op.neg(op.reduceMean(op.mul(logp, adv)));
   const vLoss = valueLoss(b.values, b.returns);
   const entropy = meanEntropy(logpAll);
-  const loss = op.add(op.sub(policyLoss, op.mul(entropy, config.entCoef)), op.mul(vLoss, config.vfCoef));
+  const loss = op.add(op.sub(policyLoss, op.mul(entropy, entropyCoefficient('a2c', b.entCoef, config.entCoef))), op.mul(vLoss, config.vfCoef));
   return { loss, stats: { policy_loss: policyLoss, value_loss: vLoss, entropy, explained_variance: explainedVariance(b.values, b.returns) } };
 }

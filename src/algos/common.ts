@@ -12,6 +12,14 @@ export function expectVector(algo: string, what: string, t: Tensor, batch: numbe
   op.expectShape(algo, what, t, [batch]);
 }
 
+/** The entropy coefficient of a loss: the scalar float tensor when given (a graph input), else the constant. */
+export function entropyCoefficient(algo: string, t: Tensor | undefined, constant: number): Tensor | number {
+  if (t === undefined) return constant;
+  op.expectFloat(algo, 'entCoef', t);
+  op.expectShape(algo, 'entCoef', t, []);
+  return t;
+}
+
 /** log π(a|s) per sample from logits [B, A] and int64 actions [B]; also returns log π [B, A]. */
 export function actionLogProbs(logits: Tensor, actions: Tensor): { logp: Tensor; logpAll: Tensor } {
   if (actions.dtype !== 'int64') throw new TypeError(`actionLogProbs: input actions must be int64 but is ${actions.dtype}`);

@@ -1,12 +1,13 @@
 /**
  * PPO's loss (Schulman et al. 2017) as cleanrl computes it: clipped surrogate on normalised
- * advantages, value loss with optional clipping (its own range, valueClipCoef), entropy bonus; statistics approx KL
- * ((r − 1) − log r), clip fraction, entropy and explained variance.
+ * advantages, value loss with optional clipping (its own range, valueClipCoef), entropy bonus
+ * (its coefficient a graph input or a constant); statistics approx KL ((r − 1) − log r), clip
+ * fraction, entropy and explained variance.
  */
 import * as op from '../graph/ops.js';
 import { type Tensor } from '../graph/tensor.js';
 import { bool, type FieldSpec, num, validateFields } from '../fields.js';
-import { type LossResult, actionLogProbs, expectVector, explainedVariance, meanEntropy, normalize, valueLoss } from './common.js';
+import { type LossResult, actionLogProbs, entropyCoefficient, expectVector, explainedVariance, meanEntropy, normalize, valueLoss } from './common.js';
 
 /** PPO's loss settings (the Trainer's `ppo.*` config extends these). */
 export interface PpoLossConfig {
@@ -16,7 +17,10 @@ export interface PpoLossConfig {
   clipValueLoss: boolean;
   /** Value clip range when clipValueLoss is on. Default 0.2. */
   valueClipCoef: number;
-  /** Entropy bonus coefficient. Default 0.01. */
+  /**
+   * Entropy bonus coefficient. The train graphs take it as their `ent_coef` input, so it can
+   * change between updates (`Learner.update`'s `entCoef`); this is its default. Default 0.01.
+   */
   entCoef: number;
   /** Value loss coefficient. Default 0.5. */
   vfCoef: number;
@@ -55,6 +59,8 @@ export interface PpoBatch {
   returns: Tensor;
   /** Values at rollout time [B]. */
   oldValues: Tensor;
+  /** Entropy coefficient, a float32 scalar [] (the train graphs' `ent_coef` input); default: `config.entCoef` as a constant. */
+  entCoef?: Tensor;
 }
 
 /** Builds PPO's loss and statistics. */
@@ -71,7 +77,7 @@ export function ppoLoss(b: PpoBatch, config: PpoLossConfig): LossResult {
   const policyLoss = op.reduceMean(op.max(surrogate, clipped));
   const vLoss = valueLoss(b.values, b.returns, config.clipValueLoss ? b.oldValues : undefined, config.clipValueLoss ? config.valueClipCoef : undefined);
   const entropy = meanEntropy(logpAll);
-  const loss = op.add(op.sub(policyLoss, op.mul(entropy, config.entCoef)), op.mul(vLoss, config.vfCoef));
+  const loss = op.add(op.sub(policyLoss, op.mul(entropy, entropyCoefficient('ppo', b.entCoef, config.entCoef))), op.mul(vLoss, config.vfCoef));
   const approxKl = op.reduceMean(op.sub(op.sub(ratio, 1), logRatio));
   const clipFraction = op.reduceMean(op.cast(op.greater(op.abs(op.sub(ratio, 1)), c), 'float32'));
   return {

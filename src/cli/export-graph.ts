@@ -22,7 +22,7 @@ const USAGE = `usage: mario-rl export-graph --batch B --out FILE.onnx [--grads] 
 The network's input shape and action count follow the env flags (default 4×84×84 gray frames,
 7 'simple' actions; --env.obs ram for the mlp network); the loss settings follow --ppo.*, --a2c.*
 or --dqn.*, with the same defaults as mario-rl train. Inputs (parameters, optimizer state, lr,
-step, batch) and outputs are listed in docs/graphs.md.`;
+step, PPO/A2C ent_coef, batch) and outputs are listed in docs/graphs.md.`;
 
 /** The subcommand. */
 export const exportGraphCommand = {

@@ -54,6 +54,14 @@ export interface UpdateResult {
   stats: Record<string, Float32Array>;
 }
 
+/** Options of `Learner.trainStep`. */
+export interface TrainStepOptions {
+  /** Learning rate. */
+  lr: number;
+  /** As {@link UpdateOptions.entCoef}. */
+  entCoef?: number;
+}
+
 /** Options of `Learner.act`. */
 export interface ActOptions {
   /** A noisy model acts with a fresh noise draw (default true); false uses the means μ only (greedy evaluation). Ignored by other models. */
@@ -75,6 +83,11 @@ export interface UpdateOptions {
   minibatches: number;
   /** Learning rate. */
   lr: number;
+  /**
+   * PPO/A2C: the entropy coefficient of this update (finite, ≥ 0), fed to the graph's `ent_coef`
+   * input; default the spec's `ppo.entCoef` / `a2c.entCoef`. DQN takes none.
+   */
+  entCoef?: number;
   /** Explicit minibatch row indices [E·M · N/M] (int64); default: a seeded permutation per epoch. */
   indices?: BigInt64Array;
   /** Seed of the permutations (default: the learner's seed + step). */
@@ -283,13 +296,24 @@ export class Learner {
   }
 
   /** [async] One optimizer step on a batch (keys: the algorithm's batch inputs). */
-  async trainStep(batch: Batch, options: { lr: number }): Promise<StepResult> {
+  async trainStep(batch: Batch, options: TrainStepOptions): Promise<StepResult> {
     return this.#exclusive('trainStep', () => this.#trainStep(batch, options));
   }
 
-  async #trainStep(batch: Batch, options: { lr: number }): Promise<StepResult> {
+  /** The `ent_coef` feed of PPO/A2C: `entCoef` checked, or the spec's default; none for DQN. */
+  #entCoefFeed(entCoef: unknown, feeds: Record<string, HostTensor>): void {
+    if (this.spec.algo === 'dqn') {
+      if (entCoef !== undefined) throw new RangeError(expectedMessage("no value (algo 'dqn' has no entropy bonus)", 'entCoef', entCoef));
+      return;
+    }
+    const value = entCoef === undefined ? this.spec[this.spec.algo].entCoef : expectNumber(entCoef, 'entCoef', 0, 1e6);
+    feeds.ent_coef = { dtype: 'float32', dims: [], data: new Float32Array([value]) };
+  }
+
+  async #trainStep(batch: Batch, options: TrainStepOptions): Promise<StepResult> {
     const lr = expectNumber(options?.lr, 'lr', 0, 10);
     const feeds: Record<string, HostTensor> = {};
+    this.#entCoefFeed(options.entCoef, feeds);
     const n = this.#batchFeeds(batch, 'batch', feeds);
     this.#paramFeeds(feeds);
     feeds.lr = { dtype: 'float32', dims: [], data: new Float32Array([lr]) };
@@ -320,11 +344,12 @@ export class Learner {
 
   async #update(rollout: Batch, options: UpdateOptions): Promise<UpdateResult> {
     const o = expectOptions<UpdateOptions>(options, 'update options');
-    rejectUnknownKeys(o, 'update options', ['epochs', 'minibatches', 'lr', 'indices', 'seed', 'targetKl']);
+    rejectUnknownKeys(o, 'update options', ['epochs', 'minibatches', 'lr', 'entCoef', 'indices', 'seed', 'targetKl']);
     const epochs = expectInteger(o.epochs, 'epochs', 1, 10_000);
     const minibatches = expectInteger(o.minibatches, 'minibatches', 1, 100_000);
     const lr = expectNumber(o.lr, 'lr', 0, 10);
     const feeds: Record<string, HostTensor> = {};
+    this.#entCoefFeed(o.entCoef, feeds);
     const n = this.#batchFeeds(rollout, 'rollout', feeds);
     if (n % minibatches !== 0) throw new RangeError(`Expected minibatches to divide the rollout size ${n} but received ${minibatches}`);
     const mb = n / minibatches;

@@ -116,6 +116,7 @@ function lossFor(
   spec: TrainSpec,
   p: Record<string, Tensor>,
   b: Record<string, Tensor>,
+  entCoef: Tensor | undefined,
   target: Record<string, Tensor> | undefined,
   noise: StepNoise | undefined,
 ): LossResult {
@@ -130,12 +131,13 @@ function lossFor(
         advantages: b.advantages!,
         returns: b.returns!,
         oldValues: b.old_values!,
+        entCoef,
       },
       spec.ppo,
     );
   }
   if (spec.algo === 'a2c') {
-    return a2cLoss({ logits: out.logits!, values: out.value!, actions: b.actions!, advantages: b.advantages!, returns: b.returns! }, spec.a2c);
+    return a2cLoss({ logits: out.logits!, values: out.value!, actions: b.actions!, advantages: b.advantages!, returns: b.returns!, entCoef }, spec.a2c);
   }
   const next = applyModel(spec.model, p, b.next_obs!, noise?.online);
   const nextTarget = applyModel(spec.model, target!, b.next_obs!, noise?.target);
@@ -170,6 +172,7 @@ function buildUpdate(
   batch: Record<string, Tensor>,
   lr: Tensor,
   step: Tensor,
+  entCoef: Tensor | undefined,
   target: Record<string, Tensor> | undefined,
   noise: StepNoise | undefined,
   grad: GradientOptions,
@@ -177,7 +180,7 @@ function buildUpdate(
   const names = paramSpecs(spec.model).map((p) => p.name);
   const p: Record<string, Tensor> = {};
   names.forEach((n, i) => (p[n] = params[i]!));
-  const loss = lossFor(spec, p, batch, target, noise);
+  const loss = lossFor(spec, p, batch, entCoef, target, noise);
   const grads = gradients(loss.loss, params, grad);
   let used = grads;
   let norm: Tensor | undefined;
@@ -211,6 +214,11 @@ function declareState(g: Graph, spec: TrainSpec, params: Tensor[]): Tensor[][] {
   return params.map((p) => slots.map((s) => g.input(`${p.name}.${s}`, 'float32', p.shape)));
 }
 
+/** PPO's and A2C's `ent_coef` input (float32 []): the entropy coefficient, fed per update; undefined for DQN. */
+function declareEntCoef(g: Graph, spec: TrainSpec): Tensor | undefined {
+  return spec.algo === 'dqn' ? undefined : g.input('ent_coef', 'float32', []);
+}
+
 /**
  * A noisy model's noise inputs of a train graph: `noise.<layer>.in|out` (online) and
  * `target.noise.<layer>.in|out` (target), each [...lead, size]; undefined for other models.
@@ -225,8 +233,9 @@ function declareStepNoise(g: Graph, spec: TrainSpec, lead: number[]): StepNoise 
 
 /**
  * One train step as a graph. Inputs: parameters (`<param>`), optimizer state (`<param>.<slot>`),
- * `lr` and `step` (float32 scalars, step 1-based), the batch inputs of `batchInputs(spec)`, for
- * DQN the target parameters `target.<param>`, and for a noisy model the noise
+ * `lr` and `step` (float32 scalars, step 1-based), for PPO and A2C `ent_coef` (float32 scalar, the
+ * entropy coefficient; `spec.ppo.entCoef` / `spec.a2c.entCoef` is only the learner's default), the
+ * batch inputs of `batchInputs(spec)`, for DQN the target parameters `target.<param>`, and for a noisy model the noise
  * `noise.<layer>.in|out` and `target.noise.<layer>.in|out` (`noiseSpecs`). Outputs: `loss`, `stat.<name>`, `grad_norm` (when
  * clipping), `new.<param>`, `new.<param>.<slot>`, `td_errors` (DQN), `grad.<param>` (option).
  */
@@ -238,6 +247,7 @@ export function buildTrainStepGraph(spec: TrainSpec, options: StepGraphOptions):
   const state = declareState(g, spec, params);
   const lr = g.input('lr', 'float32', []);
   const step = g.input('step', 'float32', []);
+  const entCoef = declareEntCoef(g, spec);
   const b: Record<string, Tensor> = {};
   for (const i of batchInputs(spec)) b[i.name] = g.input(i.name, i.dtype, [batch, ...i.sample]);
   let target: Record<string, Tensor> | undefined;
@@ -246,7 +256,7 @@ export function buildTrainStepGraph(spec: TrainSpec, options: StepGraphOptions):
     for (const ps of paramSpecs(spec.model)) target[ps.name] = g.input(`target.${ps.name}`, 'float32', ps.shape);
   }
   const noise = declareStepNoise(g, spec, []);
-  const u = buildUpdate(spec, params, state, b, lr, step, target, noise, { convWeightGrad: options.convWeightGrad });
+  const u = buildUpdate(spec, params, state, b, lr, step, entCoef, target, noise, { convWeightGrad: options.convWeightGrad });
   g.output('loss', u.loss.loss);
   for (const [k, t] of Object.entries(u.loss.stats)) g.output(`stat.${k}`, t);
   if (u.norm) g.output('grad_norm', u.norm);
@@ -293,6 +303,7 @@ export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions):
   const state = declareState(g, spec, params);
   const lr = g.input('lr', 'float32', []);
   const step = g.input('step', 'float32', []);
+  const entCoef = declareEntCoef(g, spec);
   const full: Record<string, Tensor> = {};
   for (const i of batchInputs(spec)) full[i.name] = g.input(i.name, i.dtype, [n, ...i.sample]);
   const indices = g.input('indices', 'int64', [iters, mb]);
@@ -313,7 +324,7 @@ export function buildTrainLoopGraph(spec: TrainSpec, options: LoopGraphOptions):
   const stepK = op.add(step, op.cast(iter, 'float32'));
   const row = (r: Record<string, Tensor>): Record<string, Tensor> => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, op.gather(t, iter)]));
   const noise = noiseAll && { online: row(noiseAll.online), target: row(noiseAll.target) };
-  const u = buildUpdate(spec, bParams, bState, mbBatch, lr, stepK, target, noise, { convWeightGrad: options.convWeightGrad });
+  const u = buildUpdate(spec, bParams, bState, mbBatch, lr, stepK, entCoef, target, noise, { convWeightGrad: options.convWeightGrad });
   body.output('loop.cond_out', op.identity(condIn));
   params.forEach((t, i) => body.output(`loop.new.${t.name}`, u.params[i]!));
   state.forEach((slots, i) => slots.forEach((t, j) => body.output(`loop.new.${t.name}`, u.state[i]![j]!)));

@@ -13,11 +13,13 @@
  *
  * Through the {@link CallbackContext} a hook can read the row and the episode window, act on the
  * training env between steps (its stages, start states, reward shaping: `ctx.env`), scale the
- * learning rate (`ctx.controls.lrScale`), add values to the next metrics row (`ctx.record`), and
- * stop the run (`ctx.requestStop`). A callback with state to keep across a resume implements
- * `state`/`restore` (JSON, stored in the checkpoint header under the callback's `name`) and, for
- * binary data such as save states, `sections`/`restoreSections` (checkpoint sections named
- * `cb.<name>.<key>`).
+ * learning rate (`ctx.controls.lrScale`), set PPO's/A2C's entropy coefficient
+ * (`ctx.controls.entCoef`, logged as `charts/ent_coef`), add values to the next metrics row
+ * (`ctx.record`), and stop the run (`ctx.requestStop`). A callback with state to keep across a
+ * resume implements `state`/`restore` (JSON, stored in the checkpoint header under the callback's
+ * `name`) and, for binary data such as save states, `sections`/`restoreSections` (checkpoint
+ * sections named `cb.<name>.<key>`). The controls themselves are not stored: a callback that
+ * turns them sets them again from its restored state (e.g. in onTrainStart).
  *
  * Hooks run on the training loop's thread and may be async; the loop awaits them, so a slow hook
  * slows training. A hook that throws ends the run (after `latest` is written) with its error.
@@ -32,6 +34,12 @@ import { type TrainerConfig } from './config.js';
 export interface TrainingControls {
   /** Factor on the scheduled learning rate (≥ 0). Default 1. */
   lrScale: number;
+  /**
+   * PPO/A2C: the entropy coefficient of the next updates (finite, ≥ 0; the learner rejects other
+   * values when it updates). Default undefined: the config's `ppo.entCoef` / `a2c.entCoef`.
+   * DQN ignores it.
+   */
+  entCoef: number | undefined;
 }
 
 /** What a hook sees and may act on. */

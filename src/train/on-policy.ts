@@ -171,12 +171,15 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
 
       // ---- update (in the learner's worker), overlapped with the next rollout
       const lr = run.learningRate(`${c.algo}.learningRate`);
+      const entCoef = run.ctx.controls.entCoef ?? a.entCoef;
       const batch: Batch = isPpo
         ? { obs: s.obs, actions: s.actions, old_logprobs: s.logProbs, advantages: s.advantages, returns: s.returns, old_values: s.values }
         : { obs: s.obs, actions: s.actions, advantages: s.advantages, returns: s.returns };
       const seed = state.rngShuffle.nextUint32();
       timer.start('learner');
-      const learning = learner.update(batch, { epochs, minibatches, lr, seed, ...(targetKl > 0 ? { targetKl } : {}) }).finally(() => timer.stop('learner'));
+      const learning = learner
+        .update(batch, { epochs, minibatches, lr, entCoef, seed, ...(targetKl > 0 ? { targetKl } : {}) })
+        .finally(() => timer.stop('learner'));
       const periodicDue = c.checkpoint.interval > 0 && (update + 1) % c.checkpoint.interval === 0;
       if (c.overlap && update + 1 < numUpdates && !periodicDue && !shutdown.stopRequested && !run.wallTimeUp()) {
         which ^= 1;
@@ -198,6 +201,7 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
       const stat = (k: string) => (result.stats[k] ? mean(result.stats[k]!) : NaN);
       const row: MetricsRow = {
         'charts/learning_rate': lr,
+        'charts/ent_coef': entCoef,
         'losses/loss': mean(result.losses),
         'losses/policy_loss': stat('policy_loss'),
         'losses/value_loss': stat('value_loss'),

@@ -141,8 +141,8 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   readonly config: TrainerConfig;
   /** Sizes derived from the config (batch, minibatch, updates). */
   readonly sizes: DerivedSizes;
-  /** Knobs callbacks turn (learning-rate scale); read by the loops at every update. */
-  readonly controls: TrainingControls = { lrScale: 1 };
+  /** Knobs callbacks turn (learning-rate scale, entropy coefficient); read by the loops at every update. */
+  readonly controls: TrainingControls = { lrScale: 1, entCoef: undefined };
   #options: TrainerOptions;
   #warn: (message: string) => void;
   #spec: TrainSpec;

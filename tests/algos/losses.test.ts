@@ -187,6 +187,67 @@ describe('A2C loss', () => {
   });
 });
 
+describe("entropy coefficient as a graph input (the train graphs' ent_coef)", () => {
+  for (const algo of ['ppo', 'a2c'] as const) {
+    /** The loss graph of `algo` on fixed inputs, with `entCoef` a fed scalar input or the config's constant. */
+    const build = (g: Graph, rng: Rng, entCoef: Tensor | undefined, config: number) => {
+      const logits = { tensor: g.input('logits', 'float32', [B, A]), values: randomValues(rng, B * A) };
+      const values = vec(g, rng, 'values');
+      const [oldLogp, adv, ret, oldV] = ['old_logprobs', 'advantages', 'returns', 'old_values'].map((n) =>
+        g.constant(Float32Array.from(randomValues(rng, B).map((v) => v * 0.3 - 1.4)), 'float32', [B], n),
+      );
+      const common = { logits: logits.tensor, values: values.tensor, actions: actionsInput(g), advantages: adv!, returns: ret!, entCoef };
+      const r =
+        algo === 'ppo'
+          ? ppoLoss({ ...common, oldLogProbs: oldLogp!, oldValues: oldV! }, ppoConfig({ entCoef: config }))
+          : a2cLoss(common, a2cConfig({ entCoef: config }));
+      return { r, logits, values };
+    };
+
+    it(`${algo}: gradient check with ent_coef fed; the loss equals the constant's and moves by −Δ·entropy`, async () => {
+      const fed = 0.3;
+      await gradCheck((g, rng) => {
+        const { r, logits, values } = build(g, rng, g.input('ent_coef', 'float32', []), 0.01);
+        return {
+          inputs: [logits, values],
+          output: r.loss,
+          feeds: { actions: actionFeed, ent_coef: { data: Float32Array.from([fed]), values: [fed] } },
+          scalarLoss: true,
+        };
+      });
+      const lossOf = (entCoef: number | undefined, config: number): { loss: number; entropy: number } => {
+        const g = new Graph();
+        const rng = new Rng(7);
+        const { r, logits, values } = build(g, rng, entCoef === undefined ? undefined : g.input('ent_coef', 'float32', []), config);
+        const m = new Map<string, ArrayLike<number>>([
+          ['logits', logits.values],
+          ['values', values.values],
+          ['actions', ACTIONS],
+          ['ent_coef', [Math.fround(entCoef ?? NaN)]], // as the float32 constant holds it
+        ]);
+        const [loss, entropy] = evaluate([r.loss, r.stats.entropy!], m).map((t) => t.data[0]!);
+        return { loss: loss!, entropy: entropy! };
+      };
+      const constant = lossOf(undefined, fed);
+      expect(lossOf(fed, 0.01).loss).toBeCloseTo(constant.loss, 12);
+      expect(lossOf(0.5, 0.01).loss - lossOf(0, 0.01).loss).toBeCloseTo(-0.5 * constant.entropy, 12);
+    });
+  }
+
+  it('rejects an ent_coef that is not a float scalar', () => {
+    const g = new Graph();
+    const logits = g.input('l', 'float32', [B, A]);
+    const v = g.input('v', 'float32', [B]);
+    const batch = { logits, values: v, actions: actionsInput(g), advantages: v, returns: v };
+    expect(() => a2cLoss({ ...batch, entCoef: g.input('e', 'float32', [1]) }, a2cConfig())).toThrow(
+      'a2c: input entCoef shape [1] does not match expected shape []',
+    );
+    expect(() => ppoLoss({ ...batch, oldLogProbs: v, oldValues: v, entCoef: g.input('e2', 'int64', []) }, ppoConfig())).toThrow(
+      'ppo: input entCoef must be float32 or float64 but is int64',
+    );
+  });
+});
+
 describe('DQN loss', () => {
   it('double-DQN targets, Huber, weights and TD errors match a float64 computation; gradient checks', async () => {
     const cfg = dqnConfig();

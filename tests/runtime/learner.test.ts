@@ -43,6 +43,8 @@ function dqnBatch(n: number, seed: number): Batch {
   };
 }
 
+const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 function slice(batch: Batch, rows: number[], total = 16): Batch {
   const out: Batch = {};
   for (const [k, v] of Object.entries(batch)) {
@@ -122,6 +124,47 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('entCoef is a run-time value: from the same parameters the loss moves by exactly −Δ·entropy; the default is the spec’s', async () => {
+    for (const algo of ['ppo', 'a2c'] as const) {
+      const l = await Learner.create({
+        train: { algo, model: { network: 'baseline', obsShape: OBS, actions: 3 }, [algo]: { entCoef: 0.02 } },
+        device: TEST_DEVICE,
+        threads: 1,
+        seed: 2,
+      });
+      try {
+        const full = ppoBatch(8, 7);
+        const rollout: Batch = algo === 'ppo' ? full : { obs: full.obs!, actions: full.actions!, advantages: full.advantages!, returns: full.returns! };
+        const start = l.toSafetensors();
+        // One Loop update (loss before it) or one train step from the same parameters, then back to them.
+        const run = async (how: 'update' | 'trainStep', entCoef?: number) => {
+          l.fromSafetensors(start);
+          const opts = { lr: 1e-2, ...(entCoef === undefined ? {} : { entCoef }) };
+          const r =
+            how === 'update'
+              ? await l.update(rollout, { epochs: 1, minibatches: 1, seed: 3, ...opts })
+              : await l.trainStep(rollout, opts).then((s) => ({ losses: [s.loss], stats: { entropy: [s.stats.entropy!] } }));
+          return { loss: r.losses[0]!, entropy: r.stats.entropy![0]!, params: new Map(l.params) };
+        };
+        for (const how of ['update', 'trainStep'] as const) {
+          const zero = await run(how, 0);
+          const half = await run(how, 0.5);
+          expect(half.entropy, `${algo} ${how}`).toBe(zero.entropy);
+          expect(half.loss - zero.loss, `${algo} ${how}`).toBeCloseTo(-0.5 * zero.entropy, 5);
+          // The coefficient reaches the gradient, not only the reported loss.
+          expect(bytesOf(half.params.get('pi.weight')!).equals(bytesOf(zero.params.get('pi.weight')!)), `${algo} ${how}`).toBe(false);
+          const byDefault = await run(how);
+          const explicit = await run(how, 0.02);
+          expect(byDefault.loss, `${algo} ${how}`).toBe(explicit.loss);
+          for (const [k, v] of byDefault.params)
+            expect(Buffer.from(explicit.params.get(k)!.buffer).equals(Buffer.from(v.buffer)), `${algo} ${how} ${k}`).toBe(true);
+        }
+      } finally {
+        await l.close();
+      }
     }
   });
 
@@ -224,6 +267,10 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     try {
       const n = 8;
       const batch = dqnBatch(n, 2);
+      await expect(l.trainStep(batch, { lr: 1e-3, entCoef: 0.01 })).rejects.toThrow(
+        "Expected no value (algo 'dqn' has no entropy bonus) for entCoef but received 0.01",
+      );
+      await expect(l.update(batch, { epochs: 1, minibatches: 1, lr: 1e-3, entCoef: 0 })).rejects.toThrow(/for entCoef but received 0/);
       const r1 = await l.trainStep(batch, { lr: 1e-3 });
       expect(r1.tdErrors!.length).toBe(n);
       let last = r1;
@@ -305,6 +352,16 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
       );
       await expect(l.trainStep(b, { lr: -1 })).rejects.toThrow('Expected a finite number in [0, 10] for lr but received -1');
       await expect(l.update(b, { epochs: 1, minibatches: 3, lr: 1e-3 })).rejects.toThrow(/minibatches to divide the rollout size 4/);
+      for (const bad of [-0.1, Number.NaN, Infinity]) {
+        await expect(l.update(b, { epochs: 1, minibatches: 1, lr: 1e-3, entCoef: bad })).rejects.toThrow(
+          `Expected a finite number in [0, 1000000] for entCoef but received ${bad}`,
+        );
+        await expect(l.trainStep(b, { lr: 1e-3, entCoef: bad })).rejects.toThrow(RangeError);
+      }
+      await expect(l.update(b, { epochs: 1, minibatches: 1, lr: 1e-3, entCoef: '0.1' as never })).rejects.toThrow(
+        'Expected a finite number in [0, 1000000] for entCoef but received "0.1"',
+      );
+      expect(l.step).toBe(0);
       await expect(l.act(new Uint8Array(5))).rejects.toThrow(/positive multiple of 1024 for obs/);
       const first = l.trainStep(b, { lr: 1e-3 });
       await expect(l.update(b, { epochs: 1, minibatches: 1, lr: 1e-3 })).rejects.toThrow(

@@ -37,6 +37,7 @@ describe('mario-rl export-graph', () => {
         ...names.flatMap((n) => [`${n}.m`, `${n}.v`]),
         'lr',
         'step',
+        'ent_coef',
         'obs',
         'actions',
         'old_logprobs',
@@ -56,6 +57,7 @@ describe('mario-rl export-graph', () => {
     const session = await createSession(new Uint8Array(readFileSync(out)), { intraOpNumThreads: 1 });
     expect(session.inputNames).toEqual(expect.arrayContaining(['target.conv1.weight', 'next_obs', 'rewards', 'dones', 'discounts', 'weights']));
     expect(session.outputNames).toContain('td_errors');
+    expect(session.inputNames).not.toContain('ent_coef');
     expect(session.outputNames.some((n) => n.startsWith('grad.'))).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Trainer features that were once offered by `train --help` and then rejected: PPO target-KL early
  * stopping, DQN Polyak target updates, NoisyNet exploration and the replay buffer in checkpoints
- * (exact DQN resume); plus callbacks (hooks, early stop, lr scale, state across a resume).
+ * (exact DQN resume); plus callbacks (hooks, early stop, lr scale, entropy coefficient, state across a resume).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,6 +127,23 @@ describe('callbacks', () => {
     cb.updates = 0;
     await run(tiny(runDir, { resume: 'latest' }), 3 * STEPS_PER_UPDATE, [cb]);
     expect(cb.updates).toBe(3);
+  });
+
+  it("set the entropy coefficient between updates (controls.entCoef, charts/ent_coef); undefined is the config's", async () => {
+    const plain = join(dir, 'ent-plain');
+    await run(tiny(plain, { ppo: { numEnvs: 2, numSteps: 32, epochs: 2, minibatches: 2, entCoef: 0.02 } }), 3 * STEPS_PER_UPDATE);
+    const turned = join(dir, 'ent-turned');
+    const values: (number | undefined)[] = [0.02, 0.5, undefined]; // the config's value set explicitly, a new one, back to the default
+    await run(tiny(turned, { ppo: { numEnvs: 2, numSteps: 32, epochs: 2, minibatches: 2, entCoef: 0.02 } }), 3 * STEPS_PER_UPDATE, [
+      { name: 'entropy', onRolloutEnd: (ctx) => void (ctx.controls.entCoef = values[ctx.globalUpdate]) },
+    ]);
+    const [a, b] = [learningRows(plain), learningRows(turned)];
+    expect(a.map((r) => r['charts/ent_coef'])).toEqual([0.02, 0.02, 0.02]);
+    expect(b.map((r) => r['charts/ent_coef'])).toEqual([0.02, 0.5, 0.02]);
+    expect(b[0]).toEqual(a[0]);
+    expect(b[1]!['losses/explained_variance']).toBe(a[1]!['losses/explained_variance']); // the same rollout…
+    expect(b[1]!['losses/loss']).not.toBe(a[1]!['losses/loss']); // …a different loss
+    expect(b[2]!['losses/explained_variance']).not.toBe(a[2]!['losses/explained_variance']); // a rollout of other parameters
   });
 
   it('EarlyStop ends the run once the window flag rate reaches the target (stopReason callback)', async () => {

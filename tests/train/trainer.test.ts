@@ -64,6 +64,7 @@ describe('Trainer (PPO on the built-in game)', () => {
       'losses/clipfrac',
       'losses/explained_variance',
       'charts/learning_rate',
+      'charts/ent_coef',
       'charts/SPS',
       'charts/env_SPS',
       'charts/learner_SPS',
@@ -157,6 +158,7 @@ describe('Trainer (PPO on the built-in game)', () => {
     expect(r).toHaveLength(4);
     expect(typeof r[3]!['losses/policy_loss']).toBe('number');
     expect(r[3]!['losses/approx_kl']).toBeUndefined();
+    expect(r[3]!['charts/ent_coef']).toBe(0.01); // a2c.entCoef's default
   });
 
   it('trains DQN (double, dueling, 3-step, PER, target copies) with replay and ε rows, deterministically', async () => {
