@@ -126,6 +126,7 @@ export type {
   EvalConfig,
   CurriculumConfig,
   StartStatesConfig,
+  AdaptiveConfig,
   DerivedSizes,
   ConfigField,
 } from './train/config.js';
@@ -157,6 +158,7 @@ export type {
 } from './train/callbacks.js';
 export { EvalProbes, probeScore, summarizeProbe } from './train/probes.js';
 export { Curriculum } from './train/curriculum.js';
+export { AdaptiveSchedules } from './train/adaptive.js';
 export type { CurriculumDecision, CurriculumRow } from './train/curriculum.js';
 export { EpisodeBreakdown } from './train/episode-breakdown.js';
 export { StartStateQueue, encodeStartStates, decodeStartStates, START_STATE_FILE_VERSION } from './train/start-states.js';

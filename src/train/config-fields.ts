@@ -282,6 +282,30 @@ export interface StartStatesConfig {
   file: string;
 }
 
+/**
+ * Adaptive schedules (the `AdaptiveSchedules` callback, src/train/adaptive.ts): the entropy
+ * coefficient and the learning-rate scale react to stagnation of the eval probes' p50 max x.
+ * Needs eval probes (`eval.episodes` > 0).
+ */
+export interface AdaptiveConfig {
+  /** Probes in a row without a rise in p50 max x before acting; 0 = off. Default 0. */
+  patience: number;
+  /** Probes after a change before the next one. Default 2. */
+  cooldown: number;
+  /** A rise: a stage's p50 max x beats its best by at least this many px. Default 16. */
+  minDelta: number;
+  /** On stagnation the entropy coefficient is multiplied by this (PPO/A2C). Default 2. */
+  entFactor: number;
+  /** Lower bound of the entropy coefficient. Default 0. */
+  entCoefMin: number;
+  /** Upper bound of the entropy coefficient. Default 0.1. */
+  entCoefMax: number;
+  /** On stagnation the learning-rate scale is multiplied by this (1 = untouched). Default 1. */
+  lrFactor: number;
+  /** Lower bound of the learning-rate scale. Default 0.1. */
+  lrScaleMin: number;
+}
+
 /** Stop training early (the `EarlyStop` callback; docs/training.md, "Callbacks"). */
 export interface EarlyStopConfig {
   /** Stop once the rolling flag rate reaches this share of episodes; 0 = off. Default 0. */
@@ -344,6 +368,8 @@ export interface TrainerConfig {
   curriculum: CurriculumConfig;
   /** Start-state queue. */
   startStates: StartStatesConfig;
+  /** Adaptive entropy and learning-rate schedules. */
+  adaptive: AdaptiveConfig;
 }
 
 /** A schedule as a config accepts it: a number (constant), a flag string (`linear:1e-4:0`) or a schedule object. */
@@ -529,6 +555,16 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     secondsBefore: f(num(0.1, 60), 2, 'queue the state from this many seconds before each death'),
     milestonePx: f(int(0, 65_535), 0, 'also queue states at every multiple of this x (0 = deaths only)'),
     file: f(str, '', "seed the queue from a run's start-states.bin ('' = start empty)"),
+  },
+  adaptive: {
+    patience: f(int(0, 1000), 0, 'probes without a rise in p50 max x before raising entropy / lowering lr (0 = off)'),
+    cooldown: f(int(0, 1000), 2, 'probes after a change before the next one'),
+    minDelta: f(num(0, 1e6), 16, "px by which a stage's p50 max x must beat its best to count as a rise"),
+    entFactor: f(num(1, 100), 2, 'factor on the entropy coefficient on stagnation'),
+    entCoefMin: f(num(0, 1e6), 0, 'lower bound of the entropy coefficient'),
+    entCoefMax: f(num(0, 1e6), 0.1, 'upper bound of the entropy coefficient'),
+    lrFactor: f(num(Number.MIN_VALUE, 1), 1, 'factor on the learning-rate scale on stagnation (1 = untouched)'),
+    lrScaleMin: f(num(Number.MIN_VALUE, 1), 0.1, 'lower bound of the learning-rate scale'),
   },
 };
 

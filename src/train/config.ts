@@ -19,6 +19,7 @@ export {
   CONFIG_TABLE,
   kebabCase,
   type A2cConfig,
+  type AdaptiveConfig,
   type Algo,
   type CheckpointConfig,
   type CurriculumConfig,

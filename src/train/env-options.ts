@@ -29,6 +29,14 @@ export function checkStageConfig(c: TrainerConfig): void {
   if (c.curriculum.stages !== '' && c.eval.episodes === 0) {
     throw new RangeError('Expected eval.episodes > 0 with curriculum.stages (the gate reads the eval probes; e.g. --eval.episodes 20) but received 0');
   }
+  if (c.adaptive.patience > 0 && c.eval.episodes === 0) {
+    throw new RangeError('Expected eval.episodes > 0 with adaptive.patience > 0 (the schedules react to the eval probes) but received 0');
+  }
+  if (c.adaptive.entCoefMin > c.adaptive.entCoefMax) {
+    throw new RangeError(
+      `Expected adaptive.entCoefMin ≤ adaptive.entCoefMax (${c.adaptive.entCoefMax}) for adaptive.entCoefMin but received ${c.adaptive.entCoefMin}`,
+    );
+  }
   if (c.eval.record && c.eval.episodes === 0)
     throw new RangeError('Expected eval.episodes > 0 with eval.record true (it records probe episodes) but received 0');
 }

@@ -43,6 +43,7 @@ import {
 } from './callbacks.js';
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
 import { cpuSpeedWarning } from './cpu-speed.js';
+import { AdaptiveSchedules } from './adaptive.js';
 import { Curriculum } from './curriculum.js';
 import { checkEnvConfig, checkStageConfig, numActions, rewardShapingAfter, runStages, trainSpecFor, vecEnvOptions } from './env-options.js';
 import { EpisodeBreakdown } from './episode-breakdown.js';
@@ -202,6 +203,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       const fixed = c.eval.stages !== '' ? parseStageList(c.eval.stages, c.env.game, 'eval.stages').names : undefined;
       this.addCallback(new EvalProbes(c, () => fixed ?? curriculum?.probeStages() ?? stages.names, o.rom));
     }
+    if (c.adaptive.patience > 0) this.addCallback(new AdaptiveSchedules(c));
     if (c.earlyStop.flagRate > 0) this.addCallback(new EarlyStop({ flagRate: c.earlyStop.flagRate, minEpisodes: c.earlyStop.minEpisodes }));
     if (o.callbacks !== undefined) {
       if (!Array.isArray(o.callbacks)) throw new TypeError(`Expected an array of callbacks for callbacks but received ${typeof o.callbacks}`);

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/run/checkpoint-store.js';
 import { type CallbackContext, type ProbeResult, type ProbeStageResult } from '../../src/train/callbacks.js';
 import { resolveConfig, type TrainerConfigInput, validateConfig } from '../../src/train/config.js';
+import { AdaptiveSchedules } from '../../src/train/adaptive.js';
 import { Curriculum } from '../../src/train/curriculum.js';
 import { checkStageConfig } from '../../src/train/env-options.js';
 import { type CollectedEpisode } from '../../src/train/evaluation.js';
@@ -304,4 +305,58 @@ describe('start-state queue', () => {
       /Cannot read startStates.file/,
     );
   }, 60_000);
+});
+
+describe('adaptive schedules', () => {
+  const stageRow = (name: string, maxXP50: number): ProbeStageResult => ({
+    stage: name,
+    episodes: 20,
+    flagRate: 0,
+    maxXMean: maxXP50,
+    maxXMin: 0,
+    maxXP10: 0,
+    maxXP50,
+    returnMean: 0,
+    earlyDeathRate: 0,
+    deathXHist: { binWidth: 256, counts: [] },
+    length: 0,
+  });
+
+  it('raises entropy and lowers the lr scale after `patience` flat probes, within bounds and a cooldown, and steps back after a rise', () => {
+    const config = validateConfig({
+      runDir: dir,
+      ppo: { entCoef: 0.01 },
+      eval: { episodes: 10 },
+      adaptive: { patience: 2, cooldown: 2, minDelta: 10, entFactor: 2, entCoefMax: 0.03, lrFactor: 0.5, lrScaleMin: 0.3 },
+    });
+    const a = new AdaptiveSchedules(config);
+    const controls = { lrScale: 1, entCoef: undefined as number | undefined };
+    const ctx = { config, controls, record: () => {}, warn: () => {} } as unknown as CallbackContext;
+    const probe = (x: number) => a.onProbe(ctx, { globalStep: 0, stages: [stageRow('1-1', x)], score: 0 });
+    probe(100); // first probe of the stage: a rise
+    probe(105); // flat 1
+    expect(controls.entCoef).toBe(0.01);
+    probe(105); // flat 2: act
+    expect(controls.entCoef).toBe(0.02);
+    expect(controls.lrScale).toBe(0.5);
+    probe(105); // flat 3, cooldown
+    expect(controls.entCoef).toBe(0.02);
+    probe(105); // flat 4: act again, capped
+    expect(controls.entCoef).toBe(0.03);
+    expect(controls.lrScale).toBe(0.3);
+    probe(200); // a rise: one step back
+    expect(controls.entCoef).toBe(0.015);
+    expect(controls.lrScale).toBeCloseTo(0.6);
+    const rowsLogged = jsonl(join(dir, 'adaptive.jsonl'));
+    expect(rowsLogged.map((r) => r.ent_coef)).toEqual([0.02, 0.03, 0.015]);
+    const b = new AdaptiveSchedules(config);
+    b.restore(JSON.parse(JSON.stringify(a.state())));
+    const c2 = { lrScale: 1, entCoef: undefined as number | undefined };
+    b.onTrainStart({ ...ctx, controls: c2 } as unknown as CallbackContext);
+    expect(c2).toEqual({ lrScale: controls.lrScale, entCoef: 0.015 });
+  });
+
+  it('needs probes', () => {
+    expect(() => new Trainer(validateConfig({ env: { game: 'runner' }, adaptive: { patience: 3 } }))).toThrow(/eval.episodes > 0 with adaptive.patience/);
+  });
 });
