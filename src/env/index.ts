@@ -12,6 +12,7 @@ export {
   actionSetName,
   observationShape,
 } from './vec-env.js';
+export { TILE_FIELD_TOP, TILE_PIXELS, tileScreenLeft } from './tiles.js';
 export type {
   ActionSetName,
   EpisodeStats,
