@@ -165,5 +165,15 @@ export { StartStateQueue, encodeStartStates, decodeStartStates, START_STATE_FILE
 export { SMB1_STAGES, RUNNER_STAGE_NAMES, parseStageList } from './train/stages.js';
 export type { StageList } from './train/stages.js';
 export { episodeToGif } from './train/media.js';
+export {
+  TILE_CLASS_COLORS,
+  TILE_PICTURE_GAP,
+  TILE_PICTURE_PALETTE,
+  drawTileGrid,
+  frameBesideGrid,
+  frameBesideGridIndexed,
+  tilePictureLayout,
+} from './train/tile-picture.js';
+export type { Rgb, RgbImage, TilePictureLayout, TilePictureOptions } from './train/tile-picture.js';
 export { encodePng } from './util/png.js';
 export type { EpisodeGif, EpisodeGifOptions } from './train/media.js';

@@ -14,6 +14,7 @@ export {
   actionSetName,
   observationShape,
 } from './vec-env.js';
+export { TILE_FIELD_TOP, TILE_PIXELS, tileScreenLeft } from './tiles.js';
 export type {
   ActionSetName,
   EpisodeStats,

@@ -83,7 +83,8 @@ export interface RecordEpisodeOptions {
 /**
  * One episode of the policy, recorded so that it can be replayed frame by frame on a `Nes`
  * (`mario-rl play` renders it to a GIF): the console state at the start, the buttons of every
- * agent step and the console state after each step that did not end the episode.
+ * agent step and the console state after each step that did not end the episode; with tile-grid
+ * observations also the grid the agent saw at each step.
  */
 export interface RecordedEpisode {
   /** The ROM the episode ran on. */
@@ -108,6 +109,13 @@ export interface RecordedEpisode {
   flag: boolean;
   /** True when the episode was stopped by `maxSteps` rather than by the game. */
   cut: boolean;
+  /**
+   * With env.obs 'tiles': the newest grid of each observation, `grids` [length + 1, rows, cols]
+   * class ids: grid 0 from the reset, grid k + 1 after step k (the last one from `finalObs` when
+   * the game ended the episode); `game` says whose RAM holds the screen's left edge, which places
+   * the grid's columns on the screen (`tileScreenLeft`). Absent for pixel and RAM observations.
+   */
+  tiles?: { game: 'runner' | 'smb1'; rows: number; cols: number; grids: Uint8Array };
 }
 
 /**
@@ -294,8 +302,26 @@ export async function recordPolicyEpisode(
   const buttons: number[] = [];
   const actions: number[] = [];
   const states: Uint8Array[] = [];
+  // Tiles: the newest grid of an observation [stack, rows, cols] is its last rows × cols bytes.
+  const e = config.env;
+  const gridBytes = e.obs === 'tiles' ? e.tileRows * e.tileCols : 0;
+  const grids: Uint8Array[] = [];
+  const keepGrid = (obs: Uint8Array) => {
+    if (gridBytes) grids.push(obs.slice(obs.length - gridBytes));
+  };
+  const episode = (fields: Pick<RecordedEpisode, 'return' | 'length' | 'maxX' | 'flag' | 'cut'>, startState: Uint8Array): RecordedEpisode => ({
+    rom,
+    frameSkip: e.frameSkip,
+    startState,
+    buttons: Uint8Array.from(buttons),
+    states,
+    actions: Int32Array.from(actions),
+    ...fields,
+    ...(gridBytes ? { tiles: { game: e.game, rows: e.tileRows, cols: e.tileCols, grids: concatGrids(grids, gridBytes) } } : {}),
+  });
   try {
     let obs = env.reset({ seed }).obs;
+    keepGrid(obs);
     const startState = env.saveStates([0])[0]!;
     let ret = 0;
     let maxX = 0;
@@ -308,39 +334,23 @@ export async function recordPolicyEpisode(
       ret += r.reward[0]!;
       maxX = Math.max(maxX, r.info.xPos[0]!);
       if (r.terminated[0] || r.truncated[0]) {
-        return {
-          rom,
-          frameSkip: config.env.frameSkip,
-          startState,
-          buttons: Uint8Array.from(buttons),
-          states,
-          actions: Int32Array.from(actions),
-          return: r.episode.return[0]!,
-          length: r.episode.length[0]!,
-          maxX: r.episode.maxX[0]!,
-          flag: r.episode.flag[0] === 1,
-          cut: false,
-        };
+        keepGrid(r.finalObs);
+        const ep = r.episode;
+        return episode({ return: ep.return[0]!, length: ep.length[0]!, maxX: ep.maxX[0]!, flag: ep.flag[0] === 1, cut: false }, startState);
       }
+      keepGrid(r.obs);
       states.push(env.saveStates([0])[0]!);
-      if (actions.length >= maxSteps) {
-        return {
-          rom,
-          frameSkip: config.env.frameSkip,
-          startState,
-          buttons: Uint8Array.from(buttons),
-          states,
-          actions: Int32Array.from(actions),
-          return: ret,
-          length: actions.length,
-          maxX,
-          flag: false,
-          cut: true,
-        };
-      }
+      if (actions.length >= maxSteps) return episode({ return: ret, length: actions.length, maxX, flag: false, cut: true }, startState);
       obs = r.obs;
     }
   } finally {
     env.close();
   }
+}
+
+/** The grids one after another, [count, rows, cols]. */
+function concatGrids(grids: Uint8Array[], gridBytes: number): Uint8Array {
+  const out = new Uint8Array(grids.length * gridBytes);
+  grids.forEach((g, i) => out.set(g, i * gridBytes));
+  return out;
 }

@@ -2,19 +2,19 @@
  * A small animated-GIF (GIF89a) encoder for indexed frames, used by `mario-rl play`.
  *
  * NES frames are already palette-indexed (64 master-palette entries), so no colour quantisation
- * is needed: each frame is its indices plus the 64 RGB colours they stand for. The first frame's
- * colours become the global colour table; a frame whose colours differ carries a local table.
- * Pixels are LZW-compressed with variable code widths (min code size 6), as the GIF89a
+ * is needed: each frame is its indices plus the 64 RGB colours they stand for (`colors` 128 or 256
+ * leaves room for colours drawn beside the frame, e.g. a tile grid). The first frame's colours
+ * become the global colour table; a frame whose colours differ carries a local table. Pixels are
+ * LZW-compressed with variable code widths (min code size log2(colors)), as the GIF89a
  * specification describes.
  */
 import { expectInteger } from '../validate.js';
 
-/** Colours per table: NES palette indices are 0–63. */
+/** Colours per table by default: NES palette indices are 0–63. */
 export const GIF_COLORS = 64;
-const MIN_CODE_SIZE = 6; // log2(GIF_COLORS)
 const MAX_CODE = 4096;
 
-/** One frame: `width × height` colour indices (< 64) and its 64 × 3 RGB colour table. */
+/** One frame: `width × height` colour indices (< colors) and its colors × 3 RGB colour table. */
 export interface GifFrame {
   indices: Uint8Array;
   palette: Uint8Array;
@@ -30,6 +30,8 @@ export interface GifOptions {
   delayCs?: number;
   /** Times to play the animation; 0 = forever. Default 0. */
   loop?: number;
+  /** Entries per colour table: 4, 8, 16, 32, 64, 128 or 256. Default 64 (`GIF_COLORS`). */
+  colors?: number;
 }
 
 /** Appends bytes to a growing buffer. */
@@ -130,7 +132,7 @@ function writeLzw(out: ByteSink, indices: Uint8Array, minCodeSize: number): void
 }
 
 function samePalette(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < GIF_COLORS * 3; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -141,6 +143,9 @@ function samePalette(a: Uint8Array, b: Uint8Array): boolean {
 export class GifEncoder {
   readonly width: number;
   readonly height: number;
+  /** Entries per colour table. */
+  readonly colors: number;
+  readonly #codeSize: number; // log2(colors): the LZW minimum code size and the tables' size field + 1
   readonly #delayCs: number;
   readonly #out = new ByteSink();
   #global: Uint8Array | undefined;
@@ -153,6 +158,9 @@ export class GifEncoder {
     this.height = expectInteger(options.height, 'height', 1, 65535);
     this.#delayCs = options.delayCs === undefined ? 7 : expectInteger(options.delayCs, 'delayCs', 0, 65535);
     this.#loop = options.loop === undefined ? 0 : expectInteger(options.loop, 'loop', 0, 65535);
+    this.colors = options.colors === undefined ? GIF_COLORS : expectInteger(options.colors, 'colors', 4, 256);
+    this.#codeSize = Math.log2(this.colors);
+    if (!Number.isInteger(this.#codeSize)) throw new RangeError(`Expected a power of two in [4, 256] for colors but received ${this.colors}`);
   }
 
   /** Frames added so far. */
@@ -167,12 +175,12 @@ export class GifEncoder {
     if (!(frame.indices instanceof Uint8Array) || frame.indices.length !== n) {
       throw new TypeError(`Expected a Uint8Array of length ${n} for frame.indices but received ${describe(frame.indices)}`);
     }
-    if (!(frame.palette instanceof Uint8Array) || frame.palette.length !== GIF_COLORS * 3) {
-      throw new TypeError(`Expected a Uint8Array of length ${GIF_COLORS * 3} for frame.palette but received ${describe(frame.palette)}`);
+    if (!(frame.palette instanceof Uint8Array) || frame.palette.length !== this.colors * 3) {
+      throw new TypeError(`Expected a Uint8Array of length ${this.colors * 3} for frame.palette but received ${describe(frame.palette)}`);
     }
     for (let i = 0; i < n; i++) {
-      if (frame.indices[i]! >= GIF_COLORS) {
-        throw new RangeError(`Expected colour indices in [0, ${GIF_COLORS - 1}] for frame.indices but received ${frame.indices[i]} at ${i}`);
+      if (frame.indices[i]! >= this.colors) {
+        throw new RangeError(`Expected colour indices in [0, ${this.colors - 1}] for frame.indices but received ${frame.indices[i]} at ${i}`);
       }
     }
     const delay = frame.delayCs === undefined ? this.#delayCs : expectInteger(frame.delayCs, 'frame.delayCs', 0, 65535);
@@ -189,9 +197,9 @@ export class GifEncoder {
     o.u16(0);
     o.u16(this.width);
     o.u16(this.height);
-    o.byte(local ? 0x80 | (MIN_CODE_SIZE - 1) : 0);
+    o.byte(local ? 0x80 | (this.#codeSize - 1) : 0);
     if (local) o.bytes(frame.palette);
-    writeLzw(o, frame.indices, MIN_CODE_SIZE);
+    writeLzw(o, frame.indices, this.#codeSize);
     this.#frames++;
   }
 
@@ -211,8 +219,8 @@ export class GifEncoder {
     o.bytes([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]); // "GIF89a"
     o.u16(this.width);
     o.u16(this.height);
-    // Global colour table of 2^(5+1) = 64 entries, 8 bits per primary.
-    o.byte(0x80 | 0x70 | (MIN_CODE_SIZE - 1));
+    // Global colour table of 2^codeSize entries (the field holds codeSize - 1), 8 bits per primary.
+    o.byte(0x80 | 0x70 | (this.#codeSize - 1));
     o.byte(0); // background colour index
     o.byte(0); // pixel aspect ratio: unspecified
     o.bytes(this.#global);

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
 import { GIF_COLORS, GifEncoder } from '../../src/util/gif.js';
 
-function palette(seed: number): Uint8Array {
+function palette(seed: number, colors = GIF_COLORS): Uint8Array {
   const rng = new Rng(seed);
-  return Uint8Array.from({ length: GIF_COLORS * 3 }, () => rng.nextInt(256));
+  return Uint8Array.from({ length: colors * 3 }, () => rng.nextInt(256));
 }
 
 /** Decodes frame `i` to RGBA and checks every pixel against indices → palette. */
@@ -69,6 +69,33 @@ describe('GifEncoder', () => {
       const reader = new GifReader(Buffer.from(enc.finish()));
       expectFrame(reader, 0, idx, palette(3));
     }
+  });
+
+  it('writes 4- to 256-colour tables (code sizes 2 to 8), global and local', () => {
+    const w = 64;
+    const h = 48;
+    for (const colors of [4, 128, 256]) {
+      const rng = new Rng(colors);
+      const noise = Uint8Array.from({ length: w * h }, () => rng.nextInt(colors));
+      const top = Uint8Array.from({ length: w * h }, (_, i) => (i % w < 8 ? colors - 1 : i % 3)); // the last index
+      const enc = new GifEncoder({ width: w, height: h, colors });
+      expect(enc.colors).toBe(colors);
+      const frames = [
+        { indices: noise, palette: palette(1, colors) },
+        { indices: top, palette: palette(2, colors) }, // local colour table
+      ];
+      for (const f of frames) enc.add(f);
+      const reader = new GifReader(Buffer.from(enc.finish()));
+      expect(reader.numFrames()).toBe(2);
+      frames.forEach((f, i) => expectFrame(reader, i, f.indices, f.palette));
+    }
+    expect(() => new GifEncoder({ width: 2, height: 2, colors: 100 })).toThrow('Expected a power of two in [4, 256] for colors but received 100');
+    expect(() => new GifEncoder({ width: 2, height: 2, colors: 512 })).toThrow('colors');
+    const enc = new GifEncoder({ width: 2, height: 2, colors: 128 });
+    expect(() => enc.add({ indices: Uint8Array.of(0, 128, 0, 0), palette: palette(1, 128) })).toThrow(
+      'Expected colour indices in [0, 127] for frame.indices but received 128 at 1',
+    );
+    expect(() => enc.add({ indices: new Uint8Array(4), palette: palette(1) })).toThrow('Expected a Uint8Array of length 384 for frame.palette');
   });
 
   it('rejects bad frames and options with messages naming the field', () => {
