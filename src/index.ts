@@ -122,6 +122,7 @@ export type {
   CheckpointConfig,
   LogConfig,
   EarlyStopConfig,
+  HintsConfig,
   DerivedSizes,
   ConfigField,
 } from './train/config.js';
@@ -142,6 +143,26 @@ export type {
 } from './train/trainer.js';
 export { CallbackList, EarlyStop } from './train/callbacks.js';
 export type { TrainerCallback, CallbackContext, CheckpointInfo, EvaluationInfo, TrainingControls, EarlyStopOptions } from './train/callbacks.js';
+export {
+  TrainingHints,
+  HINT_CODES,
+  HINT_RULES,
+  HINT_WARMUP_ROWS,
+  SWAMP_RATIO,
+  SWAMP_MIN_VALUE_LOSS,
+  SWAMP_ROWS,
+  ENTROPY_COLLAPSE_SHARE,
+  ENTROPY_COLLAPSE_MAX_FLAG_RATE,
+  ENTROPY_COLLAPSE_ROWS,
+  EXPLAINED_VARIANCE_MAX,
+  EXPLAINED_VARIANCE_ROWS,
+  ZERO_REWARD_MIN_EPISODES,
+  START_STATES_EMPTY_ROWS,
+  CPU_SLOW_SHARE,
+  CPU_SLOW_WARMUP_ROWS,
+  CPU_SLOW_WARMUP_SECONDS,
+} from './train/hints.js';
+export type { Hint, HintCode, HintInput, HintRule, HintValues, TrainingHintsOptions, TrainingHintsState } from './train/hints.js';
 export { episodeToGif } from './train/media.js';
 export { encodePng } from './util/png.js';
 export type { EpisodeGif, EpisodeGifOptions } from './train/media.js';

@@ -196,6 +196,17 @@ export interface EarlyStopConfig {
   minEpisodes: number;
 }
 
+/** Training hints (the `TrainingHints` callback; docs/training.md, "Hints"). */
+export interface HintsConfig {
+  /**
+   * Watch the metrics rows for failure modes we have met (value loss swamping the policy gradient,
+   * entropy collapse, a value head that does not learn, all-zero returns, an empty start-state
+   * queue, a slow CPU) and say each once, with the fix, on the console and in RUN/hints.jsonl.
+   * Default true.
+   */
+  enabled: boolean;
+}
+
 /** Everything the Trainer needs; see docs/training.md for the reference table. */
 export interface TrainerConfig {
   /** Algorithm. Default 'ppo'. */
@@ -236,6 +247,8 @@ export interface TrainerConfig {
   log: LogConfig;
   /** Early stopping. */
   earlyStop: EarlyStopConfig;
+  /** Training hints. */
+  hints: HintsConfig;
 }
 
 /** A schedule as a config accepts it: a number (constant), a flag string (`linear:1e-4:0`) or a schedule object. */
@@ -378,6 +391,9 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
   earlyStop: {
     flagRate: f(num(0, 1), 0, 'stop once the rolling flag rate reaches this share (0 = off)'),
     minEpisodes: f(int(1, 1_000_000), 20, 'episodes in the window before earlyStop.flagRate applies'),
+  },
+  hints: {
+    enabled: f(bool, true, 'say each failure mode the metrics show once, with its fix (console and RUN/hints.jsonl)'),
   },
 };
 

@@ -27,6 +27,7 @@ export {
   type DqnConfig,
   type EarlyStopConfig,
   type EnvConfig,
+  type HintsConfig,
   type LogConfig,
   type PerConfig,
   type PpoConfig,

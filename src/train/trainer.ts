@@ -32,7 +32,7 @@ import { type TrainSpec } from '../runtime/train-graph.js';
 import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type CallbackContext, CallbackList, type CheckpointInfo, EarlyStop, type TrainerCallback, type TrainingControls } from './callbacks.js';
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
-import { cpuSpeedWarning } from './cpu-speed.js';
+import { cpuSpeedWarning, estimateCpuStepsPerSecond } from './cpu-speed.js';
 import { checkEnvConfig, numActions, trainSpecFor, vecEnvOptions } from './env-options.js';
 import {
   type EvaluateOptions,
@@ -45,6 +45,7 @@ import {
   recordOptions,
   recordPolicyEpisode,
 } from './evaluation.js';
+import { TrainingHints } from './hints.js';
 import { trainOffPolicy } from './off-policy.js';
 import { trainOnPolicy } from './on-policy.js';
 import { type EpisodeEvent, type ExtraSections, type TrainingRun, TrainingState } from './run-context.js';
@@ -162,6 +163,11 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     vecEnvOptions(c, 1, 0, o.rom); // a readable ROM for smb1 before anything starts
     this.#state = new TrainingState(c.seed, c.log.windowEpisodes);
     if (c.earlyStop.flagRate > 0) this.addCallback(new EarlyStop({ flagRate: c.earlyStop.flagRate, minEpisodes: c.earlyStop.minEpisodes }));
+    if (c.hints.enabled) {
+      // cpu-slow compares with the CPU estimate whenever the learner ended up on the CPU ('auto' included).
+      const expected = (config: TrainerConfig) => (this.#learner?.device === 'cpu' ? estimateCpuStepsPerSecond(config, this.#spec.model) : undefined);
+      this.addCallback(new TrainingHints({ expectedStepsPerSecond: expected }));
+    }
     if (o.callbacks !== undefined) {
       if (!Array.isArray(o.callbacks)) throw new TypeError(`Expected an array of callbacks for callbacks but received ${typeof o.callbacks}`);
       for (const cb of o.callbacks) this.addCallback(cb);
