@@ -127,6 +127,7 @@ export type {
   CurriculumConfig,
   StartStatesConfig,
   AdaptiveConfig,
+  HintsConfig,
   DerivedSizes,
   ConfigField,
 } from './train/config.js';
@@ -164,6 +165,26 @@ export { EpisodeBreakdown } from './train/episode-breakdown.js';
 export { StartStateQueue, encodeStartStates, decodeStartStates, START_STATE_FILE_VERSION } from './train/start-states.js';
 export { SMB1_STAGES, RUNNER_STAGE_NAMES, parseStageList } from './train/stages.js';
 export type { StageList } from './train/stages.js';
+export {
+  TrainingHints,
+  HINT_CODES,
+  HINT_RULES,
+  HINT_WARMUP_ROWS,
+  SWAMP_RATIO,
+  SWAMP_MIN_VALUE_LOSS,
+  SWAMP_ROWS,
+  ENTROPY_COLLAPSE_SHARE,
+  ENTROPY_COLLAPSE_MAX_FLAG_RATE,
+  ENTROPY_COLLAPSE_ROWS,
+  EXPLAINED_VARIANCE_MAX,
+  EXPLAINED_VARIANCE_ROWS,
+  ZERO_REWARD_MIN_EPISODES,
+  START_STATES_EMPTY_ROWS,
+  CPU_SLOW_SHARE,
+  CPU_SLOW_WARMUP_ROWS,
+  CPU_SLOW_WARMUP_SECONDS,
+} from './train/hints.js';
+export type { Hint, HintCode, HintInput, HintRule, HintValues, TrainingHintsOptions, TrainingHintsState } from './train/hints.js';
 export { episodeToGif } from './train/media.js';
 export {
   TILE_CLASS_COLORS,

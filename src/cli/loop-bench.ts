@@ -30,7 +30,11 @@ export async function measureTrainLoop(config: unknown, updates: number, options
   try {
     const c: TrainerConfig = validateConfig(config);
     if (c.algo === 'dqn') throw new RangeError("Expected algo 'ppo' or 'a2c' for the loop benchmark but received 'dqn'");
-    const run = validateConfig({ runDir: dir, checkpoint: { interval: 0 }, log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' } }, c);
+    // Speed only: no training hints (a bench's short runs are not meant to learn).
+    const run = validateConfig(
+      { runDir: dir, checkpoint: { interval: 0 }, log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' }, hints: { enabled: false } },
+      c,
+    );
     const trainer = new Trainer(run, { handleSignals: false, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
     const perUpdate = trainer.sizes.stepsPerUpdate;
     const rows: Record<string, unknown>[] = [];

@@ -25,7 +25,7 @@ export const CPU_DEFAULT_PRESET = 'runner-ram';
 function isRunField(path: string): boolean {
   return (
     ['runDir', 'resume', 'initFrom', 'seed', 'totalSteps', 'maxWallTime', 'device', 'threads', 'overlap'].includes(path) ||
-    /^(log|checkpoint|earlyStop)\./.test(path)
+    /^(log|checkpoint|earlyStop|hints)\./.test(path)
   );
 }
 
@@ -106,13 +106,17 @@ export const trainCommand = {
     if (choice) console.error(choice.line);
     if (config.env.game === 'runner') console.error(SMB_HINT);
     let trainer: Trainer;
+    // Warnings come mid-run too (training hints): through the display once it exists, so they do not garble the bar.
+    const shown: { progress?: ProgressDisplay } = {};
+    const onWarning = (m: string) => (shown.progress && shown.progress.mode !== 'off' ? shown.progress.log(`mario-rl: ${m}`) : console.warn(`mario-rl: ${m}`));
     try {
-      trainer = new Trainer(config);
+      trainer = new Trainer(config, { onWarning });
     } catch (err) {
       console.error(`mario-rl train: ${(err as Error).message}`);
       return 2;
     }
     const progress = new ProgressDisplay({ totalSteps: trainer.sizes.trainedSteps, mode: config.log.progress });
+    shown.progress = progress;
     trainer.on('update', (row) => {
       const ret = row['charts/episodic_return'];
       const flag = row['charts/flag_rate'];

@@ -133,6 +133,18 @@ export class EpisodeWindow {
     return this.#total;
   }
 
+  /** Smallest and largest return in the window (undefined when it is empty): `summary()`'s quantiles cannot say "every return was 0". */
+  returnRange(): { min: number; max: number } | undefined {
+    if (this.#count === 0) return undefined;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < this.#count; i++) {
+      min = Math.min(min, this.#returns[i]!);
+      max = Math.max(max, this.#returns[i]!);
+    }
+    return { min, max };
+  }
+
   /** Records a finished episode. */
   add(episode: EpisodeRecord): void {
     const i = this.#next;

@@ -8,6 +8,7 @@
  * <runDir>/metrics.jsonl     one row per update
  * <runDir>/tensorboard/      event files
  * <runDir>/heartbeat.jsonl   process health
+ * <runDir>/hints.jsonl       training hints, one row each (written by TrainingHints, only when one fires)
  * <runDir>/checkpoints/      see checkpoints.md
  * ```
  */
@@ -30,6 +31,8 @@ export interface RunPaths {
   tensorboard: string;
   /** Heartbeat file. */
   heartbeat: string;
+  /** Training hints (`TrainingHints`), created when the first one fires. */
+  hints: string;
   /** Checkpoint store directory. */
   checkpoints: string;
 }
@@ -42,6 +45,7 @@ export function runPaths(runDir: string): RunPaths {
     metrics: join(runDir, 'metrics.jsonl'),
     tensorboard: join(runDir, 'tensorboard'),
     heartbeat: join(runDir, 'heartbeat.jsonl'),
+    hints: join(runDir, 'hints.jsonl'),
     checkpoints: join(runDir, 'checkpoints'),
   };
 }

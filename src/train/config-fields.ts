@@ -314,6 +314,17 @@ export interface EarlyStopConfig {
   minEpisodes: number;
 }
 
+/** Training hints (the `TrainingHints` callback; docs/training.md, "Hints"). */
+export interface HintsConfig {
+  /**
+   * Watch the metrics rows for failure modes we have met (value loss swamping the policy gradient,
+   * entropy collapse, a value head that does not learn, all-zero returns, an empty start-state
+   * queue, a slow CPU) and say each once, with the fix, on the console and in RUN/hints.jsonl.
+   * Default true.
+   */
+  enabled: boolean;
+}
+
 /** Everything the Trainer needs; see docs/training.md for the reference table. */
 export interface TrainerConfig {
   /** Algorithm. Default 'ppo'. */
@@ -370,6 +381,8 @@ export interface TrainerConfig {
   startStates: StartStatesConfig;
   /** Adaptive entropy and learning-rate schedules. */
   adaptive: AdaptiveConfig;
+  /** Training hints. */
+  hints: HintsConfig;
 }
 
 /** A schedule as a config accepts it: a number (constant), a flag string (`linear:1e-4:0`) or a schedule object. */
@@ -565,6 +578,9 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     entCoefMax: f(num(0, 1e6), 0.1, 'upper bound of the entropy coefficient'),
     lrFactor: f(num(Number.MIN_VALUE, 1), 1, 'factor on the learning-rate scale on stagnation (1 = untouched)'),
     lrScaleMin: f(num(Number.MIN_VALUE, 1), 0.1, 'lower bound of the learning-rate scale'),
+  },
+  hints: {
+    enabled: f(bool, true, 'say each failure mode the metrics show once, with its fix (console and RUN/hints.jsonl)'),
   },
 };
 

@@ -42,7 +42,7 @@ import {
   type TrainingControls,
 } from './callbacks.js';
 import { type DerivedSizes, type TrainerConfig, type TrainerConfigInput, deriveSizes, validateConfig } from './config.js';
-import { cpuSpeedWarning } from './cpu-speed.js';
+import { cpuSpeedWarning, estimateCpuStepsPerSecond } from './cpu-speed.js';
 import { AdaptiveSchedules } from './adaptive.js';
 import { Curriculum } from './curriculum.js';
 import { checkEnvConfig, checkStageConfig, numActions, rewardShapingAfter, runStages, trainSpecFor, vecEnvOptions } from './env-options.js';
@@ -58,6 +58,7 @@ import {
   recordOptions,
   recordPolicyEpisode,
 } from './evaluation.js';
+import { TrainingHints } from './hints.js';
 import { trainOffPolicy } from './off-policy.js';
 import { trainOnPolicy } from './on-policy.js';
 import { EvalProbes } from './probes.js';
@@ -205,6 +206,11 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     }
     if (c.adaptive.patience > 0) this.addCallback(new AdaptiveSchedules(c));
     if (c.earlyStop.flagRate > 0) this.addCallback(new EarlyStop({ flagRate: c.earlyStop.flagRate, minEpisodes: c.earlyStop.minEpisodes }));
+    if (c.hints.enabled) {
+      // cpu-slow compares with the CPU estimate whenever the learner ended up on the CPU ('auto' included).
+      const expected = (config: TrainerConfig) => (this.#learner?.device === 'cpu' ? estimateCpuStepsPerSecond(config, this.#spec.model) : undefined);
+      this.addCallback(new TrainingHints({ expectedStepsPerSecond: expected }));
+    }
     if (o.callbacks !== undefined) {
       if (!Array.isArray(o.callbacks)) throw new TypeError(`Expected an array of callbacks for callbacks but received ${typeof o.callbacks}`);
       for (const cb of o.callbacks) this.addCallback(cb);

@@ -89,6 +89,15 @@ describe('EpisodeWindow', () => {
     expect(restored.summary()).toEqual(w.summary());
     expect(() => new EpisodeWindow(0)).toThrow(/for windowEpisodes but received 0/);
   });
+
+  it('gives the range of the returns in the window', () => {
+    const w = new EpisodeWindow(3);
+    expect(w.returnRange()).toBeUndefined();
+    for (const r of [-5, 0, 0, 0]) w.add({ return: r, length: 1 });
+    expect(w.returnRange()).toEqual({ min: 0, max: 0 }); // -5 fell out of the window
+    w.add({ return: 7, length: 1 });
+    expect(w.returnRange()).toEqual({ min: 0, max: 7 });
+  });
 });
 
 describe('EventLoopLagMonitor', () => {

@@ -122,7 +122,11 @@ describe('callbacks', () => {
     expect(ctxSeen!.window.count).toBeGreaterThan(0);
     expect(rows(runDir).map((r) => r['charts/learning_rate'])).toEqual([0.5e-4, 0.5e-4]);
     expect(summary.stopReason).toBe('done');
-    expect(readCheckpoint(summary.latestCheckpoint).header.callbacks).toEqual({ probe: { updates: 2 } });
+    // hints: the TrainingHints callback the config's hints.enabled (default) adds.
+    expect(readCheckpoint(summary.latestCheckpoint).header.callbacks).toEqual({
+      probe: { updates: 2 },
+      hints: expect.objectContaining({ rows: 2, fired: [] }),
+    });
     // A fresh callback object picks the state up on resume.
     cb.updates = 0;
     await run(tiny(runDir, { resume: 'latest' }), 3 * STEPS_PER_UPDATE, [cb]);
