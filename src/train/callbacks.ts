@@ -3,7 +3,7 @@
  * training loops (in the spirit of Stable-Baselines3's callbacks). The loops call the hooks at fixed
  * points, in registration order:
  *
- *   onTrainStart → ((onStep)* → onRolloutEnd → onUpdateEnd [→ onProbe] [→ onCheckpoint])* → onTrainEnd
+ *   onTrainStart → onEnvReset → ((onStep)* → onRolloutEnd → onUpdateEnd [→ onProbe] [→ onCheckpoint])* → onTrainEnd
  *
  * plus onEvaluation after every `Trainer.evaluate`. onStep runs after every training env step
  * (synchronously: it must be cheap). onProbe runs when the eval probes (probes.ts) have measured
@@ -134,6 +134,11 @@ export interface TrainerCallback {
   readonly name: string;
   /** Before the first rollout of a `train()` call (after a resume). */
   onTrainStart?(ctx: CallbackContext): void | Promise<void>;
+  /**
+   * After the loop reset every lane of the training env (at the start of each `train()` call and
+   * where a periodic checkpoint cuts the episodes): per-lane episode state starts over here.
+   */
+  onEnvReset?(ctx: CallbackContext): void;
   /** After every training env step, with its result (synchronous; keep it cheap; copy what you keep). */
   onStep?(ctx: CallbackContext, step: StepResult): void;
   /** After a rollout was collected (DQN: after each row's worth of env steps). */
@@ -148,7 +153,7 @@ export interface TrainerCallback {
   onEvaluation?(ctx: CallbackContext, result: EvaluationInfo): void | Promise<void>;
   /** After the loop ended and `latest` was written. */
   onTrainEnd?(ctx: CallbackContext): void | Promise<void>;
-  /** JSON-able state to keep across a resume (stored in every checkpoint). */
+  /** JSON-able state to keep across a resume (stored in every checkpoint; undefined = nothing to keep). */
   state?(): unknown;
   /** Restores what `state` returned, when a checkpoint is loaded. */
   restore?(state: unknown): void;
@@ -196,13 +201,21 @@ export class CallbackList {
   /** Each stateful callback's state by name (for checkpoints). */
   states(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const c of this.#callbacks) if (c.state) out[c.name] = c.state();
+    for (const c of this.#callbacks) {
+      const state = c.state?.();
+      if (state !== undefined) out[c.name] = state;
+    }
     return out;
   }
 
   /** True when some callback has an onStep hook (the loops skip the call otherwise). */
   get hasStepHooks(): boolean {
     return this.#callbacks.some((c) => c.onStep);
+  }
+
+  /** Calls every onEnvReset hook (synchronously). */
+  envReset(ctx: CallbackContext): void {
+    for (const c of this.#callbacks) c.onEnvReset?.(ctx);
   }
 
   /** Calls every onStep hook (synchronously). */
@@ -228,7 +241,7 @@ export class CallbackList {
     for (const c of this.#callbacks) {
       if (c.restore) {
         if (Object.hasOwn(states, c.name)) c.restore(states[c.name]);
-        else warn(`callback '${c.name}' has no state in the checkpoint; it starts fresh`);
+        else if (c.state?.() !== undefined) warn(`callback '${c.name}' has no state in the checkpoint; it starts fresh`);
       }
       if (c.restoreSections) {
         const prefix = `cb.${c.name}.`;

@@ -56,9 +56,13 @@ export class EpisodeBreakdown implements TrainerCallback {
 
   onTrainStart(ctx: CallbackContext): void {
     this.#names = ctx.env.rewardComponentNames;
-    this.#perLane = this.#names.map(() => new Float64Array(ctx.env.numEnvs));
     this.#sums = new Float64Array(this.#names.length);
     this.#episodes = 0;
+  }
+
+  onEnvReset(ctx: CallbackContext): void {
+    // The running episodes were cut (not counted): their partial sums go.
+    this.#perLane = this.#names.map(() => new Float64Array(ctx.env.numEnvs));
   }
 
   onStep(_ctx: CallbackContext, r: StepResult): void {
@@ -109,6 +113,28 @@ export class EpisodeBreakdown implements TrainerCallback {
       ctx.record('start_states/episodes', this.#fromStates.episodes);
       ctx.record('start_states/flag_rate', this.#fromStates.flags / this.#fromStates.episodes);
       this.#fromStates = { episodes: 0, flags: 0 };
+    }
+  }
+
+  /** The per-stage windows (so a resumed run reports the same `stages/*` values). */
+  state(): Record<string, { flags: number[]; maxX: number[]; count: number; next: number }> | undefined {
+    if (!this.#perStage) return undefined;
+    const out: Record<string, { flags: number[]; maxX: number[]; count: number; next: number }> = {};
+    for (const [stage, w] of this.#stages) out[stage] = { flags: [...w.flags], maxX: [...w.maxX], count: w.count, next: w.next };
+    return out;
+  }
+
+  restore(state: unknown): void {
+    this.#stages.clear();
+    if (!state || typeof state !== 'object') return;
+    for (const [stage, v] of Object.entries(state as Record<string, { flags: number[]; maxX: number[]; count: number; next: number }>)) {
+      if (!Array.isArray(v?.flags) || v.flags.length !== this.#windowSize || !Array.isArray(v.maxX) || v.maxX.length !== this.#windowSize) continue;
+      const w = new StageWindow(this.#windowSize);
+      w.flags.set(v.flags);
+      w.maxX.set(v.maxX);
+      w.count = Math.min(Number(v.count) || 0, this.#windowSize);
+      w.next = (Number(v.next) || 0) % this.#windowSize;
+      this.#stages.set(stage, w);
     }
   }
 }

@@ -52,6 +52,7 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
     seed: c.seed,
   });
   const obs = new Uint8Array(env.reset({ seed: run.envSeed(state.globalUpdate) }).obs); // [N, obsBytes]
+  run.callbacks.envReset(run.ctx);
   const restored = replayFromSections(run.restoredSections);
   if (restored) replay.importState(restored);
   else {
@@ -164,6 +165,7 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
             // in the env and in the replay (which cuts the running ones like truncations), so a
             // run resumed from this checkpoint is in the same state as this one.
             obs.set(env.reset({ seed: run.envSeed(state.globalUpdate) }).obs);
+            run.callbacks.envReset(run.ctx);
             replay.begin(obs);
             await run.checkpoint(() => replaySections(replay));
           } else await run.checkpoint();

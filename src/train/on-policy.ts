@@ -94,6 +94,7 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
   const actions = new Int32Array(N);
   const logProbs = new Float32Array(N);
   nextObs.set(env.reset({ seed: run.envSeed(state.globalUpdate) }).obs);
+  run.callbacks.envReset(run.ctx);
   let collectedSteps = 0; // steps of the rollout(s) collected since the last row
 
   /** One rollout of T steps with `policy`, into `s`. */
@@ -223,6 +224,7 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
       if (periodicDue) {
         await run.checkpoint();
         nextObs.set(env.reset({ seed: run.envSeed(state.globalUpdate) }).obs);
+        run.callbacks.envReset(run.ctx);
       }
       if (run.wallTimeUp()) shutdown.request('maxWallTime');
     }

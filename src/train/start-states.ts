@@ -149,8 +149,11 @@ export class StartStateQueue implements TrainerCallback {
     this.#dirty = true;
   }
 
-  onTrainStart(ctx: CallbackContext): void {
+  onEnvReset(ctx: CallbackContext): void {
     this.#lanes = Array.from({ length: ctx.env.numEnvs }, () => ({ states: [], steps: [], step: 0, nextMilestone: this.#config.startStates.milestonePx }));
+  }
+
+  onTrainStart(ctx: CallbackContext): void {
     this.#dirty = true;
     this.#sync(ctx, 'onTrainStart');
     ctx.env.startStats(); // count from here

@@ -304,6 +304,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   }
 
   #checkpoint(store: CheckpointStore, kind: 'periodic' | 'latest' | 'named', learner: Learner, extra: ExtraSections | undefined, name = ''): CheckpointInfo {
+    const callbackStates = this.#callbacks.states();
     const header = {
       ...this.#state.toHeader(),
       trainerFormat: TRAINER_CHECKPOINT_FORMAT,
@@ -312,7 +313,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       schedules: this.sizes.schedules,
       learnerStep: learner.step,
       ...(this.#initializedFrom ? { initializedFrom: this.#initializedFrom } : {}),
-      ...(this.#callbacks.size ? { callbacks: this.#callbacks.states() } : {}),
+      ...(Object.keys(callbackStates).length ? { callbacks: callbackStates } : {}),
     };
     const sections = { learner: learner.toSafetensors(), ...(extra?.() ?? {}), ...this.#callbacks.sections() };
     if (kind === 'named') return { path: store.saveNamed(name, header, sections), globalStep: this.#state.globalStep, kind: 'periodic' };
