@@ -53,7 +53,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
       algo: 'ppo',
       network: 'tiles-mlp',
       threads: 1,
-      env: { game: 'runner', obs: 'tiles', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02 },
+      env: { game: 'runner', obs: 'tiles', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 400, rewardScale: 0.02, noopMax: 30 },
       ppo: { numEnvs: 32, numSteps: 32, epochs: 4, minibatches: 4, learningRate: 0.0005, gamma: 0.99, gaeLambda: 0.95, entCoef: 0.01 },
       eval: { episodes: 20, interval: 10, seeds: 2, noopMax: 30 },
       curriculum: { stages: '1-1,1-2,1-3', flagRate: 0.5, progressP10: 0.5, consecutive: 2, mixEarlier: 0.25 },
