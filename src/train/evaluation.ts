@@ -180,6 +180,8 @@ export interface CollectOptions {
   rom?: Uint8Array;
   /** Emulator frames per agent step, for recordings. */
   frameSkip?: number;
+  /** Tile observations: record the grid the agent saw at each step (RecordedEpisode.tiles), for recordings. */
+  tiles?: { game: 'runner' | 'smb1'; rows: number; cols: number };
 }
 
 /**
@@ -196,8 +198,18 @@ export async function collectEpisodes(learner: Learner, env: VecEnv, options: Co
   const started = new Uint8Array(n).fill(1);
   let startedCount = n;
   // Recording: per lane, the episode's start state, buttons, actions and states after each step.
+  const gridBytes = options.tiles ? options.tiles.rows * options.tiles.cols : 0;
+  const laneBytes = obs.length / n;
+  /** The newest grid of lane `lane`'s observation in `o` (its last rows × cols bytes). */
+  const grid = (o: Uint8Array, lane: number) => o.slice((lane + 1) * laneBytes - gridBytes, (lane + 1) * laneBytes);
   const rec = onRecorded
-    ? env.saveStates().map((startState) => ({ startState, buttons: [] as number[], actions: [] as number[], states: [] as Uint8Array[] }))
+    ? env.saveStates().map((startState, lane) => ({
+        startState,
+        buttons: [] as number[],
+        actions: [] as number[],
+        states: [] as Uint8Array[],
+        grids: gridBytes ? [grid(obs, lane)] : [],
+      }))
     : null;
   while (out.length < episodes) {
     // A NoisyNet head acts on its means when deterministic, with noise otherwise.
@@ -235,6 +247,7 @@ export async function collectEpisodes(learner: Learner, env: VecEnv, options: Co
             maxX: ep.maxX,
             flag: ep.flag,
             cut: !ep.terminated,
+            ...(options.tiles ? { tiles: { ...options.tiles, grids: concatGrids([...l.grids, grid(r.finalObs, lane)], gridBytes) } } : {}),
           });
         }
       }
@@ -245,8 +258,12 @@ export async function collectEpisodes(learner: Learner, env: VecEnv, options: Co
       const states = env.saveStates();
       for (let lane = 0; lane < n; lane++) {
         const l = rec[lane]!;
-        if (r.terminated[lane] || r.truncated[lane]) rec[lane] = { startState: states[lane]!, buttons: [], actions: [], states: [] };
-        else l.states.push(states[lane]!);
+        if (r.terminated[lane] || r.truncated[lane]) {
+          rec[lane] = { startState: states[lane]!, buttons: [], actions: [], states: [], grids: gridBytes ? [grid(r.obs, lane)] : [] };
+        } else {
+          l.states.push(states[lane]!);
+          if (gridBytes) l.grids.push(grid(r.obs, lane));
+        }
       }
     }
     obs = r.obs;

@@ -137,6 +137,7 @@ export class EvalProbes implements TrainerCallback {
             ? {
                 rom: this.#romBytes(),
                 frameSkip: c.env.frameSkip,
+                ...(c.env.obs === 'tiles' ? { tiles: { game: c.env.game, rows: c.env.tileRows, cols: c.env.tileCols } } : {}),
                 onRecorded: (_ep: CollectedEpisode, r: RecordedEpisode) => {
                   if (!kept.best || rank(r) > rank(kept.best)) kept.best = r;
                   if (!kept.worst || rank(r) < rank(kept.worst)) kept.worst = r;

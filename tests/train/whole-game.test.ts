@@ -170,6 +170,7 @@ describe('eval probes', () => {
       ]);
       const gif = readFileSync(join(dir, 'media', gifs[0]!));
       expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+      expect(gif.readUInt16LE(6)).toBeGreaterThan(256); // the frame with the tile grid the agent saw beside it
       const r = await t.evaluate({ episodes: 2, stage: '1-2' });
       expect(r.episodes).toHaveLength(2);
       await expect(t.evaluate({ episodes: 2, stage: '1-4' })).rejects.toThrow(/for stage but received '1-4'/);
