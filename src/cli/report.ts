@@ -6,11 +6,12 @@
 import { resolve } from 'node:path';
 
 import { writeFileAtomic } from '../run/atomic-file.js';
-import { buildReport } from '../run/report.js';
+import { buildReport, REPORT_CHARTS, reportCharts } from '../run/report.js';
+import { buildSvgReport } from '../run/report-svg.js';
 import { readRun, RunReadError, type RunData } from '../run/run-reader.js';
 import { intFlag, parseKnownFlags, UsageError } from './flags.js';
 
-export const REPORT_USAGE = `usage: mario-rl report RUN [RUN…] [--out FILE] [--max-media-mib N] [--watch SECONDS]
+export const REPORT_USAGE = `usage: mario-rl report RUN [RUN…] [--out FILE] [--charts IDS] [--max-media-mib N] [--watch SECONDS]
 
 Writes one self-contained HTML page (no network: uPlot, the data and the GIFs are inline) for one
 or more run directories, the runs overlaid: episodic return, max x p50/p90, flag rate, losses,
@@ -18,15 +19,19 @@ entropy, approx KL, clip fraction, explained variance, SPS, learning rate and en
 against agent steps or wall time (zoomable); the eval probes per stage (evals.jsonl), the
 curriculum's gate decisions (curriculum.jsonl), adaptive-schedule changes, hints raised, the GIFs
 under RUN/media/, the machine, start and end time, and each run's config. Files a run does not
-have are left out; a half-written last line is left out with a note.
+have are left out; a half-written last line is left out with a note. With --out FILE.svg it
+draws the curves as one static SVG instead (for docs).
 
 options:
-  --out FILE           the page to write [default: report.html]
+  --out FILE           the page to write, .html (or .svg: the curves only) [default: report.html]
+  --charts IDS         only these curves, comma-separated: ${REPORT_CHARTS.map((c) => c.id).join(', ')}
   --max-media-mib N    inline GIFs up to N MiB in all, newest first (0: none), 0…1024 [default: 8]
   --watch SECONDS      rewrite the page every SECONDS (1…3600) until Ctrl+C; the page reloads itself
   -h, --help           print this help
 
-example: mario-rl report runs/mario-rl --out report.html`;
+examples: mario-rl report runs/mario-rl
+          mario-rl report runs/a runs/b --out compare.html
+          mario-rl report runs/smb-1-1 --out curves.svg --charts return,max-x,flag-rate,entropy`;
 
 /** Runs labelled by folder name, or by the path as given where two share a folder name. */
 function readRuns(dirs: readonly string[]): RunData[] {
@@ -44,12 +49,14 @@ export const reportCommand = {
     let out = 'report.html';
     let maxMediaMiB = 8;
     let watch = 0;
+    let charts: string[] | undefined;
     let dirs: string[];
     try {
       const { flags, rest } = parseKnownFlags(args, {
         out: {},
         'max-media-mib': {},
         watch: {},
+        charts: {},
         help: { boolean: true, short: 'h' },
       });
       if (flags.help) {
@@ -59,11 +66,19 @@ export const reportCommand = {
       const unknown = rest.find((a) => a.startsWith('-'));
       if (unknown) throw new UsageError(`unknown flag ${unknown.split('=')[0]}`);
       if (flags.out !== undefined) {
-        if (!flags.out || !/\.html?$/i.test(flags.out)) throw new UsageError(`Expected a file name ending in .html for --out but received '${flags.out}'`);
+        if (!/\.(html?|svg)$/i.test(flags.out)) throw new UsageError(`Expected a file name ending in .html or .svg for --out but received '${flags.out}'`);
         out = flags.out;
       }
       if (flags['max-media-mib'] !== undefined) maxMediaMiB = intFlag(flags['max-media-mib'], 'max-media-mib', 0, 1024);
       if (flags.watch !== undefined) watch = intFlag(flags.watch, 'watch', 1, 3600);
+      if (flags.charts !== undefined) {
+        charts = flags.charts.split(',').map((c) => c.trim());
+        try {
+          reportCharts(charts, '--charts');
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+      }
       if (!rest.length) throw new UsageError('Expected at least one run directory for RUN but received none');
       dirs = rest;
     } catch (err) {
@@ -80,7 +95,13 @@ export const reportCommand = {
         console.error(`mario-rl report: ${err.message}`);
         return 2;
       }
-      const report = buildReport(runs, { maxMediaBytes: maxMediaMiB * 2 ** 20, ...(watch ? { refreshSeconds: watch } : {}) });
+      if (/\.svg$/i.test(out)) {
+        const svg = buildSvgReport(runs, charts ? reportCharts(charts, '--charts') : REPORT_CHARTS);
+        writeFileAtomic(out, [new TextEncoder().encode(svg.svg)]);
+        if (!quiet) console.log(`wrote ${resolve(out)}: ${svg.charts.length} panels (${svg.charts.join(', ')}) from ${runs.length} run(s)`);
+        return 0;
+      }
+      const report = buildReport(runs, { maxMediaBytes: maxMediaMiB * 2 ** 20, ...(watch ? { refreshSeconds: watch } : {}), ...(charts ? { charts } : {}) });
       writeFileAtomic(out, [new TextEncoder().encode(report.html)]);
       if (!quiet) {
         for (const n of report.notes) console.error(`note: ${n}`);

@@ -2,7 +2,7 @@
  * The script and style of the report page (`buildReport` in report.ts inlines them after uPlot).
  * The script is plain ES2020 for the browser, kept as a string so that no bundler touches it: it
  * reads the JSON in `#report-data` (`{ x: { id: number[] }, charts: [{ id, title, lines: [{ label,
- * stroke, dash, x: { step, time }, y }] }] }`, where `x.step`/`x.time` name arrays of `x`, `time`
+ * stroke, dash, x: { step, time }, y }], range? }] }`, where `x.step`/`x.time` name arrays of `x`, `time`
  * null when the line has no wall-time axis), joins each chart's lines on one x axis (null where a
  * line has no point) and draws one uPlot per chart. Drag to zoom, double-click to reset; the cursor
  * is synced across charts; the select switches every chart between agent steps and wall time.
@@ -77,7 +77,7 @@ export const PAGE_SCRIPT = String.raw`
         width: Math.max(320, el.clientWidth || 600),
         height: 240,
         series: series,
-        scales: { x: { time: false } },
+        scales: chart.range ? { x: { time: false }, y: { range: chart.range } } : { x: { time: false } },
         axes: [{ label: series[0].label, values: ticks }, { size: 64, values: ticks }],
         cursor: { sync: { key: 'report' } },
         legend: { live: true },

@@ -23,17 +23,19 @@ export interface ReportChart {
   title: string;
   /** metrics.jsonl names; a chart none of whose names any run has is left out. */
   keys: readonly string[];
+  /** A fixed y range (rates: 0…1); default uPlot's, from the data. */
+  range?: readonly [number, number];
 }
 
 /** The curves, in page order (docs/metrics.md names them). */
 export const REPORT_CHARTS: readonly ReportChart[] = [
   { id: 'return', title: 'Episodic return (mean over the window)', keys: ['charts/episodic_return'] },
   { id: 'max-x', title: 'Max x (p50, p90)', keys: ['charts/max_x_p50', 'charts/max_x_p90'] },
-  { id: 'flag-rate', title: 'Flag rate (training window)', keys: ['charts/flag_rate'] },
+  { id: 'flag-rate', title: 'Flag rate (training window)', keys: ['charts/flag_rate'], range: [0, 1] },
   { id: 'losses', title: 'Losses', keys: ['losses/policy_loss', 'losses/value_loss', 'losses/td_loss'] },
   { id: 'entropy', title: 'Entropy', keys: ['losses/entropy'] },
   { id: 'approx-kl', title: 'Approx KL', keys: ['losses/approx_kl'] },
-  { id: 'clipfrac', title: 'Clip fraction', keys: ['losses/clipfrac'] },
+  { id: 'clipfrac', title: 'Clip fraction', keys: ['losses/clipfrac'], range: [0, 1] },
   { id: 'explained-variance', title: 'Explained variance', keys: ['losses/explained_variance'] },
   { id: 'sps', title: 'Agent steps per second', keys: ['charts/SPS', 'charts/env_SPS', 'charts/learner_SPS'] },
   { id: 'learning-rate', title: 'Learning rate', keys: ['charts/learning_rate'] },
@@ -43,6 +45,16 @@ export const REPORT_CHARTS: readonly ReportChart[] = [
   { id: 'curriculum-stage', title: 'Curriculum stage index', keys: ['curriculum/stage_index'] },
 ];
 
+/** The charts of REPORT_CHARTS named by `ids`, in REPORT_CHARTS order; RangeError naming `name` for an unknown id. */
+export function reportCharts(ids: readonly string[], name: string): ReportChart[] {
+  const known = REPORT_CHARTS.map((c) => c.id);
+  const bad = ids.find((id) => !known.includes(id));
+  if (bad !== undefined || ids.length === 0) {
+    throw new RangeError(`Expected chart ids from ${known.join(', ')} for ${name} but received '${bad ?? ids.join(',')}'`);
+  }
+  return REPORT_CHARTS.filter((c) => ids.includes(c.id));
+}
+
 /** Options of {@link buildReport}. */
 export interface ReportOptions {
   /** Largest total size of the GIFs inlined, in bytes (newest first; the rest are listed as left out). Default 8 MiB. */
@@ -51,6 +63,8 @@ export interface ReportOptions {
   maxPoints?: number;
   /** With a value, the page reloads itself every this many seconds (`report --watch`). */
   refreshSeconds?: number;
+  /** Ids of REPORT_CHARTS to draw (in that order). Default all. */
+  charts?: readonly string[];
   /** The time printed as "generated" (tests pin it). Default now. */
   now?: Date;
 }
@@ -138,11 +152,12 @@ interface ChartLine {
 /** Builds the page for `runs` (at least one). */
 export function buildReport(runs: readonly RunData[], options: ReportOptions = {}): Report {
   const o = expectOptions<ReportOptions>(options, 'options');
-  rejectUnknownKeys(o, 'options', ['maxMediaBytes', 'maxPoints', 'refreshSeconds', 'now']);
+  rejectUnknownKeys(o, 'options', ['maxMediaBytes', 'maxPoints', 'refreshSeconds', 'charts', 'now']);
   const maxMedia = o.maxMediaBytes === undefined ? 8 * 2 ** 20 : expectInteger(o.maxMediaBytes, 'options.maxMediaBytes', 0, 2 ** 40);
   const maxPoints = o.maxPoints === undefined ? 5000 : expectInteger(o.maxPoints, 'options.maxPoints', 2, 1e7);
   if (o.refreshSeconds !== undefined) expectInteger(o.refreshSeconds, 'options.refreshSeconds', 1, 86_400);
   if (runs.length === 0) throw new RangeError('Expected at least one run for runs but received none');
+  const chosen = o.charts === undefined ? REPORT_CHARTS : reportCharts(o.charts, 'options.charts');
   const now = o.now ?? new Date();
   const multi = runs.length > 1;
   const notes: string[] = [];
@@ -162,8 +177,8 @@ export function buildReport(runs: readonly RunData[], options: ReportOptions = {
   const color = (ri: number, ki: number) => PALETTE[(multi ? ri : ki) % PALETTE.length]!;
   const dash = (ri: number, ki: number) => (multi ? DASHES[ki % DASHES.length]! : DASHES[Math.floor(ki / PALETTE.length) % DASHES.length]!);
 
-  const charts: { id: string; title: string; lines: ChartLine[] }[] = [];
-  for (const c of REPORT_CHARTS) {
+  const charts: { id: string; title: string; lines: ChartLine[]; range?: readonly [number, number] }[] = [];
+  for (const c of chosen) {
     const lines: ChartLine[] = [];
     runs.forEach((r, ri) => {
       c.keys.forEach((key, ki) => {
@@ -179,7 +194,7 @@ export function buildReport(runs: readonly RunData[], options: ReportOptions = {
         });
       });
     });
-    if (lines.length) charts.push({ id: c.id, title: c.title, lines });
+    if (lines.length) charts.push({ id: c.id, title: c.title, lines, ...(c.range ? { range: c.range } : {}) });
   }
   const withEvals = runs.some((r) => r.evals?.length);
   if (withEvals) {
@@ -204,7 +219,7 @@ export function buildReport(runs: readonly RunData[], options: ReportOptions = {
         });
       });
     });
-    charts.push({ id: 'eval-flag-rate', title: 'Eval flag rate per stage (probes)', lines });
+    charts.push({ id: 'eval-flag-rate', title: 'Eval flag rate per stage (probes)', lines, range: [0, 1] });
   }
 
   // Media: newest first (names carry the zero-padded step), across runs, up to the cap.
@@ -242,7 +257,7 @@ export function buildReport(runs: readonly RunData[], options: ReportOptions = {
   );
   const curveCharts = charts.filter((c) => c.id !== 'eval-flag-rate');
   body.push(`<div class="grid">${curveCharts.map(panel).join('')}</div>`);
-  const missing = REPORT_CHARTS.filter((c) => !charts.some((d) => d.id === c.id)).map((c) => c.title);
+  const missing = chosen.filter((c) => !charts.some((d) => d.id === c.id)).map((c) => c.title);
   if (missing.length) body.push(`<p class="sub">No values in any run for: ${missing.map(escapeHtml).join('; ')}.</p>`);
   if (withEvals)
     body.push(

@@ -141,7 +141,8 @@ describe('mario-rl report', () => {
   it.each([
     [['--out', 'x.html'], /Expected at least one run directory for RUN but received none/],
     [['RUN', '--bogus'], /unknown flag --bogus/],
-    [['RUN', '--out', 'report.txt'], /Expected a file name ending in \.html for --out but received 'report\.txt'/],
+    [['RUN', '--out', 'report.txt'], /Expected a file name ending in \.html or \.svg for --out but received 'report\.txt'/],
+    [['RUN', '--charts', 'return,speed'], /Expected chart ids from return, max-x, .* for --charts but received 'speed'/],
     [['RUN', '--max-media-mib', 'lots'], /--max-media-mib must be an integer in \[0, 1024\] but is 'lots'/],
     [['RUN', '--watch', '0'], /--watch must be an integer in \[1, 3600\]/],
     [['RUN', '--out'], /flag --out needs a value/],
@@ -150,6 +151,18 @@ describe('mario-rl report', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err).toContain('usage: mario-rl report RUN');
+  });
+
+  it('--out FILE.svg: the chosen curves as one static SVG, runs overlaid with a legend; --charts picks the HTML curves too', async () => {
+    const out = join(dir, 'curves.svg');
+    const r = await report(fixture, fixture, '--out', out, '--charts', 'return,max-x,entropy,q-values');
+    expect(r).toEqual({ code: 0, out: expect.stringMatching(/curves\.svg: 3 panels \(return, max-x, entropy\) from 2 run\(s\)$/), err: '' });
+    const svg = readFileSync(out, 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="640" height="540"/);
+    expect(svg.match(/<path /g)).toHaveLength(2 * (1 + 2 + 1));
+    expect(svg).toContain('>' + join(fixture) + ': charts/max_x_p90</text>');
+    const html = join(dir, 'r.html');
+    expect((await report(fixture, '--out', html, '--charts', 'entropy')).out).toMatch(/, 2 charts, 2 GIFs$/);
   });
 
   it('a folder that is not a run: exit 2 naming it, nothing written', async () => {
