@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 
 import { EXPORT_FORMATS, exportRows, type ExportFormat, formatFromPath } from '../run/export-metrics.js';
 import { readJsonl, readRun, RunReadError } from '../run/run-reader.js';
-import { choiceFlag, parseKnownFlags, UsageError } from './flags.js';
+import { choiceFlag, outFileFlag, parseKnownFlags, UsageError } from './flags.js';
 
 export const EXPORT_METRICS_USAGE = `usage: mario-rl export-metrics RUN --out FILE [--format parquet|arrow|csv] [--evals FILE]
 
@@ -44,12 +44,12 @@ export const exportMetricsCommand = {
         throw new UsageError(`Expected one run directory for RUN but received ${rest.length ? rest.map((r) => `'${r}'`).join(' ') : 'none'}`);
       dir = rest[0]!;
       if (!flags.out) throw new UsageError('--out is required');
-      out = flags.out;
+      out = outFileFlag(flags.out, 'out');
       const implied = formatFromPath(out);
       if (flags.format !== undefined) format = choiceFlag(flags.format, 'format', EXPORT_FORMATS);
       else if (implied) format = implied;
       else throw new UsageError(`Expected --format or an --out ending in .parquet, .arrow, .feather, .ipc or .csv for --out but received '${out}'`);
-      evalsOut = flags.evals;
+      evalsOut = flags.evals === undefined ? undefined : outFileFlag(flags.evals, 'evals');
       if (evalsOut !== undefined && resolve(evalsOut) === resolve(out))
         throw new UsageError(`Expected another file than --out for --evals but received '${evalsOut}'`);
     } catch (err) {

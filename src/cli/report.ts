@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../run/atomic-file.js';
 import { buildReport, REPORT_CHARTS, reportCharts } from '../run/report.js';
 import { buildSvgReport } from '../run/report-svg.js';
 import { readRun, RunReadError, type RunData } from '../run/run-reader.js';
-import { intFlag, parseKnownFlags, UsageError } from './flags.js';
+import { intFlag, outFileFlag, parseKnownFlags, UsageError } from './flags.js';
 
 export const REPORT_USAGE = `usage: mario-rl report RUN [RUN…] [--out FILE] [--charts IDS] [--max-media-mib N] [--watch SECONDS]
 
@@ -67,7 +67,7 @@ export const reportCommand = {
       if (unknown) throw new UsageError(`unknown flag ${unknown.split('=')[0]}`);
       if (flags.out !== undefined) {
         if (!/\.(html?|svg)$/i.test(flags.out)) throw new UsageError(`Expected a file name ending in .html or .svg for --out but received '${flags.out}'`);
-        out = flags.out;
+        out = outFileFlag(flags.out, 'out');
       }
       if (flags['max-media-mib'] !== undefined) maxMediaMiB = intFlag(flags['max-media-mib'], 'max-media-mib', 0, 1024);
       if (flags.watch !== undefined) watch = intFlag(flags.watch, 'watch', 1, 3600);

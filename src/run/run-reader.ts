@@ -124,7 +124,8 @@ export interface RunData {
 export function readRun(dir: string, name = 'RUN'): RunData {
   // Paths are quoted whole (validate's describe() shortens long strings, and a path is the point here).
   const expected = (what: string) => `Expected ${what} for ${name} but received '${dir}'`;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RunReadError(`${expected('a run directory')} (no such folder)`);
+  if (!existsSync(dir)) throw new RunReadError(`${expected('a run directory')} (no such folder)`);
+  if (!statSync(dir).isDirectory()) throw new RunReadError(`${expected('a run directory')} (a file, not a folder)`);
   const paths = runPaths(dir);
   const metrics = readJsonl(paths.metrics);
   if (!metrics) throw new RunReadError(`${expected('a run directory with metrics.jsonl')} (it has none: has the run written its first update?)`);

@@ -157,6 +157,7 @@ describe('mario-rl export-metrics bad input', () => {
     [['--out', 'm.csv'], /Expected one run directory for RUN but received none/],
     [[fixture, fixture, '--out', 'm.csv'], /Expected one run directory for RUN but received '.*' '.*'/],
     [[fixture, '--out', 'm.csv', '--evals', 'm.csv'], /Expected another file than --out for --evals/],
+    [[fixture, '--out', 'm.csv', '--evals', '/nope/e.csv'], /Expected a file in an existing folder for --evals but received '\/nope\/e\.csv'/],
   ])('%j: exit 2 with the usage', async (args, message) => {
     const r = await exportMetrics(...args);
     expect(r.code).toBe(2);

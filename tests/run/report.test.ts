@@ -146,6 +146,10 @@ describe('mario-rl report', () => {
     [['RUN', '--max-media-mib', 'lots'], /--max-media-mib must be an integer in \[0, 1024\] but is 'lots'/],
     [['RUN', '--watch', '0'], /--watch must be an integer in \[1, 3600\]/],
     [['RUN', '--out'], /flag --out needs a value/],
+    [
+      ['RUN', '--out', '/no/such/dir/r.html'],
+      /Expected a file in an existing folder for --out but received '\/no\/such\/dir\/r\.html' \(no folder \/no\/such\/dir\)/,
+    ],
   ])('bad usage %j: exit 2 with the usage', async (args, message) => {
     const r = await report(...args);
     expect(r.code).toBe(2);

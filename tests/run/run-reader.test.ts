@@ -71,6 +71,7 @@ describe('readRun', () => {
     expect(() => readRun(join(dir, 'nope'))).toThrow(RunReadError);
     expect(() => readRun(join(dir, 'nope'))).toThrow(/^Expected a run directory for RUN but received '.*nope' \(no such folder\)$/);
     expect(() => readRun(dir, 'RUN 2')).toThrow(/^Expected a run directory with metrics\.jsonl for RUN 2 but received .* \(it has none/);
+    expect(() => readRun(join(fixture, 'metrics.jsonl'))).toThrow(/for RUN but received '.*metrics\.jsonl' \(a file, not a folder\)$/);
     writeFileSync(join(dir, 'metrics.jsonl'), '{"global_st');
     expect(() => readRun(dir)).toThrow(/at least one metrics row for RUN .*the last line is truncated/);
   });
