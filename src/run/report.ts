@@ -469,8 +469,34 @@ function mediaSection(included: readonly { run: string; name: string; path: stri
   return `<h2 id="media">Episodes (media/)</h2><div class="media">${figures.join('')}</div>${more}`;
 }
 
+/** A config flattened to dotted keys (`ppo.clipCoef`), arrays and scalars as their JSON. */
+function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out.set(prefix, JSON.stringify(value) ?? 'undefined');
+  return out;
+}
+
+/** The config keys whose values differ between runs (`runDir` aside: it always does). */
+export function configDifferences(runs: readonly RunData[]): { key: string; values: (string | null)[] }[] {
+  const flat = runs.map((r) => (r.config ? flatten(r.config) : null));
+  const keys = [...new Set(flat.flatMap((f) => (f ? [...f.keys()] : [])))].filter((k) => k !== 'runDir').sort();
+  return keys.map((key) => ({ key, values: flat.map((f) => (f ? (f.get(key) ?? null) : null)) })).filter((d) => new Set(d.values).size > 1);
+}
+
 function configSection(runs: readonly RunData[]): string {
   const out = ['<h2 id="config">Config</h2>'];
+  if (runs.length > 1) {
+    const diff = configDifferences(runs);
+    out.push(
+      diff.length
+        ? `<h3>What differs between the runs</h3>${table(
+            ['config key', ...runs.map((r) => r.label)],
+            diff.map((d) => [td(`<code>${escapeHtml(d.key)}</code>`), ...d.values.map((v) => td(v === null ? '–' : escapeHtml(v)))]),
+          )}`
+        : '<p>The runs have the same config (runDir aside).</p>',
+    );
+  }
   for (const r of runs) {
     out.push(
       r.config

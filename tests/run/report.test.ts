@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { reportCommand } from '../../src/cli/report.js';
-import { buildReport, REPORT_CHARTS } from '../../src/run/report.js';
+import { buildReport, configDifferences, REPORT_CHARTS } from '../../src/run/report.js';
 import { readRun } from '../../src/run/run-reader.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -90,7 +90,10 @@ describe('buildReport', () => {
     const one = buildReport([readRun(b)]);
     for (const id of ['evals', 'curriculum', 'adaptive', 'media']) expect(one.html, id).not.toContain(`id="${id}"`);
     expect(one.html).toContain('none raised (no hints.jsonl)');
+    writeFileSync(join(b, 'config.json'), readFileSync(join(fixture, 'config.json'), 'utf8').replace('"clipCoef": 0.2', '"clipCoef": 0.1'));
+    expect(configDifferences([readRun(fixture), readRun(b)])).toEqual([{ key: 'ppo.clipCoef', values: ['0.2', '0.1'] }]);
     const both = buildReport([readRun(fixture), readRun(b)]);
+    expect(both.html).toContain('What differs between the runs');
     const data = JSON.parse(/id="report-data">(.*?)<\/script>/s.exec(both.html)![1]!) as { charts: { id: string; lines: { label: string }[] }[] };
     expect(data.charts.find((c) => c.id === 'return')!.lines.map((l) => l.label)).toEqual(['tiny-run: charts/episodic_return', 'b: charts/episodic_return']);
     expect(both.html).toContain('id="evals"');
