@@ -27,6 +27,7 @@ options:
   --charts IDS         only these curves, comma-separated: ${REPORT_CHARTS.map((c) => c.id).join(', ')}
   --max-media-mib N    inline GIFs up to N MiB in all, newest first (0: none), 0…1024 [default: 8]
   --watch SECONDS      rewrite the page every SECONDS (1…3600) until Ctrl+C; the page reloads itself
+                       (a run with no metrics row yet is waited for)
   -h, --help           print this help
 
 examples: mario-rl report runs/mario-rl
@@ -86,13 +87,14 @@ export const reportCommand = {
       console.error(`mario-rl report: ${err.message}\n\n${REPORT_USAGE}`);
       return 2;
     }
+    /** Reads the runs and writes the file; `quiet` leaves out the notes, the 'wrote' line and read errors. */
     const write = (quiet: boolean): number => {
       let runs: RunData[];
       try {
         runs = readRuns(dirs);
       } catch (err) {
         if (!(err instanceof RunReadError)) throw err;
-        console.error(`mario-rl report: ${err.message}`);
+        if (!quiet) console.error(`mario-rl report: ${err.message}`);
         return 2;
       }
       if (/\.svg$/i.test(out)) {
@@ -113,13 +115,17 @@ export const reportCommand = {
       }
       return 0;
     };
-    const code = write(false);
-    if (code !== 0 || !watch) return code;
-    console.log(`rewriting it every ${watch} s; Ctrl+C stops`);
+    let written = write(false) === 0;
+    if (!watch) return written ? 0 : 2;
+    // Watching a run that has not written its first row yet (or a folder not made yet): wait for it.
+    console.log(written ? `rewriting it every ${watch} s; Ctrl+C stops` : `waiting for it: trying again every ${watch} s; Ctrl+C stops`);
     return new Promise<number>((done) => {
       const timer = setInterval(() => {
         try {
-          write(true);
+          if (write(written) === 0 && !written) {
+            written = true;
+            console.log(`rewriting it every ${watch} s; Ctrl+C stops`);
+          }
         } catch (err) {
           // A run being written can be caught between files; the next tick tries again.
           console.error(`mario-rl report: ${(err as Error).message} (trying again in ${watch} s)`);
@@ -128,7 +134,7 @@ export const reportCommand = {
       process.once('SIGINT', () => {
         clearInterval(timer);
         console.log('stopped watching');
-        done(0);
+        done(written ? 0 : 2);
       });
     });
   },

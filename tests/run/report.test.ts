@@ -192,9 +192,8 @@ describe('mario-rl report', () => {
     expect(cli('report', join(dir, 'nothing')).status).toBe(2);
   });
 
-  it('--watch rewrites the page as the run grows, the page reloads itself, Ctrl+C stops it with 0', async () => {
+  it('--watch waits for the first row, rewrites the page as the run grows, the page reloads itself, Ctrl+C stops it with 0', async () => {
     const run = join(dir, 'run');
-    cpSync(fixture, run, { recursive: true });
     const out = join(dir, 'watch.html');
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'report', run, '--out', out, '--watch', '1'], { cwd: root });
     let stdout = '';
@@ -204,7 +203,9 @@ describe('mario-rl report', () => {
       for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
       expect(ok()).toBe(true);
     };
-    await until(() => stdout.includes('Ctrl+C stops'));
+    await until(() => stdout.includes('waiting for it: trying again every 1 s'));
+    cpSync(fixture, run, { recursive: true });
+    await until(() => stdout.includes('rewriting it every 1 s'));
     expect(existsSync(out) && readFileSync(out, 'utf8')).toContain('<meta http-equiv="refresh" content="1">');
     appendFileSync(join(run, 'metrics.jsonl'), '{"global_step":99999,"update":9,"charts/episodic_return":1}\n');
     await until(() => readFileSync(out, 'utf8').includes('99999'));
