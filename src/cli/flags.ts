@@ -2,6 +2,8 @@
  * A small flag parser for subcommands: `--name value`, `--name=value` and boolean `--name`.
  * Errors are UsageError (the CLI exits with code 2 and prints the command's usage).
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** Bad usage: the CLI prints the message and the usage, and exits with code 2. */
 export class UsageError extends Error {
@@ -74,4 +76,12 @@ export function intFlag(value: string, name: string, min: number, max: number): 
 export function choiceFlag<T extends string>(value: string, name: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')} but is '${value}'`);
   return value as T;
+}
+
+/** Checks that an output file's folder exists (so a typo in it is a usage error, not a crash at the end). */
+export function outFileFlag(value: string, name: string): string {
+  const dir = dirname(resolve(value));
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`Expected a file in an existing folder for --${name} but received '${value}' (no folder ${dir})`);
+  return value;
 }

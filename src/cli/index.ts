@@ -7,7 +7,9 @@ import { loadNative } from '../native.js';
 import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
+import { exportMetricsCommand } from './export-metrics.js';
 import { playCommand } from './play.js';
+import { reportCommand } from './report.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 
@@ -37,6 +39,8 @@ const COMMANDS: Record<string, Command> = {
   play: playCommand,
   bench: benchCommand,
   doctor: doctorCommand,
+  report: reportCommand,
+  'export-metrics': exportMetricsCommand,
   'export-graph': exportGraphCommand,
 };
 
