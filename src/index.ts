@@ -19,7 +19,7 @@ export function buildInfo(): NativeBuildInfo {
   return loadNative().buildInfo();
 }
 export * from './env/index.js';
-export { PriorityTree, MAX_PRIORITY_TREE_CAPACITY } from './replay/priority-tree.js';
+export { PriorityTree, MAX_PRIORITY, MAX_PRIORITY_TREE_CAPACITY } from './replay/priority-tree.js';
 export type { PriorityTreeSampleOptions } from './replay/priority-tree.js';
 export { PrioritizedReplay } from './replay/prioritized-replay.js';
 export type {

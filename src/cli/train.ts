@@ -84,7 +84,10 @@ export function parseRunConfig(args: string[], usage: string, defaults: { preset
   }
 }
 
-const TRAIN_USAGE = `usage: mario-rl train [--preset NAME | --config file.json] [--total-steps N] [--env.rom FILE] [--run-dir DIR] [--resume latest|auto|FILE] [...]
+const TRAIN_USAGE = `usage: mario-rl train [--preset NAME | --config file.json] [--total-steps N] [--env.rom FILE] [--run-dir DIR] [--resume latest|auto|FILE] [--overwrite] [...]
+
+A fresh run refuses a --run-dir that holds another run: continue it with --resume latest, replace
+it with --overwrite (deletes that run's files) or pick another --run-dir.
 
 Without --preset, --config or a flag that changes the setup, a machine without a usable GPU trains
 --preset ${CPU_DEFAULT_PRESET} (the built-in game from RAM; it learns in minutes on a CPU) and a GPU
@@ -93,7 +96,10 @@ machine the default pixel setup (84x84 frames, nature network). Every config fie
 /** The `train` subcommand. */
 export const trainCommand = {
   summary: 'train a policy (PPO by default) on the built-in game or Super Mario Bros.',
-  async run(args: string[]): Promise<number> {
+  async run(argv: string[]): Promise<number> {
+    // --overwrite is an option of this call, not a config field: a saved config.json never deletes a run.
+    const overwrite = argv.includes('--overwrite');
+    const args = argv.filter((a) => a !== '--overwrite');
     const help = args.includes('--help') || args.includes('-h');
     const choice = help ? undefined : chooseDefaultSetup(args, cudaBlocker());
     const parsed = parseRunConfig(args, TRAIN_USAGE, choice ? { preset: choice.preset } : {});
@@ -132,7 +138,7 @@ export const trainCommand = {
     // The first row comes after a whole rollout (a minute or more for pixel setups on a CPU): say what happens until then.
     progress.log(firstProgressLine(config, trainer.sizes));
     try {
-      const s = await trainer.train();
+      const s = await trainer.train({ overwrite });
       if (s.stopMessage) progress.log(`stopped early: ${s.stopMessage}`);
       progress.finish(
         `${s.stopReason === 'done' ? 'done' : `stopped (${s.stopReason})`}: ${s.globalStep} agent steps, ${s.globalUpdate} updates, ` +

@@ -11,8 +11,9 @@
  * object that samples (tree or mirror): reseeded by the first draw, continued by each later one,
  * one 64-bit key per draw, so its position is the number of draws (see `restore`).
  */
+import { expectedMessage } from '../validate.js';
 import { CudaPrioritySampler } from './cuda-sampler.js';
-import { PriorityTree } from './priority-tree.js';
+import { MAX_PRIORITY, PriorityTree } from './priority-tree.js';
 
 /** Leaves set per native call when a state is restored (bounds the index scratch). */
 const RESTORE_BATCH = 1 << 16;
@@ -102,15 +103,24 @@ export class PriorityBackend {
   update(indices: Int32Array, tdErrors: Float32Array | Float64Array, accept: (index: number) => boolean): void {
     this.#scratch(indices.length);
     let m = 0;
+    let maxP = this.#maxPriority;
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k];
       if (!accept(i)) continue;
       const p = Math.abs(tdErrors[k]) + this.#epsilon;
-      if (p > this.#maxPriority) this.#maxPriority = p;
+      const priority = p ** this.#alpha;
+      // Checked before anything changes: a priority whose tree sum could overflow (see MAX_PRIORITY).
+      if (!(priority <= MAX_PRIORITY)) {
+        throw new RangeError(
+          expectedMessage(`a TD error whose priority (|δ| + ε)^α is at most ${MAX_PRIORITY}`, `tdErrors[${k}] (replay index ${i})`, tdErrors[k]),
+        );
+      }
+      if (p > maxP) maxP = p;
       this.#scratchIdx[m] = i;
-      this.#scratchP[m] = p ** this.#alpha;
+      this.#scratchP[m] = priority;
       m++;
     }
+    this.#maxPriority = maxP;
     if (m > 0) this.#set(this.#scratchIdx.subarray(0, m), this.#scratchP.subarray(0, m));
   }
 

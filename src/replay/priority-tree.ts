@@ -9,6 +9,13 @@ import { expectInteger, expectOptions, expectTypedArray, expectedMessage, reject
 /** Largest capacity a tree accepts (2^30 leaves, ≈ 9.4 GiB of f64 nodes). */
 export const MAX_PRIORITY_TREE_CAPACITY = 2 ** 30;
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
+/**
+ * Largest priority a tree accepts. The f64 sums must stay finite: 2^30 leaves of this size sum to
+ * about 1.1e289, and sampling scales the total by up to 2^31 segments (≈ 2.3e298), far below the
+ * largest double (1.8e308). Beyond it the total would become Infinity and sampling would return one
+ * index forever.
+ */
+export const MAX_PRIORITY = 1e280;
 
 /** Options of {@link PriorityTree.sample}. */
 export interface PriorityTreeSampleOptions {
@@ -27,8 +34,9 @@ export function expectIndices(value: unknown, name = 'indices'): Int32Array {
  * Sum and min over `capacity` non-negative priorities.
  *
  * - Priority 0 means "never sampled"; `min` is the smallest positive priority (Infinity if none).
- * - NaN, negative or infinite priorities are rejected with a RangeError naming the offending
- *   position and tree index, and leave the tree unchanged.
+ * - NaN, negative, infinite or priorities above {@link MAX_PRIORITY} (whose sum could overflow)
+ *   are rejected with a RangeError naming the offending position and tree index, and leave the
+ *   tree unchanged.
  * - Sampling is stratified: n segments of equal mass, one uniform each, so a batch covers the
  *   distribution evenly; each index i is drawn with probability priority[i] / total per segment mass.
  */
@@ -70,7 +78,7 @@ export class PriorityTree {
   /**
    * Sets `priorities[i]` at `indices[i]` for every i (a later duplicate wins), then recomputes the
    * ancestors. TypeError for wrong array types, RangeError for mismatched lengths, an index outside
-   * [0, capacity) or a NaN/negative/infinite priority (naming its position).
+   * [0, capacity) or a NaN/negative/infinite priority or one above {@link MAX_PRIORITY} (naming its position).
    */
   set(indices: Int32Array, priorities: Float32Array | Float64Array): void {
     expectIndices(indices);
@@ -80,7 +88,15 @@ export class PriorityTree {
     if (priorities.length !== indices.length) {
       throw new RangeError(expectedMessage(`a typed array of length ${indices.length} (as indices)`, 'priorities', priorities));
     }
-    // Element values (range, NaN) are checked natively in one pass before anything changes.
+    // NaN, negative and infinite values are checked natively in one pass before anything changes;
+    // the upper bound here (the native check knows only "finite").
+    for (let i = 0; i < priorities.length; i++) {
+      if (priorities[i]! > MAX_PRIORITY) {
+        throw new RangeError(
+          expectedMessage(`a priority in [0, ${MAX_PRIORITY}] (MAX_PRIORITY)`, `priorities[${i}] (tree index ${indices[i]})`, priorities[i]),
+        );
+      }
+    }
     this.#raw.set(indices, priorities);
   }
 

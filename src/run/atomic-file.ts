@@ -7,6 +7,40 @@
 import { closeSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+/** What an errno code means, for messages (the codes a run directory or a full disk produce). */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a path component is not a directory',
+  ENOENT: 'no such file or directory',
+  EIO: 'input/output error',
+  EEXIST: 'file exists',
+};
+
+/** `CODE (what it means)` for an fs error, or its message when it has no code. */
+export function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string') return ERRNO_TEXT[code] ? `${code}: ${ERRNO_TEXT[code]}` : code;
+  return (err as Error)?.message ?? String(err);
+}
+
+/**
+ * An Error for a failed write of `file` that names the file (Node's `ENOSPC: no space left on
+ * device, write` names neither file nor descriptor) and keeps the original `code` and `cause`.
+ * Errors that already name the file are returned as they are.
+ */
+export function fileWriteError(err: unknown, file: string): Error {
+  if (err instanceof Error && (err as { file?: string }).file !== undefined) return err;
+  const out = new Error(`Could not write ${file}: ${describeFsError(err)}`, { cause: err }) as Error & { code?: string; file?: string };
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string') out.code = code;
+  out.file = file;
+  return out;
+}
+
 /** Hooks to simulate crashes in tests; production code passes nothing. */
 export interface AtomicWriteHooks {
   /** Called after the temp file is written and synced, before the rename; throwing simulates a crash there. */
@@ -38,10 +72,15 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
-/** Atomically replaces `target` with the concatenation of `parts`. */
+/** Atomically replaces `target` with the concatenation of `parts`; a failure names `target` ({@link fileWriteError}). */
 export function writeFileAtomic(target: string, parts: readonly Uint8Array[], hooks: AtomicWriteHooks = {}): void {
   const temp = tempPathFor(target);
-  const fd = openSync(temp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(temp, 'w');
+  } catch (err) {
+    throw fileWriteError(err, target);
+  }
   try {
     for (const part of parts) {
       let offset = 0;
@@ -51,11 +90,16 @@ export function writeFileAtomic(target: string, parts: readonly Uint8Array[], ho
   } catch (err) {
     closeSync(fd);
     rmSync(temp, { force: true });
-    throw err;
+    throw fileWriteError(err, target);
   }
   closeSync(fd);
   hooks.beforeRename?.(temp);
-  renameSync(temp, target);
+  try {
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw fileWriteError(err, target);
+  }
   fsyncDirectory(dirname(target));
 }
 

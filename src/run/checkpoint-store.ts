@@ -20,6 +20,7 @@
  * On disk a run keeps `<dir>/step-<globalStep>.ckpt` (the newest `keep` of them) and
  * `<dir>/latest.ckpt` (a hard link to the newest periodic checkpoint, or its own file when written
  * by {@link CheckpointStore.saveLatest}, e.g. on SIGINT). Every write is atomic (see atomic-file.ts).
+ * Retention (`keep`) deletes only the periodic files of the store's own run (`runId`).
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -320,6 +321,8 @@ export interface CheckpointStoreOptions extends CheckpointReadOptions {
   now?: () => number;
   /** Crash simulation for tests. */
   hooks?: AtomicWriteHooks;
+  /** Initial {@link CheckpointStore.runId}: retention deletes only this run's periodic files. */
+  runId?: string;
 }
 
 /** Result of resolving a `resume` setting. */
@@ -352,6 +355,12 @@ export class CheckpointStore {
   #warn: (message: string) => void;
   #now: () => number;
   #hooks: AtomicWriteHooks;
+  /**
+   * The run these checkpoints belong to (the header's `runId`, written by the caller): retention
+   * deletes only periodic files with this id. Undefined: every periodic file counts (a store with
+   * one writer). The Trainer sets it once it knows whether it resumes.
+   */
+  runId: string | undefined;
 
   /** Opens (creating) `dir` and removes temp files left by a crash. */
   constructor(dir: string, options: CheckpointStoreOptions = {}) {
@@ -361,6 +370,7 @@ export class CheckpointStore {
     this.#warn = options.onWarning ?? ((m) => console.warn(`mario-rl: ${m}`));
     this.#now = options.now ?? Date.now;
     this.#hooks = options.hooks ?? {};
+    this.runId = options.runId;
     mkdirSync(this.dir, { recursive: true });
     const removed = removeStaleTempFiles(this.dir);
     if (removed.length)
@@ -411,28 +421,44 @@ export class CheckpointStore {
 
   /** Periodic checkpoint files in this store, oldest first (by save time, then step). */
   listPeriodic(): string[] {
-    const entries: { path: string; savedAt: number; step: number }[] = [];
+    return this.#periodic().map((e) => e.path);
+  }
+
+  #periodic(): { path: string; savedAt: number; step: number; runId: unknown }[] {
+    const entries: { path: string; savedAt: number; step: number; runId: unknown }[] = [];
     for (const name of readdirSync(this.dir)) {
       if (!/^step-\d+\.ckpt$/.test(name)) continue;
       const path = join(this.dir, name);
-      let savedAt = statSync(path).mtimeMs;
+      let savedAt: number;
+      try {
+        savedAt = statSync(path).mtimeMs;
+      } catch {
+        continue; // deleted since the listing
+      }
       let step = Number(name.slice(5, -CHECKPOINT_EXTENSION.length));
+      let runId: unknown;
       try {
         const h = readHeader(path, this.#read, false);
         savedAt = h.savedAt;
         step = h.globalStep;
+        runId = h.runId;
       } catch {
         // Unreadable header: order by modification time.
       }
-      entries.push({ path, savedAt, step });
+      entries.push({ path, savedAt, step, runId });
     }
     entries.sort((a, b) => a.savedAt - b.savedAt || a.step - b.step || a.path.localeCompare(b.path));
-    return entries.map((e) => e.path);
+    return entries;
   }
 
+  /**
+   * Deletes periodic checkpoints beyond the newest `keep`. With {@link runId} set, only this run's
+   * files (header `runId` equal to it) are counted and deleted: another run's checkpoints, and
+   * files whose header cannot be read, are never touched.
+   */
   #prune(): void {
-    const files = this.listPeriodic();
-    for (const path of files.slice(0, Math.max(0, files.length - this.#keep))) rmSync(path, { force: true });
+    const mine = this.#periodic().filter((e) => this.runId === undefined || e.runId === this.runId);
+    for (const e of mine.slice(0, Math.max(0, mine.length - this.#keep))) rmSync(e.path, { force: true });
   }
 
   /**

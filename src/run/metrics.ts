@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 import { expectInteger, expectNumber } from '../validate.js';
+import { fileWriteError } from './atomic-file.js';
 
 /** A JSON value in a metrics row. */
 export type MetricsValue = number | string | boolean | null | MetricsValue[] | { [key: string]: MetricsValue };
@@ -51,8 +52,12 @@ export class MetricsWriter {
     this.#flushEveryRows = expectInteger(options.flushEveryRows ?? 1, 'flushEveryRows', 1, 1_000_000);
     this.#flushIntervalMs = expectNumber(options.flushIntervalMs ?? 5000, 'flushIntervalMs', 0);
     this.#now = options.now ?? Date.now;
-    mkdirSync(dirname(path), { recursive: true });
-    this.#fd = openSync(path, 'a');
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.#fd = openSync(path, 'a');
+    } catch (err) {
+      throw fileWriteError(err, path);
+    }
     this.#lastFlush = this.#now();
   }
 
@@ -67,17 +72,27 @@ export class MetricsWriter {
   flush(): void {
     this.#lastFlush = this.#now();
     if (this.#fd === null || this.#pending.length === 0) return;
-    writeSync(this.#fd, `${this.#pending.join('\n')}\n`);
+    try {
+      writeSync(this.#fd, `${this.#pending.join('\n')}\n`);
+    } catch (err) {
+      throw fileWriteError(err, this.path);
+    }
     this.#pending = [];
   }
 
-  /** Flushes, syncs and closes. */
+  /** Flushes, syncs and closes (the file is closed even when the last write fails; that error is thrown). */
   close(): void {
     if (this.#fd === null) return;
-    this.flush();
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
-    this.#fd = null;
+    const fd = this.#fd;
+    try {
+      this.flush();
+      fsyncSync(fd);
+    } catch (err) {
+      throw fileWriteError(err, this.path);
+    } finally {
+      closeSync(fd);
+      this.#fd = null;
+    }
   }
 }
 
@@ -337,6 +352,7 @@ export class Heartbeat {
   #extra: () => MetricsRow;
   #lastCpu = process.cpuUsage();
   #lastTime = process.hrtime.bigint();
+  #error: Error | null = null;
 
   /** Opens `path`; call {@link start}. */
   constructor(path: string, options: HeartbeatOptions = {}) {
@@ -353,7 +369,17 @@ export class Heartbeat {
     if (this.#timer) return this;
     this.#lag.start();
     this.#pollGpu();
-    this.#timer = setInterval(() => this.beat(), this.#intervalMs);
+    // A failed write (full disk) on the timer must not become an uncaught exception: it stops the
+    // heartbeat and waits in `error` for the owner (RunLogger throws it at the next row).
+    this.#timer = setInterval(() => {
+      try {
+        this.beat();
+      } catch (err) {
+        this.#error = err as Error;
+        if (this.#timer) clearInterval(this.#timer);
+        this.#timer = null;
+      }
+    }, this.#intervalMs);
     this.#timer.unref();
     return this;
   }
@@ -399,6 +425,11 @@ export class Heartbeat {
     return row;
   }
 
+  /** The write error that stopped the heartbeat's timer, if any. */
+  get error(): Error | null {
+    return this.#error;
+  }
+
   /** The latest GPU samples (null before the first answer, or when nvidia-smi is missing or off). */
   get lastGpu(): readonly GpuSample[] | null {
     return this.#lastGpu;
@@ -414,7 +445,11 @@ export class Heartbeat {
     if (this.#timer) {
       clearInterval(this.#timer);
       this.#timer = null;
-      this.beat();
+      try {
+        this.beat();
+      } catch {
+        // The last row is best effort; the writer below reports a failing file when it closes.
+      }
     }
     this.#lag.stop();
     this.#writer.close();

@@ -5,6 +5,7 @@
  *
  * ```
  * <runDir>/config.json       the resolved config (written atomically at start)
+ * (a fresh run refuses a directory that holds another run: see run-dir.ts)
  * <runDir>/metrics.jsonl     one row per update
  * <runDir>/tensorboard/      event files
  * <runDir>/heartbeat.jsonl   process health
@@ -118,20 +119,22 @@ export class RunLogger {
   }
 
   /**
-   * Writes one update's row: `global_step` and `update`, the caller's values, the window summary
-   * and `perf/event_loop_lag_*` (since the previous update), plus `perf/gpu<i>_utilization_percent`
+   * Writes one update's row: `global_step` and `update`, the caller's values, the window summary,
+   * `time/wall` (ISO wall-clock time of the row, not sent to TensorBoard) and `perf/event_loop_lag_*` (since the previous update), plus `perf/gpu<i>_utilization_percent`
    * and `perf/gpu<i>_memory_used_mib` per GPU when the heartbeat has an nvidia-smi sample (the
    * heartbeat polls it, so a row never waits for the tool). Numeric fields also go to TensorBoard
    * at `global_step`. Returns the full row.
    */
   update(globalStep: number, globalUpdate: number, values: MetricsRow): MetricsRow {
     if (this.#closed) throw new Error('RunLogger is closed');
+    if (this.#heartbeat?.error) throw this.#heartbeat.error;
     const lag = this.#lag.readAndReset();
     const row: MetricsRow = {
       global_step: globalStep,
       update: globalUpdate,
       ...values,
       ...this.window.summary(),
+      'time/wall': new Date().toISOString(),
       'perf/event_loop_lag_mean_ms': lag.meanMs,
       'perf/event_loop_lag_p99_ms': lag.p99Ms,
       'perf/event_loop_lag_max_ms': lag.maxMs,
@@ -166,9 +169,16 @@ export class RunLogger {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#heartbeat?.stop();
     this.#lag.stop();
-    this.#metrics.close();
-    this.#tb?.close();
+    // Every file is closed even when one fails (full disk); the first failure is thrown.
+    let first: unknown;
+    for (const close of [() => this.#heartbeat?.stop(), () => this.#metrics.close(), () => this.#tb?.close()]) {
+      try {
+        close();
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== undefined) throw first;
   }
 }

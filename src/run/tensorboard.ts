@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { crc32c, maskCrc32c } from '../util/crc32c.js';
 import { ProtobufWriter } from '../util/protobuf-writer.js';
 import { expectInteger, expectNumber, expectedMessage } from '../validate.js';
+import { fileWriteError } from './atomic-file.js';
 
 /** Options of {@link TensorBoardWriter}. */
 export interface TensorBoardWriterOptions {
@@ -24,6 +25,11 @@ export interface TensorBoardWriterOptions {
   now?: () => number;
   /** Records buffered before a write to disk; 1 writes every event at once. Default 32. */
   flushEvery?: number;
+  /**
+   * Also write buffered records when this many seconds passed since the last write, so a slow run
+   * shows its scalars within seconds and a crash loses at most that much. Default 5.
+   */
+  flushSeconds?: number;
   /** Appended to the file name, e.g. `.learner`. Default ''. */
   filenameSuffix?: string;
 }
@@ -66,13 +72,21 @@ export class TensorBoardWriter {
   #pending: Uint8Array[] = [];
   #now: () => number;
   #flushEvery: number;
+  #flushMs: number;
+  #lastFlush: number;
 
   /** Creates the file and writes its `file_version` record. */
   constructor(logDir: string, options: TensorBoardWriterOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#flushEvery = expectInteger(options.flushEvery ?? 32, 'flushEvery', 1, 1_000_000);
-    mkdirSync(logDir, { recursive: true });
+    this.#flushMs = expectNumber(options.flushSeconds ?? 5, 'flushSeconds', 0, 86_400) * 1000;
+    try {
+      mkdirSync(logDir, { recursive: true });
+    } catch (err) {
+      throw fileWriteError(err, logDir);
+    }
     const t = this.#now();
+    this.#lastFlush = t;
     // One file per writer: a second writer in the same second and process gets a counter.
     let path = '';
     let fd: number | null = null;
@@ -159,22 +173,33 @@ export class TensorBoardWriter {
   #push(event: Uint8Array): void {
     if (this.#fd === null) throw new Error(`TensorBoardWriter for ${this.path} is closed`);
     this.#pending.push(encodeTfRecord(event));
-    if (this.#pending.length >= this.#flushEvery) this.flush();
+    if (this.#pending.length >= this.#flushEvery || this.#now() - this.#lastFlush >= this.#flushMs) this.flush();
   }
 
-  /** Writes buffered records to the file. */
+  /** Writes buffered records to the file (a failure names it). */
   flush(): void {
+    this.#lastFlush = this.#now();
     if (this.#fd === null || this.#pending.length === 0) return;
-    for (const record of this.#pending) writeSync(this.#fd, record);
+    try {
+      for (const record of this.#pending) writeSync(this.#fd, record);
+    } catch (err) {
+      throw fileWriteError(err, this.path);
+    }
     this.#pending = [];
   }
 
-  /** Flushes, syncs and closes the file; further writes throw. */
+  /** Flushes, syncs and closes the file (closed even when the last write fails); further writes throw. */
   close(): void {
     if (this.#fd === null) return;
-    this.flush();
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
-    this.#fd = null;
+    const fd = this.#fd;
+    try {
+      this.flush();
+      fsyncSync(fd);
+    } catch (err) {
+      throw fileWriteError(err, this.path);
+    } finally {
+      closeSync(fd);
+      this.#fd = null;
+    }
   }
 }

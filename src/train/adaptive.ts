@@ -17,9 +17,10 @@
  * and `adaptive/lr_scale`. The state is in checkpoints and sets the controls again after a resume.
  * The entropy coefficient applies to PPO and A2C; for DQN only the lr scale moves.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { appendRunFile } from '../run/run-dir.js';
 import { type CallbackContext, type ProbeResult, type TrainerCallback } from './callbacks.js';
 import { type AdaptiveConfig, type TrainerConfig } from './config.js';
 
@@ -91,7 +92,7 @@ export class AdaptiveSchedules implements TrainerCallback {
       s.sinceChange = 0;
       mkdirSync(ctx.config.runDir, { recursive: true });
       const row = { global_step: result.globalStep, reason, ent_coef: s.entCoef, lr_scale: s.lrScale, stagnant_probes: s.stagnant };
-      appendFileSync(join(ctx.config.runDir, 'adaptive.jsonl'), JSON.stringify(row) + '\n');
+      appendRunFile(join(ctx.config.runDir, 'adaptive.jsonl'), JSON.stringify(row) + '\n');
       const entText = s.entCoef !== null ? `entropy coefficient ${ent} → ${s.entCoef}, ` : '';
       ctx.warn(`adaptive: ${reason} at step ${result.globalStep}: ${entText}lr scale ${lr} → ${s.lrScale}`);
     }

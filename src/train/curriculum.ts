@@ -14,9 +14,10 @@
  * the current stage again. Every decision is a row of `RUN/curriculum.jsonl` and the
  * `curriculum/*` scalars; the state travels in checkpoints, so a resume goes on where it was.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { appendRunFile } from '../run/run-dir.js';
 import { type CallbackContext, type ProbeResult, type TrainerCallback } from './callbacks.js';
 import { type CurriculumConfig, type TrainerConfig } from './config.js';
 import { runStages } from './env-options.js';
@@ -143,7 +144,7 @@ export class Curriculum implements TrainerCallback {
       thresholds: { flag_rate: g.flagRate, progress_p10: g.progressP10, consecutive: g.consecutive },
     };
     mkdirSync(ctx.config.runDir, { recursive: true });
-    appendFileSync(join(ctx.config.runDir, 'curriculum.jsonl'), JSON.stringify(row) + '\n');
+    appendRunFile(join(ctx.config.runDir, 'curriculum.jsonl'), JSON.stringify(row) + '\n');
     if (decision !== 'hold') {
       const to = decision === 'done' ? 'all stages passed' : `now on ${this.stages[s.index]}`;
       ctx.warn(

@@ -13,10 +13,11 @@
  * Threading: a callback, run on the training loop's thread; one instance per Trainer (its state is
  * that run's).
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { type MetricsRow } from '../run/metrics.js';
+import { appendRunFile } from '../run/run-dir.js';
 import { runPaths } from '../run/run-logger.js';
 import { expectedMessage, expectInteger, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { type CallbackContext, type TrainerCallback } from './callbacks.js';
@@ -392,7 +393,7 @@ export class TrainingHints implements TrainerCallback {
     const file = this.#file ?? runPaths(ctx.config.runDir).hints;
     mkdirSync(dirname(file), { recursive: true });
     // JSON has no NaN: non-finite numbers become null, as in metrics.jsonl.
-    appendFileSync(file, `${JSON.stringify(hint, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x))}\n`);
+    appendRunFile(file, `${JSON.stringify(hint, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x))}\n`);
   }
 
   state(): TrainingHintsState {

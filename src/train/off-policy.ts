@@ -155,7 +155,7 @@ export async function trainOffPolicy(run: TrainingRun): Promise<MetricsRow | und
           'replay/fill_rate': st.fillRate,
           'replay/unique_ratio': st.uniqueRatio,
           'replay/max_priority': st.maxPriority,
-          'time/elapsed_s': elapsed,
+          'time/elapsed_s': state.elapsedBefore + elapsed, // the whole run's, across resumes
         });
         tdLoss = qMean = gradSteps = stepsSinceRow = 0;
         const rows = Math.ceil(state.globalUpdate / logEvery);

@@ -214,7 +214,7 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
         'charts/SPS': ((state.globalUpdate - run.startUpdate) * B) / Math.max(elapsed, 1e-9),
         'charts/env_SPS': phases.env ? collectedSteps / phases.env : null,
         'charts/learner_SPS': phases.learner ? B / phases.learner : null,
-        'time/elapsed_s': elapsed,
+        'time/elapsed_s': state.elapsedBefore + elapsed, // the whole run's, across resumes
       };
       collectedSteps = 0;
       // The row's step is the end of the rollout this update learned from (a prefetched rollout is not counted yet).

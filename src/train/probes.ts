@@ -12,13 +12,14 @@
  *
  * then hands the result to every callback's `onProbe` (the curriculum's gate, adaptive schedules).
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { toBytes } from '../bytes.js';
 import { VecEnv } from '../env/vec-env.js';
 import { loadRunnerRom } from '../games/runner.js';
 import { quantileSorted } from '../run/metrics.js';
+import { appendRunFile } from '../run/run-dir.js';
 import { Rng } from '../util/rng.js';
 import { type CallbackContext, type ProbeResult, type ProbeStageResult, type TrainerCallback } from './callbacks.js';
 import { type TrainerConfig } from './config.js';
@@ -203,7 +204,7 @@ export class EvalProbes implements TrainerCallback {
         score: result.score,
       }),
     );
-    appendFileSync(join(dir, 'evals.jsonl'), lines.join('\n') + '\n');
+    appendRunFile(join(dir, 'evals.jsonl'), lines.join('\n') + '\n');
     for (const s of result.stages) {
       ctx.record(`eval/${s.stage}/flag_rate`, s.flagRate);
       ctx.record(`eval/${s.stage}/max_x_mean`, s.maxXMean);

@@ -41,6 +41,11 @@ export class TrainingState {
   rngAct: Rng;
   /** Rolling episode statistics. */
   window: EpisodeWindow;
+  /**
+   * Training seconds before the current `train()` call (earlier calls and, after a resume, the run
+   * before its checkpoint: header `elapsedSeconds`), so `time/elapsed_s` continues across resumes.
+   */
+  elapsedBefore = 0;
 
   constructor(seed: number, windowEpisodes: number) {
     this.rngShuffle = new Rng(seed, 0);
@@ -59,8 +64,9 @@ export class TrainingState {
   }
 
   /** Restores what {@link toHeader} wrote. */
-  restore(h: { globalStep: number; globalUpdate: number; rng?: unknown; episodeWindow?: unknown }): void {
+  restore(h: { globalStep: number; globalUpdate: number; rng?: unknown; episodeWindow?: unknown; elapsedSeconds?: unknown }): void {
     this.globalStep = h.globalStep;
+    this.elapsedBefore = typeof h.elapsedSeconds === 'number' && Number.isFinite(h.elapsedSeconds) ? h.elapsedSeconds : 0;
     this.globalUpdate = h.globalUpdate;
     const rng = h.rng as { shuffle: RngState; act: RngState };
     this.rngShuffle = Rng.fromState(rng.shuffle);

@@ -21,17 +21,20 @@
  * `maxWallTime` resumes the same way, but the uninterrupted run would not have reset its envs
  * there, so that continuation is statistically, not bit-for-bit, equal.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { VecEnv } from '../env/vec-env.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
 import { type MetricsRow, type MetricsValue, PhaseTimer } from '../run/metrics.js';
+import { clearRun, dropRowsAfter, existingRun, existingRunError, prepareRunDir } from '../run/run-dir.js';
 import { RunLogger, runPaths } from '../run/run-logger.js';
 import { ShutdownController } from '../run/signals.js';
 import { Learner } from '../runtime/learner.js';
 import { type TrainSpec } from '../runtime/train-graph.js';
-import { expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
+import { expectBoolean, expectInteger, expectNumber, expectOptions, rejectUnknownKeys } from '../validate.js';
 import {
   type CallbackContext,
   CallbackList,
@@ -94,6 +97,13 @@ export interface TrainOptions {
   totalSteps?: number;
   /** Wall-clock limit of this call in seconds (0 = none): writes `latest` and returns. */
   maxWallTime?: number;
+  /**
+   * Start a fresh run even though `runDir` holds another run: that run's files (config, jsonl logs,
+   * tensorboard/, checkpoints/, media/) are deleted first. Without it a fresh run refuses such a
+   * directory. A per-call option, not a config field, so a saved config.json never deletes a run
+   * when it is used again (CLI: `--overwrite`). Default false.
+   */
+  overwrite?: boolean;
 }
 
 /** What {@link Trainer.train} returns. */
@@ -114,7 +124,10 @@ export interface TrainSummary {
   sps: number;
   /** The last metrics row (undefined when no update ran). */
   lastRow?: MetricsRow;
-  /** Path of the `latest` checkpoint written at the end. */
+  /**
+   * Path of the `latest` checkpoint written at the end; when no update ran and a `latest` existed,
+   * none is written (nothing was trained) and this is the checkpoint the state came from.
+   */
   latestCheckpoint: string;
   /** Checkpoint the run resumed from, if any. */
   resumedFrom?: string;
@@ -168,6 +181,16 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   #initNoted = false;
   #stopMessage: string | undefined;
   #closed = false;
+  /** A train() call is in flight (a second one is refused). */
+  #training = false;
+  /** This Trainer has started its run in runDir (later train() calls continue it). */
+  #runStarted = false;
+  /** Id of the run in every checkpoint header (kept across resumes): retention deletes only its files. */
+  #runId: string | undefined;
+  /** The newest checkpoint that holds this run's state (for the message of a failed write). */
+  #lastGood: { path: string; globalStep: number } | undefined;
+  /** performance.now() at the start of the current train() call (for the checkpoint's elapsedSeconds). */
+  #t0 = 0;
 
   /**
    * Validates `config` (a partial config merged over the defaults; errors name the field), the
@@ -301,6 +324,8 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     this.#callbackStates = (h.callbacks as Record<string, unknown> | undefined) ?? {};
     this.#resumedFrom = checkpoint.path;
     this.#initializedFrom = typeof h.initializedFrom === 'string' ? h.initializedFrom : undefined;
+    this.#runId = typeof h.runId === 'string' ? h.runId : undefined;
+    this.#lastGood = { path: checkpoint.path, globalStep: h.globalStep };
   }
 
   #checkpoint(store: CheckpointStore, kind: 'periodic' | 'latest' | 'named', learner: Learner, extra: ExtraSections | undefined, name = ''): CheckpointInfo {
@@ -312,12 +337,18 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       // Schedules are pure functions of globalStep; stored for readers, not needed to resume.
       schedules: this.sizes.schedules,
       learnerStep: learner.step,
+      ...(this.#runId ? { runId: this.#runId } : {}),
+      // Training seconds of the whole run up to here: time/elapsed_s continues from it on resume.
+      elapsedSeconds: this.#state.elapsedBefore + (this.#training ? (performance.now() - this.#t0) / 1000 : 0),
       ...(this.#initializedFrom ? { initializedFrom: this.#initializedFrom } : {}),
       ...(Object.keys(callbackStates).length ? { callbacks: callbackStates } : {}),
     };
     const sections = { learner: learner.toSafetensors(), ...(extra?.() ?? {}), ...this.#callbacks.sections() };
     if (kind === 'named') return { path: store.saveNamed(name, header, sections), globalStep: this.#state.globalStep, kind: 'periodic' };
     const path = kind === 'periodic' ? store.save(header, sections) : store.saveLatest(header, sections);
+    this.#lastGood = { path, globalStep: this.#state.globalStep };
+    // TensorBoard and metrics reach the disk with every checkpoint: a crash after it loses nothing it covers.
+    this.#live?.log.flush();
     const info = { path, globalStep: this.#state.globalStep, kind };
     this.emit('checkpoint', info);
     return info;
@@ -384,31 +415,93 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   /**
    * [async] Trains until `totalSteps` agent steps (counted from step 0 of the run), `maxWallTime`,
    * SIGINT/SIGTERM or a callback's stop request, then writes `latest` and returns a summary.
-   * Resumes first when `config.resume` says so. Can be called again to continue.
+   * Resumes first when `config.resume` says so. Can be called again to continue; a second call
+   * while one is running rejects at once.
+   *
+   * The run directory is checked first, before any work: it must be (or become) a writable
+   * directory, and a fresh run refuses one that holds another run (metrics.jsonl or checkpoints)
+   * unless `overwrite` is set; a resume continues that run and drops its metrics rows past the
+   * checkpoint. A failed write (full disk) names the file and the last good checkpoint.
    */
   async train(options: TrainOptions = {}): Promise<TrainSummary> {
+    // Before anything else: two loops on one env and learner would race ("stepAsync in flight").
+    if (this.#training) throw new Error('Trainer.train() is already running: await the first call before calling train() again');
+    if (this.#closed) throw new Error('The Trainer is closed');
+    this.#training = true;
+    try {
+      return await this.#train(options);
+    } finally {
+      this.#training = false;
+    }
+  }
+
+  /** The failure of a run as the user should read it: a failed write names the last good checkpoint. */
+  #explain(err: unknown, latestError?: unknown): unknown {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const file = (err as { file?: string })?.file;
+    if (!(err instanceof Error) || (file === undefined && !['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM'].includes(code ?? ''))) return err;
+    const good = this.#lastGood;
+    const where = good
+      ? `the last good checkpoint is ${good.path} (agent step ${good.globalStep}); continue from it with --resume latest once the cause is fixed`
+      : 'no checkpoint of this run was written yet';
+    const latest = latestError === undefined ? '' : ` Writing latest failed too (${(latestError as Error).message}).`;
+    const out = new Error(`${err.message}. Training stopped at agent step ${this.#state.globalStep}: ${where}.${latest}`, { cause: err }) as Error & {
+      code?: string;
+      file?: string;
+    };
+    if (code !== undefined) out.code = code;
+    if (file !== undefined) out.file = file;
+    return out;
+  }
+
+  async #train(options: TrainOptions): Promise<TrainSummary> {
     const o = expectOptions<TrainOptions>(options, 'train options');
-    rejectUnknownKeys(o, 'train options', ['totalSteps', 'maxWallTime']);
+    rejectUnknownKeys(o, 'train options', ['totalSteps', 'maxWallTime', 'overwrite']);
     const c = this.config;
     const totalSteps = o.totalSteps === undefined ? c.totalSteps : expectInteger(o.totalSteps, 'totalSteps', 1, Number.MAX_SAFE_INTEGER);
     const maxWallTime = o.maxWallTime === undefined ? c.maxWallTime : expectNumber(o.maxWallTime, 'maxWallTime', 0, Infinity);
+    const overwrite = o.overwrite === undefined ? false : expectBoolean(o.overwrite, 'overwrite');
+    if (overwrite && (c.resume !== 'none' || this.#resumedFrom !== undefined)) {
+      throw new RangeError(
+        `Expected resume 'none' with overwrite (overwrite deletes the run that resume would continue) but received ${JSON.stringify(this.#resumedFrom ?? c.resume)}`,
+      );
+    }
 
-    // ---- learner, checkpoints, resume
-    const learner = await this.#ensureLearner();
-    const store = new CheckpointStore(runPaths(c.runDir).checkpoints, {
+    // ---- run directory, checkpoints, resume: all checked before any work
+    const paths = runPaths(c.runDir);
+    prepareRunDir(c.runDir);
+    const firstCall = !this.#runStarted;
+    if (firstCall && overwrite) clearRun(c.runDir);
+    const store = new CheckpointStore(paths.checkpoints, {
       keep: c.checkpoint.keep,
       isCompatible: this.#isCompatible,
       onWarning: (m) => this.#warning(m),
     });
     const init = this.#initSource;
+    let resumeFrom: Checkpoint | undefined;
     if (c.resume !== 'none' && this.#state.globalUpdate === 0) {
-      const { checkpoint } = store.resolveResume(c.resume, c.runDir);
+      const { checkpoint, skipped } = store.resolveResume(c.resume, c.runDir);
       // The warm-start file itself (under runDir, found by 'auto') is where the run starts, not a checkpoint of it.
       if (checkpoint && resolve(checkpoint.path) !== init?.path) {
-        if (init && !this.#initNoted) this.#warning(`initFrom ${init.path} ignored: resuming this run from ${checkpoint.path}`);
-        this.#restore(checkpoint, learner);
-        this.#initNoted = true;
+        resumeFrom = checkpoint;
+        // Corrupt and truncated files were named already; say here which file wins and which others did not fit.
+        const others = skipped.filter((e) => e.problem === 'incompatible').map((e) => e.message);
+        const h = checkpoint.header;
+        this.#warning(
+          `resuming from ${checkpoint.path} (agent step ${h.globalStep}, update ${h.globalUpdate})${others.length ? `; skipped: ${others.join('; ')}` : ''}`,
+        );
       }
+    }
+    if (firstCall && resumeFrom === undefined && this.#resumedFrom === undefined && !overwrite) {
+      const what = existingRun(c.runDir);
+      if (what) throw existingRunError(c.runDir, what, c.resume);
+    }
+
+    const learner = await this.#ensureLearner();
+    if (resumeFrom) {
+      if (init && !this.#initNoted) this.#warning(`initFrom ${init.path} ignored: resuming this run from ${resumeFrom.path}`);
+      this.#restore(resumeFrom, learner);
+      this.#initNoted = true;
     }
     if (init && !this.#initNoted && this.#resumedFrom === undefined) {
       this.#warning(
@@ -417,6 +510,15 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       );
     }
     this.#initNoted = true;
+    this.#runId ??= randomUUID();
+    store.runId = this.#runId;
+    if (firstCall && this.#resumedFrom !== undefined) {
+      // A resume trains the interval after its checkpoint again: its old rows go, so no step appears twice.
+      for (const name of ['metrics.jsonl', 'evals.jsonl', 'adaptive.jsonl', 'curriculum.jsonl', 'hints.jsonl']) {
+        const dropped = dropRowsAfter(join(paths.root, name), this.#state.globalStep);
+        if (dropped > 0) this.#warning(`${name}: dropped ${dropped} row(s) past agent step ${this.#state.globalStep}, the interval this resume trains again`);
+      }
+    }
     if (this.#callbackStates) {
       // Only after a checkpoint was loaded: a fresh run has no state to hand back.
       this.#callbacks.restore(this.#callbackStates, this.#callbackSections, (m) => this.#warning(m));
@@ -451,10 +553,12 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       window: state.window,
       heartbeatExtra: () => ({ global_step: state.globalStep }),
     });
+    this.#runStarted = true;
     const shutdown = new ShutdownController({ mode: 'finish-update' });
     if (this.#options.handleSignals !== false) shutdown.install();
     this.#stopMessage = undefined;
     const t0 = performance.now();
+    this.#t0 = t0;
     this.#extra = undefined;
     const cleanups: (() => void)[] = [];
     const restoredSections = this.#restoredSections;
@@ -508,24 +612,37 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     // ---- the loop
     let lastRow: MetricsRow | undefined;
     let latest: CheckpointInfo | undefined;
+    let failure: unknown;
+    let latestFailure: unknown;
     try {
       await this.#callbacks.call('onTrainStart', ctx);
       lastRow = c.algo === 'dqn' ? await trainOffPolicy(run) : await trainOnPolicy(run);
-    } finally {
-      // ---- end of the run: `latest`, run files, signal handlers
-      try {
-        latest = this.#checkpoint(store, 'latest', learner, this.#extra);
-      } finally {
-        this.#live = null;
-        log.close();
-        shutdown.dispose();
-        for (const cleanup of cleanups) cleanup();
-      }
+    } catch (err) {
+      failure = err;
     }
-    await this.#callbacks.call('onCheckpoint', ctx, latest);
+    // ---- end of the run: `latest` (also after a failure: it may save the steps since the last checkpoint), run files, signal handlers
+    const updates = state.globalUpdate - run.startUpdate;
+    try {
+      // Nothing trained: an existing latest (maybe another file than the one resumed) is left as it is.
+      if (updates > 0 || !existsSync(store.latestPath)) latest = this.#checkpoint(store, 'latest', learner, this.#extra);
+    } catch (err) {
+      if (failure === undefined) failure = err;
+      else latestFailure = err;
+    } finally {
+      this.#live = null;
+      try {
+        log.close();
+      } catch (err) {
+        failure ??= err;
+      }
+      shutdown.dispose();
+      for (const cleanup of cleanups) cleanup();
+    }
+    if (failure !== undefined) throw this.#explain(failure, latestFailure);
+    if (latest) await this.#callbacks.call('onCheckpoint', ctx, latest);
     await this.#callbacks.call('onTrainEnd', ctx);
     const seconds = (performance.now() - t0) / 1000;
-    const updates = state.globalUpdate - run.startUpdate;
+    state.elapsedBefore += seconds; // a later train() call continues time/elapsed_s
     const stepsPerUpdate = this.sizes.stepsPerUpdate;
     const reason = shutdown.reason === 'requested' && this.#stopMessage !== undefined ? 'callback' : (shutdown.reason ?? 'done');
     if (shutdown.reason && shutdown.reason !== 'maxWallTime' && shutdown.reason !== 'requested') process.exitCode = shutdown.exitCode;
@@ -540,7 +657,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       seconds,
       sps: (updates * stepsPerUpdate) / Math.max(seconds, 1e-9),
       lastRow,
-      latestCheckpoint: latest.path,
+      latestCheckpoint: latest?.path ?? this.#lastGood?.path ?? store.latestPath,
       ...(this.#resumedFrom ? { resumedFrom: this.#resumedFrom } : {}),
       ...(this.#initializedFrom ? { initializedFrom: this.#initializedFrom } : {}),
     };

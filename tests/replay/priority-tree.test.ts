@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { PriorityTree } from '../../src/replay/priority-tree.js';
+import { MAX_PRIORITY, PriorityTree } from '../../src/replay/priority-tree.js';
 import { chiSquare, chiSquareCritical, testRng } from './stats-helpers.js';
 
 function fill(tree: PriorityTree, priorities: number[]): void {
@@ -301,6 +301,15 @@ describe('PriorityTree', () => {
     expect(a.sample(512, { seed: 43 })).not.toEqual(first);
   });
 
+  it('at MAX_PRIORITY in every leaf, the total and the samples stay finite and proportional', () => {
+    const tree = new PriorityTree(1024);
+    const idx = Int32Array.from({ length: 1024 }, (_, i) => i);
+    tree.set(idx, new Float64Array(1024).fill(MAX_PRIORITY));
+    expect(Number.isFinite(tree.total)).toBe(true);
+    const drawn = tree.sample(1024, { seed: 1 });
+    expect(new Set(drawn).size).toBe(1024); // stratified over equal priorities: every leaf once
+  });
+
   it('rejects bad input with clear errors and leaves the tree unchanged', () => {
     expect(() => new PriorityTree(0)).toThrow(new RangeError('Expected an integer in [1, 1073741824] for capacity but received 0'));
     expect(() => new PriorityTree(1.5)).toThrow(RangeError);
@@ -319,6 +328,11 @@ describe('PriorityTree', () => {
     }
     expect(tree.total).toBe(3);
     expect(tree.get(4)).toBe(0);
+    // Finite priorities whose sum overflows (1e308 + 1e308 = Infinity: one index forever) are refused.
+    expect(() => tree.set(new Int32Array([4, 5]), new Float64Array([1e308, 1e308]))).toThrow(
+      new RangeError('Expected a priority in [0, 1e+280] (MAX_PRIORITY) for priorities[0] (tree index 4) but received 1e+308'),
+    );
+    expect(tree.total).toBe(3);
     expect(() => tree.set(new Int32Array([8]), new Float32Array([1]))).toThrow(new RangeError('Expected an integer in [0, 7] for indices[0] but received 8'));
     expect(() => tree.set(new Int32Array([-1]), new Float32Array([1]))).toThrow(/indices\[0\] but received -1/);
     expect(() => tree.set([0] as unknown as Int32Array, new Float32Array([1]))).toThrow(TypeError);

@@ -130,6 +130,23 @@ describe('CheckpointStore', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("retention deletes only its own run's periodic checkpoints (runId), never another run's", () => {
+    const dir = join(root, 'shared', 'checkpoints');
+    const other = store(dir, 2);
+    other.runId = 'run-a';
+    for (const step of [100, 200]) other.save({ ...header(step), runId: 'run-a' }, { params: params(step) });
+    const mine = store(dir, 2);
+    mine.runId = 'run-b';
+    for (const step of [300, 400, 500]) mine.save({ ...header(step), runId: 'run-b' }, { params: params(step) });
+    expect(readdirSync(dir).sort()).toEqual([
+      'latest.ckpt',
+      'step-000000000100.ckpt',
+      'step-000000000200.ckpt',
+      'step-000000000400.ckpt',
+      'step-000000000500.ckpt',
+    ]);
+  });
+
   it('falls back to the previous checkpoint when the newest is truncated, with a warning naming it', () => {
     const s = store();
     s.save(header(100), { params: params(100) });

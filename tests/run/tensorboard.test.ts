@@ -171,6 +171,19 @@ describe('TensorBoardWriter', () => {
     expect(empty.values[0].histo!.num).toBe(0);
   });
 
+  it('flushes by time as well as by count: a slow run shows its scalars within flushSeconds', () => {
+    dir = mkdtempSync(join(tmpdir(), 'mario-rl-tb-'));
+    let clock = 1_700_000_000_000;
+    const tb = new TensorBoardWriter(dir, { now: () => clock, flushSeconds: 5 });
+    tb.addScalar('a', 1, 1);
+    expect(readEventFile(tb.path)).toHaveLength(1); // buffered: under 32 events and 5 s
+    clock += 5000;
+    tb.addScalar('a', 2, 2);
+    expect(readEventFile(tb.path)).toHaveLength(3);
+    tb.close();
+    expect(() => new TensorBoardWriter(dir, { flushSeconds: -1 })).toThrow(/for flushSeconds but received -1/);
+  });
+
   it('detects a corrupted record with the independent reader', () => {
     dir = mkdtempSync(join(tmpdir(), 'mario-rl-tb-'));
     const tb = new TensorBoardWriter(dir);

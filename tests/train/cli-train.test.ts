@@ -83,6 +83,15 @@ describe('mario-rl train / eval', () => {
     const missing = cli('eval', '--checkpoint', join(dir, 'none.ckpt'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/does not exist/);
+
+    // The same command again would mix two runs: refused at once with what to do; --overwrite replaces the run.
+    const again = cli('train', '--config', config, '--total-steps', '64', '--run-dir', runDir, '--log.progress', 'plain');
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`mario-rl train: The run directory ${runDir} already holds a run: metrics.jsonl (2 rows), 1 checkpoint in checkpoints/.`);
+    expect(again.err).toContain('Continue that run with --resume latest');
+    const replaced = cli('train', '--config', config, '--total-steps', '64', '--run-dir', runDir, '--log.progress', 'plain', '--overwrite');
+    expect(replaced.code, replaced.err).toBe(0);
+    expect(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   it.skipIf(cudaBlocker() === undefined)(
