@@ -116,6 +116,12 @@ export interface RecordedEpisode {
    * the grid's columns on the screen (`tileScreenLeft`). Absent for pixel and RAM observations.
    */
   tiles?: { game: 'runner' | 'smb1'; rows: number; cols: number; grids: Uint8Array };
+  /**
+   * With pixel observations: the newest frame of each observation, `frames` [length + 1,
+   * channels, height, width] (channels 1 for grayscale, 3 for RGB planes), indexed like
+   * `tiles.grids`. Absent for tiles and RAM observations and in recordings made before it existed.
+   */
+  pixels?: { channels: number; height: number; width: number; frames: Uint8Array };
 }
 
 /**
@@ -319,12 +325,16 @@ export async function recordPolicyEpisode(
   const buttons: number[] = [];
   const actions: number[] = [];
   const states: Uint8Array[] = [];
-  // Tiles: the newest grid of an observation [stack, rows, cols] is its last rows × cols bytes.
+  // The newest entry of an observation's stack is its last bytes: tiles [stack, rows, cols] end
+  // with rows × cols bytes, pixels [stack·C, H, W] with C × H × W.
   const e = config.env;
   const gridBytes = e.obs === 'tiles' ? e.tileRows * e.tileCols : 0;
+  const channels = e.grayscale ? 1 : 3;
+  const pixelBytes = e.obs === 'pixels' ? channels * e.height * e.width : 0;
   const grids: Uint8Array[] = [];
   const keepGrid = (obs: Uint8Array) => {
     if (gridBytes) grids.push(obs.slice(obs.length - gridBytes));
+    if (pixelBytes) grids.push(obs.slice(obs.length - pixelBytes));
   };
   const episode = (fields: Pick<RecordedEpisode, 'return' | 'length' | 'maxX' | 'flag' | 'cut'>, startState: Uint8Array): RecordedEpisode => ({
     rom,
@@ -335,6 +345,7 @@ export async function recordPolicyEpisode(
     actions: Int32Array.from(actions),
     ...fields,
     ...(gridBytes ? { tiles: { game: e.game, rows: e.tileRows, cols: e.tileCols, grids: concatGrids(grids, gridBytes) } } : {}),
+    ...(pixelBytes ? { pixels: { channels, height: e.height, width: e.width, frames: concatGrids(grids, pixelBytes) } } : {}),
   });
   try {
     let obs = env.reset({ seed }).obs;

@@ -208,6 +208,6 @@ describe('mario-rl play with a tiles checkpoint', () => {
     expect(both.stderr).toContain('--grid and --no-grid contradict each other');
     const pixels = cli('--grid', '--env.obs', 'pixels', '--network', 'baseline');
     expect(pixels.status).toBe(2);
-    expect(pixels.stderr).toContain("--grid needs a policy that sees tile grids (env.obs tiles) but this run's env.obs is 'pixels'");
+    expect(pixels.stderr).toContain("Expected a policy that sees tile grids (env.obs tiles) for --grid but received env.obs 'pixels'");
   }, 240_000);
 });

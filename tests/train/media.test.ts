@@ -156,7 +156,7 @@ describe('mario-rl play', () => {
     expect(new GifReader(readFileSync(out)).numFrames()).toBeGreaterThan(1);
     const bad = cli('play', '--checkpoint', 'x.ckpt', '--out', 'x.png');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('--out must name a .gif file');
+    expect(bad.stderr).toContain("Expected a file name ending in .gif or .mp4 for --out but received 'x.png'");
     const none = cli('play');
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('--checkpoint is required');
