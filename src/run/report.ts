@@ -314,7 +314,17 @@ const tdn = (html: string) => `<td class="n">${html}</td>`;
 
 function machine(r: RunData): string {
   const parts: string[] = [];
-  if (r.host) parts.push(`host ${escapeHtml(r.host)}`);
+  const m = r.machine;
+  if (m) {
+    const str = (k: string) => (typeof m[k] === 'string' ? escapeHtml(m[k]) : null);
+    if (str('host')) parts.push(`host ${str('host')}`);
+    if (str('cpu')) parts.push(`${str('cpu')}${num(m.cores) !== null ? ` × ${m.cores} cores` : ''}`);
+    if (num(m.memoryGiB) !== null) parts.push(`${m.memoryGiB} GiB`);
+    if (str('os')) parts.push(str('os')!);
+    if (str('node')) parts.push(`Node ${str('node')}`);
+    if (str('marioRl')) parts.push(`mario-rl ${str('marioRl')}${str('native') ? ` (native: ${str('native')})` : ''}`);
+    if (str('device')) parts.push(`learner on ${str('device')}`);
+  } else if (r.host) parts.push(`host ${escapeHtml(r.host)}`);
   const c = r.config ?? {};
   if (typeof c.device === 'string') parts.push(`device ${escapeHtml(c.device)}`);
   if (num(c.threads) !== null) parts.push(`${c.threads} ORT threads`);
@@ -323,7 +333,7 @@ function machine(r: RunData): string {
   else if (hb?.gpuUnavailable) parts.push(`no GPU seen (${escapeHtml(hb.gpuUnavailable)})`);
   if (hb?.peakRssMiB !== null && hb?.peakRssMiB !== undefined) parts.push(`peak RSS ${hb.peakRssMiB.toFixed(0)} MiB`);
   if (hb?.meanCpuPercent !== null && hb?.meanCpuPercent !== undefined) parts.push(`mean CPU ${hb.meanCpuPercent.toFixed(0)}%`);
-  return parts.length ? parts.join(', ') : 'unknown (no config.json, heartbeat.jsonl or TensorBoard files)';
+  return parts.length ? parts.join(', ') : 'unknown (no machine.json, config.json, heartbeat.jsonl or TensorBoard files)';
 }
 
 function runsSection(runs: readonly RunData[]): string {

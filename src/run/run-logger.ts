@@ -5,6 +5,7 @@
  *
  * ```
  * <runDir>/config.json       the resolved config (written atomically at start)
+ * <runDir>/machine.json      the machine and versions the run started on (when given)
  * (a fresh run refuses a directory that holds another run: see run-dir.ts)
  * <runDir>/metrics.jsonl     one row per update
  * <runDir>/tensorboard/      event files
@@ -26,6 +27,8 @@ export interface RunPaths {
   root: string;
   /** Resolved config. */
   config: string;
+  /** The machine the run started on. */
+  machine: string;
   /** Per-update metrics. */
   metrics: string;
   /** TensorBoard log directory. */
@@ -43,6 +46,7 @@ export function runPaths(runDir: string): RunPaths {
   return {
     root: runDir,
     config: join(runDir, 'config.json'),
+    machine: join(runDir, 'machine.json'),
     metrics: join(runDir, 'metrics.jsonl'),
     tensorboard: join(runDir, 'tensorboard'),
     heartbeat: join(runDir, 'heartbeat.jsonl'),
@@ -55,6 +59,8 @@ export function runPaths(runDir: string): RunPaths {
 export interface RunLoggerOptions {
   /** Saved as config.json (any JSON value). */
   config?: unknown;
+  /** Saved as machine.json (CPU, cores, versions: see `machineInfo` in src/train/machine.ts). */
+  machine?: unknown;
   /** Write TensorBoard files. Default true. */
   tensorboard?: boolean;
   /** Heartbeat period in seconds; 0 = none. Default 10. */
@@ -91,6 +97,9 @@ export class RunLogger {
     mkdirSync(runDir, { recursive: true });
     if (options.config !== undefined) {
       writeFileAtomic(this.paths.config, [new TextEncoder().encode(`${JSON.stringify(options.config, null, 2)}\n`)]);
+    }
+    if (options.machine !== undefined) {
+      writeFileAtomic(this.paths.machine, [new TextEncoder().encode(`${JSON.stringify(options.machine, null, 2)}\n`)]);
     }
     this.window = options.window ?? new EpisodeWindow(options.windowEpisodes ?? 100);
     this.#metrics = new MetricsWriter(this.paths.metrics, { flushEveryRows: options.flushEveryRows ?? 1 });

@@ -107,6 +107,8 @@ export interface RunData {
   adaptive: JsonRow[] | null;
   /** config.json, or null when absent or not JSON (a note says which). */
   config: JsonRow | null;
+  /** machine.json (the machine and versions the run started on), or null when absent or unreadable. */
+  machine: JsonRow | null;
   /** heartbeat.jsonl summarised, or null when absent. */
   heartbeat: HeartbeatSummary | null;
   /** The host that wrote the TensorBoard files (their names carry it), or null. */
@@ -149,6 +151,16 @@ export function readRun(dir: string, name = 'RUN'): RunData {
       notes.push('config.json: not JSON (truncated?); left out');
     }
   }
+  let machine: JsonRow | null = null;
+  if (existsSync(paths.machine)) {
+    try {
+      const parsed = JSON.parse(readFileSync(paths.machine, 'utf8')) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) machine = parsed as JsonRow;
+      else notes.push('machine.json: not a JSON object; left out');
+    } catch {
+      notes.push('machine.json: not JSON (truncated?); left out');
+    }
+  }
   const heartbeatRows = optional('heartbeat.jsonl');
   return {
     dir,
@@ -159,6 +171,7 @@ export function readRun(dir: string, name = 'RUN'): RunData {
     hints: optional('hints.jsonl'),
     adaptive: optional('adaptive.jsonl'),
     config,
+    machine,
     heartbeat: heartbeatRows ? summarizeHeartbeat(heartbeatRows) : null,
     host: tensorboardHost(paths.tensorboard),
     media: mediaFiles(join(dir, 'media')),

@@ -64,6 +64,7 @@ import {
 import { TrainingHints } from './hints.js';
 import { trainOffPolicy } from './off-policy.js';
 import { trainOnPolicy } from './on-policy.js';
+import { machineInfo } from './machine.js';
 import { EvalProbes } from './probes.js';
 import { type EpisodeEvent, type ExtraSections, type TrainingRun, TrainingState } from './run-context.js';
 import { scheduleValue } from './schedule.js';
@@ -552,6 +553,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       flushEveryRows: c.log.flushEveryRows,
       window: state.window,
       heartbeatExtra: () => ({ global_step: state.globalStep }),
+      machine: machineInfo(learner.device),
     });
     this.#runStarted = true;
     const shutdown = new ShutdownController({ mode: 'finish-update' });

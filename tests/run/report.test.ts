@@ -42,6 +42,32 @@ async function report(...args: string[]) {
 const outsideUrls = (html: string) => [...html.matchAll(/\b(?:src|href)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!).filter((u) => !/^(data:|#)/.test(u));
 
 describe('buildReport', () => {
+  it('shows the machine.json a run wrote (CPU, cores, versions), and says when it is unreadable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mario-rl-report-machine-'));
+    try {
+      const run = join(dir, 'run');
+      cpSync(fixture, run, { recursive: true });
+      const machine = {
+        host: 'box',
+        cpu: 'Test CPU @ 3 GHz',
+        cores: 2,
+        memoryGiB: 7.8,
+        os: 'linux 6.1 x64',
+        node: 'v20.17.0',
+        marioRl: '0.1.0',
+        native: 'gcc 12',
+        device: 'cpu',
+      };
+      writeFileSync(join(run, 'machine.json'), JSON.stringify(machine));
+      const html = buildReport([readRun(run)]).html;
+      expect(html).toContain('host box, Test CPU @ 3 GHz × 2 cores, 7.8 GiB, linux 6.1 x64, Node v20.17.0, mario-rl 0.1.0 (native: gcc 12), learner on cpu');
+      writeFileSync(join(run, 'machine.json'), '{"host": "bo');
+      expect(readRun(run).notes).toContain('machine.json: not JSON (truncated?); left out');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('one run: every section its files call for, uPlot and the GIFs inline, nothing from outside', () => {
     const r = buildReport([readRun(fixture)], { now: new Date('2026-12-07T08:00:00Z') });
     expect(outsideUrls(r.html)).toEqual([]);

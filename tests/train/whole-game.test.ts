@@ -361,3 +361,15 @@ describe('adaptive schedules', () => {
     expect(() => new Trainer(validateConfig({ env: { game: 'runner' }, adaptive: { patience: 3 } }))).toThrow(/eval.episodes > 0 with adaptive.patience/);
   });
 });
+
+describe('machine.json', () => {
+  it('a run records the machine and versions it started on', async () => {
+    await train(tiny(dir), 128);
+    const m = JSON.parse(readFileSync(join(dir, 'machine.json'), 'utf8')) as Record<string, unknown>;
+    expect(m.cores).toBeGreaterThan(0);
+    expect(typeof m.cpu).toBe('string');
+    expect(m.node).toBe(process.version);
+    expect(m.device).toBe('cpu');
+    expect(m.marioRl).toMatch(/^\d+\.\d+\.\d+/);
+  }, 60_000);
+});
