@@ -5,7 +5,7 @@
  */
 import { toBytes } from '../bytes.js';
 import { loadRunnerRom, RUNNER_GAME } from '../games/runner.js';
-import { loadNative, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
+import { loadNative, type NativeBuildInfo, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
 import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 
 /** Most lanes one VecEnv steps. */
@@ -715,3 +715,8 @@ export class VecEnv {
 /** Width and height of `render()`'s frames (the NES picture). */
 export const RENDER_WIDTH = 256;
 export const RENDER_HEIGHT = 240;
+
+/** What the loaded native binary reports (version, compiler, N-API version, CUDA kernels), e.g. for a run's machine.json. */
+export function nativeBuildInfo(): NativeBuildInfo {
+  return loadNative().buildInfo();
+}

@@ -5,7 +5,7 @@
  */
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 
-import { loadNative } from '../native.js';
+import { nativeBuildInfo } from '../env/vec-env.js';
 
 /** What `machine.json` holds. */
 export interface MachineInfo {
@@ -27,7 +27,7 @@ export function machineInfo(device: string): MachineInfo {
   let marioRl = 'unknown';
   let native = 'unknown';
   try {
-    const info = loadNative().buildInfo();
+    const info = nativeBuildInfo();
     marioRl = info.version;
     native = `${info.compiler}, N-API ${info.napiVersion}, CUDA kernels ${info.cuda ? 'yes' : 'no'}`;
   } catch {
