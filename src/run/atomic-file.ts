@@ -130,3 +130,18 @@ export function removeStaleTempFiles(dir: string): string[] {
   }
   return removed;
 }
+
+/**
+ * Closes an append-only log file: `flush()` its pending writes, fsync, close. The file is closed
+ * even when the flush or sync fails; that error is thrown naming `file` (fileWriteError).
+ */
+export function flushSyncClose(fd: number, flush: () => void, file: string): void {
+  try {
+    flush();
+    fsyncSync(fd);
+  } catch (err) {
+    throw fileWriteError(err, file);
+  } finally {
+    closeSync(fd);
+  }
+}

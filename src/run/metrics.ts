@@ -9,12 +9,12 @@
  *   event-loop lag, uptime, GPU utilisation/memory when `nvidia-smi` exists).
  */
 import { execFile } from 'node:child_process';
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 import { expectInteger, expectNumber } from '../validate.js';
-import { fileWriteError } from './atomic-file.js';
+import { fileWriteError, flushSyncClose } from './atomic-file.js';
 
 /** A JSON value in a metrics row. */
 export type MetricsValue = number | string | boolean | null | MetricsValue[] | { [key: string]: MetricsValue };
@@ -83,14 +83,9 @@ export class MetricsWriter {
   /** Flushes, syncs and closes (the file is closed even when the last write fails; that error is thrown). */
   close(): void {
     if (this.#fd === null) return;
-    const fd = this.#fd;
     try {
-      this.flush();
-      fsyncSync(fd);
-    } catch (err) {
-      throw fileWriteError(err, this.path);
+      flushSyncClose(this.#fd, () => this.flush(), this.path);
     } finally {
-      closeSync(fd);
       this.#fd = null;
     }
   }

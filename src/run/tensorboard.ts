@@ -10,14 +10,14 @@
  *                    repeated double bucket_limit = 6 [packed]; repeated double bucket = 7 [packed]; }
  * The first record carries `file_version: "brain.Event:2"`.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { crc32c, maskCrc32c } from '../util/crc32c.js';
 import { ProtobufWriter } from '../util/protobuf-writer.js';
 import { expectInteger, expectNumber, expectedMessage } from '../validate.js';
-import { fileWriteError } from './atomic-file.js';
+import { fileWriteError, flushSyncClose } from './atomic-file.js';
 
 /** Options of {@link TensorBoardWriter}. */
 export interface TensorBoardWriterOptions {
@@ -191,14 +191,9 @@ export class TensorBoardWriter {
   /** Flushes, syncs and closes the file (closed even when the last write fails); further writes throw. */
   close(): void {
     if (this.#fd === null) return;
-    const fd = this.#fd;
     try {
-      this.flush();
-      fsyncSync(fd);
-    } catch (err) {
-      throw fileWriteError(err, this.path);
+      flushSyncClose(this.#fd, () => this.flush(), this.path);
     } finally {
-      closeSync(fd);
       this.#fd = null;
     }
   }
