@@ -178,9 +178,15 @@ export class EvalProbes implements TrainerCallback {
     return env;
   }
 
+  #romCache: Uint8Array | undefined;
+
+  /** The game image, read once (smb1: env.rom or $MARIO_ROM; the built-in game's own), for recordings. */
   #romBytes(): Uint8Array {
-    const opts = vecEnvOptions(this.#config, 1, 0, this.#rom);
-    return opts.rom === undefined ? loadRunnerRom() : toBytes(opts.rom, 'rom');
+    if (!this.#romCache) {
+      const opts = vecEnvOptions(this.#config, 1, 0, this.#rom);
+      this.#romCache = opts.rom === undefined ? loadRunnerRom() : toBytes(opts.rom, 'rom');
+    }
+    return this.#romCache;
   }
 
   #log(ctx: CallbackContext, result: ProbeResult, probeNo: number): void {
