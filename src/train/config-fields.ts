@@ -543,7 +543,7 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
   },
   eval: {
     episodes: f(int(0, 10_000), 0, 'eval-probe episodes per probed stage (0 = no probes)'),
-    interval: f(int(1, INT_MAX), 20, 'updates between eval probes'),
+    interval: f(int(1, INT_MAX), 20, 'metrics rows between eval probes (PPO/A2C: updates)'),
     seeds: f(int(1, 1000), 2, 'seeds the probe episodes are spread over'),
     noopMax: f(int(0, 10_000), 30, 'random no-op frames (0…N) before each probe episode'),
     numEnvs: f(int(1, MAX_VEC_ENVS), 8, 'lanes of each probe env'),
