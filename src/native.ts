@@ -192,6 +192,8 @@ export interface NativeVecEnvConfig {
   stickyActionProb: number;
   noopMax: number;
   maxEpisodeSteps: number;
+  /** 0 = never; else truncate after this many agent steps without a new max x. */
+  maxStallSteps: number;
   /** Pixels (width ... cropRight), the 2 KiB RAM, or the game's tile grid (tileRows x tileCols); `stack` is the frame stack of pixels and tiles. */
   obsKind: 'pixels' | 'ram' | 'tiles';
   width: number;

@@ -83,6 +83,7 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     config.sticky_prob = GetNumber(c, "stickyActionProb");
     config.noop_max = GetInt(c, "noopMax");
     config.max_episode_steps = GetInt(c, "maxEpisodeSteps");
+    config.max_stall_steps = GetInt(c, "maxStallSteps");
     const std::string obs_kind = GetString(c, "obsKind");
     if (obs_kind == "pixels") config.obs_kind = env::ObsKind::kPixels;
     else if (obs_kind == "ram") config.obs_kind = env::ObsKind::kRam;

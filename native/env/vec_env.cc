@@ -42,6 +42,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
   CheckConfigRange(config.frame_skip, 1, 64, "frameSkip");
   CheckConfigRange(config.noop_max, 0, 10000, "noopMax");
   CheckConfigRange(config.max_episode_steps, 0, 1 << 30, "maxEpisodeSteps");
+  CheckConfigRange(config.max_stall_steps, 0, 1 << 30, "maxStallSteps");
   if (!(config.sticky_prob >= 0.0 && config.sticky_prob <= 1.0)) {
     throw RangeErrorOf(
         ExpectedMessage("a finite number in [0, 1]", "stickyActionProb", std::to_string(config.sticky_prob)));
@@ -221,6 +222,8 @@ void VecEnv::ResetLane(size_t index) {
   lane.game->OnReset(console);
   lane.last_buttons = 0;
   lane.episode_steps = 0;
+  lane.stall_steps = 0;
+  lane.stall_best_x = lane.game->MaxX();
   lane.episode_return = 0.0;
   if (config_.obs_kind == ObsKind::kPixels) {
     preprocessor_->Resize(frame, nullptr, lane.scratch.data(), lane.stack.NextSlot());
@@ -373,8 +376,15 @@ void VecEnv::StepLane(size_t index) {
   }
   ++lane.episode_steps;
   lane.episode_return += reward;
+  if (lane.game->MaxX() > lane.stall_best_x) {
+    lane.stall_best_x = lane.game->MaxX();
+    lane.stall_steps = 0;
+  } else {
+    ++lane.stall_steps;
+  }
   const bool truncated =
-      !terminated && config_.max_episode_steps > 0 && lane.episode_steps >= config_.max_episode_steps;
+      !terminated && ((config_.max_episode_steps > 0 && lane.episode_steps >= config_.max_episode_steps) ||
+                      (config_.max_stall_steps > 0 && lane.stall_steps >= config_.max_stall_steps));
 
   buffers_.reward[index] = reward;
   buffers_.terminated[index] = terminated ? 1 : 0;

@@ -38,6 +38,7 @@ struct VecEnvConfig {
   double sticky_prob = 0.0;   // per frame, repeat the previous buttons with this probability
   int noop_max = 0;           // reset runs U{0..noop_max} no-op frames
   int max_episode_steps = 0;  // 0 = no limit; else truncated after this many agent steps
+  int max_stall_steps = 0;    // 0 = never; else truncated after this many agent steps without a new max x
   ObsKind obs_kind = ObsKind::kPixels;
   ObsSpec obs;     // kPixels
   TileSpec tiles;  // kTiles
@@ -137,6 +138,8 @@ class VecEnv {
     std::vector<uint8_t> before_frame;  // state before the current unrendered frame (re-render on termination)
     uint8_t last_buttons = 0;
     int32_t episode_steps = 0;
+    int32_t stall_steps = 0;   // agent steps since the episode's max x last grew
+    int32_t stall_best_x = 0;  // the max x that stall_steps counts from
     double episode_return = 0.0;
     uint64_t cycle = 0;
     bool from_start_state = false;  // how the current episode began

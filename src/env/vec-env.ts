@@ -10,7 +10,7 @@ import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions,
 
 /** Most lanes one VecEnv steps. */
 export const MAX_VEC_ENVS = 512;
-/** Largest `maxEpisodeSteps`. */
+/** Largest `maxEpisodeSteps` and `maxStallSteps`. */
 export const MAX_EPISODE_STEPS = 2 ** 30;
 
 /**
@@ -148,6 +148,12 @@ export interface VecEnvOptions {
   rewardShaping?: RewardShaping;
   /** Truncate episodes after this many agent steps. Default: no limit. */
   maxEpisodeSteps?: number;
+  /**
+   * Truncate an episode once this many agent steps have passed without a new maximum x (the
+   * player stuck at a wall, or standing still). Default: never. Ends stuck episodes long before
+   * the game's clock does, so the steps go to attempts rather than to waiting.
+   */
+  maxStallSteps?: number;
   /** Seed of the per-lane random streams (sticky actions, no-ops, stage draws). Default 0. */
   seed?: number;
 }
@@ -177,7 +183,7 @@ export interface StepResult {
   reward: Float32Array;
   /** 1 where the episode ended by the game's rules (death, flag, game over). */
   terminated: Uint8Array;
-  /** 1 where the episode was cut by `maxEpisodeSteps`. */
+  /** 1 where the episode was cut by `maxEpisodeSteps` or `maxStallSteps`. */
   truncated: Uint8Array;
   /** One Int32Array [numEnvs] per info field (xPos, yPos, world, stage, area, lives, coins, score, time, status, flagGet, playerState, dying). */
   info: Record<string, Int32Array>;
@@ -212,6 +218,7 @@ const OPTION_KEYS = [
   'reward',
   'rewardShaping',
   'maxEpisodeSteps',
+  'maxStallSteps',
   'seed',
 ] as const;
 const OBS_KEYS = ['kind', 'width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
@@ -362,6 +369,7 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     stickyActionProb: o.stickyActionProb === undefined ? 0 : expectNumber(o.stickyActionProb, 'stickyActionProb', 0, 1),
     noopMax: o.noopMax === undefined ? 0 : expectInteger(o.noopMax, 'noopMax', 0, 10000),
     maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, MAX_EPISODE_STEPS),
+    maxStallSteps: o.maxStallSteps === undefined ? 0 : expectInteger(o.maxStallSteps, 'maxStallSteps', 1, MAX_EPISODE_STEPS),
     obsKind,
     width: obs.width,
     height: obs.height,

@@ -96,6 +96,11 @@ export interface EnvConfig {
   /** Truncate episodes after this many agent steps; 0 = only the game ends them. Default 0. */
   maxEpisodeSteps: number;
   /**
+   * Truncate an episode after this many agent steps without a new maximum x (stuck at a wall);
+   * 0 = never. Default 0. The start-state queue then keeps a state from before the stall began.
+   */
+  maxStallSteps: number;
+  /**
    * Each episode starts after a uniform number of no-op frames in [0, noopMax], drawn from the
    * lane's seeded stream: varied starts in a deterministic emulator. Default 0.
    */
@@ -478,6 +483,7 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     shapingAnnealSteps: f(int(0, MAX_SHAPING_ANNEAL_STEPS), 0, 'agent steps over which the reward weights move linearly from start to end (0 = constant)'),
     rewardScale: f(num(1e-9, 1e9), 1, 'factor on every reward the learner sees (metrics keep raw returns)'),
     maxEpisodeSteps: f(int(0, MAX_EPISODE_STEPS), 0, 'truncate episodes after this many agent steps (0 = never)'),
+    maxStallSteps: f(int(0, MAX_EPISODE_STEPS), 0, 'truncate episodes after this many agent steps without a new max x (0 = never)'),
     noopMax: f(int(0, 10_000), 0, 'random no-op frames (0…N, seeded) before each episode'),
     stickyActionProb: f(num(0, 1), 0, "per frame, probability of repeating the previous frame's buttons"),
   },

@@ -61,6 +61,7 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
           ? { kind: 'tiles' as const, rows: e.tileRows, cols: e.tileCols, frameStack: e.frameStack }
           : { width: e.width, height: e.height, frameStack: e.frameStack, grayscale: e.grayscale },
     ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
+    ...(e.maxStallSteps > 0 ? { maxStallSteps: e.maxStallSteps } : {}),
     ...(e.noopMax > 0 ? { noopMax: e.noopMax } : {}),
     ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
     ...withShaping(rewardShaping(e, numEnvs)),

@@ -77,7 +77,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
       algo: 'ppo',
       network: 'tiles-mlp',
       threads: 1,
-      env: { game: 'smb1', obs: 'tiles', actions: 'right-only', frameSkip: 4, noopMax: 30 },
+      // maxStallSteps: 10 s without a new max x ends an episode (1-2's brick shelf held the
+      // agent until the clock ran out, 2,000 steps an episode; docs/results.md).
+      env: { game: 'smb1', obs: 'tiles', actions: 'right-only', frameSkip: 4, noopMax: 30, maxStallSteps: 150 },
       ppo: { numEnvs: 16, numSteps: 128, epochs: 4, minibatches: 4, learningRate: 0.00025, gamma: 0.9, gaeLambda: 0.95 },
       eval: { episodes: 20, interval: 25, seeds: 2, noopMax: 30 },
       curriculum: { stages: '1-1,1-2,1-3,1-4', flagRate: 0.5, progressP10: 0.3, consecutive: 2, mixEarlier: 0.25, stopWhenDone: false },

@@ -5,9 +5,13 @@
  * them (`VecEnv.setStartStates(…, 'sample', { share })`), so the agent practises where it fails.
  *
  * How a state "a few seconds before death" is kept without saving every step: every lane saves
- * its state every `h` agent steps (h = half of `secondsBefore`, in agent steps) into a ring of
- * three; at a death after step T, the newest saved state from at least `secondsBefore` earlier is
- * queued. Episodes shorter than that leave nothing.
+ * its state every `h` agent steps (h = half of `secondsBefore`, in agent steps) into a short
+ * ring; at a failure the newest saved state from at least `secondsBefore` before the episode's
+ * **last progress** (the step its max x last grew) is queued. For a death on the run that is
+ * `secondsBefore` before the death; for an episode that stood at a wall until the clock or
+ * `env.maxStallSteps` ended it, it is before the move that got it stuck, not a state already
+ * stuck. Failures are deaths and stall truncations (`env.maxStallSteps`); a flag or a
+ * `maxEpisodeSteps` cut queues nothing. Episodes shorter than that leave nothing.
  *
  * The queue never runs dry silently: it is refilled from fresh deaths; when the stages in play
  * have no states, resets fall back to the stage starts; and every metrics row carries
@@ -88,11 +92,14 @@ export function decodeStartStates(bytes: Uint8Array, what: string): Map<string, 
 }
 
 interface LaneRing {
-  /** Saved states and the episode step they were saved at, newest last (≤ 3). */
+  /** Saved states and the episode step they were saved at, newest last (≤ ring length). */
   states: Uint8Array[];
   steps: number[];
   /** Agent steps in the lane's current episode. */
   step: number;
+  /** The episode's max x so far, and the step it was reached at (its last progress). */
+  bestX: number;
+  progressStep: number;
   /** Next milestone x to pass (milestonePx > 0). */
   nextMilestone: number;
 }
@@ -104,6 +111,8 @@ export class StartStateQueue implements TrainerCallback {
   readonly #stages: readonly string[];
   readonly #stepsBefore: number;
   readonly #every: number;
+  /** Saved states kept per lane: enough to reach back past a stall of `env.maxStallSteps`. */
+  readonly #ring: number;
   #queues = new Map<string, Uint8Array[]>();
   #lanes: LaneRing[] = [];
   #refills = 0;
@@ -116,6 +125,7 @@ export class StartStateQueue implements TrainerCallback {
     for (const s of this.#stages) this.#queues.set(s, []);
     this.#stepsBefore = Math.max(1, Math.round((config.startStates.secondsBefore * 60) / config.env.frameSkip));
     this.#every = Math.max(1, Math.floor(this.#stepsBefore / 2));
+    this.#ring = 3 + Math.ceil(config.env.maxStallSteps / this.#every);
     if (config.startStates.file !== '') this.#load(config.startStates.file);
   }
 
@@ -149,8 +159,12 @@ export class StartStateQueue implements TrainerCallback {
     this.#dirty = true;
   }
 
+  #freshLane(): LaneRing {
+    return { states: [], steps: [], step: 0, bestX: -1, progressStep: 0, nextMilestone: this.#config.startStates.milestonePx };
+  }
+
   onEnvReset(ctx: CallbackContext): void {
-    this.#lanes = Array.from({ length: ctx.env.numEnvs }, () => ({ states: [], steps: [], step: 0, nextMilestone: this.#config.startStates.milestonePx }));
+    this.#lanes = Array.from({ length: ctx.env.numEnvs }, () => this.#freshLane());
   }
 
   onTrainStart(ctx: CallbackContext): void {
@@ -161,38 +175,44 @@ export class StartStateQueue implements TrainerCallback {
 
   onStep(ctx: CallbackContext, r: StepResult): void {
     const milestone = this.#config.startStates.milestonePx;
+    const maxStall = this.#config.env.maxStallSteps;
     for (let lane = 0; lane < this.#lanes.length; lane++) {
       const l = this.#lanes[lane]!;
       if (r.terminated[lane] || r.truncated[lane]) {
+        const end = l.step + 1;
         const died = r.terminated[lane] === 1 && r.episode.flag[lane] !== 1;
-        if (died) {
-          const end = l.step + 1;
+        // A truncation this long after the last progress is the stall cut (not maxEpisodeSteps).
+        const stalled = r.truncated[lane] === 1 && maxStall > 0 && end - l.progressStep >= maxStall;
+        if (died || stalled) {
+          const anchor = Math.min(end, l.progressStep + 1);
           for (let k = l.states.length - 1; k >= 0; k--) {
-            if (end - l.steps[k]! >= this.#stepsBefore) {
+            if (anchor - l.steps[k]! >= this.#stepsBefore) {
               this.#push(finishedStage(r, lane), l.states[k]!);
               break;
             }
           }
         }
-        l.states = [];
-        l.steps = [];
-        l.step = 0;
-        l.nextMilestone = milestone;
+        this.#lanes[lane] = this.#freshLane();
         continue;
       }
       l.step++;
+      const x = r.info.xPos![lane]!;
+      if (x > l.bestX) {
+        l.bestX = x;
+        l.progressStep = l.step;
+      }
       if (l.step % this.#every === 0) {
         l.states.push(ctx.env.saveStates([lane])[0]!);
         l.steps.push(l.step);
-        if (l.states.length > 3) {
+        if (l.states.length > this.#ring) {
           l.states.shift();
           l.steps.shift();
         }
       }
-      if (milestone > 0 && r.info.xPos![lane]! >= l.nextMilestone) {
+      if (milestone > 0 && x >= l.nextMilestone) {
         const stage = `${r.info.world?.[lane] ?? 1}-${r.info.stage![lane]}`;
         this.#push(stage, ctx.env.saveStates([lane])[0]!);
-        l.nextMilestone = (Math.floor(r.info.xPos![lane]! / milestone) + 1) * milestone;
+        l.nextMilestone = (Math.floor(x / milestone) + 1) * milestone;
       }
     }
   }

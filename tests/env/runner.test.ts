@@ -132,6 +132,29 @@ describe('runner adapter: done rules, info and reward', () => {
     e.close();
   });
 
+  it('maxStallSteps truncates an episode that makes no new max x, and only that one', () => {
+    // Two lanes: lane 0 stands still, lane 1 runs right. Only the standing lane is cut, after
+    // exactly maxStallSteps steps; the runner keeps going (its max x grows every few frames).
+    const e = new VecEnv({ game: 'runner', numEnvs: 2, stages: ['1'], frameSkip: 4, obs: 'ram', maxStallSteps: 12 });
+    e.reset();
+    const cut: number[][] = [[], []];
+    for (let i = 1; i <= 30; i++) {
+      const r = e.step(new Int32Array([NOOP, RIGHT]));
+      for (let lane = 0; lane < 2; lane++) {
+        if (r.truncated[lane]) {
+          expect(r.terminated[lane]).toBe(0);
+          expect(r.episode.length[lane]).toBe(12);
+          cut[lane]!.push(i);
+        }
+      }
+    }
+    expect(cut[0]).toEqual([12, 24]); // cut, reset, cut again: the count starts over each episode
+    expect(cut[1]).toEqual([]);
+    e.close();
+    expect(() => env({ maxStallSteps: 0 })).toThrow(/maxStallSteps/);
+    expect(() => env({ maxStallSteps: 1.5 })).toThrow(/maxStallSteps/);
+  });
+
   it('falling into a pit ends the episode with the death penalty', () => {
     const e = env();
     e.reset();

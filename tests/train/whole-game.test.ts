@@ -16,9 +16,10 @@ import { AdaptiveSchedules } from '../../src/train/adaptive.js';
 import { Curriculum } from '../../src/train/curriculum.js';
 import { checkStageConfig } from '../../src/train/env-options.js';
 import { type CollectedEpisode } from '../../src/train/evaluation.js';
+import { type StepResult } from '../../src/env/vec-env.js';
 import { probeScore, summarizeProbe } from '../../src/train/probes.js';
 import { parseStageList, SMB1_STAGES } from '../../src/train/stages.js';
-import { decodeStartStates, encodeStartStates } from '../../src/train/start-states.js';
+import { decodeStartStates, encodeStartStates, StartStateQueue } from '../../src/train/start-states.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { rows } from './trainer-helpers.js';
 
@@ -289,6 +290,42 @@ describe('start-state queue', () => {
     const file = readFileSync(join(dir, 'start-states.bin'));
     expect(decodeStartStates(new Uint8Array(file), 'test').get('1-1')!.length).toBeLessThanOrEqual(8);
   }, 120_000);
+
+  it('after a stall cut or a time-out death it queues a state from before the stall, not one already stuck', () => {
+    // One lane driven by hand: x grows for 40 steps, then stands still. frameSkip 4 and
+    // secondsBefore 1 make stepsBefore 15 and a save every 7 steps; the saved "state" is its step.
+    const config = validateConfig(
+      tiny(dir, { env: { frameSkip: 4, maxStallSteps: 30, maxEpisodeSteps: 0 }, startStates: { share: 0.5, capacity: 8, secondsBefore: 1 } }),
+    );
+    const run = (end: 'stall' | 'death' | 'flag') => {
+      const q = new StartStateQueue(config);
+      let step = 0;
+      const ctx = { env: { numEnvs: 1, saveStates: () => [new Uint8Array([step])] } } as unknown as CallbackContext;
+      q.onEnvReset(ctx);
+      const r = {
+        terminated: new Uint8Array(1),
+        truncated: new Uint8Array(1),
+        info: { xPos: new Int32Array(1), stage: new Int32Array([1]), world: new Int32Array([1]) },
+        finalInfo: { stage: new Int32Array([1]), world: new Int32Array([1]) },
+        episode: { flag: new Uint8Array(1) },
+      };
+      for (step = 1; step < 70; step++) {
+        r.info.xPos[0] = Math.min(step, 40) * 10;
+        q.onStep(ctx, r as unknown as StepResult);
+      }
+      if (end === 'stall') r.truncated[0] = 1;
+      else r.terminated[0] = 1;
+      r.episode.flag[0] = end === 'flag' ? 1 : 0;
+      q.onStep(ctx, r as unknown as StepResult);
+      return decodeStartStates(q.sections().queue!, 'test')
+        .get('1-1')!
+        .map((s) => s[0]);
+    };
+    // Last progress at step 40: the newest save ≥ 15 steps before it is step 21 (saves at 7, 14, 21, …).
+    expect(run('stall')).toEqual([21]);
+    expect(run('death')).toEqual([21]); // e.g. the clock ran out at the wall
+    expect(run('flag')).toEqual([]);
+  });
 
   it('a start-state file seeds the queue; a broken or foreign one fails with the flag named', async () => {
     expect(() => decodeStartStates(new Uint8Array(20), 'startStates.file x')).toThrow(/for startStates.file x but its magic is wrong/);
