@@ -114,8 +114,8 @@ export interface CheckpointInfo {
   path: string;
   /** Agent steps at the checkpoint. */
   globalStep: number;
-  /** 'periodic' or 'latest'. */
-  kind: 'periodic' | 'latest';
+  /** 'periodic' (step-numbered, pruned by `checkpoint.keep`), 'latest', or 'named' (`ctx.saveCheckpoint(name)`, e.g. best.ckpt; never pruned, never picked by resume). */
+  kind: 'periodic' | 'latest' | 'named';
 }
 
 /** Evaluation episodes' summary, as `Trainer.evaluate` returns it. */

@@ -345,7 +345,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       ...(Object.keys(callbackStates).length ? { callbacks: callbackStates } : {}),
     };
     const sections = { learner: learner.toSafetensors(), ...(extra?.() ?? {}), ...this.#callbacks.sections() };
-    if (kind === 'named') return { path: store.saveNamed(name, header, sections), globalStep: this.#state.globalStep, kind: 'periodic' };
+    if (kind === 'named') return { path: store.saveNamed(name, header, sections), globalStep: this.#state.globalStep, kind };
     const path = kind === 'periodic' ? store.save(header, sections) : store.saveLatest(header, sections);
     this.#lastGood = { path, globalStep: this.#state.globalStep };
     // TensorBoard and metrics reach the disk with every checkpoint: a crash after it loses nothing it covers.

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { reportCommand } from '../../src/cli/report.js';
 import { Trainer } from '../../src/train/trainer.js';
+import { tinyStages } from '../train/trainer-helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const check = spawnSync('bash', [join(root, 'scripts/install-chromium.sh'), '--check'], { encoding: 'utf8' });
@@ -86,20 +87,12 @@ describe.skipIf(!chromiumPath)('the report in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'mario-rl-report-browser-'));
     const runDir = join(dir, 'tiny');
     const t = new Trainer(
-      {
-        network: 'tiles-mlp',
-        device: 'cpu',
-        threads: 1,
-        overlap: false,
-        runDir,
-        seed: 5,
-        env: { game: 'runner', obs: 'tiles', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 60, rewardScale: 0.02 },
-        ppo: { numEnvs: 4, numSteps: 32, epochs: 1, minibatches: 2 },
+      tinyStages(runDir, {
         checkpoint: { interval: 4, keep: 1 },
         eval: { episodes: 2, interval: 2, numEnvs: 2, record: true },
         curriculum: { stages: '1-1,1-2', flagRate: 0.5, consecutive: 1 },
-        log: { heartbeatSeconds: 1, tensorboard: false, progress: 'off' },
-      },
+        log: { heartbeatSeconds: 1 },
+      }),
       { handleSignals: false, onWarning: () => {} },
     );
     try {

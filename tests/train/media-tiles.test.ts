@@ -20,6 +20,7 @@ import { episodeToGif } from '../../src/train/media.js';
 import { TILE_CLASS_COLORS, TILE_PICTURE_PALETTE, tilePictureLayout } from '../../src/train/tile-picture.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { refRunnerTiles } from '../env/reference.js';
+import { tinyTiles } from './trainer-helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-play-tiles-'));
@@ -29,18 +30,8 @@ const ROWS = 13;
 const COLS = 16;
 const GRID = ROWS * COLS;
 
-const tilesConfig = (runDir: string): TrainerConfigInput => ({
-  network: 'tiles-mlp',
-  device: 'cpu',
-  threads: 1,
-  overlap: false,
-  runDir,
-  seed: 5,
-  env: { game: 'runner', obs: 'tiles', actions: 'simple', maxEpisodeSteps: 60 },
-  ppo: { numEnvs: 2, numSteps: 16, epochs: 1, minibatches: 1 },
-  checkpoint: { interval: 0 },
-  log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' },
-});
+const tilesConfig = (runDir: string): TrainerConfigInput =>
+  tinyTiles(runDir, { seed: 5, env: { actions: 'simple' }, ppo: { minibatches: 1 }, checkpoint: { interval: 0 } });
 
 /** Decodes GIF frame `i` to RGB. */
 function gifFrameRgb(reader: GifReader, i: number): { rgb: Uint8Array; width: number } {

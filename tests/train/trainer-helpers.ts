@@ -26,6 +26,52 @@ export function tiny(runDir: string, extra: TrainerConfigInput = {}): TrainerCon
   };
 }
 
+/** `base` with `extra` on top; sections (env, ppo, log, …) merge one level deep. */
+export function withConfig(base: TrainerConfigInput, extra: TrainerConfigInput): TrainerConfigInput {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const was = out[key];
+    const plain = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    out[key] = plain(was) && plain(value) ? { ...(was as object), ...(value as object) } : value;
+  }
+  return out as TrainerConfigInput;
+}
+
+/** The built-in game as a 13×16 tile grid, tiles-mlp, 2 lanes × 16 steps, one epoch, one ORT thread, CPU, quiet logs. */
+export function tinyTiles(runDir: string, extra: TrainerConfigInput = {}): TrainerConfigInput {
+  return withConfig(
+    {
+      network: 'tiles-mlp',
+      device: 'cpu',
+      threads: 1,
+      overlap: false,
+      runDir,
+      seed: 3,
+      env: { game: 'runner', obs: 'tiles', maxEpisodeSteps: 60 },
+      ppo: { numEnvs: 2, numSteps: 16, epochs: 1, minibatches: 2 },
+      checkpoint: { interval: 1, keep: 3 },
+      log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' },
+    },
+    extra,
+  );
+}
+
+/** {@link tinyTiles} the way the whole-game suites run it: right-only, frame skip 8, 4 lanes × 32 steps, seed 5. */
+export function tinyStages(runDir: string, extra: TrainerConfigInput = {}): TrainerConfigInput {
+  return tinyTiles(
+    runDir,
+    withConfig(
+      {
+        seed: 5,
+        env: { actions: 'right-only', frameSkip: 8, rewardScale: 0.02 },
+        ppo: { numEnvs: 4, numSteps: 32 },
+        checkpoint: { interval: 2, keep: 5 },
+      },
+      extra,
+    ),
+  );
+}
+
 /** The run's metrics.jsonl rows. */
 export function rows(runDir: string): MetricsRow[] {
   return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')

@@ -12,7 +12,7 @@ import { readCheckpoint, writeCheckpoint } from '../../src/run/checkpoint-store.
 import { decodeSafetensors } from '../../src/runtime/safetensors.js';
 import { configHelp, resolveConfig, type TrainerConfigInput } from '../../src/train/config.js';
 import { Trainer } from '../../src/train/trainer.js';
-import { rows } from './trainer-helpers.js';
+import { rows, tinyTiles, withConfig } from './trainer-helpers.js';
 
 let dir = '';
 /** The checkpoint every test starts from: one update of {@link tiles} in run `base`. */
@@ -23,22 +23,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The built-in game as a 13×16 tile grid (2 frames), tiles-mlp, 2 lanes × 16 steps, one epoch. */
-function tiles(runDir: string, extra: TrainerConfigInput = {}): TrainerConfigInput {
-  return {
-    network: 'tiles-mlp',
-    device: 'cpu',
-    threads: 1,
-    overlap: false,
-    runDir,
-    seed: 3,
-    ...extra,
-    env: { game: 'runner', obs: 'tiles', frameStack: 2, maxEpisodeSteps: 60, ...extra.env },
-    ppo: { numEnvs: 2, numSteps: 16, epochs: 1, minibatches: 2, ...extra.ppo },
-    checkpoint: { interval: 1, keep: 3 },
-    log: { heartbeatSeconds: 0, tensorboard: false },
-  };
-}
+/** {@link tinyTiles} with 2 stacked frames. */
+const tiles = (runDir: string, extra: TrainerConfigInput = {}) => tinyTiles(runDir, withConfig({ env: { frameStack: 2 } }, extra));
 
 async function train(config: TrainerConfigInput, totalSteps: number) {
   const warnings: string[] = [];

@@ -21,7 +21,7 @@ import { probeScore, summarizeProbe } from '../../src/train/probes.js';
 import { parseStageList, SMB1_STAGES } from '../../src/train/stages.js';
 import { decodeStartStates, encodeStartStates, StartStateQueue } from '../../src/train/start-states.js';
 import { Trainer } from '../../src/train/trainer.js';
-import { rows } from './trainer-helpers.js';
+import { rows, tinyStages } from './trainer-helpers.js';
 
 let dir = '';
 beforeEach(() => {
@@ -29,22 +29,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A tiny tiles run on the built-in game: 4 lanes × 32 steps, one ORT thread, CPU. */
-function tiny(runDir: string, extra: TrainerConfigInput = {}): TrainerConfigInput {
-  return {
-    network: 'tiles-mlp',
-    device: 'cpu',
-    threads: 1,
-    overlap: false,
-    runDir,
-    seed: 5,
-    ...extra,
-    env: { game: 'runner', obs: 'tiles', actions: 'right-only', frameSkip: 8, maxEpisodeSteps: 60, rewardScale: 0.02, ...extra.env },
-    ppo: { numEnvs: 4, numSteps: 32, epochs: 1, minibatches: 2, ...extra.ppo },
-    checkpoint: { interval: 2, keep: 5, ...extra.checkpoint },
-    log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off', ...extra.log },
-  };
-}
+const tiny = tinyStages;
 
 const jsonl = (path: string) =>
   readFileSync(path, 'utf8')
