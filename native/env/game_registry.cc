@@ -6,6 +6,7 @@ namespace mario_rl::env {
 
 // Each game's factory, defined in its own file.
 std::unique_ptr<Game> MakeSmb1Game(const GameOptions& options);
+std::unique_ptr<Game> MakeSmb3Game(const GameOptions& options);
 std::unique_ptr<Game> MakeRunnerGame(const GameOptions& options);
 
 namespace {
@@ -18,6 +19,7 @@ struct GameEntry {
 // Adding a game: one line here (plus its file, test and doc entry).
 const GameEntry kGames[] = {
     {"smb1", MakeSmb1Game},
+    {"smb3", MakeSmb3Game},
     {"runner", MakeRunnerGame},
 };
 

@@ -36,7 +36,7 @@ export function describeStage(config: Pick<TrainerConfig, 'env'> & Partial<Pick<
   const e = config.env;
   const list = stagesOf(config);
   if (list) return `${e.game} stages ${list.join(',')}`;
-  return e.game === 'smb1' ? `smb1 ${e.world}-${e.stage}` : `${e.game} stage ${e.stage}`;
+  return e.game !== 'runner' ? `${e.game} ${e.world}-${e.stage}` : `${e.game} stage ${e.stage}`;
 }
 
 /**

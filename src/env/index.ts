@@ -9,6 +9,7 @@ export {
   RAM_OBS_BYTES,
   RENDER_HEIGHT,
   RENDER_WIDTH,
+  SMB3_LEVELS,
   TILE_CLASSES,
   VecEnv,
   actionSetName,

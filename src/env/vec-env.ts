@@ -106,13 +106,15 @@ export interface RewardShaping {
 /** Options of `new VecEnv(...)`. */
 export interface VecEnvOptions {
   /**
-   * The game image (any BufferSource), checked against the game: a non-SMB1 ROM is rejected.
-   * May be omitted only for games that ship their own image ('runner').
+   * The game image (any BufferSource), checked against the game by its header and contents: for
+   * 'smb1' a Super Mario Bros. ROM, for 'smb3' a Super Mario Bros. 3 ROM; anything else is rejected
+   * naming `rom`. May be omitted only for games that ship their own image ('runner').
    */
   rom?: BufferSource | ArrayBufferView;
   /**
-   * Game adapter. Default 'smb1' when `rom` is given; with neither `rom` nor `game`, the built-in
-   * game 'runner' (with a one-time console warning saying how to train on Super Mario Bros.).
+   * Game adapter: 'smb1', 'smb3' (Super Mario Bros. 3, the user's own ROM) or 'runner'. Default
+   * 'smb1' when `rom` is given; with neither `rom` nor `game`, the built-in game 'runner' (with a
+   * one-time console warning saying how to train on Super Mario Bros.).
    */
   game?: string;
   /** Number of lanes (1..512). */
@@ -124,7 +126,9 @@ export interface VecEnvOptions {
   numThreads?: number;
   /**
    * Single-stage targets like `['1-1']`; more than one draws a stage per reset (uniformly, or by
-   * `setStageWeights`). Omit for the full game.
+   * `setStageWeights`). Omit for the full game (smb1) or World 1-1 (smb3). SMB1: `'W-S'`, W 1..8, S
+   * 1..4. SMB3: `'W-L'` in the game's world-level naming, of the levels whose map tile is charted
+   * (`SMB3_LEVELS`: World 1's `'1-1'` … `'1-6'`).
    */
   stages?: string[];
   /** Action set. Default 'simple'. */
@@ -257,6 +261,23 @@ export function actionSetName(value: unknown, name = 'actions'): (typeof ACTION_
   return (typeof value === 'string' ? ACTION_ALIASES[value] : undefined) ?? expectOneOf(value, name, ACTION_SETS);
 }
 const SMB1_STAGE = /^[1-8]-[1-4]$/;
+/** SMB3 levels a VecEnv can start in (their map tiles are charted in native/env/smb3.cc). */
+export const SMB3_LEVELS: readonly string[] = Object.freeze(['1-1', '1-2', '1-3', '1-4', '1-5', '1-6']);
+/** Numbered levels of each SMB3 world (World 1 has six ... World 8 two). */
+const SMB3_LEVELS_PER_WORLD = [6, 5, 9, 6, 9, 10, 9, 2] as const;
+
+/** Why `name` is no SMB3 start level ('' when it is one); the same reasons as smb3::ParseLevel. */
+export function smb3LevelProblem(name: string): string {
+  if (SMB3_LEVELS.includes(name)) return '';
+  const m = /^(\d{1,2})-(\d{1,2})$/.exec(name);
+  if (!m) return "a level 'W-L' like '1-1'";
+  const world = Number(m[1]);
+  const level = Number(m[2]);
+  if (world < 1 || world > 8) return 'a world 1..8 (Super Mario Bros. 3 has 8 worlds)';
+  const levels = SMB3_LEVELS_PER_WORLD[world - 1]!;
+  if (level < 1 || level > levels) return `a level 1..${levels} of World ${world} (it has ${levels} numbered levels)`;
+  return `one of the levels whose map tile is known: '1-1' ... '1-6' (World ${world}'s map is not charted yet; docs/adding-a-game.md says how to add it)`;
+}
 
 function sliceFields(buffer: Int32Array, names: readonly string[], n: number): Record<string, Int32Array> {
   const out: Record<string, Int32Array> = {};
@@ -297,6 +318,12 @@ function resolveGame(o: Partial<VecEnvOptions>): string {
         "pass rom: readFileSync('path/to/smb.nes'), or omit game to use the built-in 'runner')",
     );
   }
+  if (game === 'smb3' && o.rom === undefined) {
+    throw new TypeError(
+      "Expected a Super Mario Bros. 3 ROM image for rom but received none (game 'smb3' ships no ROM: " +
+        "pass rom: readFileSync('path/to/smb3.nes'); the CLI reads SMB3_ROM)",
+    );
+  }
   return game;
 }
 
@@ -319,6 +346,8 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
       if (game === 'smb1' && !SMB1_STAGE.test(s)) {
         throw new RangeError(expectedMessage("a stage 'W-S' with W in 1..8 and S in 1..4", `stages[${i}]`, s));
       }
+      const smb3Problem = game === 'smb3' ? smb3LevelProblem(s) : '';
+      if (smb3Problem) throw new RangeError(expectedMessage(smb3Problem, `stages[${i}]`, s));
       return s;
     });
   }

@@ -25,9 +25,13 @@ export type { DeviceSetting } from '../runtime/worker-protocol.js';
 
 /** Environment options (mapped onto VecEnv options by `vecEnvOptions`). */
 export interface EnvConfig {
-  /** Game: 'runner' (the built-in game, no ROM needed; 'builtin' is accepted) or 'smb1' (needs `rom` or $MARIO_ROM). Default 'runner'. */
-  game: 'runner' | 'smb1';
-  /** Path to a ROM image; '' uses $MARIO_ROM for 'smb1'. Default ''. */
+  /**
+   * Game: 'runner' (the built-in game, no ROM needed; 'builtin' is accepted), 'smb1' (needs `rom` or
+   * $MARIO_ROM) or 'smb3' (Super Mario Bros. 3: needs `rom` or $SMB3_ROM; levels '1-1' … '1-6').
+   * Default 'runner'.
+   */
+  game: 'runner' | 'smb1' | 'smb3';
+  /** Path to a ROM image; '' uses $MARIO_ROM for 'smb1', $SMB3_ROM for 'smb3'. Default ''. */
   rom: string;
   /** World (1-based). Default 1. */
   world: number;
@@ -452,10 +456,14 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     "warm start: a Trainer checkpoint whose network weights start the run (no counters, optimizer state or episode window; a checkpoint resume finds wins; '' = off)",
   ),
   env: {
-    game: f(oneOf(['runner', 'smb1'], { builtin: 'runner' }), 'runner', "'runner' (the built-in game, no ROM needed) or 'smb1' (needs env.rom or $MARIO_ROM)"),
-    rom: f(str, '', "ROM image path ('' = $MARIO_ROM for smb1)"),
+    game: f(
+      oneOf(['runner', 'smb1', 'smb3'], { builtin: 'runner' }),
+      'runner',
+      "'runner' (the built-in game, no ROM needed), 'smb1' (needs env.rom or $MARIO_ROM) or 'smb3' (needs env.rom or $SMB3_ROM)",
+    ),
+    rom: f(str, '', "ROM image path ('' = $MARIO_ROM for smb1, $SMB3_ROM for smb3)"),
     world: f(int(1, 8), 1, 'world (1-based)'),
-    stage: f(int(1, 4), 1, 'stage (1-based; the built-in game has 3)'),
+    stage: f(int(1, 6), 1, 'stage (1-based; SMB1 has 4 per world, the built-in game 3, SMB3 World 1 six)'),
     stages: f(str, '', "several stages: 'all' or '1-1,1-2:2' (optional weights); '' = env.world-env.stage"),
     actions: f(oneOf(['right-only', 'simple', 'complex'], { right: 'right-only' }), 'simple', 'action set'),
     width: f(int(8, 256), 84, 'observation width'),

@@ -71,7 +71,7 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
     // The built-in game has one reward ('v0': progress, clock, death, flag); env.reward applies to smb1.
     return { ...common, game: 'runner', stages: stageNames, reward: 'v0' };
   }
-  return { ...common, game: 'smb1', rom: rom ?? readRom(e.rom), stages: stageNames, reward: e.reward };
+  return { ...common, game: e.game, rom: rom ?? readRom(e.rom, e.game), stages: stageNames, reward: e.reward };
 }
 
 const withShaping = (shaping: RewardShaping | undefined) => (shaping ? { rewardShaping: shaping } : {});
@@ -172,6 +172,15 @@ export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']):
   if (e.game === 'runner' && e.stage > 3) {
     throw new RangeError(`Expected a stage in 1…3 for env.stage with env.game 'runner' (the built-in game has three stages) but received ${e.stage}`);
   }
+  if (e.game === 'smb1' && e.stage > 4) {
+    throw new RangeError(`Expected a stage in 1…4 for env.stage with env.game 'smb1' (four stages per world) but received ${e.stage}`);
+  }
+  if (e.game === 'smb3' && e.world !== 1) {
+    throw new RangeError(`Expected 1 for env.world with env.game 'smb3' (World 1's map is the one charted: levels 1-1 … 1-6) but received ${e.world}`);
+  }
+  if (e.game === 'smb3' && e.obs === 'tiles') {
+    throw new RangeError(`Expected 'pixels' or 'ram' for env.obs with env.game 'smb3' (SMB3 has no tile map yet) but received 'tiles'`);
+  }
   // A ROM with the built-in game would be ignored: the run would train the wrong game without a word.
   if (e.game === 'runner' && e.rom !== '') {
     throw new RangeError(
@@ -180,16 +189,18 @@ export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']):
   }
 }
 
-/** The ROM for smb1: `path`, else $MARIO_ROM; errors say which and how to fix it. */
-export function readRom(path: string): Uint8Array {
-  const file = path || process.env.MARIO_ROM || '';
+/** The ROM for smb1/smb3: `path`, else $MARIO_ROM (smb1) or $SMB3_ROM (smb3); errors say which and how to fix it. */
+export function readRom(path: string, game: 'smb1' | 'smb3' = 'smb1'): Uint8Array {
+  const variable = game === 'smb3' ? 'SMB3_ROM' : 'MARIO_ROM';
+  const file = path || process.env[variable] || '';
   if (!file) {
-    throw new Error("env.game 'smb1' needs a Super Mario Bros. ROM: pass env.rom (--env.rom path/to/smb.nes) or set MARIO_ROM");
+    const what = game === 'smb3' ? 'Super Mario Bros. 3 ROM (--env.rom path/to/smb3.nes)' : 'Super Mario Bros. ROM (--env.rom path/to/smb.nes)';
+    throw new Error(`env.game '${game}' needs a ${what}: pass env.rom or set ${variable}`);
   }
   try {
     return new Uint8Array(readFileSync(file));
   } catch (err) {
-    throw new Error(`Cannot read the ROM for env.rom${path ? '' : ' ($MARIO_ROM)'} at ${file}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`Cannot read the ROM for env.rom${path ? '' : ` ($${variable})`} at ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

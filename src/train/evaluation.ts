@@ -115,7 +115,7 @@ export interface RecordedEpisode {
    * the game ended the episode); `game` says whose RAM holds the screen's left edge, which places
    * the grid's columns on the screen (`tileScreenLeft`). Absent for pixel and RAM observations.
    */
-  tiles?: { game: 'runner' | 'smb1'; rows: number; cols: number; grids: Uint8Array };
+  tiles?: { game: 'runner' | 'smb1' | 'smb3'; rows: number; cols: number; grids: Uint8Array };
   /**
    * With pixel observations: the newest frame of each observation, `frames` [length + 1,
    * channels, height, width] (channels 1 for grayscale, 3 for RGB planes), indexed like
@@ -187,7 +187,7 @@ export interface CollectOptions {
   /** Emulator frames per agent step, for recordings. */
   frameSkip?: number;
   /** Tile observations: record the grid the agent saw at each step (RecordedEpisode.tiles), for recordings. */
-  tiles?: { game: 'runner' | 'smb1'; rows: number; cols: number };
+  tiles?: { game: 'runner' | 'smb1' | 'smb3'; rows: number; cols: number };
 }
 
 /**

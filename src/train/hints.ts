@@ -242,7 +242,7 @@ export const HINT_RULES: readonly HintRule[] = [
     message: (v, { ctx }) => {
       const e = ctx.config.env;
       const length = v.episodic_length === null ? '' : ` (mean length ${fmt(v.episodic_length as number)} agent steps)`;
-      const reward = e.game === 'smb1' ? `env.reward ('${e.reward}')` : `the game's reward (the built-in game's is fixed)`;
+      const reward = e.game !== 'runner' ? `env.reward ('${e.reward}')` : `the game's reward (the built-in game's is fixed)`;
       return (
         `all ${v.episodes} episodes in the window returned exactly 0${length}: the learner gets no signal. Fix: check ${reward}, ` +
         `that the action set (env.actions '${e.actions}') moves the player, and that the game starts (a ROM or start state ` +

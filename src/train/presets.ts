@@ -99,6 +99,15 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
       ppo: { numEnvs: 8, numSteps: 128, epochs: 4, minibatches: 4, learningRate: 0.00025, gamma: 0.9, gaeLambda: 0.95 },
     },
   },
+  'smb3-1-1': {
+    summary: "Super Mario Bros. 3 1-1 with smb-1-1's settings (needs env.rom or $SMB3_ROM); the docs/results.md run",
+    config: {
+      algo: 'ppo',
+      network: 'baseline',
+      env: { game: 'smb3', world: 1, stage: 1, actions: 'right-only', width: 42, height: 42 },
+      ppo: { numEnvs: 8, numSteps: 128, epochs: 4, minibatches: 4, learningRate: 0.00025, gamma: 0.9, gaeLambda: 0.95 },
+    },
+  },
 });
 
 /** The preset called `name`, or a TypeError listing the known ones. */

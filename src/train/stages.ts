@@ -1,10 +1,11 @@
 /**
  * Stage lists: the names a run trains and probes on (`env.stages`, `curriculum.stages`,
  * `eval.stages`), parsed and checked against the game once, and the stage an episode ran on, read
- * from the env's info. Names are `W-S` for both games: SMB1's 32 stages `1-1` … `8-4`, the
- * built-in game's three `1-1` … `1-3` (where `1`, `2`, `3` are accepted too).
+ * from the env's info. Names are `W-S` for every game: SMB1's 32 stages `1-1` … `8-4`, the
+ * built-in game's three `1-1` … `1-3` (where `1`, `2`, `3` are accepted too), SMB3's charted
+ * levels `1-1` … `1-6`.
  */
-import { type StepResult } from '../env/vec-env.js';
+import { SMB3_LEVELS, type StepResult } from '../env/vec-env.js';
 import { type EnvConfig } from './config-fields.js';
 
 /** SMB1's stages in game order. */
@@ -14,7 +15,7 @@ export const RUNNER_STAGE_NAMES: readonly string[] = Object.freeze(['1-1', '1-2'
 
 /** The stages of a game, in game order. */
 export function gameStages(game: EnvConfig['game']): readonly string[] {
-  return game === 'runner' ? RUNNER_STAGE_NAMES : SMB1_STAGES;
+  return game === 'runner' ? RUNNER_STAGE_NAMES : game === 'smb3' ? SMB3_LEVELS : SMB1_STAGES;
 }
 
 /** A parsed stage list: names in the order given, with a positive weight each. */
@@ -39,7 +40,7 @@ export function parseStageList(spec: string, game: EnvConfig['game'], flag: stri
     let name = rawName.trim();
     if (game === 'runner' && /^[1-3]$/.test(name)) name = `1-${name}`;
     if (!all.includes(name)) {
-      const range = game === 'runner' ? "'1-1' … '1-3' (or '1' … '3')" : "'1-1' … '8-4'";
+      const range = game === 'runner' ? "'1-1' … '1-3' (or '1' … '3')" : game === 'smb3' ? "'1-1' … '1-6'" : "'1-1' … '8-4'";
       throw new RangeError(`Expected stages of env.game '${game}' (${range}, or 'all') for ${flag} but received '${part.trim()}' in ${JSON.stringify(spec)}`);
     }
     if (names.includes(name)) throw new RangeError(`Expected each stage once for ${flag} but received '${name}' twice in ${JSON.stringify(spec)}`);

@@ -204,7 +204,7 @@ describe('presets', () => {
     expect(config.ppo.learningRate).toMatchObject({ kind: 'linear', start: 0.0005, end: 0 });
     expect(resolveConfig({ argv: ['--preset=smb-1-1'] }).config.env.game).toBe('smb1');
     expect(() => resolveConfig({ argv: ['--preset', 'nope'] })).toThrow(
-      "Expected one of 'runner-ram', 'runner-pixels', 'runner-tiles', 'runner-curriculum', 'smb-1-1-tiles', 'smb-world-1-tiles', 'smb-1-1' for preset (--preset) but received \"nope\"",
+      "Expected one of 'runner-ram', 'runner-pixels', 'runner-tiles', 'runner-curriculum', 'smb-1-1-tiles', 'smb-world-1-tiles', 'smb-1-1', 'smb3-1-1' for preset (--preset) but received \"nope\"",
     );
     expect(() => resolveConfig({ argv: ['--presets', 'x'] })).toThrow('did you mean --preset');
     expect(configHelp()).toContain('runner-ram');
