@@ -25,7 +25,6 @@ export const BACKEND_ENV = 'MARIO_RL_BACKEND';
 export const JSNES_SLOWDOWN = 'about 20-40x';
 
 let fallbackWarned = false;
-let fallbackReason: string | undefined;
 
 /** The one warning printed when 'auto' falls back to jsnes (exported for tests). */
 export function fallbackWarning(reason: string): string {
@@ -39,9 +38,10 @@ export function fallbackWarning(reason: string): string {
 /**
  * Resolves a `backend` option (naming it `name` in errors) to a concrete backend. For `'native'`
  * this loads the addon (throwing NativeLoadError when it cannot); for `'auto'` a load failure
- * selects jsnes with one console warning per process.
+ * selects jsnes with one console warning per process. `load` is the loader (tests pass a failing
+ * one); it caches, so asking again costs nothing.
  */
-export function resolveBackend(option: unknown, name = 'backend'): BackendName {
+export function resolveBackend(option: unknown, name = 'backend', load: () => unknown = loadNative): BackendName {
   const requested = option === undefined ? 'auto' : expectOneOf(option, name, ['auto', ...BACKENDS] as const);
   if (requested !== 'auto') {
     if (requested === 'native') loadNative();
@@ -55,13 +55,12 @@ export function resolveBackend(option: unknown, name = 'backend'): BackendName {
     if (forced === 'native') loadNative();
     return forced as BackendName;
   }
-  if (fallbackReason !== undefined) return 'jsnes';
   try {
-    loadNative();
+    load();
     return 'native';
   } catch (err) {
     if (!(err instanceof NativeLoadError)) throw err;
-    fallbackReason = err.attempts.map((a) => `${a.path}: ${a.reason}`).join('; ') || err.message.split('\n')[0]!;
+    const fallbackReason = err.attempts.map((a) => `${a.path}: ${a.reason}`).join('; ') || err.message.split('\n')[0]!;
     if (!fallbackWarned) {
       fallbackWarned = true;
       console.warn(fallbackWarning(fallbackReason));
