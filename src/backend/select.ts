@@ -19,10 +19,10 @@ export type BackendOption = BackendName | 'auto';
 export const BACKEND_ENV = 'MARIO_RL_BACKEND';
 
 /**
- * How much slower the jsnes backend is than the native one, as measured by bench/env.ts
+ * How much slower the jsnes backend is than the native one, as measured by `mario-rl bench --what env`
  * (docs/benchmarks.md); quoted in the fallback warning.
  */
-export const JSNES_SLOWDOWN = 'about 20-40x';
+export const JSNES_SLOWDOWN = 'tens of times (about 60x in one busy-machine measurement)';
 
 let fallbackWarned = false;
 
