@@ -1,7 +1,8 @@
 /**
  * Batched NES environments: `numEnvs` consoles stepped by a native thread pool, with frame skip,
  * game rules and observation preprocessing fused into one native step that writes straight into
- * arrays allocated once here. See docs/env.md for the exact semantics.
+ * arrays allocated once here; or, on the jsnes backend, the same step in TypeScript (js/vec-env.ts)
+ * behind the same raw interface. See docs/env.md for the exact semantics.
  */
 import { checkStateBackend, resolveBackend, type BackendName, type BackendOption } from '../backend/select.js';
 import { JsnesCore } from '../backend/jsnes-core.js';
