@@ -11,5 +11,8 @@ export default defineConfig({
   shims: true,
   target: 'node20',
   platform: 'node',
-  external: ['onnxruntime-node', 'jsnes'],
+  external: ['onnxruntime-node'],
+  // jsnes 3.0.0's CommonJS entry (dist/jsnes.js) exports nothing, so its ES source is bundled
+  // into both builds; it stays a dependency (the jsnes backend, the reference in tests).
+  noExternal: ['jsnes'],
 });

@@ -112,4 +112,52 @@ describe.skipIf(!ready)('npm package', () => {
     });
     expect(cjs.trim()).toBe('string');
   }, 240_000);
+
+  // Where no prebuilt binary loads (another platform), the package falls back to jsnes: one
+  // warning, then the same API, through ESM and CJS, and the Trainer runs. Depends on the install
+  // above. The training dominates: on 2 cores under a load average of ~40 (2026-12-07) the same
+  // CLI command took 386 s for 2,048 steps, so 20k steps need a quiet machine to fit the timeout.
+  it('without the prebuilt binary, falls back to jsnes through ESM and CJS and trains 20k steps on the built-in game', () => {
+    rmSync(join(project, 'node_modules', 'mario-rl', 'prebuilds'), { recursive: true, force: true });
+    const env = { ...hiddenEnv(), MARIO_RL_BACKEND: '' };
+    const probe =
+      "const e = new m.VecEnv({ numEnvs: 1, game: 'runner', obs: 'tiles' }); e.reset(); const r = e.step([1]); " +
+      'const n = new m.Nes(m.loadRunnerRom()); console.log(JSON.stringify({ env: e.backend, nes: n.backend, x: r.info.xPos[0] }));';
+    const esm = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as m from 'mario-rl'; ${probe}`], { cwd: project, env, encoding: 'utf8' });
+    expect(esm.status, esm.stderr).toBe(0);
+    expect(JSON.parse(esm.stdout)).toMatchObject({ env: 'jsnes', nes: 'jsnes' });
+    expect(JSON.parse(esm.stdout).x).toBeGreaterThan(0);
+    const warnings = esm.stderr.split('\n').filter((l) => l.includes('the native addon did not load'));
+    expect(warnings, esm.stderr).toHaveLength(1);
+    expect(warnings[0]).toMatch(/jsnes backend.*slower/);
+    const cjs = spawnSync(process.execPath, ['-e', `const m = require('mario-rl'); ${probe}`], { cwd: project, env, encoding: 'utf8' });
+    expect(cjs.status, cjs.stderr).toBe(0);
+    expect(JSON.parse(cjs.stdout)).toMatchObject({ env: 'jsnes', nes: 'jsnes' });
+
+    const runDir = join(work, 'jsnes-run');
+    const started = Date.now();
+    const train = spawnSync(
+      process.execPath,
+      [
+        join(project, 'node_modules', 'mario-rl', 'dist', 'cli.js'),
+        'train',
+        '--preset',
+        'runner-ram',
+        '--total-steps',
+        '20000',
+        '--env.frame-skip',
+        '4',
+        '--run-dir',
+        runDir,
+      ],
+      { cwd: project, env, encoding: 'utf8' },
+    );
+    expect(train.status, `${train.stdout}\n${train.stderr}`).toBe(0);
+    const rows = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    expect(rows.at(-1)!['global_step'] ?? rows.at(-1)!['globalStep']).toBeGreaterThanOrEqual(20000);
+    console.log(`[package test] jsnes fallback: 20k agent steps trained in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }, 1_800_000);
 });

@@ -3,7 +3,8 @@
  * same run (the machine may be shared: ratios hold where absolute numbers drift).
  *
  * - `env`: VecEnv on the built-in game (16 lanes, skip 4, 84×84 gray × 4), one thread vs
- *   all cores; the one-thread row is the baseline of the speed-up column.
+ *   all cores, and the jsnes backend (pure JavaScript, one thread); the native one-thread row is
+ *   the baseline of the speed-up column (jsnes alone when the native addon does not load).
  * - `train`: the whole Trainer loop (acting + learning) for a config (default: the
  *   `runner-pixels` preset; `--preset` or config flags change it), overlap off (baseline) vs on.
  *
@@ -13,6 +14,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 
+import { resolveBackend, type BackendName } from '../backend/select.js';
 import { VecEnv } from '../env/vec-env.js';
 import { resolveConfig } from '../train/config.js';
 import { measureTrainLoop } from './loop-bench.js';
@@ -21,13 +23,20 @@ import { choiceFlag, intFlag, parseKnownFlags, UsageError } from './flags.js';
 
 const USAGE = 'usage: mario-rl bench [--what env|train|all] [--seconds S] [--updates N] [--preset NAME] [config flags for train, e.g. --network baseline]';
 
-/** Agent steps/s of VecEnvs with each of `threadCounts` stepping random actions, measured in turns. */
-function envStepsPerSecond(threadCounts: readonly number[], seconds: number): number[] {
+/** One row of the env bench: a backend and its thread count. */
+interface EnvBenchRow {
+  backend: BackendName;
+  numThreads: number;
+}
+
+/** Agent steps/s of VecEnvs of each row stepping random actions, measured in turns. */
+function envStepsPerSecond(rows: readonly EnvBenchRow[], seconds: number): number[] {
   const numEnvs = 16;
   const envs: VecEnv[] = [];
   try {
-    const subjects = threadCounts.map((numThreads): ThroughputSubject => {
+    const subjects = rows.map(({ backend, numThreads }): ThroughputSubject => {
       const env = new VecEnv({
+        backend,
         game: 'runner',
         numEnvs,
         numThreads,
@@ -110,10 +119,17 @@ export const benchCommand = {
     };
     if (what === 'env' || what === 'all') {
       console.log(`env: built-in game, 16 lanes, frame skip 4, 84x84 gray x4, random actions, ${seconds} s per row in turns (${cores} cores)`);
-      const [one, all] = envStepsPerSecond(cores > 1 ? [1, cores] : [1], seconds) as [number, number | undefined];
-      console.log('| threads | agent steps/s | emulated frames/s | vs 1 thread |\n|---:|---:|---:|---:|');
-      console.log(`| 1 (baseline) | ${one.toFixed(0)} | ${(one * 4).toFixed(0)} | 1.00x |`);
-      if (all !== undefined) console.log(`| ${cores} | ${all.toFixed(0)} | ${(all * 4).toFixed(0)} | ${(all / one).toFixed(2)}x |`);
+      // The native rows when the addon loads (resolveBackend warns once when it does not).
+      const native = resolveBackend(undefined) === 'native';
+      const rows: EnvBenchRow[] = native ? [{ backend: 'native', numThreads: 1 }] : [];
+      if (native && cores > 1) rows.push({ backend: 'native', numThreads: cores });
+      rows.push({ backend: 'jsnes', numThreads: 1 });
+      const sps = envStepsPerSecond(rows, seconds);
+      console.log('| backend | threads | agent steps/s | emulated frames/s | vs baseline |\n|---|---:|---:|---:|---:|');
+      rows.forEach((row, i) => {
+        const label = i === 0 ? `${row.numThreads} (baseline)` : String(row.numThreads);
+        console.log(`| ${row.backend} | ${label} | ${sps[i]!.toFixed(0)} | ${(sps[i]! * 4).toFixed(0)} | ${(sps[i]! / sps[0]!).toFixed(2)}x |`);
+      });
     }
     if (what === 'train' || what === 'all') {
       const obs = config.env.obs === 'ram' ? 'RAM' : `${config.env.width}x${config.env.height}`;

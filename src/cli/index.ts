@@ -3,7 +3,11 @@
  * The `mario-rl` command. Subcommands register in `COMMANDS`; each validates its own flags and
  * prints usage on error. Exit codes: 0 ok, 1 runtime failure, 2 bad usage.
  */
-import { loadNative } from '../native.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { resolveBackend } from '../backend/select.js';
+import { loadNative, packageRoot } from '../native.js';
 import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
@@ -28,6 +32,11 @@ const COMMANDS: Record<string, Command> = {
       if (args.length) {
         console.error(`mario-rl version: unexpected argument '${args[0]}'\n\n${VERSION_USAGE}`);
         return 2;
+      }
+      if (resolveBackend(undefined) === 'jsnes') {
+        const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+        console.log(`mario-rl ${version} (backend: jsnes, pure JavaScript; the native addon is not in use)`);
+        return 0;
       }
       const info = loadNative().buildInfo();
       console.log(`mario-rl ${info.version} (native: ${info.compiler}, N-API ${info.napiVersion}, CUDA kernels ${info.cuda ? 'yes' : 'no'})`);

@@ -111,6 +111,11 @@ export interface EnvConfig {
   noopMax: number;
   /** Per emulated frame, probability of holding the previous frame's buttons (ALE-style sticky actions). Default 0. */
   stickyActionProb: number;
+  /**
+   * Emulator backend: 'auto' (native when its addon loads, else jsnes with one warning;
+   * $MARIO_RL_BACKEND forces one), 'native' or 'jsnes' (pure JavaScript, slower). Default 'auto'.
+   */
+  backend: 'auto' | 'native' | 'jsnes';
 }
 
 /** PPO (Schulman et al. 2017): the rollout and update sizes, plus the loss settings of `PpoLossConfig`. */
@@ -494,6 +499,11 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     maxStallSteps: f(int(0, MAX_EPISODE_STEPS), 0, 'truncate episodes after this many agent steps without a new max x (0 = never)'),
     noopMax: f(int(0, 10_000), 0, 'random no-op frames (0…N, seeded) before each episode'),
     stickyActionProb: f(num(0, 1), 0, "per frame, probability of repeating the previous frame's buttons"),
+    backend: f(
+      oneOf(['auto', 'native', 'jsnes']),
+      'auto',
+      "emulator: 'auto' (native if its addon loads, else jsnes; $MARIO_RL_BACKEND forces one), 'native' or 'jsnes' (pure JS, slower)",
+    ),
   },
   ppo: {
     numEnvs: f(int(1, MAX_VEC_ENVS), 8, 'parallel environments'),

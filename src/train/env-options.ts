@@ -66,6 +66,7 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
     ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
     ...withShaping(rewardShaping(e, numEnvs)),
     seed,
+    backend: e.backend,
   };
   if (e.game === 'runner') {
     // The built-in game has one reward ('v0': progress, clock, death, flag); env.reward applies to smb1.
