@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'prebuilds/**', 'node_modules/**', 'native/**', '.scratch/**'] },
+  { ignores: ['dist/**', 'build/**', 'build-arm64/**', 'prebuilds/**', 'node_modules/**', 'native/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,10 +6,13 @@
  * The published package ships a prebuilt binary per platform in `prebuilds/<platform>-<arch>/`;
  * a source checkout builds one into `build/Release/` (`npm run build:native`). The loader tries
  * each place in order and, if none loads, throws one error listing every path it tried, why each
- * failed, and how to fix it. Nothing here compiles or downloads anything. Test hooks are not in
+ * failed (with what the file's header says it is: a binary for another architecture, or not a
+ * binary at all), the fallback taken, and how to fix it. A candidate that is there but does not
+ * load, followed by one that does, is reported once as a process warning naming both. Nothing
+ * here compiles or downloads anything. Test hooks are not in
  * this addon: they live in the test addon (`mario_rl_test.node`, tests/native-test-addon.ts).
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,16 +64,134 @@ export function nativeCandidates(root = packageRoot()): string[] {
   return list;
 }
 
+/**
+ * Node's name (`process.arch`) of each ELF `e_machine` value a prebuilt could carry (EM_* numbers
+ * of the ELF specification and its processor supplements).
+ */
+const ELF_MACHINES: Record<number, string> = {
+  3: 'ia32',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  22: 's390x',
+  40: 'arm',
+  62: 'x64',
+  183: 'arm64',
+  243: 'riscv64',
+  258: 'loong64',
+};
+
+/** Node's name of each Mach-O `cputype` (macOS binaries: CPU_TYPE_X86_64, CPU_TYPE_ARM64). */
+const MACHO_CPUS: Record<number, string> = { 0x01000007: 'x64', 0x0100000c: 'arm64' };
+
+/** What a candidate file is, read from its header before anything tries to load it. */
+export interface BinaryInspection {
+  /** `'ELF for arm64'`, `'Mach-O for x64'`, `'a Windows DLL'`, `'not a native binary (starts with 6e 6f 74 20)'`, `'an empty file'`. */
+  kind: string;
+  /** Why loading it would fail or crash (another architecture, cut short), so it is not tried; absent when it may load. */
+  problem?: string;
+}
+
+/**
+ * Reads a would-be addon's header (at most 4 KiB) and says what it is. A binary for another
+ * platform or architecture, a file that is no binary at all (require() would run it as
+ * JavaScript) and an ELF file shorter than its own headers say (dlopen would crash the process
+ * with SIGBUS) get a `problem`; everything else is left to the platform's loader. Never throws.
+ */
+export function inspectBinary(path: string): BinaryInspection {
+  const head = Buffer.alloc(4096);
+  let length: number;
+  let size: number;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      size = fstatSync(fd).size;
+      length = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    return { kind: `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  const bytes = head.subarray(0, length);
+  if (length >= 4 && bytes.readUInt32BE(0) === 0x7f454c46) return inspectElf(bytes, size);
+  let kind: string;
+  let format: 'Mach-O' | 'PE' | undefined;
+  let arch: string | undefined;
+  if (length >= 8 && (bytes.readUInt32LE(0) === 0xfeedfacf || bytes.readUInt32LE(0) === 0xfeedface)) {
+    const cpu = bytes.readUInt32LE(4);
+    [format, arch] = ['Mach-O', MACHO_CPUS[cpu] ?? `cputype 0x${cpu.toString(16)}`];
+    kind = `Mach-O for ${arch}`;
+  } else if (length >= 4 && bytes.readUInt32BE(0) === 0xcafebabe) {
+    [format, kind] = ['Mach-O', 'a universal (fat) Mach-O'];
+  } else if (length >= 2 && bytes[0] === 0x4d && bytes[1] === 0x5a) {
+    [format, kind] = ['PE', 'a Windows DLL'];
+  } else {
+    const hex = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    // Not handed to require(): a file without a native header would be run as JavaScript.
+    return { kind: length === 0 ? 'an empty file' : `not a native binary (starts with ${hex})`, problem: 'it is not a native binary' };
+  }
+  const native = process.platform === 'darwin' ? 'Mach-O' : process.platform === 'win32' ? 'PE' : 'ELF';
+  if (format !== native || (arch !== undefined && arch !== process.arch)) {
+    return { kind, problem: `it is ${kind}, but this Node is ${process.platform}-${process.arch}` };
+  }
+  return { kind };
+}
+
+/** ELF: the machine from e_machine, and the file size its header and PT_LOAD segments need. */
+function inspectElf(bytes: Buffer, size: number): BinaryInspection {
+  // e_ident: byte 4 is the class (1: 32-bit, 2: 64-bit), byte 5 the byte order (1: little, 2: big).
+  const wide = bytes[4] === 2;
+  const big = bytes[5] === 2;
+  if (bytes.length < (wide ? 64 : 52)) return { kind: 'ELF (cut short)', problem: `it is cut short: ${size} bytes, less than an ELF header` };
+  const u16 = (at: number) => (big ? bytes.readUInt16BE(at) : bytes.readUInt16LE(at));
+  const u32 = (at: number) => (big ? bytes.readUInt32BE(at) : bytes.readUInt32LE(at));
+  const word = (at: number) => (wide ? Number(big ? bytes.readBigUInt64BE(at) : bytes.readBigUInt64LE(at)) : u32(at));
+  const machine = u16(18);
+  const arch = ELF_MACHINES[machine] ?? `machine ${machine}`;
+  const kind = `ELF for ${arch}`;
+  // glibc reports a foreign machine as "No such file or directory": say what it really is.
+  if (process.platform === 'darwin' || process.platform === 'win32' || arch !== process.arch) {
+    return { kind, problem: `it is ${kind}, but this Node is ${process.platform}-${process.arch}` };
+  }
+  // e_phoff, e_shoff, e_phentsize, e_phnum, e_shentsize, e_shnum, at their offsets in each class.
+  const [phoff, shoff, phentsize, phnum, shentsize, shnum] = wide
+    ? [word(32), word(40), u16(54), u16(56), u16(58), u16(60)]
+    : [word(28), word(32), u16(42), u16(44), u16(46), u16(48)];
+  let needed = Math.max(phoff + phnum * phentsize, shnum > 0 ? shoff + shnum * shentsize : 0);
+  const PT_LOAD = 1;
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + phentsize > bytes.length) break; // past the bytes read: the table-size check above stands
+    if (u32(at) !== PT_LOAD) continue;
+    const [offset, fileSize] = wide ? [word(at + 8), word(at + 32)] : [word(at + 4), word(at + 16)];
+    needed = Math.max(needed, offset + fileSize);
+  }
+  if (needed > size) return { kind, problem: `it is cut short: its headers describe ${needed} bytes but the file has ${size}` };
+  return { kind };
+}
+
+/** The `<platform>-<arch>` folders of prebuilds/ the published package ships (docs/install.md). */
+export const PREBUILT_PLATFORMS: readonly string[] = ['linux-x64', 'linux-arm64'];
+
 /** Thrown when no candidate binary loads; `attempts` lists each path and why it failed. */
 export class NativeLoadError extends Error {
-  constructor(readonly attempts: { path: string; reason: string }[]) {
+  /**
+   * @param attempts every path tried, in order, and why it failed.
+   * @param fallback the backend used instead, or 'none' when nothing can stand in for the addon.
+   */
+  constructor(
+    readonly attempts: { path: string; reason: string }[],
+    readonly fallback = 'none',
+  ) {
     super(
       [
         `mario-rl could not load its native addon for ${process.platform}-${process.arch} (Node ${process.version}).`,
         'Tried:',
         ...attempts.map((a) => `  ${a.path}: ${a.reason}`),
+        `Fallback: ${fallback}.`,
         'To fix it:',
-        `  - in an installed package: reinstall mario-rl; prebuilt binaries ship for linux-x64 (see docs/install.md);`,
+        `  - in an installed package: reinstall mario-rl; prebuilt binaries ship for ${PREBUILT_PLATFORMS.join(' and ')} (see docs/install.md);`,
         '  - in a source checkout: run `npm run build:native` (needs cmake and a C++17 compiler);',
         '  - or point MARIO_RL_NATIVE at a mario_rl.node you built.',
       ].join('\n'),
@@ -80,8 +201,10 @@ export class NativeLoadError extends Error {
 }
 
 /**
- * Tries each path in order and returns the first addon that loads; throws NativeLoadError
- * listing every path and why it failed.
+ * Tries each path in order and returns the first addon that loads. When a path that exists failed
+ * before it, emits one process warning (code MARIO_RL_NATIVE_FALLBACK) naming the skipped file,
+ * what it is and the file loaded instead. Throws NativeLoadError listing every path and why it
+ * failed when none loads.
  */
 export function loadNativeFrom(candidates: readonly string[]): NativeAddon {
   const require = createRequire(import.meta.url);
@@ -91,11 +214,26 @@ export function loadNativeFrom(candidates: readonly string[]): NativeAddon {
       attempts.push({ path: candidate, reason: 'not found' });
       continue;
     }
-    try {
-      return require(candidate) as NativeAddon;
-    } catch (err) {
-      attempts.push({ path: candidate, reason: (err as Error).message.split('\n')[0] });
+    const { kind, problem } = inspectBinary(candidate);
+    if (problem) {
+      attempts.push({ path: candidate, reason: `not loaded: ${problem}` });
+      continue;
     }
+    let addon: NativeAddon;
+    try {
+      addon = require(candidate) as NativeAddon;
+    } catch (err) {
+      attempts.push({ path: candidate, reason: `${(err as Error).message.split('\n')[0]} [the file is ${kind}]` });
+      continue;
+    }
+    const skipped = attempts.filter((a) => a.reason !== 'not found');
+    if (skipped.length > 0) {
+      process.emitWarning(
+        [`mario-rl: could not load ${skipped.map((a) => `${a.path} (${a.reason})`).join('; ')}.`, `Fallback: loaded ${candidate} instead.`].join(' '),
+        { code: 'MARIO_RL_NATIVE_FALLBACK' },
+      );
+    }
+    return addon;
   }
   throw new NativeLoadError(attempts);
 }

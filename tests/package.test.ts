@@ -5,13 +5,13 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { packageRoot } from '../src/native.js';
+import { inspectBinary, packageRoot, PREBUILT_PLATFORMS } from '../src/native.js';
 
 const root = packageRoot();
 const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'mario_rl.node');
@@ -78,6 +78,16 @@ describe.skipIf(!ready)('npm package', () => {
     const unpacked = join(work, 'unpacked');
     mkdirSync(unpacked);
     execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+    // Every platform's binary built here (`npm run build:prebuilds` builds them all) ships in its
+    // own folder, and is a binary for that folder's architecture.
+    const built = PREBUILT_PLATFORMS.filter((p) => existsSync(join(root, 'prebuilds', p, 'mario_rl.node')));
+    expect(built).toContain(`${process.platform}-${process.arch}`);
+    for (const platform of built) {
+      expect(listing).toContain(`package/prebuilds/${platform}/mario_rl.node`);
+      expect(inspectBinary(join(unpacked, 'package', 'prebuilds', platform, 'mario_rl.node')).kind).toBe(`ELF for ${platform.split('-')[1]}`);
+    }
+    // With both binaries (and CUDA kernels in the x64 one) the tarball is about 3 MB.
+    expect(statSync(tarball).size).toBeLessThan(8 * 1024 * 1024);
     const walk = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
     for (const file of walk(unpacked)) {
