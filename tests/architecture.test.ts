@@ -47,8 +47,9 @@ const ALLOWED: Record<string, string[]> = {
   replay: ['native', 'validate', 'algos', 'util'],
   runtime: ['graph', 'models', 'algos', 'util', 'validate', 'bytes', 'fields'],
   run: ['util', 'validate', 'bytes'],
-  train: ['env', 'replay', 'runtime', 'run', 'algos', 'models', 'graph', 'util', 'validate', 'bytes', 'fields', 'games', 'nes'],
-  cli: ['train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
+  distributed: ['validate', 'fields'],
+  train: ['distributed', 'env', 'replay', 'runtime', 'run', 'algos', 'models', 'graph', 'util', 'validate', 'bytes', 'fields', 'games', 'nes'],
+  cli: ['distributed', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
   index: Object.keys({}),
 };
 

@@ -5,6 +5,7 @@
  */
 import { loadNative } from '../native.js';
 import { benchCommand } from './bench.js';
+import { actorCommand, learnerCommand } from './distributed.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
 import { exportMetricsCommand } from './export-metrics.js';
@@ -35,6 +36,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   train: trainCommand,
+  learner: learnerCommand,
+  actor: actorCommand,
   eval: evalCommand,
   play: playCommand,
   bench: benchCommand,
