@@ -75,6 +75,28 @@ export function newFragment(header: FragmentHeader): Fragment {
   };
 }
 
+/**
+ * Lanes [from, to) of `f` as a fragment of their own (copies; episodes renumbered), for a learner
+ * whose batch has room for only some of a fragment's lanes: GAE runs per lane, so a lane slice is
+ * a fragment like any other.
+ */
+export function sliceLanes(f: Fragment, from: number, to: number): Fragment {
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= f.lanes))
+    throw new RangeError(`Expected 0 ≤ from < to ≤ ${f.lanes} for sliceLanes but received [${from}, ${to})`);
+  const lanes = to - from;
+  const out = newFragment({ ...f, lanes, episodes: f.episodes.filter((e) => e.lane >= from && e.lane < to).map((e) => ({ ...e, lane: e.lane - from })) });
+  for (let t = 0; t < f.steps; t++) {
+    const src = t * f.lanes + from;
+    const dst = t * lanes;
+    out.obs.set(f.obs.subarray(src * f.obsBytes, (src + lanes) * f.obsBytes), dst * f.obsBytes);
+    for (const k of ['actions', 'logProbs', 'values', 'rewards', 'finalValues', 'terminated', 'truncated'] as const) {
+      (out[k] as Float32Array).set((f[k] as Float32Array).subarray(src, src + lanes), dst);
+    }
+  }
+  out.nextValues.set(f.nextValues.subarray(from, to));
+  return out;
+}
+
 /** Wire bytes of a fragment with `lanes` × `steps` rows (without the JSON header): what the broker must carry. */
 export function fragmentArrayBytes(lanes: number, steps: number, obsBytes: number): number {
   const R = lanes * steps;

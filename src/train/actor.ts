@@ -152,7 +152,9 @@ export class Actor {
       const got = await broker.getObject('config');
       if (got) {
         const announcement = JSON.parse(new TextDecoder().decode(got.data)) as RunAnnouncement;
-        return { announcement, revision: got.state.revision };
+        // The config of a run that has finished stays until the next learner replaces it: not one to join.
+        const status = await broker.objectState('status');
+        if (!(status?.metadata.runId === announcement.runId && status.metadata.state === 'done')) return { announcement, revision: got.state.revision };
       }
       if (!said) this.#log(`waiting for a learner on ${this.options.address.redacted} (namespace ${this.options.namespace})`);
       said = true;
@@ -198,17 +200,21 @@ export class Actor {
       nextObs.set(env.reset({ seed }).obs);
       const fragment: Fragment = newFragment({ runId, actorId, seq: 0, policyVersion: 0, lanes: N, steps: plan.steps, obsBytes: obsSize, episodes: [] });
 
+      let checkedRun = 0;
       for (let seq = 0; !this.#stop;) {
-        // ---- between fragments: is the run over, replaced, or are there new weights?
-        const status = await broker.objectState('status');
-        if (status?.metadata.runId === runId && status.metadata.state === 'done') {
-          this.#log(`the learner finished run ${runId}: ${total.fragments} fragments published`);
-          return 'done';
-        }
-        const config = await broker.objectState('config');
-        if (config && config.revision !== joined.revision && config.metadata.runId !== runId) {
-          this.#log(`the learner started another run (${config.metadata.runId}): rejoining`);
-          return 'new-run';
+        // ---- between fragments: is the run over or replaced (every 2 s), or are there new weights?
+        if (Date.now() - checkedRun > 2000) {
+          checkedRun = Date.now();
+          const status = await broker.objectState('status');
+          if (status?.metadata.runId === runId && status.metadata.state === 'done') {
+            this.#log(`the learner finished run ${runId}: ${total.fragments} fragments published`);
+            return 'done';
+          }
+          const config = await broker.objectState('config');
+          if (config && config.revision !== joined.revision && config.metadata.runId !== runId) {
+            this.#log(`the learner started another run (${config.metadata.runId}): rejoining`);
+            return 'new-run';
+          }
         }
         const w = await broker.objectState('weights');
         if (!w || w.metadata.runId !== runId) {

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { computeGae } from '../algos/gae.js';
 import { explainedVariance } from '../algos/rollout-stats.js';
 import { Broker, type StreamMessage } from '../distributed/broker.js';
-import { decodeFragment, type Fragment } from '../distributed/fragment.js';
+import { decodeFragment, type Fragment, sliceLanes } from '../distributed/fragment.js';
 import { type LearnerSideOptions, type Resolved } from '../distributed/options.js';
 import { type MetricsRow } from '../run/metrics.js';
 import { type Batch } from '../runtime/learner.js';
@@ -158,7 +158,10 @@ export async function trainDistributed(
     const advantages = new Float32Array(B);
     const returns = new Float32Array(B);
 
-    /** A fragment taken from the stream that did not fit the batch being filled: first in the next one. */
+    /**
+     * The lanes of a fragment that did not fit the batch being filled (actors with different
+     * --lanes): the first rows of the next batch. The fragment counts as consumed with them.
+     */
     let held: { fragment: Fragment; message: StreamMessage } | null = null;
     let lastRow: MetricsRow | undefined;
     let warnedShape = new Set<string>();
@@ -171,7 +174,7 @@ export async function trainDistributed(
       let rows = 0;
       const version = state.globalUpdate;
       timer.start('env');
-      const take = (f: Fragment, m: StreamMessage) => {
+      const take = (f: Fragment, m: StreamMessage, whole = true) => {
         const R = f.lanes * f.steps;
         const at = rows;
         obs.set(f.obs, at * obsSize);
@@ -204,10 +207,11 @@ export async function trainDistributed(
           });
         }
         rows += R;
-        work.consumed++;
         work.rows += R;
         lags.push(version - f.policyVersion);
         actorsInBatch.add(f.actorId);
+        if (!whole) return; // the fragment's other lanes are held for the next batch
+        work.consumed++;
         work.actors[f.actorId] = f.seq;
         work.streamSeq = m.seq;
       };
@@ -247,12 +251,20 @@ export async function trainDistributed(
           drop('invalid', m, f);
         } else if (lag < 0) drop('discarded_policy', m, f);
         else if (lag > options.maxPolicyLag) drop('stale', m, f);
-        else if (rows + R > B) {
-          held = { fragment: f, message: m };
-          work.actors[f.actorId] = f.seq;
-          m.ack();
-          break;
-        } else take(f, m);
+        else if (rows + R <= B) take(f, m);
+        else if ((B - rows) % f.steps === 0) {
+          // Room for some of its lanes: those now, the rest first in the next batch.
+          const k = (B - rows) / f.steps;
+          take(sliceLanes(f, 0, k), m, false);
+          held = { fragment: sliceLanes(f, k, f.lanes), message: m };
+        } else {
+          if (!warnedShape.has(f.actorId))
+            log(
+              `distributed: actor ${f.actorId} sends ${f.steps}-step fragments, which do not fill the batch's last ${B - rows} rows (actors of one run need the same fragment steps): dropped`,
+            );
+          warnedShape.add(f.actorId);
+          drop('invalid', m, f);
+        }
         m.ack();
       }
       timer.stop('env');
@@ -260,7 +272,7 @@ export async function trainDistributed(
         // Stopped while filling: nothing of this batch is committed, a resume takes it again.
         break;
       }
-      // The held fragment is part of the next batch: the committed sequence stops before it.
+      // A held fragment is not committed yet: a resume reads it again, whole.
       if (held) work.streamSeq = held.message.seq - 1;
 
       // ---- update (in the learner's worker)
@@ -274,8 +286,6 @@ export async function trainDistributed(
         .finally(() => timer.stop('learner'));
       state.globalUpdate++;
       state.globalStep += B;
-      // The actor after a held fragment's actor must not see it as a duplicate next batch: keep its seq below.
-      if (held) work.actors[held.fragment.actorId] = held.fragment.seq - 1;
       ledger = work;
       await publishWeights();
 
@@ -308,6 +318,8 @@ export async function trainDistributed(
         // Produced (by the actors' seq numbers) but neither trained on nor dropped: 0 unless fragments went missing from the stream.
         'distributed/fragments_missing': seen - ledger.consumed - ledger.dropped.stale - ledger.dropped.discarded_policy - ledger.dropped.invalid,
         'distributed/fragments_held': held ? 1 : 0,
+        // Everything up to this stream sequence was trained on or dropped (a resume reads the stream after its checkpoint's).
+        'distributed/stream_seq': ledger.streamSeq,
         'distributed/stream_pending': Math.max(0, streamState.lastSeq - ledger.streamSeq - (held ? 1 : 0)),
         'distributed/actors_seen': Object.keys(ledger.actors).length,
         'distributed/actors_in_batch': actorsInBatch.size,

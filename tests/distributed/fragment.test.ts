@@ -1,4 +1,5 @@
 /** The pieces of a distributed run that need no broker: fragment wire format, broker URLs, options, pacing, fragment plans. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { parseBrokerUrl, redactBrokerUrl } from '../../src/distributed/broker-url.js';
 import { isStreamFull, retry } from '../../src/distributed/broker.js';
-import { decodeFragment, encodeFragment, fragmentArrayBytes, newFragment } from '../../src/distributed/fragment.js';
+import { decodeFragment, encodeFragment, fragmentArrayBytes, newFragment, sliceLanes } from '../../src/distributed/fragment.js';
 import { actorOptions, learnerOptions } from '../../src/distributed/options.js';
 import { mayCollect, planFragments } from '../../src/train/actor.js';
 import { validateConfig } from '../../src/train/config.js';
@@ -47,6 +48,26 @@ describe('fragment wire format', () => {
     const shifted = new Uint8Array(bytes.length + 3);
     shifted.set(bytes, 3);
     expect(decodeFragment(shifted.subarray(3))).toEqual(f);
+  });
+
+  it('cuts a fragment into lane slices that hold exactly its rows, so GAE per slice equals GAE on the whole', () => {
+    const f = filled();
+    const a = sliceLanes(f, 0, 2);
+    const b = sliceLanes(f, 2, 3);
+    expect([a.lanes, b.lanes, a.steps, b.steps]).toEqual([2, 1, 5, 5]);
+    for (let t = 0; t < 5; t++) {
+      for (let n = 0; n < 3; n++) {
+        const part = n < 2 ? a : b;
+        const i = t * part.lanes + (n < 2 ? n : n - 2);
+        const j = t * 3 + n;
+        expect([part.actions[i], part.rewards[i], part.terminated[i]]).toEqual([f.actions[j], f.rewards[j], f.terminated[j]]);
+        expect(part.obs.subarray(i * 11, (i + 1) * 11)).toEqual(f.obs.subarray(j * 11, (j + 1) * 11));
+      }
+    }
+    expect([...a.nextValues, ...b.nextValues]).toEqual([...f.nextValues]);
+    expect(b.episodes).toEqual([{ lane: 0, step: 4, return: 12.5, length: 40, maxX: 300, flag: true }]);
+    expect(a.episodes).toEqual([]);
+    expect(() => sliceLanes(f, 2, 2)).toThrow('Expected 0 ≤ from < to ≤ 3 for sliceLanes but received [2, 2)');
   });
 
   it('rejects what is not a whole fragment, saying what is wrong', () => {
@@ -180,4 +201,26 @@ describe('broker retries', () => {
       ),
     ).rejects.toThrow('maximum bytes exceeded');
   });
+});
+
+describe('mario-rl actor and learner flags', () => {
+  it('says what is wrong with the broker flags, with exit code 2, before connecting', () => {
+    const root = join(import.meta.dirname, '../..');
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], {
+        encoding: 'utf8',
+        cwd: root,
+        env: { ...process.env, MARIO_RL_BROKER: '' },
+      });
+    const none = cli('actor');
+    expect([none.status, none.stderr]).toEqual([2, expect.stringContaining('--broker nats://HOST:PORT is required (or set MARIO_RL_BROKER)')]);
+    const lanes = cli('actor', '--broker', 'nats://127.0.0.1:1', '--lanes', 'four');
+    expect([lanes.status, lanes.stderr]).toEqual([2, expect.stringContaining("--lanes must be a number but is 'four'")]);
+    const secret = cli('learner', '--broker', 'http://u:hunter2@h:1', '--preset', 'runner-ram');
+    expect([secret.status, secret.stderr]).toEqual([
+      2,
+      expect.stringContaining('Expected a nats:// or tls:// URL for distributed.broker but received a http:// URL'),
+    ]);
+    expect(secret.stderr).not.toContain('hunter2');
+  }, 120_000);
 });
