@@ -146,8 +146,11 @@ export async function trainDistributed(
     const announcement: RunAnnouncement = { runId: ledger.runId, config: c, maxPolicyLag: options.maxPolicyLag };
     await broker.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId: ledger.runId });
     // streamSeq: how far the learner has come, for the actors' pacing (src/train/actor.ts, mayCollect).
-    const publishWeights = () =>
-      broker.putObject('weights', learner.toSafetensors(), { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(ledger.streamSeq) });
+    let paceSeq = ledger.streamSeq;
+    const publishWeights = (streamSeq = ledger.streamSeq) => {
+      paceSeq = streamSeq;
+      return broker.putObject('weights', learner.toSafetensors(), { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(streamSeq) });
+    };
     await publishWeights();
 
     // ---- storage [B rows], filled fragment by fragment (each fragment's rows time-major [steps, lanes])
@@ -226,7 +229,11 @@ export async function trainDistributed(
       }
       while (rows < B && !shutdown.stopRequested && !run.wallTimeUp()) {
         const m = await broker.nextFragment(1000);
-        if (!m) continue;
+        if (!m) {
+          // Idle after dropping fragments: say how far it has come, or actors paused on the old position would wait forever.
+          if (work.streamSeq > paceSeq) await publishWeights(work.streamSeq);
+          continue;
+        }
         work.bytes += m.data.length;
         let f: Fragment;
         try {
