@@ -313,7 +313,15 @@ export class Broker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#nc.drain().catch(() => this.#nc.close());
+    // Drain flushes pending publishes; without a server it would wait for one, so it gets 2 s.
+    const drained = await Promise.race([
+      this.#nc.drain().then(
+        () => true,
+        () => false,
+      ),
+      sleep(2000).then(() => false),
+    ]);
+    if (!drained) await this.#nc.close().catch(() => {});
   }
 }
 
