@@ -146,6 +146,10 @@ export type {
   RecordedEpisode,
   RecordEpisodeOptions,
 } from './train/trainer.js';
+// Distributed runs (learner: Trainer options.distributed; actors: Actor): see docs/distributed.md.
+export { Actor } from './train/actor.js';
+export type { ActorExtras, ActorSummary } from './train/actor.js';
+export type { ActorSideOptions, LearnerSideOptions, BrokerSideOptions } from './distributed/options.js';
 export { CallbackList, EarlyStop } from './train/callbacks.js';
 export type {
   TrainerCallback,

@@ -48,8 +48,9 @@ const ALLOWED: Record<string, string[]> = {
   replay: ['native', 'validate', 'algos', 'util'],
   runtime: ['graph', 'models', 'algos', 'util', 'validate', 'bytes', 'fields'],
   run: ['util', 'validate', 'bytes'],
-  train: ['backend', 'env', 'replay', 'runtime', 'run', 'algos', 'models', 'graph', 'util', 'validate', 'bytes', 'fields', 'games', 'nes'],
-  cli: ['backend', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
+  distributed: ['validate', 'fields'],
+  train: ['backend', 'distributed', 'env', 'replay', 'runtime', 'run', 'algos', 'models', 'graph', 'util', 'validate', 'bytes', 'fields', 'games', 'nes'],
+  cli: ['backend', 'distributed', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
   index: Object.keys({}),
 };
 

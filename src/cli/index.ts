@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { resolveBackend } from '../backend/select.js';
 import { loadNative, packageRoot } from '../native.js';
 import { benchCommand } from './bench.js';
+import { actorCommand, learnerCommand } from './distributed.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
 import { exportMetricsCommand } from './export-metrics.js';
@@ -44,6 +45,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   train: trainCommand,
+  learner: learnerCommand,
+  actor: actorCommand,
   eval: evalCommand,
   play: playCommand,
   bench: benchCommand,

@@ -8,7 +8,7 @@
  */
 import { cudaBlocker, NO_NVIDIA_DRIVER } from '../runtime/device.js';
 import { configHelp, type DerivedSizes, parseConfigFlags, resolveConfig, type TrainerConfig } from '../train/config.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer, type TrainerOptions } from '../train/trainer.js';
 import { ProgressDisplay } from './progress.js';
 
 const SMB_HINT =
@@ -93,20 +93,30 @@ Without --preset, --config or a flag that changes the setup, a machine without a
 --preset ${CPU_DEFAULT_PRESET} (the built-in game from RAM; it learns in minutes on a CPU) and a GPU
 machine the default pixel setup (84x84 frames, nature network). Every config field is a flag.`;
 
-/** The `train` subcommand. */
+/** How `trainCommand.run` differs per command: `train` itself, or a distributed run's `learner`. */
+export interface TrainingCommand {
+  /** The command's name in messages. */
+  name: string;
+  /** Its usage text. */
+  usage: string;
+  /** Trainer options the command adds (the learner's `distributed`). */
+  trainerOptions?: Pick<TrainerOptions, 'distributed'>;
+}
+
+/** The `train` subcommand; `command` lets another command (`learner`) train through it. */
 export const trainCommand = {
   summary: 'train a policy (PPO by default) on the built-in game or Super Mario Bros.',
-  async run(argv: string[]): Promise<number> {
+  async run(argv: string[], command: TrainingCommand = { name: 'train', usage: TRAIN_USAGE }): Promise<number> {
     // --overwrite is an option of this call, not a config field: a saved config.json never deletes a run.
     const overwrite = argv.includes('--overwrite');
     const args = argv.filter((a) => a !== '--overwrite');
     const help = args.includes('--help') || args.includes('-h');
     const choice = help ? undefined : chooseDefaultSetup(args, cudaBlocker());
-    const parsed = parseRunConfig(args, TRAIN_USAGE, choice ? { preset: choice.preset } : {});
+    const parsed = parseRunConfig(args, command.usage, choice ? { preset: choice.preset } : {});
     if (typeof parsed === 'number') return parsed;
     const { config, rest } = parsed;
     if (rest.length) {
-      console.error(`mario-rl train: unexpected argument '${rest[0]}'\n\n${TRAIN_USAGE}`);
+      console.error(`mario-rl ${command.name}: unexpected argument '${rest[0]}'\n\n${command.usage}`);
       return 2;
     }
     if (choice) console.error(choice.line);
@@ -116,9 +126,9 @@ export const trainCommand = {
     const shown: { progress?: ProgressDisplay } = {};
     const onWarning = (m: string) => (shown.progress && shown.progress.mode !== 'off' ? shown.progress.log(`mario-rl: ${m}`) : console.warn(`mario-rl: ${m}`));
     try {
-      trainer = new Trainer(config, { onWarning });
+      trainer = new Trainer(config, { onWarning, ...command.trainerOptions });
     } catch (err) {
-      console.error(`mario-rl train: ${(err as Error).message}`);
+      console.error(`mario-rl ${command.name}: ${(err as Error).message}`);
       return 2;
     }
     const progress = new ProgressDisplay({ totalSteps: trainer.sizes.trainedSteps, mode: config.log.progress });

@@ -26,6 +26,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { type LearnerSideOptions, learnerOptions, type Resolved } from '../distributed/options.js';
 import { VecEnv } from '../env/vec-env.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
 import { type MetricsRow, type MetricsValue, PhaseTimer } from '../run/metrics.js';
@@ -62,6 +63,7 @@ import {
   recordPolicyEpisode,
 } from './evaluation.js';
 import { TrainingHints } from './hints.js';
+import { checkDistributedConfig, trainDistributed } from './distributed-learner.js';
 import { trainOffPolicy } from './off-policy.js';
 import { trainOnPolicy } from './on-policy.js';
 import { machineInfo } from './machine.js';
@@ -90,6 +92,13 @@ export interface TrainerOptions {
   rom?: Uint8Array;
   /** Callbacks called by the training loops (see {@link TrainerCallback}); more with `addCallback`. */
   callbacks?: TrainerCallback[];
+  /**
+   * Train as the learner of a distributed run (PPO, A2C): actors on other machines
+   * (`mario-rl actor --broker …`) collect the rollouts and this Trainer learns from them through a
+   * NATS JetStream broker (docs/distributed.md). `broker` is required; the other fields are in
+   * {@link LearnerSideOptions}. Not part of the JSON config: the URL may carry credentials.
+   */
+  distributed?: Partial<LearnerSideOptions> & { broker: string };
 }
 
 /** Options of {@link Trainer.train}; each overrides the config field of the same name. */
@@ -192,6 +201,8 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   #lastGood: { path: string; globalStep: number } | undefined;
   /** performance.now() at the start of the current train() call (for the checkpoint's elapsedSeconds). */
   #t0 = 0;
+  /** The learner side of a distributed run (options.distributed), validated. */
+  #distributed: Resolved<LearnerSideOptions> | undefined;
 
   /**
    * Validates `config` (a partial config merged over the defaults; errors name the field), the
@@ -203,7 +214,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     super();
     this.config = validateConfig(config);
     const o = expectOptions<TrainerOptions>(options, 'trainer options');
-    rejectUnknownKeys(o, 'trainer options', ['onWarning', 'handleSignals', 'rom', 'callbacks']);
+    rejectUnknownKeys(o, 'trainer options', ['onWarning', 'handleSignals', 'rom', 'callbacks', 'distributed']);
     this.#options = o;
     this.#warn = o.onWarning ?? ((m) => console.warn(`mario-rl: ${m}`));
     const c = this.config;
@@ -213,6 +224,10 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       throw new RangeError(`Expected false for checkpoint.includeReplay with algo '${c.algo}' (only DQN has a replay buffer) but received true`);
     checkEnvConfig(c.env, c.network);
     checkStageConfig(c);
+    if (o.distributed !== undefined) {
+      this.#distributed = learnerOptions(o.distributed);
+      checkDistributedConfig(c);
+    }
     this.sizes = deriveSizes(c);
     this.#spec = trainSpecFor(c); // the model and loss, checked now rather than when the learner starts
     vecEnvOptions(c, 1, 0, o.rom); // a readable ROM for smb1 before anything starts
@@ -535,7 +550,8 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     // ---- env, run files, signals
     const state = this.#state;
     if (!this.#env) {
-      const envOptions = vecEnvOptions(c, this.sizes.numEnvs, this.#envSeed(0), this.#options.rom);
+      // A distributed learner's actors step the envs; it keeps one lane for callbacks that read ctx.env.
+      const envOptions = vecEnvOptions(c, this.#distributed ? 1 : this.sizes.numEnvs, this.#envSeed(0), this.#options.rom);
       this.#env = new VecEnv(envOptions);
       // A resumed run's fresh env continues the reward annealing where the run stopped.
       const shaping = envOptions.rewardShaping;
@@ -618,7 +634,9 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     let latestFailure: unknown;
     try {
       await this.#callbacks.call('onTrainStart', ctx);
-      lastRow = c.algo === 'dqn' ? await trainOffPolicy(run) : await trainOnPolicy(run);
+      const distributed = this.#distributed;
+      if (distributed) lastRow = await trainDistributed(run, distributed, (m) => this.#warning(m));
+      else lastRow = c.algo === 'dqn' ? await trainOffPolicy(run) : await trainOnPolicy(run);
     } catch (err) {
       failure = err;
     }

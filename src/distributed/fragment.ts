@@ -1,0 +1,162 @@
+/**
+ * A rollout fragment: what an actor sends the learner, `steps` steps of `lanes` lanes collected
+ * with one policy version, and its wire format (one JetStream message).
+ *
+ *   "MRF1" | u32 header bytes | header JSON (padded to 4) | f32/i32 arrays | u8 arrays
+ *
+ * Rows are time-major, as the Trainer's rollout storage: row `i = t · lanes + n` is step t of lane n
+ * (R = steps · lanes rows). The learner runs GAE over each fragment on its own (the fragment's last
+ * step bootstraps from `nextValues`), so fragments of any length fill its batch.
+ */
+import { expectedMessage } from '../validate.js';
+
+/** An episode that ended inside a fragment (the learner's episode window and metrics). */
+export interface FragmentEpisode {
+  lane: number;
+  /** Step of the fragment (0-based) at which it ended. */
+  step: number;
+  return: number;
+  length: number;
+  maxX: number;
+  flag: boolean;
+}
+
+/** A decoded fragment; arrays are [R] unless marked. */
+export interface Fragment {
+  /** The learner run the actor took its config from. */
+  runId: string;
+  /** The actor process (a fresh id each start: a restarted actor is a new one). */
+  actorId: string;
+  /** 0, 1, 2, … per actor: with actorId, the fragment's identity (duplicates are dropped by it). */
+  seq: number;
+  /** Version (learner update count) of the weights that acted. */
+  policyVersion: number;
+  lanes: number;
+  steps: number;
+  /** Bytes of one observation. */
+  obsBytes: number;
+  episodes: FragmentEpisode[];
+  /** [R, obsBytes] observations the actions were taken on. */
+  obs: Uint8Array;
+  actions: Int32Array;
+  /** log π_behaviour(a|s). */
+  logProbs: Float32Array;
+  /** V_behaviour(s). */
+  values: Float32Array;
+  /** Rewards × env.rewardScale. */
+  rewards: Float32Array;
+  /** V(final obs) where the episode was truncated, else 0. */
+  finalValues: Float32Array;
+  /** [lanes] V(s) after the last step. */
+  nextValues: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+}
+
+/** The header fields of a fragment (everything but the arrays). */
+export type FragmentHeader = Pick<Fragment, 'runId' | 'actorId' | 'seq' | 'policyVersion' | 'lanes' | 'steps' | 'obsBytes' | 'episodes'>;
+
+const MAGIC = [0x4d, 0x52, 0x46, 0x31]; // "MRF1"
+
+/** Allocates the arrays of a fragment of `lanes` × `steps` (the actor fills them in place, fragment after fragment). */
+export function newFragment(header: FragmentHeader): Fragment {
+  const R = header.lanes * header.steps;
+  return {
+    ...header,
+    obs: new Uint8Array(R * header.obsBytes),
+    actions: new Int32Array(R),
+    logProbs: new Float32Array(R),
+    values: new Float32Array(R),
+    rewards: new Float32Array(R),
+    finalValues: new Float32Array(R),
+    nextValues: new Float32Array(header.lanes),
+    terminated: new Uint8Array(R),
+    truncated: new Uint8Array(R),
+  };
+}
+
+/**
+ * Lanes [from, to) of `f` as a fragment of their own (copies; episodes renumbered), for a learner
+ * whose batch has room for only some of a fragment's lanes: GAE runs per lane, so a lane slice is
+ * a fragment like any other.
+ */
+export function sliceLanes(f: Fragment, from: number, to: number): Fragment {
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= f.lanes))
+    throw new RangeError(`Expected 0 ≤ from < to ≤ ${f.lanes} for sliceLanes but received [${from}, ${to})`);
+  const lanes = to - from;
+  const out = newFragment({ ...f, lanes, episodes: f.episodes.filter((e) => e.lane >= from && e.lane < to).map((e) => ({ ...e, lane: e.lane - from })) });
+  for (let t = 0; t < f.steps; t++) {
+    const src = t * f.lanes + from;
+    const dst = t * lanes;
+    out.obs.set(f.obs.subarray(src * f.obsBytes, (src + lanes) * f.obsBytes), dst * f.obsBytes);
+    for (const k of ['actions', 'logProbs', 'values', 'rewards', 'finalValues', 'terminated', 'truncated'] as const) {
+      (out[k] as Float32Array).set((f[k] as Float32Array).subarray(src, src + lanes), dst);
+    }
+  }
+  out.nextValues.set(f.nextValues.subarray(from, to));
+  return out;
+}
+
+/** Wire bytes of a fragment with `lanes` × `steps` rows (without the JSON header): what the broker must carry. */
+export function fragmentArrayBytes(lanes: number, steps: number, obsBytes: number): number {
+  const R = lanes * steps;
+  return R * (obsBytes + 4 * 5 + 2) + 4 * lanes;
+}
+
+/** Encodes a fragment into one message. */
+export function encodeFragment(f: Fragment): Uint8Array {
+  const header: FragmentHeader = {
+    runId: f.runId,
+    actorId: f.actorId,
+    seq: f.seq,
+    policyVersion: f.policyVersion,
+    lanes: f.lanes,
+    steps: f.steps,
+    obsBytes: f.obsBytes,
+    episodes: f.episodes,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerEnd = align4(8 + json.length);
+  const out = new Uint8Array(headerEnd + fragmentArrayBytes(f.lanes, f.steps, f.obsBytes));
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(4, json.length, true);
+  out.set(json, 8);
+  let at = headerEnd;
+  for (const a of [f.actions, f.logProbs, f.values, f.rewards, f.finalValues, f.nextValues, f.obs, f.terminated, f.truncated]) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  }
+  return out;
+}
+
+/** Decodes a message into a fragment (arrays copied, so the message buffer may be reused); throws a RangeError naming what is wrong. */
+export function decodeFragment(bytes: Uint8Array): Fragment {
+  const bad = (what: string, received: unknown) => new RangeError(expectedMessage(what, 'fragment', received));
+  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('a message starting with MRF1', `${bytes.length} bytes without it`);
+  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  if (8 + jsonLength > bytes.length) throw bad(`a header of at most ${bytes.length - 8} bytes`, jsonLength);
+  let h: FragmentHeader;
+  try {
+    h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength))) as FragmentHeader;
+  } catch {
+    throw bad('a JSON header', 'unparsable JSON');
+  }
+  const positive = (k: 'lanes' | 'steps' | 'obsBytes') => Number.isInteger(h[k]) && h[k] > 0 && h[k] < 2 ** 31;
+  if (typeof h !== 'object' || h === null || typeof h.runId !== 'string' || typeof h.actorId !== 'string') throw bad('runId and actorId strings', h);
+  if (!Number.isInteger(h.seq) || h.seq < 0 || !Number.isInteger(h.policyVersion) || h.policyVersion < 0) throw bad('integer seq and policyVersion ≥ 0', h.seq);
+  if (!positive('lanes') || !positive('steps') || !positive('obsBytes'))
+    throw bad('positive integer lanes, steps and obsBytes', `${h.lanes}, ${h.steps}, ${h.obsBytes}`);
+  if (!Array.isArray(h.episodes)) throw bad('an episodes array', typeof h.episodes);
+  const start = align4(8 + jsonLength);
+  const size = fragmentArrayBytes(h.lanes, h.steps, h.obsBytes);
+  if (bytes.length !== start + size) throw bad(`${start + size} bytes for ${h.lanes} lanes × ${h.steps} steps`, `${bytes.length} bytes`);
+  const f = newFragment(h);
+  let at = bytes.byteOffset + start;
+  for (const a of [f.actions, f.logProbs, f.values, f.rewards, f.finalValues, f.nextValues, f.obs, f.terminated, f.truncated]) {
+    new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(bytes.buffer, at, a.byteLength));
+    at += a.byteLength;
+  }
+  return f;
+}
+
+const align4 = (n: number) => (n + 3) & ~3;

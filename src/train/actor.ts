@@ -1,0 +1,302 @@
+/**
+ * An actor of a distributed run: it takes the run's config and the newest weights from the broker,
+ * steps its own VecEnv with the acting policy and publishes rollout fragments for the learner
+ * (src/train/distributed-learner.ts):
+ *
+ *   config (broker) → VecEnv [lanes] + acting policy → [new weights? load → fragment [steps × lanes]
+ *   → publish (id actorId-seq)]* → until the learner says done, or a signal
+ *
+ * It needs only the broker's address: everything the run is (game, observation, network, rewards)
+ * comes from the learner's config, so actors on other machines cannot drift from it. An smb1 run's
+ * ROM is read on the actor's machine (`rom`, else $MARIO_ROM, else the learner's env.rom path).
+ *
+ * Each start is a new actor (a fresh actorId, seq from 0): a killed actor loses only the fragment
+ * it was collecting, and a restarted one joins as another actor. If the learner starts a new run
+ * (a new runId) the actor rebuilds itself for it.
+ *
+ * Ownership: the Actor owns its env, its acting session and its broker connection; `run()` once.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { sampleFromLogits } from '../algos/action-sampling.js';
+import { Broker } from '../distributed/broker.js';
+import { encodeFragment, fragmentArrayBytes, type Fragment, newFragment } from '../distributed/fragment.js';
+import { type ActorSideOptions, actorOptions, type Resolved } from '../distributed/options.js';
+import { VecEnv } from '../env/vec-env.js';
+import { Learner } from '../runtime/learner.js';
+import { Rng } from '../util/rng.js';
+import { type TrainerConfig, validateConfig } from './config.js';
+import { obsBytes, readRom, runStages, trainSpecFor, vecEnvOptions } from './env-options.js';
+import { type RunAnnouncement } from './distributed-learner.js';
+
+/** Options of `new Actor(options, extra)` that are not broker-side fields. */
+export interface ActorExtras {
+  /** ROM bytes for an smb1 run (default: $MARIO_ROM, else the learner's env.rom path, read here). */
+  rom?: Uint8Array;
+  /** Log lines (joins, weights loaded, broker trouble). Default: stderr with a `mario-rl actor:` prefix. */
+  log?: (message: string) => void;
+  /** Called after each fragment the broker stored. */
+  onFragment?: (info: { actorId: string; seq: number; policyVersion: number; bytes: number; streamSeq: number }) => void;
+}
+
+/** What {@link Actor.run} returns. */
+export interface ActorSummary {
+  /** This actor's id (the last one, if the learner started a new run meanwhile). */
+  actorId: string;
+  /** Fragments the broker stored. */
+  fragments: number;
+  /** Agent steps in them. */
+  agentSteps: number;
+  /** Bytes published. */
+  bytes: number;
+  /** Why it stopped: 'done' (the learner finished the run) or 'stopped' (stop() or a signal). */
+  stopReason: 'done' | 'stopped';
+}
+
+/** Sizes an actor derives from the run's config and its own options. */
+export interface ActorPlan {
+  lanes: number;
+  steps: number;
+}
+
+/**
+ * The fragment shape for `config` under `options` on a broker accepting `maxPayload` bytes: lanes
+ * must divide numEnvs and steps numSteps (so fragments fill the learner's batch exactly); with
+ * `fragmentSteps` 0 the longest divisor of numSteps that fits. Errors name the option.
+ */
+export function planFragments(config: TrainerConfig, options: Pick<ActorSideOptions, 'lanes' | 'fragmentSteps'>, maxPayload: number): ActorPlan {
+  const a = config.algo === 'ppo' ? config.ppo : config.a2c;
+  const lanes = options.lanes || a.numEnvs;
+  if (a.numEnvs % lanes !== 0) throw new RangeError(`Expected a divisor of the run's numEnvs (${a.numEnvs}) for actor.lanes but received ${lanes}`);
+  const obs = obsBytes(config.env);
+  const headroom = 64 * 1024; // JSON header (episodes) and the message's own headers
+  const fits = (steps: number) => fragmentArrayBytes(lanes, steps, obs) + headroom <= maxPayload;
+  if (options.fragmentSteps > 0) {
+    const steps = options.fragmentSteps;
+    if (a.numSteps % steps !== 0)
+      throw new RangeError(`Expected a divisor of the run's numSteps (${a.numSteps}) for actor.fragmentSteps but received ${steps}`);
+    if (!fits(steps))
+      throw new RangeError(
+        `Expected a fragment of at most ${maxPayload} bytes (the broker's max_payload) for actor.lanes × actor.fragmentSteps but received ${lanes} × ${steps} = ${fragmentArrayBytes(lanes, steps, obs)} bytes: use fewer lanes or steps, or raise max_payload in nats-server.conf`,
+      );
+    return { lanes, steps };
+  }
+  for (let steps = a.numSteps; steps >= 1; steps--) if (a.numSteps % steps === 0 && fits(steps)) return { lanes, steps };
+  throw new RangeError(
+    `Expected a fragment of at most ${maxPayload} bytes (the broker's max_payload) for actor.lanes but received ${lanes} lanes of ${obs}-byte observations (${fragmentArrayBytes(lanes, 1, obs)} bytes per step): use fewer lanes or raise max_payload in nats-server.conf`,
+  );
+}
+
+/**
+ * Whether an actor may start another fragment: not while the fragments ahead of the learner
+ * (`pending`, stream messages it has not committed, the actor's own last one included) already fill
+ * `maxPolicyLag` batches (at least one): a fragment collected now would arrive too late and be
+ * dropped as stale. A learner that is away (killed, restarting) thus pauses its actors instead of
+ * letting them fill the stream with fragments it would drop.
+ */
+export function mayCollect(pending: number, fragmentRows: number, batchRows: number, maxPolicyLag: number): boolean {
+  const perBatch = Math.max(1, Math.floor(batchRows / fragmentRows));
+  return pending < perBatch * Math.max(1, maxPolicyLag);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** An actor process's work: join the run, act, publish fragments. */
+export class Actor {
+  readonly options: Resolved<ActorSideOptions>;
+  #extras: ActorExtras;
+  #log: (message: string) => void;
+  #stop = false;
+  #running = false;
+
+  /** Validates the options (errors name `actor.<field>`); nothing connects until {@link run}. */
+  constructor(options: Partial<ActorSideOptions> & { broker: string }, extras: ActorExtras = {}) {
+    this.options = actorOptions(options);
+    this.#extras = extras;
+    this.#log = extras.log ?? ((m) => console.error(`mario-rl actor: ${m}`));
+  }
+
+  /** Asks `run()` to return after the fragment in progress (that fragment is not published). */
+  stop(): void {
+    this.#stop = true;
+  }
+
+  /** [async] Acts until the learner finishes the run or {@link stop}; rejects when the broker stays unreachable past retrySeconds. */
+  async run(): Promise<ActorSummary> {
+    if (this.#running) throw new Error('Actor.run() is already running');
+    this.#running = true;
+    const o = this.options;
+    const broker = await Broker.connect(o.address, { namespace: o.namespace, retrySeconds: o.retrySeconds, name: 'mario-rl actor', log: this.#log });
+    const total: ActorSummary = { actorId: '', fragments: 0, agentSteps: 0, bytes: 0, stopReason: 'stopped' };
+    try {
+      while (!this.#stop) {
+        const joined = await this.#join(broker);
+        if (!joined) break;
+        const reason = await this.#act(broker, joined, total);
+        if (reason !== 'new-run') {
+          total.stopReason = reason;
+          break;
+        }
+      }
+      return total;
+    } finally {
+      this.#running = false;
+      await broker.close();
+    }
+  }
+
+  /** Waits for the learner's config; undefined when stopped meanwhile. */
+  async #join(broker: Broker): Promise<{ announcement: RunAnnouncement; revision: number } | undefined> {
+    let said = false;
+    while (!this.#stop) {
+      const got = await broker.getObject('config');
+      if (got) {
+        const announcement = JSON.parse(new TextDecoder().decode(got.data)) as RunAnnouncement;
+        // The config of a run that has finished stays until the next learner replaces it: not one to join.
+        const status = await broker.objectState('status');
+        if (!(status?.metadata.runId === announcement.runId && status.metadata.state === 'done')) return { announcement, revision: got.state.revision };
+      }
+      if (!said) this.#log(`waiting for a learner on ${this.options.address.redacted} (namespace ${this.options.namespace})`);
+      said = true;
+      await sleep(500);
+    }
+    return undefined;
+  }
+
+  /** Acts for one run; returns why it stopped ('new-run': the learner announced another run). */
+  async #act(broker: Broker, joined: { announcement: RunAnnouncement; revision: number }, total: ActorSummary): Promise<'done' | 'stopped' | 'new-run'> {
+    const { runId } = joined.announcement;
+    const c = validateConfig(joined.announcement.config);
+    if (c.algo === 'dqn') throw new RangeError("Expected a run with algo 'ppo' or 'a2c' for a distributed actor but received 'dqn'");
+    const plan = planFragments(c, this.options, broker.maxPayload);
+    const actorId = randomUUID();
+    total.actorId = actorId;
+    // Each actor its own streams: seeds from the run's seed and the actor's id.
+    const seed = (c.seed * 1_000_003 + Number.parseInt(actorId.slice(0, 8), 16)) % 2 ** 32;
+    const rom = this.#extras.rom ?? (c.env.game === 'smb1' && process.env.MARIO_ROM ? readRom('') : undefined);
+    const env = new VecEnv({ ...vecEnvOptions(c, plan.lanes, seed, rom), ...(this.options.threads > 0 ? { numThreads: this.options.threads } : {}) });
+    let policy: Learner | undefined;
+    try {
+      const { weights } = runStages(c);
+      if (weights.some((w) => w !== weights[0])) env.setStageWeights(weights);
+      policy = await Learner.create({ train: trainSpecFor(c), seed, device: 'cpu', threads: 1, onWarning: (m) => this.#log(m) });
+      const rng = new Rng(seed, 1);
+      const N = plan.lanes;
+      const A = env.numActions;
+      const obsSize = obsBytes(c.env);
+      const rewardScale = c.env.rewardScale;
+      this.#log(`joined run ${runId} as actor ${actorId}: ${N} lanes × ${plan.steps}-step fragments (${c.algo}, ${c.network} network, game ${c.env.game})`);
+
+      let version = -1;
+      let weightsRevision = -1;
+      let lastStreamSeq = 0; // stream sequence of this actor's newest fragment
+      let pausedSince = 0;
+      let pauseSaid = false;
+      const a = c.algo === 'ppo' ? c.ppo : c.a2c;
+      const batchRows = a.numEnvs * a.numSteps;
+      const nextObs = new Uint8Array(N * obsSize);
+      const actions = new Int32Array(N);
+      const logProbs = new Float32Array(N);
+      nextObs.set(env.reset({ seed }).obs);
+      const fragment: Fragment = newFragment({ runId, actorId, seq: 0, policyVersion: 0, lanes: N, steps: plan.steps, obsBytes: obsSize, episodes: [] });
+
+      let checkedRun = 0;
+      for (let seq = 0; !this.#stop;) {
+        // ---- between fragments: is the run over or replaced (every 2 s), or are there new weights?
+        if (Date.now() - checkedRun > 2000) {
+          checkedRun = Date.now();
+          const status = await broker.objectState('status');
+          if (status?.metadata.runId === runId && status.metadata.state === 'done') {
+            this.#log(`the learner finished run ${runId}: ${total.fragments} fragments published`);
+            return 'done';
+          }
+          const config = await broker.objectState('config');
+          if (config && config.revision !== joined.revision && config.metadata.runId !== runId) {
+            this.#log(`the learner started another run (${config.metadata.runId}): rejoining`);
+            return 'new-run';
+          }
+        }
+        const w = await broker.objectState('weights');
+        if (!w || w.metadata.runId !== runId) {
+          await sleep(200); // the learner has not published this run's weights yet
+          continue;
+        }
+        if (w.revision !== weightsRevision) {
+          const got = await broker.getObject('weights');
+          if (!got || got.state.metadata.runId !== runId) continue;
+          policy.fromSafetensors(got.data);
+          weightsRevision = got.state.revision;
+          version = Number(got.state.metadata.version);
+        }
+        const learnerSeq = Number(w.metadata.streamSeq ?? 0);
+        if (!mayCollect(lastStreamSeq - learnerSeq, N * plan.steps, batchRows, joined.announcement.maxPolicyLag ?? 4)) {
+          // Pauses between updates are routine; one longer than 5 s (the learner is away) is said.
+          pausedSince ||= Date.now();
+          if (!pauseSaid && Date.now() - pausedSince > 5000) {
+            this.#log(`pausing: ${lastStreamSeq - learnerSeq} fragments wait for the learner (more would arrive past its maxPolicyLag)`);
+            pauseSaid = true;
+          }
+          await sleep(100);
+          continue;
+        }
+        if (pauseSaid) this.#log(`resuming after ${((Date.now() - pausedSince) / 1000).toFixed(0)} s: the learner caught up`);
+        pausedSince = 0;
+        pauseSaid = false;
+
+        // ---- one fragment of plan.steps steps, rows time-major [steps, lanes]
+        fragment.seq = seq;
+        fragment.policyVersion = version;
+        fragment.episodes = [];
+        fragment.finalValues.fill(0);
+        for (let t = 0; t < plan.steps; t++) {
+          const out = await policy.act(nextObs);
+          sampleFromLogits(out.logits!, N, A, rng, actions, logProbs);
+          const i0 = t * N;
+          fragment.obs.set(nextObs, i0 * obsSize);
+          fragment.actions.set(actions, i0);
+          fragment.logProbs.set(logProbs, i0);
+          fragment.values.set(out.value!, i0);
+          const r = await env.stepAsync(actions);
+          for (let n = 0; n < N; n++) fragment.rewards[i0 + n] = r.reward[n]! * rewardScale;
+          fragment.terminated.set(r.terminated, i0);
+          fragment.truncated.set(r.truncated, i0);
+          let needFinalValue = false;
+          for (let n = 0; n < N; n++) {
+            if (!r.terminated[n] && !r.truncated[n]) continue;
+            if (r.truncated[n] && !r.terminated[n]) needFinalValue = true;
+            fragment.episodes.push({
+              lane: n,
+              step: t,
+              return: r.episode.return[n]!,
+              length: r.episode.length[n]!,
+              maxX: r.episode.maxX[n]!,
+              flag: r.episode.flag[n] === 1,
+            });
+          }
+          if (needFinalValue) {
+            const fv = (await policy.act(r.finalObs)).value!;
+            for (let n = 0; n < N; n++) if (r.truncated[n] && !r.terminated[n]) fragment.finalValues[i0 + n] = fv[n]!;
+          }
+          nextObs.set(r.obs);
+          if (this.#stop) return 'stopped'; // the fragment in progress is abandoned, never half-sent
+        }
+        fragment.nextValues.set((await policy.act(nextObs)).value!);
+
+        // ---- publish: stored once under its id, whatever the retries
+        const bytes = encodeFragment(fragment);
+        const ack = await broker.publishFragment(bytes, `${actorId}-${seq}`, () => this.#stop);
+        if (!ack) return 'stopped';
+        total.fragments++;
+        total.agentSteps += N * plan.steps;
+        total.bytes += bytes.length;
+        lastStreamSeq = ack.seq;
+        this.#extras.onFragment?.({ actorId, seq, policyVersion: version, bytes: bytes.length, streamSeq: ack.seq });
+        seq++;
+      }
+      return 'stopped';
+    } finally {
+      env.close();
+      await policy?.close();
+    }
+  }
+}

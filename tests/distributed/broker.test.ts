@@ -1,0 +1,63 @@
+/**
+ * The Broker against a real nats-server (JetStream, 127.0.0.1, a free port): fragments stored once
+ * per id, consumed in order, objects with metadata, a server restart survived (logged), and a server
+ * that stays away failing a call after retrySeconds with a clear error.
+ *
+ * Skips, saying why, only without a nats-server (bash scripts/install-nats.sh installs it).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { Broker } from '../../src/distributed/broker.js';
+import { parseBrokerUrl } from '../../src/distributed/broker-url.js';
+import { findNatsServer, NatsServer } from './nats-server.js';
+
+const found = findNatsServer();
+if ('missing' in found) console.warn(`[skip] tests/distributed/broker.test.ts: ${found.missing}`);
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe.skipIf('missing' in found)('Broker on a real nats-server', () => {
+  let server: NatsServer | undefined;
+  afterAll(async () => server?.dispose());
+
+  it('stores a fragment once per id, survives a server restart, and gives up after retrySeconds when the server stays away', async () => {
+    server = await NatsServer.start((found as { path: string }).path, { auth: { user: 'u', password: 'secret-pw' } });
+    const lines: string[] = [];
+    const options = { namespace: 'test', retrySeconds: 60, name: 'test', log: (m: string) => lines.push(m) };
+    const broker = await Broker.connect(parseBrokerUrl(server.url), options);
+    const impatient = await Broker.connect(parseBrokerUrl(server.url), { ...options, retrySeconds: 2 });
+    try {
+      await broker.ensureStream(1 << 24);
+      await broker.openConsumer(1);
+      const first = await broker.publishFragment(new Uint8Array([1, 2, 3]), 'actor-0');
+      const again = await broker.publishFragment(new Uint8Array([1, 2, 3]), 'actor-0');
+      expect(again).toEqual({ seq: first!.seq, duplicate: true });
+
+      await broker.putObject('weights', new Uint8Array(300_000).fill(7), { version: '3', runId: 'r' });
+      const weights = await broker.getObject('weights');
+      expect([weights!.data.length, weights!.data[299_999], weights!.state.metadata.version]).toEqual([300_000, 7, '3']);
+
+      // The broker restarts (same store): a publish during the outage completes once it is back.
+      await server.stop();
+      const back = sleep(1500).then(() => server!.start());
+      const second = await broker.publishFragment(new Uint8Array([4]), 'actor-1');
+      await back;
+      expect(second).toEqual({ seq: first!.seq + 1, duplicate: false });
+      const m1 = await broker.nextFragment(5000);
+      const m2 = await broker.nextFragment(5000);
+      m1!.ack();
+      m2!.ack();
+      expect([m1!.seq, [...m1!.data], m2!.seq, [...m2!.data]]).toEqual([first!.seq, [1, 2, 3], second!.seq, [4]]);
+      expect((await broker.objectState('weights'))!.metadata.version).toBe('3');
+      expect(lines.some((l) => l.startsWith('broker: disconnected from nats://u:***@127.0.0.1:'))).toBe(true);
+      expect(lines.join('\n')).not.toContain('secret-pw');
+
+      // Away for good: a call fails after retrySeconds, naming what failed and the redacted URL.
+      await server.stop();
+      await expect(impatient.streamState()).rejects.toThrow(/broker: reading the fragments stream \(nats:\/\/u:\*\*\*@127\.0\.0\.1:\d+\) failed for 2 s/);
+    } finally {
+      await impatient.close().catch(() => {});
+      await broker.close().catch(() => {});
+    }
+  }, 300_000);
+});

@@ -1,0 +1,226 @@
+/** The pieces of a distributed run that need no broker: fragment wire format, broker URLs, options, pacing, fragment plans. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { parseBrokerUrl, redactBrokerUrl } from '../../src/distributed/broker-url.js';
+import { isStreamFull, retry } from '../../src/distributed/broker.js';
+import { decodeFragment, encodeFragment, fragmentArrayBytes, newFragment, sliceLanes } from '../../src/distributed/fragment.js';
+import { actorOptions, learnerOptions } from '../../src/distributed/options.js';
+import { mayCollect, planFragments } from '../../src/train/actor.js';
+import { validateConfig } from '../../src/train/config.js';
+import { checkDistributedConfig } from '../../src/train/distributed-learner.js';
+import { Trainer } from '../../src/train/trainer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mario-rl-fragment-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('fragment wire format', () => {
+  const filled = () => {
+    const f = newFragment({
+      runId: 'run-1',
+      actorId: 'actor-1',
+      seq: 7,
+      policyVersion: 3,
+      lanes: 3,
+      steps: 5,
+      obsBytes: 11,
+      episodes: [{ lane: 2, step: 4, return: 12.5, length: 40, maxX: 300, flag: true }],
+    });
+    let k = 1;
+    for (const a of [f.obs, f.actions, f.logProbs, f.values, f.rewards, f.finalValues, f.nextValues, f.terminated, f.truncated]) {
+      for (let i = 0; i < a.length; i++) a[i] = (k++ * 7) % 251;
+    }
+    f.logProbs[0] = -1.25;
+    return f;
+  };
+
+  it('decodes what it encodes, arrays and header alike, with the documented size', () => {
+    const f = filled();
+    const bytes = encodeFragment(f);
+    const g = decodeFragment(bytes);
+    expect(g).toEqual(f);
+    expect(bytes.length - fragmentArrayBytes(3, 5, 11)).toBeLessThan(400); // header JSON only
+    // A view into a larger buffer at an odd offset (as a message may arrive) decodes the same.
+    const shifted = new Uint8Array(bytes.length + 3);
+    shifted.set(bytes, 3);
+    expect(decodeFragment(shifted.subarray(3))).toEqual(f);
+  });
+
+  it('cuts a fragment into lane slices that hold exactly its rows, so GAE per slice equals GAE on the whole', () => {
+    const f = filled();
+    const a = sliceLanes(f, 0, 2);
+    const b = sliceLanes(f, 2, 3);
+    expect([a.lanes, b.lanes, a.steps, b.steps]).toEqual([2, 1, 5, 5]);
+    for (let t = 0; t < 5; t++) {
+      for (let n = 0; n < 3; n++) {
+        const part = n < 2 ? a : b;
+        const i = t * part.lanes + (n < 2 ? n : n - 2);
+        const j = t * 3 + n;
+        expect([part.actions[i], part.rewards[i], part.terminated[i]]).toEqual([f.actions[j], f.rewards[j], f.terminated[j]]);
+        expect(part.obs.subarray(i * 11, (i + 1) * 11)).toEqual(f.obs.subarray(j * 11, (j + 1) * 11));
+      }
+    }
+    expect([...a.nextValues, ...b.nextValues]).toEqual([...f.nextValues]);
+    expect(b.episodes).toEqual([{ lane: 0, step: 4, return: 12.5, length: 40, maxX: 300, flag: true }]);
+    expect(a.episodes).toEqual([]);
+    expect(() => sliceLanes(f, 2, 2)).toThrow('Expected 0 ≤ from < to ≤ 3 for sliceLanes but received [2, 2)');
+  });
+
+  it('rejects what is not a whole fragment, saying what is wrong', () => {
+    const bytes = encodeFragment(filled());
+    expect(() => decodeFragment(new Uint8Array([1, 2, 3]))).toThrow(/Expected a message starting with MRF1 for fragment/);
+    expect(() => decodeFragment(bytes.subarray(0, bytes.length - 1))).toThrow(/Expected \d+ bytes for 3 lanes × 5 steps for fragment but received "\d+ bytes"/);
+    const broken = bytes.slice();
+    broken[9] = 0x7b; // '{' inside the JSON: unparsable
+    broken[10] = 0x7b;
+    expect(() => decodeFragment(broken)).toThrow(/Expected a JSON header for fragment/);
+  });
+});
+
+describe('broker URLs', () => {
+  it('parses user/password, token and TLS files, and never shows a secret in the redacted form', () => {
+    const a = parseBrokerUrl('nats://alice:s3cret@broker.example:4333');
+    expect(a).toMatchObject({ server: 'broker.example:4333', user: 'alice', pass: 's3cret', redacted: 'nats://alice:***@broker.example:4333' });
+    const t = parseBrokerUrl('nats://tok3n@10.0.0.2');
+    expect(t).toMatchObject({ server: '10.0.0.2:4222', token: 'tok3n', redacted: 'nats://***@10.0.0.2:4222'.replace(':4222', '') });
+    expect(t.redacted).not.toContain('tok3n');
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, 'not really a certificate');
+    const tls = parseBrokerUrl(`tls://h:1?ca=${ca}`);
+    expect(tls.tls).toEqual({ caFile: ca });
+    expect(tls.redacted).toBe('tls://h:1?ca=***');
+    expect(redactBrokerUrl('nats://u:p@h:1?creds=/x/y.creds')).toBe('nats://u:***@h:1?creds=***');
+  });
+
+  it('names the option on bad URLs without echoing them', () => {
+    expect(() => parseBrokerUrl('http://u:pw@h:1', 'broker')).toThrow('Expected a nats:// or tls:// URL for broker but received a http:// URL');
+    expect(() => parseBrokerUrl('nats://u:pw@h:1/x', 'broker')).toThrow("Expected no path in the URL for broker but received '/x'");
+    expect(() => parseBrokerUrl('nats://h:1?tls=1', 'broker')).toThrow(/only ca, cert, key, creds, nkey as query parameters of broker but received 'tls'/);
+    expect(() => parseBrokerUrl(`nats://h:1?creds=${join(dir, 'missing.creds')}`, 'broker')).toThrow(
+      /Expected a readable file for broker \?creds= but received .*missing\.creds' \(ENOENT\)/,
+    );
+    expect(() => parseBrokerUrl(`tls://h:1?cert=${join(dir, 'ca.pem')}`, 'b')).toThrow(
+      'Expected both cert= and key= (mutual TLS) or neither for b but received only cert',
+    );
+    for (const bad of ['nats://user:hunter2@', 'hunter2 nonsense']) {
+      try {
+        parseBrokerUrl(bad, 'broker');
+      } catch (err) {
+        expect((err as Error).message).not.toContain('hunter2');
+      }
+    }
+  });
+});
+
+describe('options and config checks', () => {
+  it('fills defaults and names the field on bad values', () => {
+    expect(learnerOptions({ broker: 'nats://127.0.0.1:4222' })).toMatchObject({ namespace: 'mario-rl', maxPolicyLag: 4, retrySeconds: 120 });
+    expect(actorOptions({ broker: 'nats://127.0.0.1:4222', lanes: 4 })).toMatchObject({ lanes: 4, threads: 0, fragmentSteps: 0 });
+    expect(() => learnerOptions({})).toThrow('Expected a NATS URL such as nats://127.0.0.1:4222 for distributed.broker but received nothing');
+    expect(() => learnerOptions({ broker: 'nats://h:1', maxPolicyLag: -1 })).toThrow(/distributed\.maxPolicyLag/);
+    expect(() => actorOptions({ broker: 'nats://h:1', namespace: 'a.b' })).toThrow(
+      "Expected letters, digits, '-' or '_' (1 to 64) for actor.namespace but received 'a.b'",
+    );
+    expect(() => actorOptions({ broker: 'nats://h:1', lanse: 2 })).toThrow(/lanse/);
+  });
+
+  it('refuses what a distributed run does not support yet, naming the field', () => {
+    expect(() => checkDistributedConfig(validateConfig({ algo: 'dqn', env: { grayscale: true } }))).toThrow(
+      "Expected 'ppo' or 'a2c' for algo with distributed",
+    );
+    expect(() => checkDistributedConfig(validateConfig({ env: { shapingAnnealSteps: 1000 } }))).toThrow(/env\.shapingAnnealSteps with distributed/);
+    expect(() => new Trainer({ algo: 'a2c', device: 'cpu' }, { distributed: { broker: 'nats://h:1', streamMaxBytes: 10 } })).toThrow(
+      /distributed\.streamMaxBytes/,
+    );
+  });
+});
+
+describe('actor pacing and fragment plans', () => {
+  it('lets an actor run at most maxPolicyLag batches ahead of the learner (one at least)', () => {
+    // Batches of 64 rows, fragments of 16: 4 fragments per batch.
+    expect(mayCollect(0, 16, 64, 4)).toBe(true);
+    expect(mayCollect(15, 16, 64, 4)).toBe(true);
+    expect(mayCollect(16, 16, 64, 4)).toBe(false);
+    expect(mayCollect(3, 16, 64, 0)).toBe(true);
+    expect(mayCollect(4, 16, 64, 0)).toBe(false);
+  });
+
+  it('picks the longest fragment that divides numSteps and fits the broker, and names the flag otherwise', () => {
+    const c = validateConfig({ env: { game: 'runner', obs: 'ram' }, network: 'mlp', ppo: { numEnvs: 8, numSteps: 32 } });
+    expect(planFragments(c, { lanes: 0, fragmentSteps: 0 }, 8 << 20)).toEqual({ lanes: 8, steps: 32 });
+    // RAM observations (2048 bytes): 8 lanes × 32 steps are 530 kB, more than 512 KiB less the header room; 16 steps fit.
+    expect(planFragments(c, { lanes: 0, fragmentSteps: 0 }, 1 << 19)).toEqual({ lanes: 8, steps: 16 });
+    expect(planFragments(c, { lanes: 2, fragmentSteps: 8 }, 1 << 20)).toEqual({ lanes: 2, steps: 8 });
+    expect(() => planFragments(c, { lanes: 3, fragmentSteps: 0 }, 1 << 20)).toThrow(
+      "Expected a divisor of the run's numEnvs (8) for actor.lanes but received 3",
+    );
+    expect(() => planFragments(c, { lanes: 2, fragmentSteps: 5 }, 1 << 20)).toThrow(
+      "Expected a divisor of the run's numSteps (32) for actor.fragmentSteps but received 5",
+    );
+    expect(() => planFragments(c, { lanes: 8, fragmentSteps: 32 }, 1 << 19)).toThrow(
+      /at most 524288 bytes \(the broker's max_payload\) for actor.lanes × actor.fragmentSteps/,
+    );
+  });
+});
+
+describe('broker retries', () => {
+  it('retries until it works, logging each failure, and gives up after its time naming what failed', async () => {
+    const lines: string[] = [];
+    let calls = 0;
+    const ok = await retry(
+      'reading x',
+      async () => {
+        if (++calls < 3) throw new Error('connection refused');
+        return 42;
+      },
+      10,
+      (m) => lines.push(m),
+    );
+    expect(ok).toBe(42);
+    expect(lines.filter((l) => l.includes('reading x failed (connection refused)'))).toHaveLength(2);
+    expect(lines.at(-1)).toMatch(/reading x succeeded after 3 attempts/);
+    await expect(
+      retry(
+        'reading y',
+        () => Promise.reject(new Error('timeout')),
+        1,
+        () => {},
+      ),
+    ).rejects.toThrow(/broker: reading y failed for 1 s \(\d+ attempts\): timeout/);
+    expect(isStreamFull(new Error('maximum bytes exceeded'))).toBe(true);
+    await expect(
+      retry(
+        'publishing',
+        () => Promise.reject(new Error('maximum bytes exceeded')),
+        10,
+        () => {},
+      ),
+    ).rejects.toThrow('maximum bytes exceeded');
+  });
+});
+
+describe('mario-rl actor and learner flags', () => {
+  it('says what is wrong with the broker flags, with exit code 2, before connecting', () => {
+    const root = join(import.meta.dirname, '../..');
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], {
+        encoding: 'utf8',
+        cwd: root,
+        env: { ...process.env, MARIO_RL_BROKER: '' },
+      });
+    const none = cli('actor');
+    expect([none.status, none.stderr]).toEqual([2, expect.stringContaining('--broker nats://HOST:PORT is required (or set MARIO_RL_BROKER)')]);
+    const lanes = cli('actor', '--broker', 'nats://127.0.0.1:1', '--lanes', 'four');
+    expect([lanes.status, lanes.stderr]).toEqual([2, expect.stringContaining("--lanes must be a number but is 'four'")]);
+    const secret = cli('learner', '--broker', 'http://u:hunter2@h:1', '--preset', 'runner-ram');
+    expect([secret.status, secret.stderr]).toEqual([
+      2,
+      expect.stringContaining('Expected a nats:// or tls:// URL for distributed.broker but received a http:// URL'),
+    ]);
+    expect(secret.stderr).not.toContain('hunter2');
+  }, 120_000);
+});
