@@ -48,7 +48,8 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ['graph', 'models', 'algos', 'util', 'validate', 'bytes', 'fields'],
   run: ['util', 'validate', 'bytes'],
   train: ['env', 'replay', 'runtime', 'run', 'algos', 'models', 'graph', 'util', 'validate', 'bytes', 'fields', 'games', 'nes'],
-  cli: ['train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
+  web: ['train', 'runtime', 'run', 'env', 'graph', 'models', 'games', 'native', 'validate'],
+  cli: ['web', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
   index: Object.keys({}),
 };
 

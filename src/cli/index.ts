@@ -8,6 +8,7 @@ import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
 import { exportMetricsCommand } from './export-metrics.js';
+import { exportWebCommand } from './export-web.js';
 import { playCommand } from './play.js';
 import { reportCommand } from './report.js';
 import { evalCommand } from './eval.js';
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
   report: reportCommand,
   'export-metrics': exportMetricsCommand,
   'export-graph': exportGraphCommand,
+  'export-web': exportWebCommand,
 };
 
 function usage(): string {
