@@ -4,6 +4,8 @@
  * Frame boundary: `stepFrame(b)` runs until the start of the next vertical blank (scanline 241,
  * dot 1), so RAM read right after it already reflects input `b`. See docs/nes.md.
  */
+import { JsnesCore } from './backend/jsnes-core.js';
+import { checkStateBackend, resolveBackend, type BackendName, type BackendOption } from './backend/select.js';
 import { toBytes } from './bytes.js';
 import { loadNative, type NativeNesCore } from './native.js';
 import { expectBoolean, expectInteger, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from './validate.js';
@@ -45,6 +47,12 @@ export interface NesOptions {
   powerOnRam?: PowerOnRam;
   /** Seed for `powerOnRam: 'random'`: an integer in [0, 2^53 − 1]. Default 0. */
   seed?: number;
+  /**
+   * Emulator: `'native'` (the C++ core), `'jsnes'` (pure JavaScript, slower; no CPU trace
+   * facility) or `'auto'` (default: native when its addon loads, else jsnes with one warning;
+   * `MARIO_RL_BACKEND=native|jsnes` forces one). See docs/nes.md "Backends".
+   */
+  backend?: BackendOption;
 }
 
 /** Options of `stepFrame` / `stepFrames`. */
@@ -79,7 +87,7 @@ export interface CpuState extends CpuRegisters {
 }
 
 const POWER_ON_RAM: readonly PowerOnRam[] = ['zero', 'ff', 'random'];
-const NES_OPTIONS = ['powerOnRam', 'seed'] as const;
+const NES_OPTIONS = ['powerOnRam', 'seed', 'backend'] as const;
 const STEP_OPTIONS = ['render'] as const;
 const CPU_KEYS = ['pc', 'a', 'x', 'y', 'p', 'sp'] as const;
 
@@ -99,6 +107,8 @@ function renderOption(opts: unknown, where: string): boolean {
  * throw TypeError/RangeError saying what was expected.
  */
 export class Nes {
+  /** The emulator this console runs on (`'native'` or `'jsnes'`), resolved from the `backend` option. */
+  readonly backend: BackendName;
   #core: NativeNesCore;
   #ram: Uint8Array;
   #frame: Uint8Array;
@@ -118,7 +128,8 @@ export class Nes {
     rejectUnknownKeys(o, 'Nes options', NES_OPTIONS);
     const powerOnRam = o.powerOnRam === undefined ? 'zero' : expectOneOf(o.powerOnRam, 'powerOnRam', POWER_ON_RAM);
     const seed = o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
-    const Core = loadNative().NesCore;
+    this.backend = resolveBackend(o.backend);
+    const Core = this.backend === 'native' ? loadNative().NesCore : JsnesCore;
     this.#core = new Core(bytes, POWER_ON_RAM.indexOf(powerOnRam), seed);
     this.#ram = this.#core.ramView();
     this.#frame = this.#core.frameView();
@@ -239,7 +250,9 @@ export class Nes {
    */
   loadState(state: NesBytes): void {
     const core = this.#live();
-    core.loadState(toBytes(state, 'state'));
+    const bytes = toBytes(state, 'state');
+    checkStateBackend(bytes, this.backend);
+    core.loadState(bytes);
   }
 
   /** Frames stepped since power-on (restored by `loadState`). */

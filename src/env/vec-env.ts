@@ -3,10 +3,13 @@
  * game rules and observation preprocessing fused into one native step that writes straight into
  * arrays allocated once here. See docs/env.md for the exact semantics.
  */
+import { checkStateBackend, resolveBackend, type BackendName, type BackendOption } from '../backend/select.js';
+import { JsnesCore } from '../backend/jsnes-core.js';
 import { toBytes } from '../bytes.js';
 import { loadRunnerRom, RUNNER_GAME } from '../games/runner.js';
 import { loadNative, type NativeBuildInfo, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
 import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
+import { jsGameNames, JsVecEnv } from './js/vec-env.js';
 
 /** Most lanes one VecEnv steps. */
 export const MAX_VEC_ENVS = 512;
@@ -150,6 +153,13 @@ export interface VecEnvOptions {
   maxEpisodeSteps?: number;
   /** Seed of the per-lane random streams (sticky actions, no-ops, stage draws). Default 0. */
   seed?: number;
+  /**
+   * Emulator: `'native'` (C++ consoles on native threads), `'jsnes'` (pure JavaScript on the
+   * calling thread: same API, rules and preprocessing, much slower; `numThreads` is ignored) or
+   * `'auto'` (default: native when its addon loads, else jsnes with one warning).
+   * `MARIO_RL_BACKEND=native|jsnes` forces one where this is `'auto'` or omitted. docs/env.md "Backends".
+   */
+  backend?: BackendOption;
 }
 
 /** Statistics of the episodes that finished on a step, valid where `terminated | truncated`. */
@@ -213,6 +223,7 @@ const OPTION_KEYS = [
   'rewardShaping',
   'maxEpisodeSteps',
   'seed',
+  'backend',
 ] as const;
 const OBS_KEYS = ['kind', 'width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
 const TILE_OBS_KEYS = ['kind', 'rows', 'cols', 'frameStack'] as const;
@@ -275,7 +286,7 @@ function builtinRunnerRom(): Uint8Array {
  * Picks the game: an explicit `game`; else 'smb1' when a ROM is given; else the built-in 'runner'
  * (noticed once per process). 'smb1' ships no image, so it needs `rom`.
  */
-function resolveGame(o: Partial<VecEnvOptions>): string {
+function resolveGame(o: Partial<VecEnvOptions>, backend: BackendName): string {
   if (o.game === undefined && o.rom === undefined) {
     if (!builtinNoticeShown) {
       builtinNoticeShown = true;
@@ -283,7 +294,7 @@ function resolveGame(o: Partial<VecEnvOptions>): string {
     }
     return RUNNER_GAME;
   }
-  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', loadNative().envGameNames());
+  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', backend === 'native' ? loadNative().envGameNames() : jsGameNames());
   if (game === 'smb1' && o.rom === undefined) {
     throw new TypeError(
       "Expected a Super Mario Bros. ROM image for rom but received none (game 'smb1' has no built-in ROM: " +
@@ -294,14 +305,15 @@ function resolveGame(o: Partial<VecEnvOptions>): string {
 }
 
 /** Validates and converts options into the raw addon config (exported for tests). */
-export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnvConfig; rom: Uint8Array; shaping?: RewardShaping } {
+export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnvConfig; rom: Uint8Array; shaping?: RewardShaping; backend: BackendName } {
   const o = expectOptions<VecEnvOptions>(options, 'VecEnv options');
   rejectUnknownKeys(o, 'VecEnv options', OPTION_KEYS);
-  const game = resolveGame(o);
+  const backend = resolveBackend(o.backend);
+  const game = resolveGame(o, backend);
   // The built-in game's image ships as assets/runner.nes; other games need the caller's ROM.
   const rom = o.rom !== undefined ? toBytes(o.rom, 'rom') : game === RUNNER_GAME ? builtinRunnerRom() : new Uint8Array(0);
   const numEnvs = expectInteger(o.numEnvs, 'numEnvs', 1, MAX_VEC_ENVS);
-  const cores = loadNative().buildInfo().hardwareConcurrency || 1;
+  const cores = backend === 'native' ? loadNative().buildInfo().hardwareConcurrency || 1 : 1;
   const numThreads = o.numThreads === undefined ? Math.max(1, Math.min(numEnvs, cores)) : expectInteger(o.numThreads, 'numThreads', 1, 256);
   let stages: string[] = [];
   if (o.stages !== undefined) {
@@ -375,7 +387,7 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     tileCols: tiles.cols,
     seed: o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
   };
-  return { config, rom, shaping };
+  return { config, rom, shaping, backend };
 }
 
 /** The options of `obs: { kind: 'tiles', rows?, cols?, frameStack? }`. */
@@ -435,6 +447,8 @@ export class VecEnv {
   readonly rewardComponentNames: readonly string[];
   /** Bytes of one save state (`saveStates`). */
   readonly stateSize: number;
+  /** The emulator the lanes run on (`'native'` or `'jsnes'`), resolved from the `backend` option. */
+  readonly backend: BackendName;
 
   #native: NativeVecEnv | undefined;
   #result: StepResult;
@@ -445,9 +459,9 @@ export class VecEnv {
 
   /** Builds the lanes and boots each start point (e.g. the start-screen skip per stage); throws on bad options. */
   constructor(options: VecEnvOptions) {
-    const { config, rom, shaping } = normalizeVecEnvOptions(options);
-    const addon = loadNative();
-    const native = new addon.VecEnv(config, rom) as NativeVecEnv;
+    const { config, rom, shaping, backend } = normalizeVecEnvOptions(options);
+    this.backend = backend;
+    const native: NativeVecEnv = backend === 'native' ? new (loadNative().VecEnv)(config, rom) : new JsVecEnv(config, rom);
     this.#native = native;
     this.#rom = rom; // for render()
     const d = native.description;
@@ -607,6 +621,7 @@ export class VecEnv {
     const share = o.share === undefined ? 1 : expectNumber(o.share, 'share', 0, 1);
     const bytes = states.map((s, i) => {
       const b = toBytes(s, `states[${i}]`);
+      checkStateBackend(b, this.backend, `states[${i}]`);
       return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     });
     this.#live('setStartStates').setStartStates(bytes, m, share);
@@ -705,7 +720,7 @@ export class VecEnv {
   render(lane = 0): Uint8Array {
     const native = this.#live('render');
     const state = native.saveState(expectInteger(lane, 'lane', 0, this.numEnvs - 1));
-    const core = (this.#renderCore ??= new (loadNative().NesCore)(this.#rom, 0, 0));
+    const core = (this.#renderCore ??= this.backend === 'native' ? new (loadNative().NesCore)(this.#rom, 0, 0) : new JsnesCore(this.#rom, 0, 0));
     core.loadState(state);
     core.stepFrame(0, true);
     return core.toRgb(new Uint8Array(RENDER_WIDTH * RENDER_HEIGHT * 3));
