@@ -26,8 +26,10 @@ options:
   --overwrite        write into a folder that already has files (they are replaced)
   -h, --help         print this help
 
-The policy must see pixels (env.obs pixels) of the built-in game (env.game runner). Run-config
-flags override the checkpoint's config as in mario-rl play (e.g. --env.stage 2).`;
+The policy must see pixels (env.obs pixels). The built-in game's ROM is written into DIR; for
+Super Mario Bros. (env.game smb1) no ROM is written: the page asks for the user's own file and
+checks it as the env does. Run-config flags override the checkpoint's config as in mario-rl play
+(e.g. --env.stage 2).`;
 
 /** The `export-web` subcommand. */
 export const exportWebCommand = {

@@ -27,7 +27,7 @@ export interface SiteConfig {
   version: number;
   /** Game adapter: 'runner' (ROM shipped in the folder) or 'smb1' (the user gives the ROM). */
   game: 'runner' | 'smb1';
-  /** The stage the policy plays: runner '1'..'3', smb1 'W-S'. */
+  /** The stage the policy plays, as the game's start targets name it: runner '1'..'3', smb1 'W-S'. */
   stage: string;
   /** What the checkpoint was trained on, for the page's title ('runner stage 1'). */
   trainedOn: string;
@@ -36,8 +36,10 @@ export interface SiteConfig {
   /** Network name ('baseline', 'nature', …) and head ('actor-critic', 'dueling', 'q'). */
   network: string;
   head: 'actor-critic' | 'dueling' | 'q';
-  /** Joypad byte of each action (A=0x01 … RIGHT=0x80), in the policy's action order. */
-  actionButtons: number[];
+  /** Action set ('right-only', 'simple', 'complex', 'full'): the game's table gives each action's buttons. */
+  actions: string;
+  /** Reward preset of the game ('v0' for runner); the preset's own weights (no shaping). */
+  reward: string;
   /** Frames per agent step. */
   frameSkip: number;
   /** Max-pool the last two frames of each step. */

@@ -22,6 +22,7 @@ export function sitePage(site: SiteConfig): string {
   body { font: 14px/1.4 system-ui, sans-serif; margin: 16px; background: #fafafa; color: #222; }
   h1 { font-size: 18px; margin: 0 0 8px; }
   main { display: flex; gap: 20px; flex-wrap: wrap; align-items: flex-start; }
+  #side { flex: 1 1 300px; }
   #screen { width: 512px; height: 480px; image-rendering: pixelated; background: #000; border: 1px solid #888; }
   #side { min-width: 300px; }
   table { border-collapse: collapse; margin: 8px 0; }
@@ -30,6 +31,7 @@ export function sitePage(site: SiteConfig): string {
   tr.chosen td { font-weight: bold; }
   #status { font-weight: bold; }
   #rom-picker { margin: 8px 0; padding: 8px; border: 1px dashed #888; }
+  #rom-error { color: #b00; }
   kbd { border: 1px solid #aaa; border-radius: 3px; padding: 0 4px; background: #fff; }
   .hidden { display: none; }
 </style>
@@ -38,7 +40,8 @@ export function sitePage(site: SiteConfig): string {
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(site.network)} network, checkpoint at step ${site.globalStep}; inference by onnxruntime-web (WASM), emulation by jsnes.</p>
 <div id="rom-picker" class="hidden">This policy plays a game whose ROM is not in this folder: choose your own ROM file
-  <input id="rom-file" type="file" accept=".nes"> (it stays in your browser).</div>
+  <input id="rom-file" type="file" accept=".nes"> (it stays in your browser).
+  <div id="rom-error"></div></div>
 <main>
   <canvas id="screen" width="256" height="240"></canvas>
   <div id="side">

@@ -9,8 +9,8 @@
  *   ort-wasm-simd-threaded.wasm   onnxruntime-web's WASM runtime (run single-threaded: no
  *                SharedArrayBuffer, so no COOP/COEP headers needed)
  *   policy.onnx  the checkpoint's policy with its weights baked in (uint8 obs → logits, value / q)
- *   game.nes     the built-in game's ROM (our own); a commercial ROM is never written, the page
- *                asks the user for it
+ *   game.nes     the built-in game's ROM (our own); a commercial ROM (smb1) is never written,
+ *                the page asks the user for it and checks it as the env does
  */
 import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,7 +23,6 @@ import { readCheckpoint } from '../run/checkpoint-store.js';
 import { decodeSafetensors } from '../runtime/safetensors.js';
 import { buildPolicyGraph } from '../runtime/train-graph.js';
 import { runnerRomPath } from '../games/runner.js';
-import { VecEnv } from '../env/vec-env.js';
 import { type TrainerConfig } from '../train/config.js';
 import { runStages, trainSpecFor } from '../train/env-options.js';
 import { SITE_CONFIG_VERSION, SITE_FILES, type SiteConfig } from './site-config.js';
@@ -81,11 +80,6 @@ export function policyModelFromCheckpoint(checkpoint: string, model: ModelSpec):
 /** The page's config for a run config (throws for what the page cannot play, naming the config field). */
 export function siteConfigFor(config: TrainerConfig, info: { globalStep: number; trainedOn: string }): SiteConfig {
   const e = config.env;
-  if (e.game !== 'runner') {
-    throw new RangeError(
-      `Expected env.game 'runner' for export-web but received '${e.game}': the page plays the built-in game (Super Mario Bros. in the page needs the TypeScript SMB1 adapter, not there yet)`,
-    );
-  }
   if (e.obs !== 'pixels') {
     throw new RangeError(`Expected env.obs 'pixels' for export-web but received '${e.obs}': the page computes pixel observations only`);
   }
@@ -95,28 +89,20 @@ export function siteConfigFor(config: TrainerConfig, info: { globalStep: number;
   return {
     version: SITE_CONFIG_VERSION,
     game: e.game,
-    stage: stage.includes('-') ? stage.split('-')[1]! : stage,
+    stage,
     trainedOn: info.trainedOn,
     globalStep: info.globalStep,
     network: model.network,
     head: model.head,
-    actionButtons: actionButtonsOf(config),
+    actions: e.actions,
+    reward: e.game === 'runner' ? 'v0' : e.reward,
     frameSkip: e.frameSkip,
     maxPool: e.maxPoolLastTwo,
     obs: { width: e.width, height: e.height, stack: e.frameStack, grayscale: e.grayscale },
     maxEpisodeSteps: e.maxEpisodeSteps,
-    rom: SITE_FILES.rom,
+    // Ours ships with the page; a commercial game's ROM never does: the page asks for it.
+    rom: e.game === 'runner' ? SITE_FILES.rom : null,
   };
-}
-
-/** The joypad byte of each action of the config's action set, as the env's game adapter defines them. */
-function actionButtonsOf(config: TrainerConfig): number[] {
-  const env = new VecEnv({ game: config.env.game, numEnvs: 1, numThreads: 1, actions: config.env.actions, obs: 'ram' });
-  try {
-    return [...env.actionButtons];
-  } finally {
-    env.close();
-  }
 }
 
 /** onnxruntime-web's dist folder (the WASM binary the page loads). */

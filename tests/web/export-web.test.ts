@@ -12,6 +12,8 @@
  *   frame excepted, see the test).
  * - Keys: Space pauses (frames stop), N steps once, R resets, F changes the speed, K switches to
  *   the keyboard.
+ * - Super Mario Bros. (with MARIO_ROM): no ROM in the site, the page asks for the user's file,
+ *   refuses another game's ROM with the env's message and plays with the right one.
  * Chromium comes from scripts/install-chromium.sh; without it the browser part skips and says why.
  */
 import { spawnSync } from 'node:child_process';
@@ -249,4 +251,58 @@ describe.skipIf(!chromiumPath)('the exported page in Chromium', () => {
     await page.waitForFunction((f) => Number(document.body.dataset.frames) > f + 60, Number(afterStep.frames));
     expect(errors).toEqual([]);
   }, 60_000);
+});
+
+const marioRom = process.env.MARIO_ROM;
+if (!marioRom) console.warn('[export-web browser test] Super Mario Bros. page skipped: set MARIO_ROM to a local SMB ROM');
+
+describe.skipIf(!chromiumPath || !marioRom)('an exported Super Mario Bros. page in Chromium', () => {
+  it("writes no ROM, asks for the user's, refuses another game's and plays with SMB's", async () => {
+    const runDir = join(dir, 'smb-run');
+    const t = new Trainer(
+      {
+        network: 'baseline',
+        device: 'cpu',
+        threads: 1,
+        overlap: false,
+        runDir,
+        seed: 3,
+        env: { game: 'smb1', rom: marioRom!, width: 42, height: 42, maxEpisodeSteps: 100 },
+        ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 2 },
+        log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' },
+      },
+      { handleSignals: false, onWarning: () => {} },
+    );
+    try {
+      await t.train({ totalSteps: 64 });
+    } finally {
+      await t.close();
+    }
+    const site = join(dir, 'smb-site');
+    const r = await exportWeb(['--checkpoint', join(runDir, 'checkpoints', 'latest.ckpt'), '--out', site]);
+    expect([r.code, r.out]).toEqual([0, expect.stringContaining('on smb1 1-1')]);
+    expect(readdirSync(site).sort()).toEqual(['index.html', 'ort-wasm-simd-threaded.wasm', 'player.js', 'policy.onnx']);
+    const server = await serveStatic(site);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}?speed=max`);
+      await page.waitForFunction(() => document.body.dataset.status === 'waiting for a ROM file');
+      await page.setInputFiles('#rom-file', join(dir, 'site', 'game.nes')); // the built-in game's ROM: not SMB
+      await page.waitForFunction(() => /Expected .* for rom/.test(document.getElementById('rom-error')?.textContent ?? ''));
+      await page.setInputFiles('#rom-file', marioRom!);
+      await page.waitForFunction(() => document.body.dataset.status === 'playing' && Number(document.body.dataset.frames) > 200, undefined, {
+        timeout: 60_000,
+      });
+      const { ink } = inkOf(await page.locator('#screen').screenshot());
+      expect(ink).toBeGreaterThan(5000);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 180_000);
 });

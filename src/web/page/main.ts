@@ -6,15 +6,15 @@
  * as fast as it goes: `max`).
  *
  * For tests and tooling the page keeps its state on `document.body.dataset`: `status`
- * ('loading', 'playing', 'paused', 'error: …'), `frames` (frames emulated), `episodeReturn`,
+ * ('loading', 'playing', 'paused', 'error: …', 'waiting for a ROM file'), `frames` (frames emulated), `episodeReturn`,
  * `episode`, `step`, `action`, `speed` and `fps` (emulated frames per second over the last
- * second); `window.marioRl.trace` holds the first TRACE_STEPS agent steps (observation, action,
+ * second), and while a game's ROM is asked for, 'waiting for a ROM file'; `window.marioRl.trace` holds the first TRACE_STEPS agent steps (observation, action,
  * value) of the page's life. Query parameters: `?speed=1|2|4|max`, `?paused=1`.
  */
 import { SITE_CONFIG_VERSION, type SiteConfig } from '../site-config.js';
+import { NES_PALETTE_RGB } from '../../env/js/palette.js';
 import { Agent, fetchOk, type Decision } from './agent.js';
-import { checkRunnerRom } from './runner-rules.js';
-import { PageEnv } from './page-env.js';
+import { PageEnv, siteGame } from './page-env.js';
 
 /** Agent steps the trace keeps (for the parity test: what the page saw and chose). */
 export const TRACE_STEPS = 1000;
@@ -38,6 +38,11 @@ declare global {
 }
 
 const $ = (id: string) => document.getElementById(id)!;
+/** Our NES palette as RGBA words (little-endian byte order: R, G, B, A), by palette index. */
+const RGBA = Uint32Array.from(
+  { length: 64 },
+  (_, i) => (0xff << 24) | (NES_PALETTE_RGB[3 * i + 2]! << 16) | (NES_PALETTE_RGB[3 * i + 1]! << 8) | NES_PALETTE_RGB[3 * i]!,
+);
 const data = document.body.dataset;
 
 /** Set once something failed: the status stays 'error: …'. */
@@ -58,20 +63,46 @@ function readSite(): SiteConfig {
 
 const buttonNames = (b: number) => ['A', 'B', 'SELECT', 'START', 'UP', 'DOWN', 'LEFT', 'RIGHT'].filter((_, bit) => b & (1 << bit)).join('+') || 'NOOP';
 
+/**
+ * [async] The user's own ROM for a game whose image the site does not hold (smb1): the file
+ * picker, checked by the game as the env checks it; a wrong file says why and asks again.
+ */
+function askForRom(site: SiteConfig): Promise<Uint8Array> {
+  $('rom-picker').classList.remove('hidden');
+  setStatus('waiting for a ROM file');
+  const input = $('rom-file') as HTMLInputElement;
+  return new Promise((resolve) => {
+    input.addEventListener('change', async () => {
+      const file = input.files?.[0];
+      if (!file) return;
+      const rom = new Uint8Array(await file.arrayBuffer());
+      try {
+        siteGame(site, rom);
+      } catch (err) {
+        $('rom-error').textContent = (err as Error).message;
+        setStatus(`waiting for a ROM file: ${(err as Error).message}`);
+        return;
+      }
+      $('rom-picker').classList.add('hidden');
+      setStatus('loading');
+      resolve(rom);
+    });
+  });
+}
+
 async function start(): Promise<void> {
   const site = readSite();
   const base = document.baseURI;
   const params = new URLSearchParams(location.search);
-  if (!site.rom) throw new Error('this page needs a ROM file beside it (export it again with mario-rl export-web)');
-  const rom = new Uint8Array(await (await fetchOk(new URL(site.rom, base).href)).arrayBuffer());
-  checkRunnerRom(rom);
-  const [agent, env] = [await Agent.load(site, base), new PageEnv(site, rom)];
+  const agentLoading = Agent.load(site, base);
+  const rom = site.rom ? new Uint8Array(await (await fetchOk(new URL(site.rom, base).href)).arrayBuffer()) : await askForRom(site);
+  const [agent, env] = [await agentLoading, new PageEnv(site, rom)];
   const trace: TraceRow[] = [];
   const episodeReturns: number[] = [];
   window.marioRl = { site, trace, episodeReturns };
 
   // Action table.
-  const rows = site.actionButtons.map((b, a) => {
+  const rows = Array.from({ length: env.game.numActions }, (_, a) => env.game.actionButtons(a)).map((b, a) => {
     const tr = document.createElement('tr');
     tr.innerHTML = `<td>${a}</td><td>${buttonNames(b)}</td><td><span class="bar"></span> <span class="p"></span></td>`;
     $('actions').appendChild(tr);
@@ -117,9 +148,8 @@ async function start(): Promise<void> {
   const pixels = new Uint32Array(image.data.buffer);
   const fpsWindow: { time: number; frames: number }[] = [];
   const draw = () => {
-    const rgb = env.console.rgbFrame();
-    // jsnes words are 0x00BBGGRR: with alpha set they are RGBA bytes on little-endian machines.
-    for (let i = 0; i < pixels.length; i++) pixels[i] = rgb[i]! | 0xff000000;
+    const screen = env.screen;
+    for (let i = 0; i < pixels.length; i++) pixels[i] = RGBA[screen[i]! & 63]!;
     ctx.putImageData(image, 0, 0);
     const now = performance.now();
     fpsWindow.push({ time: now, frames: env.frames });
