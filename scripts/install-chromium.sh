@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Chromium for the report's browser test (tests/run/report-browser.test.ts), from Debian's
+# Chromium for the browser tests (tests/run/report-browser.test.ts, tests/web/export-web.test.ts), from Debian's
 # `chromium` package: Playwright's own browser download cannot work offline, Debian's can.
 #
 #   bash scripts/install-chromium.sh          install it when missing (apt-get, as root); idempotent

@@ -50,7 +50,8 @@ const ALLOWED: Record<string, string[]> = {
   run: ['util', 'validate', 'bytes'],
   distributed: ['validate', 'fields'],
   train: ['backend', 'distributed', 'env', 'replay', 'runtime', 'run', 'algos', 'models', 'graph', 'util', 'validate', 'bytes', 'fields', 'games', 'nes'],
-  cli: ['backend', 'distributed', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
+  web: ['backend', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'games', 'native', 'validate'],
+  cli: ['web', 'backend', 'distributed', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
   index: Object.keys({}),
 };
 

@@ -62,6 +62,8 @@ describe.skipIf(!ready)('npm package', () => {
     expect(listing).toContain('package/dist/index.js');
     expect(listing).toContain('package/dist/index.cjs');
     expect(listing).toContain('package/dist/index.d.ts');
+    // export-web copies the bundled page from here (scripts/build-web.ts, run by build:ts).
+    expect(listing).toContain('package/dist/web/player.js');
     // A root binding.gyp would make npm run `node-gyp rebuild` on install (it is dev-only).
     expect(listing).not.toContain('package/binding.gyp');
     // Test hooks stay home: neither the test addon (build/Release/mario_rl_test.node) nor its sources ship.

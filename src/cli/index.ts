@@ -13,6 +13,7 @@ import { actorCommand, learnerCommand } from './distributed.js';
 import { doctorCommand } from './doctor.js';
 import { exportGraphCommand } from './export-graph.js';
 import { exportMetricsCommand } from './export-metrics.js';
+import { exportWebCommand } from './export-web.js';
 import { playCommand } from './play.js';
 import { reportCommand } from './report.js';
 import { evalCommand } from './eval.js';
@@ -54,6 +55,7 @@ const COMMANDS: Record<string, Command> = {
   report: reportCommand,
   'export-metrics': exportMetricsCommand,
   'export-graph': exportGraphCommand,
+  'export-web': exportWebCommand,
 };
 
 function usage(): string {

@@ -25,7 +25,7 @@ import { RunnerGame } from './runner.js';
 import { Smb1Game } from './smb1.js';
 
 /** The games the jsnes backend runs, by name (the native registry's names and order). */
-const GAMES: Record<string, new (options: JsGameOptions) => JsGame> = { smb1: Smb1Game, runner: RunnerGame };
+export const GAMES: Record<string, new (options: JsGameOptions) => JsGame> = { smb1: Smb1Game, runner: RunnerGame };
 
 /** Names of the games the jsnes backend runs. */
 export function jsGameNames(): string[] {
