@@ -323,7 +323,14 @@ function resolveGame(o: Partial<VecEnvOptions>, backend: BackendName): string {
     }
     return RUNNER_GAME;
   }
-  const game = o.game === undefined ? 'smb1' : expectOneOf(o.game, 'game', backend === 'native' ? loadNative().envGameNames() : jsGameNames());
+  const game =
+    o.game === undefined
+      ? 'smb1'
+      : expectOneOf(
+          o.game,
+          backend === 'native' ? 'game' : "game (the jsnes backend's games)",
+          backend === 'native' ? loadNative().envGameNames() : jsGameNames(),
+        );
   if (game === 'smb1' && o.rom === undefined) {
     throw new TypeError(
       "Expected a Super Mario Bros. ROM image for rom but received none (game 'smb1' has no built-in ROM: " +

@@ -83,6 +83,9 @@ export function siteConfigFor(config: TrainerConfig, info: { globalStep: number;
   if (e.obs !== 'pixels') {
     throw new RangeError(`Expected env.obs 'pixels' for export-web but received '${e.obs}': the page computes pixel observations only`);
   }
+  if (e.game === 'smb3') {
+    throw new RangeError(`Expected env.game 'runner' or 'smb1' for export-web but received 'smb3': the page's jsnes backend has no SMB3 rules yet`);
+  }
   // Several stages (env.stages, a curriculum): the page plays the first.
   const stage = runStages(config).names[0]!;
   const model = trainSpecFor(config).model;
