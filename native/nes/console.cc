@@ -227,6 +227,7 @@ void Console::LoadState(const uint8_t* data, size_t size) {
   m.ppu.InvalidateLineCaches();
   m.ppu.InvalidateOamCache();
   m.ppu.InvalidateRowCache();
+  m.oam_dma_write_cycle = m.oam_dma_end_cycle = 0;  // a DMA of the old timeline must not match
   m.ScheduleSync();
 }
 

@@ -62,7 +62,9 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   }
   m.Write(0x100 | c.sp--, c.pc >> 8);
   m.Write(0x100 | c.sp--, c.pc & 0xFF);
-  // NMI hijack: an NMI arriving during BRK/IRQ's pushes takes over the vector.
+  // NMI hijack: an NMI arriving during BRK/IRQ's pushes takes over the vector. Bring the PPU up
+  // to now first if its NMI edge is due (nothing else syncs it inside the sequence).
+  m.Poll();
   if (vector == 0xFFFE && c.nmi_pending && c.nmi_clock <= static_cast<uint64_t>(c.cycles * 3 + kPpuPhase)) {
     vector = 0xFFFA;
     c.nmi_pending = 0;
@@ -106,6 +108,11 @@ struct Cpu::Core {
   // and is dropped to 0 by anything out of line (I/O, BRK) and by instructions that change the
   // I flag, so one compare of two registers replaces six loads per instruction.
   uint64_t limit = 0;
+  // Instructions that do not poll on their penultimate cycle mark the cycle they ended on (the
+  // tail compares it with cyc, so a stale mark never matches): a taken branch that stays in its
+  // page polls before its second cycle only; BRK, the interrupt sequence, does not poll at all.
+  uint64_t early_poll_end = 0;
+  uint64_t no_poll_end = 0;
 
   MARIO_RL_ALWAYS_INLINE void RefreshLimit() {
     const bool attention = c.nmi_pending || (m.IrqLine() && !(p & kI)) || m.s.ppu.frame_done;
@@ -246,7 +253,11 @@ struct Cpu::Core {
     if (!taken) return;
     rd(pc);
     const uint16_t target = static_cast<uint16_t>(pc + offset);
-    if ((target ^ pc) & 0xFF00) rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
+    if ((target ^ pc) & 0xFF00) {
+      rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
+    } else {
+      early_poll_end = cyc;
+    }
     pc = target;
   }
   // "LDA $2002 / AND #mask / BEQ|BNE back" polling loops (SMB1 waits for sprite-0 hit this way):
@@ -437,7 +448,7 @@ struct Cpu::Core {
         limit = 0;  // P came off the stack
         break;
       }
-      case 0x00: fetch(); sync_out(); m.cpu.Interrupt(0xFFFE, true); sync_in(); limit = 0; break;
+      case 0x00: fetch(); sync_out(); m.cpu.Interrupt(0xFFFE, true); sync_in(); limit = 0; no_poll_end = cyc; break;
       // Branches.
       case 0x10: branch(!(p & kN)); break;
       case 0x30: branch(p & kN); break;
@@ -553,8 +564,16 @@ struct Cpu::Core {
         (m.IrqLine() && !((delayed_i ? i_before : p) & kI))) {
       sync_out();
       m.Poll();
-      const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
-      if (c.nmi_pending && c.nmi_clock <= poll_clock) {
+      // The lines as they were at the end of the penultimate cycle; a taken branch in its page
+      // looks one cycle earlier, and an instruction whose write started OAM DMA looks at the
+      // cycle before that write (the DMA stalls the next instruction's opcode fetch).
+      uint64_t poll_cycle = c.cycles - 1;
+      if (early_poll_end == c.cycles) poll_cycle = c.cycles - 2;
+      if (m.oam_dma_end_cycle == c.cycles) poll_cycle = m.oam_dma_write_cycle - 1;
+      const uint64_t poll_clock = poll_cycle * 3 + kPpuPhase + 1;
+      if (no_poll_end == c.cycles) {
+        // BRK just ran its interrupt sequence: the handler's first instruction runs first.
+      } else if (c.nmi_pending && c.nmi_clock <= poll_clock) {
         c.nmi_pending = 0;
         m.cpu.Interrupt(0xFFFA, false);
         m.Poll();
