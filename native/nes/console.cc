@@ -15,7 +15,7 @@ namespace {
 // Save-state layout: header, ConsoleState, PRG-RAM, CHR-RAM. Bump kStateVersion whenever
 // ConsoleState or this layout changes (2: 32-bit sizes and a checksum of the body).
 constexpr uint32_t kStateMagic = 0x534E524D;  // "MRNS" little-endian
-constexpr uint32_t kStateVersion = 2;
+constexpr uint32_t kStateVersion = 3;
 struct StateHeader {
   uint32_t magic;
   uint32_t version;

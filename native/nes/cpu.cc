@@ -273,8 +273,10 @@ struct Cpu::Core {
                     MARIO_RL_ALWAYS_INLINE { return m.prg_map[(address >> 13) & 3][address & 0x1FFF]; };
     if (byte(t) != 0xAD || byte(t + 1) != 0x02 || byte(t + 2) != 0x20 || byte(t + 3) != 0x29) return;
     if (c.nmi_pending || (m.IrqLine() && !(p & kI))) return;
-    const PpuState& ps = m.s.ppu;
+    PpuState& ps = m.s.ppu;
     if ((ps.status & 0x80) || ps.w || ((ps.open_bus ^ ps.status) & 0xE0)) return;
+    // The latch's low 5 bits may decay during the skip: only skip when the mask ignores them.
+    if (ps.open_bus & 0x1F & byte(t + 4)) return;
     const uint8_t v = ps.open_bus & byte(t + 4);
     if ((v == 0) != beq) return;
     // Iteration k (from 0) reads $2002 at CPU cycle cyc + 9k + 4, PPU clock 3 * that.
@@ -282,6 +284,9 @@ struct Cpu::Core {
     const int64_t sync_room = static_cast<int64_t>(m.next_sync_cycle) - 10 - static_cast<int64_t>(cyc);
     if (ppu_room < 0 || sync_room < 9) return;
     const int64_t n = std::min(ppu_room / 27 + 1, sync_room / 9);
+    // The last skipped read drove the latch's status bits, as the real one would have.
+    const uint64_t last_read = 3 * (cyc + static_cast<uint64_t>(9 * (n - 1)) + 4) + kPpuPhase;
+    for (int i = 5; i < 8; ++i) ps.open_bus_clock[i] = last_read;
     cyc += static_cast<uint64_t>(9 * n);
     a = v;
     set_zn(a);

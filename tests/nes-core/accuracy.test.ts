@@ -22,7 +22,9 @@ const PROGRAMS: { name: string; frames: number; dump?: [number, number] }[] = [
   { name: 'nmi-hijacks-brk', frames: 200, dump: [0x10, 0x15] },
   { name: 'interrupt-latency', frames: 30, dump: [0x10, 0x14] },
   { name: 'dummy-reads', frames: 30 },
+  { name: 'ppu-open-bus', frames: 200 },
   { name: 'apu-frame-counter', frames: 30 },
+  { name: 'power-and-reset', frames: 60, dump: [0x04, 0x11] },
 ];
 
 function hexBytes(bytes: Uint8Array): string {
