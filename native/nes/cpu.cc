@@ -286,7 +286,7 @@ struct Cpu::Core {
     const int64_t n = std::min(ppu_room / 27 + 1, sync_room / 9);
     // The last skipped read drove the latch's status bits, as the real one would have.
     const uint64_t last_read = 3 * (cyc + static_cast<uint64_t>(9 * (n - 1)) + 4) + kPpuPhase;
-    for (int i = 5; i < 8; ++i) ps.open_bus_clock[i] = last_read;
+    ps.open_bus_clock[0] = ps.open_bus_clock[1] = last_read;  // bits 7-6 and 5
     cyc += static_cast<uint64_t>(9 * n);
     a = v;
     set_zn(a);

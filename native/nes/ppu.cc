@@ -71,19 +71,21 @@ void Ppu::Reset() {
   InvalidateLineCaches();
 }
 
+constexpr uint8_t kOpenBusGroups[3] = {0xC0, 0x20, 0x1F};  // PpuState::open_bus_clock's
+
 void Ppu::DriveOpenBus(uint8_t value, uint8_t driven) {
   PpuState& p = m_.s.ppu;
-  p.open_bus = static_cast<uint8_t>((OpenBusNow() & ~driven) | (value & driven));
-  for (int i = 0; i < 8; ++i) {
-    if (driven & (1 << i)) p.open_bus_clock[i] = p.clock;
+  p.open_bus = static_cast<uint8_t>((driven == 0xFF ? 0 : OpenBusNow() & ~driven) | (value & driven));
+  for (int g = 0; g < 3; ++g) {
+    if (driven & kOpenBusGroups[g]) p.open_bus_clock[g] = p.clock;
   }
 }
 
 uint8_t Ppu::OpenBusNow() const {
   const PpuState& p = m_.s.ppu;
   uint8_t value = p.open_bus;
-  for (int i = 0; i < 8; ++i) {
-    if ((value & (1 << i)) && p.clock >= p.open_bus_clock[i] + kOpenBusDecayDots) value &= ~(1 << i);
+  for (int g = 0; g < 3; ++g) {
+    if (p.clock >= p.open_bus_clock[g] + kOpenBusDecayDots) value &= static_cast<uint8_t>(~kOpenBusGroups[g]);
   }
   return value;
 }

@@ -196,5 +196,5 @@ export const STATE_OFFSETS = {
   ppuSpriteCount: 32 + 51,
   ppuRenderedX: 32 + 60,
   ppuNtOffset: 32 + 136,
-  apuFrameStep: 32 + 4640,
+  apuFrameStep: 32 + 4600,
 } as const;
