@@ -15,7 +15,7 @@ namespace {
 // Save-state layout: header, ConsoleState, PRG-RAM, CHR-RAM. Bump kStateVersion whenever
 // ConsoleState or this layout changes (2: 32-bit sizes and a checksum of the body).
 constexpr uint32_t kStateMagic = 0x534E524D;  // "MRNS" little-endian
-constexpr uint32_t kStateVersion = 2;
+constexpr uint32_t kStateVersion = 3;
 struct StateHeader {
   uint32_t magic;
   uint32_t version;
@@ -227,6 +227,7 @@ void Console::LoadState(const uint8_t* data, size_t size) {
   m.ppu.InvalidateLineCaches();
   m.ppu.InvalidateOamCache();
   m.ppu.InvalidateRowCache();
+  m.oam_dma_write_cycle = m.oam_dma_end_cycle = 0;  // a DMA of the old timeline must not match
   m.ScheduleSync();
 }
 

@@ -62,7 +62,9 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
   }
   m.Write(0x100 | c.sp--, c.pc >> 8);
   m.Write(0x100 | c.sp--, c.pc & 0xFF);
-  // NMI hijack: an NMI arriving during BRK/IRQ's pushes takes over the vector.
+  // NMI hijack: an NMI arriving during BRK/IRQ's pushes takes over the vector. Bring the PPU up
+  // to now first if its NMI edge is due (nothing else syncs it inside the sequence).
+  m.Poll();
   if (vector == 0xFFFE && c.nmi_pending && c.nmi_clock <= static_cast<uint64_t>(c.cycles * 3 + kPpuPhase)) {
     vector = 0xFFFA;
     c.nmi_pending = 0;
@@ -106,6 +108,11 @@ struct Cpu::Core {
   // and is dropped to 0 by anything out of line (I/O, BRK) and by instructions that change the
   // I flag, so one compare of two registers replaces six loads per instruction.
   uint64_t limit = 0;
+  // Instructions that do not poll on their penultimate cycle mark the cycle they ended on (the
+  // tail compares it with cyc, so a stale mark never matches): a taken branch that stays in its
+  // page polls before its second cycle only; BRK, the interrupt sequence, does not poll at all.
+  uint64_t early_poll_end = 0;
+  uint64_t no_poll_end = 0;
 
   MARIO_RL_ALWAYS_INLINE void RefreshLimit() {
     const bool attention = c.nmi_pending || (m.IrqLine() && !(p & kI)) || m.s.ppu.frame_done;
@@ -246,7 +253,11 @@ struct Cpu::Core {
     if (!taken) return;
     rd(pc);
     const uint16_t target = static_cast<uint16_t>(pc + offset);
-    if ((target ^ pc) & 0xFF00) rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
+    if ((target ^ pc) & 0xFF00) {
+      rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
+    } else {
+      early_poll_end = cyc;
+    }
     pc = target;
   }
   // "LDA $2002 / AND #mask / BEQ|BNE back" polling loops (SMB1 waits for sprite-0 hit this way):
@@ -262,8 +273,10 @@ struct Cpu::Core {
                     MARIO_RL_ALWAYS_INLINE { return m.prg_map[(address >> 13) & 3][address & 0x1FFF]; };
     if (byte(t) != 0xAD || byte(t + 1) != 0x02 || byte(t + 2) != 0x20 || byte(t + 3) != 0x29) return;
     if (c.nmi_pending || (m.IrqLine() && !(p & kI))) return;
-    const PpuState& ps = m.s.ppu;
+    PpuState& ps = m.s.ppu;
     if ((ps.status & 0x80) || ps.w || ((ps.open_bus ^ ps.status) & 0xE0)) return;
+    // The latch's low 5 bits may decay during the skip: only skip when the mask ignores them.
+    if (ps.open_bus & 0x1F & byte(t + 4)) return;
     const uint8_t v = ps.open_bus & byte(t + 4);
     if ((v == 0) != beq) return;
     // Iteration k (from 0) reads $2002 at CPU cycle cyc + 9k + 4, PPU clock 3 * that.
@@ -271,6 +284,9 @@ struct Cpu::Core {
     const int64_t sync_room = static_cast<int64_t>(m.next_sync_cycle) - 10 - static_cast<int64_t>(cyc);
     if (ppu_room < 0 || sync_room < 9) return;
     const int64_t n = std::min(ppu_room / 27 + 1, sync_room / 9);
+    // The last skipped read drove the latch's status bits, as the real one would have.
+    const uint64_t last_read = 3 * (cyc + static_cast<uint64_t>(9 * (n - 1)) + 4) + kPpuPhase;
+    ps.open_bus_clock[0] = ps.open_bus_clock[1] = last_read;  // bits 7-6 and 5
     cyc += static_cast<uint64_t>(9 * n);
     a = v;
     set_zn(a);
@@ -437,7 +453,7 @@ struct Cpu::Core {
         limit = 0;  // P came off the stack
         break;
       }
-      case 0x00: fetch(); sync_out(); m.cpu.Interrupt(0xFFFE, true); sync_in(); limit = 0; break;
+      case 0x00: fetch(); sync_out(); m.cpu.Interrupt(0xFFFE, true); sync_in(); limit = 0; no_poll_end = cyc; break;
       // Branches.
       case 0x10: branch(!(p & kN)); break;
       case 0x30: branch(p & kN); break;
@@ -553,8 +569,16 @@ struct Cpu::Core {
         (m.IrqLine() && !((delayed_i ? i_before : p) & kI))) {
       sync_out();
       m.Poll();
-      const uint64_t poll_clock = (c.cycles - 1) * 3 + kPpuPhase + 1;
-      if (c.nmi_pending && c.nmi_clock <= poll_clock) {
+      // The lines as they were at the end of the penultimate cycle; a taken branch in its page
+      // looks one cycle earlier, and an instruction whose write started OAM DMA looks at the
+      // cycle before that write (the DMA stalls the next instruction's opcode fetch).
+      uint64_t poll_cycle = c.cycles - 1;
+      if (early_poll_end == c.cycles) poll_cycle = c.cycles - 2;
+      if (m.oam_dma_end_cycle == c.cycles) poll_cycle = m.oam_dma_write_cycle - 1;
+      const uint64_t poll_clock = poll_cycle * 3 + kPpuPhase + 1;
+      if (no_poll_end == c.cycles) {
+        // BRK just ran its interrupt sequence: the handler's first instruction runs first.
+      } else if (c.nmi_pending && c.nmi_clock <= poll_clock) {
         c.nmi_pending = 0;
         m.cpu.Interrupt(0xFFFA, false);
         m.Poll();

@@ -20,6 +20,7 @@ Machine::Machine(std::shared_ptr<const Rom> rom_in, const ConsoleOptions& option
 
 void Machine::Power(const ConsoleOptions& options) {
   std::memset(static_cast<void*>(&s), 0, sizeof s);
+  oam_dma_write_cycle = oam_dma_end_cycle = 0;
   switch (options.power_on_ram) {
     case PowerOnRam::kZero: break;
     case PowerOnRam::kFF: std::memset(s.ram, 0xFF, sizeof s.ram); break;
@@ -170,6 +171,7 @@ void Machine::WriteIo(uint16_t address, uint8_t value) {
 
 void Machine::OamDma(uint8_t page) {
   // 513 cycles, 514 when the DMA starts on an odd CPU cycle.
+  oam_dma_write_cycle = s.cpu.cycles;
   Tick();
   if (s.cpu.cycles & 1) Tick();
   const uint16_t base = static_cast<uint16_t>(page << 8);
@@ -178,6 +180,7 @@ void Machine::OamDma(uint8_t page) {
     Tick();
     ppu.WriteOam(value);
   }
+  oam_dma_end_cycle = s.cpu.cycles;
 }
 
 uint8_t Machine::Peek(uint16_t address) const {

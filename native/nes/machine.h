@@ -86,6 +86,10 @@ class Machine {
   Apu apu;
   Controller pad1{s.pad1}, pad2{s.pad2};
   uint64_t next_sync_cycle = 0;
+  // The last OAM DMA: the CPU cycle of the $4014 write and the cycle the DMA ended on. Read by
+  // the CPU's interrupt poll right after the instruction; not state (never live across a save).
+  uint64_t oam_dma_write_cycle = 0;
+  uint64_t oam_dma_end_cycle = 0;
   bool render = true;
   uint8_t own_frame[kFrameWidth * kFrameHeight] = {};
   uint8_t* frame = own_frame;  // where rendered pixels go (Console::SetFrameBuffer)

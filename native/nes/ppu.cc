@@ -15,6 +15,9 @@ namespace {
 constexpr int kDotsPerLine = 341;
 constexpr int kVblLine = 241;
 constexpr int kPreRenderLine = 261;
+// How long a bit of the I/O data latch holds a 1 without being driven: about 600 ms (NESdev wiki,
+// "Open bus behavior"; it varies between consoles), in PPU dots (5,369,318 per second).
+constexpr uint64_t kOpenBusDecayDots = 3221591;
 constexpr int kLines = 262;
 // Disabling NMI this many dots after it rose still keeps it from reaching the CPU.
 constexpr uint64_t kNmiCancelWindow = 2;
@@ -45,6 +48,8 @@ void Ppu::PowerOn() {
   p.dot = 0;
   p.clock = 0;
   p.sprite0_hit_dot = -1;
+  for (auto& c : p.open_bus_clock) c = 0;
+  p.warming_up = 1;
   // The palette RAM contents one real console powers up with (blargg's power_up_palette).
   static constexpr uint8_t kPowerUpPalette[32] = {0x09, 0x01, 0x00, 0x01, 0x00, 0x02, 0x02, 0x0D, 0x08, 0x10, 0x08,
                                                   0x24, 0x00, 0x00, 0x04, 0x2C, 0x09, 0x01, 0x34, 0x03, 0x00, 0x04,
@@ -62,7 +67,27 @@ void Ppu::Reset() {
   p.read_buffer = 0;
   p.fine_x = 0;
   p.t = 0;
+  p.warming_up = 1;  // the NES-001's reset button resets the PPU too
   InvalidateLineCaches();
+}
+
+constexpr uint8_t kOpenBusGroups[3] = {0xC0, 0x20, 0x1F};  // PpuState::open_bus_clock's
+
+void Ppu::DriveOpenBus(uint8_t value, uint8_t driven) {
+  PpuState& p = m_.s.ppu;
+  p.open_bus = static_cast<uint8_t>((driven == 0xFF ? 0 : OpenBusNow() & ~driven) | (value & driven));
+  for (int g = 0; g < 3; ++g) {
+    if (driven & kOpenBusGroups[g]) p.open_bus_clock[g] = p.clock;
+  }
+}
+
+uint8_t Ppu::OpenBusNow() const {
+  const PpuState& p = m_.s.ppu;
+  uint8_t value = p.open_bus;
+  for (int g = 0; g < 3; ++g) {
+    if (p.clock >= p.open_bus_clock[g] + kOpenBusDecayDots) value &= static_cast<uint8_t>(~kOpenBusGroups[g]);
+  }
+  return value;
 }
 
 uint8_t Ppu::ReadVram(uint16_t address) const {
@@ -269,6 +294,7 @@ void Ppu::HandleEvent(int dot) {
   if (line == kPreRenderLine && dot == 1) {
     p.status &= 0x1F;
     p.vbl_suppressed = 0;
+    p.warming_up = 0;
     return;
   }
   if (line == kPreRenderLine && dot == kPreRenderBgA12Dot) {
@@ -649,7 +675,7 @@ uint8_t Ppu::ReadRegister(uint16_t address) {
   PpuState& p = m_.s.ppu;
   switch (address & 7) {
     case 2: {
-      uint8_t result = static_cast<uint8_t>((p.status & 0xE0) | (p.open_bus & 0x1F));
+      const uint8_t result = static_cast<uint8_t>((p.status & 0xE0) | (OpenBusNow() & 0x1F));
       if (p.line == kVblLine) {
         if (p.dot == 0) {
           p.vbl_suppressed = 1;  // read one dot before VBL: flag never sets, no NMI
@@ -659,41 +685,43 @@ uint8_t Ppu::ReadRegister(uint16_t address) {
       }
       p.status &= 0x7F;
       p.w = 0;
-      p.open_bus = result;
+      DriveOpenBus(result, 0xE0);  // the status bits drive the latch; the low 5 keep decaying
       return result;
     }
     case 4: {
       uint8_t value = p.oam[p.oam_addr];
       if ((p.oam_addr & 3) == 2) value &= 0xE3;
-      p.open_bus = value;
+      DriveOpenBus(value, 0xFF);
       return value;
     }
     case 7: {
       const uint16_t a = p.v & 0x3FFF;
       uint8_t result;
+      uint8_t driven = 0xFF;
       if (a < 0x3F00) {
         result = p.read_buffer;
         p.read_buffer = ReadVram(a);
       } else {
-        result = static_cast<uint8_t>((ReadVram(a) & 0x3F) | (p.open_bus & 0xC0));
+        driven = 0x3F;  // palette RAM drives 6 bits; the top 2 come from the latch
+        result = static_cast<uint8_t>((ReadVram(a) & 0x3F) | (OpenBusNow() & 0xC0));
         p.read_buffer = ReadVram(static_cast<uint16_t>(a - 0x1000));
       }
       p.v = static_cast<uint16_t>((p.v + ((p.ctrl & 0x04) ? 32 : 1)) & 0x7FFF);
       SetAddressBus(p.v);
-      p.open_bus = result;
+      DriveOpenBus(result, driven);
       return result;
     }
-    default: return p.open_bus;
+    default: return p.open_bus = OpenBusNow();  // write-only registers: the latch, undriven
   }
 }
 
 uint8_t Ppu::PeekRegister(uint16_t address) const {
   const PpuState& p = m_.s.ppu;
   switch (address & 7) {
-    case 2: return static_cast<uint8_t>((p.status & 0xE0) | (p.open_bus & 0x1F));
+    case 2: return static_cast<uint8_t>((p.status & 0xE0) | (OpenBusNow() & 0x1F));
     case 4: return p.oam[p.oam_addr];
     case 7: return (p.v & 0x3FFF) >= 0x3F00 ? ReadVram(p.v) : p.read_buffer;
-    default: return p.open_bus;
+    default: return OpenBusNow();
   }
 }
 
@@ -705,7 +733,10 @@ void Ppu::WriteOam(uint8_t value) {
 
 void Ppu::WriteRegister(uint16_t address, uint8_t value) {
   PpuState& p = m_.s.ppu;
-  p.open_bus = value;
+  DriveOpenBus(value, 0xFF);
+  // Until the pre-render line after power or reset the PPU ignores $2000, $2001, $2005 and $2006
+  // (NESdev wiki, "PPU power up state"); the latch still takes the value.
+  if (p.warming_up && (0x63 >> (address & 7)) & 1) return;
   switch (address & 7) {
     case 0: {
       CatchUpPixels();

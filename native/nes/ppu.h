@@ -52,6 +52,11 @@ class Ppu {
   uint8_t ReadVram(uint16_t address) const;
   void WriteVram(uint16_t address, uint8_t value);
   void SetAddressBus(uint16_t address);
+  // The I/O data latch (open_bus): bits set in `driven` (a union of the groups $C0, $20, $1F)
+  // take `value` and are refreshed; the rest keep decaying. OpenBusNow is the latch with every
+  // group undriven for the decay time cleared.
+  void DriveOpenBus(uint8_t value, uint8_t driven);
+  uint8_t OpenBusNow() const;
   int A12Dot() const;
 
   Machine& m_;

@@ -45,6 +45,10 @@ struct PpuState {
   uint8_t oam[256] = {};
   uint8_t palette[32] = {};
   uint8_t vram[4096] = {};  // 2 KiB used unless the cartridge has four-screen VRAM
+  // PPU clock the bits of open_bus were last driven (they decay), per group of bits that are
+  // always driven together: [0] bits 7-6, [1] bit 5, [2] bits 4-0.
+  uint64_t open_bus_clock[3] = {};
+  uint8_t warming_up = 0;  // after power/reset, until the pre-render line: $2000/1/5/6 writes ignored
 };
 
 struct ApuState {

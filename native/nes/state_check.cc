@@ -69,6 +69,7 @@ std::string CheckPpu(const PpuState& p, uint64_t cpu_cycles) {
   return CheckFlags({{"ppu.w", p.w},
                      {"ppu.odd_frame", p.odd_frame},
                      {"ppu.vbl_suppressed", p.vbl_suppressed},
+                     {"ppu.warming_up", p.warming_up},
                      {"ppu.frame_done", p.frame_done},
                      {"ppu.sprite0_on_line", p.sprite0_on_line},
                      {"ppu.next_sprite0", p.next_sprite0},

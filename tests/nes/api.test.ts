@@ -125,8 +125,8 @@ describe('Nes argument validation', () => {
     expect(() => nes.loadState(new Uint8Array(0))).toThrow(/expected \d+ bytes but received 0/);
     expect(() => nes.loadState(new Uint8Array(state.length))).toThrow(/bad magic/);
     const nextVersion = state.slice();
-    new DataView(nextVersion.buffer).setUint32(4, 3, true); // header: magic u32, version u32 (LE)
-    expect(() => nes.loadState(nextVersion)).toThrow(/version 3 is not the supported version 2/);
+    new DataView(nextVersion.buffer).setUint32(4, 4, true); // header: magic u32, version u32 (LE)
+    expect(() => nes.loadState(nextVersion)).toThrow(/version 4 is not the supported version 3/);
     const other = new Nes(syntheticRom(0x16));
     expect(() => other.loadState(state)).toThrow(/saved from a different ROM/);
     other.close();
