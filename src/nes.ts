@@ -5,7 +5,7 @@
  * dot 1), so RAM read right after it already reflects input `b`. See docs/nes.md.
  */
 import { toBytes } from './bytes.js';
-import { loadNative, type NativeNesCore } from './native.js';
+import { defaultFastPaths, loadNative, type NativeNesCore } from './native.js';
 import { expectBoolean, expectInteger, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from './validate.js';
 
 /** Width of a frame in pixels. */
@@ -45,6 +45,14 @@ export interface NesOptions {
   powerOnRam?: PowerOnRam;
   /** Seed for `powerOnRam: 'random'`: an integer in [0, 2^53 − 1]. Default 0. */
   seed?: number;
+  /**
+   * Use the core's fast paths (default true, or false when the environment variable
+   * `MARIO_RL_EXACT=1` is set): idle loops fast-forwarded to the next event and whole visible
+   * lines drawn at once (docs/nes-core.md). `false` runs every cycle the slow way. Both give
+   * byte-identical RAM, registers, cycle counts, frames and save states; `false` is for tests
+   * and for measuring what the fast paths give.
+   */
+  fastPaths?: boolean;
 }
 
 /** Options of `stepFrame` / `stepFrames`. */
@@ -79,7 +87,7 @@ export interface CpuState extends CpuRegisters {
 }
 
 const POWER_ON_RAM: readonly PowerOnRam[] = ['zero', 'ff', 'random'];
-const NES_OPTIONS = ['powerOnRam', 'seed'] as const;
+const NES_OPTIONS = ['powerOnRam', 'seed', 'fastPaths'] as const;
 const STEP_OPTIONS = ['render'] as const;
 const CPU_KEYS = ['pc', 'a', 'x', 'y', 'p', 'sp'] as const;
 
@@ -108,7 +116,7 @@ export class Nes {
   /**
    * Loads an iNES / NES 2.0 image and powers the console on.
    * @param rom the ROM bytes (any BufferSource; copied, the caller may reuse it)
-   * @param opts power-on RAM contents and seed
+   * @param opts power-on RAM contents and seed, fast paths
    * @throws TypeError/RangeError for bad arguments; Error naming the bad header field, or
    *   `Unsupported mapper N`, for a ROM the core cannot run.
    */
@@ -118,8 +126,9 @@ export class Nes {
     rejectUnknownKeys(o, 'Nes options', NES_OPTIONS);
     const powerOnRam = o.powerOnRam === undefined ? 'zero' : expectOneOf(o.powerOnRam, 'powerOnRam', POWER_ON_RAM);
     const seed = o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
+    const fastPaths = o.fastPaths === undefined ? defaultFastPaths() : expectBoolean(o.fastPaths, 'fastPaths');
     const Core = loadNative().NesCore;
-    this.#core = new Core(bytes, POWER_ON_RAM.indexOf(powerOnRam), seed);
+    this.#core = new Core(bytes, POWER_ON_RAM.indexOf(powerOnRam), seed, fastPaths ? 1 : 0);
     this.#ram = this.#core.ramView();
     this.#frame = this.#core.frameView();
   }

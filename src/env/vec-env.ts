@@ -5,7 +5,7 @@
  */
 import { toBytes } from '../bytes.js';
 import { loadRunnerRom, RUNNER_GAME } from '../games/runner.js';
-import { loadNative, type NativeBuildInfo, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
+import { defaultFastPaths, loadNative, type NativeBuildInfo, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
 import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 
 /** Most lanes one VecEnv steps. */
@@ -150,6 +150,11 @@ export interface VecEnvOptions {
   maxEpisodeSteps?: number;
   /** Seed of the per-lane random streams (sticky actions, no-ops, stage draws). Default 0. */
   seed?: number;
+  /**
+   * Use the NES core's fast paths (default true, or false when `MARIO_RL_EXACT=1` is set; see
+   * `NesOptions.fastPaths`). Results are byte-identical either way; `false` is slower.
+   */
+  fastPaths?: boolean;
 }
 
 /** Statistics of the episodes that finished on a step, valid where `terminated | truncated`. */
@@ -213,6 +218,7 @@ const OPTION_KEYS = [
   'rewardShaping',
   'maxEpisodeSteps',
   'seed',
+  'fastPaths',
 ] as const;
 const OBS_KEYS = ['kind', 'width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
 const TILE_OBS_KEYS = ['kind', 'rows', 'cols', 'frameStack'] as const;
@@ -361,6 +367,7 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     maxPool: o.maxPool === undefined ? true : expectBoolean(o.maxPool, 'maxPool'),
     stickyActionProb: o.stickyActionProb === undefined ? 0 : expectNumber(o.stickyActionProb, 'stickyActionProb', 0, 1),
     noopMax: o.noopMax === undefined ? 0 : expectInteger(o.noopMax, 'noopMax', 0, 10000),
+    fastPaths: o.fastPaths === undefined ? defaultFastPaths() : expectBoolean(o.fastPaths, 'fastPaths'),
     maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, MAX_EPISODE_STEPS),
     obsKind,
     width: obs.width,
@@ -450,6 +457,7 @@ export class VecEnv {
     const native = new addon.VecEnv(config, rom) as NativeVecEnv;
     this.#native = native;
     this.#rom = rom; // for render()
+    this.#fastPaths = config.fastPaths;
     const d = native.description;
     const n = d.numEnvs;
     this.numEnvs = n;
@@ -666,6 +674,7 @@ export class VecEnv {
   // ---- Gymnasium habits: space descriptions, plain-array actions, render(lane). Kept together here.
 
   #rom: Uint8Array;
+  #fastPaths: boolean;
   /** Where plain-array actions are copied (allocated at the first such call). */
   #actionScratch: Int32Array | undefined;
   /** A console of the env's ROM that render() loads lane states into (made at the first call). */
@@ -705,7 +714,7 @@ export class VecEnv {
   render(lane = 0): Uint8Array {
     const native = this.#live('render');
     const state = native.saveState(expectInteger(lane, 'lane', 0, this.numEnvs - 1));
-    const core = (this.#renderCore ??= new (loadNative().NesCore)(this.#rom, 0, 0));
+    const core = (this.#renderCore ??= new (loadNative().NesCore)(this.#rom, 0, 0, this.#fastPaths ? 1 : 0));
     core.loadState(state);
     core.stepFrame(0, true);
     return core.toRgb(new Uint8Array(RENDER_WIDTH * RENDER_HEIGHT * 3));
