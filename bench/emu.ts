@@ -2,12 +2,16 @@
  * bench:emu — single-thread NES emulation speed on Super Mario Bros. (MARIO_ROM).
  *
  * Runs the input script of reference/baselines.md for N frames (default 20,000) with rendering,
- * without rendering, and on jsnes 3.0.0 (`emulateSound: false`) in the same process, and prints
- * frames/s with the ratio to jsnes; then the cost of one saveStateInto + loadState pair.
+ * without rendering, each with the core's fast paths on and off (`fastPaths`, docs/nes-core.md),
+ * and on jsnes 3.0.0 (`emulateSound: false`) in the same process, and prints frames/s with the
+ * ratio to jsnes, by wall time and by process CPU time (the one to read on a busy machine); then
+ * the cost of one saveStateInto + loadState pair. With SMB3_ROM set it also
+ * times Super Mario Bros. 3 (START presses, then the same script) with fast paths on and off.
  *
  *   MARIO_ROM=/path/to/smb.nes npm run bench:emu [-- --frames 20000]
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 import { NES } from 'jsnes';
@@ -46,23 +50,38 @@ const rom = new Uint8Array(readFileSync(romPath));
 const frames = parseFrames(process.argv.slice(2));
 const script = scriptBytes(frames);
 
-function ours(render: boolean): number {
-  const nes = new Nes(rom);
-  nes.stepFrames(script.subarray(0, 300), { render }); // warm-up: boot, caches
-  const fresh = new Nes(rom);
-  const t0 = performance.now();
-  fresh.stepFrames(script, { render });
-  const seconds = (performance.now() - t0) / 1000;
-  nes.close();
-  fresh.close();
-  return seconds;
+/** Wall seconds and process CPU seconds (all threads, so V8's GC/JIT threads count for jsnes). */
+interface Timing {
+  seconds: number;
+  cpuSeconds: number;
 }
 
-function jsnes(): number {
+function startTiming(): () => Timing {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+  };
+}
+
+function ours(render: boolean, fastPaths: boolean, image = rom): Timing {
+  const nes = new Nes(image, { fastPaths });
+  nes.stepFrames(script.subarray(0, 300), { render }); // warm-up: boot, caches
+  const fresh = new Nes(image, { fastPaths });
+  const stop = startTiming();
+  fresh.stepFrames(script, { render });
+  const timing = stop();
+  nes.close();
+  fresh.close();
+  return timing;
+}
+
+function jsnes(): Timing {
   const nes = new NES({ onFrame() {}, emulateSound: false });
   nes.loadROM(Buffer.from(rom).toString('binary'));
   let held = 0;
-  const t0 = performance.now();
+  const stop = startTiming();
   for (let f = 0; f < frames; f++) {
     const b = script[f];
     const changed = b ^ held;
@@ -74,7 +93,7 @@ function jsnes(): number {
     held = b;
     nes.frame();
   }
-  return (performance.now() - t0) / 1000;
+  return stop();
 }
 
 function saveLoad(): { micros: number; bytes: number } {
@@ -96,25 +115,50 @@ function saveLoad(): { micros: number; bytes: number } {
   return { micros, bytes: buffer.length };
 }
 
-const rendered = ours(true);
-const unrendered = ours(false);
+const rendered = ours(true, true);
+const renderedExact = ours(true, false);
+const unrendered = ours(false, true);
+const unrenderedExact = ours(false, false);
 const baseline = jsnes();
 const sl = saveLoad();
 
-const fps = (s: number) => frames / s;
+const us = (s: number) => ((s * 1e6) / frames).toFixed(1);
 const rows = [
   ['mario-rl, render: true', rendered],
+  ['mario-rl, render: true, fastPaths: false', renderedExact],
   ['mario-rl, render: false', unrendered],
+  ['mario-rl, render: false, fastPaths: false', unrenderedExact],
   ['jsnes 3.0.0, emulateSound: false (baseline)', baseline],
 ] as const;
 console.log(`# bench:emu — Super Mario Bros., ${frames} frames of the reference input script, one thread`);
-console.log(`# node ${process.version}, ${process.platform}-${process.arch}, ${new Date().toISOString()}`);
+console.log(`# node ${process.version}, ${process.platform}-${process.arch}, load ${loadavg()[0]!.toFixed(1)}, ${new Date().toISOString()}`);
+console.log('# CPU = process CPU time; on a busy machine its ratios are the ones to read');
 console.log('');
-console.log('| emulator | seconds | frames/s | µs/frame | vs jsnes |');
-console.log('|---|---:|---:|---:|---:|');
-for (const [name, s] of rows) {
-  console.log(`| ${name} | ${s.toFixed(2)} | ${fps(s).toFixed(0)} | ${((s * 1e6) / frames).toFixed(1)} | ${(fps(s) / fps(baseline)).toFixed(1)}× |`);
+console.log('| emulator | seconds | frames/s | µs/frame | vs jsnes | CPU µs/frame | vs jsnes (CPU) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const [name, t] of rows) {
+  const fps = frames / t.seconds;
+  console.log(
+    `| ${name} | ${t.seconds.toFixed(2)} | ${fps.toFixed(0)} | ${us(t.seconds)} | ${(baseline.seconds / t.seconds).toFixed(1)}× | ` +
+      `${us(t.cpuSeconds)} | ${(baseline.cpuSeconds / t.cpuSeconds).toFixed(1)}× |`,
+  );
 }
 console.log('');
 console.log(`| save + load (saveStateInto + loadState, ${sl.bytes}-byte state) | ${sl.micros.toFixed(2)} µs |`);
 console.log('|---|---:|');
+
+const smb3Path = process.env.SMB3_ROM;
+if (smb3Path) {
+  const smb3 = new Uint8Array(readFileSync(smb3Path));
+  console.log('');
+  console.log('| Super Mario Bros. 3 | fast paths on, µs/frame | off, µs/frame | on vs off | CPU µs/frame on | off | on vs off (CPU) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const render of [true, false]) {
+    const on = ours(render, true, smb3);
+    const off = ours(render, false, smb3);
+    console.log(
+      `| render: ${render} | ${us(on.seconds)} | ${us(off.seconds)} | ${(off.seconds / on.seconds).toFixed(2)}× | ` +
+        `${us(on.cpuSeconds)} | ${us(off.cpuSeconds)} | ${(off.cpuSeconds / on.cpuSeconds).toFixed(2)}× |`,
+    );
+  }
+}

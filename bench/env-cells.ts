@@ -7,8 +7,8 @@ export const BENCH_FRAME_SKIP = 4;
 export const BENCH_OBS = { width: 84, height: 84, stack: 4, grayscale: true } as const;
 
 /** The Super Mario Bros. cell: `numEnvs` lanes of 1-1 with SIMPLE actions, already reset. */
-export function smbBenchEnv(rom: Uint8Array, numEnvs: number, numThreads: number, seed: number): VecEnv {
-  const env = new VecEnv({ rom, numEnvs, numThreads, stages: ['1-1'], actions: 'simple', frameSkip: BENCH_FRAME_SKIP, obs: BENCH_OBS, seed });
+export function smbBenchEnv(rom: Uint8Array, numEnvs: number, numThreads: number, seed: number, fastPaths = true): VecEnv {
+  const env = new VecEnv({ rom, numEnvs, numThreads, stages: ['1-1'], actions: 'simple', frameSkip: BENCH_FRAME_SKIP, obs: BENCH_OBS, seed, fastPaths });
   env.reset();
   return env;
 }

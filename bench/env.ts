@@ -15,6 +15,9 @@
  * at that moment: two independent single-thread VecEnvs of N/2 lanes each, one on the main thread
  * and one on a worker thread (bench/env-half-worker.ts), running at once with no step barrier
  * between them. That cell takes its turn with the others, so "of ceiling" compares like with like.
+ *
+ * A row "1, fastPaths: false" runs the one-thread cell with the NES core's fast paths off
+ * (docs/nes-core.md), in the same turns, to show what they give.
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -41,8 +44,8 @@ const { width: W, height: H, stack: STACK } = BENCH_OBS;
 
 const WINDOWS = 5;
 
-function oursCell(n: number, threads: number): { cell: ThroughputSubject; env: VecEnv } {
-  const env = smbBenchEnv(rom, n, threads, 1);
+function oursCell(n: number, threads: number, fastPaths = true): { cell: ThroughputSubject; env: VecEnv } {
+  const env = smbBenchEnv(rom, n, threads, 1, fastPaths);
   return { cell: { step: randomStepper(env, 1), itemsPerStep: n }, env };
 }
 
@@ -186,16 +189,21 @@ console.log('|---|---|---|---|---|---|---|');
 for (const n of LANES) {
   const baseline = baselineCell(n);
   const cells = THREADS.map((t) => oursCell(n, t));
+  const exact = oursCell(n, 1, false);
   const ceiling = n >= 2 ? await ceilingCell(n) : undefined;
-  const subjects = [baseline, ...cells.map((c) => c.cell), ...(ceiling ? [ceiling.cell] : [])];
+  const subjects = [baseline, ...cells.map((c) => c.cell), ...(ceiling ? [ceiling.cell] : []), exact.cell];
   const [base, ...rates] = measureInTurns(subjects, { seconds: SECONDS, windows: WINDOWS }) as [number, ...number[]];
-  for (const c of cells) c.env.close();
+  for (const c of [...cells, exact]) c.env.close();
   await ceiling?.close();
   for (const [k, t] of THREADS.entries()) {
     const ours = rates[k]!;
     const row = `| ${n} | ${base.toFixed(0)} | ${t} | ${ours.toFixed(0)} | ${(ours * SKIP).toFixed(0)} | ${(ours / t).toFixed(0)} | ${(ours / base).toFixed(1)}x |`;
     console.log(row);
   }
+  const exactRate = rates[rates.length - 1]!;
+  console.log(
+    `| ${n} | ${base.toFixed(0)} | 1, fastPaths: false | ${exactRate.toFixed(0)} | ${(exactRate * SKIP).toFixed(0)} | ${exactRate.toFixed(0)} | ${(exactRate / base).toFixed(1)}x |`,
+  );
   if (ceiling) {
     const [one, two, halves] = [rates[0]!, rates[1]!, rates[THREADS.length]!];
     scaling.push(

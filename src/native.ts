@@ -307,8 +307,16 @@ export interface NativeNesCore {
   isClosed(): boolean;
 }
 
-/** Constructor of the raw class: (rom, powerOnRam 0|1|2, seed). */
-export type NativeNesCoreCtor = new (rom: Uint8Array, powerOnRam: number, seed: number) => NativeNesCore;
+/**
+ * The default of the `fastPaths` options (Nes, VecEnv): true unless the environment variable
+ * `MARIO_RL_EXACT=1` asks for the core without fast paths (for tests and comparisons).
+ */
+export function defaultFastPaths(): boolean {
+  return process.env.MARIO_RL_EXACT !== '1';
+}
+
+/** Constructor of the raw class: (rom, powerOnRam 0|1|2, seed, fastPaths 0|1). */
+export type NativeNesCoreCtor = new (rom: Uint8Array, powerOnRam: number, seed: number, fastPaths: number) => NativeNesCore;
 
 /** Members the nes module adds to the addon. */
 export interface NativeNesAddon {
@@ -329,6 +337,7 @@ export interface NativeVecEnvConfig {
   maxPool: boolean;
   stickyActionProb: number;
   noopMax: number;
+  fastPaths: boolean;
   maxEpisodeSteps: number;
   /** 0 = never; else truncate after this many agent steps without a new max x. */
   maxStallSteps: number;

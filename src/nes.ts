@@ -7,7 +7,7 @@
 import { JsnesCore } from './backend/jsnes-core.js';
 import { checkStateBackend, resolveBackend, type BackendName, type BackendOption } from './backend/select.js';
 import { toBytes } from './bytes.js';
-import { loadNative, type NativeNesCore } from './native.js';
+import { defaultFastPaths, loadNative, type NativeNesCore } from './native.js';
 import { expectBoolean, expectInteger, expectOneOf, expectOptions, expectTypedArray, rejectUnknownKeys } from './validate.js';
 
 /** Width of a frame in pixels. */
@@ -53,6 +53,14 @@ export interface NesOptions {
    * `MARIO_RL_BACKEND=native|jsnes` forces one). See docs/nes.md "Backends".
    */
   backend?: BackendOption;
+  /**
+   * Use the core's fast paths (default true, or false when the environment variable
+   * `MARIO_RL_EXACT=1` is set): idle loops fast-forwarded to the next event and whole visible
+   * lines drawn at once (docs/nes-core.md). `false` runs every cycle the slow way. Both give
+   * byte-identical RAM, registers, cycle counts, frames and save states; `false` is for tests
+   * and for measuring what the fast paths give.
+   */
+  fastPaths?: boolean;
 }
 
 /** Options of `stepFrame` / `stepFrames`. */
@@ -87,7 +95,7 @@ export interface CpuState extends CpuRegisters {
 }
 
 const POWER_ON_RAM: readonly PowerOnRam[] = ['zero', 'ff', 'random'];
-const NES_OPTIONS = ['powerOnRam', 'seed', 'backend'] as const;
+const NES_OPTIONS = ['powerOnRam', 'seed', 'backend', 'fastPaths'] as const;
 const STEP_OPTIONS = ['render'] as const;
 const CPU_KEYS = ['pc', 'a', 'x', 'y', 'p', 'sp'] as const;
 
@@ -118,7 +126,7 @@ export class Nes {
   /**
    * Loads an iNES / NES 2.0 image and powers the console on.
    * @param rom the ROM bytes (any BufferSource; copied, the caller may reuse it)
-   * @param opts power-on RAM contents and seed
+   * @param opts power-on RAM contents and seed, fast paths
    * @throws TypeError/RangeError for bad arguments; Error naming the bad header field, or
    *   `Unsupported mapper N`, for a ROM the core cannot run.
    */
@@ -129,8 +137,11 @@ export class Nes {
     const powerOnRam = o.powerOnRam === undefined ? 'zero' : expectOneOf(o.powerOnRam, 'powerOnRam', POWER_ON_RAM);
     const seed = o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
     this.backend = resolveBackend(o.backend);
-    const Core = this.backend === 'native' ? loadNative().NesCore : JsnesCore;
-    this.#core = new Core(bytes, POWER_ON_RAM.indexOf(powerOnRam), seed);
+    const fastPaths = o.fastPaths === undefined ? defaultFastPaths() : expectBoolean(o.fastPaths, 'fastPaths');
+    this.#core =
+      this.backend === 'native'
+        ? new (loadNative().NesCore)(bytes, POWER_ON_RAM.indexOf(powerOnRam), seed, fastPaths ? 1 : 0)
+        : new JsnesCore(bytes, POWER_ON_RAM.indexOf(powerOnRam), seed);
     this.#ram = this.#core.ramView();
     this.#frame = this.#core.frameView();
   }

@@ -55,7 +55,8 @@ class NesCore : public Napi::ObjectWrap<NesCore> {
                        });
   }
 
-  // [sync] new NesCore(rom: Uint8Array, powerOnRam: 0|1|2, seed: integer in [0, 2^53-1])
+  // [sync] new NesCore(rom: Uint8Array, powerOnRam: 0|1|2, seed: integer in [0, 2^53-1],
+  //                    fastPaths: 0|1)
   // Throws TypeError/RangeError for bad arguments, Error naming the bad header field or
   // "Unsupported mapper N" for a ROM the core cannot run.
   explicit NesCore(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NesCore>(info) {
@@ -63,7 +64,9 @@ class NesCore : public Napi::ObjectWrap<NesCore> {
     Napi::Uint8Array rom = ExpectUint8Array(info, 0, "rom");
     const int64_t power_on = ExpectInteger(info, 1, 0, 2, "powerOnRam");
     const int64_t seed = ExpectInteger(info, 2, 0, kMaxSeed, "seed");
+    const int64_t fast_paths = ExpectInteger(info, 3, 0, 1, "fastPaths");
     nes::ConsoleOptions options;
+    options.fast_paths = fast_paths != 0;
     options.power_on_ram = static_cast<nes::PowerOnRam>(power_on);
     options.seed = static_cast<uint64_t>(seed);
     Guard(env, [&] {

@@ -96,6 +96,7 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     config.tiles.cols = GetInt(c, "tileCols");
     config.tiles.stack = config.obs.stack;
     config.seed = SeedFrom(env, c.Get("seed"));
+    config.fast_paths = GetBool(c, "fastPaths");
     Guard(env, [&] {
       env_ = std::make_unique<env::VecEnv>(config, rom.Data(), rom.ByteLength());
       return 0;

@@ -59,6 +59,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
     throw TypeErrorOf(ExpectedMessage("a ROM image", "rom", "none (game '" + config.game + "')"));
   }
   rom_ = nes::ParseRom(rom, rom_size);
+  console_options_.fast_paths = config.fast_paths;
   game_->CheckRom(*rom_);
   if (game_->RewardComponents().size() > 16) throw Error("VecEnv supports at most 16 reward components");
   preprocessor_ = std::make_unique<Preprocessor>(config.obs, nes::PaletteRgb());
@@ -82,7 +83,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
       [](void* ctx, size_t i) {
         auto* b = static_cast<BuildCtx*>(ctx);
         try {
-          nes::Console console(b->self->rom_);
+          nes::Console console(b->self->rom_, b->self->console_options_);
           b->self->game_->BuildStartPoint(i, console);
           StartRecord& rec = b->self->start_points_[i];
           rec.state.resize(console.StateSize());
@@ -101,7 +102,7 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
   lanes_.resize(static_cast<size_t>(config.num_envs));
   for (size_t i = 0; i < lanes_.size(); ++i) {
     Lane& lane = lanes_[i];
-    lane.console = std::make_unique<nes::Console>(rom_);
+    lane.console = std::make_unique<nes::Console>(rom_, console_options_);
     lane.game = game_->NewLane();
     lane.rng.Seed(config.seed, i);
     if (config.obs_kind == ObsKind::kTiles) lane.stack.Init(config.tiles.stack, config.tiles.GridBytes());
@@ -418,7 +419,7 @@ void VecEnv::SaveState(int lane, uint8_t* out) const {
 VecEnv::StartRecord VecEnv::RecordFromState(const uint8_t* data, size_t size) const {
   // The reset observation needs a rendered frame, and a save state holds none: run one no-op
   // frame from the state and start from there.
-  nes::Console console(rom_);
+  nes::Console console(rom_, console_options_);
   console.LoadState(data, size);
   console.StepFrame(0, true);
   StartRecord rec;

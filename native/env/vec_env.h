@@ -43,6 +43,7 @@ struct VecEnvConfig {
   ObsSpec obs;     // kPixels
   TileSpec tiles;  // kTiles
   uint64_t seed = 0;
+  bool fast_paths = true;  // nes::ConsoleOptions::fast_paths of every console
 };
 
 // Caller-owned outputs, bound once; N = num_envs, F = info fields, C = reward components,
@@ -167,6 +168,7 @@ class VecEnv {
 
   VecEnvConfig config_;
   std::shared_ptr<const nes::Rom> rom_;
+  nes::ConsoleOptions console_options_;  // every console's options (fast_paths from the config)
   std::unique_ptr<Game> game_;
   std::unique_ptr<Preprocessor> preprocessor_;
   std::vector<StartRecord> start_points_;  // from the game (e.g. one per stage)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "nes/idle_loop.h"
 #include "nes/machine.h"
 
 // The interpreter's helpers (Cpu::Core's member functions) must inline into the dispatch loop.
@@ -258,38 +259,17 @@ struct Cpu::Core {
     } else {
       early_poll_end = cyc;
     }
+    const uint16_t at = static_cast<uint16_t>(pc - 2);
     pc = target;
+    if (offset < 0 && offset >= -(kIdleLoopMaxBytes + 2)) skip_idle_loop(at);
   }
-  // "LDA $2002 / AND #mask / BEQ|BNE back" polling loops (SMB1 waits for sprite-0 hit this way):
-  // called after the branch at `at` was taken back to the LDA. While no PPU event is due, every
-  // further $2002 read returns the same value with no new side effects (VBL flag already clear,
-  // write latch already reset, open bus already equal to it), so whole 9-cycle iterations are
-  // skipped up to just before the next PPU event or catch-up sync, with A and flags as the
-  // iterations would leave them.
-  MARIO_RL_ALWAYS_INLINE void skip_status_poll(uint16_t at, bool beq) {
-    const uint16_t t = pc;
-    if (t < 0x8000 || ((t ^ static_cast<uint16_t>(at + 2)) & 0xFF00)) return;
-    auto byte = [&](uint16_t address)
-                    MARIO_RL_ALWAYS_INLINE { return m.prg_map[(address >> 13) & 3][address & 0x1FFF]; };
-    if (byte(t) != 0xAD || byte(t + 1) != 0x02 || byte(t + 2) != 0x20 || byte(t + 3) != 0x29) return;
-    if (c.nmi_pending || (m.IrqLine() && !(p & kI))) return;
-    PpuState& ps = m.s.ppu;
-    if ((ps.status & 0x80) || ps.w || ((ps.open_bus ^ ps.status) & 0xE0)) return;
-    // The latch's low 5 bits may decay during the skip: only skip when the mask ignores them.
-    if (ps.open_bus & 0x1F & byte(t + 4)) return;
-    const uint8_t v = ps.open_bus & byte(t + 4);
-    if ((v == 0) != beq) return;
-    // Iteration k (from 0) reads $2002 at CPU cycle cyc + 9k + 4, PPU clock 3 * that.
-    const int64_t ppu_room = static_cast<int64_t>(m.ppu.NextEventClock()) - 5 - 3 * static_cast<int64_t>(cyc + 4);
-    const int64_t sync_room = static_cast<int64_t>(m.next_sync_cycle) - 10 - static_cast<int64_t>(cyc);
-    if (ppu_room < 0 || sync_room < 9) return;
-    const int64_t n = std::min(ppu_room / 27 + 1, sync_room / 9);
-    // The last skipped read drove the latch's status bits, as the real one would have.
-    const uint64_t last_read = 3 * (cyc + static_cast<uint64_t>(9 * (n - 1)) + 4) + kPpuPhase;
-    ps.open_bus_clock[0] = ps.open_bus_clock[1] = last_read;  // bits 7-6 and 5
-    cyc += static_cast<uint64_t>(9 * n);
-    a = v;
-    set_zn(a);
+  // Backward jumps over a few bytes may close an idle loop (idle_loop.h).
+  MARIO_RL_ALWAYS_INLINE void skip_idle_loop(uint16_t back_edge) {
+    if (!m.fast_paths || back_edge < 0x8000) return;
+    if (m.idle_loops.KnownBusy(&m.prg_map[(back_edge >> 13) & 3][back_edge & 0x1FFF])) return;
+    const uint64_t skipped = m.idle_loops.Skip(m, pc, back_edge, cyc, a, x, y, p);
+    if (early_poll_end == cyc) early_poll_end += skipped;  // the last skipped branch polls as this one would
+    cyc += skipped;
   }
   // Read-modify-write: read, dummy write of the old value, write of the new one.
   template <typename Op>
@@ -411,11 +391,7 @@ struct Cpu::Core {
       case 0x4C: {
         const uint16_t at = static_cast<uint16_t>(pc - 1);
         pc = fetch16();
-        // "JMP *" idle loops (SMB1 waits for NMI this way) have no side effects: jump ahead in
-        // whole iterations to just before the next event the catch-up chips have scheduled.
-        if (pc == at && !c.nmi_pending && !(m.IrqLine() && !(p & kI)) && m.next_sync_cycle > cyc + 6) {
-          cyc += 3 * ((m.next_sync_cycle - cyc) / 3 - 1);
-        }
+        if (pc <= at && at - pc <= kIdleLoopMaxBytes) skip_idle_loop(at);
         break;
       }
       case 0x6C: {
@@ -461,18 +437,8 @@ struct Cpu::Core {
       case 0x70: branch(p & kV); break;
       case 0x90: branch(!(p & kC)); break;
       case 0xB0: branch(p & kC); break;
-      case 0xD0: {
-        const uint16_t at = static_cast<uint16_t>(pc - 1);
-        branch(!(p & kZ));
-        if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, false);
-        break;
-      }
-      case 0xF0: {
-        const uint16_t at = static_cast<uint16_t>(pc - 1);
-        branch(p & kZ);
-        if (pc == static_cast<uint16_t>(at - 5)) skip_status_poll(at, true);
-        break;
-      }
+      case 0xD0: branch(!(p & kZ)); break;
+      case 0xF0: branch(p & kZ); break;
       // Flags.
       case 0x18: rd(pc); p &= ~kC; break;
       case 0x38: rd(pc); p |= kC; break;

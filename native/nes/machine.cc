@@ -14,7 +14,8 @@ Machine::Machine(std::shared_ptr<const Rom> rom_in, const ConsoleOptions& option
   chr_writable = rom.chr.empty();
   mapper = CreateMapper(rom.mapper, *this);
   uses_a12 = mapper->UsesA12();
-  line_fast_path = options.line_fast_path;
+  line_fast_path = options.line_fast_path && options.fast_paths;
+  fast_paths = options.fast_paths;
   Power(options);
 }
 

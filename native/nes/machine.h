@@ -13,6 +13,7 @@
 #include "nes/console.h"
 #include "nes/controller.h"
 #include "nes/cpu.h"
+#include "nes/idle_loop.h"
 #include "nes/mappers/mapper.h"
 #include "nes/ppu.h"
 #include "nes/state.h"
@@ -79,7 +80,9 @@ class Machine {
   uint8_t* chr_map[8] = {};
   bool chr_writable = false;
   bool uses_a12 = false;       // the mapper watches PPU A12 (cached: asked once, not per event)
-  bool line_fast_path = true;  // ConsoleOptions::line_fast_path
+  bool line_fast_path = true;  // ConsoleOptions::line_fast_path && fast_paths
+  bool fast_paths = true;      // ConsoleOptions::fast_paths (the CPU's idle-loop fast-forward)
+  IdleLoops idle_loops;        // the fast-forward's check and its cache of busy loops (not state)
   std::unique_ptr<Mapper> mapper;
   Cpu cpu;
   Ppu ppu;

@@ -90,6 +90,19 @@ uint8_t Ppu::OpenBusNow() const {
   return value;
 }
 
+uint8_t Ppu::StatusReadValue() const { return static_cast<uint8_t>((m_.s.ppu.status & 0xE0) | (OpenBusNow() & 0x1F)); }
+
+uint64_t Ppu::OpenBusLowBitsDecayClock() const {
+  if ((OpenBusNow() & 0x1F) == 0) return UINT64_MAX;
+  return m_.s.ppu.open_bus_clock[2] + kOpenBusDecayDots;
+}
+
+void Ppu::NoteSkippedStatusReads(uint64_t clock) {
+  PpuState& p = m_.s.ppu;
+  p.open_bus = StatusReadValue();
+  p.open_bus_clock[0] = p.open_bus_clock[1] = clock;  // groups $C0 and $20: the status bits
+}
+
 uint8_t Ppu::ReadVram(uint16_t address) const {
   address &= 0x3FFF;
   if (address < 0x2000) return m_.chr_map[address >> 10][address & 0x3FF];

@@ -26,6 +26,13 @@ class Ppu {
   uint64_t NextInterruptClock() const;
   // PPU clock of the next dot at which anything in the PPU changes (a line event or line end).
   // Between the current clock and this one, register reads see a frozen state.
+  // For the CPU's idle-loop skip (idle_loop.cc), which stands in for $2002 reads it does not
+  // perform: what a $2002 read returns now (status bits over the decaying latch); the PPU clock
+  // at which the latch's low five bits decay (UINT64_MAX when they are already 0); and the state
+  // such reads leave, the last one at PPU clock `clock` (the latch's status bits refreshed).
+  uint8_t StatusReadValue() const;
+  uint64_t OpenBusLowBitsDecayClock() const;
+  void NoteSkippedStatusReads(uint64_t clock);
   uint64_t NextEventClock() const { return m_s().clock + static_cast<uint64_t>(NextEventDot() - m_s().dot); }
   uint8_t PeekRegister(uint16_t address) const;
   uint8_t PeekVram(uint16_t address) const { return ReadVram(address); }

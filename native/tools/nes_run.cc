@@ -11,9 +11,12 @@
 //       --savebench                    time SaveState+LoadState
 //       --framehash                    print an FNV-1a hash of every frame's pixels (not timed apart)
 //       --no-line-fast-path            step every visible line event by event (same results)
+//       --exact                        no fast paths at all (ConsoleOptions::fast_paths = false)
 //   nes_run trace <rom> <n>                    print n trace lines from the reset vector
+// MARIO_RL_EXACT=1 in the environment turns the fast paths off in every mode (as --exact does).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -29,6 +32,15 @@ using mario_rl::nes::Console;
 using mario_rl::nes::ConsoleOptions;
 
 namespace {
+
+// Options every mode starts from: MARIO_RL_EXACT=1 runs the core without fast paths, so the ROM
+// suites that drive this tool run both ways.
+ConsoleOptions BaseOptions() {
+  ConsoleOptions options;
+  const char* exact = std::getenv("MARIO_RL_EXACT");
+  if (exact != nullptr && std::strcmp(exact, "1") == 0) options.fast_paths = false;
+  return options;
+}
 
 std::vector<uint8_t> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -46,7 +58,7 @@ uint8_t BaselineInput(uint64_t f) {
 
 int Nestest(const std::string& rom_path, const std::string& log_path) {
   const auto data = ReadFile(rom_path);
-  Console console(mario_rl::nes::ParseRom(data.data(), data.size()));
+  Console console(mario_rl::nes::ParseRom(data.data(), data.size()), BaseOptions());
   auto regs = console.Cpu();
   regs.pc = 0xC000;
   regs.p = 0x24;
@@ -95,7 +107,7 @@ void PrintScreen(const Console& console) {
 
 int Blargg(const std::string& rom_path, int max_frames) {
   const auto data = ReadFile(rom_path);
-  Console console(mario_rl::nes::ParseRom(data.data(), data.size()));
+  Console console(mario_rl::nes::ParseRom(data.data(), data.size()), BaseOptions());
   bool started = false;
   int reset_at = -1;
   for (int f = 0; f < max_frames; ++f) {
@@ -134,7 +146,7 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
   std::string script = "baseline", pgm, ppm, ramdump;
   bool render = true, savebench = false, screen = false, framehash = false;
   int replay = 0;
-  ConsoleOptions options;
+  ConsoleOptions options = BaseOptions();
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--script" && i + 1 < argc) script = argv[++i];
@@ -146,6 +158,7 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
     else if (a == "--savebench") savebench = true;
     else if (a == "--framehash") framehash = true;
     else if (a == "--no-line-fast-path") options.line_fast_path = false;
+    else if (a == "--exact") options.fast_paths = false;
     else if (a == "--screen") screen = true;
     else if (a == "--replay" && i + 1 < argc) replay = std::atoi(argv[++i]);
   }
@@ -245,7 +258,7 @@ int Frames(const std::string& rom_path, int n, int argc, char** argv) {
 
 int Trace(const std::string& rom_path, int n) {
   const auto data = ReadFile(rom_path);
-  Console console(mario_rl::nes::ParseRom(data.data(), data.size()));
+  Console console(mario_rl::nes::ParseRom(data.data(), data.size()), BaseOptions());
   for (int i = 0; i < n; ++i) {
     std::printf("%s\n", console.TraceLine().c_str());
     console.StepInstruction();

@@ -8,7 +8,7 @@ import { checkStateBackend, resolveBackend, type BackendName, type BackendOption
 import { JsnesCore } from '../backend/jsnes-core.js';
 import { toBytes } from '../bytes.js';
 import { loadRunnerRom, RUNNER_GAME } from '../games/runner.js';
-import { loadNative, type NativeBuildInfo, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
+import { defaultFastPaths, loadNative, type NativeBuildInfo, type NativeNesCore, type NativeVecEnv, type NativeVecEnvConfig } from '../native.js';
 import { expectBoolean, expectInteger, expectNumber, expectOneOf, expectOptions, expectTypedArray, expectedMessage, rejectUnknownKeys } from '../validate.js';
 import { jsGameNames, JsVecEnv } from './js/vec-env.js';
 
@@ -171,6 +171,11 @@ export interface VecEnvOptions {
    * `MARIO_RL_BACKEND=native|jsnes` forces one where this is `'auto'` or omitted. docs/env.md "Backends".
    */
   backend?: BackendOption;
+  /**
+   * Use the NES core's fast paths (default true, or false when `MARIO_RL_EXACT=1` is set; see
+   * `NesOptions.fastPaths`). Results are byte-identical either way; `false` is slower.
+   */
+  fastPaths?: boolean;
 }
 
 /** Statistics of the episodes that finished on a step, valid where `terminated | truncated`. */
@@ -236,6 +241,7 @@ const OPTION_KEYS = [
   'maxStallSteps',
   'seed',
   'backend',
+  'fastPaths',
 ] as const;
 const OBS_KEYS = ['kind', 'width', 'height', 'frameStack', 'stack', 'grayscale', 'crop'] as const;
 const TILE_OBS_KEYS = ['kind', 'rows', 'cols', 'frameStack'] as const;
@@ -417,6 +423,7 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     maxPool: o.maxPool === undefined ? true : expectBoolean(o.maxPool, 'maxPool'),
     stickyActionProb: o.stickyActionProb === undefined ? 0 : expectNumber(o.stickyActionProb, 'stickyActionProb', 0, 1),
     noopMax: o.noopMax === undefined ? 0 : expectInteger(o.noopMax, 'noopMax', 0, 10000),
+    fastPaths: o.fastPaths === undefined ? defaultFastPaths() : expectBoolean(o.fastPaths, 'fastPaths'),
     maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, MAX_EPISODE_STEPS),
     maxStallSteps: o.maxStallSteps === undefined ? 0 : expectInteger(o.maxStallSteps, 'maxStallSteps', 1, MAX_EPISODE_STEPS),
     obsKind,
@@ -509,6 +516,7 @@ export class VecEnv {
     const native: NativeVecEnv = backend === 'native' ? new (loadNative().VecEnv)(config, rom) : new JsVecEnv(config, rom);
     this.#native = native;
     this.#rom = rom; // for render()
+    this.#fastPaths = config.fastPaths;
     const d = native.description;
     const n = d.numEnvs;
     this.numEnvs = n;
@@ -726,6 +734,7 @@ export class VecEnv {
   // ---- Gymnasium habits: space descriptions, plain-array actions, render(lane). Kept together here.
 
   #rom: Uint8Array;
+  #fastPaths: boolean;
   /** Where plain-array actions are copied (allocated at the first such call). */
   #actionScratch: Int32Array | undefined;
   /** A console of the env's ROM that render() loads lane states into (made at the first call). */
@@ -765,7 +774,8 @@ export class VecEnv {
   render(lane = 0): Uint8Array {
     const native = this.#live('render');
     const state = native.saveState(expectInteger(lane, 'lane', 0, this.numEnvs - 1));
-    const core = (this.#renderCore ??= this.backend === 'native' ? new (loadNative().NesCore)(this.#rom, 0, 0) : new JsnesCore(this.#rom, 0, 0));
+    const core = (this.#renderCore ??=
+      this.backend === 'native' ? new (loadNative().NesCore)(this.#rom, 0, 0, this.#fastPaths ? 1 : 0) : new JsnesCore(this.#rom, 0, 0));
     core.loadState(state);
     core.stepFrame(0, true);
     return core.toRgb(new Uint8Array(RENDER_WIDTH * RENDER_HEIGHT * 3));

@@ -34,6 +34,7 @@ describe('VecEnv options', () => {
       stack: 4,
       grayscale: true,
       seed: 0,
+      fastPaths: process.env.MARIO_RL_EXACT !== '1',
     });
     expect(config.numThreads).toBeGreaterThanOrEqual(1);
     expect(config.numThreads).toBeLessThanOrEqual(3);
@@ -48,6 +49,7 @@ describe('VecEnv options', () => {
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, actions: 'left' })).toThrow(/for actions but received "left"/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, reward: 'v1' })).toThrow(/for reward/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, game: 'zelda' })).toThrow(/for game/);
+    expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, fastPaths: 1 as never })).toThrow(new TypeError('Expected a boolean for fastPaths but received 1'));
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { width: 300 } })).toThrow(/obs.width/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: { crop: { top: 200, bottom: 40 } } })).toThrow(/obs.crop.bottom/);
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 1, obs: 'rgb' })).toThrow(

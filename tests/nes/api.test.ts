@@ -43,7 +43,7 @@ describe('Nes construction', () => {
 
   it('validates options: unknown keys, powerOnRam choices, seed range', () => {
     expect(() => new Nes(ROM, { powerOnRAM: 'ff' } as never)).toThrow(
-      new TypeError("Unknown option 'powerOnRAM' for Nes options; known options are powerOnRam, seed"),
+      new TypeError("Unknown option 'powerOnRAM' for Nes options; known options are powerOnRam, seed, fastPaths"),
     );
     expect(() => new Nes(ROM, { powerOnRam: 'one' as never })).toThrow(
       new RangeError("Expected one of 'zero', 'ff', 'random' for powerOnRam but received \"one\""),
@@ -203,14 +203,15 @@ describe('raw NesCore re-checks arguments in C++', () => {
   const { NesCore } = loadNative();
 
   it('rejects bad constructor arguments', () => {
-    expect(() => new NesCore('rom' as never, 0, 0)).toThrow(new TypeError('Expected a Uint8Array for rom but received a string'));
-    expect(() => new NesCore(ROM, 3, 0)).toThrow(RangeError);
-    expect(() => new NesCore(ROM, 0, -1)).toThrow(RangeError);
-    expect(() => new NesCore(new Uint8Array(3), 0, 0)).toThrow(/iNES header/);
+    expect(() => new NesCore('rom' as never, 0, 0, 1)).toThrow(new TypeError('Expected a Uint8Array for rom but received a string'));
+    expect(() => new NesCore(ROM, 3, 0, 1)).toThrow(RangeError);
+    expect(() => new NesCore(ROM, 0, -1, 1)).toThrow(RangeError);
+    expect(() => new NesCore(ROM, 0, 0, 2)).toThrow(new RangeError('Expected an integer in [0, 1] for fastPaths but received 2'));
+    expect(() => new NesCore(new Uint8Array(3), 0, 0, 1)).toThrow(/iNES header/);
   });
 
   it('rejects bad method arguments without crashing', () => {
-    const core = new NesCore(ROM, 0, 0);
+    const core = new NesCore(ROM, 0, 0, 1);
     expect(() => core.stepFrame(300, true)).toThrow(new RangeError('Expected an integer in [0, 255] for buttons but received 300'));
     expect(() => core.stepFrame(1, 'yes' as never)).toThrow(TypeError);
     expect(() => core.stepFrames(new Uint16Array(4) as never, true)).toThrow(TypeError);
@@ -294,7 +295,7 @@ describe('view lifetime under forced garbage collection', () => {
       const rom = new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(ROM).toString('base64'))}, 'base64'));
       const views = [];
       for (let i = 0; i < 200; i++) {
-        let core = new NesCore(rom, 1, 0);
+        let core = new NesCore(rom, 1, 0, 1);
         core.stepFrames(new Uint8Array(2), true);
         views.push(core.ramView(), core.frameView());
         if (i % 2 === 0) core.close();
