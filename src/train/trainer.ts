@@ -27,6 +27,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { VecEnv } from '../env/vec-env.js';
+import { type AtomicWriteHooks } from '../run/atomic-file.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
 import { type MetricsRow, type MetricsValue, PhaseTimer } from '../run/metrics.js';
 import { clearRun, dropRowsAfter, existingRun, existingRunError, prepareRunDir } from '../run/run-dir.js';
@@ -90,6 +91,11 @@ export interface TrainerOptions {
   rom?: Uint8Array;
   /** Callbacks called by the training loops (see {@link TrainerCallback}); more with `addCallback`. */
   callbacks?: TrainerCallback[];
+  /**
+   * Test hooks of the checkpoint writes (e.g. a pause between writing a checkpoint and renaming it
+   * into place, to aim a `kill -9` at that window: scripts/fault-loop.ts). Production code passes none.
+   */
+  checkpointHooks?: AtomicWriteHooks;
 }
 
 /** Options of {@link Trainer.train}; each overrides the config field of the same name. */
@@ -203,7 +209,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     super();
     this.config = validateConfig(config);
     const o = expectOptions<TrainerOptions>(options, 'trainer options');
-    rejectUnknownKeys(o, 'trainer options', ['onWarning', 'handleSignals', 'rom', 'callbacks']);
+    rejectUnknownKeys(o, 'trainer options', ['onWarning', 'handleSignals', 'rom', 'callbacks', 'checkpointHooks']);
     this.#options = o;
     this.#warn = o.onWarning ?? ((m) => console.warn(`mario-rl: ${m}`));
     const c = this.config;
@@ -477,6 +483,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       keep: c.checkpoint.keep,
       isCompatible: this.#isCompatible,
       onWarning: (m) => this.#warning(m),
+      ...(this.#options.checkpointHooks ? { hooks: this.#options.checkpointHooks } : {}),
     });
     const init = this.#initSource;
     let resumeFrom: Checkpoint | undefined;
@@ -546,13 +553,18 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       const { weights } = runStages(c);
       if (c.curriculum.stages === '' && weights.some((w) => w !== weights[0])) this.#env.setStageWeights(weights);
     }
+    // The heartbeat's global_step is the newest metrics row's (the steps the learner has learned
+    // from; a checkpoint saves the same count), not the steps collected so far: a PPO rollout
+    // collected ahead (overlap) is not counted until its update's row, so the heartbeat is never
+    // ahead of metrics.jsonl and never falls back when a stop drops that rollout.
+    let loggedStep = state.globalStep;
     const log = new RunLogger(c.runDir, {
       config: c,
       tensorboard: c.log.tensorboard,
       heartbeatSeconds: c.log.heartbeatSeconds,
       flushEveryRows: c.log.flushEveryRows,
       window: state.window,
-      heartbeatExtra: () => ({ global_step: state.globalStep }),
+      heartbeatExtra: () => ({ global_step: loggedStep }),
       machine: machineInfo(learner.device),
     });
     this.#runStarted = true;
@@ -589,6 +601,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       },
       row: async (globalStep, values) => {
         const row = log.update(globalStep, state.globalUpdate, { ...values, ...live.pending });
+        loggedStep = globalStep;
         live.pending = {};
         this.emit('update', row);
         await this.#callbacks.call('onUpdateEnd', ctx, row);
