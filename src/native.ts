@@ -372,9 +372,9 @@ export interface NativeVecEnv {
   bind(buffers: Record<string, ArrayBufferView>): void;
   /** [sync] Resets all lanes (reseeding when a seed is given). Throws while a step is in flight. */
   reset(seed: number | undefined): void;
-  /** [sync] Steps all lanes. Throws TypeError/RangeError on bad actions, Error while in flight. */
+  /** [sync] Steps all lanes. Throws TypeError/RangeError on bad actions, Error while in flight or before the first reset. */
   step(actions: Int32Array): void;
-  /** [async] Steps all lanes on the worker threads; throws synchronously on bad actions or when in flight. */
+  /** [async] Steps all lanes on the worker threads; throws synchronously on bad actions, when in flight or before the first reset. */
   stepAsync(actions: Int32Array): Promise<void>;
   /** [sync] Sets the reward weights and their linear annealing. */
   setRewardShaping(distanceStart: number, distanceEnd: number, scoreStart: number, scoreEnd: number, annealSteps: number): void;
@@ -413,7 +413,7 @@ export interface NativeEnvAddon {
  * Wrong argument types throw TypeError, wrong lengths or out-of-range values RangeError.
  */
 export interface RawPriorityTree {
-  /** [sync] Sets leaves and recomputes ancestors; RangeError naming the position for a bad index or a NaN/negative/infinite priority (tree unchanged). */
+  /** [sync] Sets leaves and recomputes ancestors; RangeError naming the position for a bad index or a NaN/negative priority or one above 1e280 (MAX_PRIORITY; tree unchanged). */
   set(indices: Int32Array, priorities: Float32Array | Float64Array): void;
   /** [sync] Leaf value; RangeError for an index outside [0, capacity). */
   get(index: number): number;

@@ -56,6 +56,8 @@ export interface NativeTestAddon {
   smb1Rewards(rams: Uint8Array, preset: string, distanceWeight?: number, scoreWeight?: number): { reward: Float32Array; components: Float32Array };
   /** [sync] A game's tile grid of a RAM image, rows x cols class ids (Game::WriteTiles). RangeError for an unknown game, one without a tile map or a size out of range. */
   envTileGrid(game: string, ram: Uint8Array, rows: number, cols: number): Uint8Array;
+  /** [sync] Rewrites a save state's body checksum in place (SealState), so a crafted body reaches the field checks. TypeError/RangeError for a non-Uint8Array or one under 32 bytes. */
+  nesSealState(state: Uint8Array): void;
   /** [sync] Visit counts, completions and stale writes of a thread-pool stress run; RangeError for bad sizes. */
   envThreadPoolCheck(numThreads: number, count: number, rounds: number): Uint32Array;
   /** [sync] Error naming the bad header field for a ROM the core cannot run. */

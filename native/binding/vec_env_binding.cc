@@ -5,8 +5,10 @@
 //   new VecEnv(config, rom)          [sync] boots the start points; throws TypeError/RangeError/Error
 //   bind(buffers)                    [sync] binds the caller-owned output arrays (once)
 //   reset(seed | undefined)          [sync] resets every lane; throws if a step is in flight
-//   step(actions)                    [sync] steps every lane; throws if a step is in flight
-//   stepAsync(actions)               [async] Promise<void> resolved from the worker threads
+//   step(actions)                    [sync] steps every lane; throws if a step is in flight or
+//                                    before the first reset
+//   stepAsync(actions)               [async] Promise<void> resolved from the worker threads; throws
+//                                    synchronously like step
 //   setRewardShaping(dS, dE, sS, sE, steps), rewardWeights()                 [sync]
 //   saveState(lane), setStartStates(states, mode, share), clearStartStates()  [sync]
 //   setStageWeights(weights), stageWeights(), startStats()                     [sync]

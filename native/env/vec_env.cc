@@ -163,6 +163,11 @@ void VecEnv::Reset(bool reseed, uint64_t seed) {
   // reads the reset's front/back split against the right lanes.
   for (size_t i = 0; i < step_order_.size(); ++i) step_order_[i] = static_cast<uint32_t>(i);
   ThrowLaneError();
+  was_reset_ = true;
+}
+
+void VecEnv::RequireReset() const {
+  if (!was_reset_) throw Error("VecEnv: step() called before reset(); call reset() first");
 }
 
 void VecEnv::ResetTask(void* self, size_t index) {
@@ -295,6 +300,7 @@ void VecEnv::OrderLanes() {
 
 void VecEnv::Step() {
   RequireBuffers();
+  RequireReset();
   if (pool_->Busy()) throw Error("VecEnv: a step is already running");
   OrderLanes();
   step_weights_ = CurrentWeights();
@@ -305,6 +311,7 @@ void VecEnv::Step() {
 
 void VecEnv::StepAsync(ThreadPool::Completion done, void* ctx) {
   RequireBuffers();
+  RequireReset();
   if (pool_->Busy()) throw Error("VecEnv: a step is already running");
   OrderLanes();
   step_weights_ = CurrentWeights();

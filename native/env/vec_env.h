@@ -98,6 +98,8 @@ class VecEnv {
 
   // All of these are synchronous and must not overlap a running step (Busy() is false).
   void Reset(bool reseed, uint64_t seed);
+  // Step and StepAsync throw until the first Reset (Gymnasium: no step before reset): before it
+  // the output buffers hold no observation the actions could have been chosen from.
   // Copies and range-checks the actions (throws RangeError naming the lane).
   void SetActions(const int32_t* actions, size_t count);
   void Step();
@@ -164,6 +166,7 @@ class VecEnv {
   void PushTiles(Lane& lane) const;  // the lane's grid now, onto its frame stack
   void ThrowLaneError();
   void RequireBuffers() const;
+  void RequireReset() const;
   StartRecord RecordFromState(const uint8_t* data, size_t size) const;
 
   VecEnvConfig config_;
@@ -181,6 +184,7 @@ class VecEnv {
   std::vector<Lane> lanes_;
   std::vector<int32_t> actions_;
   StepBuffers buffers_;
+  bool was_reset_ = false;  // set by the first Reset; lanes hold no episode before it
   RewardShaping shaping_;
   int64_t shaping_step_ = 0;
   RewardWeights step_weights_;  // weights of the step in flight

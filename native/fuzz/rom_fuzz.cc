@@ -308,10 +308,17 @@ int main(int argc, char** argv) {
   const std::vector<Bytes> corpus = SeedCorpus(rng);
   const auto start = std::chrono::steady_clock::now();
   uint64_t runs = 0;
+  double next_progress_s = 60;
   // Seeds first, unmutated, then mutants of random seeds.
   for (; runs < iterations; ++runs) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (elapsed >= seconds) break;
+    // A progress line a minute, so a long run shows its rate and how far it got before any failure.
+    if (elapsed >= next_progress_s) {
+      std::printf("rom_fuzz: %llu inputs after %.0f s\n", static_cast<unsigned long long>(runs), elapsed);
+      std::fflush(stdout);
+      next_progress_s += 60;
+    }
     Bytes input =
         runs < corpus.size() ? corpus[runs] : Mutate(corpus[rng.NextBelow(static_cast<uint32_t>(corpus.size()))], rng);
     std::signal(SIGALRM, OnTimeout);

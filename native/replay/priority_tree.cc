@@ -170,6 +170,11 @@ void PriorityTree::SetImpl(const int32_t* indices, const P* priorities, size_t c
           "a finite priority >= 0", "priorities[" + std::to_string(i) + "] (tree index " + std::to_string(idx) + ")",
           DescribeNumber(p)));
     }
+    if (p > kMaxPriority) {
+      throw RangeErrorOf(ExpectedMessage(
+          "a priority in [0, 1e+280] (MAX_PRIORITY)",
+          "priorities[" + std::to_string(i) + "] (tree index " + std::to_string(idx) + ")", DescribeNumber(p)));
+    }
     max_index = std::max(max_index, idx);
   }
   double* leaf = leaves();

@@ -24,6 +24,11 @@ class PriorityTree {
   static constexpr int kFanout = 8;
   static constexpr int kFanoutShift = 3;
   static constexpr int64_t kMaxCapacity = int64_t{1} << 30;
+  // Largest priority Set accepts (MAX_PRIORITY in src/replay/priority-tree.ts): kMaxCapacity leaves
+  // of it sum to ~1.1e289 and sampling scales the total by up to 2^31 segments (~2.3e298), so every
+  // f64 sum stays finite. Above it two finite priorities can sum to infinity (1e308 + 1e308), and
+  // sampling would then return one index forever.
+  static constexpr double kMaxPriority = 1e280;
 
   // capacity in [1, kMaxCapacity]; throws RangeError otherwise, or RangeError on out of memory.
   explicit PriorityTree(int64_t capacity);
@@ -39,7 +44,8 @@ class PriorityTree {
 
   // Sets priorities[i] at indices[i] (a later duplicate wins) and recomputes the ancestors level by
   // level across the batch. Checks every index and priority before changing anything: RangeError
-  // naming the position for an index outside [0, capacity) or a NaN, negative or infinite priority.
+  // naming the position for an index outside [0, capacity) or a NaN or negative priority or one
+  // above kMaxPriority (infinity included).
   void Set(const int32_t* indices, const float* priorities, size_t count);
   void Set(const int32_t* indices, const double* priorities, size_t count);
 

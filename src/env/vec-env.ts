@@ -505,6 +505,8 @@ export class VecEnv {
   #native: NativeVecEnv | undefined;
   #result: StepResult;
   #inFlight = false;
+  /** False until the caller's first `reset()` (the one at construction is the env's own). */
+  #wasReset = false;
   /** Start points: one per `stages` entry, or 1 for the full game. */
   #numStartPoints: number;
   #defaults: { distanceWeight: number; scoreWeight: number };
@@ -581,6 +583,14 @@ export class VecEnv {
     return this.#native;
   }
 
+  /** `#live`, and the caller has reset: Gymnasium raises on a step before reset, and so do we. */
+  #stepping(what: string): NativeVecEnv {
+    const native = this.#live(what);
+    if (!this.#wasReset)
+      throw new Error(`VecEnv.${what}() called before reset(); call reset() first (its observations are what the first actions are chosen from)`);
+    return native;
+  }
+
   #checkActions(actions: unknown): Int32Array {
     const a = Array.isArray(actions) ? this.#copyActions(actions) : expectTypedArray(actions, 'actions', Int32Array, this.numEnvs);
     const max = this.numActions - 1;
@@ -600,12 +610,16 @@ export class VecEnv {
     rejectUnknownKeys(o, 'reset options', ['seed']);
     const seed = o.seed === undefined ? undefined : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER);
     this.#live('reset').reset(seed);
+    this.#wasReset = true;
     return { obs: this.#result.obs, info: this.#result.info };
   }
 
-  /** Steps every lane with `actions` (Int32Array [numEnvs], or a plain array, copied) on the worker threads and waits. [sync] */
+  /**
+   * Steps every lane with `actions` (Int32Array [numEnvs], or a plain array, copied) on the worker
+   * threads and waits. Throws before the first `reset()` and after `close()`. [sync]
+   */
   step(actions: Int32Array | readonly number[]): StepResult {
-    const native = this.#live('step');
+    const native = this.#stepping('step');
     native.step(this.#checkActions(actions));
     return this.#result;
   }
@@ -613,10 +627,11 @@ export class VecEnv {
   /**
    * Same as `step`, but returns at once; the Promise resolves from the native threads when every
    * lane is done, and the event loop stays free meanwhile. A second call (or any other method)
-   * before it settles throws. The actions are copied, so the array may be reused at once. [async]
+   * before it settles throws. The actions are copied, so the array may be reused at once. Rejects
+   * before the first `reset()` and after `close()`. [async]
    */
   async stepAsync(actions: Int32Array | readonly number[]): Promise<StepResult> {
-    const native = this.#live('stepAsync');
+    const native = this.#stepping('stepAsync');
     const promise = native.stepAsync(this.#checkActions(actions));
     this.#inFlight = true;
     try {

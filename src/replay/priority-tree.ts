@@ -89,7 +89,7 @@ export class PriorityTree {
       throw new RangeError(expectedMessage(`a typed array of length ${indices.length} (as indices)`, 'priorities', priorities));
     }
     // NaN, negative and infinite values are checked natively in one pass before anything changes;
-    // the upper bound here (the native check knows only "finite").
+    // the upper bound here and natively (PriorityTree::kMaxPriority), so a raw call cannot skip it.
     for (let i = 0; i < priorities.length; i++) {
       if (priorities[i]! > MAX_PRIORITY) {
         throw new RangeError(

@@ -214,12 +214,13 @@ function parseHeader(
       `Checkpoint ${path} is corrupt: its header fails the CRC-32C check (stored ${hex(stored)}, computed ${hex(computed)})`,
     );
   }
-  let header: CheckpointHeader;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(headerBytes)) as CheckpointHeader;
+    header = JSON.parse(new TextDecoder().decode(headerBytes));
   } catch (err) {
     throw new CheckpointError(path, 'corrupt', `Checkpoint ${path} is corrupt: header is not JSON (${(err as Error).message})`);
   }
+  checkContainerFields(path, header);
   const expected = options.schemaVersion ?? CHECKPOINT_SCHEMA_VERSION;
   if (checkCompatibility && header.schemaVersion !== expected) {
     throw new CheckpointError(
@@ -242,6 +243,37 @@ function parseHeader(
     if (verdict !== true) throw new CheckpointError(path, 'incompatible', `Checkpoint ${path} is not compatible with this run: ${verdict}`);
   }
   return { header, dataStart };
+}
+
+/**
+ * The header fields the container itself reads (steps, the section table, the data length), checked
+ * once the header's CRC has passed: a header can be valid JSON with a matching CRC and still be
+ * crafted or written by a broken tool, and nothing past this point may meet a missing table, a
+ * string where a length belongs, or a section outside the data area. The caller's own fields
+ * (config, run state) are checked where they are used.
+ */
+function checkContainerFields(path: string, header: unknown): asserts header is CheckpointHeader {
+  const corrupt = (what: string, name: string, value: unknown) =>
+    new CheckpointError(path, 'corrupt', `Checkpoint ${path} is corrupt: ${expectedMessage(what, name, value)}`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw corrupt('a JSON object', 'the header', header);
+  const h = header as Record<string, unknown>;
+  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  for (const key of ['globalStep', 'globalUpdate', 'dataLength'] as const) {
+    if (!count(h[key])) throw corrupt('an integer >= 0', `header.${key}`, h[key]);
+  }
+  if (!Array.isArray(h.sections)) throw corrupt('an array of sections', 'header.sections', h.sections);
+  const dataLength = h.dataLength as number;
+  h.sections.forEach((sec: unknown, i) => {
+    const name = `header.sections[${i}]`;
+    if (sec === null || typeof sec !== 'object' || Array.isArray(sec)) throw corrupt('a section object', name, sec);
+    const x = sec as Record<string, unknown>;
+    if (typeof x.name !== 'string' || x.name.length === 0) throw corrupt('a non-empty string', `${name}.name`, x.name);
+    if (!count(x.offset)) throw corrupt('an integer >= 0', `${name}.offset`, x.offset);
+    if (!count(x.length)) throw corrupt('an integer >= 0', `${name}.length`, x.length);
+    if (!count(x.crc32c) || (x.crc32c as number) > 0xffffffff) throw corrupt('a CRC-32C (an integer in [0, 4294967295])', `${name}.crc32c`, x.crc32c);
+    if ((x.offset as number) + (x.length as number) > dataLength)
+      throw corrupt(`a section inside the data area (${dataLength} bytes)`, `${name} ('${x.name}')`, `offset ${x.offset} + length ${x.length}`);
+  });
 }
 
 /** Decodes and fully verifies checkpoint bytes; throws {@link CheckpointError}. */

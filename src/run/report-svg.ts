@@ -15,8 +15,19 @@ const fmt = (v: number) =>
   Math.abs(v) >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : Math.abs(v) >= 1e3 ? `${(v / 1e3).toFixed(0)}k` : Number(v.toPrecision(3)).toString();
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** Options of {@link buildSvgReport}. */
+export interface SvgReportOptions {
+  /** What `global_step` counts, for the x axis. Default 'agent steps' (scripts/soak.ts plots seconds). */
+  xLabel?: string;
+}
+
 /** The SVG of `charts` (default: every chart of REPORT_CHARTS with values) for `runs`. */
-export function buildSvgReport(runs: readonly RunData[], charts: readonly ReportChart[] = REPORT_CHARTS): { svg: string; charts: string[] } {
+export function buildSvgReport(
+  runs: readonly RunData[],
+  charts: readonly ReportChart[] = REPORT_CHARTS,
+  options: SvgReportOptions = {},
+): { svg: string; charts: string[] } {
+  const xLabel = options.xLabel ?? 'agent steps';
   const multi = runs.length > 1;
   const maxStep = Math.max(1, ...runs.flatMap((r) => r.metrics.map((m) => (typeof m.global_step === 'number' ? m.global_step : 0))));
   const parts: string[] = [];
@@ -49,7 +60,7 @@ export function buildSvgReport(runs: readonly RunData[], charts: readonly Report
     );
     parts.push(`<text x="${M.l - 4}" y="${(y(hi) + 4).toFixed(1)}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(hi)}</text>`);
     parts.push(`<text x="${M.l - 4}" y="${(y(lo) + 4).toFixed(1)}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(lo)}</text>`);
-    parts.push(`<text x="${W - M.r}" y="${H - 10}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(maxStep)} agent steps</text>`);
+    parts.push(`<text x="${W - M.r}" y="${H - 10}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(maxStep)} ${esc(xLabel)}</text>`);
     lines.forEach((l, i) => {
       const d = l.pts.map((p, k) => `${k ? 'L' : 'M'}${x(p[0]).toFixed(1)} ${y(p[1]).toFixed(1)}`).join(' ');
       parts.push(`<path d="${d}" fill="none" stroke="${l.colour}" stroke-width="1.5"/>`);

@@ -5,6 +5,7 @@
  */
 import { type TensorData } from '../graph/tensor.js';
 import { toBytes } from '../bytes.js';
+import { expectedMessage } from '../validate.js';
 
 /** A named tensor in a safetensors file. */
 export interface StoredTensor {
@@ -59,30 +60,42 @@ export function decodeSafetensors(bytes: unknown): { tensors: Map<string, Stored
   if (b.length < 8) throw new RangeError(`Expected at least 8 bytes for safetensors bytes but received ${b.length}`);
   const len = Number(new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(0, true));
   if (len > b.length - 8) throw new RangeError(`Safetensors header length ${len} exceeds the file (${b.length} bytes)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + len)));
   } catch (err) {
     throw new Error(`Safetensors header is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
+  // The header is checked field by field before use: valid JSON can still hold null, a string where
+  // a shape belongs, or offsets outside the data (tests/runtime/safetensors.test.ts, the parser fuzzer).
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!isObject(header)) throw new TypeError(expectedMessage('a JSON object', 'the safetensors header', header));
   const base = 8 + len;
   const tensors = new Map<string, StoredTensor>();
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!isObject(entry) || !Object.values(entry).every((v) => typeof v === 'string'))
+        throw new TypeError(expectedMessage('an object of strings', 'the safetensors __metadata__', entry));
       metadata = entry as Record<string, string>;
       continue;
     }
-    const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    if (!isObject(entry)) throw new TypeError(expectedMessage('an object { dtype, shape, data_offsets }', `safetensors tensor ${name}`, entry));
+    const e = entry as { dtype: unknown; shape: unknown; data_offsets: unknown };
     const code = CODES.find((c) => c[0] === e.dtype);
-    if (!code) throw new Error(`Safetensors tensor ${name} has unsupported dtype ${e.dtype}`);
-    const [begin, end] = e.data_offsets;
-    const n = e.shape.reduce((x, y) => x * y, 1);
+    if (!code) throw new Error(`Safetensors tensor ${name} has unsupported dtype ${String(e.dtype)}`);
+    if (!Array.isArray(e.shape) || !e.shape.every(count))
+      throw new TypeError(expectedMessage('an array of integers >= 0', `safetensors tensor ${name}'s shape`, e.shape));
+    if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(count) || e.data_offsets[0] > e.data_offsets[1])
+      throw new TypeError(expectedMessage('[begin, end] with integers 0 <= begin <= end', `safetensors tensor ${name}'s data_offsets`, e.data_offsets));
+    const [begin, end] = e.data_offsets as [number, number];
+    const n = (e.shape as number[]).reduce((x, y) => x * y, 1);
     if (end - begin !== n * code[2] || base + end > b.length)
       throw new RangeError(`Safetensors tensor ${name} has offsets [${begin}, ${end}] that do not fit its shape or the file`);
     // Copy into an aligned buffer (the data section need not be aligned for this dtype).
     const buf = b.slice(base + begin, base + end).buffer as ArrayBuffer;
-    tensors.set(name, { shape: [...e.shape], data: new code[1](buf, 0, n) });
+    tensors.set(name, { shape: [...(e.shape as number[])], data: new code[1](buf, 0, n) });
   }
   return { tensors, metadata };
 }

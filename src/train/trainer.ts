@@ -28,6 +28,7 @@ import { join, resolve } from 'node:path';
 
 import { type LearnerSideOptions, learnerOptions, type Resolved } from '../distributed/options.js';
 import { VecEnv } from '../env/vec-env.js';
+import { type AtomicWriteHooks } from '../run/atomic-file.js';
 import { type Checkpoint, type CheckpointHeader, CheckpointStore } from '../run/checkpoint-store.js';
 import { type MetricsRow, type MetricsValue, PhaseTimer } from '../run/metrics.js';
 import { clearRun, dropRowsAfter, existingRun, existingRunError, prepareRunDir } from '../run/run-dir.js';
@@ -99,6 +100,11 @@ export interface TrainerOptions {
    * {@link LearnerSideOptions}. Not part of the JSON config: the URL may carry credentials.
    */
   distributed?: Partial<LearnerSideOptions> & { broker: string };
+  /**
+   * Test hooks of the checkpoint writes (e.g. a pause between writing a checkpoint and renaming it
+   * into place, to aim a `kill -9` at that window: scripts/fault-loop.ts). Production code passes none.
+   */
+  checkpointHooks?: AtomicWriteHooks;
 }
 
 /** Options of {@link Trainer.train}; each overrides the config field of the same name. */
@@ -214,7 +220,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     super();
     this.config = validateConfig(config);
     const o = expectOptions<TrainerOptions>(options, 'trainer options');
-    rejectUnknownKeys(o, 'trainer options', ['onWarning', 'handleSignals', 'rom', 'callbacks', 'distributed']);
+    rejectUnknownKeys(o, 'trainer options', ['onWarning', 'handleSignals', 'rom', 'callbacks', 'distributed', 'checkpointHooks']);
     this.#options = o;
     this.#warn = o.onWarning ?? ((m) => console.warn(`mario-rl: ${m}`));
     const c = this.config;
@@ -492,6 +498,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       keep: c.checkpoint.keep,
       isCompatible: this.#isCompatible,
       onWarning: (m) => this.#warning(m),
+      ...(this.#options.checkpointHooks ? { hooks: this.#options.checkpointHooks } : {}),
     });
     const init = this.#initSource;
     let resumeFrom: Checkpoint | undefined;
@@ -562,13 +569,18 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       const { weights } = runStages(c);
       if (c.curriculum.stages === '' && weights.some((w) => w !== weights[0])) this.#env.setStageWeights(weights);
     }
+    // The heartbeat's global_step is the newest metrics row's (the steps the learner has learned
+    // from; a checkpoint saves the same count), not the steps collected so far: a PPO rollout
+    // collected ahead (overlap) is not counted until its update's row, so the heartbeat is never
+    // ahead of metrics.jsonl and never falls back when a stop drops that rollout.
+    let loggedStep = state.globalStep;
     const log = new RunLogger(c.runDir, {
       config: c,
       tensorboard: c.log.tensorboard,
       heartbeatSeconds: c.log.heartbeatSeconds,
       flushEveryRows: c.log.flushEveryRows,
       window: state.window,
-      heartbeatExtra: () => ({ global_step: state.globalStep }),
+      heartbeatExtra: () => ({ global_step: loggedStep }),
       machine: machineInfo(learner.device),
     });
     this.#runStarted = true;
@@ -605,6 +617,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
       },
       row: async (globalStep, values) => {
         const row = log.update(globalStep, state.globalUpdate, { ...values, ...live.pending });
+        loggedStep = globalStep;
         live.pending = {};
         this.emit('update', row);
         await this.#callbacks.call('onUpdateEnd', ctx, row);

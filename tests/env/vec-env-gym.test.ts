@@ -1,11 +1,12 @@
 /**
  * Gymnasium habits on VecEnv: per-lane action and observation spaces, plain arrays of actions
- * (same results as an Int32Array), and render(lane), the lane's RGB picture, which leaves the
- * env as it was.
+ * (same results as an Int32Array), render(lane), the lane's RGB picture, which leaves the env as
+ * it was, and no step before the first reset.
  */
 import { describe, expect, it } from 'vitest';
 
-import { RENDER_HEIGHT, RENDER_WIDTH, VecEnv } from '../../src/env/vec-env.js';
+import { normalizeVecEnvOptions, RENDER_HEIGHT, RENDER_WIDTH, VecEnv } from '../../src/env/vec-env.js';
+import { loadNative, type NativeVecEnv } from '../../src/native.js';
 import { Nes } from '../../src/nes.js';
 import { loadRunnerRom } from '../../src/games/runner.js';
 import { encodePng } from '../../src/util/png.js';
@@ -92,5 +93,63 @@ describe('VecEnv.render', () => {
       nes.close();
     }
     expect(() => a.render(0)).toThrow('VecEnv.render() called after close()');
+  });
+});
+
+describe('VecEnv before reset and after close (issue 19, finding 9)', () => {
+  it('step and stepAsync throw before the first reset, as Gymnasium does, then work; both throw after close', async () => {
+    const env = runner();
+    const actions = new Int32Array(2);
+    const before = 'VecEnv.step() called before reset(); call reset() first';
+    expect(() => env.step(actions)).toThrow(before);
+    expect(() => env.step([0, 1])).toThrow(before);
+    await expect(env.stepAsync(actions)).rejects.toThrow('VecEnv.stepAsync() called before reset(); call reset() first');
+    // Nothing stepped: the first reset's observations are those of a fresh env's reset.
+    const fresh = runner();
+    try {
+      const obs = Uint8Array.from(env.reset({ seed: 5 }).obs);
+      expect(Buffer.from(fresh.reset({ seed: 5 }).obs).equals(Buffer.from(obs))).toBe(true);
+      expect(env.step(actions).obs).toHaveLength(obs.length);
+      expect((await env.stepAsync(actions)).reward).toHaveLength(2);
+    } finally {
+      env.close();
+      fresh.close();
+    }
+    expect(() => env.step(actions)).toThrow('VecEnv.step() called after close()');
+    await expect(env.stepAsync(actions)).rejects.toThrow('VecEnv.stepAsync() called after close()');
+    expect(() => env.reset()).toThrow('VecEnv.reset() called after close()');
+  });
+
+  it('the native env refuses a step before its first reset too (a raw binding call cannot skip it)', () => {
+    const { config, rom } = normalizeVecEnvOptions({ game: 'runner', numEnvs: 2, numThreads: 1, seed: 5 });
+    const raw = new (loadNative().VecEnv)(config, rom) as NativeVecEnv;
+    try {
+      const d = raw.description;
+      const n = d.numEnvs;
+      const f = d.infoFields.length;
+      const c = d.rewardComponents.length;
+      raw.bind({
+        obs: new Uint8Array(n * d.obsBytes),
+        reward: new Float32Array(n),
+        terminated: new Uint8Array(n),
+        truncated: new Uint8Array(n),
+        info: new Int32Array(f * n),
+        components: new Float32Array(c * n),
+        finalObs: new Uint8Array(n * d.obsBytes),
+        finalInfo: new Int32Array(f * n),
+        episodeReturn: new Float32Array(n),
+        episodeLength: new Int32Array(n),
+        episodeMaxX: new Int32Array(n),
+        episodeFlag: new Uint8Array(n),
+        episodeStartState: new Uint8Array(n),
+      });
+      const actions = new Int32Array(n);
+      expect(() => raw.step(actions)).toThrow('VecEnv: step() called before reset(); call reset() first');
+      expect(() => raw.stepAsync(actions)).toThrow('VecEnv: step() called before reset(); call reset() first');
+      raw.reset(5);
+      raw.step(actions);
+    } finally {
+      raw.close();
+    }
   });
 });

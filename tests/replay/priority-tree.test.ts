@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { loadNative } from '../../src/native.js';
 import { MAX_PRIORITY, PriorityTree } from '../../src/replay/priority-tree.js';
 import { chiSquare, chiSquareCritical, testRng } from './stats-helpers.js';
 
@@ -308,6 +309,21 @@ describe('PriorityTree', () => {
     expect(Number.isFinite(tree.total)).toBe(true);
     const drawn = tree.sample(1024, { seed: 1 });
     expect(new Set(drawn).size).toBe(1024); // stratified over equal priorities: every leaf once
+  });
+
+  it('the native tree enforces MAX_PRIORITY too: a raw binding call cannot make the sum overflow', () => {
+    const raw = new (loadNative().PriorityTree)(8);
+    raw.set(new Int32Array([0]), new Float64Array([2]));
+    const message = 'Expected a priority in [0, 1e+280] (MAX_PRIORITY) for priorities[1] (tree index 5) but received 1e+308';
+    expect(() => raw.set(new Int32Array([4, 5]), new Float64Array([1, 1e308]))).toThrow(RangeError);
+    expect(() => raw.set(new Int32Array([4, 5]), new Float64Array([1, 1e308]))).toThrow(message);
+    expect(() => raw.set(new Int32Array([4]), new Float64Array([MAX_PRIORITY * 1.0000001]))).toThrow(/MAX_PRIORITY/);
+    expect(raw.total()).toBe(2); // unchanged: checked before anything is written
+    raw.set(new Int32Array([4, 5]), new Float64Array([MAX_PRIORITY, MAX_PRIORITY])); // the bound itself is allowed
+    expect(Number.isFinite(raw.total())).toBe(true);
+    const out = new Int32Array(64);
+    raw.sample(out, 1);
+    expect(new Set(out)).toEqual(new Set([4, 5])); // both drawn, not one index forever
   });
 
   it('rejects bad input with clear errors and leaves the tree unchanged', () => {

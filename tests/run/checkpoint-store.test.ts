@@ -16,6 +16,7 @@ import {
   sectionAsFloat32,
   writeCheckpoint,
 } from '../../src/run/checkpoint-store.js';
+import { crc32c } from '../../src/util/crc32c.js';
 
 let root = '';
 let warnings: string[] = [];
@@ -85,6 +86,51 @@ describe('checkpoint container', () => {
     headerByte[30] ^= 0x01;
     expect(() => decodeCheckpoint(headerByte, 'x.ckpt')).toThrow(/header fails the CRC-32C check/);
     expect(() => decodeCheckpoint(new TextEncoder().encode('hello world, not a checkpoint'), 'y')).toThrow('y is not a mario-rl checkpoint (bad magic bytes)');
+  });
+
+  it('rejects a header whose CRC matches but whose container fields are wrong, naming the field (parser fuzzer findings)', () => {
+    const bytes = concat(encodeCheckpoint(header(1), { params: params(3) }));
+    const headerLength = new DataView(bytes.buffer).getUint32(12, true);
+    const good = JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + headerLength))) as Record<string, unknown>;
+    const data = bytes.subarray(Math.ceil((24 + headerLength) / 64) * 64);
+    /** The file with its header replaced and re-sealed (length, CRC, padding): what a broken writer or a crafted file gives. */
+    const sealed = (h: unknown): Uint8Array => {
+      const json = new TextEncoder().encode(JSON.stringify(h));
+      const start = Math.ceil((24 + json.length) / 64) * 64;
+      const out = new Uint8Array(start + data.length);
+      out.set(bytes.subarray(0, 24));
+      new DataView(out.buffer).setUint32(12, json.length, true);
+      new DataView(out.buffer).setUint32(16, crc32c(json), true);
+      out.set(json, 24);
+      out.set(data, start);
+      return out;
+    };
+    const section = (good.sections as Record<string, unknown>[])[0]!;
+    const cases: [unknown, string][] = [
+      [null, 'Checkpoint x.ckpt is corrupt: Expected a JSON object for the header but received null'],
+      [{ ...good, sections: 'x' }, 'Checkpoint x.ckpt is corrupt: Expected an array of sections for header.sections but received "x"'],
+      [{ ...good, dataLength: '1' }, 'Expected an integer >= 0 for header.dataLength but received "1"'],
+      [{ ...good, globalStep: -1 }, 'Expected an integer >= 0 for header.globalStep but received -1'],
+      [{ ...good, sections: [null] }, 'Expected a section object for header.sections[0] but received null'],
+      [
+        { ...good, sections: [{ ...section, crc32c: undefined }] },
+        'Expected a CRC-32C (an integer in [0, 4294967295]) for header.sections[0].crc32c but received undefined',
+      ],
+      [{ ...good, sections: [{ ...section, name: '' }] }, 'Expected a non-empty string for header.sections[0].name'],
+      [{ ...good, sections: [{ ...section, offset: 64 }] }, "Expected a section inside the data area (4000 bytes) for header.sections[0] ('params')"],
+    ];
+    for (const [h, message] of cases) {
+      let err: unknown;
+      try {
+        decodeCheckpoint(sealed(h), 'x.ckpt');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(CheckpointError);
+      expect((err as CheckpointError).message).toContain(message);
+      expect((err as CheckpointError).problem).toBe('corrupt');
+    }
+    expect(decodeCheckpoint(sealed(good), 'x.ckpt').header.globalStep).toBe(1);
   });
 
   it('detects truncation at any length', () => {

@@ -51,4 +51,36 @@ describe('safetensors', () => {
     expect(() => decodeSafetensors(t.subarray(0, t.length - 4))).toThrow(/offsets \[0, 16\] that do not fit/);
     expect(() => encodeSafetensors(new Map([['x', { shape: [3], data: new Float32Array(4) }]]))).toThrow('Tensor x has shape [3] but 4 values');
   });
+
+  it('rejects a well-formed header with wrong fields by name (the parser fuzzer found these as engine TypeErrors)', () => {
+    const withHeader = (header: unknown, dataBytes = 16): Uint8Array => {
+      const h = new TextEncoder().encode(JSON.stringify(header));
+      const out = new Uint8Array(8 + h.length + dataBytes);
+      new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+      out.set(h, 8);
+      return out;
+    };
+    const x = (entry: unknown) => withHeader({ x: entry });
+    const cases: [Uint8Array, string][] = [
+      [withHeader(null), 'Expected a JSON object for the safetensors header but received null'],
+      [withHeader([1]), 'Expected a JSON object for the safetensors header but received'],
+      [withHeader({ __metadata__: { a: 1 } }), 'Expected an object of strings for the safetensors __metadata__ but received'],
+      [x(null), 'Expected an object { dtype, shape, data_offsets } for safetensors tensor x but received null'],
+      [x({ dtype: 'F32', shape: 4, data_offsets: [0, 16] }), "Expected an array of integers >= 0 for safetensors tensor x's shape but received 4"],
+      [x({ dtype: 'F32', shape: [-4], data_offsets: [0, 16] }), "Expected an array of integers >= 0 for safetensors tensor x's shape"],
+      [x({ dtype: 'F32', shape: [2.5], data_offsets: [0, 10] }), "Expected an array of integers >= 0 for safetensors tensor x's shape"],
+      [
+        x({ dtype: 'F32', shape: [4], data_offsets: null }),
+        "Expected [begin, end] with integers 0 <= begin <= end for safetensors tensor x's data_offsets but received null",
+      ],
+      [x({ dtype: 'F32', shape: [1], data_offsets: [-4, 0] }), "for safetensors tensor x's data_offsets"],
+      [x({ dtype: 'F32', shape: [0], data_offsets: [8, 4] }), "for safetensors tensor x's data_offsets"],
+      [x({ dtype: 7, shape: [4], data_offsets: [0, 16] }), 'Safetensors tensor x has unsupported dtype 7'],
+    ];
+    for (const [bytes, message] of cases) {
+      expect(() => decodeSafetensors(bytes)).toThrow(message);
+      expect(() => decodeSafetensors(bytes)).not.toThrow(/Cannot read|is not a function|is not iterable|Invalid typed array/);
+    }
+    expect(decodeSafetensors(x({ dtype: 'F32', shape: [4], data_offsets: [0, 16] })).tensors.get('x')!.data).toHaveLength(4);
+  });
 });

@@ -239,3 +239,39 @@ describe('a full disk (a real tmpfs, root on Linux)', () => {
     }
   });
 });
+
+describe("the heartbeat's global_step (finding 10)", () => {
+  it('is the newest metrics row step: never ahead of metrics.jsonl with a rollout collected ahead, never falling back at a stop', async () => {
+    const runDir = join(dir, 'hb');
+    let updates = 0;
+    const stopper: TrainerCallback = {
+      name: 'stop-after-3',
+      onUpdateEnd: (ctx) => {
+        if (++updates === 3) ctx.requestStop('enough');
+      },
+    };
+    // overlap: each update's learning runs beside the next rollout's collection, so a rollout is
+    // collected ahead at every row and at the stop (which drops it).
+    const summary = await run(tiny(runDir, { overlap: true, checkpoint: { interval: 0 }, log: { heartbeatSeconds: 0.01, tensorboard: false } }), 40 * U, {
+      callbacks: [stopper],
+    });
+    expect(summary).toMatchObject({ stopReason: 'callback', globalStep: 3 * U });
+    const metrics = rows(runDir);
+    const beats = readFileSync(join(runDir, 'heartbeat.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { time: string; global_step: number });
+    expect(beats.length).toBeGreaterThan(3);
+    const steps = beats.map((b) => b.global_step);
+    // One meaning: a step some metrics row has (or 0 before the first), in order, ending where the metrics end.
+    const rowSteps = new Set([0, ...metrics.map((r) => r.global_step as number)]);
+    for (const s of steps) expect(rowSteps.has(s)).toBe(true);
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!).toBeGreaterThanOrEqual(steps[i - 1]!);
+    expect(steps[steps.length - 1]).toBe(3 * U);
+    // Never ahead: each beat's step was already in metrics.jsonl when the beat was written.
+    for (const b of beats) {
+      const written = metrics.filter((r) => (r['time/wall'] as string) <= b.time).map((r) => r.global_step as number);
+      expect(b.global_step).toBeLessThanOrEqual(Math.max(0, ...written));
+    }
+  }, 300_000);
+});
