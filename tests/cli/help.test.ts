@@ -22,7 +22,20 @@ describe('mario-rl help and version', () => {
   });
 
   it('every command takes -h and --help and prints its usage', () => {
-    for (const command of ['version', 'train', 'learner', 'actor', 'eval', 'play', 'bench', 'doctor', 'export-graph', 'export-web', 'report', 'export-metrics']) {
+    for (const command of [
+      'version',
+      'train',
+      'learner',
+      'actor',
+      'eval',
+      'play',
+      'bench',
+      'doctor',
+      'export-graph',
+      'export-web',
+      'report',
+      'export-metrics',
+    ]) {
       for (const flag of ['-h', '--help']) {
         const r = cli(command, flag);
         expect([r.code, r.out.startsWith(`usage: mario-rl ${command}`)], `${command} ${flag}`).toEqual([0, true]);
