@@ -104,6 +104,7 @@ describe('tile grids: options and shape', () => {
     a.close();
     const b = new VecEnv({ game: 'runner', numEnvs: 1, obs: { kind: 'tiles', rows: 5, cols: 40, frameStack: 2 } });
     expect(b.obsShape).toEqual([1, 2, 5, 40]);
+    b.reset();
     expect(b.step(new Int32Array(1)).obs.length).toBe(2 * 5 * 40);
     b.close();
   });

@@ -43,7 +43,7 @@ describe('Nes construction', () => {
 
   it('validates options: unknown keys, powerOnRam choices, seed range', () => {
     expect(() => new Nes(ROM, { powerOnRAM: 'ff' } as never)).toThrow(
-      new TypeError("Unknown option 'powerOnRAM' for Nes options; known options are powerOnRam, seed, fastPaths"),
+      new TypeError("Unknown option 'powerOnRAM' for Nes options; known options are powerOnRam, seed, backend, fastPaths"),
     );
     expect(() => new Nes(ROM, { powerOnRam: 'one' as never })).toThrow(
       new RangeError("Expected one of 'zero', 'ff', 'random' for powerOnRam but received \"one\""),

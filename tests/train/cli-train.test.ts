@@ -147,7 +147,7 @@ describe('mario-rl train / eval', () => {
     expect(b.err).toContain('did you mean --ppo.clip-coef');
     const c = cli('train', '--env.game', 'smb1', '--run-dir', join(dir, 'nope'));
     expect(c.code).toBe(2);
-    expect(c.err).toMatch(/needs a Super Mario Bros\. ROM: pass env\.rom/);
+    expect(c.err).toMatch(/needs a Super Mario Bros\. ROM .*pass env\.rom/);
     // A ROM alone means Super Mario Bros. (it is read, not ignored); a ROM with the built-in game is refused.
     const romOnly = cli('train', '--env.rom', join(dir, 'no-such.nes'), '--run-dir', join(dir, 'nope'));
     expect(romOnly.code).toBe(2);
