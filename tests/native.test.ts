@@ -134,6 +134,7 @@ describe('test addon', () => {
     'envPreprocessFrames',
     'envThreadPoolCheck',
     'envTileGrid',
+    'nesSealState',
     'smb1ReadRam',
     'smb1Rewards',
   ];

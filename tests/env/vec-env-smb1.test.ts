@@ -540,6 +540,7 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
     const full = make({ actions: 'full', obs: 'ram' });
     expect(full.numActions).toBe(256);
     expect(full.actionButtons[0x83]).toBe(0x83);
+    full.reset();
     full.step(new Int32Array([255]));
     full.close();
   });
@@ -557,6 +558,7 @@ describe.skipIf(!ROM_PATH)('VecEnv smb1', () => {
   it('rejects bad actions and unknown stages with clear errors', () => {
     const env = make({ numEnvs: 2, actions: 'simple' });
     expect(env.numActions).toBe(7);
+    env.reset();
     expect(() => env.step(new Int32Array(3))).toThrow(new RangeError('Expected a Int32Array of length 2 for actions but received Int32Array(3)'));
     expect(() => env.step(new Float32Array(2) as unknown as Int32Array)).toThrow(TypeError);
     expect(() => env.step(new Int32Array([0, 7]))).toThrow(new RangeError('Expected an integer in [0, 6] for actions[1] but received 7'));

@@ -108,6 +108,7 @@ describe.each(BACKENDS)('VecEnv on the %s backend', (backend) => {
     expect(() => new VecEnv({ ...base, stages: ['9'] })).toThrow(/runner stage/);
     const env = new VecEnv(base);
     try {
+      env.reset();
       expect(() => env.step([0, 99])).toThrow(/for actions\[1\] but received 99/);
       expect(() => env.setStartStates([new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])])).toThrow(/Invalid save state|states\[0\]/);
     } finally {
