@@ -51,6 +51,9 @@ interface Lane {
   poolFrame: Uint8Array;
   lastButtons: number;
   episodeSteps: number;
+  /** Agent steps since the episode's max x last grew, and that max x (maxStallSteps). */
+  stallSteps: number;
+  stallBestX: number;
   episodeReturn: number;
   cycle: number;
   fromStartState: boolean;
@@ -155,6 +158,8 @@ export class JsVecEnv implements NativeVecEnv {
         poolFrame: new Uint8Array(kind === 'pixels' && config.maxPool && config.frameSkip >= 2 ? SOURCE_PIXELS : 0),
         lastButtons: 0,
         episodeSteps: 0,
+        stallSteps: 0,
+        stallBestX: 0,
         episodeReturn: 0,
         cycle: 0,
         fromStartState: false,
@@ -238,6 +243,8 @@ export class JsVecEnv implements NativeVecEnv {
     lane.game.onReset(core.ramView());
     lane.lastButtons = 0;
     lane.episodeSteps = 0;
+    lane.stallSteps = 0;
+    lane.stallBestX = lane.game.maxX();
     lane.episodeReturn = 0;
     if (pixels) {
       this.#pre!.resize(frame, null, lane.stack.nextSlot());
@@ -330,8 +337,15 @@ export class JsVecEnv implements NativeVecEnv {
     }
     lane.episodeSteps++;
     lane.episodeReturn += reward;
+    if (lane.game.maxX() > lane.stallBestX) {
+      lane.stallBestX = lane.game.maxX();
+      lane.stallSteps = 0;
+    } else {
+      lane.stallSteps++;
+    }
     const max = this.#config.maxEpisodeSteps;
-    const truncated = !terminated && max > 0 && lane.episodeSteps >= max;
+    const stall = this.#config.maxStallSteps;
+    const truncated = !terminated && ((max > 0 && lane.episodeSteps >= max) || (stall > 0 && lane.stallSteps >= stall));
     b.reward[index] = reward;
     b.terminated[index] = terminated ? 1 : 0;
     b.truncated[index] = truncated ? 1 : 0;

@@ -163,6 +163,8 @@ describe('native and jsnes backends give the same steps', () => {
     expect(dones).toBeGreaterThan(0);
     compare({ ...common, obs: 'tiles' }, 40);
     compare({ ...common, obs: 'ram', actions: 'complex' }, 40);
+    // Random actions stand still often enough for maxStallSteps to cut episodes on both.
+    expect(compare({ ...common, obs: 'ram', actions: 'complex', maxStallSteps: 6 }, 40)).toBeGreaterThan(0);
   }, 300_000);
 
   it.skipIf(!MARIO_ROM)(
