@@ -5,7 +5,8 @@
 #   scripts/format-native.sh           rewrite every unformatted file in place
 #   scripts/format-native.sh --check   change nothing; list the unformatted files and exit 1 if any
 #
-# Uses $CLANG_FORMAT, else `clang-format` on PATH (exit 2 with how to install it when missing).
+# Uses $CLANG_FORMAT, else `clang-format` on PATH, installing Debian's when missing and run as root
+# with apt; otherwise exit 2 with how to install it.
 # Formatting was settled with clang-format 14 (Debian 12's); other versions may differ slightly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,12 @@ case "${1:-}" in
 esac
 
 cf=${CLANG_FORMAT:-clang-format}
+# A fresh machine has no clang-format: as root with apt (CI, the project's VMs), install Debian's,
+# so `npm run lint` works right after the README's `npm run setup`.
+if ! command -v "$cf" > /dev/null 2>&1 && [ -z "${CLANG_FORMAT:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then
+  echo "format-native: clang-format missing; installing Debian's (apt-get install -y clang-format)" >&2
+  apt-get update -qq > /dev/null && apt-get install -y -qq clang-format > /dev/null || true
+fi
 if ! command -v "$cf" > /dev/null 2>&1; then
   echo "format-native: '$cf' not found. Install clang-format (Debian/Ubuntu: apt-get install -y clang-format)" >&2
   echo "or point CLANG_FORMAT at a clang-format binary." >&2
