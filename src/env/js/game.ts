@@ -46,6 +46,33 @@ export interface JsGameLane {
   reachedGoal(): boolean;
 }
 
+/**
+ * What both games' lanes keep alike (native `GameLane`'s info, max x and goal bookkeeping): the
+ * episode's info values, its max x and whether it reached the goal. A lane fills `info`, `bestX`
+ * and `goal`; the three reads are here.
+ */
+export abstract class JsLaneRecord {
+  protected readonly info: Int32Array;
+  protected bestX = 0;
+  protected goal = false;
+
+  constructor(infoFields: number) {
+    this.info = new Int32Array(infoFields);
+  }
+
+  writeInfo(info: Int32Array, lane: number, stride: number): void {
+    for (let i = 0; i < this.info.length; i++) info[i * stride + lane] = this.info[i]!;
+  }
+
+  maxX(): number {
+    return this.bestX;
+  }
+
+  reachedGoal(): boolean {
+    return this.goal;
+  }
+}
+
 /** A game (native `Game`). */
 export interface JsGame {
   readonly name: string;

@@ -17,6 +17,7 @@ import {
   TILE_PIXELS,
   TILE_PLAYER,
   TILE_SOLID,
+  JsLaneRecord,
   type JsGame,
   type JsGameLane,
   type JsGameOptions,
@@ -135,23 +136,22 @@ function parseStage(text: string): number {
 
 const f = Math.fround;
 
-class RunnerLane implements JsGameLane {
+class RunnerLane extends JsLaneRecord implements JsGameLane {
   #xLast = 0;
   #timeLast = 0;
-  #maxX = 0;
   #flagPaid = false;
-  #reachedGoal = false;
-  readonly #info = new Int32Array(RUNNER_INFO_FIELDS.length);
 
-  constructor(readonly singleStage: boolean) {}
+  constructor(readonly singleStage: boolean) {
+    super(RUNNER_INFO_FIELDS.length);
+  }
 
   onReset(ram: Uint8Array): void {
     const s = read(ram);
     this.#xLast = s.xPos;
     this.#timeLast = s.time;
-    this.#maxX = s.xPos;
+    this.bestX = s.xPos;
     this.#flagPaid = false;
-    this.#reachedGoal = false;
+    this.goal = false;
     this.#capture(s);
   }
 
@@ -168,7 +168,7 @@ class RunnerLane implements JsGameLane {
     const c = [f(weights.distance * dx), dtime, newFlag ? FLAG_BONUS : 0, s.dying || s.dead ? DEATH_PENALTY : 0];
     for (let i = 0; i < 4; i++) components[i] = f(components[i]! + c[i]!);
     const reward = f(Math.min(CLIP, Math.max(-CLIP, f(f(f(c[0]! + c[1]!) + c[2]!) + c[3]!))));
-    this.#reachedGoal = this.#reachedGoal || s.cleared;
+    this.goal = this.goal || s.cleared;
     const lastDeath = (s.dying || s.dead) && s.lives <= 1;
     out.terminated = this.singleStage ? s.dying || s.dead || s.cleared : lastDeath || s.gameOver;
     this.#capture(s);
@@ -184,20 +184,8 @@ class RunnerLane implements JsGameLane {
     this.#xLast = read(ram).xPos;
   }
 
-  writeInfo(info: Int32Array, lane: number, stride: number): void {
-    for (let i = 0; i < this.#info.length; i++) info[i * stride + lane] = this.#info[i]!;
-  }
-
-  maxX(): number {
-    return this.#maxX;
-  }
-
-  reachedGoal(): boolean {
-    return this.#reachedGoal;
-  }
-
   #capture(s: Snapshot): void {
-    const v = this.#info;
+    const v = this.info;
     v[0] = s.xPos;
     v[1] = s.yPos;
     v[2] = s.stage;
@@ -207,7 +195,7 @@ class RunnerLane implements JsGameLane {
     v[6] = s.playerState;
     v[7] = s.dying ? 1 : 0;
     v[8] = s.stomps;
-    this.#maxX = Math.max(this.#maxX, s.xPos);
+    this.bestX = Math.max(this.bestX, s.xPos);
   }
 }
 

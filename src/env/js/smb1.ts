@@ -16,6 +16,7 @@ import {
   TILE_ITEM,
   TILE_PLAYER,
   TILE_SOLID,
+  JsLaneRecord,
   type JsGame,
   type JsGameLane,
   type JsGameOptions,
@@ -281,22 +282,21 @@ export function writeSmb1Tiles(ram: Uint8Array, grid: TileGrid): void {
   grid.stampClamped(rowOf(ram[Y_VIEWPORT]!, ram[PLAYER_Y_PIXEL]!), colOf(ram[X_PAGE]! * 256 + ram[X_PIXEL]!), TILE_PLAYER);
 }
 
-class Smb1Lane implements JsGameLane {
+class Smb1Lane extends JsLaneRecord implements JsGameLane {
   readonly #tracker = new Smb1Tracker();
-  readonly #info = new Int32Array(SMB1_INFO_FIELDS.length);
-  #maxX = 0;
-  #reachedGoal = false;
 
   constructor(
     readonly preset: Preset,
     readonly singleStage: boolean,
-  ) {}
+  ) {
+    super(SMB1_INFO_FIELDS.length);
+  }
 
   onReset(ram: Uint8Array): void {
     const s = readSmb1(ram);
     this.#tracker.start(s);
-    this.#maxX = s.xPos;
-    this.#reachedGoal = false;
+    this.bestX = s.xPos;
+    this.goal = false;
     this.#capture(s);
   }
 
@@ -304,7 +304,7 @@ class Smb1Lane implements JsGameLane {
     const s = readSmb1(ram);
     const reward = this.#tracker.frame(s, this.preset, weights, components);
     this.#capture(s);
-    this.#reachedGoal = this.#reachedGoal || s.flagGet;
+    this.goal = this.goal || s.flagGet;
     out.terminated = this.singleStage ? s.dying || s.dead || s.flagGet : s.lives === 0xff;
     return reward;
   }
@@ -324,20 +324,8 @@ class Smb1Lane implements JsGameLane {
     }
   }
 
-  writeInfo(info: Int32Array, lane: number, stride: number): void {
-    for (let i = 0; i < this.#info.length; i++) info[i * stride + lane] = this.#info[i]!;
-  }
-
-  maxX(): number {
-    return this.#maxX;
-  }
-
-  reachedGoal(): boolean {
-    return this.#reachedGoal;
-  }
-
   #capture(s: Smb1Snapshot): void {
-    const v = this.#info;
+    const v = this.info;
     v[0] = s.xPos;
     v[1] = s.yPos;
     v[2] = s.world;
@@ -351,7 +339,7 @@ class Smb1Lane implements JsGameLane {
     v[10] = s.flagGet ? 1 : 0;
     v[11] = s.playerState;
     v[12] = s.dying ? 1 : 0;
-    this.#maxX = Math.max(this.#maxX, s.xPos);
+    this.bestX = Math.max(this.bestX, s.xPos);
   }
 }
 
