@@ -9,7 +9,7 @@
 # set, wins) and skips with the reason it prints.
 set -uo pipefail
 
-find_chromium() {
+find_tool() {
   if [ -n "${CHROMIUM_PATH:-}" ]; then
     if [ -x "$CHROMIUM_PATH" ]; then echo "$CHROMIUM_PATH"; return 0; fi
     echo "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file" >&2
@@ -22,30 +22,7 @@ find_chromium() {
   return 1
 }
 
-if [ "${1:-}" = "--check" ]; then
-  find_chromium
-  exit $?
-fi
-if [ $# -gt 0 ]; then
-  echo "usage: bash scripts/install-chromium.sh [--check]" >&2
-  exit 2
-fi
 
-if path=$(find_chromium 2> /dev/null); then
-  echo "[chromium] found $path"
-  exit 0
-fi
-if ! command -v apt-get > /dev/null 2>&1; then
-  echo "[chromium] not installed and no apt-get here: install Chromium and set CHROMIUM_PATH" >&2
-  exit 1
-fi
-if [ "$(id -u)" != "0" ]; then
-  echo "[chromium] not installed; run as root (or: sudo apt-get install -y chromium)" >&2
-  exit 1
-fi
-echo "[chromium] apt-get install -y chromium"
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }; then
-  echo "[chromium] apt-get install chromium failed" >&2
-  exit 1
-fi
-find_chromium
+# shellcheck source=scripts/apt-tool.sh
+source "$(dirname "$0")/apt-tool.sh"
+apt_tool_main chromium chromium CHROMIUM_PATH "$@"

@@ -9,7 +9,7 @@
 # wins) and skip with the reason it prints.
 set -uo pipefail
 
-find_nats() {
+find_tool() {
   if [ -n "${NATS_SERVER:-}" ]; then
     if [ -x "$NATS_SERVER" ]; then echo "$NATS_SERVER"; return 0; fi
     echo "NATS_SERVER=$NATS_SERVER is not an executable file" >&2
@@ -22,32 +22,11 @@ find_nats() {
   return 1
 }
 
-if [ "${1:-}" = "--check" ]; then
-  find_nats
-  exit $?
-fi
-if [ $# -gt 0 ]; then
-  echo "usage: bash scripts/install-nats.sh [--check]" >&2
-  exit 2
-fi
-
-if path=$(find_nats 2> /dev/null); then
-  echo "[nats] found $path"
-  exit 0
-fi
-if ! command -v apt-get > /dev/null 2>&1; then
-  echo "[nats] not installed and no apt-get here: install nats-server (https://nats.io) and set NATS_SERVER" >&2
-  exit 1
-fi
-if [ "$(id -u)" != "0" ]; then
-  echo "[nats] not installed; run as root (or: sudo apt-get install -y nats-server)" >&2
-  exit 1
-fi
-echo "[nats] apt-get install -y nats-server"
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server > /dev/null; }; then
-  echo "[nats] apt-get install nats-server failed" >&2
-  exit 1
-fi
 # The package enables a system service on port 4222; the tests start their own server and need none.
-if command -v systemctl > /dev/null 2>&1; then systemctl disable --now nats-server > /dev/null 2>&1 || true; fi
-find_nats
+after_install() {
+  if command -v systemctl > /dev/null 2>&1; then systemctl disable --now nats-server > /dev/null 2>&1 || true; fi
+}
+
+# shellcheck source=scripts/apt-tool.sh
+source "$(dirname "$0")/apt-tool.sh"
+apt_tool_main nats nats-server NATS_SERVER "$@"
