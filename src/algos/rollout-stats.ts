@@ -6,6 +6,13 @@
 import { expectInteger, expectTypedArray } from '../validate.js';
 import type { Rng } from '../util/rng.js';
 
+/** Arithmetic mean; NaN for no values (metrics rows show it as missing). */
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return xs.length ? s / xs.length : NaN;
+}
+
 /**
  * 1 − Var(returns − values) / Var(returns) (cleanrl's `explained_variance`): 1 is a perfect value
  * head, 0 no better than a constant, negative worse. NaN when the returns have zero variance.

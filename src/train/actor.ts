@@ -28,6 +28,7 @@ import { Rng } from '../util/rng.js';
 import { type TrainerConfig, validateConfig } from './config.js';
 import { obsBytes, readRom, runStages, trainSpecFor, vecEnvOptions } from './env-options.js';
 import { type RunAnnouncement } from './distributed-learner.js';
+import { storeStep } from './on-policy.js';
 
 /** Options of `new Actor(options, extra)` that are not broker-side fields. */
 export interface ActorExtras {
@@ -257,13 +258,7 @@ export class Actor {
           fragment.logProbs.set(logProbs, i0);
           fragment.values.set(out.value!, i0);
           const r = await env.stepAsync(actions);
-          for (let n = 0; n < N; n++) fragment.rewards[i0 + n] = r.reward[n]! * rewardScale;
-          fragment.terminated.set(r.terminated, i0);
-          fragment.truncated.set(r.truncated, i0);
-          let needFinalValue = false;
-          for (let n = 0; n < N; n++) {
-            if (!r.terminated[n] && !r.truncated[n]) continue;
-            if (r.truncated[n] && !r.terminated[n]) needFinalValue = true;
+          await storeStep(r, i0, rewardScale, fragment, policy, (n) =>
             fragment.episodes.push({
               lane: n,
               step: t,
@@ -271,12 +266,8 @@ export class Actor {
               length: r.episode.length[n]!,
               maxX: r.episode.maxX[n]!,
               flag: r.episode.flag[n] === 1,
-            });
-          }
-          if (needFinalValue) {
-            const fv = (await policy.act(r.finalObs)).value!;
-            for (let n = 0; n < N; n++) if (r.truncated[n] && !r.terminated[n]) fragment.finalValues[i0 + n] = fv[n]!;
-          }
+            }),
+          );
           nextObs.set(r.obs);
           if (this.#stop) return 'stopped'; // the fragment in progress is abandoned, never half-sent
         }

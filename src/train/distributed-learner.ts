@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { computeGae } from '../algos/gae.js';
-import { explainedVariance } from '../algos/rollout-stats.js';
+import { mean } from '../algos/rollout-stats.js';
 import { Broker, type StreamMessage } from '../distributed/broker.js';
 import { decodeFragment, type Fragment, sliceLanes } from '../distributed/fragment.js';
 import { type LearnerSideOptions, type Resolved } from '../distributed/options.js';
@@ -30,6 +30,7 @@ import { type MetricsRow } from '../run/metrics.js';
 import { type Batch } from '../runtime/learner.js';
 import { type TrainerConfig } from './config.js';
 import { obsBytes } from './env-options.js';
+import { updateRow } from './on-policy.js';
 import { type TrainingRun } from './run-context.js';
 
 /** What the learner stores as the object `config`: actors build their env and policy from it. */
@@ -83,12 +84,6 @@ const cloneLedger = (l: Ledger): Ledger => ({ ...l, dropped: { ...l.dropped }, a
 
 /** Fragments produced (seen) so far: Σ over actors of (highest seq + 1). */
 const produced = (l: Ledger) => Object.values(l.actors).reduce((s, seq) => s + seq + 1, 0);
-
-const mean = (xs: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return xs.length ? s / xs.length : NaN;
-};
 
 /** Throws when `config` cannot run distributed (errors name the field). */
 export function checkDistributedConfig(c: TrainerConfig): void {
@@ -299,20 +294,11 @@ export async function trainDistributed(
       // ---- logging
       const phases = timer.readAndReset();
       const elapsed = (performance.now() - run.t0) / 1000;
-      const stat = (k: string) => (result.stats[k] ? mean(result.stats[k]!) : NaN);
       const streamState = await broker.streamState();
       const dropped = DROP_REASONS.reduce((s, r) => s + ledger.dropped[r], 0);
       const seen = produced(ledger);
       const row: MetricsRow = {
-        'charts/learning_rate': lr,
-        'charts/ent_coef': entCoef,
-        'losses/loss': mean(result.losses),
-        'losses/policy_loss': stat('policy_loss'),
-        'losses/value_loss': stat('value_loss'),
-        'losses/entropy': stat('entropy'),
-        ...(isPpo ? { 'losses/approx_kl': stat('approx_kl'), 'losses/clipfrac': stat('clip_fraction') } : {}),
-        ...(targetKl > 0 ? { 'losses/epochs': result.losses.length / minibatches } : {}),
-        'losses/explained_variance': explainedVariance(values, returns),
+        ...updateRow(result, { lr, entCoef, isPpo, targetKl, minibatches }, values, returns),
         'charts/policy_lag': mean(lags),
         'charts/SPS': ((state.globalUpdate - run.startUpdate) * B) / Math.max(elapsed, 1e-9),
         'charts/env_SPS': phases.env ? B / phases.env : null, // here: the rate fragments arrived at

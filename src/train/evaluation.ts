@@ -4,6 +4,7 @@
  * for `mario-rl play`) and the action choice they and `Trainer.act` share.
  */
 import { argmaxRows, epsilonGreedy, sampleFromLogits } from '../algos/action-sampling.js';
+import { mean } from '../algos/rollout-stats.js';
 import { toBytes } from '../bytes.js';
 import { VecEnv, type VecEnvOptions } from '../env/vec-env.js';
 import { loadRunnerRom } from '../games/runner.js';
@@ -33,12 +34,6 @@ export function pickActions(
   else if (out.q) epsilonGreedy(out.q, n, numActions, EVAL_EPSILON, rng, actions);
   else sampleFromLogits(out.logits!, n, numActions, rng, actions);
 }
-
-const mean = (xs: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return xs.length ? s / xs.length : NaN;
-};
 
 /** Options of {@link Trainer.evaluate}. */
 export interface EvaluateOptions {

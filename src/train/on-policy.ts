@@ -17,9 +17,10 @@
  */
 import { sampleFromLogits } from '../algos/action-sampling.js';
 import { computeGae } from '../algos/gae.js';
-import { explainedVariance } from '../algos/rollout-stats.js';
+import { explainedVariance, mean } from '../algos/rollout-stats.js';
 import { type MetricsRow } from '../run/metrics.js';
-import { type Batch, type Learner } from '../runtime/learner.js';
+import { type StepResult } from '../env/vec-env.js';
+import { type Batch, type Learner, type UpdateResult } from '../runtime/learner.js';
 import { obsBytes } from './env-options.js';
 import { type TrainingRun } from './run-context.js';
 
@@ -49,13 +50,68 @@ interface Storage {
   returns: Float32Array;
 }
 
-const mean = (xs: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return xs.length ? s / xs.length : NaN;
-};
-
 /** Runs PPO or A2C updates until `run.totalSteps`, a stop request or the wall-clock limit; returns the last row. */
+/**
+ * The learning-rate, entropy-coefficient and `losses/*` fields of a PPO/A2C metrics row from one
+ * update's result (shared by the single-process loop and the distributed learner).
+ */
+export function updateRow(
+  result: UpdateResult,
+  o: { lr: number; entCoef: number; isPpo: boolean; targetKl: number; minibatches: number },
+  values: Float32Array,
+  returns: Float32Array,
+): MetricsRow {
+  const stat = (k: string) => (result.stats[k] ? mean(result.stats[k]!) : NaN);
+  return {
+    'charts/learning_rate': o.lr,
+    'charts/ent_coef': o.entCoef,
+    'losses/loss': mean(result.losses),
+    'losses/policy_loss': stat('policy_loss'),
+    'losses/value_loss': stat('value_loss'),
+    'losses/entropy': stat('entropy'),
+    ...(o.isPpo ? { 'losses/approx_kl': stat('approx_kl'), 'losses/clipfrac': stat('clip_fraction') } : {}),
+    ...(o.targetKl > 0 ? { 'losses/epochs': result.losses.length / o.minibatches } : {}),
+    'losses/explained_variance': explainedVariance(values, returns),
+  };
+}
+
+/** Where a step's rewards, done flags and truncation bootstraps go: the rollout storage, or an actor's fragment. */
+export interface StepSink {
+  rewards: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  finalValues: Float32Array;
+}
+
+/**
+ * Stores env step `r` at row offset `i0` (rows time-major, one per lane): rewards × `rewardScale`,
+ * the done flags, and V(final observation) of each truncated lane, from one extra forward pass
+ * that runs only when a lane was cut. Calls `onEpisode(lane)` for each lane whose episode ended.
+ */
+export async function storeStep(
+  r: StepResult,
+  i0: number,
+  rewardScale: number,
+  sink: StepSink,
+  policy: Pick<Learner, 'act'>,
+  onEpisode: (lane: number) => void,
+): Promise<void> {
+  const N = r.reward.length;
+  for (let n = 0; n < N; n++) sink.rewards[i0 + n] = r.reward[n]! * rewardScale;
+  sink.terminated.set(r.terminated, i0);
+  sink.truncated.set(r.truncated, i0);
+  let needFinalValue = false;
+  for (let n = 0; n < N; n++) {
+    if (!r.terminated[n] && !r.truncated[n]) continue;
+    if (r.truncated[n] && !r.terminated[n]) needFinalValue = true;
+    onEpisode(n);
+  }
+  if (needFinalValue) {
+    const fv = (await policy.act(r.finalObs)).value!;
+    for (let n = 0; n < N; n++) if (r.truncated[n] && !r.terminated[n]) sink.finalValues[i0 + n] = fv[n]!;
+  }
+}
+
 export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | undefined> {
   const { config: c, state, learner, env, timer, shutdown } = run;
   const isPpo = c.algo === 'ppo';
@@ -112,13 +168,7 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
       }
       const r = await env.stepAsync(actions);
       if (stepHooks) run.callbacks.step(run.ctx, r);
-      for (let n = 0; n < N; n++) s.rewards[i0 + n] = r.reward[n]! * rewardScale;
-      s.terminated.set(r.terminated, i0);
-      s.truncated.set(r.truncated, i0);
-      let needFinalValue = false;
-      for (let n = 0; n < N; n++) {
-        if (!r.terminated[n] && !r.truncated[n]) continue;
-        if (r.truncated[n] && !r.terminated[n]) needFinalValue = true;
+      await storeStep(r, i0, rewardScale, s, policy, (n) =>
         run.episode({
           globalStep: state.globalStep + (t + 1) * N,
           lane: n,
@@ -126,12 +176,8 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
           length: r.episode.length[n]!,
           maxX: r.episode.maxX[n]!,
           flag: r.episode.flag[n] === 1,
-        });
-      }
-      if (needFinalValue) {
-        const fv = (await policy.act(r.finalObs)).value!;
-        for (let n = 0; n < N; n++) s.finalValues[i0 + n] = fv[n]!;
-      }
+        }),
+      );
       nextObs.set(r.obs);
     }
     s.nextValues.set((await policy.act(nextObs)).value!);
@@ -199,17 +245,8 @@ export async function trainOnPolicy(run: TrainingRun): Promise<MetricsRow | unde
       // ---- logging
       const phases = timer.readAndReset();
       const elapsed = (performance.now() - run.t0) / 1000;
-      const stat = (k: string) => (result.stats[k] ? mean(result.stats[k]!) : NaN);
       const row: MetricsRow = {
-        'charts/learning_rate': lr,
-        'charts/ent_coef': entCoef,
-        'losses/loss': mean(result.losses),
-        'losses/policy_loss': stat('policy_loss'),
-        'losses/value_loss': stat('value_loss'),
-        'losses/entropy': stat('entropy'),
-        ...(isPpo ? { 'losses/approx_kl': stat('approx_kl'), 'losses/clipfrac': stat('clip_fraction') } : {}),
-        ...(targetKl > 0 ? { 'losses/epochs': result.losses.length / minibatches } : {}),
-        'losses/explained_variance': explainedVariance(s.values, s.returns),
+        ...updateRow(result, { lr, entCoef, isPpo, targetKl, minibatches }, s.values, s.returns),
         'charts/policy_lag': lag,
         'charts/SPS': ((state.globalUpdate - run.startUpdate) * B) / Math.max(elapsed, 1e-9),
         'charts/env_SPS': phases.env ? collectedSteps / phases.env : null,
