@@ -11,6 +11,7 @@
 // const function of RAM, so every thread calls it on the shared Game.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "env/tiles.h"
 #include "nes/console.h"
 #include "nes/rom.h"
@@ -33,6 +35,38 @@ struct GameOptions {
 
 // Run-time reward shaping: the pool computes the current (annealed) weights before each step and
 // passes them to every lane; games define which components they scale.
+// gym-super-mario-bros's action sets as joypad bytes (A=0x01 ... RIGHT=0x80), in its order, shared
+// by every game: 'right-only' (or 'right'), 'simple', 'complex', and 'full' (all 256 bytes).
+class ActionTable {
+ public:
+  explicit ActionTable(const std::string& name) {
+    constexpr uint8_t A = 0x01, B = 0x02, UP = 0x10, DOWN = 0x20, LEFT = 0x40, RIGHT = 0x80;
+    static const std::vector<uint8_t> kRightOnly = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B};
+    static const std::vector<uint8_t> kSimple = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B, A, LEFT};
+    static const std::vector<uint8_t> kComplex = {0,    RIGHT,    RIGHT | A, RIGHT | B,    RIGHT | A | B, A,
+                                                  LEFT, LEFT | A, LEFT | B,  LEFT | A | B, DOWN,          UP};
+    if (name == "right-only" || name == "right") table_ = &kRightOnly;
+    else if (name == "simple") table_ = &kSimple;
+    else if (name == "complex") table_ = &kComplex;
+    else if (name != "full")
+      throw RangeErrorOf(
+          ExpectedMessage("one of 'right-only', 'simple', 'complex', 'full'", "actions", "\"" + name + "\""));
+  }
+  int Size() const { return table_ ? static_cast<int>(table_->size()) : 256; }
+  uint8_t Buttons(int action) const {
+    return table_ ? (*table_)[static_cast<size_t>(action)] : static_cast<uint8_t>(action);
+  }
+
+ private:
+  const std::vector<uint8_t>* table_ = nullptr;  // null = all 256 button bytes
+};
+
+// Whether the ROM's PRG holds these bytes somewhere (the games' ROM checks look for their text).
+inline bool PrgContains(const nes::Rom& rom, const void* bytes, size_t n) {
+  const auto* b = static_cast<const uint8_t*>(bytes);
+  return std::search(rom.prg.begin(), rom.prg.end(), b, b + n) != rom.prg.end();
+}
+
 struct RewardWeights {
   float distance = 1.0f;  // multiplies the progress/distance component
   float score = 0.0f;     // multiplies the score-difference component

@@ -81,12 +81,6 @@ void WriteRunnerTiles(const uint8_t* ram, TileGrid& grid) {
   grid.StampClamped(row_of(ram[kY]), col_of(ram[kXHigh] * 256 + ram[kXLow]), kTilePlayer);
 }
 
-constexpr uint8_t A = 0x01, B = 0x02, UP = 0x10, DOWN = 0x20, LEFT = 0x40, RIGHT = 0x80;
-const std::vector<uint8_t> kRightOnly = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B};
-const std::vector<uint8_t> kSimple = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B, A, LEFT};
-const std::vector<uint8_t> kComplex = {0,    RIGHT,    RIGHT | A, RIGHT | B,    RIGHT | A | B, A,
-                                       LEFT, LEFT | A, LEFT | B,  LEFT | A | B, DOWN,          UP};
-
 const std::vector<std::string> kInfoFields = {"xPos",    "yPos",        "stage", "lives", "time",
                                               "flagGet", "playerState", "dying", "stomps"};
 enum Component { kDistance, kTime, kFlag, kDeath, kNumComponents };
@@ -179,18 +173,11 @@ class RunnerLane final : public GameLane {
 
 class RunnerGame final : public Game {
  public:
-  explicit RunnerGame(const GameOptions& options) {
+  explicit RunnerGame(const GameOptions& options) : actions_(options.actions) {
     if (options.reward != "v0") {
       throw RangeErrorOf(
           ExpectedMessage("'v0' (the only preset of game 'runner')", "reward", "\"" + options.reward + "\""));
     }
-    if (options.actions == "right-only" || options.actions == "right") actions_ = &kRightOnly;
-    else if (options.actions == "simple") actions_ = &kSimple;
-    else if (options.actions == "complex") actions_ = &kComplex;
-    else if (options.actions == "full") actions_ = nullptr;
-    else
-      throw RangeErrorOf(ExpectedMessage("one of 'right-only', 'simple', 'complex', 'full'", "actions",
-                                         "\"" + options.actions + "\""));
     for (const auto& text : options.stages) stages_.push_back(ParseStage(text));
     single_stage_ = !stages_.empty();
     if (stages_.empty()) stages_.push_back(1);  // full game from stage 1
@@ -208,17 +195,12 @@ class RunnerGame final : public Game {
     }
     static const char kTitle[] = "RUNNER";  // the title-screen text, stored as ASCII tile numbers
     static const char kPress[] = "PRESS START";
-    auto contains = [&](const char* text) {
-      return std::search(rom.prg.begin(), rom.prg.end(), text, text + std::strlen(text)) != rom.prg.end();
-    };
-    if (!contains(kTitle) || !contains(kPress))
+    if (!PrgContains(rom, kTitle, std::strlen(kTitle)) || !PrgContains(rom, kPress, std::strlen(kPress)))
       throw TypeErrorOf(ExpectedMessage(what, "rom", found + " without runner's title text"));
   }
 
-  int NumActions() const override { return actions_ ? static_cast<int>(actions_->size()) : 256; }
-  uint8_t ActionButtons(int action) const override {
-    return actions_ ? (*actions_)[static_cast<size_t>(action)] : static_cast<uint8_t>(action);
-  }
+  int NumActions() const override { return actions_.Size(); }
+  uint8_t ActionButtons(int action) const override { return actions_.Buttons(action); }
   const std::vector<std::string>& InfoFields() const override { return kInfoFields; }
   const std::vector<std::string>& RewardComponents() const override { return kComponentNames; }
   RewardWeights DefaultRewardWeights() const override { return {1.0f, 0.0f}; }
@@ -245,8 +227,8 @@ class RunnerGame final : public Game {
   void WriteTiles(const uint8_t* ram, TileGrid& grid) const override { WriteRunnerTiles(ram, grid); }
 
  private:
-  const std::vector<uint8_t>* actions_ = nullptr;  // null = all 256 button bytes
-  std::vector<int> stages_;                        // 1-based
+  ActionTable actions_;
+  std::vector<int> stages_;  // 1-based
   bool single_stage_ = false;
 };
 

@@ -218,13 +218,6 @@ namespace {
 
 using namespace smb1;
 
-// gym-super-mario-bros action sets, in its order.
-constexpr uint8_t A = 0x01, B = 0x02, UP = 0x10, DOWN = 0x20, LEFT = 0x40, RIGHT = 0x80;
-const std::vector<uint8_t> kRightOnly = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B};
-const std::vector<uint8_t> kSimple = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B, A, LEFT};
-const std::vector<uint8_t> kComplex = {0,    RIGHT,    RIGHT | A, RIGHT | B,    RIGHT | A | B, A,
-                                       LEFT, LEFT | A, LEFT | B,  LEFT | A | B, DOWN,          UP};
-
 const std::vector<std::string> kInfoFields = {"xPos",  "yPos", "world",  "stage",   "area",        "lives", "coins",
                                               "score", "time", "status", "flagGet", "playerState", "dying"};
 const std::vector<std::string> kComponentNames = {"distance", "time", "score", "coin", "powerUp", "flag", "death"};
@@ -300,14 +293,7 @@ class Smb1Lane final : public GameLane {
 
 class Smb1Game final : public Game {
  public:
-  explicit Smb1Game(const GameOptions& options) : preset_(ParsePreset(options.reward)) {
-    if (options.actions == "right-only" || options.actions == "right") actions_ = &kRightOnly;
-    else if (options.actions == "simple") actions_ = &kSimple;
-    else if (options.actions == "complex") actions_ = &kComplex;
-    else if (options.actions == "full") actions_ = nullptr;
-    else
-      throw RangeErrorOf(ExpectedMessage("one of 'right-only', 'simple', 'complex', 'full'", "actions",
-                                         "\"" + options.actions + "\""));
+  explicit Smb1Game(const GameOptions& options) : preset_(ParsePreset(options.reward)), actions_(options.actions) {
     for (const auto& text : options.stages) {
       Target t;
       if (!ParseStage(text, &t.world, &t.stage)) {
@@ -333,19 +319,14 @@ class Smb1Game final : public Game {
     if (rom.mapper != 0 || rom.prg.size() != 32 * 1024 || rom.chr.size() != 8 * 1024) {
       throw TypeErrorOf(ExpectedMessage(what, "rom", found));
     }
-    auto contains = [&](const uint8_t* sig, size_t n) {
-      return std::search(rom.prg.begin(), rom.prg.end(), sig, sig + n) != rom.prg.end();
-    };
-    if (!contains(kMario, sizeof(kMario)) || !contains(kWorld, sizeof(kWorld)) ||
-        !contains(kTimeText, sizeof(kTimeText))) {
+    if (!PrgContains(rom, kMario, sizeof(kMario)) || !PrgContains(rom, kWorld, sizeof(kWorld)) ||
+        !PrgContains(rom, kTimeText, sizeof(kTimeText))) {
       throw TypeErrorOf(ExpectedMessage(what, "rom", found + " whose PRG lacks SMB1's status-bar text"));
     }
   }
 
-  int NumActions() const override { return actions_ ? static_cast<int>(actions_->size()) : 256; }
-  uint8_t ActionButtons(int action) const override {
-    return actions_ ? (*actions_)[static_cast<size_t>(action)] : static_cast<uint8_t>(action);
-  }
+  int NumActions() const override { return actions_.Size(); }
+  uint8_t ActionButtons(int action) const override { return actions_.Buttons(action); }
   const std::vector<std::string>& InfoFields() const override { return kInfoFields; }
   const std::vector<std::string>& RewardComponents() const override { return kComponentNames; }
   RewardWeights DefaultRewardWeights() const override { return DefaultWeights(preset_); }
@@ -395,7 +376,7 @@ class Smb1Game final : public Game {
 
  private:
   Preset preset_;
-  const std::vector<uint8_t>* actions_ = nullptr;  // null = all 256 button bytes
+  ActionTable actions_;
   std::vector<Target> targets_;
 };
 

@@ -86,14 +86,8 @@ smb1::Snapshot Read(const nes::Console& console) {
 
 namespace {
 
-// Same sets and order as SMB1's (gym-super-mario-bros): B runs (and, with the P-meter full, lets a
-// raccoon fly by tapping A), so every set holds RIGHT+B and RIGHT+A+B.
-constexpr uint8_t A = 0x01, B = 0x02, UP = 0x10, DOWN = 0x20, LEFT = 0x40, RIGHT = 0x80;
-const std::vector<uint8_t> kRightOnly = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B};
-const std::vector<uint8_t> kSimple = {0, RIGHT, RIGHT | A, RIGHT | B, RIGHT | A | B, A, LEFT};
-const std::vector<uint8_t> kComplex = {0,    RIGHT,    RIGHT | A, RIGHT | B,    RIGHT | A | B, A,
-                                       LEFT, LEFT | A, LEFT | B,  LEFT | A | B, DOWN,          UP};
-
+// Action sets: ActionTable (game.h), the same as SMB1's: B runs (and, with the P-meter full, lets
+// a raccoon fly by tapping A), so every set holds RIGHT+B and RIGHT+A+B.
 const std::vector<std::string> kInfoFields = {"xPos",  "yPos", "world",  "stage",   "lives",       "coins",
                                               "score", "time", "status", "flagGet", "playerState", "dying"};
 const std::vector<std::string> kComponentNames = {"distance", "time", "score", "coin", "powerUp", "flag", "death"};
@@ -152,14 +146,8 @@ class Smb3Lane final : public GameLane {
 
 class Smb3Game final : public Game {
  public:
-  explicit Smb3Game(const GameOptions& options) : preset_(smb1::ParsePreset(options.reward)) {
-    if (options.actions == "right-only" || options.actions == "right") actions_ = &kRightOnly;
-    else if (options.actions == "simple") actions_ = &kSimple;
-    else if (options.actions == "complex") actions_ = &kComplex;
-    else if (options.actions == "full") actions_ = nullptr;
-    else
-      throw RangeErrorOf(ExpectedMessage("one of 'right-only', 'simple', 'complex', 'full'", "actions",
-                                         "\"" + options.actions + "\""));
+  explicit Smb3Game(const GameOptions& options)
+      : preset_(smb1::ParsePreset(options.reward)), actions_(options.actions) {
     for (const auto& text : options.stages) {
       smb3::Level level{};
       const std::string why = smb3::ParseLevel(text, &level);
@@ -190,18 +178,13 @@ class Smb3Game final : public Game {
     if (rom.mapper != 4 || rom.prg.size() != 256 * 1024 || rom.chr.size() != 128 * 1024) {
       throw TypeErrorOf(ExpectedMessage(what, "rom", found + hint + "; Lost Levels has no environment yet either"));
     }
-    auto contains = [&](const uint8_t* sig, size_t n) {
-      return std::search(rom.prg.begin(), rom.prg.end(), sig, sig + n) != rom.prg.end();
-    };
-    if (!contains(kPMeter, sizeof(kPMeter)) || !contains(kCardBoxes, sizeof(kCardBoxes))) {
+    if (!PrgContains(rom, kPMeter, sizeof(kPMeter)) || !PrgContains(rom, kCardBoxes, sizeof(kCardBoxes))) {
       throw TypeErrorOf(ExpectedMessage(what, "rom", found + " whose PRG lacks SMB3's status-bar template"));
     }
   }
 
-  int NumActions() const override { return actions_ ? static_cast<int>(actions_->size()) : 256; }
-  uint8_t ActionButtons(int action) const override {
-    return actions_ ? (*actions_)[static_cast<size_t>(action)] : static_cast<uint8_t>(action);
-  }
+  int NumActions() const override { return actions_.Size(); }
+  uint8_t ActionButtons(int action) const override { return actions_.Buttons(action); }
   const std::vector<std::string>& InfoFields() const override { return kInfoFields; }
   const std::vector<std::string>& RewardComponents() const override { return kComponentNames; }
   RewardWeights DefaultRewardWeights() const override { return smb1::DefaultWeights(preset_); }
@@ -223,8 +206,8 @@ class Smb3Game final : public Game {
     ram[smb3::kMapRow] = level.map_row;
     ram[smb3::kMapColumn] = level.map_column;
     console.StepFrame(0, false);
-    console.StepFrame(A, false);
-    console.StepFrame(A, false);
+    console.StepFrame(nes::kButtonA, false);
+    console.StepFrame(nes::kButtonA, false);
     auto clock = [&] { return ram[smb3::kTime] + ram[smb3::kTime + 1] + ram[smb3::kTime + 2]; };
     auto x = [&] { return ram[smb3::kXPage] * 256 + ram[smb3::kXPixel]; };
     int frames = 0;
@@ -248,7 +231,7 @@ class Smb3Game final : public Game {
 
  private:
   smb1::Preset preset_;
-  const std::vector<uint8_t>* actions_ = nullptr;  // null = all 256 button bytes
+  ActionTable actions_;
   std::vector<smb3::Level> levels_;
 };
 
