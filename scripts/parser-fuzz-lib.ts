@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { concatBytes } from '../src/bytes.js';
 import { VecEnv } from '../src/env/vec-env.js';
 import { loadRunnerRom } from '../src/games/runner.js';
 import { Nes } from '../src/nes.js';
@@ -151,7 +152,7 @@ interface Target {
 function checkpointTarget(): Target {
   const sections = { 'learner.weights': new Uint8Array(200).map((_, i) => i), 'run.window': new TextEncoder().encode('[1,2,3]') };
   const header = { globalStep: 128, globalUpdate: 2, runId: 'fuzz', config: { algo: 'ppo', seed: 1 } };
-  const base = concat(encodeCheckpoint(header, sections, { savedAt: 1 }));
+  const base = concatBytes(...encodeCheckpoint(header, sections, { savedAt: 1 }));
   const headerLength = new DataView(base.buffer).getUint32(12, true);
   const headerJson = JSON.parse(new TextDecoder().decode(base.subarray(24, 24 + headerLength))) as unknown;
   const data = base.subarray(align64(24 + headerLength));
@@ -276,16 +277,6 @@ function stateTargets(sealState: ((s: Uint8Array) => void) | undefined): { nes: 
       dispose: () => env.close(),
     },
   };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function align64(n: number): number {

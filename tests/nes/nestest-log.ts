@@ -4,17 +4,10 @@
  * instruction; the trace facility's own line must carry the same fields. Shared by the nestest
  * suite and the arm64 cross-check (tests/arm64/cross-check.ts), which runs it under emulation.
  */
-import type { Nes } from '../../src/nes.js';
+import type { CpuState, Nes } from '../../src/nes.js';
 
-interface LogLine {
-  pc: number;
-  a: number;
-  x: number;
-  y: number;
-  p: number;
-  sp: number;
-  cycles: number;
-}
+/** A log line's registers and cycle count: what `nes.cpu` reads. */
+type LogLine = CpuState;
 
 const FIELDS = /^([0-9A-F]{4}) .*A:([0-9A-F]{2}) X:([0-9A-F]{2}) Y:([0-9A-F]{2}) P:([0-9A-F]{2}) SP:([0-9A-F]{2}).*CYC:(\d+)/;
 

@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
+import { concatBytes } from '../../../src/bytes.js';
 import { TileGrid } from '../../../src/env/js/game.js';
 import { writeRunnerTiles } from '../../../src/env/js/runner.js';
 import { defaultWeights, parsePreset, readSmb1, Smb1Tracker, writeSmb1Tiles } from '../../../src/env/js/smb1.js';
@@ -72,19 +73,15 @@ const CASES: Record<string, Uint8Array[]> = {
   'big steps clip at 15': [smbRam({ x: 40, score: 0 }), smbRam({ x: 45, score: 5000 }), smbRam({ x: 50, time: 300 })],
 };
 
-function concat(rams: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(rams.length * 2048);
-  rams.forEach((r, i) => out.set(r, i * 2048));
-  return out;
-}
-
 describe('SMB1 rules: TS and C++ on one table of cases', () => {
   for (const [name, rams] of Object.entries(CASES)) {
     it(name, () => {
       let nonZero = 0;
       for (const presetName of ['v0', 'shaped', 'uvipen']) {
         for (const weights of [undefined, [0.5, 0.3]] as const) {
-          const want = weights ? native.smb1Rewards(concat(rams), presetName, weights[0], weights[1]) : native.smb1Rewards(concat(rams), presetName);
+          const want = weights
+            ? native.smb1Rewards(concatBytes(...rams), presetName, weights[0], weights[1])
+            : native.smb1Rewards(concatBytes(...rams), presetName);
           const preset = parsePreset(presetName);
           const w = weights ? { distance: Math.fround(weights[0]), score: Math.fround(weights[1]) } : defaultWeights(preset);
           const tracker = new Smb1Tracker();
