@@ -29,6 +29,7 @@ import { vecEnvOptions } from '../../src/train/env-options.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { bundleWebPage } from '../../scripts/build-web.js';
 import { inkOf } from '../png.js';
+import { run, tiny, withConfig } from '../train/trainer-helpers.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -59,26 +60,15 @@ async function exportWeb(args: string[]): Promise<{ code: number; out: string; e
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mario-rl-export-web-'));
   const runDir = join(dir, 'run');
-  const t = new Trainer(
-    {
-      network: 'baseline',
-      device: 'cpu',
-      threads: 1,
-      overlap: false,
-      runDir,
-      seed: 3,
-      env: { width: 42, height: 42, maxEpisodeSteps: 200 },
-      ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 2 },
+  await run(
+    withConfig(tiny(runDir), {
+      env: { maxEpisodeSteps: 200 },
+      ppo: { epochs: 1 },
       checkpoint: { interval: 2, keep: 1 },
-      log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' },
-    },
-    { handleSignals: false, onWarning: () => {} },
+      log: { tensorboard: false, progress: 'off' },
+    }),
+    128,
   );
-  try {
-    await t.train({ totalSteps: 128 });
-  } finally {
-    await t.close();
-  }
   checkpoint = join(runDir, 'checkpoints', 'latest.ckpt');
   await bundleWebPage();
 }, 120_000);
@@ -243,25 +233,14 @@ if (!marioRom) console.warn('[export-web browser test] Super Mario Bros. page sk
 describe.skipIf(!chromiumPath || !marioRom)('an exported Super Mario Bros. page in Chromium', () => {
   it("writes no ROM, asks for the user's, refuses another game's and plays with SMB's", async () => {
     const runDir = join(dir, 'smb-run');
-    const t = new Trainer(
-      {
-        network: 'baseline',
-        device: 'cpu',
-        threads: 1,
-        overlap: false,
-        runDir,
-        seed: 3,
-        env: { game: 'smb1', rom: marioRom!, width: 42, height: 42, maxEpisodeSteps: 100 },
-        ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 2 },
-        log: { heartbeatSeconds: 0, tensorboard: false, progress: 'off' },
-      },
-      { handleSignals: false, onWarning: () => {} },
+    await run(
+      withConfig(tiny(runDir), {
+        env: { game: 'smb1', rom: marioRom!, maxEpisodeSteps: 100 },
+        ppo: { epochs: 1 },
+        log: { tensorboard: false, progress: 'off' },
+      }),
+      64,
     );
-    try {
-      await t.train({ totalSteps: 64 });
-    } finally {
-      await t.close();
-    }
     const site = join(dir, 'smb-site');
     const r = await exportWeb(['--checkpoint', join(runDir, 'checkpoints', 'latest.ckpt'), '--out', site]);
     expect([r.code, r.out]).toEqual([0, expect.stringContaining('on smb1 1-1')]);
