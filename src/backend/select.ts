@@ -22,7 +22,7 @@ export const BACKEND_ENV = 'MARIO_RL_BACKEND';
  * How much slower the jsnes backend is than the native one, as measured by `mario-rl bench --what env`
  * (docs/benchmarks.md); quoted in the fallback warning.
  */
-export const JSNES_SLOWDOWN = 'tens of times (about 60x in one busy-machine measurement)';
+export const JSNES_SLOWDOWN = 'tens to a hundred times (60-120x in two busy-machine measurements)';
 
 let fallbackWarned = false;
 
