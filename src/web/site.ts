@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
+import { jsGameNames } from '../env/js/vec-env.js';
 import { toModel } from '../graph/onnx-writer.js';
 import { packageRoot } from '../native.js';
 import { paramSpecs, type ModelSpec } from '../models/networks.js';
@@ -83,15 +84,18 @@ export function siteConfigFor(config: TrainerConfig, info: { globalStep: number;
   if (e.obs !== 'pixels') {
     throw new RangeError(`Expected env.obs 'pixels' for export-web but received '${e.obs}': the page computes pixel observations only`);
   }
-  if (e.game === 'smb3') {
-    throw new RangeError(`Expected env.game 'runner' or 'smb1' for export-web but received 'smb3': the page's jsnes backend has no SMB3 rules yet`);
+  if (!jsGameNames().includes(e.game)) {
+    const names = jsGameNames()
+      .map((g) => `'${g}'`)
+      .join(' or ');
+    throw new RangeError(`Expected env.game ${names} for export-web but received '${e.game}': the page runs the jsnes backend's games only`);
   }
   // Several stages (env.stages, a curriculum): the page plays the first.
   const stage = runStages(config).names[0]!;
   const model = trainSpecFor(config).model;
   return {
     version: SITE_CONFIG_VERSION,
-    game: e.game,
+    game: e.game as SiteConfig['game'], // checked above against the jsnes backend's games
     stage,
     trainedOn: info.trainedOn,
     globalStep: info.globalStep,
