@@ -177,15 +177,19 @@ TileClass MetatileClass(uint8_t metatile) {
 }
 
 bool IsHazard(uint8_t enemy_type) {
-  // Enemies up to Bowser's flame (0x00-0x15), fire bars (0x1B-0x1F), Bowser (0x2D) and cannon
-  // bullet bills (0x33); not the fireworks and frenzy controllers, platforms, vine, flags,
-  // jumpspring, warp zone or retainer, which share the slots.
-  return enemy_type <= 0x15 || (enemy_type >= 0x1B && enemy_type <= 0x1F) || enemy_type == kEnemyBowser ||
-         enemy_type == 0x33;
+  // Enemies up to Bowser's flame (0x00-0x15), Bowser (0x2D) and cannon bullet bills (0x33); not
+  // the fireworks and frenzy controllers, vine, flags, jumpspring, warp zone or retainer, which
+  // share the slots. Fire bars and platforms are drawn from their sprites (below).
+  return enemy_type <= 0x15 || enemy_type == kEnemyBowser || enemy_type == 0x33;
 }
 
+bool IsFireBar(uint8_t enemy_type) { return enemy_type >= 0x1B && enemy_type <= 0x1F; }
+
+bool IsPlatform(uint8_t enemy_type) { return enemy_type >= 0x24 && enemy_type <= 0x2C; }
+
 void WriteTiles(const uint8_t* ram, TileGrid& grid) {
-  const int first_col = (ram[kScreenLeftPage] * 256 + ram[kScreenLeft]) / kTilePixels;
+  const int screen_left = ram[kScreenLeftPage] * 256 + ram[kScreenLeft];
+  const int first_col = screen_left / kTilePixels;
   const int next_col = ram[kParserPage] * 16 + ram[kParserColumn];
   for (int c = 0; c < grid.cols(); ++c) {
     const int col = first_col + c;
@@ -203,11 +207,28 @@ void WriteTiles(const uint8_t* ram, TileGrid& grid) {
     grid.Stamp(row_of(ram[kObjectYViewport + i], ram[kObjectYPixel + i]),
                col_of(ram[kObjectXPage + i] * 256 + ram[kObjectXPixel + i]), cls);
   };
+  // A slot's sprites, each at the cell of its centre: an 8x8 sprite at OAM (x, y) covers screen
+  // rows y + 1 ... y + 8 and columns x ... x + 7. Sprites moved off the screen (y >= 0xEF, the
+  // game uses 0xF8) are skipped.
+  auto sprites = [&](int i, TileClass cls) {
+    for (int k = 0; k < kSlotSprites; ++k) {
+      const uint8_t* sprite = ram + kOamShadow + ((ram[kObjectSpriteOffset + i] + 4 * k) & 0xFF);
+      if (sprite[0] >= 0xEF) continue;
+      grid.Stamp(FloorDiv16(sprite[0] + 4 - kTileFieldTop), FloorDiv16(screen_left + sprite[3] + 4) - first_col, cls);
+    }
+  };
+  // Platforms and lifts stand in for terrain (the player stands on them), so they go first.
+  for (int i = 0; i < kEnemySlots; ++i) {
+    if (ram[kObjectActive + i] != 0 && IsPlatform(ram[kEnemyTypes + i])) sprites(i, kTileSolid);
+  }
   if (ram[kObjectActive + kPowerUpSlot] != 0 && ram[kEnemyTypes + kPowerUpSlot] == kPowerUpObject) {
     slot(kPowerUpSlot, kTileItem);
   }
   for (int i = 0; i < kEnemySlots; ++i) {
-    if (ram[kObjectActive + i] != 0 && IsHazard(ram[kEnemyTypes + i])) slot(i, kTileEnemy);
+    if (ram[kObjectActive + i] == 0) continue;
+    const uint8_t type = ram[kEnemyTypes + i];
+    if (IsHazard(type)) slot(i, kTileEnemy);
+    else if (IsFireBar(type)) sprites(i, kTileEnemy);
   }
   grid.StampClamped(row_of(ram[kYViewport], ram[kPlayerYPixel]), col_of(ram[kXPage] * 256 + ram[kXPixel]), kTilePlayer);
 }

@@ -23,7 +23,12 @@ constexpr uint16_t kPlayerState = 0x000E, kFloatState = 0x001D, kEnemyTypes = 0x
 constexpr uint16_t kMetatiles = 0x0500, kParserPage = 0x0725, kParserColumn = 0x0726, kScreenLeftPage = 0x071A,
                    kObjectActive = 0x000F, kObjectXPage = 0x006E, kObjectXPixel = 0x0087, kObjectYViewport = 0x00B6,
                    kObjectYPixel = 0x00CF, kPlayerYPixel = 0x00CE;
-constexpr int kMetatileRows = 13, kMetatilePage = 0xD0, kEnemySlots = 5, kPowerUpSlot = 5;
+// What the game drew this frame: the OAM shadow page (4 bytes a sprite: y, tile, attributes, x;
+// copied to the PPU at the next NMI) and each enemy slot's byte offset into it (6 sprites a slot).
+// Platforms and fire bars are read from here: their extent and the fire bar's balls are not kept
+// anywhere else in RAM.
+constexpr uint16_t kOamShadow = 0x0200, kObjectSpriteOffset = 0x06E5;
+constexpr int kMetatileRows = 13, kMetatilePage = 0xD0, kEnemySlots = 5, kPowerUpSlot = 5, kSlotSprites = 6;
 constexpr uint8_t kStateDead = 0x06, kStateDying = 0x0B, kStateFlagpole = 0x04, kEnemyBowser = 0x2D,
                   kEnemyFlagpole = 0x31, kPowerUpObject = 0x2E;
 
@@ -46,10 +51,13 @@ int TargetArea(int world, int stage);
 // Parses "W-S" (W 1..8, S 1..4); returns false when malformed or out of range.
 bool ParseStage(const std::string& text, int* world, int* stage);
 
-// Tile grid (docs/env.md "Tile grids"): the class of a block-buffer metatile, and the grid of the
-// screen RAM shows.
+// Tile grid (docs/env.md "Tile grids"): the class of a block-buffer metatile, the enemy types
+// stamped as one enemy cell, those drawn from their sprites (fire bars as enemy cells, platforms
+// and lifts as solid ones), and the grid of the screen RAM shows.
 TileClass MetatileClass(uint8_t metatile);
 bool IsHazard(uint8_t enemy_type);
+bool IsFireBar(uint8_t enemy_type);
+bool IsPlatform(uint8_t enemy_type);
 void WriteTiles(const uint8_t* ram, TileGrid& grid);
 
 // Reward presets.

@@ -153,12 +153,25 @@ export function refSmb1Tiles(ram: Uint8Array, rows: number, cols: number): Uint8
     const x = ram[0x006d + slot]! * 256 + ram[0x0086 + slot]!;
     return [Math.floor(y / 16) - 1, Math.floor((x + 8) / 16) - firstCol] as const;
   };
+  // The sprites the game drew for enemy slot i (6 of 4 bytes from its OAM offset at 0x06E5 + i in
+  // the OAM shadow page 0x0200), each at the cell of its centre; y >= 0xEF is off the screen.
+  const screenLeft = ram[0x071a]! * 256 + ram[0x071c]!;
+  const sprites = (i: number, cls: number) => {
+    for (let k = 0; k < 6; k++) {
+      const at = 0x0200 + ((ram[0x06e5 + i]! + 4 * k) % 256);
+      const [y, x] = [ram[at]!, ram[at + 3]!];
+      if (y < 0xef) stampInto(grid, rows, cols, Math.floor((y + 4 - 32) / 16), Math.floor((screenLeft + x + 4) / 16) - firstCol, cls);
+    }
+  };
+  // Platforms (0x24..0x2C) as solid, under everything else.
+  for (let i = 0; i < 5; i++) if (ram[0x000f + i] && ram[0x0016 + i]! >= 0x24 && ram[0x0016 + i]! <= 0x2c) sprites(i, 1);
   // SprObject slots: 0 the player, 1..5 enemies, 6 the power-up.
   if (ram[0x0014] && ram[0x001b] === 0x2e) stampInto(grid, rows, cols, ...at(6), 4);
   for (let i = 0; i < 5; i++) {
     const t = ram[0x0016 + i]!;
-    const hazard = t <= 0x15 || (t >= 0x1b && t <= 0x1f) || t === 0x2d || t === 0x33;
-    if (ram[0x000f + i] && hazard) stampInto(grid, rows, cols, ...at(1 + i), 2);
+    if (!ram[0x000f + i]) continue;
+    if (t <= 0x15 || t === 0x2d || t === 0x33) stampInto(grid, rows, cols, ...at(1 + i), 2);
+    else if (t >= 0x1b && t <= 0x1f) sprites(i, 2); // fire bars: each ball
   }
   stampInto(grid, rows, cols, ...at(0), 3, true);
   return grid;

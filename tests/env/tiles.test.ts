@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 import { TILE_CLASSES, VecEnv, type StepResult, type VecEnvOptions } from '../../src/index.js';
 import { expand, STAGE1_CLEAR } from '../games/runner-scripts.js';
+import { TileGrid } from '../../src/env/js/game.js';
+import { writeSmb1Tiles } from '../../src/env/js/smb1.js';
 import { loadTestAddon } from '../native-test-addon.js';
 import { RefFrameStack, refRunnerTiles, refSmb1Tiles } from './reference.js';
 import { Rng } from './rng.js';
@@ -237,7 +239,8 @@ describe('SMB1 tile classes on synthetic RAM', () => {
     m[0x0086] = 0x50; // x pixel
     m[0x00b5] = 1; // y viewport: on the screen
     m[0x00ce] = 176; // y pixel
-    // Enemies: goomba (slot 0), platform (slot 1, not a hazard), koopa below the screen (slot 2).
+    // Enemies: goomba (slot 0), platform (slot 1, drawn from its sprites), koopa below the screen
+    // (slot 2), a fire bar (slot 3, drawn from its sprites).
     const enemy = (i: number, type: number, x: number, y: number, viewport = 1) => {
       const fields = [
         [0x000f, 1],
@@ -253,6 +256,17 @@ describe('SMB1 tile classes on synthetic RAM', () => {
     enemy(1, 0x24, 0x123 + 6 * 16, 100);
     enemy(2, 0x00, 0x123 + 8 * 16, 40, 2);
     enemy(5, 0x2e, 0x123 + 8 * 16, 150); // the power-up slot: a mushroom under the blocks (row 150 / 16 - 1 = 8)
+    enemy(3, 0x1b, 0x123 + 12 * 16, 110); // a fire bar: its pivot's own position is not drawn
+    // Sprites in the OAM shadow (y, tile, attributes, x) from each slot's offset at 0x06E5 + slot.
+    const sprite = (offset: number, y: number, x: number) => {
+      m[0x0200 + offset] = y;
+      m[0x0200 + offset + 3] = x;
+    };
+    m[0x06e5 + 1] = 0x40; // the platform: three sprites at y 100 (row (100 + 4 - 32) / 16 = 4), three off the screen
+    for (let k = 0; k < 3; k++) sprite(0x40 + 4 * k, 100, 96 + 8 * k); // centres at level x 391, 399, 407: columns 24, 24, 25
+    for (let k = 3; k < 6; k++) sprite(0x40 + 4 * k, 0xf8, 96);
+    m[0x06e5 + 3] = 0x80; // the fire bar's six balls on a diagonal
+    for (let k = 0; k < 6; k++) sprite(0x80 + 4 * k, 150 - 8 * k, 150 + 8 * k);
     return m;
   }
 
@@ -263,10 +277,10 @@ describe('SMB1 tile classes on synthetic RAM', () => {
       '................',
       '................',
       '...............*', // flag pole ball (column 33)
-      '...............*',
-      '........*.......', // coin
-      '.........#......', // used block
-      '..*#*.#.........', // ? brick ? hidden-block brick-with-coins
+      '......##.......*', // the platform's visible sprites
+      '........*..ee...', // coin; fire-bar balls (rows (150 - 8k + 4 - 32) / 16, level x 445 + 8k)
+      '.........#ee....', // used block
+      '..*#*.#..ee.....', // ? brick ? hidden-block brick-with-coins
       '........*.......', // the mushroom (x 419: its middle is in level column 26)
       '............##..', // pipe
       '...P......e.##..', // player, goomba (x 451: its middle is in level column 28)
@@ -274,6 +288,9 @@ describe('SMB1 tile classes on synthetic RAM', () => {
       '################',
     ]);
     expect(grid(m)).toEqual(refSmb1Tiles(m, 13, 16));
+    const js = new Uint8Array(13 * 16); // the jsnes backend's copy of the rules
+    writeSmb1Tiles(m, new TileGrid(js, 13, 16));
+    expect(js).toEqual(grid(m));
   });
 
   it('leaves columns the area parser has not loaded and rows below the field empty; clamps the player', () => {
@@ -353,5 +370,20 @@ describe.skipIf(!ROM_PATH)('tile grids on Super Mario Bros. 1-1 (MARIO_ROM)', ()
     }
     expect({ onBlock, onGround }).toEqual({ onBlock: true, onGround: true });
     e.close();
+  });
+
+  it("1-4: shows each ball of a fire bar (drawn from the game's sprites) and matches the reference from RAM", async () => {
+    // simple actions: 3 right + B, 4 right + A + B. Running and jumping from the start, Mario passes
+    // under the first fire bar (level x 484) about 30 steps in.
+    const pattern = [4, 4, 4, 4, 4, 3, 3, 3];
+    const run = await compareWithReference(
+      { rom, game: 'smb1', numEnvs: 1, numThreads: 1, stages: ['1-4'], actions: 'simple', obs: { kind: 'tiles' } },
+      refSmb1Tiles,
+      (t) => pattern[t % pattern.length]!,
+      32,
+    );
+    const rows = picture(run.lastGrids[0]!, 16);
+    const balls = rows.join('').split('e').length - 1;
+    expect(balls, rows.join('\n')).toBeGreaterThanOrEqual(4); // the bar's six balls, less those sharing a cell
   });
 });

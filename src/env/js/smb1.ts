@@ -13,6 +13,7 @@ import {
   floorDiv16,
   TILE_EMPTY,
   TILE_ENEMY,
+  TILE_FIELD_TOP,
   TILE_ITEM,
   TILE_PLAYER,
   TILE_SOLID,
@@ -54,11 +55,14 @@ const METATILES = 0x0500,
   OBJECT_X_PIXEL = 0x0087,
   OBJECT_Y_VIEWPORT = 0x00b6,
   OBJECT_Y_PIXEL = 0x00cf,
-  PLAYER_Y_PIXEL = 0x00ce;
+  PLAYER_Y_PIXEL = 0x00ce,
+  OAM_SHADOW = 0x0200,
+  OBJECT_SPRITE_OFFSET = 0x06e5;
 const METATILE_ROWS = 13,
   METATILE_PAGE = 0xd0,
   ENEMY_SLOTS = 5,
-  POWER_UP_SLOT = 5;
+  POWER_UP_SLOT = 5,
+  SLOT_SPRITES = 6;
 const STATE_DEAD = 0x06,
   STATE_DYING = 0x0b,
   STATE_FLAGPOLE = 0x04,
@@ -260,12 +264,23 @@ export function metatileClass(m: number): number {
 
 /** native `IsHazard`. */
 export function isHazard(t: number): boolean {
-  return t <= 0x15 || (t >= 0x1b && t <= 0x1f) || t === ENEMY_BOWSER || t === 0x33;
+  return t <= 0x15 || t === ENEMY_BOWSER || t === 0x33;
+}
+
+/** native `IsFireBar`. */
+export function isFireBar(t: number): boolean {
+  return t >= 0x1b && t <= 0x1f;
+}
+
+/** native `IsPlatform`. */
+export function isPlatform(t: number): boolean {
+  return t >= 0x24 && t <= 0x2c;
 }
 
 /** native `smb1::WriteTiles`. */
 export function writeSmb1Tiles(ram: Uint8Array, grid: TileGrid): void {
-  const firstCol = Math.floor((ram[SCREEN_LEFT_PAGE]! * 256 + ram[SCREEN_LEFT]!) / 16);
+  const screenLeft = ram[SCREEN_LEFT_PAGE]! * 256 + ram[SCREEN_LEFT]!;
+  const firstCol = Math.floor(screenLeft / 16);
   const nextCol = ram[PARSER_PAGE]! * 16 + ram[PARSER_COLUMN]!;
   for (let c = 0; c < grid.cols; c++) {
     const col = firstCol + c;
@@ -277,8 +292,21 @@ export function writeSmb1Tiles(ram: Uint8Array, grid: TileGrid): void {
   const colOf = (x: number) => floorDiv16(x + 8) - firstCol;
   const slot = (i: number, cls: number) =>
     grid.stamp(rowOf(ram[OBJECT_Y_VIEWPORT + i]!, ram[OBJECT_Y_PIXEL + i]!), colOf(ram[OBJECT_X_PAGE + i]! * 256 + ram[OBJECT_X_PIXEL + i]!), cls);
+  const sprites = (i: number, cls: number) => {
+    for (let k = 0; k < SLOT_SPRITES; k++) {
+      const sprite = OAM_SHADOW + ((ram[OBJECT_SPRITE_OFFSET + i]! + 4 * k) & 0xff);
+      if (ram[sprite]! >= 0xef) continue;
+      grid.stamp(floorDiv16(ram[sprite]! + 4 - TILE_FIELD_TOP), floorDiv16(screenLeft + ram[sprite + 3]! + 4) - firstCol, cls);
+    }
+  };
+  for (let i = 0; i < ENEMY_SLOTS; i++) if (ram[OBJECT_ACTIVE + i] !== 0 && isPlatform(ram[ENEMY_TYPES + i]!)) sprites(i, TILE_SOLID);
   if (ram[OBJECT_ACTIVE + POWER_UP_SLOT] !== 0 && ram[ENEMY_TYPES + POWER_UP_SLOT] === POWER_UP_OBJECT) slot(POWER_UP_SLOT, TILE_ITEM);
-  for (let i = 0; i < ENEMY_SLOTS; i++) if (ram[OBJECT_ACTIVE + i] !== 0 && isHazard(ram[ENEMY_TYPES + i]!)) slot(i, TILE_ENEMY);
+  for (let i = 0; i < ENEMY_SLOTS; i++) {
+    if (ram[OBJECT_ACTIVE + i] === 0) continue;
+    const type = ram[ENEMY_TYPES + i]!;
+    if (isHazard(type)) slot(i, TILE_ENEMY);
+    else if (isFireBar(type)) sprites(i, TILE_ENEMY);
+  }
   grid.stampClamped(rowOf(ram[Y_VIEWPORT]!, ram[PLAYER_Y_PIXEL]!), colOf(ram[X_PAGE]! * 256 + ram[X_PIXEL]!), TILE_PLAYER);
 }
 
