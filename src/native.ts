@@ -341,6 +341,10 @@ export interface NativeVecEnvConfig {
   maxEpisodeSteps: number;
   /** 0 = never; else truncate after this many agent steps without a new max x. */
   maxStallSteps: number;
+  /** A stall cut ends the episode as terminated instead of truncated. */
+  stallTerminal: boolean;
+  /** Added to the reward of the step a stall cut ends. */
+  stallReward: number;
   /** Pixels (width ... cropRight), the 2 KiB RAM, or the game's tile grid (tileRows x tileCols); `stack` is the frame stack of pixels and tiles. */
   obsKind: 'pixels' | 'ram' | 'tiles';
   width: number;

@@ -86,6 +86,8 @@ class VecEnvWrap : public Napi::ObjectWrap<VecEnvWrap> {
     config.noop_max = GetInt(c, "noopMax");
     config.max_episode_steps = GetInt(c, "maxEpisodeSteps");
     config.max_stall_steps = GetInt(c, "maxStallSteps");
+    config.stall_terminal = GetBool(c, "stallTerminal");
+    config.stall_reward = static_cast<float>(GetNumber(c, "stallReward"));
     const std::string obs_kind = GetString(c, "obsKind");
     if (obs_kind == "pixels") config.obs_kind = env::ObsKind::kPixels;
     else if (obs_kind == "ram") config.obs_kind = env::ObsKind::kRam;

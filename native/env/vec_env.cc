@@ -43,6 +43,10 @@ VecEnv::VecEnv(const VecEnvConfig& config, const uint8_t* rom, size_t rom_size) 
   CheckConfigRange(config.noop_max, 0, 10000, "noopMax");
   CheckConfigRange(config.max_episode_steps, 0, 1 << 30, "maxEpisodeSteps");
   CheckConfigRange(config.max_stall_steps, 0, 1 << 30, "maxStallSteps");
+  if (!(config.stall_reward >= -1000.0f && config.stall_reward <= 1000.0f)) {
+    throw RangeErrorOf(
+        ExpectedMessage("a finite number in [-1000, 1000]", "stallReward", std::to_string(config.stall_reward)));
+  }
   if (!(config.sticky_prob >= 0.0 && config.sticky_prob <= 1.0)) {
     throw RangeErrorOf(
         ExpectedMessage("a finite number in [0, 1]", "stickyActionProb", std::to_string(config.sticky_prob)));
@@ -383,16 +387,21 @@ void VecEnv::StepLane(size_t index) {
     PushTiles(lane);  // from RAM where the step ended, the state the pixels would show
   }
   ++lane.episode_steps;
-  lane.episode_return += reward;
   if (lane.game->MaxX() > lane.stall_best_x) {
     lane.stall_best_x = lane.game->MaxX();
     lane.stall_steps = 0;
   } else {
     ++lane.stall_steps;
   }
+  // A stall cut: truncated, or with stall_terminal ended like a death (no bootstrap from it).
+  const bool stalled = !terminated && config_.max_stall_steps > 0 && lane.stall_steps >= config_.max_stall_steps;
+  if (stalled) {
+    reward += config_.stall_reward;
+    terminated = config_.stall_terminal;
+  }
+  lane.episode_return += reward;
   const bool truncated =
-      !terminated && ((config_.max_episode_steps > 0 && lane.episode_steps >= config_.max_episode_steps) ||
-                      (config_.max_stall_steps > 0 && lane.stall_steps >= config_.max_stall_steps));
+      !terminated && (stalled || (config_.max_episode_steps > 0 && lane.episode_steps >= config_.max_episode_steps));
 
   buffers_.reward[index] = reward;
   buffers_.terminated[index] = terminated ? 1 : 0;

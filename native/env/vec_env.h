@@ -34,11 +34,13 @@ struct VecEnvConfig {
   int num_envs = 1;
   int num_threads = 1;
   int frame_skip = 4;
-  bool max_pool = true;       // max over the last two frames of each skip
-  double sticky_prob = 0.0;   // per frame, repeat the previous buttons with this probability
-  int noop_max = 0;           // reset runs U{0..noop_max} no-op frames
-  int max_episode_steps = 0;  // 0 = no limit; else truncated after this many agent steps
-  int max_stall_steps = 0;    // 0 = never; else truncated after this many agent steps without a new max x
+  bool max_pool = true;         // max over the last two frames of each skip
+  double sticky_prob = 0.0;     // per frame, repeat the previous buttons with this probability
+  int noop_max = 0;             // reset runs U{0..noop_max} no-op frames
+  int max_episode_steps = 0;    // 0 = no limit; else truncated after this many agent steps
+  int max_stall_steps = 0;      // 0 = never; else truncated after this many agent steps without a new max x
+  bool stall_terminal = false;  // a stall cut ends the episode as terminated (like a death) instead of truncated
+  float stall_reward = 0.0f;    // added to the reward of the step a stall cut ends
   ObsKind obs_kind = ObsKind::kPixels;
   ObsSpec obs;     // kPixels
   TileSpec tiles;  // kTiles

@@ -162,6 +162,15 @@ export interface VecEnvOptions {
    * the game's clock does, so the steps go to attempts rather than to waiting.
    */
   maxStallSteps?: number;
+  /**
+   * With `maxStallSteps`: end a stall cut as **terminated** (like a death: a learner does not
+   * bootstrap from the stuck state's value) instead of truncated. Default false. Use it when a dead
+   * end pays more progress than the road (1-2's brick shelf, docs/results.md): truncated, the dead
+   * end keeps the value of a state with a future; terminated, it is worth what it paid.
+   */
+  stallTerminal?: boolean;
+  /** With `maxStallSteps`: added to the reward of the step a stall cut ends, e.g. −7.5 (what a uvipen death costs). Default 0. */
+  stallReward?: number;
   /** Seed of the per-lane random streams (sticky actions, no-ops, stage draws). Default 0. */
   seed?: number;
   /**
@@ -239,6 +248,8 @@ const OPTION_KEYS = [
   'rewardShaping',
   'maxEpisodeSteps',
   'maxStallSteps',
+  'stallTerminal',
+  'stallReward',
   'seed',
   'backend',
   'fastPaths',
@@ -426,6 +437,8 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     fastPaths: o.fastPaths === undefined ? defaultFastPaths() : expectBoolean(o.fastPaths, 'fastPaths'),
     maxEpisodeSteps: o.maxEpisodeSteps === undefined ? 0 : expectInteger(o.maxEpisodeSteps, 'maxEpisodeSteps', 1, MAX_EPISODE_STEPS),
     maxStallSteps: o.maxStallSteps === undefined ? 0 : expectInteger(o.maxStallSteps, 'maxStallSteps', 1, MAX_EPISODE_STEPS),
+    stallTerminal: o.stallTerminal === undefined ? false : expectBoolean(o.stallTerminal, 'stallTerminal'),
+    stallReward: o.stallReward === undefined ? 0 : Math.fround(expectNumber(o.stallReward, 'stallReward', -1000, 1000)),
     obsKind,
     width: obs.width,
     height: obs.height,
@@ -439,6 +452,10 @@ export function normalizeVecEnvOptions(options: unknown): { config: NativeVecEnv
     tileCols: tiles.cols,
     seed: o.seed === undefined ? 0 : expectInteger(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
   };
+  if (config.maxStallSteps === 0 && (config.stallTerminal || config.stallReward !== 0)) {
+    const option = config.stallTerminal ? 'stallTerminal' : 'stallReward';
+    throw new RangeError(`Expected maxStallSteps with ${option} (it acts on stall cuts) but received no maxStallSteps`);
+  }
   return { config, rom, shaping, backend };
 }
 

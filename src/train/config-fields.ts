@@ -105,6 +105,14 @@ export interface EnvConfig {
    */
   maxStallSteps: number;
   /**
+   * With maxStallSteps: a stall cut ends the episode as terminated (like a death, no bootstrap
+   * from the stuck state) instead of truncated. Default false. For dead ends that pay more
+   * progress than the road (docs/results.md, 1-2).
+   */
+  stallTerminal: boolean;
+  /** With maxStallSteps: reward added on the step a stall cut ends (e.g. −7.5, a uvipen death). Default 0. */
+  stallReward: number;
+  /**
    * Each episode starts after a uniform number of no-op frames in [0, noopMax], drawn from the
    * lane's seeded stream: varied starts in a deterministic emulator. Default 0.
    */
@@ -497,6 +505,8 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     rewardScale: f(num(1e-9, 1e9), 1, 'factor on every reward the learner sees (metrics keep raw returns)'),
     maxEpisodeSteps: f(int(0, MAX_EPISODE_STEPS), 0, 'truncate episodes after this many agent steps (0 = never)'),
     maxStallSteps: f(int(0, MAX_EPISODE_STEPS), 0, 'truncate episodes after this many agent steps without a new max x (0 = never)'),
+    stallTerminal: f(bool, false, 'with maxStallSteps: a stall cut ends the episode as terminated (like a death), not truncated'),
+    stallReward: f(num(-1000, 1000), 0, 'with maxStallSteps: reward added on the step a stall cut ends'),
     noopMax: f(int(0, 10_000), 0, 'random no-op frames (0…N, seeded) before each episode'),
     stickyActionProb: f(num(0, 1), 0, "per frame, probability of repeating the previous frame's buttons"),
     backend: f(

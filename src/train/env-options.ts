@@ -62,6 +62,8 @@ export function vecEnvOptions(config: TrainerConfig, numEnvs: number, seed: numb
           : { width: e.width, height: e.height, frameStack: e.frameStack, grayscale: e.grayscale },
     ...(e.maxEpisodeSteps > 0 ? { maxEpisodeSteps: e.maxEpisodeSteps } : {}),
     ...(e.maxStallSteps > 0 ? { maxStallSteps: e.maxStallSteps } : {}),
+    ...(e.stallTerminal ? { stallTerminal: true } : {}),
+    ...(e.stallReward !== 0 ? { stallReward: e.stallReward } : {}),
     ...(e.noopMax > 0 ? { noopMax: e.noopMax } : {}),
     ...(e.stickyActionProb > 0 ? { stickyActionProb: e.stickyActionProb } : {}),
     ...withShaping(rewardShaping(e, numEnvs)),
@@ -163,6 +165,10 @@ function checkShaping(e: EnvConfig): void {
 /** Cross-field env rules the field table cannot state; errors name the field. */
 export function checkEnvConfig(e: EnvConfig, network: TrainerConfig['network']): void {
   checkShaping(e);
+  if (e.maxStallSteps === 0 && (e.stallTerminal || e.stallReward !== 0)) {
+    const option = e.stallTerminal ? 'env.stallTerminal' : 'env.stallReward';
+    throw new RangeError(`Expected env.maxStallSteps > 0 with ${option} (it acts on stall cuts) but received env.maxStallSteps 0`);
+  }
   const tileNet = network === 'tiles' || network === 'tiles-mlp';
   if (e.obs === 'ram' && network !== 'mlp') {
     throw new RangeError(`Expected 'mlp' for network with env.obs 'ram' (conv trunks need frames) but received '${network}'`);

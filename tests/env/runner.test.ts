@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { VecEnv } from '../../src/index.js';
+import { VecEnv, type VecEnvOptions } from '../../src/index.js';
 import { loadRunnerRom } from '../../src/games/runner.js';
 import { expand, STAGE1_CLEAR } from '../games/runner-scripts.js';
 import { sealState, STATE_OFFSETS } from '../nes/helpers.js';
@@ -153,6 +153,36 @@ describe('runner adapter: done rules, info and reward', () => {
     e.close();
     expect(() => env({ maxStallSteps: 0 })).toThrow(/maxStallSteps/);
     expect(() => env({ maxStallSteps: 1.5 })).toThrow(/maxStallSteps/);
+  });
+
+  it('stallTerminal ends a stall cut as terminated, and stallReward is added to its last step', () => {
+    const options: VecEnvOptions = { game: 'runner', numEnvs: 2, stages: ['1'], frameSkip: 4, obs: 'ram', maxStallSteps: 12 };
+    const plain = new VecEnv(options);
+    const ended = new VecEnv({ ...options, stallTerminal: true, stallReward: -7.5 });
+    plain.reset();
+    ended.reset();
+    let cuts = 0;
+    for (let i = 1; i <= 30; i++) {
+      const a = plain.step(new Int32Array([NOOP, RIGHT]));
+      const b = ended.step(new Int32Array([NOOP, RIGHT]));
+      expect(b.obs).toEqual(a.obs); // the same game either way
+      for (let lane = 0; lane < 2; lane++) {
+        if (a.truncated[lane]) {
+          cuts++;
+          expect([b.terminated[lane], b.truncated[lane]]).toEqual([1, 0]);
+          expect(b.reward[lane]).toBeCloseTo(a.reward[lane]! - 7.5, 5);
+          expect(b.episode.return[lane]).toBeCloseTo(a.episode.return[lane]! - 7.5, 4);
+        } else {
+          expect([b.terminated[lane], b.truncated[lane], b.reward[lane]]).toEqual([a.terminated[lane], a.truncated[lane], a.reward[lane]]);
+        }
+      }
+    }
+    expect(cuts).toBe(2);
+    plain.close();
+    ended.close();
+    expect(() => env({ stallTerminal: true })).toThrow('Expected maxStallSteps with stallTerminal (it acts on stall cuts) but received no maxStallSteps');
+    expect(() => env({ maxStallSteps: 5, stallReward: Number.NaN })).toThrow(/stallReward/);
+    expect(() => env({ maxStallSteps: 5, stallTerminal: 1 as never })).toThrow(/stallTerminal/);
   });
 
   it('falling into a pit ends the episode with the death penalty', () => {

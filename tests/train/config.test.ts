@@ -191,6 +191,19 @@ describe('a ROM without a game', () => {
     expect(resolveConfig({ argv: ['--env.game', 'runner', '--env.rom', 'x'] }).config.env.game).toBe('runner');
     expect(resolveConfig({}).config.env.game).toBe('runner');
   });
+
+  it('env.stallTerminal and env.stallReward need env.maxStallSteps, and are refused without it naming the option', () => {
+    const stall = resolveConfig({ argv: ['--env.max-stall-steps', '20', '--env.stall-terminal', 'true', '--env.stall-reward', '-7.5'] }).config;
+    expect(stall.env).toMatchObject({ maxStallSteps: 20, stallTerminal: true, stallReward: -7.5 });
+    expect(() => new Trainer(stall, { handleSignals: false })).not.toThrow();
+    const without = resolveConfig({ argv: ['--env.stall-terminal', 'true'] }).config;
+    expect(() => new Trainer(without, { handleSignals: false })).toThrow(
+      'Expected env.maxStallSteps > 0 with env.stallTerminal (it acts on stall cuts) but received env.maxStallSteps 0',
+    );
+    const reward = resolveConfig({ argv: ['--env.stall-reward', '-1'] }).config;
+    expect(() => new Trainer(reward, { handleSignals: false })).toThrow(/env\.stallReward/);
+    expect(() => resolveConfig({ argv: ['--env.stall-reward', '-5000'] })).toThrow(/env\.stallReward/);
+  });
 });
 
 describe('presets', () => {

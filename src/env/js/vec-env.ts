@@ -336,7 +336,6 @@ export class JsVecEnv implements NativeVecEnv {
       this.#pushTiles(lane);
     }
     lane.episodeSteps++;
-    lane.episodeReturn += reward;
     if (lane.game.maxX() > lane.stallBestX) {
       lane.stallBestX = lane.game.maxX();
       lane.stallSteps = 0;
@@ -345,7 +344,14 @@ export class JsVecEnv implements NativeVecEnv {
     }
     const max = this.#config.maxEpisodeSteps;
     const stall = this.#config.maxStallSteps;
-    const truncated = !terminated && ((max > 0 && lane.episodeSteps >= max) || (stall > 0 && lane.stallSteps >= stall));
+    // native VecEnv::StepLane: a stall cut is truncated, or with stallTerminal ended like a death.
+    const stalled = !terminated && stall > 0 && lane.stallSteps >= stall;
+    if (stalled) {
+      reward = Math.fround(reward + this.#config.stallReward);
+      terminated = this.#config.stallTerminal;
+    }
+    lane.episodeReturn += reward;
+    const truncated = !terminated && (stalled || (max > 0 && lane.episodeSteps >= max));
     b.reward[index] = reward;
     b.terminated[index] = terminated ? 1 : 0;
     b.truncated[index] = truncated ? 1 : 0;

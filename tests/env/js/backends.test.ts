@@ -165,6 +165,7 @@ describe('native and jsnes backends give the same steps', () => {
     compare({ ...common, obs: 'ram', actions: 'complex' }, 40);
     // Random actions stand still often enough for maxStallSteps to cut episodes on both.
     expect(compare({ ...common, obs: 'ram', actions: 'complex', maxStallSteps: 6 }, 40)).toBeGreaterThan(0);
+    expect(compare({ ...common, obs: 'ram', actions: 'complex', maxStallSteps: 6, stallTerminal: true, stallReward: -2.5 }, 40)).toBeGreaterThan(0);
   }, 300_000);
 
   it.skipIf(!MARIO_ROM)(
