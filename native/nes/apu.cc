@@ -22,6 +22,10 @@ constexpr uint32_t kFourStepPeriod = 29830, kFiveStepPeriod = 37282;
 // DMC timer periods in CPU cycles by $4010 rate index (NTSC).
 constexpr uint16_t kDmcPeriods[16] = {428, 380, 340, 320, 286, 254, 226, 214, 190, 160, 142, 128, 106, 84, 72, 54};
 constexpr uint64_t kNoCycle = std::numeric_limits<uint64_t>::max();
+// While the sample buffer is empty the DMC timer's phase matters to nothing until the buffer
+// fills or the period changes (both catch it up first), so Run brings it up to date only this
+// often (a frame): most Run calls then skip the DMC entirely.
+constexpr uint64_t kDmcIdleCatchUpCycles = 29781;
 }  // namespace
 
 void Apu::PowerOn() {
@@ -89,7 +93,9 @@ void Apu::Run(uint64_t cycle) {
       a.frame_reset_cycle += a.frame_mode ? kFiveStepPeriod : kFourStepPeriod;
     }
   }
-  if (a.dmc_clock_cycle <= cycle) RunDmc(cycle);
+  if (a.dmc_clock_cycle <= cycle && (a.dmc_buffer_full || a.dmc_clock_cycle + kDmcIdleCatchUpCycles <= cycle)) {
+    RunDmc(cycle);
+  }
   a.cycles = cycle;
 }
 
@@ -131,6 +137,7 @@ void Apu::RestartDmcSample() {
 
 void Apu::DmcFetched(uint8_t value, uint64_t cycle) {
   ApuState& a = m_.s.apu;
+  RunDmc(cycle - 1);  // the timer up to the get (its clocks are on puts): the phase now matters
   a.dmc_buffer = value;
   a.dmc_buffer_full = 1;
   a.dmc_fetch_cycle = 0;
@@ -197,6 +204,7 @@ void Apu::WriteRegister(uint16_t address, uint8_t value) {
       break;
     }
     case 0x4010:
+      RunDmc(m_.s.cpu.cycles);  // the old period up to now
       a.dmc_irq_enabled = value >> 7;
       if (!a.dmc_irq_enabled) a.dmc_irq = 0;
       a.dmc_loop = (value >> 6) & 1;

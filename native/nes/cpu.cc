@@ -124,7 +124,7 @@ struct Cpu::Core {
 
   MARIO_RL_ALWAYS_INLINE void RefreshLimit() {
     const bool attention = c.nmi_pending || (m.IrqLine() && !(p & kI)) || m.s.ppu.frame_done;
-    limit = attention ? 0 : m.next_sync_cycle;
+    limit = attention ? 0 : m.attention_cycle;
   }
 
   MARIO_RL_ALWAYS_INLINE void sync_out() {
@@ -567,12 +567,16 @@ struct Cpu::Core {
         m.cpu.Interrupt(0xFFFE, false);
         m.Poll();
       }
-      if constexpr (kLoop && !kWatch) {
-        // A DMC fetch is due within the next instruction: run it on the watching path.
-        // (Step is out of line: the loop keeps one copy of the interpreter.)
-        while (m.dmc_fetch_cycle <= c.cycles + kDmcWatchCycles && !m.s.ppu.frame_done) m.cpu.Step();
-      }
       sync_in();
+    }
+    if constexpr (kLoop && !kWatch) {
+      // A DMC fetch may come within the next instruction: run it on the watching path (Step is
+      // out of line: the loop keeps one copy of the interpreter).
+      if (cyc >= m.dmc_watch_cycle && !m.s.ppu.frame_done) {
+        sync_out();
+        while (m.dmc_fetch_cycle <= c.cycles + kDmcWatchCycles && !m.s.ppu.frame_done) m.cpu.Step();
+        sync_in();
+      }
     }
     RefreshLimit();
     if (m.s.ppu.frame_done) break;
@@ -597,6 +601,8 @@ MARIO_RL_NOINLINE void Cpu::Step() {
 }
 
 void Cpu::RunUntilFrameDone() {
+  // A frame can end inside a DMC fetch's watch window: finish it on the watching path first.
+  while (m_.dmc_fetch_cycle <= m_.s.cpu.cycles + kDmcWatchCycles && !m_.s.ppu.frame_done) Step();
   if (!m_.s.ppu.frame_done) Execute<true, false>();
 }
 

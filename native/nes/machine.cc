@@ -73,9 +73,10 @@ void Machine::SyncAll() {
 void Machine::ScheduleSync() {
   const uint64_t ppu_next = ppu.NextInterruptClock();
   const uint64_t ppu_cycle = (ppu_next - kPpuPhase + 2) / 3;
+  next_sync_cycle = std::min(ppu_cycle, apu.NextEventCycle());
   dmc_fetch_cycle = apu.DmcFetchCycle();
-  const uint64_t dmc_watch = dmc_fetch_cycle > kDmcWatchCycles ? dmc_fetch_cycle - kDmcWatchCycles : 0;
-  next_sync_cycle = std::min({ppu_cycle, apu.NextEventCycle(), dmc_watch});
+  dmc_watch_cycle = dmc_fetch_cycle > kDmcWatchCycles ? dmc_fetch_cycle - kDmcWatchCycles : 0;
+  attention_cycle = std::min(next_sync_cycle, dmc_watch_cycle);
 }
 
 void Machine::SetMirroring(Mirroring mirroring) {

@@ -94,8 +94,12 @@ class Machine {
   Controller pad1{s.pad1}, pad2{s.pad2};
   uint64_t next_sync_cycle = 0;
   // Apu::DmcFetchCycle() as of the last ScheduleSync (not state: derived from it). The CPU runs
-  // the instructions within kDmcWatchCycles of it on its watching path, whose reads check it.
+  // the instructions that start from dmc_watch_cycle = dmc_fetch_cycle - kDmcWatchCycles on its
+  // watching path, whose reads check for the DMA. attention_cycle = min(next_sync_cycle,
+  // dmc_watch_cycle): where the CPU's loop and the idle-loop fast-forward must stop and look.
   uint64_t dmc_fetch_cycle = UINT64_MAX;
+  uint64_t dmc_watch_cycle = UINT64_MAX;
+  uint64_t attention_cycle = 0;
   // The last OAM DMA: the CPU cycle of the $4014 write and the cycle the DMA ended on. Read by
   // the CPU's interrupt poll right after the instruction; not state (never live across a save).
   uint64_t oam_dma_write_cycle = 0;
