@@ -19,6 +19,13 @@ struct Step {
 constexpr Step kFourStep[] = {{7457, 0}, {14913, 1}, {22371, 0}, {29828, 2}, {29829, 3}, {29830, 2}};
 constexpr Step kFiveStep[] = {{7457, 0}, {14913, 1}, {22371, 0}, {29829, 0}, {37281, 1}};
 constexpr uint32_t kFourStepPeriod = 29830, kFiveStepPeriod = 37282;
+// DMC timer periods in CPU cycles by $4010 rate index (NTSC).
+constexpr uint16_t kDmcPeriods[16] = {428, 380, 340, 320, 286, 254, 226, 214, 190, 160, 142, 128, 106, 84, 72, 54};
+constexpr uint64_t kNoCycle = std::numeric_limits<uint64_t>::max();
+// While the sample buffer is empty the DMC timer's phase matters to nothing until the buffer
+// fills or the period changes (both catch it up first), so Run brings it up to date only this
+// often (a frame): most Run calls then skip the DMC entirely.
+constexpr uint64_t kDmcIdleCatchUpCycles = 29781;
 }  // namespace
 
 void Apu::PowerOn() {
@@ -26,6 +33,13 @@ void Apu::PowerOn() {
   a = ApuState{};
   a.cycles = m_.s.cpu.cycles;
   a.frame_reset_cycle = m_.s.cpu.cycles;
+  a.dmc_period = kDmcPeriods[0];
+  a.dmc_bits_left = 8;
+  a.dmc_sample_address = a.dmc_address = 0xC000;
+  a.dmc_sample_length = 1;
+  // The timer clocks on put cycles (even CPU cycle numbers here, as OAM DMA's gets are odd), so a
+  // reload fetch asks to halt on a put cycle as the NESdev wiki's DMA page says.
+  a.dmc_clock_cycle = a.cycles + a.dmc_period + (a.cycles & 1);
 }
 
 void Apu::Reset() {
@@ -35,6 +49,8 @@ void Apu::Reset() {
   for (auto& l : a.length) l = 0;
   a.frame_irq = 0;
   a.dmc_irq = 0;
+  a.dmc_bytes_left = 0;  // $4015 = 0 stops the sample
+  a.dmc_fetch_cycle = 0;
   WriteFrameCounter(static_cast<uint8_t>(a.frame_mode << 7 | (a.irq_inhibit ? 0x40 : 0)), m_.s.cpu.cycles);
 }
 
@@ -77,7 +93,62 @@ void Apu::Run(uint64_t cycle) {
       a.frame_reset_cycle += a.frame_mode ? kFiveStepPeriod : kFourStepPeriod;
     }
   }
+  if (a.dmc_clock_cycle <= cycle && (a.dmc_buffer_full || a.dmc_clock_cycle + kDmcIdleCatchUpCycles <= cycle)) {
+    RunDmc(cycle);
+  }
   a.cycles = cycle;
+}
+
+// The DMC timer clocks the output unit every dmc_period cycles; every 8th clock ends an output
+// cycle, and the next one takes the sample buffer's byte (the buffer empties: the reader asks
+// for a fetch if bytes remain). Nothing else is observable by the CPU, so whole runs of clocks
+// are skipped arithmetically: at most two steps per call, whatever the time since the last.
+void Apu::RunDmc(uint64_t cycle) {
+  ApuState& a = m_.s.apu;
+  while (a.dmc_clock_cycle <= cycle) {
+    const uint64_t end = a.dmc_clock_cycle + uint64_t{a.dmc_bits_left - 1u} * a.dmc_period;
+    if (!a.dmc_buffer_full || end > cycle) {
+      const uint64_t clocks = (cycle - a.dmc_clock_cycle) / a.dmc_period + 1;
+      a.dmc_bits_left = static_cast<uint8_t>((a.dmc_bits_left - 1u + 8u - clocks % 8) % 8 + 1);
+      a.dmc_clock_cycle += clocks * a.dmc_period;
+      break;
+    }
+    a.dmc_clock_cycle = end + a.dmc_period;
+    a.dmc_bits_left = 8;
+    a.dmc_buffer_full = 0;
+    if (a.dmc_bytes_left) a.dmc_fetch_cycle = end;
+  }
+}
+
+uint64_t Apu::DmcFetchCycle() const {
+  const ApuState& a = m_.s.apu;
+  if (a.dmc_fetch_cycle) return a.dmc_fetch_cycle;
+  if (a.dmc_buffer_full && a.dmc_bytes_left) {
+    return a.dmc_clock_cycle + uint64_t{a.dmc_bits_left - 1u} * a.dmc_period;
+  }
+  return kNoCycle;
+}
+
+void Apu::RestartDmcSample() {
+  ApuState& a = m_.s.apu;
+  a.dmc_address = a.dmc_sample_address;
+  a.dmc_bytes_left = a.dmc_sample_length;
+}
+
+void Apu::DmcFetched(uint8_t value, uint64_t cycle) {
+  ApuState& a = m_.s.apu;
+  RunDmc(cycle - 1);  // the timer up to the get (its clocks are on puts): the phase now matters
+  a.dmc_buffer = value;
+  a.dmc_buffer_full = 1;
+  a.dmc_fetch_cycle = 0;
+  a.dmc_address = a.dmc_address == 0xFFFF ? 0x8000 : static_cast<uint16_t>(a.dmc_address + 1);
+  if (--a.dmc_bytes_left) return;
+  if (a.dmc_loop) {
+    RestartDmcSample();
+  } else if (a.dmc_irq_enabled) {
+    if (!a.dmc_irq && !m_.IrqLine()) m_.s.irq_clock = cycle * 3 + kPpuPhase;
+    a.dmc_irq = 1;
+  }
 }
 
 uint64_t Apu::NextEventCycle() const {
@@ -103,6 +174,7 @@ uint8_t Apu::PeekStatus() const {
   for (int i = 0; i < 4; ++i) {
     if (a.length[i]) value |= static_cast<uint8_t>(1 << i);
   }
+  if (a.dmc_bytes_left) value |= 0x10;
   if (a.frame_irq) value |= 0x40;
   if (a.dmc_irq) value |= 0x80;
   return value;
@@ -132,14 +204,32 @@ void Apu::WriteRegister(uint16_t address, uint8_t value) {
       break;
     }
     case 0x4010:
-      if (!(value & 0x80)) a.dmc_irq = 0;
+      RunDmc(m_.s.cpu.cycles);  // the old period up to now
+      a.dmc_irq_enabled = value >> 7;
+      if (!a.dmc_irq_enabled) a.dmc_irq = 0;
+      a.dmc_loop = (value >> 6) & 1;
+      a.dmc_period = kDmcPeriods[value & 0x0F];  // from the timer's next reload on
       break;
+    case 0x4011: a.dmc_level = value & 0x7F; break;
+    case 0x4012: a.dmc_sample_address = static_cast<uint16_t>(0xC000 + value * 64); break;
+    case 0x4013: a.dmc_sample_length = static_cast<uint16_t>(value * 16 + 1); break;
     case 0x4015:
       a.enabled = value & 0x1F;
       for (int i = 0; i < 4; ++i) {
         if (!(a.enabled & (1 << i))) a.length[i] = 0;
       }
       a.dmc_irq = 0;
+      if (!(value & 0x10)) {
+        // Stopping cancels a fetch not yet made (the wiki's glitches when stopping on the very
+        // cycles of a DMA are not modelled).
+        a.dmc_bytes_left = 0;
+        a.dmc_fetch_cycle = 0;
+      } else if (!a.dmc_bytes_left) {
+        RestartDmcSample();
+        // An empty buffer is filled at once: the "load" DMA asks to halt on the get cycle of
+        // the second APU cycle after the write's (3 or 4 CPU cycles later).
+        if (!a.dmc_buffer_full) a.dmc_fetch_cycle = m_.s.cpu.cycles + ((m_.s.cpu.cycles & 1) ? 4 : 3);
+      }
       break;
     case 0x4017: {
       a.irq_inhibit = (value >> 6) & 1;

@@ -13,9 +13,10 @@ namespace mario_rl::nes {
 
 namespace {
 // Save-state layout: header, ConsoleState, PRG-RAM, CHR-RAM. Bump kStateVersion whenever
-// ConsoleState or this layout changes (2: 32-bit sizes and a checksum of the body).
+// ConsoleState or this layout changes (2: 32-bit sizes and a checksum of the body; 3: the PPU's
+// open-bus decay; 4: the APU's DMC).
 constexpr uint32_t kStateMagic = 0x534E524D;  // "MRNS" little-endian
-constexpr uint32_t kStateVersion = 3;
+constexpr uint32_t kStateVersion = 4;
 struct StateHeader {
   uint32_t magic;
   uint32_t version;

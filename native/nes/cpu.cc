@@ -24,6 +24,12 @@
 #endif
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define MARIO_RL_NOINLINE __attribute__((noinline))
+#else
+#define MARIO_RL_NOINLINE
+#endif
+
 namespace mario_rl::nes {
 
 namespace {
@@ -83,6 +89,7 @@ void Cpu::Interrupt(uint16_t vector, bool brk) {
 // captured each other by reference left the cycle counter and P in memory: a store and reload
 // per bus cycle). They are written back to CpuState only around out-of-line work (interrupts,
 // the catch-up chips, and at the end), which never reads them.
+template <bool kWatch>
 struct Cpu::Core {
   explicit Core(Machine& machine)
       : m(machine),
@@ -117,7 +124,7 @@ struct Cpu::Core {
 
   MARIO_RL_ALWAYS_INLINE void RefreshLimit() {
     const bool attention = c.nmi_pending || (m.IrqLine() && !(p & kI)) || m.s.ppu.frame_done;
-    limit = attention ? 0 : m.next_sync_cycle;
+    limit = attention ? 0 : m.attention_cycle;
   }
 
   MARIO_RL_ALWAYS_INLINE void sync_out() {
@@ -146,6 +153,14 @@ struct Cpu::Core {
   }
   // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
   MARIO_RL_ALWAYS_INLINE uint8_t rd(uint16_t address) {
+    if constexpr (kWatch) {
+      if (cyc + 1 >= m.dmc_fetch_cycle) {
+        c.cycles = cyc;
+        m.DmcDma(address);
+        cyc = c.cycles;
+        limit = 0;
+      }
+    }
     ++cyc;
     if (address < 0x2000) return ram[address & 0x7FF];
     if (address >= 0x8000) return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
@@ -554,6 +569,15 @@ struct Cpu::Core {
       }
       sync_in();
     }
+    if constexpr (kLoop && !kWatch) {
+      // A DMC fetch may come within the next instruction: run it on the watching path (Step is
+      // out of line: the loop keeps one copy of the interpreter).
+      if (cyc >= m.dmc_watch_cycle && !m.s.ppu.frame_done) {
+        sync_out();
+        while (m.dmc_fetch_cycle <= c.cycles + kDmcWatchCycles && !m.s.ppu.frame_done) m.cpu.Step();
+        sync_in();
+      }
+    }
     RefreshLimit();
     if (m.s.ppu.frame_done) break;
     } while (kLoop);
@@ -562,16 +586,24 @@ struct Cpu::Core {
   // clang-format on
 };
 
-template <bool kLoop>
+template <bool kLoop, bool kWatch>
 inline MARIO_RL_ALWAYS_INLINE void Cpu::Execute() {
-  Core core(m_);
-  core.Run<kLoop>();
+  Core<kWatch> core(m_);
+  core.template Run<kLoop>();
 }
 
-void Cpu::Step() { Execute<false>(); }
+MARIO_RL_NOINLINE void Cpu::Step() {
+  if (m_.dmc_fetch_cycle <= m_.s.cpu.cycles + kDmcWatchCycles) {
+    Execute<false, true>();
+  } else {
+    Execute<false, false>();
+  }
+}
 
 void Cpu::RunUntilFrameDone() {
-  if (!m_.s.ppu.frame_done) Execute<true>();
+  // A frame can end inside a DMC fetch's watch window: finish it on the watching path first.
+  while (m_.dmc_fetch_cycle <= m_.s.cpu.cycles + kDmcWatchCycles && !m_.s.ppu.frame_done) Step();
+  if (!m_.s.ppu.frame_done) Execute<true, false>();
 }
 
 }  // namespace mario_rl::nes

@@ -21,8 +21,11 @@ class Cpu {
   std::string TraceLine() const;
 
  private:
-  template <bool kLoop>
+  // kWatch: the watching path, whose reads check for a DMC DMA; it runs only the instructions
+  // within kDmcWatchCycles of a DMC fetch, so the usual path has no DMC work at all.
+  template <bool kLoop, bool kWatch>
   void Execute();
+  template <bool kWatch>
   struct Core;  // the interpreter loop's registers and helpers (cpu.cc)
   void Interrupt(uint16_t vector, bool brk);
   Machine& m_;

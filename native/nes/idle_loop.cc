@@ -218,9 +218,10 @@ uint64_t IdleLoops::Skip(Machine& m, uint16_t top, uint16_t back_edge, uint64_t 
   }
   if (it.a != a || it.x != x || it.y != y || it.p != p) return 0;  // not a fixed point
   const int64_t period = it.cycles;
-  // Every skipped instruction must end before the next catch-up event, with one iteration to
-  // spare: the per-cycle path runs the iteration in which the event happens.
-  const int64_t sync_room = static_cast<int64_t>(m.next_sync_cycle) - static_cast<int64_t>(cycles) - 1;
+  // Every skipped instruction must end before the next catch-up event (or the watch window of a
+  // DMC fetch), with one iteration to spare: the per-cycle path runs the iteration in which the
+  // event happens.
+  const int64_t sync_room = static_cast<int64_t>(m.attention_cycle) - static_cast<int64_t>(cycles) - 1;
   int64_t n = sync_room / period - 1;
   if (it.last_status_read >= 0) {
     // Iteration k (from 0) reads $2002 at CPU cycle cycles + k * period + last_status_read at

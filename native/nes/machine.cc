@@ -74,6 +74,9 @@ void Machine::ScheduleSync() {
   const uint64_t ppu_next = ppu.NextInterruptClock();
   const uint64_t ppu_cycle = (ppu_next - kPpuPhase + 2) / 3;
   next_sync_cycle = std::min(ppu_cycle, apu.NextEventCycle());
+  dmc_fetch_cycle = apu.DmcFetchCycle();
+  dmc_watch_cycle = dmc_fetch_cycle > kDmcWatchCycles ? dmc_fetch_cycle - kDmcWatchCycles : 0;
+  attention_cycle = std::min(next_sync_cycle, dmc_watch_cycle);
 }
 
 void Machine::SetMirroring(Mirroring mirroring) {
@@ -171,17 +174,62 @@ void Machine::WriteIo(uint16_t address, uint8_t value) {
 }
 
 void Machine::OamDma(uint8_t page) {
-  // 513 cycles, 514 when the DMA starts on an odd CPU cycle.
+  // 513 cycles, 514 when the DMA starts on an odd CPU cycle: the halt, an alignment cycle if the
+  // next one is a put, then 256 gets (odd cycle numbers) and puts.
   oam_dma_write_cycle = s.cpu.cycles;
   Tick();
   if (s.cpu.cycles & 1) Tick();
   const uint16_t base = static_cast<uint16_t>(page << 8);
-  for (int i = 0; i < 256; ++i) {
-    const uint8_t value = Read(static_cast<uint16_t>(base + i));
+  for (int i = 0; i < 256;) {
+    // A DMC fetch whose halt and dummy cycles have passed (the CPU is halted already) takes this
+    // get cycle; OAM DMA, with nothing to put, realigns on the next cycle: 2 cycles in all.
+    if (s.cpu.cycles > dmc_fetch_cycle) {
+      DmcGet();
+      Tick();
+      continue;
+    }
+    const uint8_t value = ReadNoDma(static_cast<uint16_t>(base + i));
     Tick();
     ppu.WriteOam(value);
+    ++i;
+  }
+  // A DMC fetch that halted during the last get/put finishes before the CPU resumes: its get
+  // on the next cycle (1 cycle) or, halted on the very last put, after a dummy and an alignment
+  // cycle (3 cycles).
+  if (dmc_fetch_cycle <= s.cpu.cycles) {
+    while (s.cpu.cycles <= dmc_fetch_cycle || !((s.cpu.cycles + 1) & 1)) Tick();
+    DmcGet();
   }
   oam_dma_end_cycle = s.cpu.cycles;
+}
+
+void Machine::DmcDma(uint16_t address) {
+  // The halted CPU keeps driving its read on the halt, dummy and alignment cycles. The PPU sees
+  // each of those cycles as a read of its register (an extra $2007 increment or $2002 clear per
+  // cycle); a joypad sees one contiguous read (one extra shift), as does the APU's $4015. RAM and
+  // ROM reads have no side effects. The CPU's own read comes after the get.
+  const bool io = address >= 0x2000 && address < 0x4020;
+  const bool ppu_register = address < 0x4000;
+  ++s.cpu.cycles;  // halt
+  if (io) ReadIo(address);
+  ++s.cpu.cycles;  // dummy
+  if (io && ppu_register) ReadIo(address);
+  if (!((s.cpu.cycles + 1) & 1)) {  // alignment: gets are on odd cycle numbers
+    ++s.cpu.cycles;
+    if (io && ppu_register) ReadIo(address);
+  }
+  DmcGet();
+}
+
+void Machine::DmcGet() {
+  apu.Run(s.cpu.cycles);  // an output cycle that ended since the request empties the buffer now
+  ++s.cpu.cycles;
+  if (s.apu.dmc_fetch_cycle) {
+    // Samples live at $8000-$FFFF (they start at $C000 and wrap to $8000): PRG through the bus.
+    const uint16_t address = s.apu.dmc_address;
+    apu.DmcFetched(prg_map[(address >> 13) & 3][address & 0x1FFF], s.cpu.cycles);
+  }
+  ScheduleSync();
 }
 
 uint8_t Machine::Peek(uint16_t address) const {

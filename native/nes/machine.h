@@ -35,8 +35,12 @@ class Machine {
   void Reset();
   void RunFrame(uint8_t buttons, bool render);
 
-  // CPU bus; every call is one CPU cycle.
+  // CPU bus; every call is one CPU cycle (a DMC DMA due at this read steals its cycles first).
   uint8_t Read(uint16_t address) {
+    if (s.cpu.cycles + 1 >= dmc_fetch_cycle) DmcDma(address);
+    return ReadNoDma(address);
+  }
+  uint8_t ReadNoDma(uint16_t address) {
     ++s.cpu.cycles;
     if (address < 0x2000) return s.ram[address & 0x7FF];
     if (address >= 0x8000) return prg_map[(address >> 13) & 3][address & 0x1FFF];
@@ -89,6 +93,13 @@ class Machine {
   Apu apu;
   Controller pad1{s.pad1}, pad2{s.pad2};
   uint64_t next_sync_cycle = 0;
+  // Apu::DmcFetchCycle() as of the last ScheduleSync (not state: derived from it). The CPU runs
+  // the instructions that start from dmc_watch_cycle = dmc_fetch_cycle - kDmcWatchCycles on its
+  // watching path, whose reads check for the DMA. attention_cycle = min(next_sync_cycle,
+  // dmc_watch_cycle): where the CPU's loop and the idle-loop fast-forward must stop and look.
+  uint64_t dmc_fetch_cycle = UINT64_MAX;
+  uint64_t dmc_watch_cycle = UINT64_MAX;
+  uint64_t attention_cycle = 0;
   // The last OAM DMA: the CPU cycle of the $4014 write and the cycle the DMA ended on. Read by
   // the CPU's interrupt poll right after the instruction; not state (never live across a save).
   uint64_t oam_dma_write_cycle = 0;
@@ -100,9 +111,19 @@ class Machine {
   // Everything but RAM and PRG-ROM; the cycle has already been counted.
   uint8_t ReadIo(uint16_t address);
   void WriteIo(uint16_t address, uint8_t value);
+  // A DMC DMA that halts the CPU on its read of `address`, due now (CPU cycle + 1 >=
+  // dmc_fetch_cycle): the halt cycle (the CPU's read goes out; it is repeated after the DMA, so
+  // a register with read side effects sees two reads), a dummy cycle, an alignment cycle when
+  // the next one is a put cycle, the get. 3 or 4 cycles.
+  void DmcDma(uint16_t address);
 
  private:
   void OamDma(uint8_t page);
+  void DmcGet();  // the DMC DMA's get cycle: the sample byte through the CPU bus
 };
+
+// How far ahead of a DMC fetch the CPU switches to its watching path: more than the longest
+// instruction's reads (7 cycles).
+constexpr uint64_t kDmcWatchCycles = 8;
 
 }  // namespace mario_rl::nes

@@ -64,6 +64,21 @@ struct ApuState {
   uint8_t length[4] = {};
   uint8_t halt[4] = {};
   uint32_t frame_step = 0;  // index of the next sequencer step
+  // DMC (delta modulation channel), as far as the CPU can observe it: the timer, the output
+  // unit's bit counter, the sample buffer and the memory reader whose fetches are DMC DMAs.
+  uint64_t dmc_clock_cycle = 0;     // CPU cycle of the timer's next clock (always a put cycle)
+  uint64_t dmc_fetch_cycle = 0;     // CPU cycle a requested fetch (DMA) tries to halt from (0: none)
+  uint16_t dmc_period = 0;          // timer period in CPU cycles ($4010 rate index, NTSC table)
+  uint16_t dmc_sample_address = 0;  // $4012: $C000 + A * 64
+  uint16_t dmc_sample_length = 0;   // $4013: L * 16 + 1
+  uint16_t dmc_address = 0;         // the reader's next address
+  uint16_t dmc_bytes_left = 0;      // bytes the reader has still to fetch
+  uint8_t dmc_bits_left = 0;        // output unit: bits left in this output cycle (1..8)
+  uint8_t dmc_buffer_full = 0;
+  uint8_t dmc_buffer = 0;
+  uint8_t dmc_irq_enabled = 0;
+  uint8_t dmc_loop = 0;
+  uint8_t dmc_level = 0;  // $4011 output level (no audio is synthesised)
 };
 
 struct MapperState {

@@ -97,7 +97,33 @@ std::string CheckApu(const ApuState& a, uint64_t cpu_cycles) {
     return Bad("a sequencer step in [0, " + std::to_string(steps - 1) + "]", "apu.frame_step", a.frame_step);
   }
   if (a.enabled > 0x1F) return Bad("channel enables in [0, 0x1F]", "apu.enabled", a.enabled);
-  return CheckFlags({{"apu.irq_inhibit", a.irq_inhibit},
+  // The DMC: its timer period divides the catch-up (0 would divide by zero), its cycle stamps are
+  // near the present, the reader's counters within what $4012/$4013 can set.
+  if (a.dmc_period < 54 || a.dmc_period > 428 || (a.dmc_period & 1)) {
+    return Bad("a DMC period of the NTSC table (an even number in [54, 428])", "apu.dmc_period", a.dmc_period);
+  }
+  if (a.dmc_clock_cycle + kMaxLagCycles < a.cycles || a.dmc_clock_cycle > a.cycles + 428 + 1) {
+    return Bad("a CPU cycle within one DMC period after apu.cycles (" + std::to_string(a.cycles) + ")",
+               "apu.dmc_clock_cycle", a.dmc_clock_cycle);
+  }
+  if (a.dmc_fetch_cycle > cpu_cycles + 8 || (a.dmc_fetch_cycle && !a.dmc_bytes_left)) {
+    return Bad("0, or while bytes remain a CPU cycle at most 8 after cpu.cycles", "apu.dmc_fetch_cycle",
+               a.dmc_fetch_cycle);
+  }
+  if (a.dmc_bits_left < 1 || a.dmc_bits_left > 8) return Bad("[1, 8]", "apu.dmc_bits_left", a.dmc_bits_left);
+  if (a.dmc_sample_address < 0xC000 || (a.dmc_sample_address & 0x3F)) {
+    return Bad("$C000 + a multiple of 64", "apu.dmc_sample_address", a.dmc_sample_address);
+  }
+  if (a.dmc_sample_length > 4081 || (a.dmc_sample_length & 0xF) != 1) {
+    return Bad("16 * L + 1 bytes (L in [0, 255])", "apu.dmc_sample_length", a.dmc_sample_length);
+  }
+  if (a.dmc_address < 0x8000) return Bad("an address in [0x8000, 0xFFFF]", "apu.dmc_address", a.dmc_address);
+  if (a.dmc_bytes_left > 4081) return Bad("at most 4081 bytes", "apu.dmc_bytes_left", a.dmc_bytes_left);
+  if (a.dmc_level > 0x7F) return Bad("[0, 127]", "apu.dmc_level", a.dmc_level);
+  return CheckFlags({{"apu.dmc_buffer_full", a.dmc_buffer_full},
+                     {"apu.dmc_irq_enabled", a.dmc_irq_enabled},
+                     {"apu.dmc_loop", a.dmc_loop},
+                     {"apu.irq_inhibit", a.irq_inhibit},
                      {"apu.frame_irq", a.frame_irq},
                      {"apu.dmc_irq", a.dmc_irq},
                      {"apu.halt[0]", a.halt[0]},

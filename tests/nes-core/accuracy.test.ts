@@ -25,6 +25,9 @@ const PROGRAMS: { name: string; frames: number; dump?: [number, number] }[] = [
   { name: 'ppu-open-bus', frames: 200 },
   { name: 'apu-frame-counter', frames: 30 },
   { name: 'power-and-reset', frames: 60, dump: [0x04, 0x11] },
+  { name: 'dmc-status-irq', frames: 30, dump: [0x10, 0x11] },
+  { name: 'dmc-dma-cycles', frames: 30, dump: [0x10, 0x17] },
+  { name: 'dmc-double-reads', frames: 30, dump: [0x10, 0x12] },
 ];
 
 function hexBytes(bytes: Uint8Array): string {

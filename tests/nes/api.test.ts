@@ -125,8 +125,12 @@ describe('Nes argument validation', () => {
     expect(() => nes.loadState(new Uint8Array(0))).toThrow(/expected \d+ bytes but received 0/);
     expect(() => nes.loadState(new Uint8Array(state.length))).toThrow(/bad magic/);
     const nextVersion = state.slice();
-    new DataView(nextVersion.buffer).setUint32(4, 4, true); // header: magic u32, version u32 (LE)
-    expect(() => nes.loadState(nextVersion)).toThrow(/version 4 is not the supported version 3/);
+    new DataView(nextVersion.buffer).setUint32(4, 5, true); // header: magic u32, version u32 (LE)
+    expect(() => nes.loadState(nextVersion)).toThrow(/version 5 is not the supported version 4/);
+    // Version 3 had no DMC in the APU state: refused, never loaded with the DMC idle.
+    const version3 = state.slice();
+    new DataView(version3.buffer).setUint32(4, 3, true);
+    expect(() => nes.loadState(version3)).toThrow(/version 3 is not the supported version 4/);
     const other = new Nes(syntheticRom(0x16));
     expect(() => other.loadState(state)).toThrow(/saved from a different ROM/);
     other.close();
@@ -173,6 +177,7 @@ describe('Nes argument validation', () => {
       [(v) => v.setInt16(STATE_OFFSETS.ppuRenderedX, 4000, true), /for ppu.rendered_x but received 4000/],
       [(v) => v.setUint16(STATE_OFFSETS.ppuNtOffset + 2, 0x1000, true), /for ppu.nt_offset\[1\] but received 4096/],
       [(v) => v.setUint32(STATE_OFFSETS.apuFrameStep, 77, true), /for apu.frame_step but received 77/],
+      [(v) => v.setUint16(STATE_OFFSETS.apuDmcPeriod, 0, true), /for apu.dmc_period but received 0/],
       [(v) => v.setBigUint64(STATE_OFFSETS.cpuCycles, 1n << 62n, true), /for cpu.cycles but received/],
     ];
     for (const [edit, message] of cases) {

@@ -186,7 +186,7 @@ export function sealState(state: Uint8Array): Uint8Array {
   return state;
 }
 
-/** Byte offsets in a save state (32-byte header + ConsoleState, offsetof on x86-64; state version 3). */
+/** Byte offsets in a save state (32-byte header + ConsoleState, offsetof on x86-64; state version 4). */
 export const STATE_OFFSETS = {
   cpuCycles: 32 + 8,
   ppuFineX: 32 + 32,
@@ -197,4 +197,5 @@ export const STATE_OFFSETS = {
   ppuRenderedX: 32 + 60,
   ppuNtOffset: 32 + 136,
   apuFrameStep: 32 + 4600,
+  apuDmcPeriod: 32 + 4624,
 } as const;
