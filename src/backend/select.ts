@@ -22,7 +22,7 @@ export const BACKEND_ENV = 'MARIO_RL_BACKEND';
  * How much slower the jsnes backend is than the native one, as measured by `npm run bench:jsnes-env`
  * on CPU time against one native thread (docs/benchmarks.md); quoted in the fallback warning.
  */
-export const JSNES_SLOWDOWN = 'about 35 times (per CPU-second, against one native thread; more against several)';
+export const JSNES_SLOWDOWN = '20-40 times (per CPU-second, against one native thread; more against several)';
 
 let fallbackWarned = false;
 
