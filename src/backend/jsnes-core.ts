@@ -46,7 +46,7 @@ const BLOB_MIN_LENGTH = 32;
 
 /** The jsnes internals this module reaches (jsnes 3.x; pinned in package.json). */
 interface JsnesInternals {
-  cpu: { mem: Uint8Array; requestIrq(type: number): void; IRQ_RESET: number };
+  cpu: { mem: Uint8Array; requestIrq(type: number): void; IRQ_RESET: number; _updatePrgReadPath(): void };
   ppu: {
     buffer: Uint32Array;
     palTable: unknown;
@@ -127,6 +127,60 @@ const BLOB_ARRAYS: Record<number, { new (buffer: ArrayBufferLike, offset: number
     8: Float64Array,
   };
 
+/** Key of a decoded state's contents (opaque outside this module). */
+const DECODED = Symbol('jsnes decoded state');
+
+interface Decoded {
+  /** jsnes's toJSON() tree, its long arrays plain number arrays. */
+  tree: unknown;
+  /**
+   * The tree's blobs (long number arrays) a load hands to jsnes without a copy; emptied by the
+   * first load if jsnes kept one of them (it copies them all for the boards we know).
+   */
+  lent: Set<unknown>;
+  /** FNV-1a 64 of the ROM it belongs to. */
+  hash: string;
+  frames: number;
+  held: number;
+}
+
+/** A jsnes-backend save state checked and decoded once (`JsnesCore.decodeState`); immutable. */
+export interface JsnesDecodedState {
+  readonly [DECODED]: Decoded;
+}
+
+/**
+ * A copy of a JSON tree for jsnes's fromJSON, which keeps the plain arrays it is given: every
+ * array is copied except the `lent` blobs (numbers only), which fromJSON copies into its own typed
+ * arrays (copying them too would cost more than the rest of a load: 64 KiB of CPU memory).
+ */
+function cloneTree(value: unknown, lent: ReadonlySet<unknown>): unknown {
+  if (Array.isArray(value)) {
+    if (lent.has(value)) return value;
+    if (!value.some((v) => v !== null && typeof v === 'object')) return value.slice();
+    return value.map((v) => cloneTree(v, lent));
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = cloneTree(v, lent);
+  return out;
+}
+
+/** Whether any of `arrays` is held by an object reachable from `root` (a few levels of plain objects). */
+function holdsAny(root: object, arrays: ReadonlySet<unknown>): boolean {
+  const seen = new Set<object>();
+  const visit = (o: object, depth: number): boolean => {
+    if (seen.has(o) || depth > 4) return false;
+    seen.add(o);
+    for (const v of Object.values(o)) {
+      if (arrays.has(v)) return true;
+      if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && visit(v as object, depth + 1)) return true;
+    }
+    return false;
+  };
+  return visit(root, 0);
+}
+
 /** One jsnes console with the raw `NesCore` interface. */
 export class JsnesCore implements NativeNesCore {
   readonly #nes: NES & JsnesInternals;
@@ -182,6 +236,9 @@ export class JsnesCore implements NativeNesCore {
       this.#mem.set(fresh);
       this.#nes.cpu.mem = this.#mem;
     }
+    // fromJSON builds a new CPU without the fast PRG-read path loadROM turns on (every
+    // instruction fetch would go through the mapper: 2x slower frames after a load).
+    this.#nes.cpu._updatePrgReadPath();
     this.#usePaletteIndices();
   }
 
@@ -221,6 +278,15 @@ export class JsnesCore implements NativeNesCore {
 
   frameView(): Uint8Array {
     return this.#frame;
+  }
+
+  /**
+   * jsnes's own frame buffer: the palette indices (in 32-bit words) of the last frame emulated,
+   * whatever `render` was, without `frameView`'s copy. Valid until the next frame or load (a load
+   * makes a new buffer: call again).
+   */
+  liveFrame(): Uint32Array {
+    return this.#live().ppu.buffer;
   }
 
   /** CPU-bus read without side effects: RAM (mirrored), and $6000-$FFFF as jsnes maps them; registers read 0. */
@@ -303,7 +369,7 @@ export class JsnesCore implements NativeNesCore {
   }
 
   /** Checks and decodes a state; throws `Invalid save state: …` without touching the console. */
-  #decodeState(state: Uint8Array): { json: unknown; frames: number; held: number } {
+  #decodeState(state: Uint8Array): JsnesDecodedState {
     const bad = (why: string) => new Error(`Invalid save state: ${why}`);
     if (state.length < HEADER_BYTES) throw bad(`expected at least ${HEADER_BYTES} bytes but received ${state.length}`);
     const magic = ascii(state, 0, 4);
@@ -344,12 +410,6 @@ export class JsnesCore implements NativeNesCore {
     } catch (err) {
       throw (err as Error).message.startsWith('Invalid save state') ? err : bad('the body is corrupt (not JSON)');
     }
-    return { json, frames: view.getUint32(24, true), held: view.getUint32(28, true) };
-  }
-
-  loadState(state: Uint8Array): void {
-    const nes = this.#live();
-    const { json, frames, held } = this.#decodeState(state);
     const parts = json as Record<string, unknown> | null;
     // The parts jsnes's fromJSON reads, checked first so it does not fail half-way.
     for (const part of ['cpu', 'mmap', 'ppu', 'papu']) {
@@ -357,10 +417,44 @@ export class JsnesCore implements NativeNesCore {
         throw new Error(`Invalid save state: the body lacks jsnes's '${part}' section`);
       }
     }
-    nes.fromJSON(json);
+    return Object.freeze({
+      [DECODED]: { tree: json, lent: new Set(blobs), hash: this.#hash, frames: view.getUint32(24, true), held: view.getUint32(28, true) },
+    });
+  }
+
+  loadState(state: Uint8Array): void {
+    this.#live();
+    // Freshly decoded: its arrays are this load's own, no copy needed.
+    this.#restore(this.#decodeState(state)[DECODED], false);
+  }
+
+  /**
+   * Checks and decodes `state` once (the checks and errors of `loadState`) for `loadDecoded`:
+   * a pool that restores the same start state at every reset skips the decoding, 30 ms a time.
+   */
+  decodeState(state: Uint8Array): JsnesDecodedState {
+    this.#live();
+    return this.#decodeState(state);
+  }
+
+  /** Loads a state decoded by `decodeState` (of any console of the same ROM); the decoded state stays unchanged. */
+  loadDecoded(state: JsnesDecodedState): void {
+    this.#live();
+    const decoded = state[DECODED];
+    if (decoded.hash !== this.#hash) throw new Error('Invalid save state: it belongs to another ROM (hash mismatch)');
+    this.#restore(decoded, true);
+  }
+
+  #restore(decoded: Decoded, copy: boolean): void {
+    // jsnes's fromJSON keeps some plain arrays it is given: a decoded state kept for reuse hands out copies.
+    this.#nes.fromJSON(copy ? cloneTree(decoded.tree, decoded.lent) : decoded.tree);
+    if (copy && decoded.lent.size > 0 && holdsAny(this.#nes, decoded.lent)) {
+      decoded.lent.clear();
+      this.#nes.fromJSON(cloneTree(decoded.tree, decoded.lent));
+    }
     this.#relink();
-    this.#frames = frames;
-    this.#held = held;
+    this.#frames = decoded.frames;
+    this.#held = decoded.held;
   }
 
   frameCount(): number {

@@ -19,10 +19,10 @@ export type BackendOption = BackendName | 'auto';
 export const BACKEND_ENV = 'MARIO_RL_BACKEND';
 
 /**
- * How much slower the jsnes backend is than the native one, as measured by `mario-rl bench --what env`
- * (docs/benchmarks.md); quoted in the fallback warning.
+ * How much slower the jsnes backend is than the native one, as measured by `npm run bench:jsnes-env`
+ * on CPU time against one native thread (docs/benchmarks.md); quoted in the fallback warning.
  */
-export const JSNES_SLOWDOWN = 'tens to a hundred times (60-120x in two busy-machine measurements)';
+export const JSNES_SLOWDOWN = '20-40 times (per CPU-second, against one native thread; more against several)';
 
 let fallbackWarned = false;
 

@@ -1,12 +1,14 @@
 /**
  * The jsnes backend of `Nes` (src/backend/jsnes-core.ts): frames and RAM against the native core,
  * its save states (round trip, replay, refusal of the other backend's format and of damaged
- * bytes), ROM checks with the native messages, and the native-only trace facility.
+ * bytes), decoded states and the live frame buffer the jsnes VecEnv steps with, ROM checks with the
+ * native messages, and the native-only trace facility.
  */
 import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
+import { JsnesCore } from '../../src/backend/jsnes-core.js';
 import { loadRunnerRom } from '../../src/games/runner.js';
 import { Nes } from '../../src/nes.js';
 
@@ -86,6 +88,45 @@ describe('Nes on the jsnes backend', () => {
     } finally {
       j.close();
       n.close();
+    }
+  }, 120_000);
+
+  it('decoded states load like their bytes, again and again, and the live frame is the rendered one', () => {
+    const core = new JsnesCore(runner, 0, 0);
+    const other = new JsnesCore(runner, 0, 0);
+    try {
+      for (let i = 0; i < 40; i++) core.stepFrame(script(i), false);
+      const state = core.saveState();
+      const decoded = core.decodeState(state);
+      const run = (load: () => void) => {
+        load();
+        for (let i = 0; i < 30; i++) other.stepFrame(script(40 + i), i === 29);
+        // The live buffer holds the frame just rendered into frameView, as palette indices.
+        expect(Buffer.compare(Buffer.from(Uint8Array.from(other.liveFrame())), Buffer.from(other.frameView()))).toBe(0);
+        return { ram: other.ramView().slice(), frame: other.frameView().slice(), frames: other.frameCount(), state: other.saveState() };
+      };
+      const fromBytes = run(() => other.loadState(state));
+      // Loaded three times into another console of the ROM: the runs may not change the decoded state.
+      for (let k = 0; k < 3; k++) {
+        const fromDecoded = run(() => other.loadDecoded(decoded));
+        expect(Buffer.compare(fromDecoded.ram, fromBytes.ram), `RAM, load ${k}`).toBe(0);
+        expect(Buffer.compare(fromDecoded.frame, fromBytes.frame), `frame, load ${k}`).toBe(0);
+        expect(fromDecoded.frames).toBe(fromBytes.frames);
+        expect(Buffer.compare(fromDecoded.state, fromBytes.state), `state, load ${k}`).toBe(0);
+      }
+      expect(new Set(fromBytes.frame).size).toBeGreaterThan(2);
+      expect(() => core.decodeState(state.subarray(0, 100))).toThrow(/Invalid save state: truncated/);
+      if (MARIO_ROM) {
+        const smb = new JsnesCore(readFileSync(MARIO_ROM), 0, 0);
+        try {
+          expect(() => smb.loadDecoded(decoded)).toThrow(/another ROM/);
+        } finally {
+          smb.close();
+        }
+      }
+    } finally {
+      core.close();
+      other.close();
     }
   }, 120_000);
 

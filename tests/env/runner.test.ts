@@ -1,6 +1,7 @@
 /**
  * The `runner` game adapter (native/env/runner.cc) on the built-in game: built-in ROM, ROM check,
- * stage select, done rules, info fields and the v0-like reward, on scripted runs.
+ * stage select, done rules, info fields and the v0-like reward, on scripted runs. The done rules,
+ * info and reward run on both backends (its TypeScript twin src/env/js/runner.ts on jsnes).
  */
 
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { VecEnv, type VecEnvOptions } from '../../src/index.js';
 import { loadRunnerRom } from '../../src/games/runner.js';
 import { expand, STAGE1_CLEAR } from '../games/runner-scripts.js';
 import { sealState, STATE_OFFSETS } from '../nes/helpers.js';
+import { ENV_BACKENDS, type EnvBackend } from './backends.js';
 
 // SIMPLE_MOVEMENT indices: 0 NOOP, 1 RIGHT, 2 RIGHT+A, 3 RIGHT+B, 4 RIGHT+A+B, 5 A, 6 LEFT.
 const ACTION_OF_BUTTONS: Record<number, number> = { 0x00: 0, 0x80: 1, 0x81: 2, 0x82: 3, 0x83: 4, 0x01: 5, 0x40: 6 };
@@ -16,8 +18,8 @@ const NOOP = 0;
 const RIGHT = 1;
 
 /** One lane, one frame per step, so the recorded scripts replay as they were recorded. */
-function env(options: Record<string, unknown> = {}): VecEnv {
-  return new VecEnv({ game: 'runner', numEnvs: 1, stages: ['1'], frameSkip: 1, maxPool: false, obs: 'ram', ...options });
+function env(options: Record<string, unknown> = {}, backend: EnvBackend = 'native'): VecEnv {
+  return new VecEnv({ backend, game: 'runner', numEnvs: 1, stages: ['1'], frameSkip: 1, maxPool: false, obs: 'ram', ...options });
 }
 
 function snapshot(info: Record<string, Int32Array>): Record<string, number> {
@@ -48,30 +50,6 @@ describe('runner adapter: ROM and options', () => {
     );
     expect(() => env({ stages: ['4'] })).toThrow(/Expected a runner stage '1', '2' or '3' \(or '1-1', '1-2', '1-3'\) for stages but received "4"/);
     expect(() => env({ reward: 'v9' })).toThrow(RangeError);
-  });
-
-  it('starts each stage from the title screen by writing the stage byte', () => {
-    for (const stage of [1, 2, 3]) {
-      const e = env({ stages: [String(stage)] });
-      expect(snapshot(e.reset().info)).toEqual({
-        xPos: 32,
-        yPos: 255 - 192,
-        stage,
-        lives: 3,
-        time: 300,
-        flagGet: 0,
-        playerState: 0,
-        dying: 0,
-        stomps: 0,
-      });
-      e.close();
-    }
-    const drawn = new Set<number>();
-    const e = new VecEnv({ game: 'runner', numEnvs: 8, stages: ['1-1', '1-2', '1-3'], obs: 'ram', seed: 3 });
-    e.reset();
-    for (const s of e.reset().info.stage!) drawn.add(s);
-    expect(drawn.size).toBeGreaterThan(1);
-    e.close();
   });
 });
 
@@ -105,9 +83,33 @@ describe('runner adapter: start states', () => {
   });
 });
 
-describe('runner adapter: done rules, info and reward', () => {
+describe.each(ENV_BACKENDS)('runner adapter on the %s backend: stage select, done rules, info and reward', (backend) => {
+  it('starts each stage from the title screen by writing the stage byte', () => {
+    for (const stage of [1, 2, 3]) {
+      const e = env({ stages: [String(stage)] }, backend);
+      expect(snapshot(e.reset().info)).toEqual({
+        xPos: 32,
+        yPos: 255 - 192,
+        stage,
+        lives: 3,
+        time: 300,
+        flagGet: 0,
+        playerState: 0,
+        dying: 0,
+        stomps: 0,
+      });
+      e.close();
+    }
+    const drawn = new Set<number>();
+    const e = new VecEnv({ backend, game: 'runner', numEnvs: 8, stages: ['1-1', '1-2', '1-3'], obs: 'ram', seed: 3 });
+    e.reset();
+    for (const s of e.reset().info.stage!) drawn.add(s);
+    expect(drawn.size).toBeGreaterThan(1);
+    e.close();
+  });
+
   it('reaching the flag ends the episode with flagGet, the flag bonus and a positive return', () => {
-    const e = env();
+    const e = env({}, backend);
     e.reset();
     let finished = -1;
     let xReward = 0;
@@ -135,7 +137,7 @@ describe('runner adapter: done rules, info and reward', () => {
   it('maxStallSteps truncates an episode that makes no new max x, and only that one', () => {
     // Two lanes: lane 0 stands still, lane 1 runs right. Only the standing lane is cut, after
     // exactly maxStallSteps steps; the runner keeps going (its max x grows every few frames).
-    const e = new VecEnv({ game: 'runner', numEnvs: 2, stages: ['1'], frameSkip: 4, obs: 'ram', maxStallSteps: 12 });
+    const e = new VecEnv({ backend, game: 'runner', numEnvs: 2, stages: ['1'], frameSkip: 4, obs: 'ram', maxStallSteps: 12 });
     e.reset();
     const cut: number[][] = [[], []];
     for (let i = 1; i <= 30; i++) {
@@ -151,12 +153,12 @@ describe('runner adapter: done rules, info and reward', () => {
     expect(cut[0]).toEqual([12, 24]); // cut, reset, cut again: the count starts over each episode
     expect(cut[1]).toEqual([]);
     e.close();
-    expect(() => env({ maxStallSteps: 0 })).toThrow(/maxStallSteps/);
-    expect(() => env({ maxStallSteps: 1.5 })).toThrow(/maxStallSteps/);
+    expect(() => env({ maxStallSteps: 0 }, backend)).toThrow(/maxStallSteps/);
+    expect(() => env({ maxStallSteps: 1.5 }, backend)).toThrow(/maxStallSteps/);
   });
 
   it('stallTerminal ends a stall cut as terminated, and stallReward is added to its last step', () => {
-    const options: VecEnvOptions = { game: 'runner', numEnvs: 2, stages: ['1'], frameSkip: 4, obs: 'ram', maxStallSteps: 12 };
+    const options: VecEnvOptions = { backend, game: 'runner', numEnvs: 2, stages: ['1'], frameSkip: 4, obs: 'ram', maxStallSteps: 12 };
     const plain = new VecEnv(options);
     const ended = new VecEnv({ ...options, stallTerminal: true, stallReward: -7.5 });
     plain.reset();
@@ -180,13 +182,15 @@ describe('runner adapter: done rules, info and reward', () => {
     expect(cuts).toBe(2);
     plain.close();
     ended.close();
-    expect(() => env({ stallTerminal: true })).toThrow('Expected maxStallSteps with stallTerminal (it acts on stall cuts) but received no maxStallSteps');
-    expect(() => env({ maxStallSteps: 5, stallReward: Number.NaN })).toThrow(/stallReward/);
-    expect(() => env({ maxStallSteps: 5, stallTerminal: 1 as never })).toThrow(/stallTerminal/);
+    expect(() => env({ stallTerminal: true }, backend)).toThrow(
+      'Expected maxStallSteps with stallTerminal (it acts on stall cuts) but received no maxStallSteps',
+    );
+    expect(() => env({ maxStallSteps: 5, stallReward: Number.NaN }, backend)).toThrow(/stallReward/);
+    expect(() => env({ maxStallSteps: 5, stallTerminal: 1 as never }, backend)).toThrow(/stallTerminal/);
   });
 
   it('falling into a pit ends the episode with the death penalty', () => {
-    const e = env();
+    const e = env({}, backend);
     e.reset();
     let r = e.step(new Int32Array([RIGHT]));
     for (let i = 0; i < 300 && !r.terminated[0]; i++) r = e.step(new Int32Array([RIGHT]));
@@ -202,7 +206,7 @@ describe('runner adapter: done rules, info and reward', () => {
 
   it('touching a walker ends the episode; stomping one does not', () => {
     const script = expand(STAGE1_CLEAR);
-    const hit = env();
+    const hit = env({}, backend);
     hit.reset();
     for (const buttons of script.slice(0, 63)) hit.step(new Int32Array([ACTION_OF_BUTTONS[buttons]!]));
     let r = hit.step(new Int32Array([NOOP]));
@@ -212,7 +216,7 @@ describe('runner adapter: done rules, info and reward', () => {
     expect(r.finalInfo.yPos![0]).toBe(255 - 192); // on the ground, not in a pit
     hit.close();
 
-    const stomp = env();
+    const stomp = env({}, backend);
     stomp.reset();
     let stomps = 0;
     for (const buttons of script) {
@@ -227,7 +231,7 @@ describe('runner adapter: done rules, info and reward', () => {
   });
 
   it('counts the clock in the reward and, in full-game episodes, skips deaths until the last life is lost', () => {
-    const e = new VecEnv({ game: 'runner', numEnvs: 1, frameSkip: 1, maxPool: false, obs: 'ram' });
+    const e = new VecEnv({ backend, game: 'runner', numEnvs: 1, frameSkip: 1, maxPool: false, obs: 'ram' });
     e.reset();
     let r = e.step(new Int32Array([NOOP]));
     let clockPenalty = 0;

@@ -2,6 +2,7 @@
  * The Trainer end to end on the built-in game with tiny configs (42×42, baseline network, 2 lanes,
  * one ORT thread): metrics rows and checkpoints, determinism, resume = uninterrupted, fallback past
  * a truncated checkpoint, SIGINT writing a loadable `latest`, and config errors naming the field.
+ * A smoke run (rows, checkpoint, determinism) runs on both env backends.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, statSync } from 'node:fs';
@@ -13,13 +14,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/run/checkpoint-store.js';
 import { resolveConfig, type TrainerConfigInput } from '../../src/train/config.js';
 import { Trainer, vecEnvOptions } from '../../src/train/trainer.js';
-import { learningRows, rows, run, STEPS_PER_UPDATE, tiny } from './trainer-helpers.js';
+import { ENV_BACKENDS } from '../env/backends.js';
+import { learningRows, rows, run, STEPS_PER_UPDATE, tiny, withConfig } from './trainer-helpers.js';
 
 let dir = '';
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mario-rl-trainer-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.each(ENV_BACKENDS)('Trainer smoke on the %s backend', (backend) => {
+  it('trains PPO: one row per update and a checkpoint; same seed, same rows', async () => {
+    const config = (name: string) => withConfig(tiny(join(dir, name)), { env: { backend }, log: { tensorboard: false, progress: 'off' } });
+    await run(config('a'), 2 * STEPS_PER_UPDATE);
+    await run(config('b'), 2 * STEPS_PER_UPDATE);
+    const a = learningRows(join(dir, 'a'));
+    expect(rows(join(dir, 'a')).map((r) => r.update)).toEqual([1, 2]);
+    expect(typeof a[1]!['losses/value_loss']).toBe('number');
+    expect(learningRows(join(dir, 'b'))).toEqual(a);
+    expect(readCheckpoint(join(dir, 'a', 'checkpoints', 'latest.ckpt')).header).toMatchObject({ globalStep: 2 * STEPS_PER_UPDATE });
+  }, 300_000);
+});
 
 describe('Trainer (PPO on the built-in game)', () => {
   it('passes env.noopMax and env.stickyActionProb to its envs; evaluate can override the no-ops', async () => {

@@ -9,8 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { VecEnv, type VecEnvOptions } from '../../../src/env/vec-env.js';
-
-const BACKENDS = ['native', 'jsnes'] as const;
+import { ENV_BACKENDS as BACKENDS } from '../backends.js';
 const MARIO_ROM = process.env.MARIO_ROM;
 if (!MARIO_ROM) console.warn('[backends test] SMB1 comparison skipped: set MARIO_ROM to a Super Mario Bros. ROM');
 
