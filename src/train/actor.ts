@@ -275,7 +275,7 @@ export class Actor {
         // learner's lag bound covers the fragment or two that takes); only the first are waited for.
         const got = newWeights.take();
         if (got && got.state.metadata.runId === runId && got.state.revision > weightsRevision) {
-          policy.fromSafetensors(got.data);
+          policy.loadParams(got.data);
           weightsRevision = got.state.revision;
           version = Number(got.state.metadata.version);
         }

@@ -146,12 +146,19 @@ export async function trainDistributed(
     const announcement: RunAnnouncement = { runId: ledger.runId, config: c, maxPolicyLag: options.maxPolicyLag };
     await broker.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId: ledger.runId });
     // streamSeq: how far the learner has come, for the actors' pacing (src/train/actor.ts, mayCollect).
+    // The put runs while the learner takes the next fragments; the next put (or the run's end) waits for it first.
     let paceSeq = ledger.streamSeq;
-    const publishWeights = (streamSeq = ledger.streamSeq) => {
+    let weightsPut: Promise<void> = Promise.resolve();
+    const publishWeights = async (streamSeq = ledger.streamSeq) => {
+      await weightsPut;
       paceSeq = streamSeq;
-      return broker.putObject('weights', learner.toSafetensors(), { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(streamSeq) });
+      // Parameters only: actors act, they need no optimizer state (a third of the bytes with Adam).
+      const bytes = learner.paramsToSafetensors();
+      weightsPut = broker.putObject('weights', bytes, { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(streamSeq) });
+      weightsPut.catch(() => {}); // its failure is taken up by the next await
     };
     await publishWeights();
+    await weightsPut;
 
     // ---- storage [B rows], filled fragment by fragment (each fragment's rows time-major [steps, lanes])
     const obs = new Uint8Array(B * obsSize); // [B, obsBytes]
@@ -337,6 +344,7 @@ export async function trainDistributed(
       if (run.wallTimeUp()) shutdown.request('maxWallTime');
       warnedShape = warnedShape.size > 1000 ? new Set() : warnedShape;
     }
+    await weightsPut;
     return lastRow;
   } catch (err) {
     failure = err;
