@@ -7,7 +7,9 @@
  * builds, actors joining) and the last.
  *
  * Run: node --import tsx bench/distributed.ts [--updates 10] [--lanes 8] [--steps 32]
- *      [--setup ram|pixels] [--rounds 1]
+ *      [--setup ram|pixels] [--rounds 1] [--compare DIR]
+ * `--compare DIR` adds a third arm in each round: the distributed run from another checkout's
+ * sources (DIR/src/cli/index.ts, e.g. main before a change), for before/after in the same minutes.
  * `--setup ram` is the built-in game from RAM with the mlp network (runner-ram), the cheapest
  * learner, where the transport's share is largest; `pixels` 42×42 gray frames, baseline network.
  */
@@ -27,6 +29,7 @@ const lanes = Number(flag('lanes', '8')); // per actor; the single process steps
 const steps = Number(flag('steps', '32'));
 const setup = flag('setup', 'ram');
 const rounds = Number(flag('rounds', '1'));
+const compare = flag('compare', '');
 const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-bench-distributed-'));
 
@@ -57,9 +60,9 @@ const common = [
   '1',
 ];
 
-function run(args: string[]): Promise<string> {
+function run(args: string[], at = root): Promise<string> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], { cwd: root, env: { ...process.env, MARIO_ROM: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(at, 'src/cli/index.ts'), ...args], { cwd: at, env: { ...process.env, MARIO_ROM: '' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -87,10 +90,12 @@ async function single(k: number): Promise<number> {
   return rate(readRows(runDir));
 }
 
-async function distributed(server: NatsServer, k: number): Promise<{ sps: number; bytesPerStep: number; lag: number; stale: number }> {
-  const runDir = join(dir, `distributed-${k}`);
-  const learner = run(['learner', '--broker', server.url, ...common, '--run-dir', runDir]);
-  const actors = [0, 1].map(() => run(['actor', '--broker', server.url, '--lanes', String(lanes), '--threads', '1']));
+async function distributed(server: NatsServer, k: number, at = root): Promise<{ sps: number; bytesPerStep: number; lag: number; stale: number }> {
+  const name = `${at === root ? 'distributed' : 'compare'}-${k}`;
+  const runDir = join(dir, name);
+  const broker = ['--broker', server.url, '--namespace', name];
+  const learner = run(['learner', ...broker, ...common, '--run-dir', runDir], at);
+  const actors = [0, 1].map(() => run(['actor', ...broker, '--lanes', String(lanes), '--threads', '1'], at));
   await Promise.all([learner, ...actors]);
   const rows = readRows(runDir);
   const last = rows.at(-1)!;
@@ -115,6 +120,7 @@ try {
   );
   const singles: number[] = [];
   const dists: Awaited<ReturnType<typeof distributed>>[] = [];
+  const compared: number[] = [];
   for (let k = 0; k < rounds; k++) {
     singles.push(await single(k));
     console.log(`  single process       ${singles.at(-1)!.toFixed(0)} agent steps/s`);
@@ -123,9 +129,20 @@ try {
     console.log(
       `  learner + 2 actors   ${d.sps.toFixed(0)} agent steps/s, ${d.bytesPerStep.toFixed(0)} bytes/agent step through the broker, mean policy lag ${d.lag.toFixed(2)}, ${d.stale} stale fragments`,
     );
+    if (compare) {
+      const c = await distributed(server, k, resolve(compare));
+      compared.push(c.sps);
+      console.log(`  (${compare}) l + 2 a ${c.sps.toFixed(0)} agent steps/s, mean policy lag ${c.lag.toFixed(2)}, ${c.stale} stale fragments`);
+    }
   }
   const s = singles.reduce((a, b) => a + b, 0) / rounds;
   const d = dists.reduce((a, b) => a + b.sps, 0) / rounds;
+  if (compare) {
+    const c = compared.reduce((a, b) => a + b, 0) / rounds;
+    console.log(
+      `ratio ${compare}'s distributed/single ${(c / s).toFixed(3)} (overhead ${((1 - c / s) * 100).toFixed(1)}%); this checkout's over it ${(d / c).toFixed(3)}`,
+    );
+  }
   console.log(
     `ratio distributed/single ${(d / s).toFixed(3)} (overhead ${((1 - d / s) * 100).toFixed(1)}%); broker ${((dists[0]!.bytesPerStep * d) / 1e6).toFixed(2)} MB/s at that rate; load ${loadavg()[0]!.toFixed(2)}`,
   );

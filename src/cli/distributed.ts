@@ -60,6 +60,9 @@ An actor of a distributed run: takes the run's config and weights from the learn
 broker, steps its lanes and publishes rollout fragments until the learner finishes the run (or
 SIGINT/SIGTERM). An smb1 run reads the ROM given by --rom, else $MARIO_ROM on this machine.
 
+exit codes: 0 the run is done (or a signal stopped the actor); 2 bad flags; 3 the learner stopped
+the run before its end, or was silent (or absent) for --learner-timeout seconds.
+
 actor flags:
 ${tableHelp(ACTOR_FIELDS)}
   --rom FILE                 Super Mario Bros. ROM for an smb1 run (default: $MARIO_ROM)
@@ -130,11 +133,15 @@ export const actorCommand = {
     try {
       const s = await actor.run();
       const seconds = (performance.now() - t0) / 1000;
+      const said = { done: 'the run is done', stopped: 'stopped', 'learner-stopped': 'the learner stopped the run', 'learner-gone': 'the learner is gone' }[
+        s.stopReason
+      ];
       console.error(
-        `mario-rl actor: ${s.stopReason === 'done' ? 'the run is done' : 'stopped'}: ${s.fragments} fragments, ${s.agentSteps} agent steps ` +
+        `mario-rl actor: ${said}: ${s.fragments} fragments, ${s.agentSteps} agent steps ` +
           `(${(s.agentSteps / Math.max(seconds, 1e-9)).toFixed(0)} steps/s), ${(s.bytes / 1e6).toFixed(1)} MB published`,
       );
-      return 0;
+      // 3: the run did not end here; a supervisor may start the actor again for the learner's resume.
+      return s.stopReason === 'learner-stopped' || s.stopReason === 'learner-gone' ? 3 : 0;
     } finally {
       shutdown.dispose();
     }

@@ -19,7 +19,7 @@
  */
 import {
   AckPolicy,
-  type Consumer,
+  type ConsumerMessages,
   DeliverPolicy,
   DiscardPolicy,
   type JetStreamClient,
@@ -33,6 +33,7 @@ import {
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { type Authenticator, connect, credsAuthenticator, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
 
+import { concatBytes } from '../bytes.js';
 import { type BrokerAddress } from './broker-url.js';
 
 /** Options of {@link Broker.connect}. */
@@ -77,6 +78,8 @@ export interface ObjectState {
 }
 
 const CONSUMER = 'learner';
+/** Fragments the learner's client pulls ahead of the one it trains on (a fragment is at most max_payload). */
+const PREFETCH = 8;
 
 /** True for the errors a full stream (discard-new) gives a publish: the learner is behind, wait. */
 export function isStreamFull(err: unknown): boolean {
@@ -91,7 +94,8 @@ export class Broker {
   readonly #options: BrokerOptions;
   readonly #address: BrokerAddress;
   #objects: ObjectStore | null = null;
-  #consumer: Consumer | null = null;
+  /** The learner's open pull of fragments: up to PREFETCH taken ahead, so the next is local when the learner asks. */
+  #fragments: { messages: ConsumerMessages; iterator: AsyncIterator<JsMsg>; waiting: Promise<IteratorResult<JsMsg>> | null } | null = null;
   #closed = false;
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, address: BrokerAddress, options: BrokerOptions) {
@@ -197,10 +201,14 @@ export class Broker {
 
   /**
    * Publishes one fragment, stored once whatever the retries (`msgId` is its identity); while the
-   * stream is full (the learner is behind or away) it waits, logging every 30 s, without a time
-   * limit: that is the flow control.
+   * stream is full (the learner is behind or away) it waits, logging every 30 s, until `stopped()`
+   * says to give up (null): that is the flow control.
    */
-  async publishFragment(data: Uint8Array, msgId: string, stopped: () => boolean = () => false): Promise<{ seq: number; duplicate: boolean } | null> {
+  async publishFragment(
+    data: Uint8Array,
+    msgId: string,
+    stopped: () => boolean | Promise<boolean> = () => false,
+  ): Promise<{ seq: number; duplicate: boolean } | null> {
     let waitingSince = 0;
     let lastSaid = 0;
     for (;;) {
@@ -218,7 +226,7 @@ export class Broker {
           );
           lastSaid = now;
         }
-        if (stopped()) return null;
+        if (await stopped()) return null;
         await sleep(500);
       }
     }
@@ -229,6 +237,7 @@ export class Broker {
    * `startSeq` on: a resumed learner takes up every fragment its checkpoint did not cover.
    */
   async openConsumer(startSeq: number): Promise<void> {
+    this.#stopFragments();
     await this.#retry('creating the learner consumer', async () => {
       await this.#jsm.consumers.delete(this.#stream, CONSUMER).catch((err: unknown) => {
         if (!/not found/i.test(String(err))) throw err;
@@ -241,19 +250,41 @@ export class Broker {
         ack_wait: 120_000_000_000, // ns: a fragment is redelivered only if the learner held it unacked for 2 min
         max_ack_pending: 64,
       });
-      this.#consumer = null;
     });
   }
 
-  /** The next fragment message, or null when none arrived within `expiresMs`. */
+  #stopFragments(): void {
+    this.#fragments?.messages.stop();
+    this.#fragments = null;
+  }
+
+  /**
+   * The next fragment message, or null when none arrived within `expiresMs`. Fragments are pulled
+   * ahead (PREFETCH, explicit acks) while the learner trains, so a fragment that is in the stream
+   * is taken without a round trip to the broker.
+   */
   async nextFragment(expiresMs: number): Promise<StreamMessage | null> {
-    const m: JsMsg | null = await this.#retry('fetching a fragment', async () => {
-      this.#consumer ??= await this.#js.consumers.get(this.#stream, CONSUMER);
+    const m = await this.#retry('fetching a fragment', async () => {
+      if (!this.#fragments) {
+        const consumer = await this.#js.consumers.get(this.#stream, CONSUMER);
+        const messages = await consumer.consume({ max_messages: PREFETCH });
+        this.#fragments = { messages, iterator: messages[Symbol.asyncIterator](), waiting: null };
+      }
+      const f = this.#fragments;
+      f.waiting ??= f.iterator.next();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<'expired'>((ok) => (timer = setTimeout(() => ok('expired'), expiresMs)));
       try {
-        return await this.#consumer.next({ expires: Math.max(1000, expiresMs) });
+        const got = await Promise.race([f.waiting, expired]);
+        if (got === 'expired') return null; // the pull stays open: the message it brings is the next call's
+        f.waiting = null;
+        if (got.done) throw new Error('the fragments consumer stopped');
+        return got.value;
       } catch (err) {
-        this.#consumer = null; // looked up again on the retry (the server may have restarted)
+        this.#stopFragments(); // opened again on the retry (the server may have restarted)
         throw err;
+      } finally {
+        clearTimeout(timer);
       }
     });
     if (!m) return null;
@@ -281,22 +312,18 @@ export class Broker {
     return { revision: info.revision, metadata: info.metadata ?? {} };
   }
 
-  /** The bytes and info of `name`, or null while there is none (read again when it was replaced during the read). */
-  async getObject(name: RunObject): Promise<{ data: Uint8Array; state: ObjectState } | null> {
+  /**
+   * The bytes and info of `name`, or null while there is none. An object replaced while its chunks
+   * are read loses them (the store purges the old revision's chunks once the new one is in), and
+   * the client's reader would then wait for them forever: the read watches the object's revision
+   * and starts again on the new one; a read with no chunk for `stallSeconds` is retried as a failure.
+   */
+  async getObject(name: RunObject, stallSeconds = 30): Promise<{ data: Uint8Array; state: ObjectState } | null> {
     const store = await this.#store();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await this.#retry(`reading ${name}`, async () => {
-          const info = await store.info(name);
-          if (!info || info.deleted) return null;
-          const data = await store.getBlob(name);
-          return data ? { data, state: { revision: info.revision, metadata: info.metadata ?? {} } } : null;
-        });
-        return result;
-      } catch (err) {
-        // A put that replaced the object while its chunks were read fails the digest check: read the new one.
-        if (attempt >= 5 || !/digest|not found|no responders/i.test(String(err))) throw err;
-      }
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.#retry(`reading ${name}`, () => readObject(store, name, stallSeconds));
+      if (result !== 'replaced') return result;
+      if (attempt >= 100) throw new Error(`broker: ${name} was replaced during each of ${attempt} reads (${this.#address.redacted})`);
     }
   }
 
@@ -313,6 +340,7 @@ export class Broker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopFragments();
     // Drain flushes pending publishes; without a server it would wait for one, so it gets 2 s.
     const drained = await Promise.race([
       this.#nc.drain().then(
@@ -326,6 +354,54 @@ export class Broker {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * One read of object `name`: its bytes and info, null when there is none, or 'replaced' when a new
+ * revision replaced it during the read (its chunks are gone: read again). Throws when no chunk came
+ * for `stallSeconds` while the revision stayed.
+ */
+async function readObject(store: ObjectStore, name: string, stallSeconds: number): Promise<{ data: Uint8Array; state: ObjectState } | null | 'replaced'> {
+  const r = await store.get(name);
+  if (!r) return null;
+  // Handled here: a read given up may still end with the client's error.
+  const ended = Promise.resolve(r.error).catch((err: unknown) => err);
+  const reader = r.data.getReader();
+  const parts: Uint8Array[] = [];
+  let lastChunk = Date.now();
+  let pending = reader.read();
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tick = new Promise<'tick'>((ok) => (timer = setTimeout(() => ok('tick'), 1000)));
+      let got: Awaited<typeof pending> | 'tick';
+      try {
+        got = await Promise.race([pending, tick]);
+      } catch (err) {
+        // A digest mismatch: chunks of two revisions, the old ones purged mid-read.
+        if (/digest/i.test(String(err))) return 'replaced';
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (got === 'tick') {
+        const now = await store.info(name);
+        if (!now || now.deleted || now.revision !== r.info.revision) return 'replaced';
+        if (Date.now() - lastChunk > stallSeconds * 1000) throw new Error(`no chunk of ${name} arrived for ${stallSeconds} s`);
+        continue;
+      }
+      if (got.done) break;
+      parts.push(got.value);
+      lastChunk = Date.now();
+      pending = reader.read();
+    }
+  } finally {
+    // Stops the client's consumer of the chunks when the read was given up (a no-op after the last chunk).
+    await reader.cancel().catch(() => {});
+  }
+  const error = await ended;
+  if (error) throw error;
+  return { data: concatBytes(...parts), state: { revision: r.info.revision, metadata: r.info.metadata ?? {} } };
+}
 
 /**
  * Runs `work`, retrying failures with backoff (0.5 s doubling to 5 s) until `seconds` have passed;

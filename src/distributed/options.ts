@@ -40,6 +40,13 @@ export interface ActorSideOptions extends BrokerSideOptions {
    * fragment fits the broker's max_payload.
    */
   fragmentSteps: number;
+  /**
+   * Seconds without a word from the learner (its `status` heartbeat, every 2 s while it runs)
+   * after which the actor exits with code 3: the learner was killed or cut off from the broker. The
+   * same bound applies to waiting for a learner to join. A learner resumed within it keeps its
+   * actors. 0: wait forever. Default 300.
+   */
+  learnerTimeout: number;
 }
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -63,6 +70,11 @@ export const ACTOR_FIELDS: { readonly [K in keyof ActorSideOptions]: FieldSpec<A
   lanes: { ...int(0, 65_536), default: 0, doc: "lanes this actor steps (0: the run's numEnvs); must divide numEnvs" },
   threads: { ...int(0, 256), default: 0, doc: 'threads stepping the lanes (0: min(lanes, cores))' },
   fragmentSteps: { ...int(0, 1_000_000), default: 0, doc: 'steps per fragment (0: numSteps, halved until it fits max_payload); must divide numSteps' },
+  learnerTimeout: {
+    ...num(0, 86_400 * 365),
+    default: 300,
+    doc: 'seconds without a heartbeat from the learner (or none to join) before the actor exits with code 3 (0: wait forever)',
+  },
 };
 
 /** Validated options with the broker address parsed. */

@@ -465,6 +465,17 @@ export class Learner {
     });
   }
 
+  /**
+   * The parameters alone (no optimizer state, target or noise streams), with the spec, in the
+   * safetensors layout: what an acting copy needs (a distributed run's actors read it with
+   * `loadParams`), a third of `toSafetensors` with Adam.
+   */
+  paramsToSafetensors(metadata: Record<string, string> = {}): Uint8Array {
+    const tensors = new Map<string, StoredTensor>();
+    for (const p of paramSpecs(this.spec.model)) tensors.set(p.name, { shape: p.shape, data: this.#params.get(p.name)! });
+    return encodeSafetensors(tensors, { ...metadata, format: 'mario-rl', spec: JSON.stringify(this.spec) });
+  }
+
   /** Restores parameters, optimizer state, step (and noise streams) from `toSafetensors` bytes of the same spec. */
   fromSafetensors(bytes: Uint8Array): Record<string, string> {
     const { metadata, take } = this.#decode(bytes, 'spec');

@@ -19,7 +19,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { sampleFromLogits } from '../algos/action-sampling.js';
-import { Broker } from '../distributed/broker.js';
+import { Broker, type ObjectState } from '../distributed/broker.js';
+import { LearnerWatch } from '../distributed/run-status.js';
 import { encodeFragment, fragmentArrayBytes, type Fragment, newFragment } from '../distributed/fragment.js';
 import { type ActorSideOptions, actorOptions, type Resolved } from '../distributed/options.js';
 import { VecEnv } from '../env/vec-env.js';
@@ -40,6 +41,9 @@ export interface ActorExtras {
   onFragment?: (info: { actorId: string; seq: number; policyVersion: number; bytes: number; streamSeq: number }) => void;
 }
 
+/** Why {@link Actor.run} returned (see {@link ActorSummary.stopReason}). */
+export type ActorStopReason = 'done' | 'stopped' | 'learner-stopped' | 'learner-gone';
+
 /** What {@link Actor.run} returns. */
 export interface ActorSummary {
   /** This actor's id (the last one, if the learner started a new run meanwhile). */
@@ -50,8 +54,15 @@ export interface ActorSummary {
   agentSteps: number;
   /** Bytes published. */
   bytes: number;
-  /** Why it stopped: 'done' (the learner finished the run) or 'stopped' (stop() or a signal). */
-  stopReason: 'done' | 'stopped';
+  /**
+   * Why it stopped: 'done' (the learner finished the run), 'stopped' (stop() or a signal),
+   * 'learner-stopped' (the learner stopped before the end: a signal, maxWallTime, an error) or
+   * 'learner-gone' (no heartbeat from the learner, or no learner to join, for learnerTimeout).
+   * `mario-rl actor` exits with 0 for the first two and 3 for the others.
+   */
+  stopReason: ActorStopReason;
+  /** What the actor said when it stopped (the learner's reason, how long it was silent). */
+  stopMessage: string;
 }
 
 /** Sizes an actor derives from the run's config and its own options. */
@@ -128,16 +139,21 @@ export class Actor {
     this.#running = true;
     const o = this.options;
     const broker = await Broker.connect(o.address, { namespace: o.namespace, retrySeconds: o.retrySeconds, name: 'mario-rl actor', log: this.#log });
-    const total: ActorSummary = { actorId: '', fragments: 0, agentSteps: 0, bytes: 0, stopReason: 'stopped' };
+    const total: ActorSummary = { actorId: '', fragments: 0, agentSteps: 0, bytes: 0, stopReason: 'stopped', stopMessage: 'stopped' };
+    const end = (reason: ActorStopReason, message: string) => {
+      total.stopReason = reason;
+      total.stopMessage = message;
+      this.#log(message);
+    };
     try {
       while (!this.#stop) {
         const joined = await this.#join(broker);
-        if (!joined) break;
-        const reason = await this.#act(broker, joined, total);
-        if (reason !== 'new-run') {
-          total.stopReason = reason;
+        if (typeof joined === 'string') {
+          if (joined) end('learner-gone', joined);
           break;
         }
+        const reason = await this.#act(broker, joined, total, end);
+        if (reason !== 'new-run') break;
       }
       return total;
     } finally {
@@ -146,26 +162,41 @@ export class Actor {
     }
   }
 
-  /** Waits for the learner's config; undefined when stopped meanwhile. */
-  async #join(broker: Broker): Promise<{ announcement: RunAnnouncement; revision: number } | undefined> {
+  /**
+   * Waits for a learner at work (status `running` for the config's run); '' when stopped
+   * meanwhile, or why it gave up after learnerTimeout.
+   */
+  async #join(broker: Broker): Promise<{ announcement: RunAnnouncement; revision: number } | string> {
+    const timeout = this.options.learnerTimeout;
+    const start = Date.now();
     let said = false;
     while (!this.#stop) {
-      const got = await broker.getObject('config');
-      if (got) {
-        const announcement = JSON.parse(new TextDecoder().decode(got.data)) as RunAnnouncement;
-        // The config of a run that has finished stays until the next learner replaces it: not one to join.
-        const status = await broker.objectState('status');
-        if (!(status?.metadata.runId === announcement.runId && status.metadata.state === 'done')) return { announcement, revision: got.state.revision };
+      // A finished or stopped run's config stays until the next learner replaces it: not one to join.
+      const status = await broker.objectState('status');
+      if (status?.metadata.state === 'running') {
+        const got = await broker.getObject('config');
+        const announcement = got ? (JSON.parse(new TextDecoder().decode(got.data)) as RunAnnouncement) : undefined;
+        if (got && announcement?.runId === status.metadata.runId) return { announcement, revision: got.state.revision };
       }
-      if (!said) this.#log(`waiting for a learner on ${this.options.address.redacted} (namespace ${this.options.namespace})`);
+      if (timeout > 0 && Date.now() - start > timeout * 1000)
+        return `no learner at work on ${this.options.address.redacted} (namespace ${this.options.namespace}) within ${timeout} s (actor.learnerTimeout); exiting`;
+      if (!said)
+        this.#log(
+          `waiting for a learner on ${this.options.address.redacted} (namespace ${this.options.namespace})${timeout > 0 ? ` for up to ${timeout} s` : ''}`,
+        );
       said = true;
       await sleep(500);
     }
-    return undefined;
+    return '';
   }
 
   /** Acts for one run; returns why it stopped ('new-run': the learner announced another run). */
-  async #act(broker: Broker, joined: { announcement: RunAnnouncement; revision: number }, total: ActorSummary): Promise<'done' | 'stopped' | 'new-run'> {
+  async #act(
+    broker: Broker,
+    joined: { announcement: RunAnnouncement; revision: number },
+    total: ActorSummary,
+    end: (reason: ActorStopReason, message: string) => void,
+  ): Promise<ActorStopReason | 'new-run'> {
     const { runId } = joined.announcement;
     const c = validateConfig(joined.announcement.config);
     if (c.algo === 'dqn') throw new RangeError("Expected a run with algo 'ppo' or 'a2c' for a distributed actor but received 'dqn'");
@@ -177,6 +208,7 @@ export class Actor {
     const rom = this.#extras.rom ?? (c.env.game === 'smb1' && process.env.MARIO_ROM ? readRom('') : undefined);
     const env = new VecEnv({ ...vecEnvOptions(c, plan.lanes, seed, rom), ...(this.options.threads > 0 ? { numThreads: this.options.threads } : {}) });
     let policy: Learner | undefined;
+    const newWeights = new WeightsFetch(broker);
     try {
       const { weights } = runStages(c);
       if (weights.some((w) => w !== weights[0])) env.setStageWeights(weights);
@@ -201,33 +233,56 @@ export class Actor {
       nextObs.set(env.reset({ seed }).obs);
       const fragment: Fragment = newFragment({ runId, actorId, seq: 0, policyVersion: 0, lanes: N, steps: plan.steps, obsBytes: obsSize, episodes: [] });
 
+      // Is the run over, its learner silent, or replaced by another run? Asked at most every 2 s.
+      const watch = new LearnerWatch(runId, this.options.learnerTimeout);
       let checkedRun = 0;
-      for (let seq = 0; !this.#stop;) {
-        // ---- between fragments: is the run over or replaced (every 2 s), or are there new weights?
-        if (Date.now() - checkedRun > 2000) {
-          checkedRun = Date.now();
-          const status = await broker.objectState('status');
-          if (status?.metadata.runId === runId && status.metadata.state === 'done') {
-            this.#log(`the learner finished run ${runId}: ${total.fragments} fragments published`);
-            return 'done';
-          }
-          const config = await broker.objectState('config');
-          if (config && config.revision !== joined.revision && config.metadata.runId !== runId) {
-            this.#log(`the learner started another run (${config.metadata.runId}): rejoining`);
-            return 'new-run';
-          }
+      const runEnded = async (): Promise<ActorStopReason | 'new-run' | null> => {
+        if (Date.now() - checkedRun <= 2000) return null;
+        checkedRun = Date.now();
+        const verdict = watch.observe(await broker.objectState('status'));
+        if (verdict.kind === 'done') {
+          end('done', `the learner finished run ${runId}: ${total.fragments} fragments published`);
+          return 'done';
         }
+        if (verdict.kind === 'stopped') {
+          end('learner-stopped', `the learner stopped run ${runId} before its end (${verdict.reason}); exiting: start actors again when it resumes`);
+          return 'learner-stopped';
+        }
+        if (verdict.kind === 'silent') {
+          end(
+            'learner-gone',
+            `no heartbeat from the learner of run ${runId} for ${verdict.seconds.toFixed(0)} s (actor.learnerTimeout ${this.options.learnerTimeout} s): it was killed or lost the broker; exiting`,
+          );
+          return 'learner-gone';
+        }
+        const config = await broker.objectState('config');
+        if (config && config.revision !== joined.revision && config.metadata.runId !== runId) {
+          this.#log(`the learner started another run (${config.metadata.runId}): rejoining`);
+          return 'new-run';
+        }
+        return null;
+      };
+      for (let seq = 0; !this.#stop;) {
+        // ---- between fragments (also while paused): the run's state, then new weights
+        const ended = await runEnded();
+        if (ended) return ended;
         const w = await broker.objectState('weights');
         if (!w || w.metadata.runId !== runId) {
           await sleep(200); // the learner has not published this run's weights yet
           continue;
         }
-        if (w.revision !== weightsRevision) {
-          const got = await broker.getObject('weights');
-          if (!got || got.state.metadata.runId !== runId) continue;
-          policy.fromSafetensors(got.data);
+        // New weights are read in the background while the actor goes on with the ones it has (the
+        // learner's lag bound covers the fragment or two that takes); only the first are waited for.
+        const got = newWeights.take();
+        if (got && got.state.metadata.runId === runId && got.state.revision > weightsRevision) {
+          policy.loadParams(got.data);
           weightsRevision = got.state.revision;
           version = Number(got.state.metadata.version);
+        }
+        if (w.revision > weightsRevision) newWeights.fetch();
+        if (version < 0) {
+          await sleep(20);
+          continue;
         }
         const learnerSeq = Number(w.metadata.streamSeq ?? 0);
         if (!mayCollect(lastStreamSeq - learnerSeq, N * plan.steps, batchRows, joined.announcement.maxPolicyLag ?? 4)) {
@@ -275,8 +330,10 @@ export class Actor {
 
         // ---- publish: stored once under its id, whatever the retries
         const bytes = encodeFragment(fragment);
-        const ack = await broker.publishFragment(bytes, `${actorId}-${seq}`, () => this.#stop);
-        if (!ack) return 'stopped';
+        // A full stream waits for the learner: not past the run's end or the learner's silence.
+        let endedWhileFull: ActorStopReason | 'new-run' | null = null;
+        const ack = await broker.publishFragment(bytes, `${actorId}-${seq}`, async () => this.#stop || (endedWhileFull = await runEnded()) !== null);
+        if (!ack) return endedWhileFull ?? 'stopped';
         total.fragments++;
         total.agentSteps += N * plan.steps;
         total.bytes += bytes.length;
@@ -286,8 +343,46 @@ export class Actor {
       }
       return 'stopped';
     } finally {
+      await newWeights.settled();
       env.close();
       await policy?.close();
     }
+  }
+}
+
+/** One background read of the `weights` object at a time; its result is taken once. */
+class WeightsFetch {
+  readonly #broker: Broker;
+  #inFlight: Promise<void> | null = null;
+  #result: { data: Uint8Array; state: ObjectState } | null = null;
+  #error: unknown = null;
+
+  constructor(broker: Broker) {
+    this.#broker = broker;
+  }
+
+  /** Starts a read unless one is in flight or its result waits to be taken. */
+  fetch(): void {
+    if (this.#inFlight || this.#result) return;
+    this.#inFlight = this.#broker
+      .getObject('weights')
+      .then(
+        (got) => void (this.#result = got),
+        (err: unknown) => void (this.#error = err),
+      )
+      .finally(() => (this.#inFlight = null));
+  }
+
+  /** The finished read's result (once), or null; rethrows its failure (the broker gone past retrySeconds). */
+  take(): { data: Uint8Array; state: ObjectState } | null {
+    if (this.#error) throw this.#error;
+    const got = this.#result;
+    this.#result = null;
+    return got;
+  }
+
+  /** [async] Waits for a read in flight (before the broker closes). */
+  async settled(): Promise<void> {
+    await this.#inFlight;
   }
 }

@@ -3,7 +3,7 @@
  * fragments that actors on other machines collected (src/train/actor.ts), taken from the broker
  * (src/distributed/broker.ts):
  *
- *   announce config + weights → [fragments → GAE per fragment → batch [B] → update →
+ *   status running (heartbeat) → announce config + weights → [fragments → GAE per fragment → batch [B] → update →
  *   weights v+1 → metrics (distributed/*) → checkpoint → purge covered fragments]*
  *
  * Policy lag: a fragment acted with weights version v (the learner's update count when the actor
@@ -26,6 +26,7 @@ import { mean } from '../algos/rollout-stats.js';
 import { Broker, type StreamMessage } from '../distributed/broker.js';
 import { decodeFragment, type Fragment, sliceLanes } from '../distributed/fragment.js';
 import { type LearnerSideOptions, type Resolved } from '../distributed/options.js';
+import { StatusBeat } from '../distributed/run-status.js';
 import { type MetricsRow } from '../run/metrics.js';
 import { type Batch } from '../runtime/learner.js';
 import { type TrainerConfig } from './config.js';
@@ -125,6 +126,8 @@ export async function trainDistributed(
 
   // ---- the broker: stream, consumer from the checkpoint's sequence, config and weights for the actors
   const broker = await Broker.connect(options.address, { namespace: options.namespace, retrySeconds: options.retrySeconds, name: 'mario-rl learner', log });
+  let beat: StatusBeat | undefined;
+  let failure: unknown;
   try {
     await broker.ensureStream(options.streamMaxBytes);
     if (restored) {
@@ -137,16 +140,25 @@ export async function trainDistributed(
       log(`distributed: run ${ledger.runId} on ${options.address.redacted} (namespace ${options.namespace})`);
     }
     await broker.openConsumer(ledger.streamSeq + 1);
-    await broker.deleteObject('status');
+    // `running` (and a heartbeat) before the config: an actor joins only a run whose learner is at work.
+    beat = new StatusBeat(broker, ledger.runId, () => state.globalUpdate, log);
+    await beat.start();
     const announcement: RunAnnouncement = { runId: ledger.runId, config: c, maxPolicyLag: options.maxPolicyLag };
     await broker.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId: ledger.runId });
     // streamSeq: how far the learner has come, for the actors' pacing (src/train/actor.ts, mayCollect).
+    // The put runs while the learner takes the next fragments; the next put (or the run's end) waits for it first.
     let paceSeq = ledger.streamSeq;
-    const publishWeights = (streamSeq = ledger.streamSeq) => {
+    let weightsPut: Promise<void> = Promise.resolve();
+    const publishWeights = async (streamSeq = ledger.streamSeq) => {
+      await weightsPut;
       paceSeq = streamSeq;
-      return broker.putObject('weights', learner.toSafetensors(), { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(streamSeq) });
+      // Parameters only: actors act, they need no optimizer state (a third of the bytes with Adam).
+      const bytes = learner.paramsToSafetensors();
+      weightsPut = broker.putObject('weights', bytes, { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(streamSeq) });
+      weightsPut.catch(() => {}); // its failure is taken up by the next await
     };
     await publishWeights();
+    await weightsPut;
 
     // ---- storage [B rows], filled fragment by fragment (each fragment's rows time-major [steps, lanes])
     const obs = new Uint8Array(B * obsSize); // [B, obsBytes]
@@ -332,9 +344,19 @@ export async function trainDistributed(
       if (run.wallTimeUp()) shutdown.request('maxWallTime');
       warnedShape = warnedShape.size > 1000 ? new Set() : warnedShape;
     }
-    if (state.globalUpdate >= numUpdates) await broker.putObject('status', new TextEncoder().encode('done'), { runId: ledger.runId, state: 'done' });
+    await weightsPut;
     return lastRow;
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
+    // The actors' cue to leave: done at the end, stopped (with why) otherwise. Not written when killed: they time out.
+    if (beat) {
+      const reason = failure ? `error: ${String((failure as Error).message ?? failure).slice(0, 200)}` : (shutdown.reason ?? 'stopped');
+      await (state.globalUpdate >= numUpdates && !failure ? beat.finish('done') : beat.finish('stopped', reason)).catch((err: unknown) =>
+        log(`distributed: the run's end not stored for the actors: ${(err as Error).message}`),
+      );
+    }
     await broker.close();
   }
 }

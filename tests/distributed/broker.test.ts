@@ -60,4 +60,40 @@ describe.skipIf('missing' in found)('Broker on a real nats-server', () => {
       await broker.close().catch(() => {});
     }
   }, 300_000);
+
+  it('reads an object that is replaced while it is read (its old chunks purged) without waiting forever', async () => {
+    const own = await NatsServer.start((found as { path: string }).path);
+    const options = { namespace: 'replaced', retrySeconds: 30, name: 'test', log: () => {} };
+    const writer = await Broker.connect(parseBrokerUrl(own.url), options);
+    const reader = await Broker.connect(parseBrokerUrl(own.url), options);
+    let writing = true;
+    let puts = 0;
+    // Weights-sized objects (5 chunks of 128 KiB) put back to back, each filled with its own number.
+    const put = (v: number) => writer.putObject('weights', new Uint8Array(600_000).fill(v % 256), { version: String(v) });
+    await put(puts++);
+    const writes = (async () => {
+      while (writing) await put(puts++);
+    })();
+    try {
+      const start = Date.now();
+      let reads = 0;
+      while (reads < 10 || Date.now() - start < 4000) {
+        // Before the fix a read whose chunks were purged never ended; 20 s is far beyond any read here.
+        const deadline = sleep(20_000).then(() => 'stuck' as const);
+        const got = await Promise.race([reader.getObject('weights'), deadline]);
+        if (got === 'stuck') throw new Error(`read ${reads} did not end in 20 s (${puts} puts so far)`);
+        // Whole and of one revision: its bytes are the number its metadata says.
+        const v = Number(got!.state.metadata.version);
+        expect([got!.data.length, got!.data[0], got!.data[599_999]]).toEqual([600_000, v % 256, v % 256]);
+        reads++;
+      }
+      expect(puts).toBeGreaterThan(reads / 4); // the object really was replaced during the reads
+    } finally {
+      writing = false;
+      await writes;
+      await writer.close();
+      await reader.close();
+      await own.dispose();
+    }
+  }, 120_000);
 });

@@ -5,6 +5,12 @@
  * (SIGKILL) after a checkpoint and resumed; the run finishes, the actors leave by themselves, and
  * the metrics account for every fragment the actors published.
  *
+ * Every wait is bounded (a failure shows each process's output), and the actors run with
+ * --learner-timeout 600: an actor whose learner vanished exits with 3 instead of waiting forever
+ * (tests/distributed/actor.test.ts); 600 because a resumed learner took over 120 s to start at load
+ * 31 (its actors, correctly, left). 4–11 minutes on the shared 2-core VM at load 15–35
+ * (2026-12-07); not yet timed on an idle machine.
+ *
  * Skips, saying why, only without a nats-server (bash scripts/install-nats.sh installs it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -21,12 +27,6 @@ import { findNatsServer, NatsServer } from './nats-server.js';
 const root = resolve(import.meta.dirname, '../..');
 const found = findNatsServer();
 if ('missing' in found) console.warn(`[skip] tests/distributed/distributed.test.ts: ${found.missing}`);
-// Opt-in for now: in one of two fresh-clone CI runs (2026-12-07) the learner finished or died
-// while an actor kept waiting, and the test hung for its full timeout. Until that is found, npm
-// test runs the broker and fragment suites (tests/distributed/broker.test.ts, fragment.test.ts)
-// and this end-to-end run only with MARIO_RL_NATS_E2E=1.
-const E2E = process.env.MARIO_RL_NATS_E2E === '1';
-if (!E2E) console.warn('[skip] tests/distributed/distributed.test.ts: set MARIO_RL_NATS_E2E=1 (opt-in until an actor hang seen in CI is fixed)');
 
 /** A CLI child process with its output collected. */
 class Cli {
@@ -69,7 +69,7 @@ const rows = (runDir: string): Row[] => {
 /** (actorId, seq) of every fragment an actor's --verbose output says the broker stored. */
 const published = (out: string) => [...out.matchAll(/^fragment (\S+) (\d+) version \d+ bytes \d+ stream (\d+)$/gm)].map((m) => `${m[1]}:${m[2]}`);
 
-describe.skipIf('missing' in found || !E2E)('distributed run over NATS JetStream', () => {
+describe.skipIf('missing' in found)('distributed run over NATS JetStream', () => {
   let server: NatsServer;
   const dir = mkdtempSync(join(tmpdir(), 'mario-rl-distributed-'));
   const procs: Cli[] = [];
@@ -84,8 +84,8 @@ describe.skipIf('missing' in found || !E2E)('distributed run over NATS JetStream
 
   it('trains from two actors, survives an actor and the learner being killed, and accounts for every fragment', async () => {
     const runDir = join(dir, 'run');
-    // Updates of 4 lanes × 8 steps. The first learner has no end in sight (each phase waits for what it
-    // needs, however slow the machine); the resumed one finishes 4 updates after its checkpoint.
+    // Updates of 4 lanes × 8 steps, a checkpoint after each. The first learner has no end in sight (each
+    // phase waits for what it needs, however slow the machine); the resumed one finishes 3 updates after its checkpoint.
     const B = 32;
     const learnerArgs = (totalSteps: number) => [
       'learner',
@@ -106,7 +106,7 @@ describe.skipIf('missing' in found || !E2E)('distributed run over NATS JetStream
       '--total-steps',
       String(totalSteps),
       '--checkpoint.interval',
-      '2',
+      '1',
       '--log.heartbeat-seconds',
       '0',
       '--log.tensorboard',
@@ -121,7 +121,7 @@ describe.skipIf('missing' in found || !E2E)('distributed run over NATS JetStream
       runDir,
     ];
     const actor = () => {
-      const a = new Cli(['actor', '--broker', server.url, '--lanes', '2', '--threads', '1', '--verbose']);
+      const a = new Cli(['actor', '--broker', server.url, '--lanes', '2', '--threads', '1', '--learner-timeout', '600', '--verbose']);
       procs.push(a);
       return a;
     };
@@ -131,7 +131,7 @@ describe.skipIf('missing' in found || !E2E)('distributed run over NATS JetStream
     procs.push(learner);
     const first = actor();
     const second = actor();
-    await until('3 updates', () => rows(runDir).length >= 3, 600, show);
+    await until('an update', () => rows(runDir).length >= 1, 300, show);
 
     // An actor killed mid-run; a new one joins.
     await first.kill9();
@@ -139,20 +139,20 @@ describe.skipIf('missing' in found || !E2E)('distributed run over NATS JetStream
     await until('an update with the new actor', () => rows(runDir).some((r) => r['distributed/actors_seen']! >= 3), 300, show);
 
     // The learner killed after a checkpoint, then resumed from it.
-    await until('a checkpoint', () => readdirSync(join(runDir, 'checkpoints')).some((f) => f.startsWith('step-')), 300, show);
+    await until('a checkpoint', () => readdirSync(join(runDir, 'checkpoints')).some((f) => f.startsWith('step-')), 120, show);
     await learner.kill9();
     const killedAt = rows(runDir).at(-1)!;
     const resumedAt = Math.max(...readdirSync(join(runDir, 'checkpoints')).map((f) => Number(/^step-(\d+)/.exec(f)?.[1] ?? 0)));
-    const totalSteps = resumedAt + 4 * B;
+    const totalSteps = resumedAt + 3 * B;
     learner = new Cli([...learnerArgs(totalSteps), '--resume', 'auto']);
     procs.push(learner);
-    const finished = await Promise.race([learner.exit, sleep(600_000).then(() => 'timeout')]);
-    expect(finished, show()).toBe(0);
+    const within = <T>(p: Promise<T>, seconds: number) => Promise.race([p, sleep(seconds * 1000).then(() => 'timeout' as const)]);
+    expect(await within(learner.exit, 600), show()).toBe(0);
     expect(learner.out).toMatch(/resuming from .*step-/);
     expect(learner.out).toMatch(/distributed: resuming run \S+ at update \d+: fragments from stream sequence \d+ on/);
-    // The actors leave by themselves once the learner says the run is done.
-    expect(await second.exit, show()).toBe(0);
-    expect(await third.exit, show()).toBe(0);
+    // The actors leave by themselves once the learner says the run is done (they check every 2 s).
+    expect(await within(second.exit, 60), show()).toBe(0);
+    expect(await within(third.exit, 60), show()).toBe(0);
     expect(second.out).toContain('the learner finished run');
     // Credentials never reach a log.
     for (const p of procs) expect(p.out).not.toContain('pw-not-logged');
@@ -187,6 +187,6 @@ describe.skipIf('missing' in found || !E2E)('distributed run over NATS JetStream
     // An actor killed between the broker storing its fragment and printing the line is the only gap.
     expect(total - ids.size).toBeGreaterThanOrEqual(0);
     expect(total - ids.size).toBeLessThanOrEqual(1);
-    // About 2 minutes on an idle 2-core machine; the deadlines allow for one shared with long trainings.
-  }, 1_800_000);
+    // The deadlines allow for a machine shared with long trainings.
+  }, 1_200_000);
 });

@@ -235,6 +235,31 @@ describe(`Learner (${TEST_DEVICE}, worker thread)`, () => {
     }
   });
 
+  it('paramsToSafetensors holds the parameters alone (a distributed actor loads them with loadParams and acts alike)', async () => {
+    const train = { algo: 'ppo', model: { network: 'baseline', obsShape: OBS, actions: 3 } };
+    const a = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 1 });
+    const b = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 2 });
+    try {
+      const bytes = a.paramsToSafetensors({ version: '7' });
+      const { tensors, metadata } = decodeSafetensors(bytes);
+      expect([...tensors.keys()].sort()).toEqual(
+        paramSpecs(a.spec.model)
+          .map((p) => p.name)
+          .sort(),
+      );
+      expect(metadata.version).toBe('7');
+      // Adam keeps two moments per parameter: the whole state is three times the parameters.
+      expect(bytes.length * 2.5).toBeLessThan(a.toSafetensors().length);
+      const obs = Uint8Array.from({ length: 2 * OBS_SIZE }, (_, i) => (i * 37) % 256);
+      expect((await b.act(obs)).logits).not.toEqual((await a.act(obs)).logits);
+      b.loadParams(bytes);
+      expect((await b.act(obs)).logits).toEqual((await a.act(obs)).logits);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('the exported policy gives the training session’s logits, and baked/inputs acting agree', async () => {
     const train = { algo: 'ppo', model: { network: 'nature', obsShape: [4, 36, 36], actions: 5 } };
     const a = await Learner.create({ train, device: TEST_DEVICE, threads: 1, seed: 7, acting: 'inputs' });

@@ -1,0 +1,137 @@
+/**
+ * An Actor leaves when its learner does (src/distributed/run-status.ts): against a real nats-server
+ * and a stand-in learner (a Broker storing the run's status, config and weights as the learner
+ * does), the actor returns 'done' when the run is done, 'learner-stopped' (with the reason) when
+ * the learner stopped early, and 'learner-gone' when the learner's heartbeat stops (a killed
+ * learner: before, the actor waited for it forever) or no learner comes; `mario-rl actor` exits
+ * with 3 for the last.
+ *
+ * Skips, saying why, only without a nats-server (bash scripts/install-nats.sh installs it).
+ */
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Broker } from '../../src/distributed/broker.js';
+import { parseBrokerUrl } from '../../src/distributed/broker-url.js';
+import { Learner } from '../../src/runtime/learner.js';
+import { Actor, type ActorSummary } from '../../src/train/actor.js';
+import { validateConfig } from '../../src/train/config.js';
+import { type RunAnnouncement } from '../../src/train/distributed-learner.js';
+import { trainSpecFor } from '../../src/train/env-options.js';
+import { presetConfig } from '../../src/train/presets.js';
+import { findNatsServer, NatsServer } from './nats-server.js';
+
+const found = findNatsServer();
+if ('missing' in found) console.warn(`[skip] tests/distributed/actor.test.ts: ${found.missing}`);
+
+const root = resolve(import.meta.dirname, '../..');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The learner's side of the protocol, by hand: status, config and weights, as trainDistributed stores them. */
+async function standInLearner(url: string, namespace: string, runId: string): Promise<Broker> {
+  const broker = await Broker.connect(parseBrokerUrl(url), { namespace, retrySeconds: 30, name: 'stand-in learner', log: () => {} });
+  await broker.ensureStream(1 << 26);
+  const preset = presetConfig('runner-ram');
+  const config = validateConfig({ ...preset, ppo: { ...preset.ppo, numEnvs: 4, numSteps: 8 }, device: 'cpu' });
+  const learner = await Learner.create({ train: trainSpecFor(config), seed: 1, device: 'cpu', threads: 1 });
+  try {
+    await broker.putObject('status', new TextEncoder().encode('running'), { runId, state: 'running', update: '0' });
+    const announcement: RunAnnouncement = { runId, config, maxPolicyLag: 2 };
+    await broker.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId });
+    await broker.putObject('weights', learner.toSafetensors(), { version: '0', runId, streamSeq: '0' });
+  } finally {
+    await learner.close();
+  }
+  return broker;
+}
+
+describe.skipIf('missing' in found)('an actor leaves when its learner does', () => {
+  let server: NatsServer;
+  beforeAll(async () => {
+    server = await NatsServer.start((found as { path: string }).path);
+  });
+  afterAll(async () => server?.dispose());
+
+  /** Runs an actor for the stand-in learner of `namespace`; `then` plays the learner once the actor published a fragment. */
+  async function actFor(namespace: string, then: (learner: Broker) => Promise<void>): Promise<{ summary: ActorSummary; lines: string[]; seconds: number }> {
+    const learner = await standInLearner(server.url, namespace, `run-${namespace}`);
+    // Its heartbeat, as a learner at work: a new revision of `status` every second until `then`.
+    let beats = 0;
+    const heartbeat = setInterval(() => {
+      void learner.putObject('status', new TextEncoder().encode('running'), { runId: `run-${namespace}`, state: 'running', update: String(beats++) });
+    }, 1000);
+    const lines: string[] = [];
+    let published = 0;
+    const actor = new Actor(
+      { broker: server.url, namespace, lanes: 2, threads: 1, learnerTimeout: 4, retrySeconds: 30 },
+      { log: (m) => lines.push(m), onFragment: () => published++ },
+    );
+    const t0 = Date.now();
+    const running = actor.run();
+    try {
+      while (published === 0) {
+        if (Date.now() - t0 > 120_000) throw new Error(`no fragment in 120 s:\n${lines.join('\n')}`);
+        await sleep(100);
+      }
+      clearInterval(heartbeat);
+      await sleep(200); // a heartbeat in flight lands before what `then` stores
+      await then(learner);
+      // Bounded however it ends: before the fix a silent learner kept the actor waiting forever.
+      const summary = await Promise.race([running, sleep(120_000).then(() => Promise.reject(new Error(`the actor did not leave:\n${lines.join('\n')}`)))]);
+      return { summary, lines, seconds: (Date.now() - t0) / 1000 };
+    } finally {
+      clearInterval(heartbeat);
+      actor.stop();
+      await running.catch(() => {});
+      await learner.close();
+    }
+  }
+
+  it('returns done when the learner finishes the run', async () => {
+    const { summary, lines } = await actFor('done', (l) =>
+      l.putObject('status', new TextEncoder().encode('done'), { runId: 'run-done', state: 'done', update: '3' }),
+    );
+    expect(summary.stopReason).toBe('done');
+    expect(summary.fragments).toBeGreaterThan(0);
+    expect(lines.join('\n')).toContain('the learner finished run run-done');
+  }, 300_000);
+
+  it('returns learner-stopped, with the learner reason, when it stops before the end', async () => {
+    const { summary } = await actFor('stopped', (l) =>
+      l.putObject('status', new TextEncoder().encode('stopped'), { runId: 'run-stopped', state: 'stopped', update: '3', reason: 'SIGINT' }),
+    );
+    expect(summary.stopReason).toBe('learner-stopped');
+    expect(summary.stopMessage).toMatch(/the learner stopped run run-stopped before its end \(SIGINT\)/);
+  }, 300_000);
+
+  it('returns learner-gone once the heartbeat stops for learnerTimeout (a killed learner)', async () => {
+    // The stand-in never beats again after its first status: as a learner killed with kill -9.
+    let silentFrom = 0;
+    const { summary } = await actFor('silent', async () => {
+      silentFrom = Date.now();
+    });
+    const waited = (Date.now() - silentFrom) / 1000;
+    expect(summary.stopReason).toBe('learner-gone');
+    expect(summary.stopMessage).toMatch(
+      /no heartbeat from the learner of run run-silent for \d+ s \(actor\.learnerTimeout 4 s\): it was killed or lost the broker; exiting/,
+    );
+    expect(waited).toBeLessThan(60); // the 4 s timeout, checked every 2 s, on a slow machine
+  }, 300_000);
+
+  it('mario-rl actor exits with 3 when no learner comes within --learner-timeout', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'actor', '--broker', server.url, '--namespace', 'nobody', '--learner-timeout', '2'],
+      { cwd: root },
+    );
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((ok) => child.once('exit', ok));
+    expect(code, out).toBe(3);
+    expect(out).toMatch(/no learner at work on nats:\/\/127\.0\.0\.1:\d+ \(namespace nobody\) within 2 s \(actor\.learnerTimeout\); exiting/);
+    expect(out).toContain('mario-rl actor: the learner is gone: 0 fragments');
+  }, 120_000);
+});
