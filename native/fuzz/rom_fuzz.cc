@@ -1,4 +1,4 @@
-// Fuzz target for the ROM loader plus a few hundred frames of execution.
+// Fuzz target for the ROM loader plus a few dozen frames of execution.
 //
 // LLVMFuzzerTestOneInput is the libFuzzer entry point (build with -DMARIO_RL_LIBFUZZER and
 // -fsanitize=fuzzer,address,undefined; AFL++ drives the same function through its libFuzzer
@@ -35,20 +35,59 @@ bool g_corrupt_states = std::getenv("MARIO_RL_FUZZ_CORRUPT_STATES") != nullptr;
 // Outcomes of the crafted (re-sealed) states, printed by the driver so a run shows that both the
 // field checks and the accepted-and-run path were exercised.
 uint64_t g_crafted_rejected = 0, g_crafted_ran = 0;
+// Images that parsed and frames run, printed by the driver (how much of a run was execution).
+uint64_t g_parsed = 0, g_frames = 0;
+
+// Frames per parsed image: kMinFrames + a data byte % kFrameSpan (driver option --frames MIN-MAX,
+// or MARIO_RL_FUZZ_FRAMES=MIN-MAX under libFuzzer/AFL++). Emulation is nearly all of an input's
+// cost, and past the first frames random PRG rarely reaches code it has not reached already; the
+// coverage measured per frame budget is in docs/fuzzing.md (bench/fuzz.ts).
+int g_min_frames = 12, g_frame_span = 24;
+// A reset every kResetPeriod frames (first at frame 5), so every run of kMinFrames or more resets
+// once and longer runs again.
+constexpr int kResetPeriod = 16;
+
+// Parses "MIN-MAX" (1 <= MIN <= MAX <= 100000) into the globals above; false when malformed.
+bool SetFrames(const char* text) {
+  char* end = nullptr;
+  const long min = std::strtol(text, &end, 10);
+  if (end == text || *end != '-') return false;
+  const char* rest = end + 1;
+  const long max = std::strtol(rest, &end, 10);
+  if (end == rest || *end != '\0' || min < 1 || max < min || max > 100000) return false;
+  g_min_frames = static_cast<int>(min);
+  g_frame_span = static_cast<int>(max - min + 1);
+  return true;
+}
+
+const bool g_frames_from_env = [] {
+  const char* frames = std::getenv("MARIO_RL_FUZZ_FRAMES");
+  if (frames != nullptr && !SetFrames(frames)) {
+    std::fprintf(
+        stderr, "rom_fuzz: Expected MIN-MAX (1 <= MIN <= MAX <= 100000) for MARIO_RL_FUZZ_FRAMES but received \"%s\"\n",
+        frames);
+    std::exit(2);
+  }
+  return frames != nullptr;
+}();
 
 [[noreturn]] void Fail(const char* what, const std::string& detail) {
   std::fprintf(stderr, "rom_fuzz: BUG: %s: %s\n", what, detail.c_str());
   std::abort();
 }
 
-// Runs a parsed ROM for 100-355 frames with inputs taken from the data, exercising rendering on
-// and off, save/load round trips, rejected states, the trace facility and side-effect-free peeks.
+// Runs a parsed ROM for g_min_frames.. frames with inputs taken from the data, exercising
+// rendering on and off, resets, save/load round trips, rejected states, the trace facility and
+// side-effect-free peeks.
 void Exercise(std::shared_ptr<const mario_rl::nes::Rom> rom, const uint8_t* data, size_t size) {
   ConsoleOptions options;
   options.power_on_ram = static_cast<PowerOnRam>(data[size - 1] % 3);
   options.seed = size;
   Console console(rom, options);
-  const int frames = 100 + data[size / 2];
+  // Two data bytes, so spans above 256 frames are reachable too.
+  const int frames = g_min_frames + static_cast<int>((data[size / 2] | (data[size / 3] << 8)) % g_frame_span);
+  ++g_parsed;
+  g_frames += static_cast<uint64_t>(frames);
   std::vector<uint8_t> state(console.StateSize());
   for (int f = 0; f < frames; ++f) {
     const uint8_t buttons = data[(static_cast<size_t>(f) * 7919) % size];
@@ -62,7 +101,7 @@ void Exercise(std::shared_ptr<const mario_rl::nes::Rom> rom, const uint8_t* data
       } catch (const mario_rl::Error&) {
       }
     }
-    if (f % 64 == 5) console.Reset();
+    if (f % kResetPeriod == 5) console.Reset();
   }
   if (!g_corrupt_states) return;
   // A state whose header is intact but whose body is garbage must not crash or hang the console:
@@ -252,6 +291,21 @@ Bytes Mutate(const Bytes& in, mario_rl::Rng& rng) {
   return out;
 }
 
+// A hash of one input (FNV-1a over 8-byte words: cheap beside the input's frames). The driver
+// prints the XOR of its inputs' hashes: order-free, so the digest of a run equals the XOR of the
+// digests of its parts (--skip continues a stream exactly; tests/nes/fuzz.test.ts).
+uint64_t InputHash(const Bytes& input) {
+  uint64_t h = 0xcbf29ce484222325ull ^ input.size();
+  size_t i = 0;
+  for (; i + 8 <= input.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, input.data() + i, 8);
+    h = (h ^ word) * 0x100000001b3ull;
+  }
+  for (; i < input.size(); ++i) h = (h ^ input[i]) * 0x100000001b3ull;
+  return h;
+}
+
 // Proves the sanitizers are compiled in: a one-past-the-end heap read that ASan must report.
 int SanitizerSelfTest() {
   std::vector<uint8_t> buffer(16, 1);
@@ -271,10 +325,13 @@ void OnTimeout(int) {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: rom_fuzz [--seed N] [--seconds S] [--iterations N] [--timeout S] [--corrupt-states]\n"
+               "usage: rom_fuzz [--seed N] [--seconds S] [--iterations N] [--skip N] [--timeout S]\n"
+               "                [--frames MIN-MAX] [--corrupt-states]\n"
                "       rom_fuzz --sanitizer-self-test\n"
                "  Mutates a generated corpus of iNES/NES 2.0 images and runs each through\n"
-               "  LLVMFuzzerTestOneInput. Stops after S seconds (default 20) or N inputs.\n");
+               "  LLVMFuzzerTestOneInput. Stops after S seconds (default 20) or N inputs.\n"
+               "  --skip N: start at input N of the seed's stream (continues a stopped run).\n"
+               "  --frames: frames each parsed image runs, chosen from its data (default 12-35).\n");
   return 2;
 }
 
@@ -284,6 +341,7 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   double seconds = 20;
   uint64_t iterations = UINT64_MAX;
+  uint64_t skip = 0;
   if (argc == 2 && std::string(argv[1]) == "--sanitizer-self-test") return SanitizerSelfTest();
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -300,6 +358,15 @@ int main(int argc, char** argv) {
       seconds = std::strtod(argv[++i], nullptr);
     } else if (arg == "--iterations") {
       iterations = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--skip") {
+      skip = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--frames") {
+      if (!SetFrames(argv[++i])) {
+        std::fprintf(stderr,
+                     "rom_fuzz: Expected MIN-MAX (1 <= MIN <= MAX <= 100000) for --frames but received \"%s\"\n",
+                     argv[i]);
+        return 2;
+      }
     } else {
       return Usage();
     }
@@ -307,27 +374,40 @@ int main(int argc, char** argv) {
   mario_rl::Rng rng(seed);
   const std::vector<Bytes> corpus = SeedCorpus(rng);
   const auto start = std::chrono::steady_clock::now();
-  uint64_t runs = 0;
+  // --skip: the first inputs of the seed's stream are generated (the stream stays the same) but not
+  // run, so a stopped long run continues where it stopped.
+  for (uint64_t i = corpus.size(); i < skip; ++i)
+    (void)Mutate(corpus[rng.NextBelow(static_cast<uint32_t>(corpus.size()))], rng);
+  std::string from;
+  if (skip > 0) from = " from input " + std::to_string(skip);
+  uint64_t runs = 0, digest = 0;
   double next_progress_s = 60;
   // Seeds first, unmutated, then mutants of random seeds.
   for (; runs < iterations; ++runs) {
+    const uint64_t index = skip + runs;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (elapsed >= seconds) break;
     // A progress line a minute, so a long run shows its rate and how far it got before any failure.
     if (elapsed >= next_progress_s) {
-      std::printf("rom_fuzz: %llu inputs after %.0f s\n", static_cast<unsigned long long>(runs), elapsed);
+      std::printf("rom_fuzz: %llu inputs%s after %.0f s\n", static_cast<unsigned long long>(runs), from.c_str(),
+                  elapsed);
       std::fflush(stdout);
       next_progress_s += 60;
     }
-    Bytes input =
-        runs < corpus.size() ? corpus[runs] : Mutate(corpus[rng.NextBelow(static_cast<uint32_t>(corpus.size()))], rng);
+    Bytes input = index < corpus.size() ? corpus[index]
+                                        : Mutate(corpus[rng.NextBelow(static_cast<uint32_t>(corpus.size()))], rng);
+    digest ^= InputHash(input);
     std::signal(SIGALRM, OnTimeout);
     alarm(g_input_timeout_s);
     LLVMFuzzerTestOneInput(input.data(), input.size());
     alarm(0);
   }
-  std::printf("rom_fuzz: %llu inputs, seed %llu%s, no failures\n", static_cast<unsigned long long>(runs),
-              static_cast<unsigned long long>(seed), g_corrupt_states ? ", corrupt states" : "");
+  std::printf("rom_fuzz: %llu inputs%s, seed %llu%s, no failures\n", static_cast<unsigned long long>(runs),
+              from.c_str(), static_cast<unsigned long long>(seed), g_corrupt_states ? ", corrupt states" : "");
+  std::printf("rom_fuzz: %llu images parsed and ran %llu frames (%d-%d each)\n",
+              static_cast<unsigned long long>(g_parsed), static_cast<unsigned long long>(g_frames), g_min_frames,
+              g_min_frames + g_frame_span - 1);
+  std::printf("rom_fuzz: inputs digest %016llx\n", static_cast<unsigned long long>(digest));
   if (g_corrupt_states) {
     std::printf("rom_fuzz: crafted states: %llu rejected by the field checks, %llu loaded and ran\n",
                 static_cast<unsigned long long>(g_crafted_rejected), static_cast<unsigned long long>(g_crafted_ran));
