@@ -170,6 +170,17 @@ struct Cpu::Core {
     limit = 0;
     return v;
   }
+  // A bus cycle whose value the instruction ignores (dummy reads): RAM and PRG-ROM reads have no
+  // side effects, so only I/O is actually read.
+  MARIO_RL_ALWAYS_INLINE void dummy_rd(uint16_t address) {
+    if (static_cast<uint16_t>(address - 0x2000) >= 0x6000) {
+      ++cyc;
+      return;
+    }
+    rd(address);
+  }
+  // A bus cycle on the stack page or zero page (RAM): nothing to read.
+  MARIO_RL_ALWAYS_INLINE void dummy_ram_rd() { ++cyc; }
   MARIO_RL_ALWAYS_INLINE void wr(uint16_t address, uint8_t value) {
     ++cyc;
     if (address < 0x2000) {
@@ -184,7 +195,15 @@ struct Cpu::Core {
   MARIO_RL_ALWAYS_INLINE void set_zn(uint8_t v) {
     p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN));
   }
-  MARIO_RL_ALWAYS_INLINE uint8_t fetch() { return rd(pc++); }
+  // Code runs from PRG-ROM almost always: test that first.
+  MARIO_RL_ALWAYS_INLINE uint8_t fetch() {
+    const uint16_t address = pc++;
+    if (address >= 0x8000) {
+      ++cyc;
+      return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
+    }
+    return rd(address);
+  }
   MARIO_RL_ALWAYS_INLINE uint16_t fetch16() {
     const uint8_t lo = fetch();
     return static_cast<uint16_t>(lo | (fetch() << 8));
@@ -196,19 +215,19 @@ struct Cpu::Core {
   MARIO_RL_ALWAYS_INLINE uint16_t zp() { return fetch(); }
   MARIO_RL_ALWAYS_INLINE uint16_t zpi(uint8_t index) {
     const uint8_t base = fetch();
-    rd(base);
+    dummy_ram_rd();
     return static_cast<uint8_t>(base + index);
   }
   MARIO_RL_ALWAYS_INLINE uint16_t abs() { return fetch16(); }
   MARIO_RL_ALWAYS_INLINE uint16_t absi(uint8_t index, bool write) {
     const uint16_t base = fetch16();
     const uint16_t addr = static_cast<uint16_t>(base + index);
-    if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    if (write || ((base ^ addr) & 0xFF00)) dummy_rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   }
   MARIO_RL_ALWAYS_INLINE uint16_t indx() {
     uint8_t z = fetch();
-    rd(z);
+    dummy_ram_rd();
     z = static_cast<uint8_t>(z + x);
     const uint8_t lo = rd(z);
     const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
@@ -220,7 +239,7 @@ struct Cpu::Core {
     const uint8_t hi = rd(static_cast<uint8_t>(z + 1));
     const uint16_t base = static_cast<uint16_t>(lo | (hi << 8));
     const uint16_t addr = static_cast<uint16_t>(base + y);
-    if (write || ((base ^ addr) & 0xFF00)) rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    if (write || ((base ^ addr) & 0xFF00)) dummy_rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     return addr;
   }
   MARIO_RL_ALWAYS_INLINE void adc(uint8_t v) {
@@ -267,10 +286,10 @@ struct Cpu::Core {
   MARIO_RL_ALWAYS_INLINE void branch(bool taken) {
     const int8_t offset = static_cast<int8_t>(fetch());
     if (!taken) return;
-    rd(pc);
+    dummy_rd(pc);
     const uint16_t target = static_cast<uint16_t>(pc + offset);
     if ((target ^ pc) & 0xFF00) {
-      rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
+      dummy_rd(static_cast<uint16_t>((pc & 0xFF00) | (target & 0xFF)));
     } else {
       early_poll_end = cyc;
     }
@@ -298,7 +317,7 @@ struct Cpu::Core {
   // SHX/SHY/SHA/TAS: store value & (high byte of base + 1); the high byte is corrupted on a carry.
   MARIO_RL_ALWAYS_INLINE void sh(uint16_t base, uint8_t index, uint8_t value) {
     const uint16_t addr = static_cast<uint16_t>(base + index);
-    rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
+    dummy_rd(static_cast<uint16_t>((base & 0xFF00) | (addr & 0xFF)));
     const uint8_t hi = static_cast<uint8_t>((base >> 8) + 1);
     const uint8_t v = value & hi;
     const uint16_t target = ((base ^ addr) & 0xFF00) ? static_cast<uint16_t>((v << 8) | (addr & 0xFF)) : addr;
@@ -355,17 +374,17 @@ struct Cpu::Core {
       case 0x94: wr(zpi(x), y); break;
       case 0x8C: wr(abs(), y); break;
       // Transfers.
-      case 0xAA: rd(pc); x = a; set_zn(x); break;
-      case 0xA8: rd(pc); y = a; set_zn(y); break;
-      case 0x8A: rd(pc); a = x; set_zn(a); break;
-      case 0x98: rd(pc); a = y; set_zn(a); break;
-      case 0xBA: rd(pc); x = sp; set_zn(x); break;
-      case 0x9A: rd(pc); sp = x; break;
+      case 0xAA: dummy_rd(pc); x = a; set_zn(x); break;
+      case 0xA8: dummy_rd(pc); y = a; set_zn(y); break;
+      case 0x8A: dummy_rd(pc); a = x; set_zn(a); break;
+      case 0x98: dummy_rd(pc); a = y; set_zn(a); break;
+      case 0xBA: dummy_rd(pc); x = sp; set_zn(x); break;
+      case 0x9A: dummy_rd(pc); sp = x; break;
       // Stack.
-      case 0x48: rd(pc); push(a); break;
-      case 0x08: rd(pc); push(p | kB | kU); break;
-      case 0x68: rd(pc); rd(0x100 | sp); a = pull(); set_zn(a); break;
-      case 0x28: rd(pc); rd(0x100 | sp); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; limit = 0; break;
+      case 0x48: dummy_rd(pc); push(a); break;
+      case 0x08: dummy_rd(pc); push(p | kB | kU); break;
+      case 0x68: dummy_rd(pc); dummy_ram_rd(); a = pull(); set_zn(a); break;
+      case 0x28: dummy_rd(pc); dummy_ram_rd(); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; limit = 0; break;
       // Arithmetic and logic.
       MARIO_RL_ALU_GROUP(0x60, adc(v))                // ADC
       MARIO_RL_ALU_GROUP(0xE0, sbc(v))                // SBC
@@ -383,10 +402,10 @@ struct Cpu::Core {
       case 0x24: bit(rd(zp())); break;
       case 0x2C: bit(rd(abs())); break;
       // Increments and decrements.
-      case 0xE8: rd(pc); ++x; set_zn(x); break;
-      case 0xC8: rd(pc); ++y; set_zn(y); break;
-      case 0xCA: rd(pc); --x; set_zn(x); break;
-      case 0x88: rd(pc); --y; set_zn(y); break;
+      case 0xE8: dummy_rd(pc); ++x; set_zn(x); break;
+      case 0xC8: dummy_rd(pc); ++y; set_zn(y); break;
+      case 0xCA: dummy_rd(pc); --x; set_zn(x); break;
+      case 0x88: dummy_rd(pc); --y; set_zn(y); break;
 #define MARIO_RL_RMW_GROUP(op_zp, op_zpx, op_abs, op_absx, body)                         \
     case op_zp: rmw(zp(), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                              \
     case op_zpx: rmw(zpi(x), [&](uint8_t v) MARIO_RL_ALWAYS_INLINE { body; }); break;                           \
@@ -398,10 +417,10 @@ struct Cpu::Core {
       MARIO_RL_RMW_GROUP(0x46, 0x56, 0x4E, 0x5E, return lsr(v))
       MARIO_RL_RMW_GROUP(0x26, 0x36, 0x2E, 0x3E, return rol(v))
       MARIO_RL_RMW_GROUP(0x66, 0x76, 0x6E, 0x7E, return ror(v))
-      case 0x0A: rd(pc); a = asl(a); break;
-      case 0x4A: rd(pc); a = lsr(a); break;
-      case 0x2A: rd(pc); a = rol(a); break;
-      case 0x6A: rd(pc); a = ror(a); break;
+      case 0x0A: dummy_rd(pc); a = asl(a); break;
+      case 0x4A: dummy_rd(pc); a = lsr(a); break;
+      case 0x2A: dummy_rd(pc); a = rol(a); break;
+      case 0x6A: dummy_rd(pc); a = ror(a); break;
       // Jumps and calls.
       case 0x4C: {
         const uint16_t at = static_cast<uint16_t>(pc - 1);
@@ -418,7 +437,7 @@ struct Cpu::Core {
       }
       case 0x20: {
         const uint8_t lo = fetch();
-        rd(0x100 | sp);
+        dummy_ram_rd();
         push(pc >> 8);
         push(pc & 0xFF);
         const uint8_t hi = rd(pc);
@@ -426,17 +445,17 @@ struct Cpu::Core {
         break;
       }
       case 0x60: {
-        rd(pc);
-        rd(0x100 | sp);
+        dummy_rd(pc);
+        dummy_ram_rd();
         const uint8_t lo = pull();
         const uint8_t hi = pull();
         pc = static_cast<uint16_t>(lo | (hi << 8));
-        rd(pc++);
+        dummy_rd(pc++);
         break;
       }
       case 0x40: {
-        rd(pc);
-        rd(0x100 | sp);
+        dummy_rd(pc);
+        dummy_ram_rd();
         p = static_cast<uint8_t>((pull() & ~kB) | kU);
         const uint8_t lo = pull();
         const uint8_t hi = pull();
@@ -455,21 +474,21 @@ struct Cpu::Core {
       case 0xD0: branch(!(p & kZ)); break;
       case 0xF0: branch(p & kZ); break;
       // Flags.
-      case 0x18: rd(pc); p &= ~kC; break;
-      case 0x38: rd(pc); p |= kC; break;
-      case 0x58: rd(pc); p &= ~kI; delayed_i = true; limit = 0; break;
-      case 0x78: rd(pc); p |= kI; delayed_i = true; limit = 0; break;
-      case 0xB8: rd(pc); p &= ~kV; break;
-      case 0xD8: rd(pc); p &= ~kD; break;
-      case 0xF8: rd(pc); p |= kD; break;
-      case 0xEA: rd(pc); break;
+      case 0x18: dummy_rd(pc); p &= ~kC; break;
+      case 0x38: dummy_rd(pc); p |= kC; break;
+      case 0x58: dummy_rd(pc); p &= ~kI; delayed_i = true; limit = 0; break;
+      case 0x78: dummy_rd(pc); p |= kI; delayed_i = true; limit = 0; break;
+      case 0xB8: dummy_rd(pc); p &= ~kV; break;
+      case 0xD8: dummy_rd(pc); p &= ~kD; break;
+      case 0xF8: dummy_rd(pc); p |= kD; break;
+      case 0xEA: dummy_rd(pc); break;
       // Unofficial NOPs.
-      case 0x1A: case 0x3A: case 0x5A: case 0x7A: case 0xDA: case 0xFA: rd(pc); break;
+      case 0x1A: case 0x3A: case 0x5A: case 0x7A: case 0xDA: case 0xFA: dummy_rd(pc); break;
       case 0x80: case 0x82: case 0x89: case 0xC2: case 0xE2: fetch(); break;
-      case 0x04: case 0x44: case 0x64: rd(zp()); break;
-      case 0x14: case 0x34: case 0x54: case 0x74: case 0xD4: case 0xF4: rd(zpi(x)); break;
-      case 0x0C: rd(abs()); break;
-      case 0x1C: case 0x3C: case 0x5C: case 0x7C: case 0xDC: case 0xFC: rd(absi(x, false)); break;
+      case 0x04: case 0x44: case 0x64: fetch(); dummy_ram_rd(); break;
+      case 0x14: case 0x34: case 0x54: case 0x74: case 0xD4: case 0xF4: zpi(x); dummy_ram_rd(); break;
+      case 0x0C: dummy_rd(abs()); break;
+      case 0x1C: case 0x3C: case 0x5C: case 0x7C: case 0xDC: case 0xFC: dummy_rd(absi(x, false)); break;
       // Unofficial loads/stores.
       case 0xA7: a = x = rd(zp()); set_zn(a); break;
       case 0xB7: a = x = rd(zpi(y)); set_zn(a); break;
@@ -538,7 +557,7 @@ struct Cpu::Core {
 #undef MARIO_RL_ALU_GROUP
       default:
         // KIL/JAM opcodes: the real CPU locks up; we spin on the opcode (PC does not advance).
-        rd(pc);
+        dummy_rd(pc);
         --pc;
         break;
     }

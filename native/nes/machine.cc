@@ -71,7 +71,9 @@ void Machine::SyncAll() {
 }
 
 void Machine::ScheduleSync() {
-  const uint64_t ppu_next = ppu.NextInterruptClock();
+  // With fast paths, sync only at the A12 rise that can raise the mapper's IRQ, not at every one.
+  const int a12_rises = uses_a12 && fast_paths ? mapper->A12RisesUntilIrq() : 1;
+  const uint64_t ppu_next = ppu.NextInterruptClock(a12_rises);
   const uint64_t ppu_cycle = (ppu_next - kPpuPhase + 2) / 3;
   next_sync_cycle = std::min(ppu_cycle, apu.NextEventCycle());
   dmc_fetch_cycle = apu.DmcFetchCycle();

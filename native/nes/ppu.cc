@@ -29,6 +29,9 @@ constexpr int kPreRenderBgA12Dot = 5;
 // A12 rise dots per line: sprites at $1000 (first sprite pattern fetch) / background at $1000
 // (first pattern fetch for the next line).
 constexpr int kBgHighA12Dot = 325;
+// The closest two rendering A12 rises come: the pre-render line's dots 5 and 325 (otherwise one a
+// line, 340 or 341 dots apart).
+constexpr uint64_t kMinA12RiseGap = kBgHighA12Dot - kPreRenderBgA12Dot;
 
 inline uint8_t PaletteIndex(uint16_t address) {
   uint8_t i = address & 0x1F;
@@ -129,7 +132,10 @@ void Ppu::SetAddressBus(uint16_t address) {
   PpuState& p = m_.s.ppu;
   const bool high = (address & 0x1000) != 0;
   if (high && !p.a12_high) {
-    if (m_.uses_a12) m_.mapper->OnA12Rise(p.clock);
+    if (m_.uses_a12) {
+      m_.mapper->OnA12Rise(p.clock);
+      m_.ScheduleSync();  // a $2006/$2007 access counted a rise the schedule did not
+    }
   } else if (!high && p.a12_high) {
     p.a12_low_cycle = m_.s.cpu.cycles;
   }
@@ -179,7 +185,7 @@ int Ppu::NextEventDot() const {
   return next;
 }
 
-uint64_t Ppu::NextInterruptClock() const {
+uint64_t Ppu::NextInterruptClock(int a12_rises) const {
   const PpuState& p = m_.s.ppu;
   const int64_t here = int64_t{p.line} * kDotsPerLine + p.dot;
   const int64_t vbl = int64_t{kVblLine} * kDotsPerLine + 1;
@@ -191,7 +197,8 @@ uint64_t Ppu::NextInterruptClock() const {
     if (p.odd_frame && (p.mask & 0x18)) delta -= 1;
   }
   uint64_t next = p.clock + static_cast<uint64_t>(delta);
-  if ((p.mask & 0x18) && m_.uses_a12) {
+  if ((p.mask & 0x18) && m_.uses_a12 && a12_rises < kNoA12Irq) {
+    uint64_t first = UINT64_MAX;  // the next A12 rise
     const int a12 = A12Dot();
     if (a12 > 0) {
       // The next line (visible or pre-render) whose A12 dot is still ahead.
@@ -205,12 +212,15 @@ uint64_t Ppu::NextInterruptClock() const {
           line = (line + 1) % kLines;
         }
       }
-      next = std::min(next, p.clock + static_cast<uint64_t>(d));
+      first = p.clock + static_cast<uint64_t>(d);
     }
     if (a12 == kBgHighA12Dot && (p.line < kPreRenderLine || p.dot < kPreRenderBgA12Dot)) {
       const int64_t to_pre = int64_t{kPreRenderLine - p.line} * kDotsPerLine + kPreRenderBgA12Dot - p.dot;
-      next = std::min(next, p.clock + static_cast<uint64_t>(to_pre));
+      first = std::min(first, p.clock + static_cast<uint64_t>(to_pre));
     }
+    // Rises are at least kMinA12RiseGap dots apart while ctrl and mask stay (a CPU write, after
+    // which the machine schedules again), so the a12_rises-th is no earlier than this.
+    if (first != UINT64_MAX) next = std::min(next, first + static_cast<uint64_t>(a12_rises - 1) * kMinA12RiseGap);
   }
   return next;
 }

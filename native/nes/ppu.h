@@ -22,8 +22,10 @@ class Ppu {
   uint8_t ReadRegister(uint16_t address);
   void WriteRegister(uint16_t address, uint8_t value);
   void WriteOam(uint8_t value);  // OAM DMA
-  // PPU clock of the next event the CPU must not miss (VBL/NMI, MMC3 scanline clock).
-  uint64_t NextInterruptClock() const;
+  // PPU clock of the next event the CPU must not miss: VBL/NMI, or the A12 rise after which the
+  // mapper's IRQ can rise when that is `a12_rises` rises away (a lower bound past the first: the
+  // scheduler asks again there; kNoA12Irq: none).
+  uint64_t NextInterruptClock(int a12_rises) const;
   // PPU clock of the next dot at which anything in the PPU changes (a line event or line end).
   // Between the current clock and this one, register reads see a frozen state.
   // For the CPU's idle-loop skip (idle_loop.cc), which stands in for $2002 reads it does not

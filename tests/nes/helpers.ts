@@ -65,6 +65,82 @@ export function syntheticRom(backdrop = 0x21): Uint8Array {
   return rom;
 }
 
+/**
+ * A 32 KiB MMC3 image that keeps the scanline IRQ busy, so the scheduler's A12 countdown
+ * (Mapper::A12RisesUntilIrq) meets every counter state: each NMI (frame) arms the IRQ with the next
+ * latch of a table ($00 fires on every line, up to $FF, past the frame), enables it on most frames
+ * and disables it on one, and reloads the counter; the IRQ handler acknowledges, re-arms with latch
+ * 7 without a reload (the counter runs on from 0), counts IRQs in $01 and toggles greyscale, so
+ * the frame shows the line each IRQ was taken on. The main loop idles on a
+ * RAM flag the NMI sets, then points v at $0FFF and reads $2007 twice (an A12 rise in a read). Sprites at $1000, so A12
+ * rises once per rendered line.
+ */
+export function syntheticMmc3IrqRom(): Uint8Array {
+  const prg = new Uint8Array(0x8000);
+  const base = 0xe000; // the fixed last 8 KiB bank
+  const at = (address: number, bytes: number[]): void => prg.set(bytes, address - 0x8000);
+  const lo = (a: number): number => a & 0xff;
+  const hi = (a: number): number => a >> 8;
+  const latches = 0xe100;
+  const enables = 0xe108;
+  const main = base + 34;
+  // prettier-ignore
+  at(base, [
+    0x78, 0xd8, 0xa2, 0xff, 0x9a,             // SEI CLD LDX #$FF TXS
+    0xa9, 0x40, 0x8d, 0x17, 0x40,             // no APU frame IRQ (only the MMC3's)
+    0x2c, 0x02, 0x20, 0x10, 0xfb,             // wait vblank
+    0x2c, 0x02, 0x20, 0x10, 0xfb,             // wait vblank
+    0xa9, 0x1e, 0x8d, 0x01, 0x20,             // show background and sprites
+    0xa9, 0x88, 0x8d, 0x00, 0x20,             // NMI on, sprites at $1000
+    0x58,                                     // CLI
+    0x4c, lo(main), hi(main),                 // JMP main
+  ]);
+  // prettier-ignore
+  at(main, [
+    0xa5, 0x11, 0xf0, 0xfc,                   // main: LDA $11 / BEQ main (idle until the NMI)
+    0xa9, 0x00, 0x85, 0x11,                   // LDA #0 STA $11
+    0xa9, 0x0f, 0x8d, 0x06, 0x20,             // $2006 <- $0F
+    0xa9, 0xff, 0x8d, 0x06, 0x20,             // $2006 <- $FF (v = $0FFF)
+    0xad, 0x07, 0x20, 0xad, 0x07, 0x20,       // LDA $2007 twice: v = $1000 raises A12 in a read
+    0x4c, lo(main), hi(main),                 // JMP main
+  ]);
+  const nmi = 0xe040;
+  // prettier-ignore
+  at(nmi, [
+    0xe6, 0x00,                               // INC $00
+    0xa6, 0x10,                               // LDX $10
+    0xbd, lo(latches), hi(latches),           // LDA latches,X
+    0x8d, 0x00, 0xc0, 0x8d, 0x01, 0xc0,       // STA $C000 (latch) STA $C001 (reload)
+    0xbd, lo(enables), hi(enables),           // LDA enables,X
+    0xf0, 0x05,                               // BEQ +5
+    0x8d, 0x01, 0xe0,                         // STA $E001 (enable)
+    0xd0, 0x03,                               // BNE +3
+    0x8d, 0x00, 0xe0,                         // STA $E000 (disable)
+    0xe8, 0x8a, 0x29, 0x07, 0x85, 0x10,       // INX TXA AND #7 STA $10
+    0xa9, 0x01, 0x85, 0x11,                   // LDA #1 STA $11
+    0x40,                                     // RTI
+  ]);
+  const irq = 0xe080;
+  // prettier-ignore
+  at(irq, [
+    0x48,                                     // PHA
+    0x8d, 0x00, 0xe0,                         // STA $E000 (acknowledge)
+    0xa9, 0x07, 0x8d, 0x00, 0xc0,             // LDA #7 STA $C000 (no reload)
+    0x8d, 0x01, 0xe0,                         // STA $E001
+    0xe6, 0x01,                               // INC $01
+    0xa5, 0x01, 0x29, 0x01, 0x09, 0x1e,       // LDA $01 AND #1 ORA #$1E
+    0x8d, 0x01, 0x20,                         // STA $2001 (greyscale on/off: the frame shows when)
+    0x68, 0x40,                               // PLA RTI
+  ]);
+  at(latches, [0x00, 0x01, 0x14, 0x64, 0xc8, 0xff, 0x07, 0xef]);
+  at(enables, [1, 1, 1, 0, 1, 1, 1, 1]);
+  at(0xfffa, [lo(nmi), hi(nmi), lo(base), hi(base), lo(irq), hi(irq)]);
+  const rom = new Uint8Array(16 + prg.length + 0x2000);
+  rom.set(inesHeader(4, 2, 1), 0);
+  rom.set(prg, 16);
+  return rom;
+}
+
 /** Reverses the bit order of a byte. */
 export function reverseBits(b: number): number {
   let r = 0;

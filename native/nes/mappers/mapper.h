@@ -13,6 +13,9 @@ namespace mario_rl::nes {
 
 class Machine;
 
+// Mapper::A12RisesUntilIrq when no number of A12 rises can raise the IRQ line (until a write).
+constexpr int kNoA12Irq = 1 << 30;
+
 class Mapper {
  public:
   explicit Mapper(Machine& machine) : m_(machine) {}
@@ -22,6 +25,10 @@ class Mapper {
   virtual void ApplyBanks() = 0;                            // registers -> pointer tables
   virtual bool UsesA12() const { return false; }
   virtual void OnA12Rise(uint64_t ppu_clock) {}  // PPU address line A12 rose
+  // The fewest A12 rises after which the IRQ line can rise (1: maybe the next one), or kNoA12Irq.
+  // Only a CPU write can change the answer other than by a rise, so the scheduler
+  // (Machine::ScheduleSync) need not stop at the rises before it.
+  virtual int A12RisesUntilIrq() const { return 1; }
   // "" when a restored MapperState holds only what this board's registers can (LoadState), else an
   // "Expected … for … but received …" message. Bank numbers are always safe (see MapPrg8k).
   virtual std::string CheckState(const MapperState&) const { return {}; }

@@ -68,6 +68,12 @@ class Mmc3 final : public Mapper {
       s.irq_line = 1;
     }
   }
+  int A12RisesUntilIrq() const override {
+    const MapperState& s = m_.s.mapper;
+    if (!s.irq_enabled || s.irq_line) return kNoA12Irq;              // disabled, or already high (cleared by $E000)
+    if (s.irq_counter == 0 || s.irq_reload) return 1 + s.irq_latch;  // one rise reloads, `latch` count down
+    return s.irq_counter;
+  }
   std::string CheckState(const MapperState& s) const override {
     if (s.regs[9] > 1)
       return ExpectedMessage("0 (vertical) or 1 (horizontal)", "mapper.regs[9]", std::to_string(s.regs[9]));
