@@ -99,6 +99,11 @@ void Apu::Run(uint64_t cycle) {
   a.cycles = cycle;
 }
 
+void Apu::SettleDmc(uint64_t cycle) {
+  Run(cycle);
+  if (m_.s.apu.dmc_clock_cycle <= cycle) RunDmc(cycle);
+}
+
 // The DMC timer clocks the output unit every dmc_period cycles; every 8th clock ends an output
 // cycle, and the next one takes the sample buffer's byte (the buffer empties: the reader asks
 // for a fetch if bytes remain). Nothing else is observable by the CPU, so whole runs of clocks

@@ -16,6 +16,10 @@ class Apu {
   void PowerOn();
   void Reset();
   void Run(uint64_t cycle);
+  // Run, and an idle DMC timer up to `cycle` too (Run leaves it behind by up to a frame, which nothing
+  // can observe): called at the end of each frame, so a save state does not depend on how often
+  // the machine synced (fast paths on or off).
+  void SettleDmc(uint64_t cycle);
   uint8_t ReadStatus();
   uint8_t PeekStatus() const;
   void WriteRegister(uint16_t address, uint8_t value);

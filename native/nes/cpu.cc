@@ -151,8 +151,9 @@ struct Cpu::Core {
     pc = c.pc;
     cyc = c.cycles;
   }
-  // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
-  MARIO_RL_ALWAYS_INLINE uint8_t rd(uint16_t address) {
+  // Near a DMC fetch (kWatch), every read cycle may be the one the DMA halts on, whatever it
+  // reads: the shortcuts below that skip the bus for RAM and PRG-ROM apply only without kWatch.
+  MARIO_RL_ALWAYS_INLINE void dmc_halt(uint16_t address) {
     if constexpr (kWatch) {
       if (cyc + 1 >= m.dmc_fetch_cycle) {
         c.cycles = cyc;
@@ -161,6 +162,10 @@ struct Cpu::Core {
         limit = 0;
       }
     }
+  }
+  // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
+  MARIO_RL_ALWAYS_INLINE uint8_t rd(uint16_t address) {
+    dmc_halt(address);
     ++cyc;
     if (address < 0x2000) return ram[address & 0x7FF];
     if (address >= 0x8000) return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
@@ -174,13 +179,18 @@ struct Cpu::Core {
   // side effects, so only I/O is actually read.
   MARIO_RL_ALWAYS_INLINE void dummy_rd(uint16_t address) {
     if (static_cast<uint16_t>(address - 0x2000) >= 0x6000) {
+      dmc_halt(address);
       ++cyc;
       return;
     }
     rd(address);
   }
-  // A bus cycle on the stack page or zero page (RAM): nothing to read.
-  MARIO_RL_ALWAYS_INLINE void dummy_ram_rd() { ++cyc; }
+  // A bus cycle on the stack page or zero page (RAM): nothing to read (a DMC halt there repeats a
+  // RAM read, which has no effect, so any RAM address stands for it).
+  MARIO_RL_ALWAYS_INLINE void dummy_ram_rd() {
+    dmc_halt(0x0100);
+    ++cyc;
+  }
   MARIO_RL_ALWAYS_INLINE void wr(uint16_t address, uint8_t value) {
     ++cyc;
     if (address < 0x2000) {
@@ -199,6 +209,7 @@ struct Cpu::Core {
   MARIO_RL_ALWAYS_INLINE uint8_t fetch() {
     const uint16_t address = pc++;
     if (address >= 0x8000) {
+      dmc_halt(address);
       ++cyc;
       return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
     }

@@ -61,6 +61,7 @@ void Machine::RunFrame(uint8_t buttons, bool render_frame) {
   render = render_frame;
   s.ppu.frame_done = 0;
   cpu.RunUntilFrameDone();
+  apu.SettleDmc(s.cpu.cycles);
   ++s.frame_count;
 }
 
