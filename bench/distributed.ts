@@ -3,6 +3,8 @@
  * `mario-rl actor`s (separate processes, a local nats-server with JetStream) against the
  * single-process `mario-rl train` at the same lanes and config (the baseline, measured in the same
  * run, in turns: single, distributed, single, distributed…), and the broker's bytes per agent step.
+ * Both run the Trainer's defaults otherwise, overlap included (the single process collects the next
+ * rollout while it trains, as the actors do while the learner trains).
  * Rates are from metrics.jsonl's `time/elapsed_s`, between the end of the first update (graph
  * builds, actors joining) and the last.
  *
@@ -42,8 +44,6 @@ const common = [
   String(steps),
   '--total-steps',
   String(2 * lanes * steps * updates),
-  '--overlap',
-  'false',
   '--log.heartbeat-seconds',
   '0',
   '--log.tensorboard',

@@ -48,7 +48,7 @@ const ALLOWED: Record<string, string[]> = {
   replay: ['native', 'validate', 'algos', 'util'],
   runtime: ['graph', 'models', 'algos', 'util', 'validate', 'bytes', 'fields'],
   run: ['util', 'validate', 'bytes'],
-  distributed: ['validate', 'fields'],
+  distributed: ['validate', 'fields', 'bytes'],
   train: ['backend', 'distributed', 'env', 'replay', 'runtime', 'run', 'algos', 'models', 'graph', 'util', 'validate', 'bytes', 'fields', 'games', 'nes'],
   web: ['backend', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'games', 'native', 'validate'],
   cli: ['web', 'backend', 'distributed', 'train', 'runtime', 'run', 'env', 'graph', 'models', 'util', 'validate', 'native', 'nes', 'bytes', 'fields'],
