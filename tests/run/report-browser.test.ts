@@ -3,7 +3,7 @@
  * `mario-rl report` on it, and Debian's Chromium driven by playwright-core opening the file from
  * disk with the network off. No console error, no request leaves the page, every chart is drawn
  * and its area in the screenshot is not blank (pixels of more than the background colour), and the
- * x-axis switch to wall time redraws. Chromium comes from `scripts/install-chromium.sh` (.ci/run
+ * x-axis switch to wall time redraws. Chromium comes from `scripts/install-chromium.sh` (npm run setup
  * installs it); without it the test skips and says why.
  */
 import { spawnSync } from 'node:child_process';
