@@ -127,6 +127,7 @@ export type {
   CurriculumConfig,
   StartStatesConfig,
   AdaptiveConfig,
+  ExploreConfig,
   HintsConfig,
   DerivedSizes,
   ConfigField,

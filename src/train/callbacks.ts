@@ -139,7 +139,11 @@ export interface TrainerCallback {
    * where a periodic checkpoint cuts the episodes): per-lane episode state starts over here.
    */
   onEnvReset?(ctx: CallbackContext): void;
-  /** After every training env step, with its result (synchronous; keep it cheap; copy what you keep). */
+  /**
+   * After every training env step, with its result (synchronous; keep it cheap; copy what you
+   * keep). A hook may add an intrinsic reward to `step.reward` in place (the exploration bonus
+   * does): the loop stores the rewards after every hook ran.
+   */
   onStep?(ctx: CallbackContext, step: StepResult): void;
   /** After a rollout was collected (DQN: after each row's worth of env steps). */
   onRolloutEnd?(ctx: CallbackContext): void | Promise<void>;

@@ -336,6 +336,18 @@ export interface EarlyStopConfig {
   minEpisodes: number;
 }
 
+/**
+ * Count-based exploration bonus (the `ExplorationBonus` callback, src/train/novelty.ts; docs/training.md,
+ * "Exploration bonus"): each step adds `bonus / √n` to the reward, n = visits of the player's cell
+ * (stage, x and y in `cellPx` squares).
+ */
+export interface ExploreConfig {
+  /** Bonus of a cell's first visit, in the env's reward units (before env.rewardScale); 0 = off. Default 0. */
+  bonus: number;
+  /** Side of a cell in px (x and y). Default 16 (one metatile). */
+  cellPx: number;
+}
+
 /** Training hints (the `TrainingHints` callback; docs/training.md, "Hints"). */
 export interface HintsConfig {
   /**
@@ -403,6 +415,8 @@ export interface TrainerConfig {
   startStates: StartStatesConfig;
   /** Adaptive entropy and learning-rate schedules. */
   adaptive: AdaptiveConfig;
+  /** Count-based exploration bonus. */
+  explore: ExploreConfig;
   /** Training hints. */
   hints: HintsConfig;
 }
@@ -612,6 +626,10 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     entCoefMax: f(num(0, 1e6), 0.1, 'upper bound of the entropy coefficient'),
     lrFactor: f(num(Number.MIN_VALUE, 1), 1, 'factor on the learning-rate scale on stagnation (1 = untouched)'),
     lrScaleMin: f(num(Number.MIN_VALUE, 1), 0.1, 'lower bound of the learning-rate scale'),
+  },
+  explore: {
+    bonus: f(num(0, 1e6), 0, "bonus / √(visits) added to each step's reward for the player's cell (0 = off)"),
+    cellPx: f(int(1, 4096), 16, 'side of an exploration cell in px (x and y)'),
   },
   hints: {
     enabled: f(bool, true, 'say each failure mode the metrics show once, with its fix (console and RUN/hints.jsonl)'),

@@ -30,6 +30,7 @@ export {
   type EarlyStopConfig,
   type EnvConfig,
   type EvalConfig,
+  type ExploreConfig,
   type HintsConfig,
   type LogConfig,
   type PerConfig,

@@ -94,6 +94,7 @@ export function checkDistributedConfig(c: TrainerConfig): void {
   if (c.algo === 'dqn') no("'ppo' or 'a2c'", 'algo', c.algo);
   if (c.curriculum.stages !== '') no("''", 'curriculum.stages', c.curriculum.stages);
   if (c.startStates.share > 0) no('0', 'startStates.share', c.startStates.share);
+  if (c.explore.bonus > 0) no('0', 'explore.bonus', c.explore.bonus);
   if (c.env.shapingAnnealSteps > 0) no('0', 'env.shapingAnnealSteps', c.env.shapingAnnealSteps);
 }
 

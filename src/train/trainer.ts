@@ -72,6 +72,7 @@ import { EvalProbes } from './probes.js';
 import { type EpisodeEvent, type ExtraSections, type TrainingRun, TrainingState } from './run-context.js';
 import { scheduleValue } from './schedule.js';
 import { parseStageList } from './stages.js';
+import { ExplorationBonus } from './novelty.js';
 import { StartStateQueue } from './start-states.js';
 import { checkInitFrom, type InitSource, loadInitFrom } from './warm-start.js';
 
@@ -245,6 +246,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     const curriculum = c.curriculum.stages !== '' ? new Curriculum(c) : undefined;
     if (curriculum) this.addCallback(curriculum);
     if (c.startStates.share > 0) this.addCallback(new StartStateQueue(c));
+    if (c.explore.bonus > 0) this.addCallback(new ExplorationBonus(c));
     if (c.eval.episodes > 0) {
       const fixed = c.eval.stages !== '' ? parseStageList(c.eval.stages, c.env.game, 'eval.stages').names : undefined;
       this.addCallback(new EvalProbes(c, () => fixed ?? curriculum?.probeStages() ?? stages.names, o.rom));
