@@ -133,6 +133,7 @@ describe('options and config checks', () => {
       "Expected 'ppo' or 'a2c' for algo with distributed",
     );
     expect(() => checkDistributedConfig(validateConfig({ env: { shapingAnnealSteps: 1000 } }))).toThrow(/env\.shapingAnnealSteps with distributed/);
+    expect(() => checkDistributedConfig(validateConfig({ explore: { bonus: 0.5 } }))).toThrow(/explore\.bonus with distributed/);
     expect(() => new Trainer({ algo: 'a2c', device: 'cpu' }, { distributed: { broker: 'nats://h:1', streamMaxBytes: 10 } })).toThrow(
       /distributed\.streamMaxBytes/,
     );

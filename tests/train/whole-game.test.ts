@@ -1,7 +1,8 @@
 /**
  * The whole-game machinery on the built-in game (no ROM needed): stage lists, eval probes
  * (evals.jsonl, best.ckpt), the gated curriculum (curriculum.jsonl, resume), the start-state queue
- * (metrics, checkpoint sections, files), per-episode reward components, and the bad-input errors.
+ * (metrics, checkpoint sections, files), the exploration bonus, per-episode reward components, and
+ * the bad-input errors.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { type CollectedEpisode } from '../../src/train/evaluation.js';
 import { type StepResult } from '../../src/env/vec-env.js';
 import { probeScore, summarizeProbe } from '../../src/train/probes.js';
 import { parseStageList, SMB1_STAGES } from '../../src/train/stages.js';
+import { cellKey, decodeCounts, encodeCounts, ExplorationBonus } from '../../src/train/novelty.js';
 import { decodeStartStates, encodeStartStates, StartStateQueue } from '../../src/train/start-states.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { rows, tinyStages } from './trainer-helpers.js';
@@ -328,6 +330,68 @@ describe('start-state queue', () => {
       /Cannot read startStates.file/,
     );
   }, 60_000);
+});
+
+describe('exploration bonus', () => {
+  it('adds bonus/√visits of the stage/x/y cell to each step, none on a step that ends an episode, and logs it', () => {
+    const bonus = new ExplorationBonus(validateConfig(tiny(dir, { explore: { bonus: 0.5, cellPx: 16 } })));
+    const recorded: Record<string, unknown> = {};
+    const ctx = { record: (k: string, v: unknown) => (recorded[k] = v) } as unknown as CallbackContext;
+    const step = (x: number[], y: number[], done: number[] = [0, 0], stage = 1) =>
+      ({
+        reward: new Float32Array([1, 1]),
+        terminated: new Uint8Array(done),
+        truncated: new Uint8Array(2),
+        info: { xPos: new Int32Array(x), yPos: new Int32Array(y), stage: new Int32Array([stage, stage]), world: new Int32Array([1, 1]) },
+      }) as unknown as StepResult;
+    // Lanes 0 and 1 in the same cell (x 0…15, y 16…31): first visit 0.5, second 0.5/√2, in lane order.
+    let r = step([3, 15], [20, 31]);
+    bonus.onStep(ctx, r);
+    expect(r.reward[0]).toBeCloseTo(1.5, 6);
+    expect(r.reward[1]).toBeCloseTo(1 + 0.5 / Math.SQRT2, 6);
+    // A new cell pays 0.5 again; the old one its third visit; lane 1 ends its episode: nothing.
+    r = step([16, 0], [20, 16], [0, 1]);
+    bonus.onStep(ctx, r);
+    expect(r.reward[0]).toBeCloseTo(1.5, 6);
+    expect(r.reward[1]).toBe(1);
+    expect(bonus.visits(1, 1, 5, 20)).toBe(2);
+    expect(bonus.cells).toBe(2);
+    // Another stage's same x/y is another cell.
+    r = step([3, 3], [20, 20], [0, 0], 2);
+    bonus.onStep(ctx, r);
+    expect(r.reward[0]).toBeCloseTo(1.5, 6);
+    expect(bonus.cells).toBe(3);
+    bonus.onRolloutEnd(ctx);
+    const paid = 0.5 + 0.5 / Math.SQRT2 + 0.5 + 0.5 + 0.5 / Math.SQRT2;
+    expect(recorded['explore/bonus_mean']).toBeCloseTo(paid / 6, 6);
+    expect(recorded['explore/cells']).toBe(3);
+    expect(recorded['explore/new_cells']).toBe(3);
+    // The counts round-trip through a checkpoint section; a broken one is refused with its name.
+    const copy = new ExplorationBonus(validateConfig(tiny(dir, { explore: { bonus: 0.5 } })));
+    copy.restoreSections(bonus.sections());
+    expect(copy.visits(1, 1, 5, 20)).toBe(2);
+    expect(copy.cells).toBe(3);
+    expect(() => decodeCounts(new Uint8Array(12), 'cb.explore.counts')).toThrow(/for cb\.explore\.counts but received 12 bytes/);
+    expect(() => decodeCounts(encodeCounts(new Map([[1, 0]])), 'x')).toThrow(/counts ≥ 1/);
+    expect(cellKey(1, 1, -5, 1e9, 16)).toBe(cellKey(1, 1, 0, 65_535 * 16, 16)); // clamped, not wrapped
+  });
+
+  it('trains with the bonus: rows carry explore/*, the counts travel in checkpoints and a resume continues them', async () => {
+    const config = tiny(dir, { explore: { bonus: 0.2 } });
+    await train(config, 4 * 128);
+    const first = rows(dir);
+    const last = first.at(-1)!;
+    expect(last['explore/cells']).toBeGreaterThan(0);
+    expect(first.every((r) => (r['explore/bonus_mean'] as number) > 0)).toBe(true);
+    const ckpt = readCheckpoint(join(dir, 'checkpoints', 'latest.ckpt'));
+    expect(decodeCounts(ckpt.sections['cb.explore.counts']!, 'test').size).toBe(last['explore/cells']);
+    await train({ ...config, resume: 'latest' }, 6 * 128);
+    const resumed = rows(dir).slice(first.length);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(resumed[0]!['explore/cells']).toBeGreaterThanOrEqual(last['explore/cells'] as number);
+    expect(() => validateConfig(tiny(dir, { explore: { bonus: -1 } }))).toThrow(/explore\.bonus/);
+    expect(() => validateConfig(tiny(dir, { explore: { cellPx: 0 } }))).toThrow(/explore\.cellPx/);
+  }, 120_000);
 });
 
 describe('adaptive schedules', () => {
