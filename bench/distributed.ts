@@ -2,11 +2,15 @@
  * A distributed run's overhead on one machine: agent steps/s of `mario-rl learner` + 2
  * `mario-rl actor`s (separate processes, a local nats-server with JetStream) against the
  * single-process `mario-rl train` at the same lanes and config (the baseline, measured in the same
- * run, in turns: single, distributed, single, distributed…), and the broker's bytes per agent step.
+ * run, in turns: single, distributed, single, distributed…), and the broker's bytes per agent step:
+ * fragments (actors → learner) and weights (learner → each actor, after every update).
  * Both run the Trainer's defaults otherwise, overlap included (the single process collects the next
  * rollout while it trains, as the actors do while the learner trains).
  * Rates are from metrics.jsonl's `time/elapsed_s`, between the end of the first update (graph
- * builds, actors joining) and the last.
+ * builds, actors joining) and the last. Over the same window (where /proc is, i.e. Linux) it reads
+ * each process's CPU time (user + system, all threads: the learner's, each actor's, nats-server's,
+ * the single process's), and prints CPU-µs per agent step and the cores busy on average: where the
+ * distributed arm's extra work goes, and whether the machine's cores or the pipeline bound it.
  *
  * Run: node --import tsx bench/distributed.ts [--updates 10] [--lanes 8] [--steps 32]
  *      [--setup ram|pixels] [--rounds 1] [--compare DIR]
@@ -15,8 +19,8 @@
  * `--setup ram` is the built-in game from RAM with the mlp network (runner-ram), the cheapest
  * learner, where the transport's share is largest; `pixels` 42×42 gray frames, baseline network.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -60,14 +64,16 @@ const common = [
   '1',
 ];
 
-function run(args: string[], at = root): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(at, 'src/cli/index.ts'), ...args], { cwd: at, env: { ...process.env, MARIO_ROM: '' } });
+/** A `mario-rl` process: its child (for its pid) and its end (rejects with its output on a non-zero exit). */
+function run(args: string[], at = root): { child: ChildProcess; done: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(at, 'src/cli/index.ts'), ...args], { cwd: at, env: { ...process.env, MARIO_ROM: '' } });
+  const done = new Promise<string>((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`mario-rl ${args[0]} exited with ${code}:\n${out.slice(-3000)}`))));
   });
+  return { child, done };
 }
 
 type Row = Record<string, number>;
@@ -84,26 +90,95 @@ function rate(rows: Row[]): number {
   return (last.global_step! - first.global_step!) / (last['time/elapsed_s']! - first['time/elapsed_s']!);
 }
 
-async function single(k: number): Promise<number> {
-  const runDir = join(dir, `single-${k}`);
-  await run(['train', ...common, '--run-dir', runDir]);
-  return rate(readRows(runDir));
+const hasProc = existsSync('/proc/self/stat');
+const clockTicks = 100; // USER_HZ, 100 on every Linux we run on (`getconf CLK_TCK`)
+/** CPU seconds (user + system, all threads) a live process has used so far; NaN once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    // fields after "(comm) ": state is field 3, utime 14, stime 15 (proc(5))
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
 }
 
-async function distributed(server: NatsServer, k: number, at = root): Promise<{ sps: number; bytesPerStep: number; lag: number; stale: number }> {
+/** CPU seconds each process used between the first metrics row and the last (empty without /proc). */
+type CpuUse = Record<string, number>;
+
+/**
+ * Waits for `done`, reading the processes' CPU time each time metrics.jsonl gains a row: the
+ * samples at the first row and at the last one bound the window the rate is measured over.
+ */
+async function sampleCpu(pids: Record<string, number>, runDir: string, done: Promise<unknown>): Promise<CpuUse> {
+  if (!hasProc) return (await done, {});
+  const file = join(runDir, 'metrics.jsonl');
+  const atRows = new Map<number, Record<string, number>>();
+  let finished = false;
+  const end = done.finally(() => (finished = true));
+  while (!finished) {
+    const rows = existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '').length
+      : 0;
+    if (rows > 0 && !atRows.has(rows)) atRows.set(rows, Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)])));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await end;
+  const rows = readRows(runDir).length;
+  const first = atRows.get(1);
+  const last = atRows.get(rows);
+  // The last row is written just before the process exits: a sample can miss it, then the window is unknown.
+  if (!first || !last) return {};
+  return Object.fromEntries(Object.keys(pids).map((k) => [k, last[k]! - first[k]!]));
+}
+
+/** "CPU 412 µs/agent step (learner 150, actor 120 + 118, nats-server 24), 1.52 cores busy", from one run's window. */
+function cpuLine(use: CpuUse, rows: Row[]): string {
+  const names = Object.keys(use);
+  if (names.length === 0 || names.some((k) => !Number.isFinite(use[k])))
+    return hasProc ? 'CPU not sampled (a sample missed the window)' : 'CPU not sampled (no /proc)';
+  const first = rows[0]!;
+  const last = rows.at(-1)!;
+  const steps = last.global_step! - first.global_step!;
+  const seconds = last['time/elapsed_s']! - first['time/elapsed_s']!;
+  const total = names.reduce((s, k) => s + use[k]!, 0);
+  const us = (k: string) => ((use[k]! / steps) * 1e6).toFixed(0);
+  const parts = names.length > 1 ? ` (${names.map((k) => `${k} ${us(k)}`).join(', ')})` : '';
+  return `CPU ${((total / steps) * 1e6).toFixed(0)} µs/agent step${parts}, ${(total / seconds).toFixed(2)} cores busy`;
+}
+
+async function single(k: number): Promise<{ sps: number; cpu: string }> {
+  const runDir = join(dir, `single-${k}`);
+  const p = run(['train', ...common, '--run-dir', runDir]);
+  const use = await sampleCpu({ train: p.child.pid! }, runDir, p.done);
+  const rows = readRows(runDir);
+  return { sps: rate(rows), cpu: cpuLine(use, rows) };
+}
+
+async function distributed(
+  server: NatsServer,
+  k: number,
+  at = root,
+): Promise<{ sps: number; bytesPerStep: number; weightsPerStep: number; lag: number; stale: number; cpu: string }> {
   const name = `${at === root ? 'distributed' : 'compare'}-${k}`;
   const runDir = join(dir, name);
   const broker = ['--broker', server.url, '--namespace', name];
   const learner = run(['learner', ...broker, ...common, '--run-dir', runDir], at);
   const actors = [0, 1].map(() => run(['actor', ...broker, '--lanes', String(lanes), '--threads', '1'], at));
-  await Promise.all([learner, ...actors]);
+  const pids: Record<string, number> = { learner: learner.child.pid!, 'actor 1': actors[0]!.child.pid!, 'actor 2': actors[1]!.child.pid! };
+  if (server.pid !== undefined) pids['nats-server'] = server.pid;
+  const use = await sampleCpu(pids, runDir, Promise.all([learner.done, ...actors.map((a) => a.done)]));
   const rows = readRows(runDir);
   const last = rows.at(-1)!;
   return {
     sps: rate(rows),
     bytesPerStep: last['distributed/bytes_per_agent_step']!,
+    weightsPerStep: last['distributed/weights_bytes_per_agent_step'] ?? Number.NaN, // NaN: a --compare checkout without the metric
     lag: rows.reduce((s, r) => s + r['distributed/policy_lag_mean']!, 0) / rows.length,
     stale: last['distributed/fragments_dropped_stale']!,
+    cpu: cpuLine(use, rows),
   };
 }
 
@@ -122,13 +197,15 @@ try {
   const dists: Awaited<ReturnType<typeof distributed>>[] = [];
   const compared: number[] = [];
   for (let k = 0; k < rounds; k++) {
-    singles.push(await single(k));
-    console.log(`  single process       ${singles.at(-1)!.toFixed(0)} agent steps/s`);
+    const one = await single(k);
+    singles.push(one.sps);
+    console.log(`  single process       ${one.sps.toFixed(0)} agent steps/s; ${one.cpu}`);
     dists.push(await distributed(server, k));
     const d = dists.at(-1)!;
     console.log(
-      `  learner + 2 actors   ${d.sps.toFixed(0)} agent steps/s, ${d.bytesPerStep.toFixed(0)} bytes/agent step through the broker, mean policy lag ${d.lag.toFixed(2)}, ${d.stale} stale fragments`,
+      `  learner + 2 actors   ${d.sps.toFixed(0)} agent steps/s, ${(d.bytesPerStep + d.weightsPerStep).toFixed(0)} bytes/agent step from the broker (fragments ${d.bytesPerStep.toFixed(0)} + weights ${d.weightsPerStep.toFixed(0)}), mean policy lag ${d.lag.toFixed(2)}, ${d.stale} stale fragments`,
     );
+    console.log(`                       ${d.cpu}`);
     if (compare) {
       const c = await distributed(server, k, resolve(compare));
       compared.push(c.sps);
@@ -144,7 +221,7 @@ try {
     );
   }
   console.log(
-    `ratio distributed/single ${(d / s).toFixed(3)} (overhead ${((1 - d / s) * 100).toFixed(1)}%); broker ${((dists[0]!.bytesPerStep * d) / 1e6).toFixed(2)} MB/s at that rate; load ${loadavg()[0]!.toFixed(2)}`,
+    `ratio distributed/single ${(d / s).toFixed(3)} (overhead ${((1 - d / s) * 100).toFixed(1)}%); broker ${(((dists.reduce((a, b) => a + b.bytesPerStep + b.weightsPerStep, 0) / rounds) * d) / 1e6).toFixed(2)} MB/s out at that rate; load ${loadavg()[0]!.toFixed(2)}`,
   );
 } finally {
   await server.dispose();

@@ -115,7 +115,8 @@ export const actorCommand = {
       actor = new Actor(tableValues(ACTOR_FIELDS, flags) as { broker: string }, {
         ...(rom ? { rom } : {}),
         onFragment: (f) => {
-          if (verbose) console.log(`fragment ${f.actorId} ${f.seq} version ${f.policyVersion} bytes ${f.bytes} stream ${f.streamSeq}`);
+          if (verbose)
+            console.log(`fragment ${f.actorId} ${f.seq} version ${f.policyVersion} bytes ${f.bytes} weights ${f.weightsBytes} stream ${f.streamSeq}`);
         },
       });
     } catch (err) {
@@ -138,7 +139,7 @@ export const actorCommand = {
       ];
       console.error(
         `mario-rl actor: ${said}: ${s.fragments} fragments, ${s.agentSteps} agent steps ` +
-          `(${(s.agentSteps / Math.max(seconds, 1e-9)).toFixed(0)} steps/s), ${(s.bytes / 1e6).toFixed(1)} MB published`,
+          `(${(s.agentSteps / Math.max(seconds, 1e-9)).toFixed(0)} steps/s), ${(s.bytes / 1e6).toFixed(1)} MB published, ${(s.weightsBytes / 1e6).toFixed(1)} MB of weights read`,
       );
       // 3: the run did not end here; a supervisor may start the actor again for the learner's resume.
       return s.stopReason === 'learner-stopped' || s.stopReason === 'learner-gone' ? 3 : 0;

@@ -31,6 +31,13 @@ export interface Fragment {
   seq: number;
   /** Version (learner update count) of the weights that acted. */
   policyVersion: number;
+  /**
+   * Bytes of weights this actor has read from the broker so far in this run (every version it
+   * downloaded, counted when the read finished): the learner keeps the newest figure per actor, so
+   * the broker's weights traffic to actors shows in its metrics beside the fragments'. 0 from actors
+   * that predate the field.
+   */
+  weightsBytes: number;
   lanes: number;
   steps: number;
   /** Bytes of one observation. */
@@ -54,7 +61,7 @@ export interface Fragment {
 }
 
 /** The header fields of a fragment (everything but the arrays). */
-export type FragmentHeader = Pick<Fragment, 'runId' | 'actorId' | 'seq' | 'policyVersion' | 'lanes' | 'steps' | 'obsBytes' | 'episodes'>;
+export type FragmentHeader = Pick<Fragment, 'runId' | 'actorId' | 'seq' | 'policyVersion' | 'weightsBytes' | 'lanes' | 'steps' | 'obsBytes' | 'episodes'>;
 
 const MAGIC = [0x4d, 0x52, 0x46, 0x31]; // "MRF1"
 
@@ -110,6 +117,7 @@ export function encodeFragment(f: Fragment): Uint8Array {
     actorId: f.actorId,
     seq: f.seq,
     policyVersion: f.policyVersion,
+    weightsBytes: f.weightsBytes,
     lanes: f.lanes,
     steps: f.steps,
     obsBytes: f.obsBytes,
@@ -144,6 +152,9 @@ export function decodeFragment(bytes: Uint8Array): Fragment {
   const positive = (k: 'lanes' | 'steps' | 'obsBytes') => Number.isInteger(h[k]) && h[k] > 0 && h[k] < 2 ** 31;
   if (typeof h !== 'object' || h === null || typeof h.runId !== 'string' || typeof h.actorId !== 'string') throw bad('runId and actorId strings', h);
   if (!Number.isInteger(h.seq) || h.seq < 0 || !Number.isInteger(h.policyVersion) || h.policyVersion < 0) throw bad('integer seq and policyVersion ≥ 0', h.seq);
+  const weightsBytes: unknown = (h as Partial<FragmentHeader>).weightsBytes ?? 0; // 0: an actor from before the field
+  if (!Number.isSafeInteger(weightsBytes) || (weightsBytes as number) < 0) throw bad('an integer weightsBytes ≥ 0', weightsBytes);
+  h.weightsBytes = weightsBytes as number;
   if (!positive('lanes') || !positive('steps') || !positive('obsBytes'))
     throw bad('positive integer lanes, steps and obsBytes', `${h.lanes}, ${h.steps}, ${h.obsBytes}`);
   if (!Array.isArray(h.episodes)) throw bad('an episodes array', typeof h.episodes);

@@ -38,7 +38,7 @@ export interface ActorExtras {
   /** Log lines (joins, weights loaded, broker trouble). Default: stderr with a `mario-rl actor:` prefix. */
   log?: (message: string) => void;
   /** Called after each fragment the broker stored. */
-  onFragment?: (info: { actorId: string; seq: number; policyVersion: number; bytes: number; streamSeq: number }) => void;
+  onFragment?: (info: { actorId: string; seq: number; policyVersion: number; bytes: number; weightsBytes: number; streamSeq: number }) => void;
 }
 
 /** Why {@link Actor.run} returned (see {@link ActorSummary.stopReason}). */
@@ -54,6 +54,8 @@ export interface ActorSummary {
   agentSteps: number;
   /** Bytes published. */
   bytes: number;
+  /** Bytes of weights read from the broker (every version downloaded, in every run joined). */
+  weightsBytes: number;
   /**
    * Why it stopped: 'done' (the learner finished the run), 'stopped' (stop() or a signal),
    * 'learner-stopped' (the learner stopped before the end: a signal, maxWallTime, an error) or
@@ -139,7 +141,7 @@ export class Actor {
     this.#running = true;
     const o = this.options;
     const broker = await Broker.connect(o.address, { namespace: o.namespace, retrySeconds: o.retrySeconds, name: 'mario-rl actor', log: this.#log });
-    const total: ActorSummary = { actorId: '', fragments: 0, agentSteps: 0, bytes: 0, stopReason: 'stopped', stopMessage: 'stopped' };
+    const total: ActorSummary = { actorId: '', fragments: 0, agentSteps: 0, bytes: 0, weightsBytes: 0, stopReason: 'stopped', stopMessage: 'stopped' };
     const end = (reason: ActorStopReason, message: string) => {
       total.stopReason = reason;
       total.stopMessage = message;
@@ -231,7 +233,17 @@ export class Actor {
       const actions = new Int32Array(N);
       const logProbs = new Float32Array(N);
       nextObs.set(env.reset({ seed }).obs);
-      const fragment: Fragment = newFragment({ runId, actorId, seq: 0, policyVersion: 0, lanes: N, steps: plan.steps, obsBytes: obsSize, episodes: [] });
+      const fragment: Fragment = newFragment({
+        runId,
+        actorId,
+        seq: 0,
+        policyVersion: 0,
+        weightsBytes: 0,
+        lanes: N,
+        steps: plan.steps,
+        obsBytes: obsSize,
+        episodes: [],
+      });
 
       // Is the run over, its learner silent, or replaced by another run? Asked at most every 2 s.
       const watch = new LearnerWatch(runId, this.options.learnerTimeout);
@@ -302,6 +314,7 @@ export class Actor {
         // ---- one fragment of plan.steps steps, rows time-major [steps, lanes]
         fragment.seq = seq;
         fragment.policyVersion = version;
+        fragment.weightsBytes = newWeights.bytesRead;
         fragment.episodes = [];
         fragment.finalValues.fill(0);
         for (let t = 0; t < plan.steps; t++) {
@@ -338,12 +351,13 @@ export class Actor {
         total.agentSteps += N * plan.steps;
         total.bytes += bytes.length;
         lastStreamSeq = ack.seq;
-        this.#extras.onFragment?.({ actorId, seq, policyVersion: version, bytes: bytes.length, streamSeq: ack.seq });
+        this.#extras.onFragment?.({ actorId, seq, policyVersion: version, bytes: bytes.length, weightsBytes: fragment.weightsBytes, streamSeq: ack.seq });
         seq++;
       }
       return 'stopped';
     } finally {
       await newWeights.settled();
+      total.weightsBytes += newWeights.bytesRead;
       env.close();
       await policy?.close();
     }
@@ -356,6 +370,8 @@ class WeightsFetch {
   #inFlight: Promise<void> | null = null;
   #result: { data: Uint8Array; state: ObjectState } | null = null;
   #error: unknown = null;
+  /** Bytes of the reads finished so far (taken or not: they crossed the network either way). */
+  bytesRead = 0;
 
   constructor(broker: Broker) {
     this.#broker = broker;
@@ -367,7 +383,10 @@ class WeightsFetch {
     this.#inFlight = this.#broker
       .getObject('weights')
       .then(
-        (got) => void (this.#result = got),
+        (got) => {
+          this.#result = got;
+          this.bytesRead += got?.data.length ?? 0;
+        },
         (err: unknown) => void (this.#error = err),
       )
       .finally(() => (this.#inFlight = null));

@@ -68,6 +68,8 @@ interface Ledger {
   rowsReceived: number;
   /** Per actor: the highest seq seen (trained or dropped). */
   actors: Record<string, number>;
+  /** Per actor: the most weights bytes it said it had read (fragments carry the actor's running total). */
+  weightsRead: Record<string, number>;
 }
 
 const newLedger = (runId: string): Ledger => ({
@@ -79,12 +81,21 @@ const newLedger = (runId: string): Ledger => ({
   rows: 0,
   rowsReceived: 0,
   actors: {},
+  weightsRead: {},
 });
 
-const cloneLedger = (l: Ledger): Ledger => ({ ...l, dropped: { ...l.dropped }, actors: { ...l.actors } });
+const cloneLedger = (l: Ledger): Ledger => ({ ...l, dropped: { ...l.dropped }, actors: { ...l.actors }, weightsRead: { ...l.weightsRead } });
 
 /** Fragments produced (seen) so far: Σ over actors of (highest seq + 1). */
 const produced = (l: Ledger) => Object.values(l.actors).reduce((s, seq) => s + seq + 1, 0);
+
+/** Weights bytes the broker sent the actors, as far as their fragments have told: Σ over actors of the newest figure. */
+export const weightsRead = (l: Pick<Ledger, 'weightsRead'>) => Object.values(l.weightsRead).reduce((s, b) => s + b, 0);
+
+/** Takes an actor's running total of weights bytes read from one of its fragments (fragments may arrive out of order: the largest is the newest). */
+export function noteWeightsRead(l: Pick<Ledger, 'weightsRead'>, f: Pick<Fragment, 'actorId' | 'weightsBytes'>): void {
+  l.weightsRead[f.actorId] = Math.max(l.weightsRead[f.actorId] ?? 0, f.weightsBytes);
+}
 
 /** Throws when `config` cannot run distributed (errors name the field). */
 export function checkDistributedConfig(c: TrainerConfig): void {
@@ -122,6 +133,7 @@ export async function trainDistributed(
   // ---- the ledger: restored with the checkpoint, or a fresh run's
   const restored = run.restoredSections[LEDGER_SECTION];
   let ledger: Ledger = restored ? (JSON.parse(new TextDecoder().decode(restored)) as Ledger) : newLedger(randomUUID());
+  (ledger as Partial<Ledger>).weightsRead ??= {}; // a checkpoint from before the field
   const ledgerSection = () => ({ [LEDGER_SECTION]: new TextEncoder().encode(JSON.stringify(ledger)) });
   run.setExtraSections(ledgerSection);
 
@@ -254,7 +266,10 @@ export async function trainDistributed(
         }
         const lag = version - f.policyVersion;
         const R = f.lanes * f.steps;
-        if (f.runId === work.runId) work.rowsReceived += R;
+        if (f.runId === work.runId) {
+          work.rowsReceived += R;
+          noteWeightsRead(work, f);
+        }
         if (f.runId !== work.runId) drop('other_run', m, f);
         else if (f.seq <= (work.actors[f.actorId] ?? -1)) drop('duplicate', m, f);
         else if (f.obsBytes !== obsSize || B % R !== 0) {
@@ -334,6 +349,11 @@ export async function trainDistributed(
         'distributed/bytes_received': ledger.bytes,
         // Per agent step the actors sent (dropped fragments' steps included): the broker's load per unit of acting.
         'distributed/bytes_per_agent_step': ledger.rowsReceived ? ledger.bytes / ledger.rowsReceived : null,
+        // The other direction: the weights each actor downloads after updates (per actor, not per step).
+        'distributed/weights_bytes': weightsRead(ledger),
+        'distributed/weights_bytes_per_agent_step': ledger.rowsReceived ? weightsRead(ledger) / ledger.rowsReceived : null,
+        // All the broker sent the run's processes (fragments to the learner, weights to the actors) per agent step.
+        'distributed/total_bytes_per_agent_step': ledger.rowsReceived ? (ledger.bytes + weightsRead(ledger)) / ledger.rowsReceived : null,
       };
       lastRow = await run.row(state.globalStep, row);
 

@@ -29,8 +29,8 @@ if ('missing' in found) console.warn(`[skip] tests/distributed/actor.test.ts: ${
 const root = resolve(import.meta.dirname, '../..');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The learner's side of the protocol, by hand: status, config and weights, as trainDistributed stores them. */
-async function standInLearner(url: string, namespace: string, runId: string): Promise<Broker> {
+/** The learner's side of the protocol, by hand: status, config and weights (their size in bytes), as trainDistributed stores them. */
+async function standInLearner(url: string, namespace: string, runId: string): Promise<{ broker: Broker; weightsBytes: number }> {
   const broker = await Broker.connect(parseBrokerUrl(url), { namespace, retrySeconds: 30, name: 'stand-in learner', log: () => {} });
   await broker.ensureStream(1 << 26);
   const preset = presetConfig('runner-ram');
@@ -40,11 +40,12 @@ async function standInLearner(url: string, namespace: string, runId: string): Pr
     await broker.putObject('status', new TextEncoder().encode('running'), { runId, state: 'running', update: '0' });
     const announcement: RunAnnouncement = { runId, config, maxPolicyLag: 2 };
     await broker.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId });
-    await broker.putObject('weights', learner.toSafetensors(), { version: '0', runId, streamSeq: '0' });
+    const weights = learner.toSafetensors();
+    await broker.putObject('weights', weights, { version: '0', runId, streamSeq: '0' });
+    return { broker, weightsBytes: weights.length };
   } finally {
     await learner.close();
   }
-  return broker;
 }
 
 describe.skipIf('missing' in found)('an actor leaves when its learner does', () => {
@@ -55,8 +56,11 @@ describe.skipIf('missing' in found)('an actor leaves when its learner does', () 
   afterAll(async () => server?.dispose());
 
   /** Runs an actor for the stand-in learner of `namespace`; `then` plays the learner once the actor published a fragment. */
-  async function actFor(namespace: string, then: (learner: Broker) => Promise<void>): Promise<{ summary: ActorSummary; lines: string[]; seconds: number }> {
-    const learner = await standInLearner(server.url, namespace, `run-${namespace}`);
+  async function actFor(
+    namespace: string,
+    then: (learner: Broker) => Promise<void>,
+  ): Promise<{ summary: ActorSummary; lines: string[]; seconds: number; weightsBytes: number; reported: number[] }> {
+    const { broker: learner, weightsBytes } = await standInLearner(server.url, namespace, `run-${namespace}`);
     // Its heartbeat, as a learner at work: a new revision of `status` every second until `then`.
     let beats = 0;
     const heartbeat = setInterval(() => {
@@ -64,9 +68,16 @@ describe.skipIf('missing' in found)('an actor leaves when its learner does', () 
     }, 1000);
     const lines: string[] = [];
     let published = 0;
+    const reported: number[] = []; // each fragment's weightsBytes
     const actor = new Actor(
       { broker: server.url, namespace, lanes: 2, threads: 1, learnerTimeout: 4, retrySeconds: 30 },
-      { log: (m) => lines.push(m), onFragment: () => published++ },
+      {
+        log: (m) => lines.push(m),
+        onFragment: (f) => {
+          published++;
+          reported.push(f.weightsBytes);
+        },
+      },
     );
     const t0 = Date.now();
     const running = actor.run();
@@ -80,7 +91,7 @@ describe.skipIf('missing' in found)('an actor leaves when its learner does', () 
       await then(learner);
       // Bounded however it ends: before the fix a silent learner kept the actor waiting forever.
       const summary = await Promise.race([running, sleep(120_000).then(() => Promise.reject(new Error(`the actor did not leave:\n${lines.join('\n')}`)))]);
-      return { summary, lines, seconds: (Date.now() - t0) / 1000 };
+      return { summary, lines, seconds: (Date.now() - t0) / 1000, weightsBytes, reported };
     } finally {
       clearInterval(heartbeat);
       actor.stop();
@@ -90,12 +101,17 @@ describe.skipIf('missing' in found)('an actor leaves when its learner does', () 
   }
 
   it('returns done when the learner finishes the run', async () => {
-    const { summary, lines } = await actFor('done', (l) =>
+    const { summary, lines, weightsBytes, reported } = await actFor('done', (l) =>
       l.putObject('status', new TextEncoder().encode('done'), { runId: 'run-done', state: 'done', update: '3' }),
     );
     expect(summary.stopReason).toBe('done');
     expect(summary.fragments).toBeGreaterThan(0);
     expect(lines.join('\n')).toContain('the learner finished run run-done');
+    // The one weights version the stand-in stored was read once, before the first fragment: every
+    // fragment says so (the learner's distributed/weights_bytes), and so does the summary.
+    expect(weightsBytes).toBeGreaterThan(1e6);
+    expect(reported).toEqual(Array.from({ length: summary.fragments }, () => weightsBytes));
+    expect(summary.weightsBytes).toBe(weightsBytes);
   }, 300_000);
 
   it('returns learner-stopped, with the learner reason, when it stops before the end', async () => {

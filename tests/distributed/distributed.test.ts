@@ -66,8 +66,15 @@ const rows = (runDir: string): Row[] => {
     .map((l) => JSON.parse(l) as Row);
 };
 
-/** (actorId, seq) of every fragment an actor's --verbose output says the broker stored. */
-const published = (out: string) => [...out.matchAll(/^fragment (\S+) (\d+) version \d+ bytes \d+ stream (\d+)$/gm)].map((m) => `${m[1]}:${m[2]}`);
+/** Every fragment an actor's --verbose output says the broker stored: (actorId, seq), the weights bytes the actor had read, the stream sequence. */
+const fragmentLines = (out: string) =>
+  [...out.matchAll(/^fragment (\S+) (\d+) version \d+ bytes \d+ weights (\d+) stream (\d+)$/gm)].map((m) => ({
+    id: `${m[1]}:${m[2]}`,
+    actorId: m[1]!,
+    weightsBytes: Number(m[3]),
+    streamSeq: Number(m[4]),
+  }));
+const published = (out: string) => fragmentLines(out).map((f) => f.id);
 
 describe.skipIf('missing' in found)('distributed run over NATS JetStream', () => {
   let server: NatsServer;
@@ -187,6 +194,23 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
     // An actor killed between the broker storing its fragment and printing the line is the only gap.
     expect(total - ids.size).toBeGreaterThanOrEqual(0);
     expect(total - ids.size).toBeLessThanOrEqual(1);
+
+    // The weights the actors read: each actor's running total, as its newest fragment the learner took
+    // says. Every weights object has the same size W (the parameters), read whole, so the sum is k · W.
+    const lines = procs.flatMap((p) => fragmentLines(p.out));
+    const W = Math.min(...lines.map((f) => f.weightsBytes));
+    expect(W).toBeGreaterThan(1e6); // runner-ram's mlp parameters, read before the first fragment
+    const newest = new Map<string, number>();
+    for (const f of lines) if (f.streamSeq <= last['distributed/stream_seq']!) newest.set(f.actorId, Math.max(newest.get(f.actorId) ?? 0, f.weightsBytes));
+    const fromLines = [...newest.values()].reduce((a, b) => a + b, 0);
+    const weights = last['distributed/weights_bytes']!;
+    // Equal but for that one fragment an actor may have stored unprinted before its kill.
+    expect(weights).toBeGreaterThanOrEqual(fromLines);
+    expect(weights % W).toBe(0);
+    expect(weights).toBeGreaterThanOrEqual(W * last['distributed/actors_seen']!);
+    const perStep = last['distributed/bytes_per_agent_step']!;
+    expect(last['distributed/weights_bytes_per_agent_step']! / weights).toBeCloseTo(perStep / last['distributed/bytes_received']!, 9);
+    expect(last['distributed/total_bytes_per_agent_step']).toBeCloseTo(perStep + last['distributed/weights_bytes_per_agent_step']!, 6);
     // The deadlines allow for a machine shared with long trainings.
   }, 1_200_000);
 });

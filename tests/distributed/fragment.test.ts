@@ -12,7 +12,7 @@ import { decodeFragment, encodeFragment, fragmentArrayBytes, newFragment, sliceL
 import { actorOptions, learnerOptions } from '../../src/distributed/options.js';
 import { mayCollect, planFragments } from '../../src/train/actor.js';
 import { validateConfig } from '../../src/train/config.js';
-import { checkDistributedConfig } from '../../src/train/distributed-learner.js';
+import { checkDistributedConfig, noteWeightsRead, weightsRead } from '../../src/train/distributed-learner.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-fragment-'));
@@ -25,6 +25,7 @@ describe('fragment wire format', () => {
       actorId: 'actor-1',
       seq: 7,
       policyVersion: 3,
+      weightsBytes: 4_737_184,
       lanes: 3,
       steps: 5,
       obsBytes: 11,
@@ -78,6 +79,51 @@ describe('fragment wire format', () => {
     broken[9] = 0x7b; // '{' inside the JSON: unparsable
     broken[10] = 0x7b;
     expect(() => decodeFragment(broken)).toThrow(/Expected a JSON header for fragment/);
+  });
+});
+
+describe('weights bytes the actors read', () => {
+  /** `bytes` with its JSON header edited (the arrays moved along, as an encoder of another version would lay them out). */
+  const withHeader = (bytes: Uint8Array, edit: (h: Record<string, unknown>) => void): Uint8Array => {
+    const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
+    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<string, unknown>;
+    edit(h);
+    const json = new TextEncoder().encode(JSON.stringify(h));
+    const arrays = bytes.subarray((8 + length + 3) & ~3);
+    const out = new Uint8Array(((8 + json.length + 3) & ~3) + arrays.length);
+    out.set(bytes.subarray(0, 4));
+    new DataView(out.buffer).setUint32(4, json.length, true);
+    out.set(json, 8);
+    out.set(arrays, out.length - arrays.length);
+    return out;
+  };
+  const fragment = () =>
+    newFragment({ runId: 'r', actorId: 'a', seq: 0, policyVersion: 0, weightsBytes: 2_368_592, lanes: 2, steps: 3, obsBytes: 5, episodes: [] });
+
+  it('travel in the fragment header; a fragment from an actor without the field reads as 0, a bad value is named', () => {
+    const bytes = encodeFragment(fragment());
+    expect(decodeFragment(bytes).weightsBytes).toBe(2_368_592);
+    expect(decodeFragment(withHeader(bytes, (h) => delete h.weightsBytes)).weightsBytes).toBe(0);
+    expect(decodeFragment(withHeader(bytes, (h) => delete h.weightsBytes))).toEqual({ ...fragment(), weightsBytes: 0 });
+    expect(() => decodeFragment(withHeader(bytes, (h) => (h.weightsBytes = -1)))).toThrow('Expected an integer weightsBytes ≥ 0 for fragment but received -1');
+    expect(() => decodeFragment(withHeader(bytes, (h) => (h.weightsBytes = 1.5)))).toThrow(
+      /Expected an integer weightsBytes ≥ 0 for fragment but received 1\.5/,
+    );
+  });
+
+  it('add up per actor from the newest running total each actor sent, whatever order its fragments arrive in', () => {
+    const ledger = { weightsRead: {} as Record<string, number> };
+    const W = 2_368_592;
+    for (const [actorId, weightsBytes] of [
+      ['a', W],
+      ['b', W],
+      ['a', 3 * W],
+      ['a', 2 * W], // an older fragment of a's, redelivered after a newer one
+      ['b', W],
+    ] as const)
+      noteWeightsRead(ledger, { actorId, weightsBytes });
+    expect(ledger.weightsRead).toEqual({ a: 3 * W, b: W });
+    expect(weightsRead(ledger)).toBe(4 * W);
   });
 });
 

@@ -42,6 +42,11 @@ export class NatsServer {
   /** Everything the server printed (for failure messages). */
   output = '';
 
+  /** The running server's process id (the bench reads its CPU time); undefined while stopped. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   private constructor(binary: string, port: number, options: { maxPayload?: number; auth?: { user: string; password: string } }) {
     this.#binary = binary;
     this.port = port;
