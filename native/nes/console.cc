@@ -224,6 +224,7 @@ void Console::LoadState(const uint8_t* data, size_t size) {
   m.s = staged.s;
   m.prg_ram.swap(staged.prg_ram);
   m.chr_ram.swap(staged.chr_ram);
+  m.DecodeChrRam();
   m.ApplyBanks();
   m.ppu.InvalidateLineCaches();
   m.ppu.InvalidateOamCache();

@@ -101,16 +101,22 @@ struct Cpu::Core {
         p(c.p),
         sp(c.sp),
         pc(c.pc),
-        cyc(c.cycles) {
+        cyc(c.cycles),
+        nz(NzOf(c.p)) {
     RefreshLimit();
   }
 
   Machine& m;
   CpuState& c;
   uint8_t* const ram;
+  // p holds C, I, D, V and bits 4-5; its N and Z bits are stale. N and Z live in nz, the last
+  // flag-setting result (lazy flags: most results are never tested, so storing one is cheaper
+  // than computing two flags): Z = low byte zero, N = bit 7 or bit 8 set (BIT's N is its
+  // operand's bit 7, which bit 8 carries). flags() assembles the architectural P.
   uint8_t a, x, y, p, sp;
   uint16_t pc;
   uint64_t cyc;
+  uint16_t nz;
   // The instruction tail takes its slow path (catch-up sync, interrupt poll, end of frame) only
   // when cyc >= limit. limit is 0 while an interrupt is pending / unmasked or the frame is done,
   // and is dropped to 0 by anything out of line (I/O, BRK) and by instructions that change the
@@ -127,6 +133,19 @@ struct Cpu::Core {
     limit = attention ? 0 : m.attention_cycle;
   }
 
+  static MARIO_RL_ALWAYS_INLINE uint16_t NzOf(uint8_t flags) {
+    return static_cast<uint16_t>(((flags & kZ) ? 0 : 1) | ((flags & kN) ? 0x100 : 0));
+  }
+  MARIO_RL_ALWAYS_INLINE bool zero() const { return (nz & 0xFF) == 0; }
+  MARIO_RL_ALWAYS_INLINE bool negative() const { return (nz & 0x180) != 0; }
+  MARIO_RL_ALWAYS_INLINE uint8_t flags() const {
+    return static_cast<uint8_t>((p & ~(kZ | kN)) | (zero() ? kZ : 0) | (negative() ? kN : 0));
+  }
+  MARIO_RL_ALWAYS_INLINE void set_flags(uint8_t flags) {
+    p = flags;
+    nz = NzOf(flags);
+  }
+
   MARIO_RL_ALWAYS_INLINE void sync_out() {
     // Barriers keep GCC from merging the byte stores into one word it would then assemble on
     // every instruction of the loop.
@@ -136,7 +155,7 @@ struct Cpu::Core {
     asm volatile("" ::: "memory");
     c.y = y;
     asm volatile("" ::: "memory");
-    c.p = p;
+    c.p = flags();
     asm volatile("" ::: "memory");
     c.sp = sp;
     c.pc = pc;
@@ -146,7 +165,7 @@ struct Cpu::Core {
     a = c.a;
     x = c.x;
     y = c.y;
-    p = c.p;
+    set_flags(c.p);
     sp = c.sp;
     pc = c.pc;
     cyc = c.cycles;
@@ -202,9 +221,7 @@ struct Cpu::Core {
     cyc = c.cycles;
     limit = 0;
   }
-  MARIO_RL_ALWAYS_INLINE void set_zn(uint8_t v) {
-    p = static_cast<uint8_t>((p & ~(kZ | kN)) | (v ? 0 : kZ) | (v & kN));
-  }
+  MARIO_RL_ALWAYS_INLINE void set_zn(uint8_t v) { nz = v; }
   // Code runs from PRG-ROM almost always: test that first.
   MARIO_RL_ALWAYS_INLINE uint8_t fetch() {
     const uint16_t address = pc++;
@@ -292,7 +309,8 @@ struct Cpu::Core {
     return v;
   }
   MARIO_RL_ALWAYS_INLINE void bit(uint8_t v) {
-    p = static_cast<uint8_t>((p & ~(kZ | kV | kN)) | ((a & v) ? 0 : kZ) | (v & (kV | kN)));
+    p = static_cast<uint8_t>((p & ~kV) | (v & kV));
+    nz = static_cast<uint16_t>((a & v) | ((v & kN) << 1));
   }
   MARIO_RL_ALWAYS_INLINE void branch(bool taken) {
     const int8_t offset = static_cast<int8_t>(fetch());
@@ -312,7 +330,7 @@ struct Cpu::Core {
   MARIO_RL_ALWAYS_INLINE void skip_idle_loop(uint16_t back_edge) {
     if (!m.fast_paths || back_edge < 0x8000) return;
     if (m.idle_loops.KnownBusy(&m.prg_map[(back_edge >> 13) & 3][back_edge & 0x1FFF])) return;
-    const uint64_t skipped = m.idle_loops.Skip(m, pc, back_edge, cyc, a, x, y, p);
+    const uint64_t skipped = m.idle_loops.Skip(m, pc, back_edge, cyc, a, x, y, flags());
     if (early_poll_end == cyc) early_poll_end += skipped;  // the last skipped branch polls as this one would
     cyc += skipped;
   }
@@ -393,9 +411,9 @@ struct Cpu::Core {
       case 0x9A: dummy_rd(pc); sp = x; break;
       // Stack.
       case 0x48: dummy_rd(pc); push(a); break;
-      case 0x08: dummy_rd(pc); push(p | kB | kU); break;
+      case 0x08: dummy_rd(pc); push(flags() | kB | kU); break;
       case 0x68: dummy_rd(pc); dummy_ram_rd(); a = pull(); set_zn(a); break;
-      case 0x28: dummy_rd(pc); dummy_ram_rd(); p = static_cast<uint8_t>((pull() & ~kB) | kU); delayed_i = true; limit = 0; break;
+      case 0x28: dummy_rd(pc); dummy_ram_rd(); set_flags(static_cast<uint8_t>((pull() & ~kB) | kU)); delayed_i = true; limit = 0; break;
       // Arithmetic and logic.
       MARIO_RL_ALU_GROUP(0x60, adc(v))                // ADC
       MARIO_RL_ALU_GROUP(0xE0, sbc(v))                // SBC
@@ -467,7 +485,7 @@ struct Cpu::Core {
       case 0x40: {
         dummy_rd(pc);
         dummy_ram_rd();
-        p = static_cast<uint8_t>((pull() & ~kB) | kU);
+        set_flags(static_cast<uint8_t>((pull() & ~kB) | kU));
         const uint8_t lo = pull();
         const uint8_t hi = pull();
         pc = static_cast<uint16_t>(lo | (hi << 8));
@@ -476,14 +494,14 @@ struct Cpu::Core {
       }
       case 0x00: fetch(); sync_out(); m.cpu.Interrupt(0xFFFE, true); sync_in(); limit = 0; no_poll_end = cyc; break;
       // Branches.
-      case 0x10: branch(!(p & kN)); break;
-      case 0x30: branch(p & kN); break;
+      case 0x10: branch(!negative()); break;
+      case 0x30: branch(negative()); break;
       case 0x50: branch(!(p & kV)); break;
       case 0x70: branch(p & kV); break;
       case 0x90: branch(!(p & kC)); break;
       case 0xB0: branch(p & kC); break;
-      case 0xD0: branch(!(p & kZ)); break;
-      case 0xF0: branch(p & kZ); break;
+      case 0xD0: branch(!zero()); break;
+      case 0xF0: branch(zero()); break;
       // Flags.
       case 0x18: dummy_rd(pc); p &= ~kC; break;
       case 0x38: dummy_rd(pc); p |= kC; break;

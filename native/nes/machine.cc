@@ -11,6 +11,7 @@ Machine::Machine(std::shared_ptr<const Rom> rom_in, const ConsoleOptions& option
     : rom_ref(std::move(rom_in)), rom(*rom_ref), cpu(*this), ppu(*this), apu(*this) {
   prg_ram.assign(rom.prg_ram_size, 0);
   chr_ram.assign(rom.chr_ram_size, 0);
+  chr_ram_rows.assign(rom.chr_ram_size / 2, 0);
   chr_writable = rom.chr.empty();
   mapper = CreateMapper(rom.mapper, *this);
   uses_a12 = mapper->UsesA12();
@@ -36,6 +37,7 @@ void Machine::Power(const ConsoleOptions& options) {
   }
   std::fill(prg_ram.begin(), prg_ram.end(), 0);
   std::fill(chr_ram.begin(), chr_ram.end(), 0);
+  std::fill(chr_ram_rows.begin(), chr_ram_rows.end(), 0);
   if (!rom.trainer.empty() && prg_ram.size() >= 0x1200) {
     std::memcpy(prg_ram.data() + 0x1000, rom.trainer.data(), rom.trainer.size());
   }
@@ -124,8 +126,12 @@ void Machine::MapChr1k(int slot, int bank) {
   bank %= count;
   if (bank < 0) bank += count;
   chr_map[slot] = base + static_cast<size_t>(bank) * 1024;
+  uint64_t* rows = chr_writable ? chr_ram_rows.data() : const_cast<uint64_t*>(rom.chr_rows.data());
+  chr_rows_map[slot] = rows + static_cast<size_t>(bank) * kPatternRowsPer1k;
   ppu.InvalidateLineCaches();
 }
+
+void Machine::DecodeChrRam() { DecodePatterns(chr_ram.data(), chr_ram.size(), chr_ram_rows.data()); }
 
 uint8_t Machine::ReadIo(uint16_t address) {
   if (address < 0x4000) {

@@ -15,6 +15,7 @@
 #include "nes/cpu.h"
 #include "nes/idle_loop.h"
 #include "nes/mappers/mapper.h"
+#include "nes/pattern.h"
 #include "nes/ppu.h"
 #include "nes/state.h"
 
@@ -74,14 +75,25 @@ class Machine {
   void SetMirroring(Mirroring mirroring);
   void MapPrg8k(int slot, int bank);  // slot 0..3 = $8000,$A000,$C000,$E000; negative = from end
   void MapChr1k(int slot, int bank);  // slot 0..7 = 1 KiB windows of $0000-$1FFF
+  // A PPU write to CHR-RAM ($0000-$1FFF through chr_map), keeping its decoded row current.
+  void WriteChr(uint16_t address, uint8_t value) {
+    uint8_t* bank = chr_map[(address >> 10) & 7];
+    bank[address & 0x3FF] = value;
+    const unsigned plane0 = address & 0x3F7;
+    chr_rows_map[(address >> 10) & 7][PatternRowIndex(address)] = DecodePatternRow(bank[plane0], bank[plane0 + 8]);
+  }
+  void DecodeChrRam();  // chr_ram_rows from chr_ram (after a state load)
 
   std::shared_ptr<const Rom> rom_ref;
   const Rom& rom;
   ConsoleState s;
   std::vector<uint8_t> prg_ram;  // PRG-RAM ($6000-$7FFF), size from the header
   std::vector<uint8_t> chr_ram;  // CHR-RAM when the cartridge has no CHR-ROM
+  // CHR-RAM's pattern rows pre-decoded (pattern.h; derived, not state): chr_ram.size() / 2.
+  std::vector<uint64_t> chr_ram_rows;
   const uint8_t* prg_map[4] = {};
   uint8_t* chr_map[8] = {};
+  uint64_t* chr_rows_map[8] = {};  // the decoded rows of the banks in chr_map (Rom::chr_rows or chr_ram_rows)
   bool chr_writable = false;
   bool uses_a12 = false;       // the mapper watches PPU A12 (cached: asked once, not per event)
   bool line_fast_path = true;  // ConsoleOptions::line_fast_path && fast_paths

@@ -8,6 +8,7 @@
 #endif
 
 #include "nes/machine.h"
+#include "nes/pattern.h"
 
 namespace mario_rl::nes {
 
@@ -118,7 +119,7 @@ void Ppu::WriteVram(uint16_t address, uint8_t value) {
   address &= 0x3FFF;
   PpuState& p = m_.s.ppu;
   if (address < 0x2000) {
-    if (m_.chr_writable) m_.chr_map[address >> 10][address & 0x3FF] = value;
+    if (m_.chr_writable) m_.WriteChr(address, value);
   } else if (address < 0x3F00) {
     p.vram[p.nt_offset[(address >> 10) & 3] + (address & 0x3FF)] = value;
     row_valid_ = false;
@@ -501,45 +502,23 @@ void Ppu::CatchUpPixels() {
 }
 
 namespace {
-// kSpread[b]: byte i (little-endian) is 0xFF when bit 7-i of b is set, else 0.
-struct SpreadTable {
-  uint64_t v[256];
-  constexpr SpreadTable() : v() {
-    for (int b = 0; b < 256; ++b) {
-      uint64_t out = 0;
-      for (int i = 0; i < 8; ++i) out |= static_cast<uint64_t>((b >> (7 - i)) & 1 ? 0xFF : 0) << (8 * i);
-      v[b] = out;
-    }
-  }
-};
-constexpr SpreadTable kSpread;
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
-
-// kSpreadBit0/1[b]: byte i (little-endian) is 1 (resp. 2) when bit 7-i of b is set, else 0.
-struct SpreadBitTable {
-  uint64_t v[256];
-  constexpr explicit SpreadBitTable(uint64_t bit) : v() {
-    for (int b = 0; b < 256; ++b) v[b] = kSpread.v[b] & (bit * kBytes);
-  }
-};
-constexpr SpreadBitTable kSpreadBit0(1), kSpreadBit1(2);
 
 #if MARIO_RL_PPU_SSSE3
 const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
 constexpr uint64_t kGroupIndex[4] = {0, 4 * kBytes, 8 * kBytes, 12 * kBytes};
 
-// 2-bit pixel values (0..3) of one pattern row, byte i = pixel i; the group adds 4 * group so
-// each byte indexes the 16-entry background colour table with one byte shuffle.
-inline uint64_t TileIndices(const uint8_t* const chr[8], unsigned row_base, uint8_t tile, uint8_t group) {
+// 2-bit pixel values (0..3) of one pattern row (pre-decoded, pattern.h), byte i = pixel i; the
+// group adds 4 * group so each byte indexes the 16-entry background colour table with one byte
+// shuffle. row_base: the pattern table ($0000/$1000) | fine Y.
+inline uint64_t TileIndices(const uint64_t* const rows[8], unsigned row_base, uint8_t tile, uint8_t group) {
   const unsigned address = row_base | (unsigned{tile} << 4);
-  const uint8_t* bank = chr[(address >> 10) & 7];
-  const uint8_t lo = bank[address & 0x3FF], hi = bank[(address + 8) & 0x3FF];
-  return kSpreadBit0.v[lo] | kSpreadBit1.v[hi] | kGroupIndex[group & 3];
+  return rows[(address >> 10) & 7][PatternRowIndex(address)] | kGroupIndex[group & 3];
 }
 
 // palette: the 16 background entries; grey: the greyscale mask ($30 or $3F).
 __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
-                                                      const uint8_t* const chr[8], unsigned row_base,
+                                                      const uint64_t* const rows[8], unsigned row_base,
                                                       const uint8_t* palette, uint8_t grey, uint8_t* out) {
   // The 16-entry colour table, built in registers (byte stores then a vector load would stall
   // store forwarding): entry 4g+k = palette[4g+k] | opaque for k > 0, the backdrop for k = 0.
@@ -551,12 +530,12 @@ __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, cons
       _mm_or_si128(_mm_and_si128(first_of_group, backdrop),
                    _mm_andnot_si128(first_of_group, _mm_or_si128(pal, _mm_set1_epi8(static_cast<char>(0x80)))));
   for (int i = 0; i < 32; i += 2) {
-    const uint64_t a = TileIndices(chr, row_base, tiles[i], groups[i]);
-    const uint64_t b = TileIndices(chr, row_base, tiles[i + 1], groups[i + 1]);
+    const uint64_t a = TileIndices(rows, row_base, tiles[i], groups[i]);
+    const uint64_t b = TileIndices(rows, row_base, tiles[i + 1], groups[i + 1]);
     const __m128i idx = _mm_set_epi64x(static_cast<int64_t>(b), static_cast<int64_t>(a));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * 8), _mm_shuffle_epi8(colours, idx));
   }
-  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(TileIndices(chr, row_base, tiles[32], groups[32])));
+  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(TileIndices(rows, row_base, tiles[32], groups[32])));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 256), _mm_shuffle_epi8(colours, last));
 }
 #endif
@@ -571,8 +550,8 @@ void Ppu::BuildBgLine() {
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
   // Everything the loop reads goes into locals first: stores into the byte caches could
   // otherwise alias them and force reloads on every tile.
-  const uint8_t* chr[8];
-  for (int i = 0; i < 8; ++i) chr[i] = m_.chr_map[i];
+  const uint64_t* rows[8];
+  for (int i = 0; i < 8; ++i) rows[i] = m_.chr_rows_map[i];
   const uint8_t* tables[4];
   for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
   // Tile numbers and palette groups of the 33 tiles depend only on the coarse scroll and the
@@ -601,7 +580,7 @@ void Ppu::BuildBgLine() {
   const int fine_y = p.v >> 12;
 #if MARIO_RL_PPU_SSSE3
   if (kHasSsse3) {
-    ShadeTilesSsse3(row_tiles_, row_groups_, chr, static_cast<unsigned>(pattern_base | fine_y), p.palette, grey,
+    ShadeTilesSsse3(row_tiles_, row_groups_, rows, static_cast<unsigned>(pattern_base | fine_y), p.palette, grey,
                     bg_line_);
     bg_valid_ = true;
     return;
@@ -616,9 +595,9 @@ void Ppu::BuildBgLine() {
   uint64_t out[33];
   for (int i = 0; i < 33; ++i) {
     const uint64_t* c = colours[row_groups_[i]];
-    const int address = pattern_base | (row_tiles_[i] << 4) | fine_y;
-    const uint8_t* bank = chr[address >> 10];
-    const uint64_t l = kSpread.v[bank[address & 0x3FF]], h = kSpread.v[bank[(address + 8) & 0x3FF]];
+    const unsigned address = static_cast<unsigned>(pattern_base | (row_tiles_[i] << 4) | fine_y);
+    const uint64_t pix = rows[address >> 10][PatternRowIndex(address)];
+    const uint64_t l = (pix & kBytes) * 0xFF, h = ((pix >> 1) & kBytes) * 0xFF;
     out[i] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
   }
   std::memcpy(bg_line_, out, sizeof out);
@@ -638,8 +617,8 @@ void Ppu::BuildSpriteLine() {
     const SpriteSlot& s = p.sprites[i];
     const uint8_t flags = static_cast<uint8_t>(0x80 | ((s.attr & 0x20) ? 0x40 : 0));
     const uint8_t* group = p.palette + 16 + (s.attr & 3) * 4;
-    const uint64_t pix = kSpreadBit0.v[s.lo] | kSpreadBit1.v[s.hi];  // byte k = pixel k's value 0..3
-    const uint64_t lo = pix & kBytes, hi = (pix >> 1) & kBytes;      // 1 per byte where the bit is set
+    const uint64_t pix = DecodePatternRow(s.lo, s.hi);           // byte k = pixel k's value 0..3
+    const uint64_t lo = pix & kBytes, hi = (pix >> 1) & kBytes;  // 1 per byte where the bit is set
     const uint64_t is1 = (lo & ~hi) * 0xFF, is2 = (hi & ~lo) * 0xFF, is3 = (lo & hi) * 0xFF;
     const uint64_t colour = (is1 & (static_cast<uint8_t>(flags | (group[1] & grey)) * kBytes)) |
                             (is2 & (static_cast<uint8_t>(flags | (group[2] & grey)) * kBytes)) |

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "nes/pattern.h"
 
 namespace mario_rl::nes {
 
@@ -130,6 +131,8 @@ std::shared_ptr<const Rom> ParseRom(const uint8_t* data, size_t size) {
   rom->prg.assign(data + offset, data + offset + prg_size);
   offset += prg_size;
   rom->chr.assign(data + offset, data + offset + chr_size);
+  rom->chr_rows.resize(rom->chr.size() / 2);
+  DecodePatterns(rom->chr.data(), rom->chr.size(), rom->chr_rows.data());
   rom->hash = Fnv1a64(data, needed);
   return rom;
 }
