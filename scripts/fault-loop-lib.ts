@@ -8,17 +8,27 @@
  *     from which step; it loses at most one checkpoint interval of the killed child's progress;
  *   - its first metrics row is one row past the checkpoint's global step (the rows the killed child
  *     wrote past it are dropped), and metrics.jsonl's steps only ever increase;
- *   - at the end no temp file is left, and metrics.jsonl holds the learning values of the same run
- *     trained without a kill, row for row (nothing lost, nothing doubled, exact resume).
+ *   - every metrics row any child wrote, kept or later dropped, holds the learning values of the same
+ *     run trained without a kill (run first, in another folder), row for row;
+ *   - at the end no temp file is left, metrics.jsonl equals the uninterrupted run's row for row
+ *     (nothing lost, nothing doubled), and so does the final `latest.ckpt`: every section byte for
+ *     byte (parameters, Adam moments, the DQN target network, the replay buffer with its
+ *     priorities and cursors) and every header field but the wall-clock and run-identity ones
+ *     (RNG streams, counters, the episode window). Rows alone would miss state that has not shown
+ *     in a row yet; the checkpoint holds all of it.
+ *
+ * Progress goes to `progressFile` (JSON lines) as it happens, so a run cut off midway still leaves
+ * the kills it checked.
  *
  * Used by scripts/fault-loop.ts (50 kills per algorithm) and tests/train/fault-loop.test.ts (a
  * few). The child is scripts/fault-child.ts; it prints one line per event (see CHILD_EVENTS).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { LATEST_NAME, readCheckpoint } from '../src/run/checkpoint-store.js';
 import { type MetricsRow } from '../src/run/metrics.js';
 import { type TrainerConfigInput } from '../src/train/config.js';
 import { Rng } from '../src/util/rng.js';
@@ -58,13 +68,17 @@ export function faultConfig(algo: FaultAlgo, runDir: string, resume: 'none' | 'l
     algo: 'dqn',
     network: 'mlp',
     env: { obs: 'ram', maxEpisodeSteps: 60 },
+    // Cheap rows (125 act calls and 31 gradient steps per 1000 agent steps) so that 50 kills fit
+    // in an hour of a loaded machine; the replay wraps within a checkpoint interval all the same.
     dqn: {
-      numEnvs: 4,
+      numEnvs: 8,
       bufferSize: 400,
       batchSize: 16,
       learningStarts: 100,
-      trainFrequency: 4,
-      targetUpdateInterval: 50,
+      trainFrequency: 32,
+      // Not a divisor of the checkpoint interval (1000 steps): at each checkpoint the target
+      // network lags the online one, so a resume that lost the target would show.
+      targetUpdateInterval: 48,
       epsilon: 'linear:1:0.05:0.5',
     },
     checkpoint: { interval: FAULT_SIZES.dqn.rowsPerCheckpoint, keep: 3, includeReplay: true },
@@ -102,6 +116,8 @@ export interface FaultLoopOptions {
   childTimeoutMs?: number;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** JSON lines appended as the loop goes (replaced at the start): the reference, each kill, the result. */
+  progressFile?: string;
 }
 
 /** One kill of {@link runFaultLoop}. */
@@ -129,6 +145,12 @@ export interface FaultLoopResult {
   /** Rows of the final metrics.jsonl, and whether they equal the uninterrupted run's. */
   rows: number;
   identicalToReference: boolean;
+  /** Rows the killed children wrote (kept or dropped later), each checked against the uninterrupted run's row at its step. */
+  rowsChecked: number;
+  /** Whether the final `latest.ckpt` equals the uninterrupted run's (sections byte for byte, header but wall-clock fields). */
+  checkpointIdenticalToReference: boolean;
+  /** The sections of the final checkpoint compared. */
+  checkpointSections: string[];
   /** Failed checks (empty when everything held). */
   failures: string[];
   seconds: number;
@@ -204,6 +226,38 @@ function learning(row: MetricsRow): MetricsRow {
   return Object.fromEntries(Object.entries(row).filter(([k]) => !/SPS|^time\/|^perf\//.test(k)));
 }
 
+/** Header fields of a checkpoint that differ between two identical runs: when and where, not what. */
+const WALL_CLOCK_HEADER = new Set(['savedAt', 'elapsedSeconds', 'runId', 'sections', 'dataLength']);
+
+/**
+ * Differences between two runs' `latest.ckpt` (empty when equal): every section byte for byte, and
+ * every header field but {@link WALL_CLOCK_HEADER} and the run directory in the stored config.
+ */
+export function compareLatestCheckpoints(runDir: string, refDir: string): { sections: string[]; differences: string[] } {
+  const a = readCheckpoint(join(runDir, 'checkpoints', LATEST_NAME));
+  const b = readCheckpoint(join(refDir, 'checkpoints', LATEST_NAME));
+  const differences: string[] = [];
+  const names = [...new Set([...Object.keys(a.sections), ...Object.keys(b.sections)])].sort();
+  for (const name of names) {
+    const x = a.sections[name];
+    const y = b.sections[name];
+    if (!x || !y) differences.push(`section ${name} only in the ${x ? 'killed' : 'reference'} run's`);
+    else if (!Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength)))
+      differences.push(`section ${name} differs (${x.byteLength} vs ${y.byteLength} bytes)`);
+  }
+  const what = (h: Record<string, unknown>): Record<string, unknown> => {
+    const out = Object.fromEntries(Object.entries(h).filter(([k]) => !WALL_CLOCK_HEADER.has(k)));
+    if (out.config && typeof out.config === 'object') out.config = { ...(out.config as Record<string, unknown>), runDir: null, resume: null };
+    return out;
+  };
+  const ha = what(a.header);
+  const hb = what(b.header);
+  for (const k of [...new Set([...Object.keys(ha), ...Object.keys(hb)])].sort())
+    if (JSON.stringify(ha[k]) !== JSON.stringify(hb[k]))
+      differences.push(`header field ${k}: ${JSON.stringify(ha[k])?.slice(0, 300)} vs ${JSON.stringify(hb[k])?.slice(0, 300)}`);
+  return { sections: names, differences };
+}
+
 /** Finished checkpoints in the run's store (no temp files). */
 function checkpointFiles(runDir: string): string[] {
   const dir = join(runDir, 'checkpoints');
@@ -230,6 +284,10 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultLoopResult
     failures.push(m);
     log(`FAIL: ${m}`);
   };
+  if (o.progressFile) writeFileSync(o.progressFile, '');
+  const progress = (event: string, fields: object) => {
+    if (o.progressFile) appendFileSync(o.progressFile, `${JSON.stringify({ event, algo: o.algo, at: new Date().toISOString(), ...fields })}\n`);
+  };
   /** `p`, or 'timeout' (the child killed) when it has not settled within the per-child limit. */
   const guard = async <T>(p: Promise<T>, child: Child): Promise<T | 'timeout'> => {
     let timer: NodeJS.Timeout | undefined;
@@ -245,6 +303,17 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultLoopResult
       clearTimeout(timer);
     }
   };
+
+  // The same run without a kill, first: each killed child's rows are checked against it as they come.
+  progress('start', { kills: o.kills, totalSteps: o.totalSteps, seed: o.seed, widenMs: o.widenMs, maxDelayMs: o.maxDelayMs, aimEvery: o.aimEvery });
+  const ref = startChild(o.algo, refDir, o.totalSteps, false, 0);
+  const refEnd = await guard(ref.exited, ref);
+  if (refEnd === 'timeout' || refEnd.code !== 0) fail(`the reference run failed: ${refEnd === 'timeout' ? 'timeout' : refEnd.stderr.trim().slice(-2000)}`);
+  const want = metricsRows(refDir).map(learning);
+  const wantByStep = new Map(want.map((r) => [Number(r.global_step), JSON.stringify(r)]));
+  progress('reference', { rows: want.length, ok: failures.length === 0, seconds: (performance.now() - t0) / 1000 });
+  log(`${o.algo} reference: ${want.length} rows without a kill in ${((performance.now() - t0) / 60_000).toFixed(1)} min`);
+  let rowsChecked = 0;
 
   // Each round: start (resume when a checkpoint exists), check where it started, kill it.
   let previous: { progressStep: number; checkpointStep: number; moment: KillRecord['moment']; startStep: number } | null = null;
@@ -302,7 +371,16 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultLoopResult
     if (rowsSeen.length && rowsSeen[0] !== startStep + stepsPerRow)
       fail(`restart ${k}: first row at step ${rowsSeen[0]}, expected ${startStep + stepsPerRow} (one row past the resume step ${startStep})`);
     const ckpts = child.events.filter((e) => e.kind === 'CKPT').map((e) => Number(e.args[0]));
-    const steps = metricsRows(runDir).map((r) => Number(r.global_step));
+    const rowsNow = metricsRows(runDir);
+    // This child's rows (the file's tail past its start, kept or dropped by the next resume) against the reference's at the same step.
+    for (const row of rowsNow.filter((r) => Number(r.global_step) > startStep)) {
+      rowsChecked++;
+      const expected = wantByStep.get(Number(row.global_step));
+      const got = JSON.stringify(learning(row));
+      if (got !== expected)
+        fail(`restart ${k}: the row at step ${String(row.global_step)} differs from the uninterrupted run's: ${got} vs ${expected ?? 'none'}`);
+    }
+    const steps = rowsNow.map((r) => Number(r.global_step));
     if (steps.some((s, i) => i > 0 && s <= steps[i - 1]!)) fail(`restart ${k}: metrics.jsonl steps do not only increase: ${steps.join(',')}`);
     const moment: KillRecord['moment'] = o.aimEvery > 0 && (k + 1) % o.aimEvery === 0 ? 'checkpoint-write' : 'random';
     previous = {
@@ -315,16 +393,13 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultLoopResult
       log(
         `${o.algo} kill ${k + 1}/${o.kills} (${moment}): started at ${startStep} after ${((start.at - spawnedAt) / 1000).toFixed(1)} s, reached ${previous.progressStep}`,
       );
+    // The kill before this restart, now that the restart has shown where it resumed.
+    if (k > 0) progress('kill', { kill: k, ...kills[k - 1], rowsChecked, failures: failures.length, seconds: (performance.now() - t0) / 1000 });
   }
   const leftovers = existsSync(join(runDir, 'checkpoints')) ? readdirSync(join(runDir, 'checkpoints')).filter((n) => n.includes('.tmp-')) : [];
   if (leftovers.length) fail(`temp files left in checkpoints/: ${leftovers.join(', ')}`);
 
-  // The same run without a kill.
-  const ref = startChild(o.algo, refDir, o.totalSteps, false, 0);
-  const refEnd = await guard(ref.exited, ref);
-  if (refEnd === 'timeout' || refEnd.code !== 0) fail(`the reference run failed: ${refEnd === 'timeout' ? 'timeout' : refEnd.stderr.trim().slice(-2000)}`);
   const got = metricsRows(runDir).map(learning);
-  const want = metricsRows(refDir).map(learning);
   const identical = got.length === want.length && JSON.stringify(got) === JSON.stringify(want);
   if (!identical) {
     const i = got.findIndex((r, j) => JSON.stringify(r) !== JSON.stringify(want[j]));
@@ -333,7 +408,14 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultLoopResult
         (i >= 0 ? `; first difference at row ${i} (step ${String(got[i]?.global_step)}): ${JSON.stringify(got[i])} vs ${JSON.stringify(want[i])}` : ''),
     );
   }
-  return {
+  let checkpoint: { sections: string[]; differences: string[] } = { sections: [], differences: ['not compared'] };
+  try {
+    checkpoint = compareLatestCheckpoints(runDir, refDir);
+  } catch (err) {
+    checkpoint.differences = [`could not read a latest.ckpt: ${(err as Error).message}`];
+  }
+  if (checkpoint.differences.length) fail(`the final latest.ckpt differs from the uninterrupted run's: ${checkpoint.differences.join('; ')}`);
+  const result: FaultLoopResult = {
     algo: o.algo,
     kills,
     freshStarts,
@@ -341,7 +423,12 @@ export async function runFaultLoop(o: FaultLoopOptions): Promise<FaultLoopResult
     boundSteps,
     rows: got.length,
     identicalToReference: identical,
+    rowsChecked,
+    checkpointIdenticalToReference: checkpoint.differences.length === 0,
+    checkpointSections: checkpoint.sections,
     failures,
     seconds: (performance.now() - t0) / 1000,
   };
+  progress('result', { ...result, kills: undefined });
+  return result;
 }

@@ -4,7 +4,9 @@
  * widened to `--widen-ms`), resumes it with `--resume latest` each time, finishes it, and checks
  * what scripts/fault-loop-lib.ts describes (a loss of at most one checkpoint interval per kill,
  * metrics continuing from the checkpoint, the final metrics identical to an uninterrupted run).
- * Prints one line per kill and a summary; writes OUT/fault-loop.json; exit 1 on any failure.
+ * Prints one line per kill and a summary; appends each kill's check to OUT/fault-loop-<algo>.jsonl as
+ * it happens (a run cut off midway leaves its evidence) and writes OUT/fault-loop.json at the end;
+ * exit 1 on any failure.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -58,13 +60,15 @@ for (const algo of o.algo === 'both' ? (['ppo', 'dqn'] as const) : [o.algo]) {
     maxDelayMs: o.maxDelayMs,
     aimEvery: 3,
     log: (line) => console.log(line),
+    progressFile: join(o.out, `fault-loop-${algo}.jsonl`),
   });
   results.push(r);
   const aimed = r.kills.filter((k) => k.moment === 'checkpoint-write').length;
   console.log(
     `${algo}: ${r.kills.length} kills (${aimed} during a checkpoint write), ${r.freshStarts} fresh starts before a first checkpoint, ` +
-      `max progress lost ${r.maxLostSteps} steps (bound ${r.boundSteps}), ${r.rows} metrics rows ${r.identicalToReference ? 'identical to' : 'DIFFERENT from'} ` +
-      `the uninterrupted run, ${r.failures.length} failures, ${(r.seconds / 60).toFixed(1)} min`,
+      `max progress lost ${r.maxLostSteps} steps (bound ${r.boundSteps}), ${r.rowsChecked} rows of the killed children checked against the uninterrupted run, ` +
+      `final ${r.rows} metrics rows ${r.identicalToReference ? 'identical to' : 'DIFFERENT from'} it, final latest.ckpt ` +
+      `${r.checkpointIdenticalToReference ? 'identical to' : 'DIFFERENT from'} it (${r.checkpointSections.join(', ')}), ${r.failures.length} failures, ${(r.seconds / 60).toFixed(1)} min`,
   );
 }
 writeFileSync(join(o.out, 'fault-loop.json'), `${JSON.stringify(results, null, 2)}\n`);

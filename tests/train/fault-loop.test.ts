@@ -3,7 +3,8 @@
  * algorithm): a tiny PPO run and a tiny DQN run (replay in the checkpoint) killed with SIGKILL,
  * at a random moment and in the middle of a checkpoint write, resumed with `--resume latest`
  * each time, then finished: every resume loses at most one checkpoint interval, its metrics
- * continue from the checkpoint's step, and the final metrics equal an uninterrupted run's.
+ * continue from the checkpoint's step, and the final metrics and the final checkpoint equal an
+ * uninterrupted run's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,12 @@ describe('kill -9 and --resume latest', () => {
       expect(r.maxLostSteps).toBeLessThanOrEqual(r.boundSteps);
       expect(r.rows).toBe((algo === 'ppo' ? 5 : 4) * rowsPerCheckpoint);
       expect(r.identicalToReference).toBe(true);
+      // Every row any child wrote (the final ones and those dropped at a resume) matched the uninterrupted run's.
+      expect(r.rowsChecked).toBeGreaterThanOrEqual(r.rows);
+      // The final state too: parameters, Adam moments, the DQN target network and the replay buffer, byte for byte.
+      expect(r.checkpointIdenticalToReference).toBe(true);
+      expect(r.checkpointSections).toContain('learner');
+      if (algo === 'dqn') expect(r.checkpointSections.filter((s) => s.startsWith('replay.')).length).toBeGreaterThan(1);
     }, 900_000); // four children per algorithm; their start-up (tsx, ONNX Runtime) dominates, minutes on a loaded machine
   }
 });
