@@ -68,7 +68,7 @@ describe.each(ENV_BACKENDS)('mario-rl train / eval on the %s backend', (backend)
     expect(own.code, own.err).toBe(0);
     expect(own.out).toContain(`evaluating ${ckpt} (step 128) on runner stage 1 with the checkpoint's own config: 2 episodes, sampled actions`);
     expect(own.out).toMatch(/episodes 2 \(sampled actions\), flag rate/);
-  });
+  }, 300_000); // three CLI processes; jsnes's steps and a busy machine's start-ups add up
 });
 
 describe('mario-rl train / eval', () => {
