@@ -136,7 +136,7 @@ describe.skipIf(!ready)('npm package', () => {
   // every emulated frame (it always draws; ≈ 1 ms a frame): so the CLI's CPU default (runner-ram:
   // PPO, mlp on RAM, 32 lanes × 32 steps) with one frame per agent step and one epoch, 20k frames
   // instead of the preset's 164k. Measured 2026-12-07 on the 2-core VM at nice 19, load 12-25:
-  // see docs/install.md "Without a prebuilt binary".
+  // docs/install.md, the paragraph on this test.
   // Whole rollouts of 32 lanes × 32 steps: 20 of them, 20,480 steps (the Trainer stops at the
   // last whole rollout within its total).
   const steps = Number(process.env.MARIO_RL_PACKAGE_STEPS || 20_480);
