@@ -15,6 +15,7 @@ import { writeSmb1Tiles } from '../../src/env/js/smb1.js';
 import { loadTestAddon } from '../native-test-addon.js';
 import { RefFrameStack, refRunnerTiles, refSmb1Tiles } from './reference.js';
 import { Rng } from './rng.js';
+import { ENV_BACKENDS } from './backends.js';
 import { stepDigest } from './step-digest.js';
 
 const [EMPTY, SOLID, ENEMY, PLAYER, ITEM] = [0, 1, 2, 3, 4];
@@ -94,104 +95,119 @@ async function compareWithReference(
   }
 }
 
-describe('tile grids: options and shape', () => {
-  it('TILE_CLASSES names ids 0..4', () => {
-    expect(TILE_CLASSES).toEqual(['empty', 'solid', 'enemy', 'player', 'item']);
+const random = (seed: number) => {
+  const rng = new Rng(seed);
+  return (_t: number, _lane: number, numActions: number) => rng.below(numActions);
+};
+
+describe.each(ENV_BACKENDS)('tile grids on the %s backend', (backend) => {
+  describe('tile grids: options and shape', () => {
+    it('TILE_CLASSES names ids 0..4', () => {
+      expect(TILE_CLASSES).toEqual(['empty', 'solid', 'enemy', 'player', 'item']);
+    });
+
+    it("obs: 'tiles' is 13 x 16 with 4 frames; rows, cols and frameStack change the shape", () => {
+      const a = new VecEnv({ backend, game: 'runner', numEnvs: 2, obs: 'tiles' });
+      expect(a.obsShape).toEqual([2, 4, 13, 16]);
+      expect(a.reset().obs.length).toBe(2 * 4 * 13 * 16);
+      a.close();
+      const b = new VecEnv({ backend, game: 'runner', numEnvs: 1, obs: { kind: 'tiles', rows: 5, cols: 40, frameStack: 2 } });
+      expect(b.obsShape).toEqual([1, 2, 5, 40]);
+      b.reset();
+      expect(b.step(new Int32Array(1)).obs.length).toBe(2 * 5 * 40);
+      b.close();
+    });
+
+    it('shows stage 1 of the built-in game at its start: ground, pit, bricks, player', () => {
+      const e = new VecEnv({ backend, game: 'runner', numEnvs: 1, stages: ['1'], obs: { kind: 'tiles', frameStack: 1 } });
+      expect(picture(e.reset().obs, 16)).toEqual([
+        '................',
+        '................',
+        '................',
+        '................',
+        '................',
+        '................',
+        '................',
+        '.....##.........', // the bricks overhead (screen row 9)
+        '................',
+        '................',
+        '..P.............', // x = 32, standing (y = 192)
+        '#########..#####', // ground two blocks high, the first pit at columns 9-10
+        '#########..#####',
+      ]);
+      e.close();
+    });
   });
 
-  it("obs: 'tiles' is 13 x 16 with 4 frames; rows, cols and frameStack change the shape", () => {
-    const a = new VecEnv({ game: 'runner', numEnvs: 2, obs: 'tiles' });
-    expect(a.obsShape).toEqual([2, 4, 13, 16]);
-    expect(a.reset().obs.length).toBe(2 * 4 * 13 * 16);
-    a.close();
-    const b = new VecEnv({ game: 'runner', numEnvs: 1, obs: { kind: 'tiles', rows: 5, cols: 40, frameStack: 2 } });
-    expect(b.obsShape).toEqual([1, 2, 5, 40]);
-    b.reset();
-    expect(b.step(new Int32Array(1)).obs.length).toBe(2 * 5 * 40);
-    b.close();
-  });
+  describe('tile grids on the built-in game', () => {
+    it('match the reference from RAM on every step, autoresets and final observations included', async () => {
+      const run = await compareWithReference(
+        {
+          backend,
+          numEnvs: 4,
+          numThreads: 2,
+          actions: 'simple',
+          stickyActionProb: 0.1,
+          noopMax: 5,
+          maxEpisodeSteps: 60,
+          obs: { kind: 'tiles', frameStack: 3 },
+        },
+        refRunnerTiles,
+        random(3),
+        backend === 'native' ? 200 : 130, // jsnes is tens of times slower; 130 steps still end every lane's episode twice
+      );
+      expect(run.finished, 'the run crosses autoresets').toBeGreaterThan(4);
+      for (const cls of [EMPTY, SOLID, ENEMY, PLAYER]) expect(run.classes.has(cls), TILE_CLASSES[cls]).toBe(true);
+    });
 
-  it('shows stage 1 of the built-in game at its start: ground, pit, bricks, player', () => {
-    const e = new VecEnv({ game: 'runner', numEnvs: 1, stages: ['1'], obs: { kind: 'tiles', frameStack: 1 } });
-    expect(picture(e.reset().obs, 16)).toEqual([
-      '................',
-      '................',
-      '................',
-      '................',
-      '................',
-      '................',
-      '................',
-      '.....##.........', // the bricks overhead (screen row 9)
-      '................',
-      '................',
-      '..P.............', // x = 32, standing (y = 192)
-      '#########..#####', // ground two blocks high, the first pit at columns 9-10
-      '#########..#####',
-    ]);
-    e.close();
+    it('show the flag pole as an item and end with the flag in finalObs (scripted clear of stage 1)', async () => {
+      const script = expand(STAGE1_CLEAR);
+      // One agent step per frame, action = joypad byte; wide grid so the pole shows early.
+      const run = await compareWithReference(
+        { backend, numEnvs: 1, numThreads: 1, stages: ['1'], actions: 'full', frameSkip: 1, obs: { kind: 'tiles', cols: 20, rows: 14, frameStack: 2 } },
+        refRunnerTiles,
+        (t) => script[t] ?? 0,
+        script.length,
+      );
+      expect(run.finished).toBe(1);
+      for (const cls of [EMPTY, SOLID, ENEMY, PLAYER, ITEM]) expect(run.classes.has(cls), TILE_CLASSES[cls]).toBe(true);
+    });
+
+    it('stack the last frameStack steps oldest first; a reset fills the stack with its first grid', () => {
+      const e = new VecEnv({
+        backend,
+        game: 'runner',
+        numEnvs: 1,
+        numThreads: 1,
+        stages: ['1'],
+        actions: 'simple',
+        maxEpisodeSteps: 8,
+        obs: { kind: 'tiles', frameStack: 3 },
+      });
+      const g = 13 * 16;
+      const newest = (obs: Uint8Array) => obs.slice(2 * g, 3 * g);
+      const first = newest(e.reset().obs);
+      expect(e.reset().obs).toEqual(new Uint8Array([...first, ...first, ...first]));
+      const seen = [first, first, first];
+      for (let t = 1; t <= 8; t++) {
+        const r = e.step(new Int32Array([3])); // RIGHT+B
+        if (t < 8) {
+          seen.push(newest(r.obs));
+          expect(r.obs).toEqual(new Uint8Array([...seen.at(-3)!, ...seen.at(-2)!, ...seen.at(-1)!]));
+        } else {
+          expect(r.truncated[0]).toBe(1);
+          expect(r.finalObs.slice(0, 2 * g)).toEqual(new Uint8Array([...seen.at(-2)!, ...seen.at(-1)!]));
+          expect(r.obs).toEqual(new Uint8Array([...first, ...first, ...first]));
+        }
+      }
+      expect(new Set(seen.map((g) => g.join())).size, 'the player crossed cells').toBeGreaterThanOrEqual(3);
+      e.close();
+    });
   });
 });
 
-describe('tile grids on the built-in game', () => {
-  const random = (seed: number) => {
-    const rng = new Rng(seed);
-    return (_t: number, _lane: number, numActions: number) => rng.below(numActions);
-  };
-
-  it('match the reference from RAM on every step, autoresets and final observations included', async () => {
-    const run = await compareWithReference(
-      { numEnvs: 4, numThreads: 2, actions: 'simple', stickyActionProb: 0.1, noopMax: 5, maxEpisodeSteps: 60, obs: { kind: 'tiles', frameStack: 3 } },
-      refRunnerTiles,
-      random(3),
-      200,
-    );
-    expect(run.finished, 'the run crosses autoresets').toBeGreaterThan(4);
-    for (const cls of [EMPTY, SOLID, ENEMY, PLAYER]) expect(run.classes.has(cls), TILE_CLASSES[cls]).toBe(true);
-  });
-
-  it('show the flag pole as an item and end with the flag in finalObs (scripted clear of stage 1)', async () => {
-    const script = expand(STAGE1_CLEAR);
-    // One agent step per frame, action = joypad byte; wide grid so the pole shows early.
-    const run = await compareWithReference(
-      { numEnvs: 1, numThreads: 1, stages: ['1'], actions: 'full', frameSkip: 1, obs: { kind: 'tiles', cols: 20, rows: 14, frameStack: 2 } },
-      refRunnerTiles,
-      (t) => script[t] ?? 0,
-      script.length,
-    );
-    expect(run.finished).toBe(1);
-    for (const cls of [EMPTY, SOLID, ENEMY, PLAYER, ITEM]) expect(run.classes.has(cls), TILE_CLASSES[cls]).toBe(true);
-  });
-
-  it('stack the last frameStack steps oldest first; a reset fills the stack with its first grid', () => {
-    const e = new VecEnv({
-      game: 'runner',
-      numEnvs: 1,
-      numThreads: 1,
-      stages: ['1'],
-      actions: 'simple',
-      maxEpisodeSteps: 8,
-      obs: { kind: 'tiles', frameStack: 3 },
-    });
-    const g = 13 * 16;
-    const newest = (obs: Uint8Array) => obs.slice(2 * g, 3 * g);
-    const first = newest(e.reset().obs);
-    expect(e.reset().obs).toEqual(new Uint8Array([...first, ...first, ...first]));
-    const seen = [first, first, first];
-    for (let t = 1; t <= 8; t++) {
-      const r = e.step(new Int32Array([3])); // RIGHT+B
-      if (t < 8) {
-        seen.push(newest(r.obs));
-        expect(r.obs).toEqual(new Uint8Array([...seen.at(-3)!, ...seen.at(-2)!, ...seen.at(-1)!]));
-      } else {
-        expect(r.truncated[0]).toBe(1);
-        expect(r.finalObs.slice(0, 2 * g)).toEqual(new Uint8Array([...seen.at(-2)!, ...seen.at(-1)!]));
-        expect(r.obs).toEqual(new Uint8Array([...first, ...first, ...first]));
-      }
-    }
-    expect(new Set(seen.map((g) => g.join())).size, 'the player crossed cells').toBeGreaterThanOrEqual(3);
-    e.close();
-  });
-
+// Native-only: thread counts and stepAsync on native threads (jsnes steps on the calling thread).
+describe('tile grids on the built-in game: threads', () => {
   it('are byte-identical across numThreads 1 and 2 and between step and stepAsync', async () => {
     const options = { numEnvs: 5, actions: 'simple', stickyActionProb: 0.2, noopMax: 6, maxEpisodeSteps: 35, obs: { kind: 'tiles' } } as const;
     const reference = await compareWithReference({ ...options, numThreads: 1 }, refRunnerTiles, random(8), 90);

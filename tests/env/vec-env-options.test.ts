@@ -1,10 +1,15 @@
-/** VecEnv option validation and ROM checks (no game ROM needed: synthetic iNES images). */
+/**
+ * VecEnv option validation and ROM checks (no game ROM needed: synthetic iNES images). Defaults,
+ * ROM checks and the shapes a VecEnv builds run on both backends (ENV_BACKENDS); the option
+ * parser's messages are TS shared by both, so they run once.
+ */
 import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
 import { VecEnv } from '../../src/index.js';
 import { ACTION_SET_SIZES, normalizeVecEnvOptions, observationShape } from '../../src/env/vec-env.js';
+import { ENV_BACKENDS } from './backends.js';
 
 /** A minimal iNES image: header + zeroed PRG/CHR. */
 function ines(prgBanks: number, chrBanks: number, mapper = 0): Uint8Array<ArrayBuffer> {
@@ -15,30 +20,6 @@ function ines(prgBanks: number, chrBanks: number, mapper = 0): Uint8Array<ArrayB
 
 describe('VecEnv options', () => {
   const rom = ines(2, 1);
-
-  it('fills documented defaults', () => {
-    const { config } = normalizeVecEnvOptions({ rom, numEnvs: 3 });
-    expect(config).toMatchObject({
-      game: 'smb1',
-      actions: 'simple',
-      reward: 'v0',
-      stages: [],
-      frameSkip: 4,
-      maxPool: true,
-      stickyActionProb: 0,
-      noopMax: 0,
-      maxEpisodeSteps: 0,
-      obsKind: 'pixels',
-      width: 84,
-      height: 84,
-      stack: 4,
-      grayscale: true,
-      seed: 0,
-      fastPaths: process.env.MARIO_RL_EXACT !== '1',
-    });
-    expect(config.numThreads).toBeGreaterThanOrEqual(1);
-    expect(config.numThreads).toBeLessThanOrEqual(3);
-  });
 
   it('rejects bad options with the standard message', () => {
     expect(() => normalizeVecEnvOptions({ rom, numEnvs: 0 })).toThrow(new RangeError('Expected an integer in [1, 512] for numEnvs but received 0'));
@@ -80,28 +61,6 @@ describe('VecEnv options', () => {
     expect(bad({ kind: 'tiles', width: 84 })).toThrow(/Unknown option 'width'/);
     expect(bad({ kind: 'voxels' })).toThrow(/Expected one of 'pixels', 'tiles' for obs.kind but received/);
   });
-
-  it('rejects ROMs that are not SMB1 and says what was found', () => {
-    expect(() => new VecEnv({ rom: ines(1, 1), numEnvs: 1 })).toThrow(
-      new TypeError(
-        'Expected a Super Mario Bros. (NES) ROM (mapper 0, 32 KiB PRG, 8 KiB CHR) for rom but received a ROM with mapper 0, 16 KiB PRG and 8 KiB CHR',
-      ),
-    );
-    expect(() => new VecEnv({ rom: ines(2, 1), numEnvs: 1 })).toThrow(/32 KiB PRG and 8 KiB CHR whose PRG lacks SMB1's status-bar text/);
-    expect(() => new VecEnv({ rom: new Uint8Array(100), numEnvs: 1 })).toThrow(Error);
-    expect(() => new VecEnv({ game: 'smb1', numEnvs: 1 })).toThrow(
-      new TypeError(
-        "Expected a Super Mario Bros. ROM image for rom but received none (game 'smb1' has no built-in ROM: " +
-          "pass rom: readFileSync('path/to/smb.nes'), or omit game to use the built-in 'runner')",
-      ),
-    );
-  });
-
-  const smb3 = process.env.SMB3_ROM;
-  if (!smb3) console.warn('SMB3_ROM is not set: skipping the SMB3-is-not-SMB1 check');
-  it.skipIf(!smb3)('rejects the SMB3 image for the smb1 game', () => {
-    expect(() => new VecEnv({ rom: readFileSync(smb3!), numEnvs: 1 })).toThrow(/received a ROM with mapper 4/);
-  });
 });
 
 describe('one name per thing (older spellings still accepted)', () => {
@@ -117,10 +76,62 @@ describe('one name per thing (older spellings still accepted)', () => {
       /Expected one of 'right-only', 'simple', 'complex', 'full' for actions/,
     );
   });
+});
+
+const smb3 = process.env.SMB3_ROM;
+if (!smb3) console.warn('SMB3_ROM is not set: skipping the SMB3-is-not-SMB1 check');
+
+describe.each(ENV_BACKENDS)('VecEnv defaults, ROM checks and shapes on the %s backend', (backend) => {
+  const rom = ines(2, 1);
+
+  it('fills documented defaults', () => {
+    const { config } = normalizeVecEnvOptions({ rom, numEnvs: 3, backend });
+    expect(config).toMatchObject({
+      game: 'smb1',
+      actions: 'simple',
+      reward: 'v0',
+      stages: [],
+      frameSkip: 4,
+      maxPool: true,
+      stickyActionProb: 0,
+      noopMax: 0,
+      maxEpisodeSteps: 0,
+      obsKind: 'pixels',
+      width: 84,
+      height: 84,
+      stack: 4,
+      grayscale: true,
+      seed: 0,
+      fastPaths: process.env.MARIO_RL_EXACT !== '1',
+    });
+    expect(config.numThreads).toBeGreaterThanOrEqual(1);
+    // jsnes steps every lane on the calling thread.
+    expect(config.numThreads).toBeLessThanOrEqual(backend === 'native' ? 3 : 1);
+  });
+
+  it('rejects ROMs that are not SMB1 and says what was found', () => {
+    expect(() => new VecEnv({ backend, rom: ines(1, 1), numEnvs: 1 })).toThrow(
+      new TypeError(
+        'Expected a Super Mario Bros. (NES) ROM (mapper 0, 32 KiB PRG, 8 KiB CHR) for rom but received a ROM with mapper 0, 16 KiB PRG and 8 KiB CHR',
+      ),
+    );
+    expect(() => new VecEnv({ backend, rom: ines(2, 1), numEnvs: 1 })).toThrow(/32 KiB PRG and 8 KiB CHR whose PRG lacks SMB1's status-bar text/);
+    expect(() => new VecEnv({ backend, rom: new Uint8Array(100), numEnvs: 1 })).toThrow(Error);
+    expect(() => new VecEnv({ backend, game: 'smb1', numEnvs: 1 })).toThrow(
+      new TypeError(
+        "Expected a Super Mario Bros. ROM image for rom but received none (game 'smb1' has no built-in ROM: " +
+          "pass rom: readFileSync('path/to/smb.nes'), or omit game to use the built-in 'runner')",
+      ),
+    );
+  });
+
+  it.skipIf(!smb3)('rejects the SMB3 image for the smb1 game', () => {
+    expect(() => new VecEnv({ backend, rom: readFileSync(smb3!), numEnvs: 1 })).toThrow(/received a ROM with mapper 4/);
+  });
 
   it('ACTION_SET_SIZES and observationShape agree with what VecEnv builds', () => {
     for (const actions of Object.keys(ACTION_SET_SIZES) as (keyof typeof ACTION_SET_SIZES)[]) {
-      const env = new VecEnv({ game: 'runner', numEnvs: 1, actions, obs: { width: 20, height: 16, frameStack: 2, grayscale: false } });
+      const env = new VecEnv({ backend, game: 'runner', numEnvs: 1, actions, obs: { width: 20, height: 16, frameStack: 2, grayscale: false } });
       try {
         expect(env.numActions, actions).toBe(ACTION_SET_SIZES[actions]);
         expect(env.obsShape).toEqual([1, ...observationShape({ width: 20, height: 16, frameStack: 2, grayscale: false })]);
@@ -128,10 +139,10 @@ describe('one name per thing (older spellings still accepted)', () => {
         env.close();
       }
     }
-    const ram = new VecEnv({ game: 'runner', numEnvs: 2, obs: 'ram' });
+    const ram = new VecEnv({ backend, game: 'runner', numEnvs: 2, obs: 'ram' });
     expect(ram.obsShape).toEqual([2, ...observationShape('ram')]);
     ram.close();
-    const tiles = new VecEnv({ game: 'runner', numEnvs: 2, obs: { kind: 'tiles', rows: 7, cols: 9, frameStack: 3 } });
+    const tiles = new VecEnv({ backend, game: 'runner', numEnvs: 2, obs: { kind: 'tiles', rows: 7, cols: 9, frameStack: 3 } });
     expect(tiles.obsShape).toEqual([2, ...observationShape({ kind: 'tiles', rows: 7, cols: 9, frameStack: 3 })]);
     expect(tiles.obsShape).toEqual([2, 3, 7, 9]);
     tiles.close();

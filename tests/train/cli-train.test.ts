@@ -1,4 +1,7 @@
-/** `mario-rl train` and `mario-rl eval` in a child process with a tiny run on the built-in game. */
+/**
+ * `mario-rl train` and `mario-rl eval` in a child process with a tiny run on the built-in game: train
+ * then eval on both env backends (ENV_BACKENDS); the refusals, which step no env, once.
+ */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { chooseDefaultSetup } from '../../src/cli/train.js';
 import { cudaBlocker } from '../../src/runtime/device.js';
+import { ENV_BACKENDS } from '../env/backends.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-cli-train-'));
@@ -22,22 +26,27 @@ function cli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe('mario-rl train / eval', () => {
+/** A tiny run's config file: 42×42, baseline network, 2 lanes × 32 steps, one epoch. */
+function writeTinyConfig(path: string, backend: string): void {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      network: 'baseline',
+      device: 'cpu',
+      threads: 1,
+      overlap: false,
+      env: { width: 42, height: 42, maxEpisodeSteps: 60, backend },
+      ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 2 },
+      log: { heartbeatSeconds: 0, tensorboard: false },
+    }),
+  );
+}
+
+describe.each(ENV_BACKENDS)('mario-rl train / eval on the %s backend', (backend) => {
   it('trains a tiny run on the built-in game from a config file plus flags, then evaluates its checkpoint', () => {
-    const runDir = join(dir, 'run');
-    const config = join(dir, 'tiny.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        network: 'baseline',
-        device: 'cpu',
-        threads: 1,
-        overlap: false,
-        env: { width: 42, height: 42, maxEpisodeSteps: 60 },
-        ppo: { numEnvs: 2, numSteps: 32, epochs: 1, minibatches: 2 },
-        log: { heartbeatSeconds: 0, tensorboard: false },
-      }),
-    );
+    const runDir = join(dir, `run-${backend}`);
+    const config = join(dir, `tiny-${backend}.json`);
+    writeTinyConfig(config, backend);
     const r = cli('train', '--config', config, '--total-steps', '128', '--run-dir', runDir, '--log.progress', 'plain');
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain("built-in game 'runner'");
@@ -47,6 +56,7 @@ describe('mario-rl train / eval', () => {
     expect(r.err).toMatch(/done: 128 agent steps, 2 updates/);
     expect(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(existsSync(join(runDir, 'checkpoints', 'latest.ckpt'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).env.backend).toBe(backend);
 
     const ckpt = join(runDir, 'checkpoints', 'latest.ckpt');
     const e = cli('eval', '--config', join(runDir, 'config.json'), '--checkpoint', ckpt, '--episodes', '2', '--deterministic');
@@ -58,6 +68,18 @@ describe('mario-rl train / eval', () => {
     expect(own.code, own.err).toBe(0);
     expect(own.out).toContain(`evaluating ${ckpt} (step 128) on runner stage 1 with the checkpoint's own config: 2 episodes, sampled actions`);
     expect(own.out).toMatch(/episodes 2 \(sampled actions\), flag rate/);
+  }, 300_000); // three CLI processes; jsnes's steps and a busy machine's start-ups add up
+});
+
+describe('mario-rl train / eval', () => {
+  // Backend-independent: the refusals below are decided before any env steps.
+  it('refuses a checkpoint of another game or stage, a missing one, and a run directory that holds a run', () => {
+    const runDir = join(dir, 'run-refusals');
+    const config = join(dir, 'tiny-refusals.json');
+    writeTinyConfig(config, 'native');
+    const r = cli('train', '--config', config, '--total-steps', '128', '--run-dir', runDir, '--log.progress', 'plain');
+    expect(r.code, r.err).toBe(0);
+    const ckpt = join(runDir, 'checkpoints', 'latest.ckpt');
 
     // A config for another game or stage is refused; a stage named by a flag is taken as meant.
     const smb = cli('eval', '--checkpoint', ckpt, '--preset', 'smb-1-1');
