@@ -14,6 +14,7 @@ import { type CallbackContext } from '../../src/train/callbacks.js';
 import { configHelp, parseConfigFlags, resolveConfig, type TrainerConfigInput, validateConfig } from '../../src/train/config.js';
 import { finalRewardShaping, rewardShaping, rewardShapingAfter, vecEnvOptions } from '../../src/train/env-options.js';
 import { Trainer } from '../../src/train/trainer.js';
+import { ENV_BACKENDS } from '../env/backends.js';
 
 let dir = '';
 beforeEach(() => {
@@ -97,10 +98,10 @@ describe('flags and checks', () => {
   });
 });
 
-describe('the rewards a run sees', () => {
+describe.each(ENV_BACKENDS)('the rewards a run sees on the %s backend', (backend) => {
   /** Sums of each lane's reward and distance component over 30 steps running right. */
   function runRight(env: TrainerConfigInput['env']) {
-    const e = new VecEnv(vecEnvOptions(validateConfig({ env: { maxEpisodeSteps: 200, ...env } }), 2, 7));
+    const e = new VecEnv(vecEnvOptions(validateConfig({ env: { maxEpisodeSteps: 200, backend, ...env } }), 2, 7));
     try {
       e.reset({ seed: 7 });
       let reward = 0;
@@ -133,7 +134,10 @@ describe('the rewards a run sees', () => {
     expect(annealed.weights.slice(20)).toEqual(new Array(10).fill(0));
     expect(annealed.distance).toBeLessThan(doubled.distance);
   });
+});
 
+// The Trainer's resume path is backend-independent (the weight is set through VecEnv's shared TS): once, native.
+describe('the rewards a resumed run sees', () => {
   it('a resumed run continues the annealing: its env starts with the weight the run had reached', async () => {
     const seen: Record<string, number[]> = { straight: [], resumed: [] };
     const watch = (key: string) => ({
