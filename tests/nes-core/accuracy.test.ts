@@ -19,7 +19,9 @@ const DIR = join(__dirname, 'accuracy');
 const PROGRAMS: { name: string; frames: number; dump?: [number, number] }[] = [
   { name: 'branch-delays-irq', frames: 300, dump: [0x300, 0x3c0] },
   { name: 'irq-during-oam-dma', frames: 30, dump: [0x10, 0x11] },
+  { name: 'oam-dma-cycles', frames: 60, dump: [0x10, 0x1a] },
   { name: 'nmi-hijacks-brk', frames: 200, dump: [0x10, 0x15] },
+  { name: 'nmi-hijacks-irq', frames: 200, dump: [0x10, 0x18] },
   { name: 'interrupt-latency', frames: 30, dump: [0x10, 0x14] },
   { name: 'dummy-reads', frames: 30 },
   { name: 'ppu-open-bus', frames: 200 },
@@ -28,6 +30,7 @@ const PROGRAMS: { name: string; frames: number; dump?: [number, number] }[] = [
   { name: 'dmc-status-irq', frames: 30, dump: [0x10, 0x11] },
   { name: 'dmc-dma-cycles', frames: 30, dump: [0x10, 0x17] },
   { name: 'dmc-double-reads', frames: 30, dump: [0x10, 0x12] },
+  { name: 'dmc-dma-during-oam-dma', frames: 200, dump: [0x300, 0x340] },
 ];
 
 function hexBytes(bytes: Uint8Array): string {
