@@ -302,6 +302,12 @@ export interface StartStatesConfig {
   milestonePx: number;
   /** A start-state file (a run's `RUN/start-states.bin`) that seeds the queue; '' = start empty. Default ''. */
   file: string;
+  /**
+   * Keep the file's states for the whole run: they are never evicted and do not count against
+   * `capacity`, and episodes keep starting from them beside the queue's (needs `file`). Use it
+   * for states found by a search past a trap the agent has not learned yet. Default false.
+   */
+  keepFile: boolean;
 }
 
 /**
@@ -616,6 +622,7 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
     secondsBefore: f(num(0.1, 60), 2, 'queue the state from this many seconds before each death'),
     milestonePx: f(int(0, 65_535), 0, 'also queue states at every multiple of this x (0 = deaths only)'),
     file: f(str, '', "seed the queue from a run's start-states.bin ('' = start empty)"),
+    keepFile: f(bool, false, "keep the file's states for the whole run (never evicted; needs startStates.file)"),
   },
   adaptive: {
     patience: f(int(0, 1000), 0, 'probes without a rise in p50 max x before raising entropy / lowering lr (0 = off)'),

@@ -37,6 +37,10 @@ export function checkStageConfig(c: TrainerConfig): void {
       `Expected adaptive.entCoefMin ≤ adaptive.entCoefMax (${c.adaptive.entCoefMax}) for adaptive.entCoefMin but received ${c.adaptive.entCoefMin}`,
     );
   }
+  if (c.startStates.keepFile && (c.startStates.file === '' || c.startStates.share === 0)) {
+    const missing = c.startStates.file === '' ? "startStates.file ('' given)" : 'startStates.share > 0 (0 given)';
+    throw new RangeError(`Expected false for startStates.keepFile without ${missing} (it keeps a start-state file's states in the queue) but received true`);
+  }
   if (c.eval.record && c.eval.episodes === 0)
     throw new RangeError('Expected eval.episodes > 0 with eval.record true (it records probe episodes) but received 0');
 }

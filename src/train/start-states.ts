@@ -17,9 +17,17 @@
  * have no states, resets fall back to the stage starts; and every metrics row carries
  * `start_states/override_ratio` (share of resets that used a state), `start_states/queue_len`
  * (and per stage `start_states/<stage>/queue_len`), `start_states/refills` (states queued since
- * the previous row) and `start_states/share`. The queue travels in checkpoints (sections
- * `cb.startStates.<stage>`), and is written to `RUN/start-states.bin` at the end of `train()`;
- * `startStates.file` seeds a run's queue from such a file.
+ * the previous row), `start_states/kept` and `start_states/share`. The queue travels in
+ * checkpoints (sections `cb.startStates.queue` and `cb.startStates.kept`), and is written to
+ * `RUN/start-states.bin` at the end of `train()`; `startStates.file` seeds a run's queue from
+ * such a file.
+ *
+ * With `startStates.keepFile` the file's states are kept apart ("kept"): never evicted, not
+ * counted against `capacity`, and drawn beside the queue's states (each state in play, kept or
+ * queued, equally likely). This is Go-Explore's "return, then explore" for a trap the agent has
+ * not passed yet: a search (or a person) finds states past it, and the agent practises from
+ * them for as long as the run lasts instead of until fresh deaths push them out. `queue_len`
+ * counts kept states too; `start_states/kept` counts them alone.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,6 +122,8 @@ export class StartStateQueue implements TrainerCallback {
   /** Saved states kept per lane: enough to reach back past a stall of `env.maxStallSteps`. */
   readonly #ring: number;
   #queues = new Map<string, Uint8Array[]>();
+  /** States from `startStates.file` kept for the whole run (`startStates.keepFile`). */
+  #kept = new Map<string, Uint8Array[]>();
   #lanes: LaneRing[] = [];
   #refills = 0;
   #dirty = true;
@@ -122,7 +132,10 @@ export class StartStateQueue implements TrainerCallback {
   constructor(config: TrainerConfig) {
     this.#config = config;
     this.#stages = runStages(config).names;
-    for (const s of this.#stages) this.#queues.set(s, []);
+    for (const s of this.#stages) {
+      this.#queues.set(s, []);
+      this.#kept.set(s, []);
+    }
     this.#stepsBefore = Math.max(1, Math.round((config.startStates.secondsBefore * 60) / config.env.frameSkip));
     this.#every = Math.max(1, Math.floor(this.#stepsBefore / 2));
     this.#ring = 3 + Math.ceil(config.env.maxStallSteps / this.#every);
@@ -141,13 +154,14 @@ export class StartStateQueue implements TrainerCallback {
       if (!this.#queues.has(stage)) {
         throw new RangeError(`Expected states of the run's stages (${this.#stages.join(',')}) for startStates.file ${path} but received states of '${stage}'`);
       }
-      this.#queues.set(stage, states.slice(-this.#config.startStates.capacity));
+      if (this.#config.startStates.keepFile) this.#kept.set(stage, states);
+      else this.#queues.set(stage, states.slice(-this.#config.startStates.capacity));
     }
   }
 
-  /** States queued per stage now. */
+  /** States queued per stage now (kept states included). */
   queueLengths(): Record<string, number> {
-    return Object.fromEntries([...this.#queues].map(([s, q]) => [s, q.length]));
+    return Object.fromEntries([...this.#queues].map(([s, q]) => [s, q.length + this.#kept.get(s)!.length]));
   }
 
   #push(stage: string, state: Uint8Array): void {
@@ -226,7 +240,7 @@ export class StartStateQueue implements TrainerCallback {
     this.#weightsKey = key;
     const states: Uint8Array[] = [];
     this.#stages.forEach((s, i) => {
-      if ((weights[i] ?? 1) > 0) states.push(...this.#queues.get(s)!);
+      if ((weights[i] ?? 1) > 0) states.push(...this.#kept.get(s)!, ...this.#queues.get(s)!);
     });
     if (states.length === 0) {
       ctx.env.clearStartStates();
@@ -244,11 +258,15 @@ export class StartStateQueue implements TrainerCallback {
     this.#sync(ctx, 'onRolloutEnd');
     const { resets, fromStartStates } = ctx.env.startStats();
     let total = 0;
+    let kept = 0;
     for (const [stage, q] of this.#queues) {
-      ctx.record(`start_states/${stage}/queue_len`, q.length);
-      total += q.length;
+      const k = this.#kept.get(stage)!.length;
+      ctx.record(`start_states/${stage}/queue_len`, q.length + k);
+      total += q.length + k;
+      kept += k;
     }
     ctx.record('start_states/queue_len', total);
+    ctx.record('start_states/kept', kept);
     ctx.record('start_states/override_ratio', resets > 0 ? fromStartStates / resets : 0);
     ctx.record('start_states/refills', this.#refills);
     ctx.record('start_states/share', this.#config.startStates.share);
@@ -256,17 +274,26 @@ export class StartStateQueue implements TrainerCallback {
   }
 
   onTrainEnd(ctx: CallbackContext): void {
-    writeFileAtomic(join(ctx.config.runDir, 'start-states.bin'), [encodeStartStates(this.#queues)]);
+    // Kept states first, then the queue's: a later run seeding from this file gets both.
+    const all = new Map([...this.#queues].map(([stage, q]) => [stage, [...this.#kept.get(stage)!, ...q]]));
+    writeFileAtomic(join(ctx.config.runDir, 'start-states.bin'), [encodeStartStates(all)]);
   }
 
   sections(): Record<string, Uint8Array> {
-    return { queue: encodeStartStates(this.#queues) };
+    const out: Record<string, Uint8Array> = { queue: encodeStartStates(this.#queues) };
+    if (this.#config.startStates.keepFile) out.kept = encodeStartStates(this.#kept);
+    return out;
   }
 
   restoreSections(sections: Record<string, Uint8Array>): void {
     if (!sections.queue) return;
     for (const [stage, states] of decodeStartStates(sections.queue, 'the checkpoint section cb.startStates.queue')) {
       if (this.#queues.has(stage)) this.#queues.set(stage, states.slice(-this.#config.startStates.capacity));
+    }
+    if (sections.kept && this.#config.startStates.keepFile) {
+      for (const [stage, states] of decodeStartStates(sections.kept, 'the checkpoint section cb.startStates.kept')) {
+        if (this.#kept.has(stage)) this.#kept.set(stage, states);
+      }
     }
     this.#dirty = true;
   }

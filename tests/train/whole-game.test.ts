@@ -314,6 +314,81 @@ describe('start-state queue', () => {
     expect(run('flag')).toEqual([]);
   });
 
+  it("with keepFile the file's states stay for the whole run beside a full queue, in checkpoints and in start-states.bin", () => {
+    const file = join(dir, 'kept.bin');
+    writeFileSync(file, encodeStartStates(new Map([['1-1', [new Uint8Array([201]), new Uint8Array([202]), new Uint8Array([203])]]])));
+    const config = validateConfig(
+      tiny(dir, {
+        env: { frameSkip: 4, maxStallSteps: 0, maxEpisodeSteps: 0 },
+        startStates: { share: 0.5, capacity: 2, secondsBefore: 1, file, keepFile: true },
+      }),
+    );
+    let step = 0;
+    let handed: number[] = [];
+    const recorded: Record<string, number> = {};
+    const ctx = {
+      config,
+      env: {
+        numEnvs: 1,
+        saveStates: () => [new Uint8Array([step])],
+        stageWeights: () => [1],
+        setStartStates: (states: Uint8Array[]) => (handed = states.map((s) => s[0]!)),
+        clearStartStates: () => (handed = []),
+        startStats: () => ({ resets: 4, fromStartStates: 2 }),
+      },
+      record: (k: string, v: number) => (recorded[k] = v),
+    } as unknown as CallbackContext;
+    const q = new StartStateQueue(config);
+    q.onEnvReset(ctx);
+    q.onTrainStart(ctx);
+    expect(handed).toEqual([201, 202, 203]);
+    const r = {
+      terminated: new Uint8Array(1),
+      truncated: new Uint8Array(1),
+      info: { xPos: new Int32Array(1), stage: new Int32Array([1]), world: new Int32Array([1]) },
+      finalInfo: { stage: new Int32Array([1]), world: new Int32Array([1]) },
+      episode: { flag: new Uint8Array(1) },
+    };
+    // Five deaths after 40 steps each: the queue (capacity 2) keeps the last two, the kept three stay.
+    for (let death = 0; death < 5; death++) {
+      for (step = 1; step < 40; step++) {
+        r.info.xPos[0] = step * 10 + death;
+        r.terminated[0] = 0;
+        q.onStep(ctx, r as unknown as StepResult);
+      }
+      r.terminated[0] = 1;
+      q.onStep(ctx, r as unknown as StepResult);
+    }
+    q.onRolloutEnd(ctx);
+    expect(handed.slice(0, 3)).toEqual([201, 202, 203]);
+    expect(handed).toHaveLength(5);
+    expect(recorded['start_states/kept']).toBe(3);
+    expect(recorded['start_states/queue_len']).toBe(5);
+    expect(recorded['start_states/1-1/queue_len']).toBe(5);
+    const sections = q.sections();
+    expect(
+      decodeStartStates(sections.kept!, 'test')
+        .get('1-1')!
+        .map((s) => s[0]),
+    ).toEqual([201, 202, 203]);
+    expect(decodeStartStates(sections.queue!, 'test').get('1-1')).toHaveLength(2);
+    // A resumed queue restores both from the checkpoint sections.
+    const resumed = new StartStateQueue(config);
+    resumed.restoreSections(sections);
+    expect(resumed.queueLengths()).toEqual({ '1-1': 5 });
+    q.onTrainEnd(ctx);
+    const written = decodeStartStates(new Uint8Array(readFileSync(join(dir, 'start-states.bin'))), 'test').get('1-1')!;
+    expect(written.map((s) => s[0]).slice(0, 3)).toEqual([201, 202, 203]);
+    expect(written).toHaveLength(5);
+    // keepFile needs a file and a share.
+    expect(() => new Trainer(validateConfig(tiny(dir, { startStates: { share: 0.5, keepFile: true } })))).toThrow(
+      /Expected false for startStates.keepFile without startStates.file/,
+    );
+    expect(() => new Trainer(validateConfig(tiny(dir, { startStates: { share: 0, file, keepFile: true } })))).toThrow(
+      /startStates.keepFile without startStates.share > 0/,
+    );
+  });
+
   it('a start-state file seeds the queue; a broken or foreign one fails with the flag named', async () => {
     expect(() => decodeStartStates(new Uint8Array(20), 'startStates.file x')).toThrow(/for startStates.file x but its magic is wrong/);
     const bytes = encodeStartStates(new Map([['1-1', [new Uint8Array([1, 2, 3])]]]));
