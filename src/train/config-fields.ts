@@ -352,6 +352,11 @@ export interface ExploreConfig {
   bonus: number;
   /** Side of a cell in px (x and y). Default 16 (one metatile). */
   cellPx: number;
+  /**
+   * The stages that get the bonus, with an optional factor each ('1-2,1-3:2': 1-2 at `bonus`,
+   * 1-3 at twice it, every other stage none); '' = every stage at `bonus`. Default ''.
+   */
+  stages: string;
 }
 
 /** Training hints (the `TrainingHints` callback; docs/training.md, "Hints"). */
@@ -637,6 +642,7 @@ export const CONFIG_TABLE: FieldTable<TrainerConfig> = {
   explore: {
     bonus: f(num(0, 1e6), 0, "bonus / √(visits) added to each step's reward for the player's cell (0 = off)"),
     cellPx: f(int(1, 4096), 16, 'side of an exploration cell in px (x and y)'),
+    stages: f(str, '', "stages that get the bonus, STAGE[:FACTOR] ('1-2,1-3:2'; '' = every stage)"),
   },
   hints: {
     enabled: f(bool, true, 'say each failure mode the metrics show once, with its fix (console and RUN/hints.jsonl)'),

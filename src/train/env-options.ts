@@ -26,6 +26,7 @@ export function checkStageConfig(c: TrainerConfig): void {
     );
   }
   if (c.eval.stages !== '') parseStageList(c.eval.stages, c.env.game, 'eval.stages');
+  if (c.explore.stages !== '') parseStageList(c.explore.stages, c.env.game, 'explore.stages');
   if (c.curriculum.stages !== '' && c.eval.episodes === 0) {
     throw new RangeError('Expected eval.episodes > 0 with curriculum.stages (the gate reads the eval probes; e.g. --eval.episodes 20) but received 0');
   }

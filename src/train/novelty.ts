@@ -14,10 +14,16 @@
  * in checkpoints (section `cb.explore.counts`). Metrics rows carry `explore/bonus_mean` (mean
  * bonus per agent step since the previous row), `explore/cells` (cells visited so far) and
  * `explore/new_cells` (cells first visited since the previous row).
+ *
+ * `explore.stages` limits the bonus to some stages and scales it per stage ('1-2,1-3:2'): one
+ * policy over several stages may need it only where a trap holds it (1-2's shelf, 1-3's trees),
+ * and a bonus elsewhere pays for wandering on stages it already clears. Unlisted stages get none
+ * and count no visits.
  */
 import { type StepResult } from '../env/vec-env.js';
 import { type CallbackContext, type TrainerCallback } from './callbacks.js';
 import { type TrainerConfig } from './config.js';
+import { parseStageList } from './stages.js';
 
 /** Cells per axis a key can hold (x and y are clamped to 0 … CELL_RANGE − 1 cells). */
 const CELL_RANGE = 65_536;
@@ -60,6 +66,8 @@ export class ExplorationBonus implements TrainerCallback {
   readonly name = 'explore';
   readonly #bonus: number;
   readonly #cellPx: number;
+  /** Bonus factor per stage (world·16 + stage) with `explore.stages`; undefined = every stage at 1. */
+  readonly #factors: Map<number, number> | undefined;
   #counts = new Map<number, number>();
   #bonusSum = 0;
   #steps = 0;
@@ -68,6 +76,15 @@ export class ExplorationBonus implements TrainerCallback {
   constructor(config: TrainerConfig) {
     this.#bonus = config.explore.bonus;
     this.#cellPx = config.explore.cellPx;
+    if (config.explore.stages !== '') {
+      const list = parseStageList(config.explore.stages, config.env.game, 'explore.stages');
+      this.#factors = new Map(
+        list.names.map((name, i) => {
+          const [w, s] = name.split('-').map(Number) as [number, number];
+          return [w * 16 + s, list.weights[i]!];
+        }),
+      );
+    }
   }
 
   /** Cells visited so far. */
@@ -87,11 +104,14 @@ export class ExplorationBonus implements TrainerCallback {
     for (let lane = 0; lane < N; lane++) {
       this.#steps++;
       if (r.terminated[lane] || r.truncated[lane]) continue;
-      const key = cellKey(world?.[lane] ?? 1, stage[lane]!, xPos[lane]!, yPos[lane]!, this.#cellPx);
+      const w = world?.[lane] ?? 1;
+      const factor = this.#factors ? (this.#factors.get(w * 16 + stage[lane]!) ?? 0) : 1;
+      if (factor === 0) continue;
+      const key = cellKey(w, stage[lane]!, xPos[lane]!, yPos[lane]!, this.#cellPx);
       const n = (this.#counts.get(key) ?? 0) + 1;
       if (n === 1) this.#newCells++;
       this.#counts.set(key, n);
-      const bonus = this.#bonus / Math.sqrt(n);
+      const bonus = (factor * this.#bonus) / Math.sqrt(n);
       r.reward[lane] = r.reward[lane]! + bonus;
       this.#bonusSum += bonus;
     }

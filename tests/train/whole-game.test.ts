@@ -451,6 +451,27 @@ describe('exploration bonus', () => {
     expect(cellKey(1, 1, -5, 1e9, 16)).toBe(cellKey(1, 1, 0, 65_535 * 16, 16)); // clamped, not wrapped
   });
 
+  it('explore.stages limits the bonus to the listed stages and scales it per stage; bad lists fail naming the flag', () => {
+    const bonus = new ExplorationBonus(validateConfig(tiny(dir, { env: { stages: '1-1,1-2,1-3' }, explore: { bonus: 0.5, stages: '1-2,1-3:3' } })));
+    const ctx = { record: () => {} } as unknown as CallbackContext;
+    const r = {
+      reward: new Float32Array([1, 1, 1]),
+      terminated: new Uint8Array(3),
+      truncated: new Uint8Array(3),
+      info: { xPos: new Int32Array([8, 8, 8]), yPos: new Int32Array([8, 8, 8]), stage: new Int32Array([1, 2, 3]), world: new Int32Array([1, 1, 1]) },
+    } as unknown as StepResult;
+    bonus.onStep(ctx, r);
+    expect(r.reward[0]).toBe(1); // 1-1 is not listed: no bonus, no visit counted
+    expect(r.reward[1]).toBeCloseTo(1.5, 6);
+    expect(r.reward[2]).toBeCloseTo(2.5, 6);
+    expect(bonus.visits(1, 1, 8, 8)).toBe(0);
+    expect(bonus.cells).toBe(2);
+    expect(() => new Trainer(validateConfig(tiny(dir, { env: { stages: '1-1,1-2' }, explore: { bonus: 0.5, stages: '1-9' } })))).toThrow(
+      /for explore\.stages but received '1-9'/,
+    );
+    expect(() => new Trainer(validateConfig(tiny(dir, { explore: { bonus: 0.5, stages: '1-2:0' } })))).toThrow(/weight > 0 for explore\.stages/);
+  });
+
   it('trains with the bonus: rows carry explore/*, the counts travel in checkpoints and a resume continues them', async () => {
     const config = tiny(dir, { explore: { bonus: 0.2 } });
     await train(config, 4 * 128);
