@@ -16,6 +16,7 @@ import { exportMetricsCommand } from './export-metrics.js';
 import { exportWebCommand } from './export-web.js';
 import { playCommand } from './play.js';
 import { reportCommand } from './report.js';
+import { searchStatesCommand } from './search-states.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 
@@ -50,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
   actor: actorCommand,
   eval: evalCommand,
   play: playCommand,
+  'search-states': searchStatesCommand,
   bench: benchCommand,
   doctor: doctorCommand,
   report: reportCommand,

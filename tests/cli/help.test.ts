@@ -29,6 +29,7 @@ describe('mario-rl help and version', () => {
       'actor',
       'eval',
       'play',
+      'search-states',
       'bench',
       'doctor',
       'export-graph',
