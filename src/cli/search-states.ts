@@ -16,7 +16,7 @@ const USAGE = `usage: mario-rl search-states --stage W-S --out FILE [--iteration
 Searches Super Mario Bros. stage W-S with the emulator's save states (Go-Explore's "return, then
 explore"): an archive keeps one state per 32-px x cell where Mario stands on ground; each
 iteration restores a cell (the frontier more often) and plays random buttons for up to 60 agent
-steps, keeping the new cells it reaches. It stops at the flagpole. FILE gets the states of the
+steps, keeping the new cells it reaches. It stops at the stage's end (flagpole or axe). FILE gets the states of the
 cells at x >= X and of the jumps that reached them, for
   mario-rl train … --start-states.share 0.3 --start-states.file FILE --start-states.keep-file true
 so the agent practises each stretch of the stage from states it cannot reach yet.
@@ -78,7 +78,7 @@ export const searchStatesCommand = {
       onProgress: (p) => console.log(`iteration ${p.iteration}: ${p.cells} cells, max x ${p.maxX}`),
     });
     writeFileSync(options.out, encodeStartStates(new Map([[options.stage, result.states]])));
-    const end = result.flagX !== null ? `reached the flagpole at x ${result.flagX}` : `no flagpole within ${result.iterations} iterations`;
+    const end = result.flagX !== null ? `reached the end at x ${result.flagX}` : `no end within ${result.iterations} iterations`;
     console.log(
       `${options.stage}: ${end}; ${result.cells} cells up to x ${result.maxX}; wrote ${result.states.length} states (x ≥ ${options.minX}) to ${options.out}`,
     );

@@ -10,7 +10,7 @@
  * picked less often, and the ten cells nearest the frontier eight times as often), restores it,
  * plays random buttons (right-moving mostly, each held 1–8 agent steps of `frameSkip` frames)
  * for up to `segmentSteps` agent steps, and adds every on-ground cell it reaches that is new, or
- * reached in fewer agent steps from the stage start than before. It stops at the flagpole.
+ * reached in fewer agent steps from the stage start than before. It stops at the stage's end (the flagpole, or the axe in a castle).
  *
  * The result lists, for every cell at x ≥ `minX`, the states along the segment that reached it
  * (every second agent step from the cell it started in: mid-jump states included) and the cell's
@@ -21,6 +21,7 @@
  *
  * Deterministic: the same ROM, stage and options give byte-identical states.
  */
+import { stageOver } from '../env/js/smb1.js';
 import { VecEnv } from '../env/vec-env.js';
 import { Nes } from '../nes.js';
 import { expectInteger, expectOptions, rejectUnknownKeys } from '../validate.js';
@@ -34,7 +35,8 @@ const X_PIXEL = 0x0086;
 const Y_VIEWPORT = 0x00b5;
 const STATE_DYING = 0x0b;
 const STATE_DEAD = 0x06;
-const FLOAT_FLAGPOLE = 3;
+const GAME_MODE = 0x0770;
+const GAME_MODE_WORLD_OVER = 2;
 
 /** Buttons a segment draws from: right, right+A, right+B, right+A+B (the last two twice), A, nothing, left. */
 const SEGMENT_BUTTONS = [0x80, 0x81, 0x82, 0x83, 0x82, 0x83, 0x01, 0x00, 0x40];
@@ -73,9 +75,9 @@ export interface StateSearchResult {
   cells: number;
   /** Largest x at which Mario stood on ground. */
   maxX: number;
-  /** The x at which a segment reached the flagpole, or null. */
+  /** The x at which a segment reached the stage's end (flagpole or axe), or null. */
   flagX: number | null;
-  /** Iterations run (fewer than asked when the flagpole was reached). */
+  /** Iterations run (fewer than asked when the end was reached). */
   iterations: number;
 }
 
@@ -151,7 +153,7 @@ export function searchStartStates(options: StateSearchOptions): StateSearchResul
         for (let k = 0; k < hold && steps < segmentSteps; k++, steps++) {
           if (steps % 2 === 0) path.push(nes.saveState());
           for (let f = 0; f < frameSkip; f++) nes.stepFrame(buttons, { render: false });
-          if (ram[FLOAT_STATE] === FLOAT_FLAGPOLE) {
+          if (stageOver(ram) || ram[GAME_MODE] === GAME_MODE_WORLD_OVER) {
             flagX = x();
             break segment;
           }

@@ -114,7 +114,7 @@ describe.skipIf(!ROM_PATH)('start-state search on Super Mario Bros. 1-1 (MARIO_R
     const out = join(dir, '1-1.bin');
     const r = cli('--stage', '1-1', '--out', out, '--iterations', '20', '--min-x', '100', '--rom', ROM_PATH!);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/1-1: no flagpole within 20 iterations; \d+ cells up to x \d+; wrote \d+ states \(x ≥ 100\)/);
+    expect(r.stdout).toMatch(/1-1: no end within 20 iterations; \d+ cells up to x \d+; wrote \d+ states \(x ≥ 100\)/);
     const states = decodeStartStates(new Uint8Array(readFileSync(out)), out).get('1-1')!;
     expect(states.length).toBe(Number(/wrote (\d+) states/.exec(r.stdout)![1]));
   }, 120_000);
