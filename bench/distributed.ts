@@ -26,6 +26,15 @@ import { join, resolve } from 'node:path';
 
 import { findNatsServer, NatsServer } from '../tests/distributed/nats-server.js';
 
+if (process.argv.includes('--help')) {
+  console.log(
+    'node --import tsx bench/distributed.ts [--updates 10] [--lanes 8] [--steps 32] [--setup ram|pixels] [--rounds 1] [--compare DIR]\n' +
+      '  single process vs learner + 2 actors (each --lanes; the single process steps 2 × lanes), in turns, --rounds times;\n' +
+      "  --compare DIR adds another checkout's learner + 2 actors (e.g. main before a change) to each round",
+  );
+  process.exit(0);
+}
+
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
@@ -161,7 +170,7 @@ async function distributed(
   server: NatsServer,
   k: number,
   at = root,
-): Promise<{ sps: number; bytesPerStep: number; weightsPerStep: number; lag: number; stale: number; cpu: string }> {
+): Promise<{ sps: number; bytesPerStep: number; weightsPerStep: number; lag: number; stale: number; waits: number; cpu: string }> {
   const name = `${at === root ? 'distributed' : 'compare'}-${k}`;
   const runDir = join(dir, name);
   const broker = ['--broker', server.url, '--namespace', name];
@@ -178,6 +187,7 @@ async function distributed(
     weightsPerStep: last['distributed/weights_bytes_per_agent_step'] ?? Number.NaN, // NaN: a --compare checkout without the metric
     lag: rows.reduce((s, r) => s + r['distributed/policy_lag_mean']!, 0) / rows.length,
     stale: last['distributed/fragments_dropped_stale']!,
+    waits: last['distributed/actor_waits_for_weights'] ?? Number.NaN, // NaN: a --compare checkout without the metric
     cpu: cpuLine(use, rows),
   };
 }
@@ -203,13 +213,16 @@ try {
     dists.push(await distributed(server, k));
     const d = dists.at(-1)!;
     console.log(
-      `  learner + 2 actors   ${d.sps.toFixed(0)} agent steps/s, ${(d.bytesPerStep + d.weightsPerStep).toFixed(0)} bytes/agent step from the broker (fragments ${d.bytesPerStep.toFixed(0)} + weights ${d.weightsPerStep.toFixed(0)}), mean policy lag ${d.lag.toFixed(2)}, ${d.stale} stale fragments`,
+      `  learner + 2 actors   ${d.sps.toFixed(0)} agent steps/s, ${(d.bytesPerStep + d.weightsPerStep).toFixed(0)} bytes/agent step from the broker (fragments ${d.bytesPerStep.toFixed(0)} + weights ${d.weightsPerStep.toFixed(0)}), mean policy lag ${d.lag.toFixed(2)}, ${d.stale} stale fragments, ${d.waits} waits for weights`,
     );
     console.log(`                       ${d.cpu}`);
     if (compare) {
       const c = await distributed(server, k, resolve(compare));
       compared.push(c.sps);
-      console.log(`  (${compare}) l + 2 a ${c.sps.toFixed(0)} agent steps/s, mean policy lag ${c.lag.toFixed(2)}, ${c.stale} stale fragments`);
+      console.log(
+        `  (${compare}) l + 2 a ${c.sps.toFixed(0)} agent steps/s, ${(c.bytesPerStep + c.weightsPerStep).toFixed(0)} bytes/agent step from the broker, mean policy lag ${c.lag.toFixed(2)}, ${c.stale} stale fragments`,
+      );
+      console.log(`                       ${c.cpu}`);
     }
   }
   const s = singles.reduce((a, b) => a + b, 0) / rounds;

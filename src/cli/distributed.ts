@@ -116,7 +116,9 @@ export const actorCommand = {
         ...(rom ? { rom } : {}),
         onFragment: (f) => {
           if (verbose)
-            console.log(`fragment ${f.actorId} ${f.seq} version ${f.policyVersion} bytes ${f.bytes} weights ${f.weightsBytes} stream ${f.streamSeq}`);
+            console.log(
+              `fragment ${f.actorId} ${f.seq} version ${f.policyVersion} bytes ${f.bytes} weights ${f.weightsBytes} waits ${f.weightsWaits} stream ${f.streamSeq}`,
+            );
         },
       });
     } catch (err) {
@@ -139,7 +141,7 @@ export const actorCommand = {
       ];
       console.error(
         `mario-rl actor: ${said}: ${s.fragments} fragments, ${s.agentSteps} agent steps ` +
-          `(${(s.agentSteps / Math.max(seconds, 1e-9)).toFixed(0)} steps/s), ${(s.bytes / 1e6).toFixed(1)} MB published, ${(s.weightsBytes / 1e6).toFixed(1)} MB of weights read`,
+          `(${(s.agentSteps / Math.max(seconds, 1e-9)).toFixed(0)} steps/s), ${(s.bytes / 1e6).toFixed(1)} MB published, ${(s.weightsBytes / 1e6).toFixed(1)} MB of weights read, ${s.weightsWaits} waits for newer weights`,
       );
       // 3: the run did not end here; a supervisor may start the actor again for the learner's resume.
       return s.stopReason === 'learner-stopped' || s.stopReason === 'learner-gone' ? 3 : 0;

@@ -7,8 +7,14 @@
  *            retention with discard-new: a full stream refuses a publish (the actor waits: flow
  *            control) instead of losing old fragments. Publishes carry a message id, so a retried
  *            publish is stored once (JetStream's duplicate window).
- *   objects  NS-run (object store)  `config` (the learner's run config), `weights` (safetensors,
- *            metadata.version = the learner's update count), `status` (done when training ended).
+ *   stream   NS_weights (subjects NS.weights.>)  the learner's weights after each update (safetensors,
+ *            metadata.version = the learner's update count), each version chunks then a manifest with
+ *            their sequences and SHA-256 (src/distributed/weights.ts); the newest WEIGHTS_KEPT versions
+ *            are kept (max_msgs_per_subject), read by actors with direct gets. Not the object store:
+ *            its client hashes every put and read with a JavaScript SHA-256 (≈ 22 ms per MB, a
+ *            quarter of a runner-ram learner's CPU); node:crypto's native one checks these.
+ *   objects  NS-run (object store)  `config` (the learner's run config), `status` (done when
+ *            training ended): small, put rarely (status every 2 s: a few bytes).
  *
  * Every call that talks to the broker goes through `#retry`: while the broker is unreachable it is
  * retried with backoff for `retrySeconds`, saying so in the log, then fails with an error that
@@ -17,6 +23,8 @@
  * Ownership: one Broker per process side (learner or actor); calls may overlap (the client
  * multiplexes), but the consumer is the learner's alone.
  */
+import { randomUUID } from 'node:crypto';
+
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -35,6 +43,7 @@ import { type Authenticator, connect, credsAuthenticator, type NatsConnection, n
 
 import { concatBytes } from '../bytes.js';
 import { type BrokerAddress } from './broker-url.js';
+import { assembleWeights, decodeManifest, encodeManifest, sha256Hex, splitChunks, type WeightsManifest } from './weights.js';
 
 /** Options of {@link Broker.connect}. */
 export interface BrokerOptions {
@@ -69,9 +78,9 @@ export interface StreamState {
 }
 
 /** A name of the broker's objects. */
-export type RunObject = 'config' | 'weights' | 'status';
+export type RunObject = 'config' | 'status';
 
-/** What a stored object's info says (its revision changes with every put). */
+/** What a stored object's info (or the weights' manifest) says: its revision grows with every put. */
 export interface ObjectState {
   revision: number;
   metadata: Record<string, string>;
@@ -80,6 +89,10 @@ export interface ObjectState {
 const CONSUMER = 'learner';
 /** Fragments the learner's client pulls ahead of the one it trains on (a fragment is at most max_payload). */
 const PREFETCH = 8;
+/** Weights versions the weights stream keeps: a reader whose version was replaced meanwhile finds its chunks for this many puts. */
+export const WEIGHTS_KEPT = 3;
+/** Room a weights chunk leaves in a message for its headers (message id). */
+const CHUNK_HEADROOM = 4096;
 
 /** True for the errors a full stream (discard-new) gives a publish: the learner is behind, wait. */
 export function isStreamFull(err: unknown): boolean {
@@ -94,6 +107,10 @@ export class Broker {
   readonly #options: BrokerOptions;
   readonly #address: BrokerAddress;
   #objects: ObjectStore | null = null;
+  #weightsStream: Promise<void> | null = null;
+  /** This connection's weights puts: message ids `<id>-<put>-<chunk>` make a retried publish stored once, and a resumed learner's puts new ones. */
+  readonly #putId = randomUUID();
+  #puts = 0;
   /** The learner's open pull of fragments: up to PREFETCH taken ahead, so the next is local when the learner asks. */
   #fragments: { messages: ConsumerMessages; iterator: AsyncIterator<JsMsg>; waiting: Promise<IteratorResult<JsMsg>> | null } | null = null;
   #closed = false;
@@ -324,6 +341,95 @@ export class Broker {
       const result = await this.#retry(`reading ${name}`, () => readObject(store, name, stallSeconds));
       if (result !== 'replaced') return result;
       if (attempt >= 100) throw new Error(`broker: ${name} was replaced during each of ${attempt} reads (${this.#address.redacted})`);
+    }
+  }
+
+  get #weights(): { stream: string; head: string; chunk: (i: number) => string } {
+    const ns = this.#options.namespace;
+    return { stream: `${ns}_weights`, head: `${ns}.weights.head`, chunk: (i) => `${ns}.weights.chunk.${i}` };
+  }
+
+  /** Creates the weights stream if missing (either side may be first; the config is the same). */
+  #ensureWeights(): Promise<void> {
+    this.#weightsStream ??= this.#retry('creating the weights stream', async () => {
+      const { stream } = this.#weights;
+      try {
+        await this.#jsm.streams.info(stream);
+      } catch (err) {
+        if (!/not found/i.test(String(err))) throw err;
+        await this.#jsm.streams.add({
+          name: stream,
+          subjects: [`${this.#options.namespace}.weights.>`],
+          retention: RetentionPolicy.Limits,
+          discard: DiscardPolicy.Old,
+          storage: StorageType.File,
+          max_msgs_per_subject: WEIGHTS_KEPT,
+          max_msg_size: -1,
+          allow_direct: true,
+        });
+      }
+    }).catch((err: unknown) => {
+      this.#weightsStream = null; // asked again by the next call
+      throw err;
+    });
+    return this.#weightsStream;
+  }
+
+  /**
+   * Publishes a weights version: its chunks (each at most max_payload), then its manifest (their
+   * stream sequences, length, SHA-256 and `metadata`). Readers see the version once the manifest is
+   * in; a publish retried after a broker restart is stored once (message ids).
+   */
+  async putWeights(data: Uint8Array, metadata: Record<string, string>): Promise<void> {
+    await this.#ensureWeights();
+    const w = this.#weights;
+    const id = `${this.#putId}-${this.#puts++}`;
+    const chunks = splitChunks(data, Math.max(1, this.maxPayload - CHUNK_HEADROOM));
+    const seqs = await Promise.all(
+      chunks.map((c, i) => this.#retry('storing weights', async () => (await this.#js.publish(w.chunk(i), c, { msgID: `${id}-${i}`, timeout: 10_000 })).seq)),
+    );
+    const manifest: WeightsManifest = { bytes: data.length, sha256: sha256Hex(data), chunks: seqs, metadata };
+    await this.#retry('storing the weights manifest', () => this.#js.publish(w.head, encodeManifest(manifest), { msgID: `${id}-head`, timeout: 10_000 }));
+  }
+
+  /** The newest weights version's manifest (revision: its stream sequence), or null while there is none. */
+  async weightsState(): Promise<ObjectState | null> {
+    const head = await this.#weightsHead();
+    return head && { revision: head.seq, metadata: head.manifest.metadata };
+  }
+
+  async #weightsHead(): Promise<{ seq: number; manifest: WeightsManifest } | null> {
+    await this.#ensureWeights();
+    const w = this.#weights;
+    const m = await this.#retry('reading the weights manifest', () => this.#jsm.direct.getMessage(w.stream, { last_by_subj: w.head }));
+    return m && { seq: m.seq, manifest: decodeManifest(m.data) };
+  }
+
+  /**
+   * The newest weights version, checked against its manifest's SHA-256, or null while there is
+   * none. A chunk that is gone (WEIGHTS_KEPT newer versions came in during the read) starts the
+   * read again on the newest version.
+   */
+  async getWeights(): Promise<{ data: Uint8Array; state: ObjectState } | null> {
+    const w = this.#weights;
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.#weightsHead();
+      if (!head) return null;
+      const { manifest } = head;
+      const chunks = await Promise.all(manifest.chunks.map((seq) => this.#retry('reading weights', () => this.#jsm.direct.getMessage(w.stream, { seq }))));
+      if (chunks.every((c) => c !== null)) {
+        chunks.forEach((c, i) => {
+          if (c.subject !== w.chunk(i)) throw new Error(`broker: weights chunk ${i} at stream sequence ${c.seq} is on ${c.subject}, not ${w.chunk(i)}`);
+        });
+        return {
+          data: assembleWeights(
+            manifest,
+            chunks.map((c) => c.data),
+          ),
+          state: { revision: head.seq, metadata: manifest.metadata },
+        };
+      }
+      if (attempt >= 100) throw new Error(`broker: the weights were replaced during each of ${attempt} reads (${this.#address.redacted})`);
     }
   }
 

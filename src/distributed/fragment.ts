@@ -38,6 +38,13 @@ export interface Fragment {
    * that predate the field.
    */
   weightsBytes: number;
+  /**
+   * Fragments this actor has held back so far in this run to wait for newer weights (its own were
+   * too old for a fragment to arrive within the learner's maxPolicyLag: src/train/actor.ts,
+   * `pace`): the learner keeps the newest figure per actor (`distributed/actor_waits_for_weights`).
+   * 0 from actors that predate the field.
+   */
+  weightsWaits: number;
   lanes: number;
   steps: number;
   /** Bytes of one observation. */
@@ -61,7 +68,10 @@ export interface Fragment {
 }
 
 /** The header fields of a fragment (everything but the arrays). */
-export type FragmentHeader = Pick<Fragment, 'runId' | 'actorId' | 'seq' | 'policyVersion' | 'weightsBytes' | 'lanes' | 'steps' | 'obsBytes' | 'episodes'>;
+export type FragmentHeader = Pick<
+  Fragment,
+  'runId' | 'actorId' | 'seq' | 'policyVersion' | 'weightsBytes' | 'weightsWaits' | 'lanes' | 'steps' | 'obsBytes' | 'episodes'
+>;
 
 const MAGIC = [0x4d, 0x52, 0x46, 0x31]; // "MRF1"
 
@@ -118,6 +128,7 @@ export function encodeFragment(f: Fragment): Uint8Array {
     seq: f.seq,
     policyVersion: f.policyVersion,
     weightsBytes: f.weightsBytes,
+    weightsWaits: f.weightsWaits,
     lanes: f.lanes,
     steps: f.steps,
     obsBytes: f.obsBytes,
@@ -155,6 +166,9 @@ export function decodeFragment(bytes: Uint8Array): Fragment {
   const weightsBytes: unknown = (h as Partial<FragmentHeader>).weightsBytes ?? 0; // 0: an actor from before the field
   if (!Number.isSafeInteger(weightsBytes) || (weightsBytes as number) < 0) throw bad('an integer weightsBytes ≥ 0', weightsBytes);
   h.weightsBytes = weightsBytes as number;
+  const weightsWaits: unknown = (h as Partial<FragmentHeader>).weightsWaits ?? 0; // 0: an actor from before the field
+  if (!Number.isSafeInteger(weightsWaits) || (weightsWaits as number) < 0) throw bad('an integer weightsWaits ≥ 0', weightsWaits);
+  h.weightsWaits = weightsWaits as number;
   if (!positive('lanes') || !positive('steps') || !positive('obsBytes'))
     throw bad('positive integer lanes, steps and obsBytes', `${h.lanes}, ${h.steps}, ${h.obsBytes}`);
   if (!Array.isArray(h.episodes)) throw bad('an episodes array', typeof h.episodes);

@@ -3,8 +3,9 @@
  * steps its own VecEnv with the acting policy and publishes rollout fragments for the learner
  * (src/train/distributed-learner.ts):
  *
- *   config (broker) → VecEnv [lanes] + acting policy → [new weights? load → fragment [steps × lanes]
- *   → publish (id actorId-seq)]* → until the learner says done, or a signal
+ *   config (broker) → VecEnv [lanes] + acting policy → [new weights? load → paced (pace: its weights
+ *   and the stream ahead within the learner's lag bound)? fragment [steps × lanes] → publish (id
+ *   actorId-seq)]* → until the learner says done, or a signal
  *
  * It needs only the broker's address: everything the run is (game, observation, network, rewards)
  * comes from the learner's config, so actors on other machines cannot drift from it. An smb1 run's
@@ -38,7 +39,15 @@ export interface ActorExtras {
   /** Log lines (joins, weights loaded, broker trouble). Default: stderr with a `mario-rl actor:` prefix. */
   log?: (message: string) => void;
   /** Called after each fragment the broker stored. */
-  onFragment?: (info: { actorId: string; seq: number; policyVersion: number; bytes: number; weightsBytes: number; streamSeq: number }) => void;
+  onFragment?: (info: {
+    actorId: string;
+    seq: number;
+    policyVersion: number;
+    bytes: number;
+    weightsBytes: number;
+    weightsWaits: number;
+    streamSeq: number;
+  }) => void;
 }
 
 /** Why {@link Actor.run} returned (see {@link ActorSummary.stopReason}). */
@@ -56,6 +65,8 @@ export interface ActorSummary {
   bytes: number;
   /** Bytes of weights read from the broker (every version downloaded, in every run joined). */
   weightsBytes: number;
+  /** Fragments held back until newer weights were read (its own were too old for the learner's maxPolicyLag), in every run joined. */
+  weightsWaits: number;
   /**
    * Why it stopped: 'done' (the learner finished the run), 'stopped' (stop() or a signal),
    * 'learner-stopped' (the learner stopped before the end: a signal, maxWallTime, an error) or
@@ -101,16 +112,47 @@ export function planFragments(config: TrainerConfig, options: Pick<ActorSideOpti
   );
 }
 
+/** What an actor does before its next fragment (see {@link pace}). */
+export type PaceDecision = 'collect' | 'wait-for-weights' | 'wait-for-learner';
+
+/** What {@link pace} weighs. */
+export interface PaceState {
+  /** Version of the weights the actor acts with. */
+  own: number;
+  /** Version of the newest weights the learner published (its update count). */
+  newest: number;
+  /** Fragments ahead of the learner: stream messages it has not committed, the actor's own last one included. */
+  pending: number;
+  /** Rows (lanes × steps) of one fragment. */
+  fragmentRows: number;
+  /** Rows of the learner's batch (numEnvs × numSteps). */
+  batchRows: number;
+  /** The learner's maxPolicyLag. */
+  maxPolicyLag: number;
+}
+
 /**
- * Whether an actor may start another fragment: not while the fragments ahead of the learner
- * (`pending`, stream messages it has not committed, the actor's own last one included) already fill
- * `maxPolicyLag` batches (at least one): a fragment collected now would arrive too late and be
- * dropped as stale. A learner that is away (killed, restarting) thus pauses its actors instead of
- * letting them fill the stream with fragments it would drop.
+ * Whether an actor may start another fragment, so that it arrives within the learner's lag bound.
+ * A fragment started now acts with version `own` and is trained after the batches already waiting
+ * ahead of it (`pending` fragments), while the learner is at `newest`: its lag is about
+ * (newest − own) + ⌊pending / fragments per batch⌋, plus the update or so that runs while it is
+ * collected; that sum must stay below `maxPolicyLag` (at least 1), else the fragment would be
+ * dropped as stale (work thrown away):
+ *   - the batches ahead alone reach it: 'wait-for-learner' (a learner that is away, killed or
+ *     restarting, thus pauses its actors instead of letting them fill the stream with fragments it
+ *     would drop);
+ *   - the actor's own weights are what makes it too old (a background read skipped versions or was
+ *     slow), or they are newer than the newest (a resumed learner went back: the fragment would be
+ *     dropped as discarded_policy): 'wait-for-weights', read the newest first;
+ *   - else 'collect'.
  */
-export function mayCollect(pending: number, fragmentRows: number, batchRows: number, maxPolicyLag: number): boolean {
-  const perBatch = Math.max(1, Math.floor(batchRows / fragmentRows));
-  return pending < perBatch * Math.max(1, maxPolicyLag);
+export function pace(s: PaceState): PaceDecision {
+  const perBatch = Math.max(1, Math.floor(s.batchRows / s.fragmentRows));
+  const ahead = Math.floor(Math.max(0, s.pending) / perBatch);
+  const bound = Math.max(1, s.maxPolicyLag);
+  if (ahead >= bound) return 'wait-for-learner';
+  if (s.own > s.newest || s.newest - s.own + ahead >= bound) return 'wait-for-weights';
+  return 'collect';
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -141,7 +183,16 @@ export class Actor {
     this.#running = true;
     const o = this.options;
     const broker = await Broker.connect(o.address, { namespace: o.namespace, retrySeconds: o.retrySeconds, name: 'mario-rl actor', log: this.#log });
-    const total: ActorSummary = { actorId: '', fragments: 0, agentSteps: 0, bytes: 0, weightsBytes: 0, stopReason: 'stopped', stopMessage: 'stopped' };
+    const total: ActorSummary = {
+      actorId: '',
+      fragments: 0,
+      agentSteps: 0,
+      bytes: 0,
+      weightsBytes: 0,
+      weightsWaits: 0,
+      stopReason: 'stopped',
+      stopMessage: 'stopped',
+    };
     const end = (reason: ActorStopReason, message: string) => {
       total.stopReason = reason;
       total.stopMessage = message;
@@ -211,6 +262,7 @@ export class Actor {
     const env = new VecEnv({ ...vecEnvOptions(c, plan.lanes, seed, rom), ...(this.options.threads > 0 ? { numThreads: this.options.threads } : {}) });
     let policy: Learner | undefined;
     const newWeights = new WeightsFetch(broker);
+    let weightsWaits = 0; // fragments held back for newer weights (this run)
     try {
       const { weights } = runStages(c);
       if (weights.some((w) => w !== weights[0])) env.setStageWeights(weights);
@@ -227,6 +279,8 @@ export class Actor {
       let lastStreamSeq = 0; // stream sequence of this actor's newest fragment
       let pausedSince = 0;
       let pauseSaid = false;
+      // The next fragment waits for the weights whose manifest was newest when it began to wait (revision; -1: not waiting).
+      let waitingFor = -1;
       const a = c.algo === 'ppo' ? c.ppo : c.a2c;
       const batchRows = a.numEnvs * a.numSteps;
       const nextObs = new Uint8Array(N * obsSize);
@@ -239,6 +293,7 @@ export class Actor {
         seq: 0,
         policyVersion: 0,
         weightsBytes: 0,
+        weightsWaits: 0,
         lanes: N,
         steps: plan.steps,
         obsBytes: obsSize,
@@ -278,13 +333,13 @@ export class Actor {
         // ---- between fragments (also while paused): the run's state, then new weights
         const ended = await runEnded();
         if (ended) return ended;
-        const w = await broker.objectState('weights');
+        const w = await broker.weightsState();
         if (!w || w.metadata.runId !== runId) {
           await sleep(200); // the learner has not published this run's weights yet
           continue;
         }
-        // New weights are read in the background while the actor goes on with the ones it has (the
-        // learner's lag bound covers the fragment or two that takes); only the first are waited for.
+        // New weights are read in the background while the actor goes on with the ones it has, as
+        // long as they are recent enough for the lag bound (pace); the first are waited for.
         const got = newWeights.take();
         if (got && got.state.metadata.runId === runId && got.state.revision > weightsRevision) {
           policy.loadParams(got.data);
@@ -293,11 +348,30 @@ export class Actor {
         }
         if (w.revision > weightsRevision) newWeights.fetch();
         if (version < 0) {
-          await sleep(20);
+          await newWeights.settled(sleep(20));
           continue;
         }
         const learnerSeq = Number(w.metadata.streamSeq ?? 0);
-        if (!mayCollect(lastStreamSeq - learnerSeq, N * plan.steps, batchRows, joined.announcement.maxPolicyLag ?? 4)) {
+        const decision = pace({
+          own: version,
+          newest: Number(w.metadata.version),
+          pending: lastStreamSeq - learnerSeq,
+          fragmentRows: N * plan.steps,
+          batchRows,
+          maxPolicyLag: joined.announcement.maxPolicyLag ?? 4,
+        });
+        // Collected now, the fragment would arrive past the lag bound: wait for the newest weights, once
+        // per fragment. Not again once they are in: a learner that publishes faster than this actor
+        // reads would keep it waiting forever (the fragment may then be dropped as stale, and counted).
+        if (decision === 'wait-for-weights' && (waitingFor < 0 || weightsRevision < waitingFor)) {
+          if (waitingFor < 0) {
+            weightsWaits++;
+            waitingFor = w.revision;
+          }
+          await newWeights.settled(sleep(20));
+          continue;
+        }
+        if (decision === 'wait-for-learner') {
           // Pauses between updates are routine; one longer than 5 s (the learner is away) is said.
           pausedSince ||= Date.now();
           if (!pauseSaid && Date.now() - pausedSince > 5000) {
@@ -315,6 +389,8 @@ export class Actor {
         fragment.seq = seq;
         fragment.policyVersion = version;
         fragment.weightsBytes = newWeights.bytesRead;
+        fragment.weightsWaits = weightsWaits;
+        waitingFor = -1;
         fragment.episodes = [];
         fragment.finalValues.fill(0);
         for (let t = 0; t < plan.steps; t++) {
@@ -351,20 +427,29 @@ export class Actor {
         total.agentSteps += N * plan.steps;
         total.bytes += bytes.length;
         lastStreamSeq = ack.seq;
-        this.#extras.onFragment?.({ actorId, seq, policyVersion: version, bytes: bytes.length, weightsBytes: fragment.weightsBytes, streamSeq: ack.seq });
+        this.#extras.onFragment?.({
+          actorId,
+          seq,
+          policyVersion: version,
+          bytes: bytes.length,
+          weightsBytes: fragment.weightsBytes,
+          weightsWaits,
+          streamSeq: ack.seq,
+        });
         seq++;
       }
       return 'stopped';
     } finally {
       await newWeights.settled();
       total.weightsBytes += newWeights.bytesRead;
+      total.weightsWaits += weightsWaits;
       env.close();
       await policy?.close();
     }
   }
 }
 
-/** One background read of the `weights` object at a time; its result is taken once. */
+/** One background read of the newest weights at a time; its result is taken once. */
 class WeightsFetch {
   readonly #broker: Broker;
   #inFlight: Promise<void> | null = null;
@@ -381,7 +466,7 @@ class WeightsFetch {
   fetch(): void {
     if (this.#inFlight || this.#result) return;
     this.#inFlight = this.#broker
-      .getObject('weights')
+      .getWeights()
       .then(
         (got) => {
           this.#result = got;
@@ -400,8 +485,8 @@ class WeightsFetch {
     return got;
   }
 
-  /** [async] Waits for a read in flight (before the broker closes). */
-  async settled(): Promise<void> {
-    await this.#inFlight;
+  /** [async] Waits for a read in flight (before the broker closes); with none in flight, for `otherwise` (a pause, so that a caller's loop does not spin). */
+  async settled(otherwise: Promise<void> = Promise.resolve()): Promise<void> {
+    await (this.#inFlight ?? otherwise);
   }
 }

@@ -70,6 +70,8 @@ interface Ledger {
   actors: Record<string, number>;
   /** Per actor: the most weights bytes it said it had read (fragments carry the actor's running total). */
   weightsRead: Record<string, number>;
+  /** Per actor: the most waits for newer weights it said it had made (fragments carry the actor's running count). */
+  weightsWaits: Record<string, number>;
 }
 
 const newLedger = (runId: string): Ledger => ({
@@ -82,9 +84,16 @@ const newLedger = (runId: string): Ledger => ({
   rowsReceived: 0,
   actors: {},
   weightsRead: {},
+  weightsWaits: {},
 });
 
-const cloneLedger = (l: Ledger): Ledger => ({ ...l, dropped: { ...l.dropped }, actors: { ...l.actors }, weightsRead: { ...l.weightsRead } });
+const cloneLedger = (l: Ledger): Ledger => ({
+  ...l,
+  dropped: { ...l.dropped },
+  actors: { ...l.actors },
+  weightsRead: { ...l.weightsRead },
+  weightsWaits: { ...l.weightsWaits },
+});
 
 /** Fragments produced (seen) so far: Σ over actors of (highest seq + 1). */
 const produced = (l: Ledger) => Object.values(l.actors).reduce((s, seq) => s + seq + 1, 0);
@@ -92,9 +101,16 @@ const produced = (l: Ledger) => Object.values(l.actors).reduce((s, seq) => s + s
 /** Weights bytes the broker sent the actors, as far as their fragments have told: Σ over actors of the newest figure. */
 export const weightsRead = (l: Pick<Ledger, 'weightsRead'>) => Object.values(l.weightsRead).reduce((s, b) => s + b, 0);
 
-/** Takes an actor's running total of weights bytes read from one of its fragments (fragments may arrive out of order: the largest is the newest). */
-export function noteWeightsRead(l: Pick<Ledger, 'weightsRead'>, f: Pick<Fragment, 'actorId' | 'weightsBytes'>): void {
+/** Waits for newer weights the actors made before a fragment, as far as their fragments have told: Σ over actors of the newest figure. */
+export const weightsWaits = (l: Pick<Ledger, 'weightsWaits'>) => Object.values(l.weightsWaits).reduce((s, n) => s + n, 0);
+
+/**
+ * Takes an actor's running totals (weights bytes read, waits for newer weights) from one of its
+ * fragments (fragments may arrive out of order: the largest is the newest).
+ */
+export function noteActorTotals(l: Pick<Ledger, 'weightsRead' | 'weightsWaits'>, f: Pick<Fragment, 'actorId' | 'weightsBytes' | 'weightsWaits'>): void {
   l.weightsRead[f.actorId] = Math.max(l.weightsRead[f.actorId] ?? 0, f.weightsBytes);
+  l.weightsWaits[f.actorId] = Math.max(l.weightsWaits[f.actorId] ?? 0, f.weightsWaits);
 }
 
 /** Throws when `config` cannot run distributed (errors name the field). */
@@ -133,7 +149,8 @@ export async function trainDistributed(
   // ---- the ledger: restored with the checkpoint, or a fresh run's
   const restored = run.restoredSections[LEDGER_SECTION];
   let ledger: Ledger = restored ? (JSON.parse(new TextDecoder().decode(restored)) as Ledger) : newLedger(randomUUID());
-  (ledger as Partial<Ledger>).weightsRead ??= {}; // a checkpoint from before the field
+  (ledger as Partial<Ledger>).weightsRead ??= {}; // checkpoints from before the fields
+  (ledger as Partial<Ledger>).weightsWaits ??= {};
   const ledgerSection = () => ({ [LEDGER_SECTION]: new TextEncoder().encode(JSON.stringify(ledger)) });
   run.setExtraSections(ledgerSection);
 
@@ -167,7 +184,7 @@ export async function trainDistributed(
       paceSeq = streamSeq;
       // Parameters only: actors act, they need no optimizer state (a third of the bytes with Adam).
       const bytes = learner.paramsToSafetensors();
-      weightsPut = broker.putObject('weights', bytes, { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(streamSeq) });
+      weightsPut = broker.putWeights(bytes, { version: String(state.globalUpdate), runId: ledger.runId, streamSeq: String(streamSeq) });
       weightsPut.catch(() => {}); // its failure is taken up by the next await
     };
     await publishWeights();
@@ -268,7 +285,7 @@ export async function trainDistributed(
         const R = f.lanes * f.steps;
         if (f.runId === work.runId) {
           work.rowsReceived += R;
-          noteWeightsRead(work, f);
+          noteActorTotals(work, f);
         }
         if (f.runId !== work.runId) drop('other_run', m, f);
         else if (f.seq <= (work.actors[f.actorId] ?? -1)) drop('duplicate', m, f);
@@ -354,6 +371,8 @@ export async function trainDistributed(
         'distributed/weights_bytes_per_agent_step': ledger.rowsReceived ? weightsRead(ledger) / ledger.rowsReceived : null,
         // All the broker sent the run's processes (fragments to the learner, weights to the actors) per agent step.
         'distributed/total_bytes_per_agent_step': ledger.rowsReceived ? (ledger.bytes + weightsRead(ledger)) / ledger.rowsReceived : null,
+        // Fragments the actors held back until newer weights came (theirs were too old for the lag bound): the stale drops avoided.
+        'distributed/actor_waits_for_weights': weightsWaits(ledger),
       };
       lastRow = await run.row(state.globalStep, row);
 

@@ -4,7 +4,9 @@
  * does), the actor returns 'done' when the run is done, 'learner-stopped' (with the reason) when
  * the learner stopped early, and 'learner-gone' when the learner's heartbeat stops (a killed
  * learner: before, the actor waited for it forever) or no learner comes; `mario-rl actor` exits
- * with 3 for the last.
+ * with 3 for the last. And an actor whose weights are too old for its next fragment to arrive
+ * within the learner's maxPolicyLag waits for the newest before collecting it (src/train/actor.ts,
+ * `pace`), instead of collecting a fragment the learner would drop as stale.
  *
  * Skips, saying why, only without a nats-server (bash scripts/install-nats.sh installs it).
  */
@@ -30,7 +32,7 @@ const root = resolve(import.meta.dirname, '../..');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The learner's side of the protocol, by hand: status, config and weights (their size in bytes), as trainDistributed stores them. */
-async function standInLearner(url: string, namespace: string, runId: string): Promise<{ broker: Broker; weightsBytes: number }> {
+async function standInLearner(url: string, namespace: string, runId: string): Promise<{ broker: Broker; weights: Uint8Array; weightsBytes: number }> {
   const broker = await Broker.connect(parseBrokerUrl(url), { namespace, retrySeconds: 30, name: 'stand-in learner', log: () => {} });
   await broker.ensureStream(1 << 26);
   const preset = presetConfig('runner-ram');
@@ -41,8 +43,8 @@ async function standInLearner(url: string, namespace: string, runId: string): Pr
     const announcement: RunAnnouncement = { runId, config, maxPolicyLag: 2 };
     await broker.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId });
     const weights = learner.toSafetensors();
-    await broker.putObject('weights', weights, { version: '0', runId, streamSeq: '0' });
-    return { broker, weightsBytes: weights.length };
+    await broker.putWeights(weights, { version: '0', runId, streamSeq: '0' });
+    return { broker, weights, weightsBytes: weights.length };
   } finally {
     await learner.close();
   }
@@ -150,4 +152,54 @@ describe.skipIf('missing' in found)('an actor leaves when its learner does', () 
     expect(out).toMatch(/no learner at work on nats:\/\/127\.0\.0\.1:\d+ \(namespace nobody\) within 2 s \(actor\.learnerTimeout\); exiting/);
     expect(out).toContain('mario-rl actor: the learner is gone: 0 fragments');
   }, 120_000);
+
+  it('holds back a fragment that its too-old weights would make stale until it has read the newest, and counts the wait', async () => {
+    const runId = 'run-behind';
+    // The stand-in: maxPolicyLag 2, batches of 4 lanes × 8 steps; this actor's fragments are 2 lanes × 8 steps, 2 per batch.
+    const { broker: learner, weights } = await standInLearner(server.url, 'behind', runId);
+    let beats = 0;
+    const heartbeat = setInterval(() => {
+      void learner.putObject('status', new TextEncoder().encode('running'), { runId, state: 'running', update: String(beats++) });
+    }, 1000);
+    const lines: string[] = [];
+    const fragments: { policyVersion: number; weightsWaits: number; streamSeq: number }[] = [];
+    const actor = new Actor(
+      { broker: server.url, namespace: 'behind', lanes: 2, threads: 1, learnerTimeout: 60, retrySeconds: 30 },
+      {
+        log: (m) => lines.push(m),
+        onFragment: (f) => fragments.push(f),
+      },
+    );
+    const running = actor.run();
+    const until = async (what: string, done: () => boolean) => {
+      const t0 = Date.now();
+      while (!done()) {
+        if (Date.now() - t0 > 120_000) throw new Error(`${what} not in 120 s:\n${lines.join('\n')}`);
+        await sleep(50);
+      }
+    };
+    try {
+      // The learner has committed nothing (streamSeq 0): two batches ahead, 4 fragments, is as far as the lag bound lets the actor go.
+      await until('4 fragments', () => fragments.length >= 4);
+      await sleep(1500);
+      expect(fragments.length).toBe(4);
+      // The learner took the four and is 3 updates on: a fragment acted with version 0 would now have lag 3 > 2 and be dropped.
+      // (Before the actor paced itself by its weights' age it collected one at once, reading version 3 meanwhile.)
+      await learner.putWeights(weights, { version: '3', runId, streamSeq: String(fragments[3]!.streamSeq) });
+      await until('2 more fragments', () => fragments.length >= 6);
+      actor.stop();
+      const summary = await running;
+      expect(fragments.slice(0, 4).map((f) => f.policyVersion)).toEqual([0, 0, 0, 0]);
+      // Every fragment after the new version acted with it: none would be dropped as stale.
+      expect(fragments.slice(4).map((f) => f.policyVersion)).toEqual(fragments.slice(4).map(() => 3));
+      expect(fragments.slice(0, 4).map((f) => f.weightsWaits)).toEqual([0, 0, 0, 0]);
+      expect(fragments[4]!.weightsWaits).toBe(1); // the learner's distributed/actor_waits_for_weights takes it from here
+      expect(summary.weightsWaits).toBe(fragments.at(-1)!.weightsWaits);
+    } finally {
+      clearInterval(heartbeat);
+      actor.stop();
+      await running.catch(() => {});
+      await learner.close();
+    }
+  }, 300_000);
 });

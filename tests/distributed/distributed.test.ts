@@ -66,13 +66,17 @@ const rows = (runDir: string): Row[] => {
     .map((l) => JSON.parse(l) as Row);
 };
 
-/** Every fragment an actor's --verbose output says the broker stored: (actorId, seq), the weights bytes the actor had read, the stream sequence. */
+/**
+ * Every fragment an actor's --verbose output says the broker stored: (actorId, seq), the weights
+ * bytes the actor had read, its waits for newer weights so far, the stream sequence.
+ */
 const fragmentLines = (out: string) =>
-  [...out.matchAll(/^fragment (\S+) (\d+) version \d+ bytes \d+ weights (\d+) stream (\d+)$/gm)].map((m) => ({
+  [...out.matchAll(/^fragment (\S+) (\d+) version \d+ bytes \d+ weights (\d+) waits (\d+) stream (\d+)$/gm)].map((m) => ({
     id: `${m[1]}:${m[2]}`,
     actorId: m[1]!,
     weightsBytes: Number(m[3]),
-    streamSeq: Number(m[4]),
+    weightsWaits: Number(m[4]),
+    streamSeq: Number(m[5]),
   }));
 const published = (out: string) => fragmentLines(out).map((f) => f.id);
 
@@ -211,6 +215,11 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
     const perStep = last['distributed/bytes_per_agent_step']!;
     expect(last['distributed/weights_bytes_per_agent_step']! / weights).toBeCloseTo(perStep / last['distributed/bytes_received']!, 9);
     expect(last['distributed/total_bytes_per_agent_step']).toBeCloseTo(perStep + last['distributed/weights_bytes_per_agent_step']!, 6);
+    // The actors' waits for newer weights (fragments held back that would have arrived stale), from the same newest fragments.
+    const newestWaits = new Map<string, number>();
+    for (const f of lines)
+      if (f.streamSeq <= last['distributed/stream_seq']!) newestWaits.set(f.actorId, Math.max(newestWaits.get(f.actorId) ?? 0, f.weightsWaits));
+    expect(last['distributed/actor_waits_for_weights']).toBeGreaterThanOrEqual([...newestWaits.values()].reduce((a, b) => a + b, 0));
     // The deadlines allow for a machine shared with long trainings.
   }, 1_200_000);
 });

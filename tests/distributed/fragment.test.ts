@@ -10,9 +10,10 @@ import { parseBrokerUrl, redactBrokerUrl } from '../../src/distributed/broker-ur
 import { isStreamFull, retry } from '../../src/distributed/broker.js';
 import { decodeFragment, encodeFragment, fragmentArrayBytes, newFragment, sliceLanes } from '../../src/distributed/fragment.js';
 import { actorOptions, learnerOptions } from '../../src/distributed/options.js';
-import { mayCollect, planFragments } from '../../src/train/actor.js';
+import { assembleWeights, decodeManifest, encodeManifest, sha256Hex, splitChunks } from '../../src/distributed/weights.js';
+import { pace, planFragments } from '../../src/train/actor.js';
 import { validateConfig } from '../../src/train/config.js';
-import { checkDistributedConfig, noteWeightsRead, weightsRead } from '../../src/train/distributed-learner.js';
+import { checkDistributedConfig, noteActorTotals, weightsRead, weightsWaits } from '../../src/train/distributed-learner.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-fragment-'));
@@ -26,6 +27,7 @@ describe('fragment wire format', () => {
       seq: 7,
       policyVersion: 3,
       weightsBytes: 4_737_184,
+      weightsWaits: 2,
       lanes: 3,
       steps: 5,
       obsBytes: 11,
@@ -98,32 +100,84 @@ describe('weights bytes the actors read', () => {
     return out;
   };
   const fragment = () =>
-    newFragment({ runId: 'r', actorId: 'a', seq: 0, policyVersion: 0, weightsBytes: 2_368_592, lanes: 2, steps: 3, obsBytes: 5, episodes: [] });
+    newFragment({
+      runId: 'r',
+      actorId: 'a',
+      seq: 0,
+      policyVersion: 0,
+      weightsBytes: 2_368_592,
+      weightsWaits: 3,
+      lanes: 2,
+      steps: 3,
+      obsBytes: 5,
+      episodes: [],
+    });
 
   it('travel in the fragment header; a fragment from an actor without the field reads as 0, a bad value is named', () => {
     const bytes = encodeFragment(fragment());
-    expect(decodeFragment(bytes).weightsBytes).toBe(2_368_592);
+    expect([decodeFragment(bytes).weightsBytes, decodeFragment(bytes).weightsWaits]).toEqual([2_368_592, 3]);
     expect(decodeFragment(withHeader(bytes, (h) => delete h.weightsBytes)).weightsBytes).toBe(0);
     expect(decodeFragment(withHeader(bytes, (h) => delete h.weightsBytes))).toEqual({ ...fragment(), weightsBytes: 0 });
+    expect(decodeFragment(withHeader(bytes, (h) => delete h.weightsWaits))).toEqual({ ...fragment(), weightsWaits: 0 });
+    expect(() => decodeFragment(withHeader(bytes, (h) => (h.weightsWaits = 'many')))).toThrow(
+      'Expected an integer weightsWaits ≥ 0 for fragment but received "many"',
+    );
     expect(() => decodeFragment(withHeader(bytes, (h) => (h.weightsBytes = -1)))).toThrow('Expected an integer weightsBytes ≥ 0 for fragment but received -1');
     expect(() => decodeFragment(withHeader(bytes, (h) => (h.weightsBytes = 1.5)))).toThrow(
       /Expected an integer weightsBytes ≥ 0 for fragment but received 1\.5/,
     );
   });
 
-  it('add up per actor from the newest running total each actor sent, whatever order its fragments arrive in', () => {
-    const ledger = { weightsRead: {} as Record<string, number> };
+  it('add up per actor from the newest running total each actor sent, whatever order its fragments arrive in (as do its waits for weights)', () => {
+    const ledger = { weightsRead: {} as Record<string, number>, weightsWaits: {} as Record<string, number> };
     const W = 2_368_592;
-    for (const [actorId, weightsBytes] of [
-      ['a', W],
-      ['b', W],
-      ['a', 3 * W],
-      ['a', 2 * W], // an older fragment of a's, redelivered after a newer one
-      ['b', W],
+    for (const [actorId, weightsBytes, waits] of [
+      ['a', W, 0],
+      ['b', W, 1],
+      ['a', 3 * W, 2],
+      ['a', 2 * W, 1], // an older fragment of a's, redelivered after a newer one
+      ['b', W, 1],
     ] as const)
-      noteWeightsRead(ledger, { actorId, weightsBytes });
+      noteActorTotals(ledger, { actorId, weightsBytes, weightsWaits: waits });
     expect(ledger.weightsRead).toEqual({ a: 3 * W, b: W });
     expect(weightsRead(ledger)).toBe(4 * W);
+    expect(ledger.weightsWaits).toEqual({ a: 2, b: 1 });
+    expect(weightsWaits(ledger)).toBe(3);
+  });
+});
+
+describe('weights on the wire', () => {
+  const weights = Uint8Array.from({ length: 2500 }, (_, i) => (i * 31) % 256);
+  const manifest = (data: Uint8Array, chunks: number[]) => ({ bytes: data.length, sha256: sha256Hex(data), chunks, metadata: { version: '7', runId: 'r' } });
+
+  it('cuts the weights into chunks of at most the given size (views, no copies) and puts them together, checked', () => {
+    const chunks = splitChunks(weights, 1000);
+    expect(chunks.map((c) => c.length)).toEqual([1000, 1000, 500]);
+    expect(chunks[1]!.buffer).toBe(weights.buffer);
+    expect(splitChunks(new Uint8Array(0), 1000).map((c) => c.length)).toEqual([0]);
+    expect(() => splitChunks(weights, 0)).toThrow('Expected a positive integer for chunkBytes but received 0');
+    const m = decodeManifest(encodeManifest(manifest(weights, [4, 5, 6])));
+    expect(m).toEqual(manifest(weights, [4, 5, 6]));
+    expect(assembleWeights(m, chunks)).toEqual(weights);
+    // node:crypto's SHA-256, the standard one.
+    expect(sha256Hex(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('refuses weights that do not match their manifest, and manifests that are not one, saying what is wrong', () => {
+    const m = manifest(weights, [4, 5, 6]);
+    const chunks = splitChunks(weights, 1000);
+    const corrupt = chunks.map((c) => c.slice());
+    corrupt[2]![10]! ^= 1;
+    expect(() => assembleWeights(m, corrupt)).toThrow(
+      /^Expected SHA-256 [0-9a-f]{64} for weights version 7 but received [0-9a-f]{64}: corrupted on the broker$/,
+    );
+    expect(() => assembleWeights(m, chunks.slice(0, 2))).toThrow('Expected 3 chunks of 2500 bytes for weights version 7 but received "2 chunks of 2000 bytes"');
+    const bad = (edit: Record<string, unknown>) => decodeManifest(new TextEncoder().encode(JSON.stringify({ ...m, ...edit })));
+    expect(() => decodeManifest(new Uint8Array([0x7b]))).toThrow('Expected JSON for weights manifest but received "unparsable JSON"');
+    expect(() => bad({ sha256: 'abc' })).toThrow('Expected a hex sha256 for weights manifest but received "abc"');
+    expect(() => bad({ chunks: [] })).toThrow(/Expected a non-empty array of stream sequences for chunks for weights manifest/);
+    expect(() => bad({ bytes: -1 })).toThrow('Expected an integer bytes ≥ 0 for weights manifest but received -1');
+    expect(() => bad({ metadata: { version: 7 } })).toThrow(/Expected string metadata for weights manifest/);
   });
 });
 
@@ -187,13 +241,30 @@ describe('options and config checks', () => {
 });
 
 describe('actor pacing and fragment plans', () => {
-  it('lets an actor run at most maxPolicyLag batches ahead of the learner (one at least)', () => {
-    // Batches of 64 rows, fragments of 16: 4 fragments per batch.
-    expect(mayCollect(0, 16, 64, 4)).toBe(true);
-    expect(mayCollect(15, 16, 64, 4)).toBe(true);
-    expect(mayCollect(16, 16, 64, 4)).toBe(false);
-    expect(mayCollect(3, 16, 64, 0)).toBe(true);
-    expect(mayCollect(4, 16, 64, 0)).toBe(false);
+  // Batches of 64 rows, fragments of 16: 4 fragments per batch.
+  const at = (own: number, newest: number, pending: number, maxPolicyLag: number) =>
+    pace({ own, newest, pending, fragmentRows: 16, batchRows: 64, maxPolicyLag });
+
+  it('lets an actor with the newest weights run at most maxPolicyLag batches ahead of the learner (one at least)', () => {
+    expect(at(5, 5, 0, 4)).toBe('collect');
+    expect(at(5, 5, 15, 4)).toBe('collect');
+    expect(at(5, 5, 16, 4)).toBe('wait-for-learner');
+    expect(at(5, 5, 3, 0)).toBe('collect');
+    expect(at(5, 5, 4, 0)).toBe('wait-for-learner');
+  });
+
+  it('holds an actor whose weights are too old for its fragment to arrive within maxPolicyLag until it has newer ones', () => {
+    // Lag of a fragment started now ≈ (newest − own) + batches ahead of it; it must stay below the bound.
+    expect(at(2, 5, 0, 4)).toBe('collect'); // 3 behind, nothing ahead: lag 3 (+ the update during collection)
+    expect(at(1, 5, 0, 4)).toBe('wait-for-weights'); // 4 behind: at the bound before it is even collected
+    expect(at(3, 5, 4, 4)).toBe('collect'); // 2 behind + 1 batch ahead
+    expect(at(3, 5, 8, 4)).toBe('wait-for-weights'); // 2 behind + 2 batches ahead
+    expect(at(5, 5, 8, 4)).toBe('collect'); // the same queue with the newest weights
+    expect(at(0, 12, 0, 1_000_000)).toBe('collect'); // a bound this large never holds an actor back
+    // Newer than the newest: the learner was resumed from an older checkpoint; the fragment would be dropped as discarded_policy.
+    expect(at(7, 5, 0, 4)).toBe('wait-for-weights');
+    // Too much ahead wins: newer weights would not help.
+    expect(at(1, 5, 16, 4)).toBe('wait-for-learner');
   });
 
   it('picks the longest fragment that divides numSteps and fits the broker, and names the flag otherwise', () => {
