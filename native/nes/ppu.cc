@@ -506,20 +506,13 @@ constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
 #if MARIO_RL_PPU_SSSE3
 const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
-constexpr uint64_t kGroupIndex[4] = {0, 4 * kBytes, 8 * kBytes, 12 * kBytes};
 
-// 2-bit pixel values (0..3) of one pattern row (pre-decoded, pattern.h), byte i = pixel i; the
-// group adds 4 * group so each byte indexes the 16-entry background colour table with one byte
-// shuffle. row_base: the pattern table ($0000/$1000) | fine Y.
-inline uint64_t TileIndices(const uint64_t* const rows[8], unsigned row_base, uint8_t tile, uint8_t group) {
-  const unsigned address = row_base | (unsigned{tile} << 4);
-  return rows[(address >> 10) & 7][PatternRowIndex(address)] | kGroupIndex[group & 3];
-}
-
-// palette: the 16 background entries; grey: the greyscale mask ($30 or $3F).
-__attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
-                                                      const uint64_t* const rows[8], unsigned row_base,
-                                                      const uint8_t* palette, uint8_t grey, uint8_t* out) {
+// Shades the line's 33 tiles: each byte of a tile's decoded row (2-bit pixel value) ORed with its
+// 4 * group indexes the 16-entry background colour table with one byte shuffle per two tiles.
+// patterns/groups: the row cache; fine_y: the pattern row; palette: the 16 background entries;
+// grey: the greyscale mask ($30 or $3F).
+__attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint64_t* const* patterns, const uint64_t* groups,
+                                                      int fine_y, const uint8_t* palette, uint8_t grey, uint8_t* out) {
   // The 16-entry colour table, built in registers (byte stores then a vector load would stall
   // store forwarding): entry 4g+k = palette[4g+k] | opaque for k > 0, the backdrop for k = 0.
   const __m128i pal =
@@ -530,12 +523,12 @@ __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, cons
       _mm_or_si128(_mm_and_si128(first_of_group, backdrop),
                    _mm_andnot_si128(first_of_group, _mm_or_si128(pal, _mm_set1_epi8(static_cast<char>(0x80)))));
   for (int i = 0; i < 32; i += 2) {
-    const uint64_t a = TileIndices(rows, row_base, tiles[i], groups[i]);
-    const uint64_t b = TileIndices(rows, row_base, tiles[i + 1], groups[i + 1]);
-    const __m128i idx = _mm_set_epi64x(static_cast<int64_t>(b), static_cast<int64_t>(a));
+    const __m128i rows =
+        _mm_set_epi64x(static_cast<int64_t>(patterns[i + 1][fine_y]), static_cast<int64_t>(patterns[i][fine_y]));
+    const __m128i idx = _mm_or_si128(rows, _mm_load_si128(reinterpret_cast<const __m128i*>(groups + i)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * 8), _mm_shuffle_epi8(colours, idx));
   }
-  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(TileIndices(rows, row_base, tiles[32], groups[32])));
+  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(patterns[32][fine_y] | groups[32]));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 256), _mm_shuffle_epi8(colours, last));
 }
 #endif
@@ -548,16 +541,18 @@ __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, cons
 void Ppu::BuildBgLine() {
   const PpuState& p = m_.s.ppu;
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
-  // Everything the loop reads goes into locals first: stores into the byte caches could
-  // otherwise alias them and force reloads on every tile.
-  const uint64_t* rows[8];
-  for (int i = 0; i < 8; ++i) rows[i] = m_.chr_rows_map[i];
-  const uint8_t* tables[4];
-  for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
-  // Tile numbers and palette groups of the 33 tiles depend only on the coarse scroll and the
-  // nametables, so they are shared by the 8 lines of a tile row (until VRAM or mirroring changes).
-  const uint16_t row_key = static_cast<uint16_t>(p.v & 0x0FFF);
-  if (!row_valid_ || row_key_ != row_key) {
+  const int pattern_base = (p.ctrl & 0x10) << 8;
+  // The row cache (ppu.h) serves the 8 lines of a tile row: tile numbers, palette groups and
+  // pattern banks depend only on the coarse scroll, the nametables, the pattern table and CHR
+  // banking, not on fine Y.
+  const uint16_t row_key = static_cast<uint16_t>((p.v & 0x0FFF) | pattern_base);
+  // Without fast paths it is rebuilt for every line: the reference the cache is tested against.
+  if (!row_valid_ || row_key_ != row_key || !m_.fast_paths) {
+    // Locals first: stores into the cache could otherwise alias them and force reloads.
+    const uint64_t* banks[8];
+    for (int i = 0; i < 8; ++i) banks[i] = m_.chr_rows_map[i];
+    const uint8_t* tables[4];
+    for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
     const int coarse_y = (p.v >> 5) & 31;
     int coarse = p.v & 0x1F;
     int nt = (p.v >> 10) & 3;
@@ -565,8 +560,10 @@ void Ppu::BuildBgLine() {
     const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
     const int attr_shift_y = (coarse_y & 2) << 1;
     for (int i = 0; i < 33; ++i) {
-      row_tiles_[i] = table[(coarse_y << 5) | coarse];
-      row_groups_[i] = static_cast<uint8_t>((table[attr_row | (coarse >> 2)] >> (attr_shift_y | (coarse & 2))) & 3);
+      const unsigned address = static_cast<unsigned>(pattern_base) | (unsigned{table[(coarse_y << 5) | coarse]} << 4);
+      row_patterns_[i] = banks[(address >> 10) & 7] + PatternRowIndex(address);
+      const unsigned group = (table[attr_row | (coarse >> 2)] >> (attr_shift_y | (coarse & 2))) & 3;
+      row_groups_[i] = group * 4 * kBytes;
       if (++coarse == 32) {
         coarse = 0;
         nt ^= 1;
@@ -576,12 +573,10 @@ void Ppu::BuildBgLine() {
     row_key_ = row_key;
     row_valid_ = true;
   }
-  const int pattern_base = (p.ctrl & 0x10) << 8;
   const int fine_y = p.v >> 12;
 #if MARIO_RL_PPU_SSSE3
   if (kHasSsse3) {
-    ShadeTilesSsse3(row_tiles_, row_groups_, rows, static_cast<unsigned>(pattern_base | fine_y), p.palette, grey,
-                    bg_line_);
+    ShadeTilesSsse3(row_patterns_, row_groups_, fine_y, p.palette, grey, bg_line_);
     bg_valid_ = true;
     return;
   }
@@ -594,9 +589,8 @@ void Ppu::BuildBgLine() {
   }
   uint64_t out[33];
   for (int i = 0; i < 33; ++i) {
-    const uint64_t* c = colours[row_groups_[i]];
-    const unsigned address = static_cast<unsigned>(pattern_base | (row_tiles_[i] << 4) | fine_y);
-    const uint64_t pix = rows[address >> 10][PatternRowIndex(address)];
+    const uint64_t* c = colours[(row_groups_[i] >> 2) & 3];
+    const uint64_t pix = row_patterns_[i][fine_y];
     const uint64_t l = (pix & kBytes) * 0xFF, h = ((pix >> 1) & kBytes) * 0xFF;
     out[i] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
   }
