@@ -260,17 +260,28 @@ void Ppu::Run(uint64_t target) {
 void Ppu::RunVisibleLine() {
   PpuState& p = m_.s.ppu;
   const uint64_t base = p.clock;  // the clock at dot 0
-  auto fire = [&](int dot) {
+  auto at = [&](int dot) {
     p.dot = static_cast<int16_t>(dot);
     p.clock = base + static_cast<uint64_t>(dot);
-    HandleEvent(dot);
   };
-  fire(1);
+  // The visible-line events straight, without HandleEvent's search through the other lines' events.
+  at(1);
+  StartVisibleLine();
   const int s0 = p.sprite0_hit_dot;  // from ComputeSprite0Hit at dot 1; -1 when none
-  if (s0 > 1 && s0 < 256) fire(s0);
-  fire(256);  // HandleEvent also delivers a hit that falls on 256 or 257
-  fire(257);
-  if (s0 > 257) fire(s0);
+  if (s0 > 1 && s0 < 256) {
+    at(s0);
+    DeliverSprite0Hit(s0);
+  }
+  at(256);
+  DeliverSprite0Hit(256);
+  VisibleDot256();
+  at(257);
+  DeliverSprite0Hit(257);
+  VisibleDot257();
+  if (s0 > 257) {
+    at(s0);
+    DeliverSprite0Hit(s0);
+  }
   p.dot = static_cast<int16_t>(kDotsPerLine);
   p.clock = base + kDotsPerLine;
   EndLine();
@@ -338,51 +349,66 @@ void Ppu::HandleEvent(int dot) {
     return;
   }
   if (dot == 1) {
-    // Visible line begins.
-    p.rendered_x = 0;
-    InvalidateLineCaches();
-    ComputeSprite0Hit(0);
+    StartVisibleLine();
     return;
   }
-  if (dot == p.sprite0_hit_dot && line < 240) {
-    if ((p.mask & 0x18) == 0x18) p.status |= 0x40;
-    p.sprite0_hit_dot = -1;
-  }
+  if (line < 240) DeliverSprite0Hit(dot);
   if (dot == 256) {
-    if (line < 240) CatchUpPixels();
-    if (rendering) {
-      // Increment fine Y, carrying into coarse Y (wrapping at row 29 to the next nametable).
-      uint16_t v = p.v;
-      if ((v & 0x7000) != 0x7000) {
-        v += 0x1000;
-      } else {
-        v &= ~0x7000;
-        int y = (v & 0x03E0) >> 5;
-        if (y == 29) {
-          y = 0;
-          v ^= 0x0800;
-        } else if (y == 31) {
-          y = 0;
-        } else {
-          ++y;
-        }
-        v = static_cast<uint16_t>((v & ~0x03E0) | (y << 5));
-      }
-      p.v = v;
-    }
+    VisibleDot256();  // on the pre-render line too: there is nothing to draw
     return;
   }
   if (dot == 257) {
-    if (rendering) {
-      p.v = static_cast<uint16_t>((p.v & ~0x041F) | (p.t & 0x041F));
-      if (line < 240) EvaluateSprites();
-    }
+    VisibleDot257();
     return;
   }
   if (rendering && dot == A12Dot() && m_.uses_a12) {
     m_.mapper->OnA12Rise(p.clock);
     p.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
   }
+}
+
+inline void Ppu::StartVisibleLine() {
+  m_.s.ppu.rendered_x = 0;
+  InvalidateLineCaches();
+  ComputeSprite0Hit(0);
+}
+
+inline void Ppu::DeliverSprite0Hit(int dot) {
+  PpuState& p = m_.s.ppu;
+  if (dot != p.sprite0_hit_dot) return;
+  if ((p.mask & 0x18) == 0x18) p.status |= 0x40;
+  p.sprite0_hit_dot = -1;
+}
+
+inline void Ppu::VisibleDot256() {
+  PpuState& p = m_.s.ppu;
+  if (p.line < 240) CatchUpPixels();
+  if (!(p.mask & 0x18)) return;
+  // Increment fine Y, carrying into coarse Y (wrapping at row 29 to the next nametable).
+  uint16_t v = p.v;
+  if ((v & 0x7000) != 0x7000) {
+    v += 0x1000;
+  } else {
+    v &= ~0x7000;
+    int y = (v & 0x03E0) >> 5;
+    if (y == 29) {
+      y = 0;
+      v ^= 0x0800;
+    } else if (y == 31) {
+      y = 0;
+    } else {
+      ++y;
+    }
+    v = static_cast<uint16_t>((v & ~0x03E0) | (y << 5));
+  }
+  p.v = v;
+}
+
+inline void Ppu::VisibleDot257() {
+  PpuState& p = m_.s.ppu;
+  if (!(p.mask & 0x18)) return;
+  p.v = static_cast<uint16_t>((p.v & ~0x041F) | (p.t & 0x041F));
+  if (p.line < 240) EvaluateSprites();
 }
 
 void Ppu::EvaluateSprites() {

@@ -49,6 +49,13 @@ class Ppu {
   const PpuState& m_s() const;
   int NextEventDot() const;
   void HandleEvent(int dot);
+  // The events of a visible line (line < 240), shared by HandleEvent and RunVisibleLine: dot 1
+  // (line start), the sprite-0 hit when `dot` is its dot, 256 (pixels, Y increment), 257
+  // (horizontal copy, sprite evaluation for the next line).
+  void StartVisibleLine();
+  void DeliverSprite0Hit(int dot);
+  void VisibleDot256();
+  void VisibleDot257();
   void EndLine();
   void RunVisibleLine();
   void EvaluateSprites();
