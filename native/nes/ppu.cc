@@ -229,8 +229,7 @@ uint64_t Ppu::NextInterruptClock(int a12_rises) const {
 void Ppu::Run(uint64_t target) {
   PpuState& p = m_.s.ppu;
   while (p.clock < target) {
-    if (p.dot == 0 && p.line < 240 && p.clock + kDotsPerLine <= target && !(m_.uses_a12 && RenderingEnabled()) &&
-        m_.line_fast_path) {
+    if (p.dot == 0 && p.line < 240 && p.clock + kDotsPerLine <= target && m_.line_fast_path) {
       RunVisibleLine();
       continue;
     }
@@ -251,12 +250,14 @@ void Ppu::Run(uint64_t target) {
   }
 }
 
-// A whole visible line with no A12 clocks to deliver, as the loop in Run would step it (the
-// events in dot order: 1, the sprite-0 hit, 256, 257, then the line end) without searching for
-// each next event. Run calls it only when the target covers the whole line, so no CPU access can
-// land in between and the event dots are known after dot 1. It restates NextEventDot's order for
-// visible lines: ConsoleOptions::line_fast_path = false turns it off, and a test compares RAM and
-// every frame both ways (tests/nes-core/test-roms.test.ts).
+// A whole visible line as the loop in Run would step it (the events in dot order: 1, the sprite-0
+// hit, 256, 257, the mapper's A12 rise at 261 or 325 when it watches A12 and rendering is on,
+// then the line end) without searching for each next event. Run calls it only when the target
+// covers the whole line, so no CPU access can land in between and the event dots are known after
+// dot 1; an A12 rise that raises the mapper's IRQ records its own clock (Mapper::OnA12Rise), as
+// when stepped. It restates NextEventDot's order for visible lines: ConsoleOptions::line_fast_path
+// = false turns it off, and a test compares RAM and every frame both ways
+// (tests/nes-core/test-roms.test.ts).
 void Ppu::RunVisibleLine() {
   PpuState& p = m_.s.ppu;
   const uint64_t base = p.clock;  // the clock at dot 0
@@ -278,9 +279,13 @@ void Ppu::RunVisibleLine() {
   at(257);
   DeliverSprite0Hit(257);
   VisibleDot257();
-  if (s0 > 257) {
-    at(s0);
-    DeliverSprite0Hit(s0);
+  // (A hit is at most dot 256: sprite pixel x <= 254 shows at dot x + 2.)
+  if (m_.uses_a12 && (p.mask & 0x18)) {
+    const int a12 = A12Dot();
+    if (a12 > 0) {
+      at(a12);
+      A12RiseEvent();
+    }
   }
   p.dot = static_cast<int16_t>(kDotsPerLine);
   p.clock = base + kDotsPerLine;
@@ -361,10 +366,12 @@ void Ppu::HandleEvent(int dot) {
     VisibleDot257();
     return;
   }
-  if (rendering && dot == A12Dot() && m_.uses_a12) {
-    m_.mapper->OnA12Rise(p.clock);
-    p.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
-  }
+  if (rendering && dot == A12Dot() && m_.uses_a12) A12RiseEvent();
+}
+
+inline void Ppu::A12RiseEvent() {
+  m_.mapper->OnA12Rise(m_.s.ppu.clock);
+  m_.s.ppu.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
 }
 
 inline void Ppu::StartVisibleLine() {

@@ -56,6 +56,7 @@ class Ppu {
   void DeliverSprite0Hit(int dot);
   void VisibleDot256();
   void VisibleDot257();
+  void A12RiseEvent();  // the mapper's A12 clock at A12Dot() of a rendering line
   void EndLine();
   void RunVisibleLine();
   void EvaluateSprites();
