@@ -537,6 +537,15 @@ void Ppu::CatchUpPixels() {
 namespace {
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
+// A background pixel b and a sprite pixel s from the line caches to the frame's palette index: the
+// sprite shows when opaque (bit 7) and not behind (bit 6) an opaque background pixel. Branch-free
+// so the compose loops vectorise.
+inline uint8_t ComposePixel(uint8_t b, uint8_t s) {
+  const uint8_t wins = static_cast<uint8_t>(s & ~(b & (s << 1)) & 0x80);
+  const uint8_t mask = static_cast<uint8_t>(-(wins >> 7));
+  return static_cast<uint8_t>(((s & mask) | (b & ~mask)) & 0x3F);
+}
+
 #if MARIO_RL_PPU_SSSE3
 const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
 
@@ -672,32 +681,34 @@ void Ppu::RenderSpan(int x0, int x1) {
   if (bg_on && !bg_valid_) BuildBgLine();
   if (spr_on && !sprites_valid_) BuildSpriteLine();
   const uint8_t backdrop = p.palette[0] & grey;
-  // Background of this span with the left-8 clipping applied.
-  uint8_t bg[256];
-  if (bg_on) {
-    std::memcpy(bg + x0, bg_line_ + p.fine_x + x0, static_cast<size_t>(x1 - x0));
-    if (!(p.mask & 0x02))
-      for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = backdrop;
-  } else {
-    std::memset(bg + x0, backdrop, static_cast<size_t>(x1 - x0));
-  }
-  if (!spr_on || p.sprite_count == 0) {
-    for (int x = x0; x < x1; ++x) out[x] = bg[x] & 0x3F;
-    return;
-  }
-  const int clip_end = std::min(x1, (p.mask & 0x04) ? 0 : 8);
-  int x = x0;
-  for (; x < clip_end; ++x) out[x] = bg[x] & 0x3F;
+  const bool sprites = spr_on && p.sprite_count != 0;
+  // One pass from the line caches to the frame (no staging buffer); pixel x's background is bg[x].
+  const uint8_t* __restrict bg = bg_line_ + p.fine_x;
   const uint8_t* __restrict spr = spr_line_;
   uint8_t* __restrict dst = out;
-  for (; x < x1; ++x) {
-    const uint8_t b = bg[x], s = spr[x];
-    // The sprite shows when opaque (bit 7) and not behind (bit 6) an opaque background pixel;
-    // branch-free so the loop vectorises.
-    const uint8_t wins = static_cast<uint8_t>(s & ~(b & (s << 1)) & 0x80);
-    const uint8_t mask = static_cast<uint8_t>(-(wins >> 7));
-    dst[x] = static_cast<uint8_t>(((s & mask) | (b & ~mask)) & 0x3F);
+  int x = x0;
+  if ((p.mask & 0x06) != 0x06) {
+    // The left 8 pixels, where a layer is clipped.
+    const bool bg_shown = bg_on && (p.mask & 0x02), sprites_shown = sprites && (p.mask & 0x04);
+    for (const int end = std::min(x1, 8); x < end; ++x) {
+      const uint8_t b = bg_shown ? bg[x] : backdrop;
+      dst[x] = sprites_shown ? ComposePixel(b, spr[x]) : static_cast<uint8_t>(b & 0x3F);
+    }
+    if (x >= x1) return;
   }
+  if (!bg_on) {
+    if (!sprites) {
+      std::memset(dst + x, backdrop, static_cast<size_t>(x1 - x));
+      return;
+    }
+    for (; x < x1; ++x) dst[x] = ComposePixel(backdrop, spr[x]);
+    return;
+  }
+  if (!sprites) {
+    for (; x < x1; ++x) dst[x] = static_cast<uint8_t>(bg[x] & 0x3F);
+    return;
+  }
+  for (; x < x1; ++x) dst[x] = ComposePixel(bg[x], spr[x]);
 }
 
 uint8_t Ppu::ReadRegister(uint16_t address) {
