@@ -55,8 +55,9 @@ export interface NesOptions {
   backend?: BackendOption;
   /**
    * Use the core's fast paths (default true, or false when the environment variable
-   * `MARIO_RL_EXACT=1` is set): idle loops fast-forwarded to the next event and whole visible
-   * lines drawn at once (docs/nes-core.md). `false` runs every cycle the slow way. Both give
+   * `MARIO_RL_EXACT=1` is set): idle loops fast-forwarded to the next event, whole visible
+   * lines stepped at once and the background's tile row cache kept for 8 lines
+   * (docs/nes-core.md). `false` runs every cycle the slow way. Both give
    * byte-identical RAM, registers, cycle counts, frames and save states; `false` is for tests
    * and for measuring what the fast paths give.
    */

@@ -23,8 +23,8 @@ struct ConsoleOptions {
   // fast path (Ppu::RunVisibleLine). Same results, slower: tests compare the two.
   bool line_fast_path = true;
   // false: no fast paths at all (no idle-loop fast-forward, idle_loop.h; no whole-line PPU fast
-  // path): every cycle the slow way. Same RAM, registers, cycles and frames, and save states that
-  // load either way; tests compare the two (tests/nes/fast-paths.test.ts).
+  // path; the background's row cache rebuilt for every line, ppu.h): every cycle the slow way. Same RAM, registers,
+  // cycles and frames, and save states that load either way; tests compare the two (tests/nes/fast-paths.test.ts).
   bool fast_paths = true;
 };
 

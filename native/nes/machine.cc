@@ -86,6 +86,8 @@ void Machine::ScheduleSync() {
 
 void Machine::SetMirroring(Mirroring mirroring) {
   uint16_t* nt = s.ppu.nt_offset;
+  uint16_t before[4];
+  std::memcpy(before, nt, sizeof before);
   switch (mirroring) {
     case Mirroring::kHorizontal:
       nt[0] = 0;
@@ -108,6 +110,8 @@ void Machine::SetMirroring(Mirroring mirroring) {
     case Mirroring::kSingleLow: nt[0] = nt[1] = nt[2] = nt[3] = 0; break;
     case Mirroring::kSingleHigh: nt[0] = nt[1] = nt[2] = nt[3] = 0x400; break;
   }
+  // Mappers re-apply their mirroring on every register write; only a change moves pixels.
+  if (std::memcmp(before, nt, sizeof before) == 0) return;
   ppu.InvalidateLineCaches();
   ppu.InvalidateRowCache();
 }
@@ -125,10 +129,14 @@ void Machine::MapChr1k(int slot, int bank) {
   const int count = static_cast<int>(size / 1024);
   bank %= count;
   if (bank < 0) bank += count;
-  chr_map[slot] = base + static_cast<size_t>(bank) * 1024;
   uint64_t* rows = chr_writable ? chr_ram_rows.data() : const_cast<uint64_t*>(rom.chr_rows.data());
-  chr_rows_map[slot] = rows + static_cast<size_t>(bank) * kPatternRowsPer1k;
+  uint64_t* const bank_rows = rows + static_cast<size_t>(bank) * kPatternRowsPer1k;
+  // Mappers re-apply every bank on each register write; only a bank that moves changes pixels.
+  if (chr_rows_map[slot] == bank_rows) return;
+  chr_map[slot] = base + static_cast<size_t>(bank) * 1024;
+  chr_rows_map[slot] = bank_rows;
   ppu.InvalidateLineCaches();
+  ppu.InvalidateRowCache();  // it holds pointers into the old bank's rows
 }
 
 void Machine::DecodeChrRam() { DecodePatterns(chr_ram.data(), chr_ram.size(), chr_ram_rows.data()); }

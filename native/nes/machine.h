@@ -97,7 +97,7 @@ class Machine {
   bool chr_writable = false;
   bool uses_a12 = false;       // the mapper watches PPU A12 (cached: asked once, not per event)
   bool line_fast_path = true;  // ConsoleOptions::line_fast_path && fast_paths
-  bool fast_paths = true;      // ConsoleOptions::fast_paths (the CPU's idle-loop fast-forward)
+  bool fast_paths = true;      // ConsoleOptions::fast_paths (idle-loop fast-forward, the PPU's row cache)
   IdleLoops idle_loops;        // the fast-forward's check and its cache of busy loops (not state)
   std::unique_ptr<Mapper> mapper;
   Cpu cpu;

@@ -229,8 +229,7 @@ uint64_t Ppu::NextInterruptClock(int a12_rises) const {
 void Ppu::Run(uint64_t target) {
   PpuState& p = m_.s.ppu;
   while (p.clock < target) {
-    if (p.dot == 0 && p.line < 240 && p.clock + kDotsPerLine <= target && !(m_.uses_a12 && RenderingEnabled()) &&
-        m_.line_fast_path) {
+    if (p.dot == 0 && p.line < 240 && p.clock + kDotsPerLine <= target && m_.line_fast_path) {
       RunVisibleLine();
       continue;
     }
@@ -251,26 +250,43 @@ void Ppu::Run(uint64_t target) {
   }
 }
 
-// A whole visible line with no A12 clocks to deliver, as the loop in Run would step it (the
-// events in dot order: 1, the sprite-0 hit, 256, 257, then the line end) without searching for
-// each next event. Run calls it only when the target covers the whole line, so no CPU access can
-// land in between and the event dots are known after dot 1. It restates NextEventDot's order for
-// visible lines: ConsoleOptions::line_fast_path = false turns it off, and a test compares RAM and
-// every frame both ways (tests/nes-core/test-roms.test.ts).
+// A whole visible line as the loop in Run would step it (the events in dot order: 1, the sprite-0
+// hit, 256, 257, the mapper's A12 rise at 261 or 325 when it watches A12 and rendering is on,
+// then the line end) without searching for each next event. Run calls it only when the target
+// covers the whole line, so no CPU access can land in between and the event dots are known after
+// dot 1; an A12 rise that raises the mapper's IRQ records its own clock (Mapper::OnA12Rise), as
+// when stepped. It restates NextEventDot's order for visible lines: ConsoleOptions::line_fast_path
+// = false turns it off, and a test compares RAM and every frame both ways
+// (tests/nes-core/test-roms.test.ts).
 void Ppu::RunVisibleLine() {
   PpuState& p = m_.s.ppu;
   const uint64_t base = p.clock;  // the clock at dot 0
-  auto fire = [&](int dot) {
+  auto at = [&](int dot) {
     p.dot = static_cast<int16_t>(dot);
     p.clock = base + static_cast<uint64_t>(dot);
-    HandleEvent(dot);
   };
-  fire(1);
+  // The visible-line events straight, without HandleEvent's search through the other lines' events.
+  at(1);
+  StartVisibleLine();
   const int s0 = p.sprite0_hit_dot;  // from ComputeSprite0Hit at dot 1; -1 when none
-  if (s0 > 1 && s0 < 256) fire(s0);
-  fire(256);  // HandleEvent also delivers a hit that falls on 256 or 257
-  fire(257);
-  if (s0 > 257) fire(s0);
+  if (s0 > 1 && s0 < 256) {
+    at(s0);
+    DeliverSprite0Hit(s0);
+  }
+  at(256);
+  DeliverSprite0Hit(256);
+  VisibleDot256();
+  at(257);
+  DeliverSprite0Hit(257);
+  VisibleDot257();
+  // (A hit is at most dot 256: sprite pixel x <= 254 shows at dot x + 2.)
+  if (m_.uses_a12 && (p.mask & 0x18)) {
+    const int a12 = A12Dot();
+    if (a12 > 0) {
+      at(a12);
+      A12RiseEvent();
+    }
+  }
   p.dot = static_cast<int16_t>(kDotsPerLine);
   p.clock = base + kDotsPerLine;
   EndLine();
@@ -338,51 +354,68 @@ void Ppu::HandleEvent(int dot) {
     return;
   }
   if (dot == 1) {
-    // Visible line begins.
-    p.rendered_x = 0;
-    InvalidateLineCaches();
-    ComputeSprite0Hit(0);
+    StartVisibleLine();
     return;
   }
-  if (dot == p.sprite0_hit_dot && line < 240) {
-    if ((p.mask & 0x18) == 0x18) p.status |= 0x40;
-    p.sprite0_hit_dot = -1;
-  }
+  if (line < 240) DeliverSprite0Hit(dot);
   if (dot == 256) {
-    if (line < 240) CatchUpPixels();
-    if (rendering) {
-      // Increment fine Y, carrying into coarse Y (wrapping at row 29 to the next nametable).
-      uint16_t v = p.v;
-      if ((v & 0x7000) != 0x7000) {
-        v += 0x1000;
-      } else {
-        v &= ~0x7000;
-        int y = (v & 0x03E0) >> 5;
-        if (y == 29) {
-          y = 0;
-          v ^= 0x0800;
-        } else if (y == 31) {
-          y = 0;
-        } else {
-          ++y;
-        }
-        v = static_cast<uint16_t>((v & ~0x03E0) | (y << 5));
-      }
-      p.v = v;
-    }
+    VisibleDot256();  // on the pre-render line too: there is nothing to draw
     return;
   }
   if (dot == 257) {
-    if (rendering) {
-      p.v = static_cast<uint16_t>((p.v & ~0x041F) | (p.t & 0x041F));
-      if (line < 240) EvaluateSprites();
-    }
+    VisibleDot257();
     return;
   }
-  if (rendering && dot == A12Dot() && m_.uses_a12) {
-    m_.mapper->OnA12Rise(p.clock);
-    p.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
+  if (rendering && dot == A12Dot() && m_.uses_a12) A12RiseEvent();
+}
+
+inline void Ppu::A12RiseEvent() {
+  m_.mapper->OnA12Rise(m_.s.ppu.clock);
+  m_.s.ppu.a12_high = 0;  // the line's fetches return A12 low before the CPU can look again
+}
+
+inline void Ppu::StartVisibleLine() {
+  m_.s.ppu.rendered_x = 0;
+  InvalidateLineCaches();
+  ComputeSprite0Hit(0);
+}
+
+inline void Ppu::DeliverSprite0Hit(int dot) {
+  PpuState& p = m_.s.ppu;
+  if (dot != p.sprite0_hit_dot) return;
+  if ((p.mask & 0x18) == 0x18) p.status |= 0x40;
+  p.sprite0_hit_dot = -1;
+}
+
+inline void Ppu::VisibleDot256() {
+  PpuState& p = m_.s.ppu;
+  if (p.line < 240) CatchUpPixels();
+  if (!(p.mask & 0x18)) return;
+  // Increment fine Y, carrying into coarse Y (wrapping at row 29 to the next nametable).
+  uint16_t v = p.v;
+  if ((v & 0x7000) != 0x7000) {
+    v += 0x1000;
+  } else {
+    v &= ~0x7000;
+    int y = (v & 0x03E0) >> 5;
+    if (y == 29) {
+      y = 0;
+      v ^= 0x0800;
+    } else if (y == 31) {
+      y = 0;
+    } else {
+      ++y;
+    }
+    v = static_cast<uint16_t>((v & ~0x03E0) | (y << 5));
   }
+  p.v = v;
+}
+
+inline void Ppu::VisibleDot257() {
+  PpuState& p = m_.s.ppu;
+  if (!(p.mask & 0x18)) return;
+  p.v = static_cast<uint16_t>((p.v & ~0x041F) | (p.t & 0x041F));
+  if (p.line < 240) EvaluateSprites();
 }
 
 void Ppu::EvaluateSprites() {
@@ -504,22 +537,24 @@ void Ppu::CatchUpPixels() {
 namespace {
 constexpr uint64_t kBytes = 0x0101010101010101ULL;
 
-#if MARIO_RL_PPU_SSSE3
-const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
-constexpr uint64_t kGroupIndex[4] = {0, 4 * kBytes, 8 * kBytes, 12 * kBytes};
-
-// 2-bit pixel values (0..3) of one pattern row (pre-decoded, pattern.h), byte i = pixel i; the
-// group adds 4 * group so each byte indexes the 16-entry background colour table with one byte
-// shuffle. row_base: the pattern table ($0000/$1000) | fine Y.
-inline uint64_t TileIndices(const uint64_t* const rows[8], unsigned row_base, uint8_t tile, uint8_t group) {
-  const unsigned address = row_base | (unsigned{tile} << 4);
-  return rows[(address >> 10) & 7][PatternRowIndex(address)] | kGroupIndex[group & 3];
+// A background pixel b and a sprite pixel s from the line caches to the frame's palette index: the
+// sprite shows when opaque (bit 7) and not behind (bit 6) an opaque background pixel. Branch-free
+// so the compose loops vectorise.
+inline uint8_t ComposePixel(uint8_t b, uint8_t s) {
+  const uint8_t wins = static_cast<uint8_t>(s & ~(b & (s << 1)) & 0x80);
+  const uint8_t mask = static_cast<uint8_t>(-(wins >> 7));
+  return static_cast<uint8_t>(((s & mask) | (b & ~mask)) & 0x3F);
 }
 
-// palette: the 16 background entries; grey: the greyscale mask ($30 or $3F).
-__attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, const uint8_t* groups,
-                                                      const uint64_t* const rows[8], unsigned row_base,
-                                                      const uint8_t* palette, uint8_t grey, uint8_t* out) {
+#if MARIO_RL_PPU_SSSE3
+const bool kHasSsse3 = __builtin_cpu_supports("ssse3");
+
+// Shades the line's 33 tiles: each byte of a tile's decoded row (2-bit pixel value) ORed with its
+// 4 * group indexes the 16-entry background colour table with one byte shuffle per two tiles.
+// patterns/groups: the row cache; fine_y: the pattern row; palette: the 16 background entries;
+// grey: the greyscale mask ($30 or $3F).
+__attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint64_t* const* patterns, const uint64_t* groups,
+                                                      int fine_y, const uint8_t* palette, uint8_t grey, uint8_t* out) {
   // The 16-entry colour table, built in registers (byte stores then a vector load would stall
   // store forwarding): entry 4g+k = palette[4g+k] | opaque for k > 0, the backdrop for k = 0.
   const __m128i pal =
@@ -530,12 +565,12 @@ __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, cons
       _mm_or_si128(_mm_and_si128(first_of_group, backdrop),
                    _mm_andnot_si128(first_of_group, _mm_or_si128(pal, _mm_set1_epi8(static_cast<char>(0x80)))));
   for (int i = 0; i < 32; i += 2) {
-    const uint64_t a = TileIndices(rows, row_base, tiles[i], groups[i]);
-    const uint64_t b = TileIndices(rows, row_base, tiles[i + 1], groups[i + 1]);
-    const __m128i idx = _mm_set_epi64x(static_cast<int64_t>(b), static_cast<int64_t>(a));
+    const __m128i rows =
+        _mm_set_epi64x(static_cast<int64_t>(patterns[i + 1][fine_y]), static_cast<int64_t>(patterns[i][fine_y]));
+    const __m128i idx = _mm_or_si128(rows, _mm_load_si128(reinterpret_cast<const __m128i*>(groups + i)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * 8), _mm_shuffle_epi8(colours, idx));
   }
-  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(TileIndices(rows, row_base, tiles[32], groups[32])));
+  const __m128i last = _mm_cvtsi64_si128(static_cast<int64_t>(patterns[32][fine_y] | groups[32]));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 256), _mm_shuffle_epi8(colours, last));
 }
 #endif
@@ -548,16 +583,18 @@ __attribute__((target("ssse3"))) void ShadeTilesSsse3(const uint8_t* tiles, cons
 void Ppu::BuildBgLine() {
   const PpuState& p = m_.s.ppu;
   const uint8_t grey = (p.mask & 0x01) ? 0x30 : 0x3F;
-  // Everything the loop reads goes into locals first: stores into the byte caches could
-  // otherwise alias them and force reloads on every tile.
-  const uint64_t* rows[8];
-  for (int i = 0; i < 8; ++i) rows[i] = m_.chr_rows_map[i];
-  const uint8_t* tables[4];
-  for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
-  // Tile numbers and palette groups of the 33 tiles depend only on the coarse scroll and the
-  // nametables, so they are shared by the 8 lines of a tile row (until VRAM or mirroring changes).
-  const uint16_t row_key = static_cast<uint16_t>(p.v & 0x0FFF);
-  if (!row_valid_ || row_key_ != row_key) {
+  const int pattern_base = (p.ctrl & 0x10) << 8;
+  // The row cache (ppu.h) serves the 8 lines of a tile row: tile numbers, palette groups and
+  // pattern banks depend only on the coarse scroll, the nametables, the pattern table and CHR
+  // banking, not on fine Y.
+  const uint16_t row_key = static_cast<uint16_t>((p.v & 0x0FFF) | pattern_base);
+  // Without fast paths it is rebuilt for every line: the reference the cache is tested against.
+  if (!row_valid_ || row_key_ != row_key || !m_.fast_paths) {
+    // Locals first: stores into the cache could otherwise alias them and force reloads.
+    const uint64_t* banks[8];
+    for (int i = 0; i < 8; ++i) banks[i] = m_.chr_rows_map[i];
+    const uint8_t* tables[4];
+    for (int i = 0; i < 4; ++i) tables[i] = p.vram + p.nt_offset[i];
     const int coarse_y = (p.v >> 5) & 31;
     int coarse = p.v & 0x1F;
     int nt = (p.v >> 10) & 3;
@@ -565,8 +602,10 @@ void Ppu::BuildBgLine() {
     const int attr_row = 0x3C0 | ((coarse_y >> 2) << 3);
     const int attr_shift_y = (coarse_y & 2) << 1;
     for (int i = 0; i < 33; ++i) {
-      row_tiles_[i] = table[(coarse_y << 5) | coarse];
-      row_groups_[i] = static_cast<uint8_t>((table[attr_row | (coarse >> 2)] >> (attr_shift_y | (coarse & 2))) & 3);
+      const unsigned address = static_cast<unsigned>(pattern_base) | (unsigned{table[(coarse_y << 5) | coarse]} << 4);
+      row_patterns_[i] = banks[(address >> 10) & 7] + PatternRowIndex(address);
+      const unsigned group = (table[attr_row | (coarse >> 2)] >> (attr_shift_y | (coarse & 2))) & 3;
+      row_groups_[i] = group * 4 * kBytes;
       if (++coarse == 32) {
         coarse = 0;
         nt ^= 1;
@@ -576,12 +615,10 @@ void Ppu::BuildBgLine() {
     row_key_ = row_key;
     row_valid_ = true;
   }
-  const int pattern_base = (p.ctrl & 0x10) << 8;
   const int fine_y = p.v >> 12;
 #if MARIO_RL_PPU_SSSE3
   if (kHasSsse3) {
-    ShadeTilesSsse3(row_tiles_, row_groups_, rows, static_cast<unsigned>(pattern_base | fine_y), p.palette, grey,
-                    bg_line_);
+    ShadeTilesSsse3(row_patterns_, row_groups_, fine_y, p.palette, grey, bg_line_);
     bg_valid_ = true;
     return;
   }
@@ -594,9 +631,8 @@ void Ppu::BuildBgLine() {
   }
   uint64_t out[33];
   for (int i = 0; i < 33; ++i) {
-    const uint64_t* c = colours[row_groups_[i]];
-    const unsigned address = static_cast<unsigned>(pattern_base | (row_tiles_[i] << 4) | fine_y);
-    const uint64_t pix = rows[address >> 10][PatternRowIndex(address)];
+    const uint64_t* c = colours[(row_groups_[i] >> 2) & 3];
+    const uint64_t pix = row_patterns_[i][fine_y];
     const uint64_t l = (pix & kBytes) * 0xFF, h = ((pix >> 1) & kBytes) * 0xFF;
     out[i] = (~l & ~h & c[0]) | (l & ~h & c[1]) | (~l & h & c[2]) | (l & h & c[3]);
   }
@@ -645,32 +681,34 @@ void Ppu::RenderSpan(int x0, int x1) {
   if (bg_on && !bg_valid_) BuildBgLine();
   if (spr_on && !sprites_valid_) BuildSpriteLine();
   const uint8_t backdrop = p.palette[0] & grey;
-  // Background of this span with the left-8 clipping applied.
-  uint8_t bg[256];
-  if (bg_on) {
-    std::memcpy(bg + x0, bg_line_ + p.fine_x + x0, static_cast<size_t>(x1 - x0));
-    if (!(p.mask & 0x02))
-      for (int x = x0; x < std::min(x1, 8); ++x) bg[x] = backdrop;
-  } else {
-    std::memset(bg + x0, backdrop, static_cast<size_t>(x1 - x0));
-  }
-  if (!spr_on || p.sprite_count == 0) {
-    for (int x = x0; x < x1; ++x) out[x] = bg[x] & 0x3F;
-    return;
-  }
-  const int clip_end = std::min(x1, (p.mask & 0x04) ? 0 : 8);
-  int x = x0;
-  for (; x < clip_end; ++x) out[x] = bg[x] & 0x3F;
+  const bool sprites = spr_on && p.sprite_count != 0;
+  // One pass from the line caches to the frame (no staging buffer); pixel x's background is bg[x].
+  const uint8_t* __restrict bg = bg_line_ + p.fine_x;
   const uint8_t* __restrict spr = spr_line_;
   uint8_t* __restrict dst = out;
-  for (; x < x1; ++x) {
-    const uint8_t b = bg[x], s = spr[x];
-    // The sprite shows when opaque (bit 7) and not behind (bit 6) an opaque background pixel;
-    // branch-free so the loop vectorises.
-    const uint8_t wins = static_cast<uint8_t>(s & ~(b & (s << 1)) & 0x80);
-    const uint8_t mask = static_cast<uint8_t>(-(wins >> 7));
-    dst[x] = static_cast<uint8_t>(((s & mask) | (b & ~mask)) & 0x3F);
+  int x = x0;
+  if ((p.mask & 0x06) != 0x06) {
+    // The left 8 pixels, where a layer is clipped.
+    const bool bg_shown = bg_on && (p.mask & 0x02), sprites_shown = sprites && (p.mask & 0x04);
+    for (const int end = std::min(x1, 8); x < end; ++x) {
+      const uint8_t b = bg_shown ? bg[x] : backdrop;
+      dst[x] = sprites_shown ? ComposePixel(b, spr[x]) : static_cast<uint8_t>(b & 0x3F);
+    }
+    if (x >= x1) return;
   }
+  if (!bg_on) {
+    if (!sprites) {
+      std::memset(dst + x, backdrop, static_cast<size_t>(x1 - x));
+      return;
+    }
+    for (; x < x1; ++x) dst[x] = ComposePixel(backdrop, spr[x]);
+    return;
+  }
+  if (!sprites) {
+    for (; x < x1; ++x) dst[x] = static_cast<uint8_t>(bg[x] & 0x3F);
+    return;
+  }
+  for (; x < x1; ++x) dst[x] = ComposePixel(bg[x], spr[x]);
 }
 
 uint8_t Ppu::ReadRegister(uint16_t address) {

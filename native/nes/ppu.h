@@ -49,6 +49,14 @@ class Ppu {
   const PpuState& m_s() const;
   int NextEventDot() const;
   void HandleEvent(int dot);
+  // The events of a visible line (line < 240), shared by HandleEvent and RunVisibleLine: dot 1
+  // (line start), the sprite-0 hit when `dot` is its dot, 256 (pixels, Y increment), 257
+  // (horizontal copy, sprite evaluation for the next line).
+  void StartVisibleLine();
+  void DeliverSprite0Hit(int dot);
+  void VisibleDot256();
+  void VisibleDot257();
+  void A12RiseEvent();  // the mapper's A12 clock at A12Dot() of a rendering line
   void EndLine();
   void RunVisibleLine();
   void EvaluateSprites();
@@ -75,11 +83,18 @@ class Ppu {
   // Palette index per pixel, bit 6 = behind the background, bit 7 = opaque; 8 spare bytes because
   // sprites are drawn 8 pixels at a time.
   uint8_t spr_line_[256 + 8] = {};
-  bool row_valid_ = false;  // row_tiles_/row_groups_ match row_key_ and VRAM
-  uint16_t row_key_ = 0;    // v & $0FFF (coarse X/Y, nametable) they were built for
-  uint8_t row_tiles_[33] = {};
-  uint8_t row_groups_[33] = {};
-  bool oam_dirty_ = true;  // line_masks_ must be rebuilt from OAM
+  // The row cache: what the 33 tiles of one tile row (8 lines) need for shading, built once per
+  // row. row_patterns_[i] is tile i's 8 decoded pattern rows (pattern.h; index by fine Y), found
+  // through chr_rows_map; row_groups_[i] its palette group as 4 * group in every byte, ready to
+  // OR into a decoded row. Exact while VRAM, mirroring and the CHR banks stay: a nametable or
+  // attribute write, SetMirroring, a MapChr1k that moves a bank and a state load clear
+  // row_valid_; the scroll and the pattern table are in row_key_. CHR-RAM writes need nothing:
+  // they update the decoded rows the pointers point at (Machine::WriteChr).
+  bool row_valid_ = false;
+  uint16_t row_key_ = 0;  // v & $0FFF (coarse X/Y, nametable) | the pattern table ($1000)
+  const uint64_t* row_patterns_[33] = {};
+  alignas(16) uint64_t row_groups_[34] = {};  // 34: the shader loads them two at a time
+  bool oam_dirty_ = true;                     // line_masks_ must be rebuilt from OAM
   int mask_height_ = 0;
   uint64_t line_masks_[240] = {};  // bit k: sprite k covers the line (Y range only)
 };

@@ -219,6 +219,16 @@ describe.skipIf(!hasTool)('NES core: the whole-line PPU fast path equals event-b
     bothWays(mario!, 3000, 'baseline');
   });
 
+  it.skipIf(!smb3)('on SMB3 (MMC3: A12 rises and IRQs inside whole lines, CHR banks switched mid-frame)', () => {
+    bothWays(smb3!, 3000, 'start');
+  });
+
+  it.skipIf(!roms)('on the MMC3 test ROMs', () => {
+    for (const name of ['1-clocking', '2-details', '3-A12_clocking', '4-scanline_timing']) {
+      bothWays(join(roms!, 'mmc3_test_2', `${name}.nes`), 600, 'none');
+    }
+  });
+
   it.skipIf(!roms)('on the sprite-0 hit test ROMs', () => {
     for (const name of [
       '01.basics',
