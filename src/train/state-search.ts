@@ -13,7 +13,7 @@
  * reached in fewer agent steps from the stage start than before. It stops at the stage's end (the flagpole, or the axe in a castle).
  *
  * The result lists, for every cell at x ≥ `minX`, the states along the segment that reached it
- * (every second agent step from the cell it started in: mid-jump states included) and the cell's
+ * (every second agent step after the cell it started in: mid-jump states included) and the cell's
  * own state. Written as a start-state file and given to training with
  * `--start-states.file F --start-states.keep-file true`, the agent practises every stretch of the
  * stage, jumps included, from states it could not reach yet (Go-Explore's "robustify" phase, here
@@ -55,6 +55,8 @@ export interface StateSearchOptions {
   iterations?: number;
   /** Only cells at x ≥ this (px) and their segments go into the result. Default 0. */
   minX?: number;
+  /** … and at x ≤ this (px), e.g. to focus on one trap. Default 65,535. */
+  maxX?: number;
   /** Width of an archive cell in px. Default 32. */
   cellPx?: number;
   /** Longest random segment, in agent steps. Default 60. */
@@ -69,7 +71,7 @@ export interface StateSearchOptions {
 
 /** What {@link searchStartStates} found. */
 export interface StateSearchResult {
-  /** States of the cells at x ≥ minX and of their segments, by cell x (a start-state file's list). */
+  /** States of the cells at minX ≤ x ≤ maxX and of their segments, by cell x (a start-state file's list). */
   states: Uint8Array[];
   /** Cells in the archive. */
   cells: number;
@@ -93,12 +95,24 @@ interface Cell {
 /** Runs the search (see the file comment); errors name the option. */
 export function searchStartStates(options: StateSearchOptions): StateSearchResult {
   const o = expectOptions<StateSearchOptions>(options, 'searchStartStates options');
-  rejectUnknownKeys(o, 'searchStartStates options', ['rom', 'stage', 'iterations', 'minX', 'cellPx', 'segmentSteps', 'frameSkip', 'seed', 'onProgress']);
+  rejectUnknownKeys(o, 'searchStartStates options', [
+    'rom',
+    'stage',
+    'iterations',
+    'minX',
+    'maxX',
+    'cellPx',
+    'segmentSteps',
+    'frameSkip',
+    'seed',
+    'onProgress',
+  ]);
   if (!(o.rom instanceof Uint8Array)) throw new TypeError('Expected a Uint8Array (the Super Mario Bros. ROM) for rom');
   const stage = parseStageList(String(o.stage), 'smb1', 'stage');
   if (stage.names.length !== 1) throw new RangeError(`Expected one stage like '1-3' for stage but received ${JSON.stringify(o.stage)}`);
   const iterations = expectInteger(o.iterations ?? 3000, 'iterations', 1, 10_000_000);
   const minX = expectInteger(o.minX ?? 0, 'minX', 0, 65_535);
+  const maxX = expectInteger(o.maxX ?? 65_535, 'maxX', minX, 65_535);
   const cellPx = expectInteger(o.cellPx ?? 32, 'cellPx', 1, 4096);
   const segmentSteps = expectInteger(o.segmentSteps ?? 60, 'segmentSteps', 1, 10_000);
   const frameSkip = expectInteger(o.frameSkip ?? 4, 'frameSkip', 1, 60);
@@ -126,11 +140,11 @@ export function searchStartStates(options: StateSearchOptions): StateSearchResul
       return seed / 2 ** 32;
     };
     const archive = new Map<number, Cell>([[Math.floor(x() / cellPx), { state: start, steps: 0, picked: 0, path: [] }]]);
-    let maxX = x();
+    let reached = x();
     let flagX: number | null = null;
     let it = 0;
     for (; it < iterations && flagX === null; it++) {
-      if (it % 500 === 0) o.onProgress?.({ iteration: it, cells: archive.size, maxX });
+      if (it % 500 === 0) o.onProgress?.({ iteration: it, cells: archive.size, maxX: reached });
       const keys = [...archive.keys()];
       const frontier = Math.max(...keys) - FRONTIER_CELLS;
       const weights = keys.map((k) => (k >= frontier ? FRONTIER_FACTOR : 1) / Math.sqrt(1 + archive.get(k)!.picked));
@@ -151,7 +165,7 @@ export function searchStartStates(options: StateSearchOptions): StateSearchResul
         const buttons = SEGMENT_BUTTONS[Math.floor(random() * SEGMENT_BUTTONS.length)]!;
         const hold = 1 + Math.floor(random() * 8);
         for (let k = 0; k < hold && steps < segmentSteps; k++, steps++) {
-          if (steps % 2 === 0) path.push(nes.saveState());
+          if (steps > 0 && steps % 2 === 0) path.push(nes.saveState());
           for (let f = 0; f < frameSkip; f++) nes.stepFrame(buttons, { render: false });
           if (stageOver(ram) || ram[GAME_MODE] === GAME_MODE_WORLD_OVER) {
             flagX = x();
@@ -164,17 +178,17 @@ export function searchStartStates(options: StateSearchOptions): StateSearchResul
           const total = from.steps + steps + 1;
           if (!known || total < known.steps) {
             archive.set(key, { state: nes.saveState(), steps: total, picked: known?.picked ?? 0, path: path.slice() });
-            maxX = Math.max(maxX, x());
+            reached = Math.max(reached, x());
           }
         }
       }
     }
-    o.onProgress?.({ iteration: it, cells: archive.size, maxX });
+    o.onProgress?.({ iteration: it, cells: archive.size, maxX: reached });
     const states: Uint8Array[] = [];
     for (const [key, cell] of [...archive].sort((a, b) => a[0] - b[0])) {
-      if (key * cellPx >= minX) states.push(...cell.path, cell.state);
+      if (key * cellPx >= minX && key * cellPx <= maxX) states.push(...cell.path, cell.state);
     }
-    return { states, cells: archive.size, maxX, flagX, iterations: it };
+    return { states, cells: archive.size, maxX: reached, flagX, iterations: it };
   } finally {
     nes.close();
   }

@@ -46,6 +46,11 @@ describe('mario-rl search-states: bad input', () => {
     expect(cli('--stage', '1-1,1-2', '--out', out)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--stage takes one stage/) });
     expect(cli('--stage', '1-1', '--out', out, '--iterations', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--iterations must be/) });
     expect(cli('--stage', '1-1', '--out', out, '--min-x', '-3')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--min-x must be/) });
+    expect(cli('--stage', '1-1', '--out', out, '--min-x', '500', '--max-x', '400')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--max-x must be an integer in \[500, 65535\]/),
+    });
+    expect(cli('--stage', '1-1', '--out', out, '--cell-px', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--cell-px must be/) });
     expect(cli('--stage', '1-1', '--out', join(dir, 'none', 's.bin'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/for --out .*no folder/) });
     expect(cli('--stage', '1-1', '--out', out, '--rom', join(dir, 'none.nes'))).toMatchObject({
       code: 2,
@@ -66,6 +71,7 @@ describe('mario-rl search-states: bad input', () => {
     expect(() => searchStartStates({ rom, stage: '1-9' })).toThrow(/for stage but received '1-9'/);
     expect(() => searchStartStates({ rom, stage: '1-1', iterations: 0 })).toThrow(/iterations/);
     expect(() => searchStartStates({ rom, stage: '1-1', cellPx: 0 })).toThrow(/cellPx/);
+    expect(() => searchStartStates({ rom, stage: '1-1', minX: 10, maxX: 5 })).toThrow(/maxX/);
     expect(() => searchStartStates({ rom, stage: '1-1', bogus: 1 } as never)).toThrow(/Unknown option 'bogus'/);
   });
 });
@@ -94,6 +100,14 @@ describe.skipIf(!ROM_PATH)('start-state search on Super Mario Bros. 1-1 (MARIO_R
     expect(digest(b.states)).toBe(digest(a.states));
     const c = searchStartStates({ rom, stage: '1-1', iterations: 300, minX: 200, seed: 4 });
     expect(digest(c.states)).not.toBe(digest(a.states));
+    // minX/maxX pick the cells: the same search's states for cells at x 500…1000 are a run of a's.
+    const part = searchStartStates({ rom, stage: '1-1', iterations: 300, minX: 500, maxX: 1000, seed: 3 });
+    expect(part.states.length).toBeGreaterThan(0);
+    expect(part.states.length).toBeLessThan(a.states.length / 2);
+    const same = (i: number, j: number) => Buffer.compare(a.states[i]!, part.states[j]!) === 0;
+    // Look for the whole run (segments from the same cell can share states).
+    const at = a.states.findIndex((_, i) => part.states.every((__, j) => same(i + j, j)));
+    expect(at).toBeGreaterThan(0);
     // Every state starts an episode at x ≥ 200 minus the segment that led to its cell.
     const env = new VecEnv({ game: 'smb1', rom, numEnvs: 4, stages: ['1-1'], noopMax: 0 });
     try {
@@ -114,7 +128,7 @@ describe.skipIf(!ROM_PATH)('start-state search on Super Mario Bros. 1-1 (MARIO_R
     const out = join(dir, '1-1.bin');
     const r = cli('--stage', '1-1', '--out', out, '--iterations', '20', '--min-x', '100', '--rom', ROM_PATH!);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/1-1: no end within 20 iterations; \d+ cells up to x \d+; wrote \d+ states \(x ≥ 100\)/);
+    expect(r.stdout).toMatch(/1-1: no end within 20 iterations; \d+ cells up to x \d+; wrote \d+ states \(cells at x 100…65535\)/);
     const states = decodeStartStates(new Uint8Array(readFileSync(out)), out).get('1-1')!;
     expect(states.length).toBe(Number(/wrote (\d+) states/.exec(r.stdout)![1]));
   }, 120_000);
