@@ -21,22 +21,11 @@
  *
  * Deterministic: the same ROM, stage and options give byte-identical states.
  */
-import { stageOver } from '../env/js/smb1.js';
+import { readSmb1, SMB1_FLOAT_STATE } from '../env/js/smb1.js';
 import { VecEnv } from '../env/vec-env.js';
 import { Nes } from '../nes.js';
 import { expectInteger, expectOptions, rejectUnknownKeys } from '../validate.js';
 import { parseStageList } from './stages.js';
-
-// Super Mario Bros. RAM (reference/smb.md).
-const PLAYER_STATE = 0x000e;
-const FLOAT_STATE = 0x001d;
-const X_PAGE = 0x006d;
-const X_PIXEL = 0x0086;
-const Y_VIEWPORT = 0x00b5;
-const STATE_DYING = 0x0b;
-const STATE_DEAD = 0x06;
-const GAME_MODE = 0x0770;
-const GAME_MODE_WORLD_OVER = 2;
 
 /** Buttons a segment draws from: right, right+A, right+B, right+A+B (the last two twice), A, nothing, left. */
 const SEGMENT_BUTTONS = [0x80, 0x81, 0x82, 0x83, 0x82, 0x83, 0x01, 0x00, 0x40];
@@ -130,17 +119,16 @@ export function searchStartStates(options: StateSearchOptions): StateSearchResul
   const nes = new Nes(o.rom);
   try {
     nes.loadState(start);
+    // The player's state as the jsnes backend's SMB1 adapter reads it (the native adapter's rules).
     const ram = nes.ram;
-    const x = () => ram[X_PAGE]! * 256 + ram[X_PIXEL]!;
-    const dead = () => ram[PLAYER_STATE] === STATE_DYING || ram[PLAYER_STATE] === STATE_DEAD || ram[Y_VIEWPORT]! > 1;
-    const onGround = () => ram[FLOAT_STATE] === 0 && ram[Y_VIEWPORT] === 1 && !dead();
     // A 32-bit LCG (Numerical Recipes' constants): fast and the same everywhere.
     const random = () => {
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
       return seed / 2 ** 32;
     };
-    const archive = new Map<number, Cell>([[Math.floor(x() / cellPx), { state: start, steps: 0, picked: 0, path: [] }]]);
-    let reached = x();
+    const startX = readSmb1(ram).xPos;
+    const archive = new Map<number, Cell>([[Math.floor(startX / cellPx), { state: start, steps: 0, picked: 0, path: [] }]]);
+    let reached = startX;
     let flagX: number | null = null;
     let it = 0;
     for (; it < iterations && flagX === null; it++) {
@@ -167,18 +155,19 @@ export function searchStartStates(options: StateSearchOptions): StateSearchResul
         for (let k = 0; k < hold && steps < segmentSteps; k++, steps++) {
           if (steps > 0 && steps % 2 === 0) path.push(nes.saveState());
           for (let f = 0; f < frameSkip; f++) nes.stepFrame(buttons, { render: false });
-          if (stageOver(ram) || ram[GAME_MODE] === GAME_MODE_WORLD_OVER) {
-            flagX = x();
+          const now = readSmb1(ram);
+          if (now.flagGet) {
+            flagX = now.xPos;
             break segment;
           }
-          if (dead()) break segment;
-          if (!onGround()) continue;
-          const key = Math.floor(x() / cellPx);
+          if (now.dying || now.dead) break segment;
+          if (ram[SMB1_FLOAT_STATE] !== 0) continue; // in the air
+          const key = Math.floor(now.xPos / cellPx);
           const known = archive.get(key);
           const total = from.steps + steps + 1;
           if (!known || total < known.steps) {
             archive.set(key, { state: nes.saveState(), steps: total, picked: known?.picked ?? 0, path: path.slice() });
-            reached = Math.max(reached, x());
+            reached = Math.max(reached, now.xPos);
           }
         }
       }

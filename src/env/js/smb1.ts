@@ -70,6 +70,8 @@ const STATE_DEAD = 0x06,
   ENEMY_FLAGPOLE = 0x31,
   POWER_UP_OBJECT = 0x2e;
 const BUTTON_START = 0x08;
+/** RAM address of the player's float state: 0 on ground, 1 jumping, 2 falling, 3 on the flagpole. */
+export const SMB1_FLOAT_STATE = FLOAT_STATE;
 const MAX_BOOT_FRAMES = 4000;
 const MAX_SKIP_FRAMES = 2000;
 
