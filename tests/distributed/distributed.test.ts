@@ -97,6 +97,9 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
     const runDir = join(dir, 'run');
     // Updates of 4 lanes × 8 steps, a checkpoint after each. The first learner has no end in sight (each
     // phase waits for what it needs, however slow the machine); the resumed one finishes 3 updates after its checkpoint.
+    // "No end in sight" means a million updates: with 1,000 (32,000 steps) a CI run's learner, publishing ~5
+    // updates/s from the one surviving actor, finished before the third actor, started under the suite's
+    // load, had published its first fragment, and the wait for it timed out (2026-12-07).
     const B = 32;
     const learnerArgs = (totalSteps: number) => [
       'learner',
@@ -138,7 +141,7 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
     };
     const show = () => procs.map((p, i) => `--- process ${i}\n${p.out.slice(-3000)}`).join('\n');
 
-    let learner = new Cli(learnerArgs(B * 1000));
+    let learner = new Cli(learnerArgs(B * 1_000_000));
     procs.push(learner);
     const first = actor();
     const second = actor();
