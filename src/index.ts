@@ -146,6 +146,8 @@ export type {
   EvaluateResult,
   RecordedEpisode,
   RecordEpisodeOptions,
+  StateEvaluation,
+  StatesEvaluateOptions,
 } from './train/trainer.js';
 // Distributed runs (learner: Trainer options.distributed; actors: Actor): see docs/distributed.md.
 export { Actor } from './train/actor.js';

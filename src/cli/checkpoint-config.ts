@@ -59,8 +59,11 @@ export function checkpointRunConfig(checkpoint: string, args: readonly string[])
   if (chosen === undefined) {
     if (!saved) throw new UsageError(`checkpoint ${checkpoint} holds no run config (not a mario-rl Trainer checkpoint?): pass the run's --config FILE`);
     // The device is the training machine's, not the policy's: let this machine choose. The weights
-    // are the checkpoint's, so a warm start the run began with is not read (its file may be gone).
-    ({ config, rest } = resolveConfig({ overrides: { ...saved, device: 'auto', initFrom: '' }, argv: args }));
+    // are the checkpoint's, so a warm start the run began with is not read (its file may be gone);
+    // nor is the start-state file that seeded its training queue (a relative path, read from
+    // another folder, failed `mario-rl eval` before any episode).
+    const startStates = { ...saved.startStates, file: '', keepFile: false };
+    ({ config, rest } = resolveConfig({ overrides: { ...saved, device: 'auto', initFrom: '', startStates }, argv: args }));
   } else {
     ({ config, rest } = resolveConfig({ argv: args }));
   }

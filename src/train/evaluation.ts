@@ -290,6 +290,121 @@ export async function evaluatePolicy(learner: Learner, config: TrainerConfig, op
   }
 }
 
+/** Options of {@link Trainer.evaluateFromStates}. */
+export interface StatesEvaluateOptions {
+  /** The stage the states belong to ('1-3'; a stage of the config's game). Default: the run's stage (its first when it has several). */
+  stage?: string;
+  /** Greedy actions (argmax) instead of sampling (DQN: ε-greedy with ε = 0.05). Default false. */
+  deterministic?: boolean;
+  /** Seed of the sampling. Default config.seed + 1000003 (evaluate's). */
+  seed?: number;
+  /** An episode still running after this many agent steps is cut and reported with `cut` (1…100000). Default 10,000. */
+  maxSteps?: number;
+}
+
+/** One state's episode in {@link Trainer.evaluateFromStates}. */
+export interface StateEvaluation {
+  /** Index of the state in the list given. */
+  index: number;
+  /** x position after the reset from the state (the state advanced one no-op frame). */
+  startX: number;
+  /** Largest x position reached. */
+  maxX: number;
+  /** Whether the flag was reached. */
+  flag: boolean;
+  /** Return and length (agent steps) of the episode. */
+  return: number;
+  length: number;
+  /** True when cut by `maxSteps` (not ended by the game or the env's own limits). */
+  cut: boolean;
+}
+
+/** Lanes of one batch of {@link evaluateFromStates}. */
+const STATE_BATCH = 64;
+
+/** Checks evaluateFromStates options (errors name the option). */
+export function statesEvaluateOptions(
+  options: StatesEvaluateOptions,
+  config: TrainerConfig,
+): Required<Omit<StatesEvaluateOptions, 'stage'>> & { stage?: string } {
+  const o = expectOptions<StatesEvaluateOptions>(options, 'evaluateFromStates options');
+  rejectUnknownKeys(o, 'evaluateFromStates options', ['stage', 'deterministic', 'seed', 'maxSteps']);
+  if (o.stage !== undefined && typeof o.stage !== 'string') throw new TypeError(`Expected a stage name like '1-2' for stage but received ${typeof o.stage}`);
+  const stage = o.stage === undefined ? undefined : parseStageList(o.stage, config.env.game, 'stage').names;
+  if (stage && stage.length !== 1) throw new RangeError(`Expected one stage for stage but received ${JSON.stringify(o.stage)}`);
+  return {
+    deterministic: o.deterministic === true,
+    seed: o.seed === undefined ? (config.seed + 1_000_003) % 2 ** 32 : expectInteger(o.seed, 'seed', 0, 2 ** 32 - 1),
+    maxSteps: o.maxSteps === undefined ? 10_000 : expectInteger(o.maxSteps, 'maxSteps', 1, 100_000),
+    ...(stage ? { stage: stage[0]! } : {}),
+  };
+}
+
+/**
+ * One episode of `learner`'s policy from each save state (no no-op frames: the same state, the
+ * same greedy episode), in batches of 64 lanes; results in the states' order. The states must be
+ * of the config's game and `stage` (a start-state file's section, `RUN/start-states.bin`, or
+ * `mario-rl search-states`'s output).
+ */
+export async function evaluateFromStates(
+  learner: Learner,
+  config: TrainerConfig,
+  states: readonly Uint8Array[],
+  options: ReturnType<typeof statesEvaluateOptions>,
+  rom?: Uint8Array,
+): Promise<StateEvaluation[]> {
+  const { deterministic, seed, maxSteps } = options;
+  const rng = new Rng(seed, 4);
+  const evalConfig = { ...config, env: { ...config.env, noopMax: 0 } };
+  const out: StateEvaluation[] = [];
+  for (let first = 0; first < states.length; first += STATE_BATCH) {
+    const batch = states.slice(first, first + STATE_BATCH);
+    const n = batch.length;
+    const env = new VecEnv(evaluationEnvOptions(evalConfig, n, seed, rom, options.stage === undefined ? undefined : [options.stage]));
+    try {
+      env.setStartStates(batch, 'fixed', { share: 1 });
+      const reset = env.reset({ seed });
+      let obs = reset.obs;
+      const startX = Int32Array.from(reset.info.xPos ?? new Int32Array(n));
+      const best = Int32Array.from(startX);
+      const done: (StateEvaluation | undefined)[] = new Array(n);
+      const steps = new Int32Array(n);
+      const returns = new Float64Array(n);
+      const actions = new Int32Array(n);
+      let left = n;
+      for (let t = 0; t < maxSteps && left > 0; t++) {
+        const { logits, q } = await learner.act(obs, { noise: !deterministic });
+        pickActions({ logits, q }, n, env.numActions, deterministic, rng, actions);
+        const step = await env.stepAsync(actions);
+        for (let lane = 0; lane < n; lane++) {
+          if (done[lane]) continue;
+          steps[lane]++;
+          returns[lane] += step.reward[lane]!;
+          if (step.terminated[lane] || step.truncated[lane]) {
+            const ep = {
+              maxX: step.episode.maxX[lane]!,
+              flag: step.episode.flag[lane] === 1,
+              return: step.episode.return[lane]!,
+              length: step.episode.length[lane]!,
+            };
+            done[lane] = { index: first + lane, startX: startX[lane]!, ...ep, maxX: Math.max(ep.maxX, best[lane]!), cut: false };
+            left--;
+          } else best[lane] = Math.max(best[lane]!, step.info.xPos?.[lane] ?? 0);
+        }
+        obs = step.obs;
+      }
+      for (let lane = 0; lane < n; lane++) {
+        out.push(
+          done[lane] ?? { index: first + lane, startX: startX[lane]!, maxX: best[lane]!, flag: false, return: returns[lane]!, length: steps[lane]!, cut: true },
+        );
+      }
+    } finally {
+      env.close();
+    }
+  }
+  return out;
+}
+
 /** recordEpisode options with the defaults filled in. */
 export type ResolvedRecordOptions = { seed: number; maxSteps: number; deterministic: boolean };
 

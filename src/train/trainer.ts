@@ -57,11 +57,15 @@ import {
   type EvaluateResult,
   type RecordedEpisode,
   type RecordEpisodeOptions,
+  type StateEvaluation,
+  type StatesEvaluateOptions,
   evaluateOptions,
+  evaluateFromStates,
   evaluatePolicy,
   pickActions,
   recordOptions,
   recordPolicyEpisode,
+  statesEvaluateOptions,
 } from './evaluation.js';
 import { TrainingHints } from './hints.js';
 import { checkDistributedConfig, trainDistributed } from './distributed-learner.js';
@@ -77,7 +81,7 @@ import { StartStateQueue } from './start-states.js';
 import { checkInitFrom, type InitSource, loadInitFrom } from './warm-start.js';
 
 export { EVAL_EPSILON } from './evaluation.js';
-export type { EvaluateOptions, EvaluateResult, RecordedEpisode, RecordEpisodeOptions } from './evaluation.js';
+export type { EvaluateOptions, EvaluateResult, RecordedEpisode, RecordEpisodeOptions, StateEvaluation, StatesEvaluateOptions } from './evaluation.js';
 export type { EpisodeEvent } from './run-context.js';
 export { vecEnvOptions } from './env-options.js';
 
@@ -709,6 +713,22 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     const result = await evaluatePolicy(learner, this.config, resolved, this.#options.rom);
     await this.#callbacks.call('onEvaluation', this.#context(), { episodes: result.episodes.length, meanReturn: result.meanReturn, flagRate: result.flagRate });
     return result;
+  }
+
+  /**
+   * [async] Plays one episode with the current parameters from each save state (e.g. a section of
+   * a start-state file: which kept states does the policy solve?), on a separate env without no-op
+   * frames; results in the states' order. Nothing is learned, logged or called back.
+   */
+  async evaluateFromStates(states: readonly Uint8Array[], options: StatesEvaluateOptions = {}): Promise<StateEvaluation[]> {
+    if (!Array.isArray(states) || states.length === 0 || !states.every((s) => s instanceof Uint8Array)) {
+      throw new TypeError(
+        `Expected a non-empty array of save states (Uint8Array) for states but received ${Array.isArray(states) ? `an array of ${states.length}` : typeof states}`,
+      );
+    }
+    const resolved = statesEvaluateOptions(options, this.config);
+    const learner = await this.#ensureLearner();
+    return evaluateFromStates(learner, this.config, states, resolved, this.#options.rom);
   }
 
   /**
