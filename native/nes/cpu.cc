@@ -182,12 +182,16 @@ struct Cpu::Core {
       }
     }
   }
+  // A PRG-ROM byte ($8000-$FFFF): one load for the slot, one for the byte, no masking.
+  MARIO_RL_ALWAYS_INLINE uint8_t prg(uint16_t address) const {
+    return *reinterpret_cast<const uint8_t*>(m.prg_read[static_cast<uint32_t>(address) >> 13] + address);
+  }
   // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
   MARIO_RL_ALWAYS_INLINE uint8_t rd(uint16_t address) {
     dmc_halt(address);
     ++cyc;
     if (address < 0x2000) return ram[address & 0x7FF];
-    if (address >= 0x8000) return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
+    if (address >= 0x8000) return prg(address);
     c.cycles = cyc;
     const uint8_t v = m.ReadIo(address);
     cyc = c.cycles;
@@ -228,7 +232,7 @@ struct Cpu::Core {
     if (address >= 0x8000) {
       dmc_halt(address);
       ++cyc;
-      return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
+      return prg(address);
     }
     return rd(address);
   }
