@@ -182,12 +182,16 @@ struct Cpu::Core {
       }
     }
   }
+  // A PRG-ROM byte ($8000-$FFFF): one load for the slot, one for the byte, no masking.
+  MARIO_RL_ALWAYS_INLINE uint8_t prg(uint16_t address) const {
+    return *reinterpret_cast<const uint8_t*>(m.prg_read[static_cast<uint32_t>(address) >> 13] + address);
+  }
   // One bus cycle each. RAM and PRG-ROM are inline; the rest goes through the machine.
   MARIO_RL_ALWAYS_INLINE uint8_t rd(uint16_t address) {
     dmc_halt(address);
     ++cyc;
     if (address < 0x2000) return ram[address & 0x7FF];
-    if (address >= 0x8000) return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
+    if (address >= 0x8000) return prg(address);
     c.cycles = cyc;
     const uint8_t v = m.ReadIo(address);
     cyc = c.cycles;
@@ -228,7 +232,7 @@ struct Cpu::Core {
     if (address >= 0x8000) {
       dmc_halt(address);
       ++cyc;
-      return m.prg_map[(address >> 13) & 3][address & 0x1FFF];
+      return prg(address);
     }
     return rd(address);
   }
@@ -372,9 +376,11 @@ struct Cpu::Core {
   // vertical blank (kLoop true).
   template <bool kLoop>
   MARIO_RL_ALWAYS_INLINE void Run() {
+    // CLI/SEI/PLP: interrupts were polled with the old I flag, i_before. They set delayed_i and
+    // drop limit to 0, so the tail's slow path, which clears delayed_i, always follows them.
+    uint8_t i_before = 0;
+    bool delayed_i = false;
     do {
-    const uint8_t i_before = p & kI;
-    bool delayed_i = false;  // CLI/SEI/PLP: interrupts were polled with the old I flag
     const uint8_t op = fetch();
     switch (op) {
       // Loads and stores.
@@ -413,7 +419,7 @@ struct Cpu::Core {
       case 0x48: dummy_rd(pc); push(a); break;
       case 0x08: dummy_rd(pc); push(flags() | kB | kU); break;
       case 0x68: dummy_rd(pc); dummy_ram_rd(); a = pull(); set_zn(a); break;
-      case 0x28: dummy_rd(pc); dummy_ram_rd(); set_flags(static_cast<uint8_t>((pull() & ~kB) | kU)); delayed_i = true; limit = 0; break;
+      case 0x28: dummy_rd(pc); dummy_ram_rd(); i_before = p & kI; set_flags(static_cast<uint8_t>((pull() & ~kB) | kU)); delayed_i = true; limit = 0; break;
       // Arithmetic and logic.
       MARIO_RL_ALU_GROUP(0x60, adc(v))                // ADC
       MARIO_RL_ALU_GROUP(0xE0, sbc(v))                // SBC
@@ -505,8 +511,8 @@ struct Cpu::Core {
       // Flags.
       case 0x18: dummy_rd(pc); p &= ~kC; break;
       case 0x38: dummy_rd(pc); p |= kC; break;
-      case 0x58: dummy_rd(pc); p &= ~kI; delayed_i = true; limit = 0; break;
-      case 0x78: dummy_rd(pc); p |= kI; delayed_i = true; limit = 0; break;
+      case 0x58: dummy_rd(pc); i_before = p & kI; p &= ~kI; delayed_i = true; limit = 0; break;
+      case 0x78: dummy_rd(pc); i_before = p & kI; p |= kI; delayed_i = true; limit = 0; break;
       case 0xB8: dummy_rd(pc); p &= ~kV; break;
       case 0xD8: dummy_rd(pc); p &= ~kD; break;
       case 0xF8: dummy_rd(pc); p |= kD; break;
@@ -617,6 +623,7 @@ struct Cpu::Core {
       }
       sync_in();
     }
+    delayed_i = false;
     if constexpr (kLoop && !kWatch) {
       // A DMC fetch may come within the next instruction: run it on the watching path (Step is
       // out of line: the loop keeps one copy of the interpreter).

@@ -121,6 +121,7 @@ void Machine::MapPrg8k(int slot, int bank) {
   bank %= count;
   if (bank < 0) bank += count;
   prg_map[slot] = rom.prg.data() + static_cast<size_t>(bank) * 8192;
+  prg_read[4 + slot] = reinterpret_cast<uintptr_t>(prg_map[slot]) - (0x8000 + static_cast<uintptr_t>(slot) * 0x2000);
 }
 
 void Machine::MapChr1k(int slot, int bank) {

@@ -92,6 +92,10 @@ class Machine {
   // CHR-RAM's pattern rows pre-decoded (pattern.h; derived, not state): chr_ram.size() / 2.
   std::vector<uint64_t> chr_ram_rows;
   const uint8_t* prg_map[4] = {};
+  // prg_map again, for the CPU's reads: prg_read[address >> 13] + address is the host address of
+  // PRG-ROM byte `address` ($8000-$FFFF: entries 4-7, each offset by its slot's first address, so
+  // a read needs no masking). Kept by MapPrg8k; derived, not state.
+  uintptr_t prg_read[8] = {};
   uint8_t* chr_map[8] = {};
   uint64_t* chr_rows_map[8] = {};  // the decoded rows of the banks in chr_map (Rom::chr_rows or chr_ram_rows)
   bool chr_writable = false;
