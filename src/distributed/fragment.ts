@@ -2,13 +2,18 @@
  * A rollout fragment: what an actor sends the learner, `steps` steps of `lanes` lanes collected
  * with one policy version, and its wire format (one JetStream message).
  *
- *   "MRF1" | u32 header bytes | header JSON (padded to 4) | f32/i32 arrays | u8 arrays
+ *   "MRF" format byte ('1') | u32 header bytes | header JSON (padded to 4) | f32/i32 arrays | u8 arrays
+ *
+ * The format byte is FRAGMENT_FORMAT (src/distributed/protocol.ts): a learner reading a fragment of
+ * another format (an actor of another mario-rl version) gets a {@link FragmentFormatError} and drops
+ * it, counted, instead of misreading it.
  *
  * Rows are time-major, as the Trainer's rollout storage: row `i = t · lanes + n` is step t of lane n
  * (R = steps · lanes rows). The learner runs GAE over each fragment on its own (the fragment's last
  * step bootstraps from `nextValues`), so fragments of any length fill its batch.
  */
 import { expectedMessage } from '../validate.js';
+import { FRAGMENT_FORMAT } from './protocol.js';
 
 /** An episode that ended inside a fragment (the learner's episode window and metrics). */
 export interface FragmentEpisode {
@@ -73,7 +78,24 @@ export type FragmentHeader = Pick<
   'runId' | 'actorId' | 'seq' | 'policyVersion' | 'weightsBytes' | 'weightsWaits' | 'lanes' | 'steps' | 'obsBytes' | 'episodes'
 >;
 
-const MAGIC = [0x4d, 0x52, 0x46, 0x31]; // "MRF1"
+const MAGIC = [0x4d, 0x52, 0x46, FRAGMENT_FORMAT]; // "MRF1"
+
+/** A message that is a fragment, but of another format than this install's (another mario-rl version wrote it). */
+export class FragmentFormatError extends RangeError {
+  /** The format byte it carries. */
+  readonly format: number;
+  constructor(format: number) {
+    super(
+      `Expected fragment format ${formatName(FRAGMENT_FORMAT)} (this mario-rl's) for fragment but received format ${formatName(format)} (from an actor of another mario-rl version)`,
+    );
+    this.name = 'FragmentFormatError';
+    this.format = format;
+  }
+}
+
+/** A format byte as it reads in messages: '1' for "MRF1", else its hex value. */
+export const formatName = (format: number) =>
+  format >= 0x21 && format < 0x7f ? `'${String.fromCharCode(format)}'` : `0x${format.toString(16).padStart(2, '0')}`;
 
 /** Allocates the arrays of a fragment of `lanes` × `steps` (the actor fills them in place, fragment after fragment). */
 export function newFragment(header: FragmentHeader): Fragment {
@@ -148,10 +170,15 @@ export function encodeFragment(f: Fragment): Uint8Array {
   return out;
 }
 
-/** Decodes a message into a fragment (arrays copied, so the message buffer may be reused); throws a RangeError naming what is wrong. */
+/**
+ * Decodes a message into a fragment (arrays copied, so the message buffer may be reused); throws a
+ * {@link FragmentFormatError} for a fragment of another format, a RangeError naming what is wrong
+ * for anything else it cannot read.
+ */
 export function decodeFragment(bytes: Uint8Array): Fragment {
   const bad = (what: string, received: unknown) => new RangeError(expectedMessage(what, 'fragment', received));
-  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('a message starting with MRF1', `${bytes.length} bytes without it`);
+  if (bytes.length < 8 || MAGIC.slice(0, 3).some((b, i) => bytes[i] !== b)) throw bad('a message starting with MRF', `${bytes.length} bytes without it`);
+  if (bytes[3] !== FRAGMENT_FORMAT) throw new FragmentFormatError(bytes[3]!);
   const jsonLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (8 + jsonLength > bytes.length) throw bad(`a header of at most ${bytes.length - 8} bytes`, jsonLength);
   let h: FragmentHeader;
