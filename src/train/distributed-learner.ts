@@ -207,6 +207,8 @@ export async function trainDistributed(
      */
     let held: { fragment: Fragment; message: StreamMessage } | null = null;
     let lastRow: MetricsRow | undefined;
+    // The stream's last sequence as the consumer's deliveries report it (seq + pending): the metrics' stream_pending without a request per update.
+    let streamLastSeq = ledger.streamSeq;
     let warnedShape = new Set<string>();
     const warnedFormat = new Set<number>();
 
@@ -276,9 +278,11 @@ export async function trainDistributed(
           continue;
         }
         work.bytes += m.data.length;
+        streamLastSeq = Math.max(streamLastSeq, m.seq + m.pending);
         let f: Fragment;
         try {
-          f = decodeFragment(m.data);
+          // Views of the message: take() copies the rows into the batch, once.
+          f = decodeFragment(m.data, { views: true });
         } catch (err) {
           if (err instanceof FragmentFormatError) {
             // An actor of another mario-rl version: said once per format, every one counted.
@@ -353,7 +357,6 @@ export async function trainDistributed(
       // ---- logging
       const phases = timer.readAndReset();
       const elapsed = (performance.now() - run.t0) / 1000;
-      const streamState = await broker.streamState();
       const dropped = DROP_REASONS.reduce((s, r) => s + ledger.dropped[r], 0);
       const seen = produced(ledger);
       const row: MetricsRow = {
@@ -372,7 +375,7 @@ export async function trainDistributed(
         'distributed/fragments_held': held ? 1 : 0,
         // Everything up to this stream sequence was trained on or dropped (a resume reads the stream after its checkpoint's).
         'distributed/stream_seq': ledger.streamSeq,
-        'distributed/stream_pending': Math.max(0, streamState.lastSeq - ledger.streamSeq - (held ? 1 : 0)),
+        'distributed/stream_pending': Math.max(0, streamLastSeq - ledger.streamSeq - (held ? 1 : 0)),
         'distributed/actors_seen': Object.keys(ledger.actors).length,
         'distributed/actors_in_batch': actorsInBatch.size,
         'distributed/policy_lag_mean': mean(lags),

@@ -223,6 +223,9 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
     const stream = await broker.streamState();
     await broker.close();
     const unseen = stream.lastSeq - last['distributed/stream_seq']!;
+    // stream_pending is the stream's length as the consumer's last delivery reported it (no request per update): never past the end.
+    expect(last['distributed/stream_pending']).toBeGreaterThanOrEqual(0);
+    expect(last['distributed/stream_pending']).toBeLessThanOrEqual(unseen);
     const total = last['distributed/fragments_produced']! + unseen;
     // An actor killed between the broker storing its fragment and printing the line is the only gap.
     expect(total - ids.size).toBeGreaterThanOrEqual(0);

@@ -54,6 +54,24 @@ describe('fragment wire format', () => {
     expect(decodeFragment(shifted.subarray(3))).toEqual(f);
   });
 
+  it('decodes into views of the message where alignment allows, with the same values as the copies', () => {
+    const f = filled();
+    const bytes = encodeFragment(f);
+    for (const offset of [0, 4, 3]) {
+      const message = new Uint8Array(bytes.length + offset);
+      message.set(bytes, offset);
+      const g = decodeFragment(message.subarray(offset), { views: true });
+      expect({ ...g }).toEqual({ ...f });
+      // The byte arrays (observations first) are always views: the learner copies rows from the message once.
+      expect(g.obs.buffer).toBe(message.buffer);
+      expect(g.truncated.buffer).toBe(message.buffer);
+      // The 4-byte arrays are views when the message starts 4-aligned (its header is padded to 4), else copies.
+      expect(g.rewards.buffer === message.buffer).toBe(offset % 4 === 0);
+      message[offset + bytes.length - 1] ^= 1; // the last truncated flag, in the message
+      expect(g.truncated[g.truncated.length - 1]).toBe(f.truncated[f.truncated.length - 1]! ^ 1);
+    }
+  });
+
   it('cuts a fragment into lane slices that hold exactly its rows, so GAE per slice equals GAE on the whole', () => {
     const f = filled();
     const a = sliceLanes(f, 0, 2);
