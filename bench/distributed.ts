@@ -13,9 +13,11 @@
  * distributed arm's extra work goes, and whether the machine's cores or the pipeline bound it.
  *
  * Run: node --import tsx bench/distributed.ts [--updates 10] [--lanes 8] [--steps 32]
- *      [--setup ram|pixels] [--rounds 1] [--compare DIR]
+ *      [--setup ram|pixels] [--rounds 1] [--compare DIR] [--cpu-prof DIR]
  * `--compare DIR` adds a third arm in each round: the distributed run from another checkout's
  * sources (DIR/src/cli/index.ts, e.g. main before a change), for before/after in the same minutes.
+ * `--cpu-prof DIR` writes a V8 CPU profile (`node --cpu-prof`) of each process of this checkout's
+ * distributed arm into DIR (learner, actors; open in Chrome DevTools or read the .cpuprofile JSON).
  * `--setup ram` is the built-in game from RAM with the mlp network (runner-ram), the cheapest
  * learner, where the transport's share is largest; `pixels` 42×42 gray frames, baseline network.
  */
@@ -28,9 +30,10 @@ import { findNatsServer, NatsServer } from '../tests/distributed/nats-server.js'
 
 if (process.argv.includes('--help')) {
   console.log(
-    'node --import tsx bench/distributed.ts [--updates 10] [--lanes 8] [--steps 32] [--setup ram|pixels] [--rounds 1] [--compare DIR]\n' +
+    'node --import tsx bench/distributed.ts [--updates 10] [--lanes 8] [--steps 32] [--setup ram|pixels] [--rounds 1] [--compare DIR] [--cpu-prof DIR]\n' +
       '  single process vs learner + 2 actors (each --lanes; the single process steps 2 × lanes), in turns, --rounds times;\n' +
-      "  --compare DIR adds another checkout's learner + 2 actors (e.g. main before a change) to each round",
+      "  --compare DIR adds another checkout's learner + 2 actors (e.g. main before a change) to each round;\n" +
+      "  --cpu-prof DIR writes a CPU profile of this checkout's learner and actors into DIR",
   );
   process.exit(0);
 }
@@ -45,6 +48,7 @@ const steps = Number(flag('steps', '32'));
 const setup = flag('setup', 'ram');
 const rounds = Number(flag('rounds', '1'));
 const compare = flag('compare', '');
+const cpuProf = flag('cpu-prof', '');
 const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'mario-rl-bench-distributed-'));
 
@@ -74,8 +78,11 @@ const common = [
 ];
 
 /** A `mario-rl` process: its child (for its pid) and its end (rejects with its output on a non-zero exit). */
-function run(args: string[], at = root): { child: ChildProcess; done: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(at, 'src/cli/index.ts'), ...args], { cwd: at, env: { ...process.env, MARIO_ROM: '' } });
+function run(args: string[], at = root, nodeArgs: string[] = []): { child: ChildProcess; done: Promise<string> } {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(at, 'src/cli/index.ts'), ...args], {
+    cwd: at,
+    env: { ...process.env, MARIO_ROM: '' },
+  });
   const done = new Promise<string>((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -174,8 +181,11 @@ async function distributed(
   const name = `${at === root ? 'distributed' : 'compare'}-${k}`;
   const runDir = join(dir, name);
   const broker = ['--broker', server.url, '--namespace', name];
-  const learner = run(['learner', ...broker, ...common, '--run-dir', runDir], at);
-  const actors = [0, 1].map(() => run(['actor', ...broker, '--lanes', String(lanes), '--threads', '1'], at));
+  const prof = cpuProf && at === root ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : [];
+  const learner = run(['learner', ...broker, ...common, '--run-dir', runDir], at, prof.length ? [...prof, '--cpu-prof-name', `learner-${k}.cpuprofile`] : []);
+  const actors = [0, 1].map((i) =>
+    run(['actor', ...broker, '--lanes', String(lanes), '--threads', '1'], at, prof.length ? [...prof, '--cpu-prof-name', `actor-${k}-${i}.cpuprofile`] : []),
+  );
   const pids: Record<string, number> = { learner: learner.child.pid!, 'actor 1': actors[0]!.child.pid!, 'actor 2': actors[1]!.child.pid! };
   if (server.pid !== undefined) pids['nats-server'] = server.pid;
   const use = await sampleCpu(pids, runDir, Promise.all([learner.done, ...actors.map((a) => a.done)]));

@@ -61,7 +61,8 @@ broker, steps its lanes and publishes rollout fragments until the learner finish
 SIGINT/SIGTERM). An smb1 run reads the ROM given by --rom, else $MARIO_ROM on this machine.
 
 exit codes: 0 the run is done (or a signal stopped the actor); 2 bad flags; 3 the learner stopped
-the run before its end, or was silent (or absent) for --learner-timeout seconds.
+the run before its end, or was silent (or absent) for --learner-timeout seconds; 4 the learner
+speaks another protocol (another mario-rl version: install the same version on every machine).
 
 actor flags:
 ${tableHelp(ACTOR_FIELDS)}
@@ -136,14 +137,20 @@ export const actorCommand = {
     try {
       const s = await actor.run();
       const seconds = (performance.now() - t0) / 1000;
-      const said = { done: 'the run is done', stopped: 'stopped', 'learner-stopped': 'the learner stopped the run', 'learner-gone': 'the learner is gone' }[
-        s.stopReason
-      ];
+      const said = {
+        done: 'the run is done',
+        stopped: 'stopped',
+        'learner-stopped': 'the learner stopped the run',
+        'learner-gone': 'the learner is gone',
+        incompatible: 'the learner runs another mario-rl protocol',
+      }[s.stopReason];
       console.error(
         `mario-rl actor: ${said}: ${s.fragments} fragments, ${s.agentSteps} agent steps ` +
           `(${(s.agentSteps / Math.max(seconds, 1e-9)).toFixed(0)} steps/s), ${(s.bytes / 1e6).toFixed(1)} MB published, ${(s.weightsBytes / 1e6).toFixed(1)} MB of weights read, ${s.weightsWaits} waits for newer weights`,
       );
       // 3: the run did not end here; a supervisor may start the actor again for the learner's resume.
+      // 4: starting this actor again is futile until the learner or the actor is upgraded.
+      if (s.stopReason === 'incompatible') return 4;
       return s.stopReason === 'learner-stopped' || s.stopReason === 'learner-gone' ? 3 : 0;
     } finally {
       shutdown.dispose();

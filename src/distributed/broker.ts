@@ -63,6 +63,11 @@ export interface StreamMessage {
   data: Uint8Array;
   /** Its stream sequence. */
   seq: number;
+  /**
+   * Messages of the stream after it that the consumer had not yet delivered when it delivered this
+   * one (JetStream's delivery info): with `seq`, how far the stream reached then, without asking.
+   */
+  pending: number;
   /** Acknowledges it (explicit ack). */
   ack(): void;
 }
@@ -305,7 +310,7 @@ export class Broker {
       }
     });
     if (!m) return null;
-    return { data: m.data, seq: m.seq, ack: () => m.ack() };
+    return { data: m.data, seq: m.seq, pending: m.info.pending, ack: () => m.ack() };
   }
 
   async #store(): Promise<ObjectStore> {

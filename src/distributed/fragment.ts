@@ -2,13 +2,17 @@
  * A rollout fragment: what an actor sends the learner, `steps` steps of `lanes` lanes collected
  * with one policy version, and its wire format (one JetStream message).
  *
- *   "MRF1" | u32 header bytes | header JSON (padded to 4) | f32/i32 arrays | u8 arrays
+ *   "MRF" format byte ('1') | u32 header bytes | header JSON (padded to 4) | f32/i32 arrays | u8 arrays
  *
+ * The format byte is FRAGMENT_FORMAT (src/distributed/protocol.ts): a learner reading a fragment of
+ * another format (an actor of another mario-rl version) gets a {@link FragmentFormatError} and drops
+ * it, counted, instead of misreading it.
  * Rows are time-major, as the Trainer's rollout storage: row `i = t · lanes + n` is step t of lane n
  * (R = steps · lanes rows). The learner runs GAE over each fragment on its own (the fragment's last
  * step bootstraps from `nextValues`), so fragments of any length fill its batch.
  */
 import { expectedMessage } from '../validate.js';
+import { FRAGMENT_FORMAT } from './protocol.js';
 
 /** An episode that ended inside a fragment (the learner's episode window and metrics). */
 export interface FragmentEpisode {
@@ -73,7 +77,24 @@ export type FragmentHeader = Pick<
   'runId' | 'actorId' | 'seq' | 'policyVersion' | 'weightsBytes' | 'weightsWaits' | 'lanes' | 'steps' | 'obsBytes' | 'episodes'
 >;
 
-const MAGIC = [0x4d, 0x52, 0x46, 0x31]; // "MRF1"
+const MAGIC = [0x4d, 0x52, 0x46, FRAGMENT_FORMAT]; // "MRF1"
+
+/** A message that is a fragment, but of another format than this install's (another mario-rl version wrote it). */
+export class FragmentFormatError extends RangeError {
+  /** The format byte it carries. */
+  readonly format: number;
+  constructor(format: number) {
+    super(
+      `Expected fragment format ${formatName(FRAGMENT_FORMAT)} (this mario-rl's) for fragment but received format ${formatName(format)} (from an actor of another mario-rl version)`,
+    );
+    this.name = 'FragmentFormatError';
+    this.format = format;
+  }
+}
+
+/** A format byte as it reads in messages: '1' for "MRF1", else its hex value. */
+export const formatName = (format: number) =>
+  format >= 0x21 && format < 0x7f ? `'${String.fromCharCode(format)}'` : `0x${format.toString(16).padStart(2, '0')}`;
 
 /** Allocates the arrays of a fragment of `lanes` × `steps` (the actor fills them in place, fragment after fragment). */
 export function newFragment(header: FragmentHeader): Fragment {
@@ -148,10 +169,61 @@ export function encodeFragment(f: Fragment): Uint8Array {
   return out;
 }
 
-/** Decodes a message into a fragment (arrays copied, so the message buffer may be reused); throws a RangeError naming what is wrong. */
-export function decodeFragment(bytes: Uint8Array): Fragment {
+/**
+ * Decodes a message into a fragment; throws a {@link FragmentFormatError} for a fragment of another
+ * format, a RangeError naming what is wrong for anything else it cannot read. By default the arrays
+ * are copies, so the message buffer may be reused; with `views` they are views of `bytes` wherever
+ * the alignment allows (always the byte arrays, observations included; the 4-byte ones when `bytes`
+ * starts 4-aligned), so a reader that copies the rows on anyway (the learner, into its batch) does
+ * not allocate and copy a fragment's worth of observations per message first. The message must then
+ * outlive the fragment unchanged.
+ */
+export function decodeFragment(bytes: Uint8Array, options: { views?: boolean } = {}): Fragment {
   const bad = (what: string, received: unknown) => new RangeError(expectedMessage(what, 'fragment', received));
-  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('a message starting with MRF1', `${bytes.length} bytes without it`);
+  if (bytes.length < 8 || MAGIC.slice(0, 3).some((b, i) => bytes[i] !== b)) throw bad('a message starting with MRF', `${bytes.length} bytes without it`);
+  if (bytes[3] !== FRAGMENT_FORMAT) throw new FragmentFormatError(bytes[3]!);
+  const h = readHeader(bytes, bad);
+  const start = align4(8 + new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true));
+  const size = fragmentArrayBytes(h.lanes, h.steps, h.obsBytes);
+  if (bytes.length !== start + size) throw bad(`${start + size} bytes for ${h.lanes} lanes × ${h.steps} steps`, `${bytes.length} bytes`);
+  if (!options.views) {
+    const f = newFragment(h);
+    let at = bytes.byteOffset + start;
+    for (const a of [f.actions, f.logProbs, f.values, f.rewards, f.finalValues, f.nextValues, f.obs, f.terminated, f.truncated]) {
+      new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(bytes.buffer, at, a.byteLength));
+      at += a.byteLength;
+    }
+    return f;
+  }
+  const R = h.lanes * h.steps;
+  let at = bytes.byteOffset + start;
+  const aligned = at % 4 === 0; // stays so: every 4-byte array comes before the byte arrays
+  const bytesAt = (n: number) => {
+    const out = new Uint8Array(bytes.buffer, at, n);
+    at += n;
+    return out;
+  };
+  const words = <T extends Int32Array | Float32Array>(Type: { new (b: ArrayBufferLike, o: number, n: number): T; new (n: number): T }, n: number): T => {
+    const out = aligned ? new Type(bytes.buffer, at, n) : new Type(n);
+    if (!aligned) new Uint8Array(out.buffer).set(new Uint8Array(bytes.buffer, at, 4 * n));
+    at += 4 * n;
+    return out;
+  };
+  // In the order of the wire format (encodeFragment).
+  const actions = words(Int32Array, R);
+  const logProbs = words(Float32Array, R);
+  const values = words(Float32Array, R);
+  const rewards = words(Float32Array, R);
+  const finalValues = words(Float32Array, R);
+  const nextValues = words(Float32Array, h.lanes);
+  const obs = bytesAt(R * h.obsBytes);
+  const terminated = bytesAt(R);
+  const truncated = bytesAt(R);
+  return { ...h, obs, actions, logProbs, values, rewards, finalValues, nextValues, terminated, truncated };
+}
+
+/** The header of a message that starts with the magic, checked; throws through `bad`. */
+function readHeader(bytes: Uint8Array, bad: (what: string, received: unknown) => RangeError): FragmentHeader {
   const jsonLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (8 + jsonLength > bytes.length) throw bad(`a header of at most ${bytes.length - 8} bytes`, jsonLength);
   let h: FragmentHeader;
@@ -172,16 +244,7 @@ export function decodeFragment(bytes: Uint8Array): Fragment {
   if (!positive('lanes') || !positive('steps') || !positive('obsBytes'))
     throw bad('positive integer lanes, steps and obsBytes', `${h.lanes}, ${h.steps}, ${h.obsBytes}`);
   if (!Array.isArray(h.episodes)) throw bad('an episodes array', typeof h.episodes);
-  const start = align4(8 + jsonLength);
-  const size = fragmentArrayBytes(h.lanes, h.steps, h.obsBytes);
-  if (bytes.length !== start + size) throw bad(`${start + size} bytes for ${h.lanes} lanes × ${h.steps} steps`, `${bytes.length} bytes`);
-  const f = newFragment(h);
-  let at = bytes.byteOffset + start;
-  for (const a of [f.actions, f.logProbs, f.values, f.rewards, f.finalValues, f.nextValues, f.obs, f.terminated, f.truncated]) {
-    new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(bytes.buffer, at, a.byteLength));
-    at += a.byteLength;
-  }
-  return f;
+  return h;
 }
 
 const align4 = (n: number) => (n + 3) & ~3;

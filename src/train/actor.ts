@@ -24,6 +24,7 @@ import { Broker, type ObjectState } from '../distributed/broker.js';
 import { LearnerWatch } from '../distributed/run-status.js';
 import { encodeFragment, fragmentArrayBytes, type Fragment, newFragment } from '../distributed/fragment.js';
 import { type ActorSideOptions, actorOptions, type Resolved } from '../distributed/options.js';
+import { protocolMismatch } from '../distributed/protocol.js';
 import { VecEnv } from '../env/vec-env.js';
 import { Learner } from '../runtime/learner.js';
 import { Rng } from '../util/rng.js';
@@ -51,7 +52,7 @@ export interface ActorExtras {
 }
 
 /** Why {@link Actor.run} returned (see {@link ActorSummary.stopReason}). */
-export type ActorStopReason = 'done' | 'stopped' | 'learner-stopped' | 'learner-gone';
+export type ActorStopReason = 'done' | 'stopped' | 'learner-stopped' | 'learner-gone' | 'incompatible';
 
 /** What {@link Actor.run} returns. */
 export interface ActorSummary {
@@ -70,8 +71,10 @@ export interface ActorSummary {
   /**
    * Why it stopped: 'done' (the learner finished the run), 'stopped' (stop() or a signal),
    * 'learner-stopped' (the learner stopped before the end: a signal, maxWallTime, an error) or
-   * 'learner-gone' (no heartbeat from the learner, or no learner to join, for learnerTimeout).
-   * `mario-rl actor` exits with 0 for the first two and 3 for the others.
+   * 'learner-gone' (no heartbeat from the learner, or no learner to join, for learnerTimeout), or
+   * 'incompatible' (the learner speaks another protocol revision, i.e. runs another mario-rl
+   * version: src/distributed/protocol.ts; nothing was published). `mario-rl actor` exits with 0 for
+   * the first two, 3 for the next two and 4 for 'incompatible'.
    */
   stopReason: ActorStopReason;
   /** What the actor said when it stopped (the learner's reason, how long it was silent). */
@@ -205,6 +208,10 @@ export class Actor {
           if (joined) end('learner-gone', joined);
           break;
         }
+        if ('mismatch' in joined) {
+          end('incompatible', joined.mismatch);
+          break;
+        }
         const reason = await this.#act(broker, joined, total, end);
         if (reason !== 'new-run') break;
       }
@@ -217,9 +224,10 @@ export class Actor {
 
   /**
    * Waits for a learner at work (status `running` for the config's run); '' when stopped
-   * meanwhile, or why it gave up after learnerTimeout.
+   * meanwhile, or why it gave up after learnerTimeout; `mismatch` when the learner speaks another
+   * protocol revision (checked before anything else of the announcement is read).
    */
-  async #join(broker: Broker): Promise<{ announcement: RunAnnouncement; revision: number } | string> {
+  async #join(broker: Broker): Promise<{ announcement: RunAnnouncement; revision: number } | { mismatch: string } | string> {
     const timeout = this.options.learnerTimeout;
     const start = Date.now();
     let said = false;
@@ -229,7 +237,10 @@ export class Actor {
       if (status?.metadata.state === 'running') {
         const got = await broker.getObject('config');
         const announcement = got ? (JSON.parse(new TextDecoder().decode(got.data)) as RunAnnouncement) : undefined;
-        if (got && announcement?.runId === status.metadata.runId) return { announcement, revision: got.state.revision };
+        if (got && announcement?.runId === status.metadata.runId) {
+          const mismatch = protocolMismatch(announcement, announcement.runId);
+          return mismatch ? { mismatch } : { announcement, revision: got.state.revision };
+        }
       }
       if (timeout > 0 && Date.now() - start > timeout * 1000)
         return `no learner at work on ${this.options.address.redacted} (namespace ${this.options.namespace}) within ${timeout} s (actor.learnerTimeout); exiting`;

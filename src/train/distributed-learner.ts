@@ -24,8 +24,9 @@ import { randomUUID } from 'node:crypto';
 import { computeGae } from '../algos/gae.js';
 import { mean } from '../algos/rollout-stats.js';
 import { Broker, type StreamMessage } from '../distributed/broker.js';
-import { decodeFragment, type Fragment, sliceLanes } from '../distributed/fragment.js';
+import { decodeFragment, type Fragment, FragmentFormatError, formatName, sliceLanes } from '../distributed/fragment.js';
 import { type LearnerSideOptions, type Resolved } from '../distributed/options.js';
+import { packageVersion, PROTOCOL, type ProtocolStamp } from '../distributed/protocol.js';
 import { StatusBeat } from '../distributed/run-status.js';
 import { type MetricsRow } from '../run/metrics.js';
 import { type Batch } from '../runtime/learner.js';
@@ -35,7 +36,7 @@ import { updateRow } from './on-policy.js';
 import { type TrainingRun } from './run-context.js';
 
 /** What the learner stores as the object `config`: actors build their env and policy from it. */
-export interface RunAnnouncement {
+export interface RunAnnouncement extends ProtocolStamp {
   /** Id of this distributed run (kept across resumes); fragments carry it. */
   runId: string;
   /** The learner's validated config. */
@@ -47,11 +48,12 @@ export interface RunAnnouncement {
 /**
  * Why a fragment was not trained on: `stale` (lag over maxPolicyLag), `discarded_policy` (acted
  * with weights of a learner that crashed after publishing them), `invalid` (its shape does not
- * fit the batch), `duplicate` (seen before), `unreadable` (not a fragment), `other_run` (sent to an
- * earlier run on this namespace). The first three are this run's fragments: with the trained ones
- * they account for every fragment produced.
+ * fit the batch), `duplicate` (seen before), `unreadable` (not a fragment), `unknown_format` (a
+ * fragment of another format: an actor of another mario-rl version, src/distributed/protocol.ts),
+ * `other_run` (sent to an earlier run on this namespace). The first three are this run's
+ * fragments: with the trained ones they account for every fragment produced.
  */
-export const DROP_REASONS = ['stale', 'discarded_policy', 'invalid', 'duplicate', 'unreadable', 'other_run'] as const;
+export const DROP_REASONS = ['stale', 'discarded_policy', 'invalid', 'duplicate', 'unreadable', 'unknown_format', 'other_run'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** The accounting a checkpoint keeps (JSON in section `distributed`). */
@@ -151,6 +153,7 @@ export async function trainDistributed(
   let ledger: Ledger = restored ? (JSON.parse(new TextDecoder().decode(restored)) as Ledger) : newLedger(randomUUID());
   (ledger as Partial<Ledger>).weightsRead ??= {}; // checkpoints from before the fields
   (ledger as Partial<Ledger>).weightsWaits ??= {};
+  for (const r of DROP_REASONS) ledger.dropped[r] ??= 0; // reasons added since the checkpoint
   const ledgerSection = () => ({ [LEDGER_SECTION]: new TextEncoder().encode(JSON.stringify(ledger)) });
   run.setExtraSections(ledgerSection);
 
@@ -173,7 +176,7 @@ export async function trainDistributed(
     // `running` (and a heartbeat) before the config: an actor joins only a run whose learner is at work.
     beat = new StatusBeat(broker, ledger.runId, () => state.globalUpdate, log);
     await beat.start();
-    const announcement: RunAnnouncement = { runId: ledger.runId, config: c, maxPolicyLag: options.maxPolicyLag };
+    const announcement: RunAnnouncement = { protocol: PROTOCOL, version: packageVersion(), runId: ledger.runId, config: c, maxPolicyLag: options.maxPolicyLag };
     await broker.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId: ledger.runId });
     // streamSeq: how far the learner has come, for the actors' pacing (src/train/actor.ts, mayCollect).
     // The put runs while the learner takes the next fragments; the next put (or the run's end) waits for it first.
@@ -204,7 +207,10 @@ export async function trainDistributed(
      */
     let held: { fragment: Fragment; message: StreamMessage } | null = null;
     let lastRow: MetricsRow | undefined;
+    // The stream's last sequence as the consumer's deliveries report it (seq + pending): the metrics' stream_pending without a request per update.
+    let streamLastSeq = ledger.streamSeq;
     let warnedShape = new Set<string>();
+    const warnedFormat = new Set<number>();
 
     while (state.globalUpdate < numUpdates && !shutdown.stopRequested) {
       // ---- fill the batch; the ledger's working copy is committed only once the update is done
@@ -272,12 +278,24 @@ export async function trainDistributed(
           continue;
         }
         work.bytes += m.data.length;
+        streamLastSeq = Math.max(streamLastSeq, m.seq + m.pending);
         let f: Fragment;
         try {
-          f = decodeFragment(m.data);
+          // Views of the message: take() copies the rows into the batch, once.
+          f = decodeFragment(m.data, { views: true });
         } catch (err) {
-          log(`distributed: dropped an unreadable message (stream sequence ${m.seq}): ${(err as Error).message}`);
-          drop('unreadable', m);
+          if (err instanceof FragmentFormatError) {
+            // An actor of another mario-rl version: said once per format, every one counted.
+            if (!warnedFormat.has(err.format))
+              log(
+                `distributed: dropping fragments of format ${formatName(err.format)} (stream sequence ${m.seq} on), which this learner cannot read: ${err.message}; run the same mario-rl version on the learner and every actor`,
+              );
+            warnedFormat.add(err.format);
+            drop('unknown_format', m);
+          } else {
+            log(`distributed: dropped an unreadable message (stream sequence ${m.seq}): ${(err as Error).message}`);
+            drop('unreadable', m);
+          }
           m.ack();
           continue;
         }
@@ -339,7 +357,6 @@ export async function trainDistributed(
       // ---- logging
       const phases = timer.readAndReset();
       const elapsed = (performance.now() - run.t0) / 1000;
-      const streamState = await broker.streamState();
       const dropped = DROP_REASONS.reduce((s, r) => s + ledger.dropped[r], 0);
       const seen = produced(ledger);
       const row: MetricsRow = {
@@ -358,7 +375,7 @@ export async function trainDistributed(
         'distributed/fragments_held': held ? 1 : 0,
         // Everything up to this stream sequence was trained on or dropped (a resume reads the stream after its checkpoint's).
         'distributed/stream_seq': ledger.streamSeq,
-        'distributed/stream_pending': Math.max(0, streamState.lastSeq - ledger.streamSeq - (held ? 1 : 0)),
+        'distributed/stream_pending': Math.max(0, streamLastSeq - ledger.streamSeq - (held ? 1 : 0)),
         'distributed/actors_seen': Object.keys(ledger.actors).length,
         'distributed/actors_in_batch': actorsInBatch.size,
         'distributed/policy_lag_mean': mean(lags),

@@ -6,7 +6,9 @@
  * learner: before, the actor waited for it forever) or no learner comes; `mario-rl actor` exits
  * with 3 for the last. And an actor whose weights are too old for its next fragment to arrive
  * within the learner's maxPolicyLag waits for the newest before collecting it (src/train/actor.ts,
- * `pace`), instead of collecting a fragment the learner would drop as stale.
+ * `pace`), instead of collecting a fragment the learner would drop as stale. An actor whose
+ * learner speaks another protocol (another mario-rl version) refuses to join, naming both versions,
+ * publishes nothing and exits with 4.
  *
  * Skips, saying why, only without a nats-server (bash scripts/install-nats.sh installs it).
  */
@@ -17,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Broker } from '../../src/distributed/broker.js';
 import { parseBrokerUrl } from '../../src/distributed/broker-url.js';
+import { packageVersion, PROTOCOL } from '../../src/distributed/protocol.js';
 import { Learner } from '../../src/runtime/learner.js';
 import { Actor, type ActorSummary } from '../../src/train/actor.js';
 import { validateConfig } from '../../src/train/config.js';
@@ -151,6 +154,39 @@ describe.skipIf('missing' in found)('an actor leaves when its learner does', () 
     expect(code, out).toBe(3);
     expect(out).toMatch(/no learner at work on nats:\/\/127\.0\.0\.1:\d+ \(namespace nobody\) within 2 s \(actor\.learnerTimeout\); exiting/);
     expect(out).toContain('mario-rl actor: the learner is gone: 0 fragments');
+  }, 120_000);
+
+  it('mario-rl actor refuses a learner of another protocol, naming both versions, publishes nothing and exits with 4', async () => {
+    const namespace = 'future';
+    const runId = 'run-future';
+    const learner = await Broker.connect(parseBrokerUrl(server.url), { namespace, retrySeconds: 30, name: 'stand-in learner', log: () => {} });
+    try {
+      await learner.ensureStream(1 << 26);
+      // A learner of a later revision at work: its status and its announcement, as trainDistributed stores them.
+      const preset = presetConfig('runner-ram');
+      const config = validateConfig({ ...preset, ppo: { ...preset.ppo, numEnvs: 4, numSteps: 8 }, device: 'cpu' });
+      const announcement: RunAnnouncement = { protocol: PROTOCOL + 1, version: '9.0.0', runId, config, maxPolicyLag: 2 };
+      await learner.putObject('status', new TextEncoder().encode('running'), { runId, state: 'running', update: '0' });
+      await learner.putObject('config', new TextEncoder().encode(JSON.stringify(announcement)), { runId });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'actor', '--broker', server.url, '--namespace', namespace, '--learner-timeout', '60'],
+        { cwd: root },
+      );
+      let out = '';
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((ok) => child.once('exit', ok));
+      expect(code, out).toBe(4);
+      expect(out).toContain(
+        `Expected a learner speaking this actor's protocol (mario-rl ${packageVersion()}, protocol ${PROTOCOL}) for run ${runId} but received one of mario-rl 9.0.0, protocol ${PROTOCOL + 1}`,
+      );
+      expect(out).toContain('mario-rl actor: the learner runs another mario-rl protocol: 0 fragments');
+      expect(out).not.toMatch(/joined run/);
+      expect((await learner.streamState()).lastSeq).toBe(0); // not a fragment published
+    } finally {
+      await learner.close();
+    }
   }, 120_000);
 
   it('holds back a fragment that its too-old weights would make stale until it has read the newest, and counts the wait', async () => {

@@ -3,7 +3,8 @@
  * nats-server (JetStream, 127.0.0.1, a free port), `mario-rl learner` and two `mario-rl actor`s on
  * the built-in game. One actor is killed (SIGKILL) and another started; the learner is killed
  * (SIGKILL) after a checkpoint and resumed; the run finishes, the actors leave by themselves, and
- * the metrics account for every fragment the actors published.
+ * the metrics account for every fragment the actors published. A fragment of another format (an
+ * actor of another mario-rl version) is dropped and counted, not misread.
  *
  * Every wait is bounded (a failure shows each process's output), and the actors run with
  * --learner-timeout 600: an actor whose learner vanished exits with 3 instead of waiting forever
@@ -22,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Broker } from '../../src/distributed/broker.js';
 import { parseBrokerUrl } from '../../src/distributed/broker-url.js';
+import { encodeFragment, newFragment } from '../../src/distributed/fragment.js';
 import { findNatsServer, NatsServer } from './nats-server.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -147,10 +149,33 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
     const second = actor();
     await until('an update', () => rows(runDir).length >= 1, 300, show);
 
+    // A fragment from an actor of another mario-rl version ("MRF9", a later format), among the actors' ones.
+    const other = encodeFragment(
+      newFragment({
+        runId: 'r',
+        actorId: 'from-the-future',
+        seq: 0,
+        policyVersion: 0,
+        weightsBytes: 0,
+        weightsWaits: 0,
+        lanes: 2,
+        steps: 8,
+        obsBytes: 2048,
+        episodes: [],
+      }),
+    );
+    other[3] = 0x39;
+    const publisher = await Broker.connect(parseBrokerUrl(server.url), { namespace: 'mario-rl', retrySeconds: 10, name: 'test', log: () => {} });
+    await publisher.publishFragment(other, 'from-the-future-0');
+    await publisher.close();
+
     // An actor killed mid-run; a new one joins.
     await first.kill9();
     const third = actor();
     await until('an update with the new actor', () => rows(runDir).some((r) => r['distributed/actors_seen']! >= 3), 300, show);
+    // The third actor's fragments came after the foreign one: it was read, dropped and counted by then.
+    expect(rows(runDir).find((r) => r['distributed/actors_seen']! >= 3)!['distributed/fragments_dropped_unknown_format']).toBe(1);
+    expect(learner.out).toContain("distributed: dropping fragments of format '9'");
 
     // The learner killed after a checkpoint, then resumed from it.
     await until('a checkpoint', () => readdirSync(join(runDir, 'checkpoints')).some((f) => f.startsWith('step-')), 120, show);
@@ -187,6 +212,7 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
       last['distributed/fragments_dropped_invalid']!;
     expect(last['distributed/fragments_missing']).toBe(0);
     expect(last['distributed/fragments_produced']).toBe(kept);
+    expect(last['distributed/fragments_dropped_unknown_format']).toBe(1); // kept across the resume (the ledger), not in produced
     expect(consumed * 16).toBe(totalSteps); // 2 lanes × 8 steps per fragment, each trained once (the ledger was resumed with the checkpoint)
     expect(last['distributed/actors_seen']).toBeGreaterThanOrEqual(3);
     expect(last['distributed/bytes_per_agent_step']).toBeGreaterThan(2048); // a RAM observation and more per step
@@ -197,6 +223,9 @@ describe.skipIf('missing' in found)('distributed run over NATS JetStream', () =>
     const stream = await broker.streamState();
     await broker.close();
     const unseen = stream.lastSeq - last['distributed/stream_seq']!;
+    // stream_pending is the stream's length as the consumer's last delivery reported it (no request per update): never past the end.
+    expect(last['distributed/stream_pending']).toBeGreaterThanOrEqual(0);
+    expect(last['distributed/stream_pending']).toBeLessThanOrEqual(unseen);
     const total = last['distributed/fragments_produced']! + unseen;
     // An actor killed between the broker storing its fragment and printing the line is the only gap.
     expect(total - ids.size).toBeGreaterThanOrEqual(0);

@@ -8,8 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { parseBrokerUrl, redactBrokerUrl } from '../../src/distributed/broker-url.js';
 import { isStreamFull, retry } from '../../src/distributed/broker.js';
-import { decodeFragment, encodeFragment, fragmentArrayBytes, newFragment, sliceLanes } from '../../src/distributed/fragment.js';
+import { decodeFragment, encodeFragment, FragmentFormatError, fragmentArrayBytes, newFragment, sliceLanes } from '../../src/distributed/fragment.js';
 import { actorOptions, learnerOptions } from '../../src/distributed/options.js';
+import { FRAGMENT_FORMAT, PROTOCOL, packageVersion, protocolMismatch } from '../../src/distributed/protocol.js';
 import { assembleWeights, decodeManifest, encodeManifest, sha256Hex, splitChunks } from '../../src/distributed/weights.js';
 import { pace, planFragments } from '../../src/train/actor.js';
 import { validateConfig } from '../../src/train/config.js';
@@ -53,6 +54,24 @@ describe('fragment wire format', () => {
     expect(decodeFragment(shifted.subarray(3))).toEqual(f);
   });
 
+  it('decodes into views of the message where alignment allows, with the same values as the copies', () => {
+    const f = filled();
+    const bytes = encodeFragment(f);
+    for (const offset of [0, 4, 3]) {
+      const message = new Uint8Array(bytes.length + offset);
+      message.set(bytes, offset);
+      const g = decodeFragment(message.subarray(offset), { views: true });
+      expect({ ...g }).toEqual({ ...f });
+      // The byte arrays (observations first) are always views: the learner copies rows from the message once.
+      expect(g.obs.buffer).toBe(message.buffer);
+      expect(g.truncated.buffer).toBe(message.buffer);
+      // The 4-byte arrays are views when the message starts 4-aligned (its header is padded to 4), else copies.
+      expect(g.rewards.buffer === message.buffer).toBe(offset % 4 === 0);
+      message[offset + bytes.length - 1] ^= 1; // the last truncated flag, in the message
+      expect(g.truncated[g.truncated.length - 1]).toBe(f.truncated[f.truncated.length - 1]! ^ 1);
+    }
+  });
+
   it('cuts a fragment into lane slices that hold exactly its rows, so GAE per slice equals GAE on the whole', () => {
     const f = filled();
     const a = sliceLanes(f, 0, 2);
@@ -75,12 +94,56 @@ describe('fragment wire format', () => {
 
   it('rejects what is not a whole fragment, saying what is wrong', () => {
     const bytes = encodeFragment(filled());
-    expect(() => decodeFragment(new Uint8Array([1, 2, 3]))).toThrow(/Expected a message starting with MRF1 for fragment/);
+    expect(() => decodeFragment(new Uint8Array([1, 2, 3]))).toThrow(/Expected a message starting with MRF for fragment/);
     expect(() => decodeFragment(bytes.subarray(0, bytes.length - 1))).toThrow(/Expected \d+ bytes for 3 lanes × 5 steps for fragment but received "\d+ bytes"/);
     const broken = bytes.slice();
     broken[9] = 0x7b; // '{' inside the JSON: unparsable
     broken[10] = 0x7b;
     expect(() => decodeFragment(broken)).toThrow(/Expected a JSON header for fragment/);
+  });
+});
+
+describe('versions: learner and actors of different mario-rl versions refuse each other', () => {
+  it('reads a fragment of another format byte as a FragmentFormatError naming both formats, not as garbage', () => {
+    const f = newFragment({
+      runId: 'r',
+      actorId: 'a',
+      seq: 0,
+      policyVersion: 0,
+      weightsBytes: 0,
+      weightsWaits: 0,
+      lanes: 1,
+      steps: 2,
+      obsBytes: 3,
+      episodes: [],
+    });
+    const bytes = encodeFragment(f);
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe(`MRF${String.fromCharCode(FRAGMENT_FORMAT)}`);
+    const other = bytes.slice();
+    other[3] = 0x39; // "MRF9": a later format
+    let err: unknown;
+    try {
+      decodeFragment(other);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FragmentFormatError);
+    expect((err as FragmentFormatError).format).toBe(0x39);
+    expect((err as Error).message).toBe(
+      "Expected fragment format '1' (this mario-rl's) for fragment but received format '9' (from an actor of another mario-rl version)",
+    );
+    other[3] = 0x00;
+    expect(() => decodeFragment(other)).toThrow(/received format 0x00 \(from an actor of another mario-rl version\)/);
+  });
+
+  it('lets an actor join a learner of its protocol only, naming both versions otherwise', () => {
+    expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(protocolMismatch({ protocol: PROTOCOL, version: '9.9.9' }, 'run-1')).toBeNull();
+    // No field: a learner from before it, which spoke revision 1.
+    expect(protocolMismatch({}, 'run-1') === null).toBe(PROTOCOL === 1);
+    expect(protocolMismatch({ protocol: PROTOCOL + 1, version: '9.9.9' }, 'run-1')).toBe(
+      `Expected a learner speaking this actor's protocol (mario-rl ${packageVersion()}, protocol ${PROTOCOL}) for run run-1 but received one of mario-rl 9.9.9, protocol ${PROTOCOL + 1}: run the same mario-rl version on the learner and every actor; exiting`,
+    );
   });
 });
 
