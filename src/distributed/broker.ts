@@ -94,8 +94,14 @@ export interface ObjectState {
 const CONSUMER = 'learner';
 /** Fragments the learner's client pulls ahead of the one it trains on (a fragment is at most max_payload). */
 const PREFETCH = 8;
-/** Weights versions the weights stream keeps: a reader whose version was replaced meanwhile finds its chunks for this many puts. */
-export const WEIGHTS_KEPT = 3;
+/**
+ * Weights versions the weights stream keeps: a reader whose version was replaced meanwhile finds
+ * its chunks for this many puts. 8, not 3: a learner of small updates publishes every 0.2 s, and
+ * an actor starting on a loaded machine (a CI run's 2 cores) could take longer than three of them
+ * to read 2.4 MB, start again on the newest, and never finish. The cost: the broker stores 8
+ * versions (≈ 19 MB for runner-ram's mlp).
+ */
+export const WEIGHTS_KEPT = 8;
 /** Room a weights chunk leaves in a message for its headers (message id). */
 const CHUNK_HEADROOM = 4096;
 
