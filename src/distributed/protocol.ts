@@ -17,10 +17,9 @@
  * NS_weights, `config` and `status` in the object store NS-run. A learner whose announcement has
  * no `protocol` (from before the field) is taken for revision 1, which it spoke.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { packageRoot } from '../native.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** This install's protocol revision (see the module comment for what it covers). */
 export const PROTOCOL = 1;
@@ -31,7 +30,16 @@ export const FRAGMENT_FORMAT = 0x31;
 let version: string | undefined;
 /** This install's mario-rl version (package.json), for messages about mismatches. */
 export function packageVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  // The nearest package.json named mario-rl above this module (src/distributed/ in a checkout, dist/
+  // when bundled); found here rather than through src/native.ts, a layer above this one.
+  for (let dir = dirname(fileURLToPath(import.meta.url)); version === undefined; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'mario-rl' && typeof pkg.version === 'string') version = pkg.version;
+    }
+    if (version === undefined && dirname(dir) === dir) version = 'unknown';
+  }
   return version;
 }
 
