@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 
+import { type TrainerConfig } from '../train/config.js';
 import { runStages } from '../train/env-options.js';
 import { decodeStartStates } from '../train/start-states.js';
 import { parseStageList } from '../train/stages.js';
@@ -71,16 +72,14 @@ export const evalCommand = {
       }
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      console.error(`mario-rl eval: ${err.message}\n\n${EVAL_USAGE}`);
-      return 2;
+      return refuse(err);
     }
     let run;
     try {
       run = checkpointRunConfig(checkpoint, remaining);
       if (run.rest.length) throw new UsageError(`unexpected argument '${run.rest[0]}'`);
     } catch (err) {
-      console.error(`mario-rl eval: ${(err as Error).message}\n\n${EVAL_USAGE}`);
-      return 2;
+      return refuse(err);
     }
     const config = run.config;
     if (statesFile !== undefined) return evalFromStates(checkpoint, run, statesFile, stage, deterministic);
@@ -90,12 +89,9 @@ export const evalCommand = {
       stages = stage !== undefined ? parseStageList(stage, config.env.game, '--stage').names : list.length > 1 ? list : [undefined];
       if (stages.length !== 1 && stage !== undefined) throw new UsageError(`--stage takes one stage, got ${JSON.stringify(stage)}`);
     } catch (err) {
-      console.error(`mario-rl eval: ${(err as Error).message}\n\n${EVAL_USAGE}`);
-      return 2;
+      return refuse(err);
     }
-    const trainer = new Trainer(config, { handleSignals: false });
-    try {
-      await trainer.load(checkpoint);
+    return withCheckpoint(config, checkpoint, async (trainer) => {
       const how = actionChoice(config, deterministic, EVAL_EPSILON);
       const where = stage !== undefined ? `${config.env.game} ${stages[0]}` : describeStage(config);
       const each = stages.length > 1 ? ' per stage' : '';
@@ -107,12 +103,27 @@ export const evalCommand = {
           `${s !== undefined && stages.length > 1 ? `${s}: ` : ''}episodes ${r.episodes.length} (${how}), flag rate ${(r.flagRate * 100).toFixed(1)}%, mean return ${r.meanReturn.toFixed(2)}, mean max x ${meanMaxX.toFixed(1)}`,
         );
       }
-      return 0;
-    } finally {
-      await trainer.close();
-    }
+    });
   },
 };
+
+/** Prints a refusal (its message, then the usage) and returns the exit code, 2. */
+function refuse(err: unknown): number {
+  console.error(`mario-rl eval: ${(err as Error).message}\n\n${EVAL_USAGE}`);
+  return 2;
+}
+
+/** Loads `checkpoint` into a Trainer for `config`, runs `body` with it, closes it; exit code 0. */
+async function withCheckpoint(config: TrainerConfig, checkpoint: string, body: (trainer: Trainer) => Promise<void>): Promise<number> {
+  const trainer = new Trainer(config, { handleSignals: false });
+  try {
+    await trainer.load(checkpoint);
+    await body(trainer);
+    return 0;
+  } finally {
+    await trainer.close();
+  }
+}
 
 /** `eval --start-states FILE`: one episode from each state of the file, per stage; a line per state. */
 async function evalFromStates(
@@ -144,12 +155,9 @@ async function evalFromStates(
       if (sections.length === 0) throw new UsageError(`--start-states ${file} holds no states`);
     }
   } catch (err) {
-    console.error(`mario-rl eval: ${(err as Error).message}\n\n${EVAL_USAGE}`);
-    return 2;
+    return refuse(err);
   }
-  const trainer = new Trainer(config, { handleSignals: false });
-  try {
-    await trainer.load(checkpoint);
+  return withCheckpoint(config, checkpoint, async (trainer) => {
     const how = actionChoice(config, deterministic, EVAL_EPSILON);
     const total = sections.reduce((n, [, states]) => n + states.length, 0);
     console.log(
@@ -158,7 +166,7 @@ async function evalFromStates(
     for (const [name, states] of sections) {
       const results = await trainer.evaluateFromStates(states, { stage: name, deterministic });
       for (const r of results) {
-        console.log(`${name} #${r.index}: x ${r.startX} → max x ${r.maxX}${r.flag ? ', flag' : ''}${r.cut ? ' (cut after 10,000 steps)' : ''}`);
+        console.log(`${name} #${r.index}: x ${r.startX} → max x ${r.maxX}${r.flag ? ', flag' : ''}${r.cut ? ` (cut after ${r.length} steps)` : ''}`);
       }
       const flags = results.filter((r) => r.flag).length;
       const meanMax = results.reduce((sum, r) => sum + r.maxX, 0) / results.length;
@@ -167,8 +175,5 @@ async function evalFromStates(
         `${name}: ${results.length} states, flag from ${flags} (${((flags / results.length) * 100).toFixed(1)}%), mean max x ${meanMax.toFixed(1)}, mean gain ${meanGain.toFixed(1)} px`,
       );
     }
-    return 0;
-  } finally {
-    await trainer.close();
-  }
+  });
 }
